@@ -1,1 +1,30 @@
-//! placeholder
+//! kendall-broker: an embeddable in-memory message broker.
+//!
+//! Producers [`Broker::publish`] messages to named queues; each queue has consumers that
+//! [`Broker::poll`] for their next message and [`Broker::ack`] it once processed. A queue's
+//! [`Dispatch`] strategy decides where a message waits: in one queue shared by all consumers
+//! (idle consumers pull) or in one consumer's own queue (push, as partitioned logs do).
+//!
+//! Time enters only through a [`Clock`]: [`WallClock`] for real use, or any other
+//! implementation (the simulator supplies a virtual one). The broker never knows which.
+//!
+//! ```
+//! use kendall_broker::{Broker, NewMessage, QueueConfig, WallClock};
+//! let mut broker = Broker::new(WallClock::new());
+//! let q = broker.add_queue(QueueConfig::new("orders", 2)).unwrap();
+//! let published = broker.publish(q, NewMessage::default()).unwrap();
+//! let consumer = published.wake.expect("an idle consumer is told to poll");
+//! let delivery = broker.poll(consumer).unwrap().expect("the message is waiting");
+//! let acked = broker.ack(consumer, delivery.message.id).unwrap();
+//! assert_eq!(acked.message.id, published.id);
+//! ```
+
+mod broker;
+mod clock;
+mod dispatch;
+mod message;
+
+pub use broker::{Acked, Broker, BrokerError, ConsumerId, Delivery, Published, QueueConfig, QueueId};
+pub use clock::{Clock, WallClock};
+pub use dispatch::{ConsumerLoads, Dispatch, DispatchKind, Random, RoundRobin, Route, Shared};
+pub use message::{Message, MessageId, NewMessage};

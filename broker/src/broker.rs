@@ -1,0 +1,489 @@
+//! The broker: queues, their consumers, publish / poll / ack.
+
+use std::collections::VecDeque;
+
+use thiserror::Error;
+
+use crate::{Clock, ConsumerLoads, Dispatch, DispatchKind, Message, MessageId, NewMessage, Route};
+
+/// Index of a queue within its broker, returned by [`Broker::add_queue`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct QueueId(pub u32);
+
+/// Index of a consumer within its broker (consumers of all queues are numbered together).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ConsumerId(pub u32);
+
+/// How to set up one queue.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueueConfig {
+    /// Unique name producers publish to.
+    pub name: String,
+    /// Number of consumers attached to the queue.
+    pub consumers: usize,
+    /// How messages are shared out among the consumers.
+    pub dispatch: DispatchKind,
+    /// Seed for any randomness in the dispatch strategy.
+    pub seed: u64,
+}
+
+impl QueueConfig {
+    /// A queue named `name` with `consumers` consumers pulling from one shared FIFO.
+    pub fn new(name: impl Into<String>, consumers: usize) -> Self {
+        Self { name: name.into(), consumers, dispatch: DispatchKind::Shared, seed: 0 }
+    }
+
+    /// The same queue with another dispatch strategy.
+    pub fn dispatch(mut self, dispatch: DispatchKind) -> Self {
+        self.dispatch = dispatch;
+        self
+    }
+
+    /// The same queue with another seed for its dispatch strategy.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+}
+
+/// Errors from broker calls: every one is a caller mistake the broker refuses to act on.
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum BrokerError {
+    /// The queue id is not one this broker handed out.
+    #[error("unknown queue {0:?}")]
+    UnknownQueue(QueueId),
+    /// The consumer id is not one this broker handed out.
+    #[error("unknown consumer {0:?}")]
+    UnknownConsumer(ConsumerId),
+    /// A queue of that name exists already.
+    #[error("a queue named `{0}` exists already")]
+    DuplicateQueue(String),
+    /// A queue needs at least one consumer.
+    #[error("queue `{0}` has no consumers")]
+    NoConsumers(String),
+    /// The consumer already holds a message; it must ack it before polling again.
+    #[error("consumer {0:?} already holds a message in flight")]
+    Busy(ConsumerId),
+    /// The consumer does not hold that message.
+    #[error("consumer {consumer:?} holds no message {message:?}")]
+    NotInFlight {
+        /// Who acknowledged.
+        consumer: ConsumerId,
+        /// What it acknowledged.
+        message: MessageId,
+    },
+    /// A custom dispatch strategy routed to a consumer the queue does not have.
+    #[error("dispatch chose consumer {chosen} of a queue with {consumers}")]
+    BadRoute {
+        /// The consumer index chosen.
+        chosen: usize,
+        /// How many consumers the queue has.
+        consumers: usize,
+    },
+}
+
+/// The outcome of a publish.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Published {
+    /// The new message's id.
+    pub id: MessageId,
+    /// An idle consumer that can take the message now and should be told to poll.
+    pub wake: Option<ConsumerId>,
+}
+
+/// A message handed to a consumer.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Delivery {
+    /// Who received it.
+    pub consumer: ConsumerId,
+    /// The message.
+    pub message: Message,
+    /// When it was handed over.
+    pub delivered_at: f64,
+}
+
+/// A message acknowledged as processed; it has left the queue.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Acked {
+    /// The message.
+    pub message: Message,
+    /// When it was handed to the consumer.
+    pub delivered_at: f64,
+    /// When it was acknowledged.
+    pub acked_at: f64,
+}
+
+/// One consumer's state: its own queue (for push strategies) and the message it processes.
+struct Consumer {
+    queue: u32,
+    local: u32,
+    own: VecDeque<Message>,
+    in_flight: Option<(Message, f64)>,
+    /// Waiting for work: polled and found nothing, and not told to poll since.
+    idle: bool,
+    /// Listed in its queue's `idle` deque (possibly stale: `idle` is the truth).
+    listed: bool,
+}
+
+/// One queue: a shared buffer, the dispatch strategy, and the idle consumers in wake order.
+struct Queue {
+    name: String,
+    first_consumer: u32,
+    consumers: u32,
+    shared: VecDeque<Message>,
+    idle: VecDeque<u32>,
+    dispatch: Box<dyn Dispatch>,
+    loads: ConsumerLoads,
+    published: u64,
+    acked: u64,
+}
+
+/// An in-memory message broker driven by a [`Clock`].
+///
+/// Each consumer holds at most one message in flight (a prefetch of one): it polls, processes,
+/// acks, and polls again. A consumer that polls and finds nothing is idle until a publish
+/// names it in [`Published::wake`] (longest-idle first, for the shared queue).
+pub struct Broker<C: Clock> {
+    clock: C,
+    queues: Vec<Queue>,
+    consumers: Vec<Consumer>,
+    next_id: u64,
+}
+
+impl<C: Clock> Broker<C> {
+    /// An empty broker reading time from `clock`.
+    pub fn new(clock: C) -> Self {
+        Self { clock, queues: Vec::new(), consumers: Vec::new(), next_id: 0 }
+    }
+
+    /// The broker's clock.
+    pub fn clock(&self) -> &C {
+        &self.clock
+    }
+
+    /// Adds a queue with a built-in dispatch strategy; its consumers start idle.
+    pub fn add_queue(&mut self, config: QueueConfig) -> Result<QueueId, BrokerError> {
+        let dispatch = config.dispatch.build(config.consumers, config.seed);
+        self.add_queue_with(&config.name, config.consumers, dispatch)
+    }
+
+    /// Adds a queue with a custom dispatch strategy.
+    pub fn add_queue_with(
+        &mut self,
+        name: &str,
+        consumers: usize,
+        dispatch: Box<dyn Dispatch>,
+    ) -> Result<QueueId, BrokerError> {
+        if self.queues.iter().any(|q| q.name == name) {
+            return Err(BrokerError::DuplicateQueue(name.to_string()));
+        }
+        if consumers == 0 {
+            return Err(BrokerError::NoConsumers(name.to_string()));
+        }
+        let id = self.queues.len() as u32;
+        let first_consumer = self.consumers.len() as u32;
+        for local in 0..consumers as u32 {
+            self.consumers.push(Consumer {
+                queue: id,
+                local,
+                own: VecDeque::new(),
+                in_flight: None,
+                idle: true,
+                listed: true,
+            });
+        }
+        self.queues.push(Queue {
+            name: name.to_string(),
+            first_consumer,
+            consumers: consumers as u32,
+            shared: VecDeque::new(),
+            idle: (0..consumers as u32).collect(),
+            dispatch,
+            loads: ConsumerLoads::new(consumers),
+            published: 0,
+            acked: 0,
+        });
+        Ok(QueueId(id))
+    }
+
+    /// The id of the queue called `name`.
+    pub fn queue_id(&self, name: &str) -> Option<QueueId> {
+        self.queues.iter().position(|q| q.name == name).map(|i| QueueId(i as u32))
+    }
+
+    /// The consumers of queue `q`, in order.
+    pub fn consumers_of(&self, q: QueueId) -> Result<impl Iterator<Item = ConsumerId>, BrokerError> {
+        let queue = self.queue(q)?;
+        Ok((queue.first_consumer..queue.first_consumer + queue.consumers).map(ConsumerId))
+    }
+
+    /// The queue consumer `c` belongs to.
+    pub fn queue_of(&self, c: ConsumerId) -> Result<QueueId, BrokerError> {
+        Ok(QueueId(self.consumer(c)?.queue))
+    }
+
+    /// Messages waiting in queue `q` (not yet delivered to a consumer).
+    pub fn waiting(&self, q: QueueId) -> Result<usize, BrokerError> {
+        let queue = self.queue(q)?;
+        let own: usize = (queue.first_consumer..queue.first_consumer + queue.consumers)
+            .map(|c| self.consumers[c as usize].own.len())
+            .sum();
+        Ok(queue.shared.len() + own)
+    }
+
+    /// Messages published to and acknowledged from queue `q` so far.
+    pub fn counts(&self, q: QueueId) -> Result<(u64, u64), BrokerError> {
+        let queue = self.queue(q)?;
+        Ok((queue.published, queue.acked))
+    }
+
+    /// Publishes a message to queue `q`. The dispatch strategy decides where it waits; if a
+    /// consumer that can take it now is idle, it is named in [`Published::wake`].
+    pub fn publish(&mut self, q: QueueId, new: NewMessage) -> Result<Published, BrokerError> {
+        let now = self.clock.now();
+        let queue = self.queues.get_mut(q.0 as usize).ok_or(BrokerError::UnknownQueue(q))?;
+        let id = MessageId(self.next_id);
+        self.next_id += 1;
+        let message = Message {
+            id,
+            class: new.class,
+            priority: new.priority,
+            key: new.key,
+            size: new.size,
+            published_at: now,
+            born_at: new.born_at.unwrap_or(now),
+        };
+        queue.published += 1;
+        let wake = match queue.dispatch.route(&message, &queue.loads) {
+            Route::Shared => {
+                queue.shared.push_back(message);
+                next_idle(queue, &mut self.consumers)
+            }
+            Route::Consumer(k) => {
+                if k >= queue.consumers as usize {
+                    queue.published -= 1;
+                    self.next_id -= 1;
+                    return Err(BrokerError::BadRoute { chosen: k, consumers: queue.consumers as usize });
+                }
+                queue.loads.add(k);
+                let consumer = &mut self.consumers[(queue.first_consumer as usize) + k];
+                consumer.own.push_back(message);
+                std::mem::take(&mut consumer.idle).then_some(queue.first_consumer + k as u32)
+            }
+        };
+        Ok(Published { id, wake: wake.map(ConsumerId) })
+    }
+
+    /// Consumer `c` asks for its next message: first from its own queue, then from the
+    /// shared one. `Ok(None)` means there is none and the consumer is now idle.
+    pub fn poll(&mut self, c: ConsumerId) -> Result<Option<Delivery>, BrokerError> {
+        let now = self.clock.now();
+        let consumer = self.consumers.get_mut(c.0 as usize).ok_or(BrokerError::UnknownConsumer(c))?;
+        if consumer.in_flight.is_some() {
+            return Err(BrokerError::Busy(c));
+        }
+        let queue = &mut self.queues[consumer.queue as usize];
+        let message = match consumer.own.pop_front() {
+            Some(m) => Some(m),
+            None => {
+                let m = queue.shared.pop_front();
+                if m.is_some() {
+                    queue.loads.add(consumer.local as usize);
+                }
+                m
+            }
+        };
+        match message {
+            Some(message) => {
+                consumer.idle = false;
+                consumer.in_flight = Some((message, now));
+                Ok(Some(Delivery { consumer: c, message, delivered_at: now }))
+            }
+            None => {
+                consumer.idle = true;
+                if !consumer.listed {
+                    consumer.listed = true;
+                    queue.idle.push_back(consumer.local);
+                }
+                Ok(None)
+            }
+        }
+    }
+
+    /// Consumer `c` acknowledges message `id` as processed: it leaves the broker.
+    pub fn ack(&mut self, c: ConsumerId, id: MessageId) -> Result<Acked, BrokerError> {
+        let now = self.clock.now();
+        let consumer = self.consumers.get_mut(c.0 as usize).ok_or(BrokerError::UnknownConsumer(c))?;
+        match consumer.in_flight {
+            Some((message, delivered_at)) if message.id == id => {
+                consumer.in_flight = None;
+                let queue = &mut self.queues[consumer.queue as usize];
+                queue.loads.remove(consumer.local as usize);
+                queue.acked += 1;
+                Ok(Acked { message, delivered_at, acked_at: now })
+            }
+            _ => Err(BrokerError::NotInFlight { consumer: c, message: id }),
+        }
+    }
+
+    fn queue(&self, q: QueueId) -> Result<&Queue, BrokerError> {
+        self.queues.get(q.0 as usize).ok_or(BrokerError::UnknownQueue(q))
+    }
+
+    fn consumer(&self, c: ConsumerId) -> Result<&Consumer, BrokerError> {
+        self.consumers.get(c.0 as usize).ok_or(BrokerError::UnknownConsumer(c))
+    }
+}
+
+/// Takes the longest-idle consumer of `queue` off its idle list, skipping stale entries.
+fn next_idle(queue: &mut Queue, consumers: &mut [Consumer]) -> Option<u32> {
+    while let Some(local) = queue.idle.pop_front() {
+        let global = queue.first_consumer + local;
+        let consumer = &mut consumers[global as usize];
+        consumer.listed = false;
+        if std::mem::take(&mut consumer.idle) {
+            return Some(global);
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+    use std::rc::Rc;
+
+    use super::*;
+
+    /// A clock the test moves by hand.
+    #[derive(Clone, Default)]
+    struct TestClock(Rc<Cell<f64>>);
+
+    impl Clock for TestClock {
+        fn now(&self) -> f64 {
+            self.0.get()
+        }
+    }
+
+    fn broker(consumers: usize, dispatch: DispatchKind) -> (Broker<TestClock>, QueueId, TestClock) {
+        let clock = TestClock::default();
+        let mut b = Broker::new(clock.clone());
+        let q = b.add_queue(QueueConfig::new("q", consumers).dispatch(dispatch)).unwrap();
+        (b, q, clock)
+    }
+
+    #[test]
+    fn publish_wakes_longest_idle_consumer_then_queues() {
+        let (mut b, q, _) = broker(2, DispatchKind::Shared);
+        let p1 = b.publish(q, NewMessage::default()).unwrap();
+        let p2 = b.publish(q, NewMessage::default()).unwrap();
+        let p3 = b.publish(q, NewMessage::default()).unwrap();
+        assert_eq!(p1.wake, Some(ConsumerId(0)));
+        assert_eq!(p2.wake, Some(ConsumerId(1)));
+        assert_eq!(p3.wake, None, "both consumers already told to poll");
+        assert_eq!(b.waiting(q).unwrap(), 3);
+        assert_eq!(b.counts(q).unwrap(), (3, 0));
+    }
+
+    #[test]
+    fn poll_delivers_fifo_and_ack_stamps_times() {
+        let (mut b, q, clock) = broker(1, DispatchKind::Shared);
+        let ids: Vec<_> = (0..3)
+            .map(|i| {
+                clock.0.set(f64::from(i));
+                b.publish(q, NewMessage::default()).unwrap().id
+            })
+            .collect();
+        let c = ConsumerId(0);
+        for (i, id) in ids.iter().enumerate() {
+            clock.0.set(10.0 + i as f64);
+            let d = b.poll(c).unwrap().unwrap();
+            assert_eq!(d.message.id, *id, "FIFO order");
+            assert_eq!(d.message.published_at, i as f64);
+            assert_eq!(b.poll(c), Err(BrokerError::Busy(c)));
+            clock.0.set(10.5 + i as f64);
+            let a = b.ack(c, *id).unwrap();
+            assert_eq!((a.delivered_at, a.acked_at), (10.0 + i as f64, 10.5 + i as f64));
+        }
+        assert_eq!(b.poll(c).unwrap(), None);
+        assert_eq!(b.counts(q).unwrap(), (3, 3));
+    }
+
+    #[test]
+    fn idle_consumer_is_woken_again_after_empty_poll() {
+        let (mut b, q, _) = broker(1, DispatchKind::Shared);
+        let c = ConsumerId(0);
+        let p = b.publish(q, NewMessage::default()).unwrap();
+        assert_eq!(p.wake, Some(c));
+        let d = b.poll(c).unwrap().unwrap();
+        b.ack(c, d.message.id).unwrap();
+        assert_eq!(b.poll(c).unwrap(), None);
+        assert_eq!(b.publish(q, NewMessage::default()).unwrap().wake, Some(c));
+    }
+
+    #[test]
+    fn ack_of_wrong_message_is_refused() {
+        let (mut b, q, _) = broker(1, DispatchKind::Shared);
+        let id = b.publish(q, NewMessage::default()).unwrap().id;
+        let c = ConsumerId(0);
+        assert!(matches!(b.ack(c, id), Err(BrokerError::NotInFlight { .. })));
+        b.poll(c).unwrap().unwrap();
+        assert!(b.ack(c, MessageId(99)).is_err());
+        assert!(b.ack(c, id).is_ok());
+        assert!(b.ack(c, id).is_err(), "no double ack");
+    }
+
+    #[test]
+    fn round_robin_pushes_to_each_consumer_in_turn() {
+        let (mut b, q, _) = broker(3, DispatchKind::RoundRobin);
+        let wakes: Vec<_> = (0..6).map(|_| b.publish(q, NewMessage::default()).unwrap().wake).collect();
+        let w = |i| Some(ConsumerId(i));
+        assert_eq!(wakes, vec![w(0), w(1), w(2), None, None, None]);
+        // Consumer 1 gets messages 1 and 4, in order, from its own queue.
+        let first = b.poll(ConsumerId(1)).unwrap().unwrap();
+        assert_eq!(first.message.id, MessageId(1));
+        b.ack(ConsumerId(1), first.message.id).unwrap();
+        assert_eq!(b.poll(ConsumerId(1)).unwrap().unwrap().message.id, MessageId(4));
+    }
+
+    #[test]
+    fn random_dispatch_spreads_and_is_reproducible() {
+        let picks = |seed| {
+            let clock = TestClock::default();
+            let mut b = Broker::new(clock);
+            let cfg = QueueConfig::new("q", 4).dispatch(DispatchKind::Random).seed(seed);
+            let q = b.add_queue(cfg).unwrap();
+            (0..400)
+                .map(|_| {
+                    let id = b.publish(q, NewMessage::default()).unwrap().id;
+                    (0..4u32).find(|&c| b.consumers[c as usize].own.iter().any(|m| m.id == id)).unwrap()
+                })
+                .collect::<Vec<_>>()
+        };
+        let a = picks(1);
+        assert_eq!(a, picks(1));
+        assert_ne!(a, picks(2));
+        assert!((0..4).all(|c| a.contains(&c)));
+    }
+
+    #[test]
+    fn forwarded_message_keeps_its_origin_time() {
+        let (mut b, q, clock) = broker(1, DispatchKind::Shared);
+        clock.0.set(5.0);
+        let new = NewMessage { born_at: Some(1.0), ..NewMessage::default() };
+        b.publish(q, new).unwrap();
+        let d = b.poll(ConsumerId(0)).unwrap().unwrap();
+        assert_eq!((d.message.born_at, d.message.published_at), (1.0, 5.0));
+    }
+
+    #[test]
+    fn configuration_errors() {
+        let (mut b, q, _) = broker(1, DispatchKind::Shared);
+        assert!(matches!(b.add_queue(QueueConfig::new("q", 1)), Err(BrokerError::DuplicateQueue(_))));
+        assert!(matches!(b.add_queue(QueueConfig::new("r", 0)), Err(BrokerError::NoConsumers(_))));
+        assert!(b.publish(QueueId(9), NewMessage::default()).is_err());
+        assert!(b.poll(ConsumerId(9)).is_err());
+        assert_eq!(b.queue_id("q"), Some(q));
+        assert_eq!(b.consumers_of(q).unwrap().collect::<Vec<_>>(), vec![ConsumerId(0)]);
+    }
+}

@@ -1,0 +1,46 @@
+//! Messages as the broker holds them.
+
+/// A broker-assigned message identifier, unique within one broker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct MessageId(pub u64);
+
+/// What a producer hands to [`crate::Broker::publish`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct NewMessage {
+    /// Message type (index into the caller's list of classes).
+    pub class: u16,
+    /// Priority: smaller is more urgent.
+    pub priority: i32,
+    /// Optional partition key (already hashed by the caller).
+    pub key: Option<u64>,
+    /// Size of the message in work units: the processing it needs at speed 1.
+    pub size: f64,
+    /// When the message first entered the system, if earlier than this publish (a message
+    /// forwarded from another queue keeps its origin time); `None` means now.
+    pub born_at: Option<f64>,
+}
+
+impl Default for NewMessage {
+    fn default() -> Self {
+        Self { class: 0, priority: 0, key: None, size: 1.0, born_at: None }
+    }
+}
+
+/// A message held by the broker. `Copy`, so holding one costs no heap allocation.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Message {
+    /// Identifier assigned at publish.
+    pub id: MessageId,
+    /// Message type.
+    pub class: u16,
+    /// Priority: smaller is more urgent.
+    pub priority: i32,
+    /// Optional partition key.
+    pub key: Option<u64>,
+    /// Work units the message needs.
+    pub size: f64,
+    /// When it entered this queue.
+    pub published_at: f64,
+    /// When it first entered the system.
+    pub born_at: f64,
+}
