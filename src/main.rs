@@ -1,1 +1,254 @@
-fn main() {}
+//! The `kendall` command line: argument parsing, files and exit codes. The work is done by
+//! the library crates; each subcommand is one function here.
+
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand};
+use kendall_models::Verdict;
+use kendall_reports::RunReport;
+use kendall_sim::{Scenario, run_experiment, theory, traffic};
+
+/// Simulate and capacity-plan message-processing systems against queueing theory.
+#[derive(Debug, Parser)]
+#[command(name = "kendall", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Simulate a scenario and compare every metric with theory.
+    Run(RunArgs),
+    /// Parse and check scenario files and say what they mean.
+    Validate {
+        /// Scenario files.
+        #[arg(required = true)]
+        scenarios: Vec<PathBuf>,
+    },
+    /// Print what queueing theory predicts for a scenario, without simulating.
+    Predict {
+        /// Scenario file.
+        scenario: PathBuf,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+struct RunArgs {
+    /// Scenario file.
+    scenario: PathBuf,
+    /// Print the JSON document instead of a table.
+    #[arg(long)]
+    json: bool,
+    /// Override `run.replications`.
+    #[arg(long)]
+    replications: Option<u32>,
+    /// Override `run.customers` (messages measured per replication).
+    #[arg(long)]
+    customers: Option<u64>,
+    /// Override `run.seed`.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long)]
+    threads: Option<usize>,
+}
+
+/// An error that is the user's input, not kendall's fault: exit code 1.
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match try_main(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            if is_broken_pipe(&err) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("error: {err:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn try_main(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Run(args) => run(args),
+        Command::Validate { scenarios } => validate(&scenarios),
+        Command::Predict { scenario, json } => predict(&scenario, json),
+    }
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        e.downcast_ref::<io::Error>()
+            .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+    })
+}
+
+fn load(path: &Path) -> Result<Scenario> {
+    Ok(Scenario::load(path)?)
+}
+
+/// `kendall run`: all replications in parallel, then the table or the JSON document.
+fn run(args: RunArgs) -> Result<()> {
+    let mut scenario = load(&args.scenario)?;
+    if let Some(n) = args.replications {
+        anyhow::ensure!(
+            n >= 2,
+            "--replications must be at least 2 for a confidence interval"
+        );
+        scenario.run.replications = n;
+    }
+    if let Some(n) = args.customers {
+        anyhow::ensure!(n >= 1, "--customers must be at least 1");
+        scenario.run.customers = n;
+    }
+    if let Some(s) = args.seed {
+        scenario.run.seed = s;
+    }
+    let pool = thread_pool(args.threads)?;
+    let started = Instant::now();
+    let result = pool
+        .install(|| run_experiment(&scenario))
+        .context("simulation failed")?;
+    let wall = started.elapsed().as_secs_f64();
+    let report = RunReport::new(&scenario, &result, &theory::predict(&scenario), wall);
+    let text = if args.json {
+        format!("{:#}\n", report.to_json())
+    } else {
+        report.to_table()
+    };
+    io::stdout().write_all(text.as_bytes())?;
+    Ok(())
+}
+
+fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
+    let mut builder = rayon::ThreadPoolBuilder::new();
+    if let Some(n) = threads {
+        anyhow::ensure!(n >= 1, "--threads must be at least 1");
+        builder = builder.num_threads(n);
+    }
+    builder.build().context("cannot start worker threads")
+}
+
+/// `kendall validate`: every file checked; exit 1 if any is wrong.
+fn validate(paths: &[PathBuf]) -> Result<()> {
+    let mut failed = 0;
+    let mut out = io::stdout().lock();
+    for path in paths {
+        match Scenario::load(path) {
+            Ok(s) => writeln!(out, "{}", describe(path, &s))?,
+            Err(e) => {
+                eprintln!("error: {e}");
+                failed += 1;
+            }
+        }
+    }
+    anyhow::ensure!(
+        failed == 0,
+        "{failed} of {} scenario files are invalid",
+        paths.len()
+    );
+    Ok(())
+}
+
+/// The scenario in plain words: producers, queues, offered load and stability.
+fn describe(path: &Path, s: &Scenario) -> String {
+    let unit = if s.time_unit.is_empty() {
+        "time unit".to_string()
+    } else {
+        s.time_unit.clone()
+    };
+    let mut text = format!("{}: ok — \"{}\"\n", path.display(), s.name);
+    for p in &s.producers {
+        text += &format!(
+            "  producer {} sends {} messages to queue {}: {:.4} per {unit} (mean gap {:.4}, scv {:.3})\n",
+            p.name,
+            s.classes[p.class].name,
+            s.queues[p.queue].name,
+            1.0 / p.interarrival.mean(),
+            p.interarrival.mean(),
+            p.interarrival.scv()
+        );
+    }
+    for (q, load) in s.queues.iter().zip(traffic::queue_loads(s)) {
+        let verdict = if load.rho < 1.0 {
+            "stable"
+        } else {
+            "UNSTABLE (rho >= 1: the queue grows without bound)"
+        };
+        text += &format!(
+            "  queue {} ({} consumers, {:?} dispatch): arrivals {:.4} per {unit}, mean service {:.4}, rho = {:.4}, {verdict}\n",
+            q.name, q.consumers, q.dispatch, load.arrival_rate, load.mean_service, load.rho
+        );
+    }
+    let r = s.run;
+    text += &format!(
+        "  run: {} replications x {} messages after a warm-up of {}, seed {}",
+        r.replications, r.customers, r.warmup, r.seed
+    );
+    text
+}
+
+/// `kendall predict`: theory alone.
+fn predict(path: &Path, json: bool) -> Result<()> {
+    let scenario = load(path)?;
+    let theory = theory::predict(&scenario);
+    let text = match (&theory.system, json) {
+        (Verdict::Predicted(p), false) => {
+            let m = &p.measures;
+            let mut t = format!("{}: {} ({})\n", scenario.name, p.model, p.exactness.label());
+            for (name, v) in [
+                ("T", m.t),
+                ("Wq", m.wq),
+                ("L", m.l),
+                ("Lq", m.lq),
+                ("utilization", m.utilization),
+                ("throughput", m.throughput),
+            ] {
+                t += &format!("  {name:<12} {v:.10}\n");
+            }
+            if let Some(pw) = m.p_wait {
+                t += &format!("  {:<12} {pw:.10}\n", "p_wait");
+            }
+            t
+        }
+        (Verdict::Predicted(p), true) => {
+            let m = &p.measures;
+            format!(
+                "{:#}\n",
+                serde_json::json!({
+                    "scenario": scenario.name, "status": "predicted", "model": p.model,
+                    "theory_kind": p.exactness.label(),
+                    "metrics": {"T": m.t, "Wq": m.wq, "L": m.l, "Lq": m.lq, "utilization": m.utilization,
+                                "throughput": m.throughput, "p_wait": m.p_wait, "p_loss": m.p_loss}
+                })
+            )
+        }
+        (Verdict::Unstable { rho }, false) => {
+            format!(
+                "{}: UNSTABLE: rho = {rho:.4} >= 1, no steady state exists\n",
+                scenario.name
+            )
+        }
+        (Verdict::Unstable { rho }, true) => format!(
+            "{:#}\n",
+            serde_json::json!({"scenario": scenario.name, "status": "unstable", "rho": rho})
+        ),
+        (Verdict::NoModel { reason }, false) => {
+            format!("{}: no model applies: {reason}\n", scenario.name)
+        }
+        (Verdict::NoModel { reason }, true) => format!(
+            "{:#}\n",
+            serde_json::json!({"scenario": scenario.name, "status": "none", "reason": reason})
+        ),
+    };
+    io::stdout().write_all(text.as_bytes())?;
+    Ok(())
+}

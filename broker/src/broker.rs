@@ -30,7 +30,12 @@ pub struct QueueConfig {
 impl QueueConfig {
     /// A queue named `name` with `consumers` consumers pulling from one shared FIFO.
     pub fn new(name: impl Into<String>, consumers: usize) -> Self {
-        Self { name: name.into(), consumers, dispatch: DispatchKind::Shared, seed: 0 }
+        Self {
+            name: name.into(),
+            consumers,
+            dispatch: DispatchKind::Shared,
+            seed: 0,
+        }
     }
 
     /// The same queue with another dispatch strategy.
@@ -153,7 +158,12 @@ pub struct Broker<C: Clock> {
 impl<C: Clock> Broker<C> {
     /// An empty broker reading time from `clock`.
     pub fn new(clock: C) -> Self {
-        Self { clock, queues: Vec::new(), consumers: Vec::new(), next_id: 0 }
+        Self {
+            clock,
+            queues: Vec::new(),
+            consumers: Vec::new(),
+            next_id: 0,
+        }
     }
 
     /// The broker's clock.
@@ -208,11 +218,17 @@ impl<C: Clock> Broker<C> {
 
     /// The id of the queue called `name`.
     pub fn queue_id(&self, name: &str) -> Option<QueueId> {
-        self.queues.iter().position(|q| q.name == name).map(|i| QueueId(i as u32))
+        self.queues
+            .iter()
+            .position(|q| q.name == name)
+            .map(|i| QueueId(i as u32))
     }
 
     /// The consumers of queue `q`, in order.
-    pub fn consumers_of(&self, q: QueueId) -> Result<impl Iterator<Item = ConsumerId>, BrokerError> {
+    pub fn consumers_of(
+        &self,
+        q: QueueId,
+    ) -> Result<impl Iterator<Item = ConsumerId>, BrokerError> {
         let queue = self.queue(q)?;
         Ok((queue.first_consumer..queue.first_consumer + queue.consumers).map(ConsumerId))
     }
@@ -241,7 +257,10 @@ impl<C: Clock> Broker<C> {
     /// consumer that can take it now is idle, it is named in [`Published::wake`].
     pub fn publish(&mut self, q: QueueId, new: NewMessage) -> Result<Published, BrokerError> {
         let now = self.clock.now();
-        let queue = self.queues.get_mut(q.0 as usize).ok_or(BrokerError::UnknownQueue(q))?;
+        let queue = self
+            .queues
+            .get_mut(q.0 as usize)
+            .ok_or(BrokerError::UnknownQueue(q))?;
         let id = MessageId(self.next_id);
         self.next_id += 1;
         let message = Message {
@@ -252,6 +271,7 @@ impl<C: Clock> Broker<C> {
             size: new.size,
             published_at: now,
             born_at: new.born_at.unwrap_or(now),
+            waited_before: new.waited_before,
         };
         queue.published += 1;
         let wake = match queue.dispatch.route(&message, &queue.loads) {
@@ -263,7 +283,10 @@ impl<C: Clock> Broker<C> {
                 if k >= queue.consumers as usize {
                     queue.published -= 1;
                     self.next_id -= 1;
-                    return Err(BrokerError::BadRoute { chosen: k, consumers: queue.consumers as usize });
+                    return Err(BrokerError::BadRoute {
+                        chosen: k,
+                        consumers: queue.consumers as usize,
+                    });
                 }
                 queue.loads.add(k);
                 let consumer = &mut self.consumers[(queue.first_consumer as usize) + k];
@@ -271,14 +294,20 @@ impl<C: Clock> Broker<C> {
                 std::mem::take(&mut consumer.idle).then_some(queue.first_consumer + k as u32)
             }
         };
-        Ok(Published { id, wake: wake.map(ConsumerId) })
+        Ok(Published {
+            id,
+            wake: wake.map(ConsumerId),
+        })
     }
 
     /// Consumer `c` asks for its next message: first from its own queue, then from the
     /// shared one. `Ok(None)` means there is none and the consumer is now idle.
     pub fn poll(&mut self, c: ConsumerId) -> Result<Option<Delivery>, BrokerError> {
         let now = self.clock.now();
-        let consumer = self.consumers.get_mut(c.0 as usize).ok_or(BrokerError::UnknownConsumer(c))?;
+        let consumer = self
+            .consumers
+            .get_mut(c.0 as usize)
+            .ok_or(BrokerError::UnknownConsumer(c))?;
         if consumer.in_flight.is_some() {
             return Err(BrokerError::Busy(c));
         }
@@ -297,7 +326,11 @@ impl<C: Clock> Broker<C> {
             Some(message) => {
                 consumer.idle = false;
                 consumer.in_flight = Some((message, now));
-                Ok(Some(Delivery { consumer: c, message, delivered_at: now }))
+                Ok(Some(Delivery {
+                    consumer: c,
+                    message,
+                    delivered_at: now,
+                }))
             }
             None => {
                 consumer.idle = true;
@@ -313,25 +346,39 @@ impl<C: Clock> Broker<C> {
     /// Consumer `c` acknowledges message `id` as processed: it leaves the broker.
     pub fn ack(&mut self, c: ConsumerId, id: MessageId) -> Result<Acked, BrokerError> {
         let now = self.clock.now();
-        let consumer = self.consumers.get_mut(c.0 as usize).ok_or(BrokerError::UnknownConsumer(c))?;
+        let consumer = self
+            .consumers
+            .get_mut(c.0 as usize)
+            .ok_or(BrokerError::UnknownConsumer(c))?;
         match consumer.in_flight {
             Some((message, delivered_at)) if message.id == id => {
                 consumer.in_flight = None;
                 let queue = &mut self.queues[consumer.queue as usize];
                 queue.loads.remove(consumer.local as usize);
                 queue.acked += 1;
-                Ok(Acked { message, delivered_at, acked_at: now })
+                Ok(Acked {
+                    message,
+                    delivered_at,
+                    acked_at: now,
+                })
             }
-            _ => Err(BrokerError::NotInFlight { consumer: c, message: id }),
+            _ => Err(BrokerError::NotInFlight {
+                consumer: c,
+                message: id,
+            }),
         }
     }
 
     fn queue(&self, q: QueueId) -> Result<&Queue, BrokerError> {
-        self.queues.get(q.0 as usize).ok_or(BrokerError::UnknownQueue(q))
+        self.queues
+            .get(q.0 as usize)
+            .ok_or(BrokerError::UnknownQueue(q))
     }
 
     fn consumer(&self, c: ConsumerId) -> Result<&Consumer, BrokerError> {
-        self.consumers.get(c.0 as usize).ok_or(BrokerError::UnknownConsumer(c))
+        self.consumers
+            .get(c.0 as usize)
+            .ok_or(BrokerError::UnknownConsumer(c))
     }
 }
 
@@ -368,7 +415,9 @@ mod tests {
     fn broker(consumers: usize, dispatch: DispatchKind) -> (Broker<TestClock>, QueueId, TestClock) {
         let clock = TestClock::default();
         let mut b = Broker::new(clock.clone());
-        let q = b.add_queue(QueueConfig::new("q", consumers).dispatch(dispatch)).unwrap();
+        let q = b
+            .add_queue(QueueConfig::new("q", consumers).dispatch(dispatch))
+            .unwrap();
         (b, q, clock)
     }
 
@@ -403,7 +452,10 @@ mod tests {
             assert_eq!(b.poll(c), Err(BrokerError::Busy(c)));
             clock.0.set(10.5 + i as f64);
             let a = b.ack(c, *id).unwrap();
-            assert_eq!((a.delivered_at, a.acked_at), (10.0 + i as f64, 10.5 + i as f64));
+            assert_eq!(
+                (a.delivered_at, a.acked_at),
+                (10.0 + i as f64, 10.5 + i as f64)
+            );
         }
         assert_eq!(b.poll(c).unwrap(), None);
         assert_eq!(b.counts(q).unwrap(), (3, 3));
@@ -436,14 +488,19 @@ mod tests {
     #[test]
     fn round_robin_pushes_to_each_consumer_in_turn() {
         let (mut b, q, _) = broker(3, DispatchKind::RoundRobin);
-        let wakes: Vec<_> = (0..6).map(|_| b.publish(q, NewMessage::default()).unwrap().wake).collect();
+        let wakes: Vec<_> = (0..6)
+            .map(|_| b.publish(q, NewMessage::default()).unwrap().wake)
+            .collect();
         let w = |i| Some(ConsumerId(i));
         assert_eq!(wakes, vec![w(0), w(1), w(2), None, None, None]);
         // Consumer 1 gets messages 1 and 4, in order, from its own queue.
         let first = b.poll(ConsumerId(1)).unwrap().unwrap();
         assert_eq!(first.message.id, MessageId(1));
         b.ack(ConsumerId(1), first.message.id).unwrap();
-        assert_eq!(b.poll(ConsumerId(1)).unwrap().unwrap().message.id, MessageId(4));
+        assert_eq!(
+            b.poll(ConsumerId(1)).unwrap().unwrap().message.id,
+            MessageId(4)
+        );
     }
 
     #[test]
@@ -451,12 +508,16 @@ mod tests {
         let picks = |seed| {
             let clock = TestClock::default();
             let mut b = Broker::new(clock);
-            let cfg = QueueConfig::new("q", 4).dispatch(DispatchKind::Random).seed(seed);
+            let cfg = QueueConfig::new("q", 4)
+                .dispatch(DispatchKind::Random)
+                .seed(seed);
             let q = b.add_queue(cfg).unwrap();
             (0..400)
                 .map(|_| {
                     let id = b.publish(q, NewMessage::default()).unwrap().id;
-                    (0..4u32).find(|&c| b.consumers[c as usize].own.iter().any(|m| m.id == id)).unwrap()
+                    (0..4u32)
+                        .find(|&c| b.consumers[c as usize].own.iter().any(|m| m.id == id))
+                        .unwrap()
                 })
                 .collect::<Vec<_>>()
         };
@@ -470,7 +531,10 @@ mod tests {
     fn forwarded_message_keeps_its_origin_time() {
         let (mut b, q, clock) = broker(1, DispatchKind::Shared);
         clock.0.set(5.0);
-        let new = NewMessage { born_at: Some(1.0), ..NewMessage::default() };
+        let new = NewMessage {
+            born_at: Some(1.0),
+            ..NewMessage::default()
+        };
         b.publish(q, new).unwrap();
         let d = b.poll(ConsumerId(0)).unwrap().unwrap();
         assert_eq!((d.message.born_at, d.message.published_at), (1.0, 5.0));
@@ -479,11 +543,20 @@ mod tests {
     #[test]
     fn configuration_errors() {
         let (mut b, q, _) = broker(1, DispatchKind::Shared);
-        assert!(matches!(b.add_queue(QueueConfig::new("q", 1)), Err(BrokerError::DuplicateQueue(_))));
-        assert!(matches!(b.add_queue(QueueConfig::new("r", 0)), Err(BrokerError::NoConsumers(_))));
+        assert!(matches!(
+            b.add_queue(QueueConfig::new("q", 1)),
+            Err(BrokerError::DuplicateQueue(_))
+        ));
+        assert!(matches!(
+            b.add_queue(QueueConfig::new("r", 0)),
+            Err(BrokerError::NoConsumers(_))
+        ));
         assert!(b.publish(QueueId(9), NewMessage::default()).is_err());
         assert!(b.poll(ConsumerId(9)).is_err());
         assert_eq!(b.queue_id("q"), Some(q));
-        assert_eq!(b.consumers_of(q).unwrap().collect::<Vec<_>>(), vec![ConsumerId(0)]);
+        assert_eq!(
+            b.consumers_of(q).unwrap().collect::<Vec<_>>(),
+            vec![ConsumerId(0)]
+        );
     }
 }

@@ -33,7 +33,10 @@ impl WallClock {
     /// A clock reading `scale` time units per real second (e.g. 200 to run 200× faster than
     /// the time unit of a scenario expressed in seconds).
     pub fn scaled(scale: f64) -> Self {
-        Self { start: Instant::now(), scale }
+        Self {
+            start: Instant::now(),
+            scale,
+        }
     }
 }
 

@@ -23,7 +23,9 @@ pub struct ConsumerLoads {
 
 impl ConsumerLoads {
     pub(crate) fn new(consumers: usize) -> Self {
-        Self { held: vec![0; consumers] }
+        Self {
+            held: vec![0; consumers],
+        }
     }
 
     /// Number of consumers.
@@ -123,7 +125,10 @@ pub struct Random {
 impl Random {
     /// Uniform choice among `consumers` consumers; the same seed gives the same choices.
     pub fn new(consumers: usize, seed: u64) -> Self {
-        Self { rng: Xoshiro256PlusPlus::seed_from_u64(seed), consumers }
+        Self {
+            rng: Xoshiro256PlusPlus::seed_from_u64(seed),
+            consumers,
+        }
     }
 }
 
@@ -147,6 +152,7 @@ mod tests {
             size: 1.0,
             published_at: 0.0,
             born_at: 0.0,
+            waited_before: 0.0,
         }
     }
 
@@ -166,7 +172,9 @@ mod tests {
         let mut b = Random::new(4, 7);
         let mut counts = [0u32; 4];
         for _ in 0..40_000 {
-            let Route::Consumer(k) = a.route(&msg(), &loads) else { panic!("shared") };
+            let Route::Consumer(k) = a.route(&msg(), &loads) else {
+                panic!("shared")
+            };
             assert_eq!(Route::Consumer(k), b.route(&msg(), &loads));
             counts[k] += 1;
         }

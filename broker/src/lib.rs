@@ -24,7 +24,9 @@ mod clock;
 mod dispatch;
 mod message;
 
-pub use broker::{Acked, Broker, BrokerError, ConsumerId, Delivery, Published, QueueConfig, QueueId};
+pub use broker::{
+    Acked, Broker, BrokerError, ConsumerId, Delivery, Published, QueueConfig, QueueId,
+};
 pub use clock::{Clock, WallClock};
 pub use dispatch::{ConsumerLoads, Dispatch, DispatchKind, Random, RoundRobin, Route, Shared};
 pub use message::{Message, MessageId, NewMessage};

@@ -18,11 +18,21 @@ pub struct NewMessage {
     /// When the message first entered the system, if earlier than this publish (a message
     /// forwarded from another queue keeps its origin time); `None` means now.
     pub born_at: Option<f64>,
+    /// Time already spent waiting in earlier queues (a header a forwarding service carries so
+    /// that end-to-end waiting time can be reported); 0 for a fresh message.
+    pub waited_before: f64,
 }
 
 impl Default for NewMessage {
     fn default() -> Self {
-        Self { class: 0, priority: 0, key: None, size: 1.0, born_at: None }
+        Self {
+            class: 0,
+            priority: 0,
+            key: None,
+            size: 1.0,
+            born_at: None,
+            waited_before: 0.0,
+        }
     }
 }
 
@@ -43,4 +53,6 @@ pub struct Message {
     pub published_at: f64,
     /// When it first entered the system.
     pub born_at: f64,
+    /// Time spent waiting in earlier queues.
+    pub waited_before: f64,
 }

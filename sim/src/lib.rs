@@ -1,1 +1,23 @@
-//! placeholder
+//! kendall-sim: scenarios, the discrete-event engine that drives the real broker, streaming
+//! statistics and parallel replications.
+//!
+//! Data flow: [`Scenario::load`] validates a file; [`run_experiment`] runs its replications
+//! in parallel, each a [`replication::run_replication`] on its own virtual clock and seeded
+//! streams; [`theory::predict`] asks the models crate what theory says.
+
+pub mod calendar;
+pub mod dist;
+pub mod error;
+pub mod experiment;
+pub mod replication;
+pub mod rng;
+pub mod scenario;
+pub mod stats;
+pub mod suggest;
+pub mod theory;
+pub mod traffic;
+
+pub use error::ScenarioError;
+pub use experiment::{ExperimentResult, ScopeSummary, Summary, run_experiment};
+pub use scenario::Scenario;
+pub use stats::Metric;

@@ -1,0 +1,59 @@
+//! The `kendall run --json` document of DESIGN.md.
+
+use serde_json::{Map, Value, json};
+
+use crate::{RunReport, ScopeReport, TheoryStatus};
+
+impl RunReport {
+    /// The JSON document: keys in the contract's order, NaN as null.
+    pub fn to_json(&self) -> Value {
+        let named = |scopes: &[ScopeReport]| {
+            let mut m = Map::new();
+            for s in scopes {
+                m.insert(s.name.clone(), json!({ "metrics": metrics(s) }));
+            }
+            Value::Object(m)
+        };
+        let theory = match &self.theory {
+            TheoryStatus::Predicted { model, kind } => {
+                json!({"status": "predicted", "model": model, "kind": kind})
+            }
+            TheoryStatus::Unstable { rho } => json!({"status": "unstable", "rho": rho}),
+            TheoryStatus::NoModel { reason } => json!({"status": "none", "reason": reason}),
+        };
+        json!({
+            "scenario": self.scenario,
+            "time_unit": self.time_unit,
+            "seed": self.seed,
+            "replications": self.replications,
+            "customers_per_replication": self.customers_per_replication,
+            "warmup": self.warmup,
+            "wall_seconds": self.wall_seconds,
+            "events": self.events,
+            "messages": self.messages,
+            "theory": theory,
+            "metrics": metrics(&self.system),
+            "classes": named(&self.classes),
+            "queues": named(&self.queues),
+        })
+    }
+}
+
+fn metrics(scope: &ScopeReport) -> Value {
+    let mut m = Map::new();
+    for row in &scope.rows {
+        let (lo, hi) = row.summary.ci();
+        m.insert(
+            row.metric.name().to_string(),
+            json!({
+                "mean": row.summary.mean,
+                "ci95": [lo, hi],
+                "theory": row.theory,
+                "theory_kind": row.theory_kind,
+                "model": row.model,
+                "theory_in_ci": row.theory_in_ci(),
+            }),
+        );
+    }
+    Value::Object(m)
+}

@@ -1,0 +1,173 @@
+//! The report of one `kendall run`: simulated metrics beside theory, per scope.
+
+use kendall_models::{Measures, Verdict};
+use kendall_sim::stats::Metric;
+use kendall_sim::theory::Theory;
+use kendall_sim::{ExperimentResult, Scenario, ScopeSummary, Summary};
+
+/// One metric: simulated mean, its CI and what theory says.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricRow {
+    /// Which metric.
+    pub metric: Metric,
+    /// Simulated mean and CI.
+    pub summary: Summary,
+    /// Theory's value, where a model applies.
+    pub theory: Option<f64>,
+    /// "exact" or "approximation", with `theory`.
+    pub theory_kind: Option<&'static str>,
+    /// Model name, with `theory`.
+    pub model: Option<String>,
+}
+
+impl MetricRow {
+    /// Whether theory lies inside the 95% CI (None without theory).
+    pub fn theory_in_ci(&self) -> Option<bool> {
+        self.theory.map(|t| self.summary.contains(t))
+    }
+}
+
+/// Every metric of one scope (system, a queue or a class).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScopeReport {
+    /// Scope name ("system", a queue's or a class's name).
+    pub name: String,
+    /// Rows in [`Metric::ALL`] order.
+    pub rows: Vec<MetricRow>,
+}
+
+/// What theory had to say about the system, in words when it had no numbers.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TheoryStatus {
+    /// A model applies.
+    Predicted {
+        /// Its name.
+        model: String,
+        /// "exact" or "approximation".
+        kind: &'static str,
+    },
+    /// ρ ≥ 1: no steady state; the simulated figures depend on the run length.
+    Unstable {
+        /// Offered load per consumer.
+        rho: f64,
+    },
+    /// No model covers the scenario.
+    NoModel {
+        /// Why not.
+        reason: String,
+    },
+}
+
+/// A `kendall run`: the scenario, the run, and every scope's rows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunReport {
+    /// Scenario name.
+    pub scenario: String,
+    /// Time unit label.
+    pub time_unit: String,
+    /// Base seed.
+    pub seed: u64,
+    /// Replications run.
+    pub replications: u32,
+    /// Messages measured per replication (after warm-up).
+    pub customers_per_replication: u64,
+    /// Messages discarded per replication.
+    pub warmup: u64,
+    /// Wall-clock seconds the simulation took.
+    pub wall_seconds: f64,
+    /// Events processed.
+    pub events: u64,
+    /// Messages that left the system (warm-up included).
+    pub messages: u64,
+    /// Theory for the system.
+    pub theory: TheoryStatus,
+    /// End-to-end metrics.
+    pub system: ScopeReport,
+    /// Per-queue metrics.
+    pub queues: Vec<ScopeReport>,
+    /// Per-class metrics.
+    pub classes: Vec<ScopeReport>,
+}
+
+impl RunReport {
+    /// Pairs `result` with `theory` for `scenario`; `wall_seconds` is the simulation's time.
+    pub fn new(
+        scenario: &Scenario,
+        result: &ExperimentResult,
+        theory: &Theory,
+        wall_seconds: f64,
+    ) -> Self {
+        let prediction = match &theory.system {
+            Verdict::Predicted(p) => Some(p),
+            _ => None,
+        };
+        let status = match &theory.system {
+            Verdict::Predicted(p) => TheoryStatus::Predicted {
+                model: p.model.clone(),
+                kind: p.exactness.label(),
+            },
+            Verdict::Unstable { rho } => TheoryStatus::Unstable { rho: *rho },
+            Verdict::NoModel { reason } => TheoryStatus::NoModel {
+                reason: reason.clone(),
+            },
+        };
+        // A lone queue is the system, and so is a lone class: they share its theory.
+        let single = |n: usize| if n == 1 { prediction } else { None };
+        let scope =
+            |name: &str, s: &ScopeSummary, p: Option<&kendall_models::Prediction>| ScopeReport {
+                name: name.to_string(),
+                rows: Metric::ALL
+                    .iter()
+                    .map(|&m| {
+                        let theory = p.and_then(|p| theory_value(&p.measures, m));
+                        MetricRow {
+                            metric: m,
+                            summary: s.get(m),
+                            theory,
+                            theory_kind: theory.and(p.map(|p| p.exactness.label())),
+                            model: theory.and(p.map(|p| p.model.clone())),
+                        }
+                    })
+                    .collect(),
+            };
+        RunReport {
+            scenario: scenario.name.clone(),
+            time_unit: scenario.time_unit.clone(),
+            seed: scenario.run.seed,
+            replications: result.replications,
+            customers_per_replication: scenario.run.customers,
+            warmup: scenario.run.warmup,
+            wall_seconds,
+            events: result.events,
+            messages: result.messages,
+            theory: status,
+            system: scope("system", &result.system, prediction),
+            queues: scenario
+                .queues
+                .iter()
+                .zip(&result.queues)
+                .map(|(q, s)| scope(&q.name, s, single(scenario.queues.len())))
+                .collect(),
+            classes: scenario
+                .classes
+                .iter()
+                .zip(&result.classes)
+                .map(|(c, s)| scope(&c.name, s, single(scenario.classes.len())))
+                .collect(),
+        }
+    }
+}
+
+/// The model's value of metric `m`.
+fn theory_value(measures: &Measures, m: Metric) -> Option<f64> {
+    Some(match m {
+        Metric::T => measures.t,
+        Metric::Wq => measures.wq,
+        Metric::L => measures.l,
+        Metric::Lq => measures.lq,
+        Metric::Utilization => measures.utilization,
+        Metric::Throughput => measures.throughput,
+        Metric::PWait => return measures.p_wait,
+        Metric::PLoss => measures.p_loss,
+    })
+}

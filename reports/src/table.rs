@@ -1,0 +1,103 @@
+//! The terminal table of `kendall run`.
+
+use std::fmt::Write;
+
+use crate::{RunReport, ScopeReport, TheoryStatus};
+
+impl RunReport {
+    /// A plain-text table per scope: metric, mean, 95% CI, theory, model, verdict.
+    pub fn to_table(&self) -> String {
+        let mut out = String::new();
+        let unit = if self.time_unit.is_empty() {
+            String::new()
+        } else {
+            format!(", times in {}", self.time_unit)
+        };
+        let _ = writeln!(
+            out,
+            "{}: {} replications x {} messages (warm-up {}), seed {}{unit}",
+            self.scenario,
+            self.replications,
+            self.customers_per_replication,
+            self.warmup,
+            self.seed
+        );
+        let _ = match &self.theory {
+            TheoryStatus::Predicted { model, kind } => writeln!(out, "theory: {model} ({kind})"),
+            TheoryStatus::Unstable { rho } => writeln!(
+                out,
+                "theory: UNSTABLE (rho = {rho:.4} >= 1): queues grow without bound; figures below depend on the run length"
+            ),
+            TheoryStatus::NoModel { reason } => writeln!(out, "theory: none ({reason})"),
+        };
+        out.push('\n');
+        scope_table(&mut out, "end to end", &self.system);
+        if self.queues.len() > 1 {
+            for q in &self.queues {
+                scope_table(&mut out, &format!("queue {}", q.name), q);
+            }
+        }
+        if self.classes.len() > 1 {
+            for c in &self.classes {
+                scope_table(&mut out, &format!("class {}", c.name), c);
+            }
+        }
+        let rate = |n: u64| {
+            if self.wall_seconds > 0.0 {
+                n as f64 / self.wall_seconds
+            } else {
+                f64::NAN
+            }
+        };
+        let _ = writeln!(
+            out,
+            "{} events, {} messages in {:.2} s: {:.2} M events/s, {:.2} M messages/s",
+            self.events,
+            self.messages,
+            self.wall_seconds,
+            rate(self.events) / 1e6,
+            rate(self.messages) / 1e6
+        );
+        out
+    }
+}
+
+fn scope_table(out: &mut String, title: &str, scope: &ScopeReport) {
+    let _ = writeln!(out, "{title}");
+    let _ = writeln!(
+        out,
+        "  {:<12} {:>12}  {:>27}  {:>12}  {:<24} theory in CI",
+        "metric", "mean", "95% CI", "theory", "model"
+    );
+    for row in &scope.rows {
+        let (lo, hi) = row.summary.ci();
+        let theory = row.theory.map_or("-".to_string(), num);
+        let verdict = match row.theory_in_ci() {
+            Some(true) => "yes",
+            Some(false) => "NO",
+            None => "-",
+        };
+        let _ = writeln!(
+            out,
+            "  {:<12} {:>12}  {:>27}  {:>12}  {:<24} {verdict}",
+            row.metric.name(),
+            num(row.summary.mean),
+            format!("[{}, {}]", num(lo), num(hi)),
+            theory,
+            row.model.as_deref().unwrap_or("-"),
+        );
+    }
+    out.push('\n');
+}
+
+/// Six significant digits, without exponent for ordinary magnitudes.
+fn num(x: f64) -> String {
+    if x.is_nan() {
+        return "-".into();
+    }
+    if x == 0.0 {
+        return "0".into();
+    }
+    let digits = (5 - x.abs().log10().floor() as i32).clamp(0, 9) as usize;
+    format!("{x:.digits$}")
+}

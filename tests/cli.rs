@@ -1,0 +1,267 @@
+//! End-to-end tests: the `kendall` binary on real scenario files.
+
+use std::path::Path;
+use std::process::Output;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn kendall(args: &[&str]) -> Output {
+    Command::cargo_bin("kendall")
+        .unwrap()
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn run_json(args: &[&str]) -> Value {
+    let out = kendall(args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// Asserts that metric `name` has a 95% CI containing `expected` (an independently computed
+/// value) and that the reported theory equals it to 1e-9.
+fn assert_metric(doc: &Value, name: &str, expected: f64, model: &str) {
+    let m = &doc["metrics"][name];
+    let (lo, hi) = (
+        m["ci95"][0].as_f64().unwrap(),
+        m["ci95"][1].as_f64().unwrap(),
+    );
+    assert!(
+        lo <= expected && expected <= hi,
+        "{name}: {expected} not in [{lo}, {hi}]"
+    );
+    let theory = m["theory"].as_f64().unwrap();
+    assert!(
+        (theory - expected).abs() <= 1e-9 * expected,
+        "{name} theory {theory} vs {expected}"
+    );
+    assert_eq!(m["theory_kind"], "exact");
+    assert_eq!(m["model"], model);
+    assert_eq!(m["theory_in_ci"], true);
+}
+
+#[test]
+fn mm1_matches_textbook_values() {
+    let doc = run_json(&["run", "scenarios/mm1.toml", "--json"]);
+    assert_eq!(doc["replications"], 20);
+    assert_eq!(doc["customers_per_replication"], 200000);
+    assert_eq!(doc["seed"], 42);
+    // λ = 0.9, μ = 1: T = 1/(μ−λ) = 10, L = ρ/(1−ρ) = 9, Wq = 9, Lq = 8.1 (Kleinrock §3.2).
+    assert_metric(&doc, "T", 10.0, "M/M/1");
+    assert_metric(&doc, "L", 9.0, "M/M/1");
+    assert_metric(&doc, "Wq", 9.0, "M/M/1");
+    assert_metric(&doc, "Lq", 8.1, "M/M/1");
+    assert_metric(&doc, "utilization", 0.9, "M/M/1");
+    // The lone queue and the lone class carry the same figures as the system.
+    assert_eq!(
+        doc["queues"]["orders"]["metrics"]["T"]["mean"],
+        doc["metrics"]["T"]["mean"]
+    );
+    assert_eq!(
+        doc["classes"]["default"]["metrics"]["T"]["mean"],
+        doc["metrics"]["T"]["mean"]
+    );
+}
+
+#[test]
+fn mmc_matches_erlang_c() {
+    let doc = run_json(&["run", "scenarios/mmc.toml", "--json"]);
+    // Erlang C for a = 3.6 erlangs on c = 4, computed from the textbook sum
+    // C = (a^c/c!)(c/(c−a)) / (Σ_{k<c} a^k/k! + (a^c/c!)(c/(c−a))), not kendall's recursion.
+    let c = 0.787_753_264_295_362_4;
+    let wq = c / (4.0 - 3.6);
+    assert_metric(&doc, "p_wait", c, "M/M/c");
+    assert_metric(&doc, "Wq", wq, "M/M/c");
+    assert_metric(&doc, "T", wq + 1.0, "M/M/c");
+    assert_metric(&doc, "L", 3.6 * (wq + 1.0), "M/M/c");
+    assert_metric(&doc, "Lq", 3.6 * wq, "M/M/c");
+}
+
+#[test]
+fn md1_matches_pollaczek_khinchine() {
+    let doc = run_json(&["run", "scenarios/md1.toml", "--json"]);
+    // ρ = 0.8, d = 1: Wq = ρd/(2(1−ρ)) = 2, T = 3, L = 2.4.
+    assert_metric(&doc, "Wq", 2.0, "M/D/1");
+    assert_metric(&doc, "T", 3.0, "M/D/1");
+    assert_metric(&doc, "L", 2.4, "M/D/1");
+}
+
+#[test]
+fn results_do_not_depend_on_thread_count() {
+    let strip = |mut v: Value| {
+        v.as_object_mut().unwrap().remove("wall_seconds");
+        serde_json::to_string(&v).unwrap()
+    };
+    let args = [
+        "run",
+        "scenarios/mmc.toml",
+        "--json",
+        "--customers",
+        "20000",
+        "--replications",
+        "6",
+    ];
+    let one = run_json(&[&args[..], &["--threads", "1"]].concat());
+    let two = run_json(&[&args[..], &["--threads", "2"]].concat());
+    assert_eq!(strip(one.clone()), strip(two));
+    // And a different seed does change the result (the comparison can fail).
+    let other = run_json(&[&args[..], &["--threads", "2", "--seed", "43"]].concat());
+    assert_ne!(strip(one), strip(other));
+}
+
+#[test]
+fn table_output_shows_theory_and_verdict() {
+    let out = kendall(&["run", "scenarios/md1.toml", "--customers", "20000"]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("theory: M/D/1 (exact)"), "{text}");
+    assert!(
+        text.lines()
+            .any(|l| l.trim_start().starts_with("T ") && l.contains("M/D/1")),
+        "{text}"
+    );
+}
+
+/// Each malformed file must exit 1 and name the file, the line and the key.
+#[test]
+fn malformed_scenarios_are_located() {
+    let cases = [
+        (
+            "unknown_key.toml",
+            9,
+            "queues[0].consumer",
+            "unknown field `consumer`",
+        ),
+        (
+            "negative_rate.toml",
+            4,
+            "producers[0].interarrival.rate",
+            "positive",
+        ),
+        (
+            "missing_queue.toml",
+            3,
+            "producers[0].to",
+            "no queue named `order`",
+        ),
+        ("no_queues.toml", 1, "queues", "at least one [[queues]]"),
+        (
+            "bad_dispatch.toml",
+            9,
+            "queues[0].dispatch",
+            "did you mean `round-robin`",
+        ),
+        (
+            "negative_consumers.toml",
+            7,
+            "queues[0].consumers",
+            "invalid value",
+        ),
+        ("syntax.toml", 3, "", "missing comma"),
+        (
+            "trapped.toml",
+            9,
+            "queues[0].route",
+            "no message can ever leave",
+        ),
+        ("route_sum.toml", 9, "queues[0].route", "add up to 1.2"),
+    ];
+    for (file, line, key, words) in cases {
+        let path = format!("tests/bad/{file}");
+        let out = kendall(&["run", &path]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{file}: {err}");
+        assert!(
+            err.contains(&format!("{path}:{line}:")),
+            "{file}: wants line {line}: {err}"
+        );
+        if !key.is_empty() {
+            assert!(
+                err.contains(&format!("key `{key}`")),
+                "{file}: wants key {key}: {err}"
+            );
+        }
+        assert!(err.contains(words), "{file}: wants {words:?}: {err}");
+        assert!(!err.contains("panicked"), "{file}: {err}");
+        // `validate` reports the same error.
+        let out = kendall(&["validate", &path]);
+        assert_eq!(out.status.code(), Some(1), "validate {file}");
+    }
+}
+
+#[test]
+fn missing_file_and_bad_usage() {
+    let out = kendall(&["run", "no/such/file.toml"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no/such/file.toml"));
+    assert_eq!(
+        kendall(&["run"]).status.code(),
+        Some(2),
+        "usage errors exit 2"
+    );
+    assert_eq!(
+        kendall(&["run", "scenarios/mm1.toml", "--threads", "zero"])
+            .status
+            .code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn validate_describes_load_and_stability() {
+    let out = kendall(&[
+        "validate",
+        "scenarios/mm1.toml",
+        "scenarios/mmc.toml",
+        "scenarios/md1.toml",
+    ]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("rho = 0.9000, stable"), "{text}");
+    assert!(text.contains("rho = 0.8000, stable"), "{text}");
+}
+
+#[test]
+fn predict_prints_theory_only() {
+    let out = kendall(&["predict", "scenarios/mm1.toml", "--json"]);
+    assert!(out.status.success());
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["model"], "M/M/1");
+    assert!((doc["metrics"]["T"].as_f64().unwrap() - 10.0).abs() < 1e-12);
+}
+
+/// DESIGN.md: the broker depends on no other kendall crate and offers the simulator no back
+/// doors. This reads the broker's manifest and sources, so adding either makes it fail.
+#[test]
+fn broker_stands_alone() {
+    let manifest = std::fs::read_to_string("broker/Cargo.toml").unwrap();
+    let deps = manifest
+        .split("[dependencies]")
+        .nth(1)
+        .expect("a [dependencies] table");
+    assert!(
+        !deps.contains("kendall"),
+        "broker must not depend on other kendall crates"
+    );
+    assert!(
+        !manifest.contains("[features]"),
+        "no feature-gated back doors in the broker"
+    );
+    for entry in std::fs::read_dir(Path::new("broker/src")).unwrap() {
+        let path = entry.unwrap().path();
+        let src = std::fs::read_to_string(&path).unwrap();
+        for banned in ["doc(hidden)", "cfg(feature", "kendall_sim"] {
+            assert!(
+                !src.contains(banned),
+                "{} contains {banned}",
+                path.display()
+            );
+        }
+    }
+}
