@@ -14,6 +14,7 @@ pub mod mmc;
 pub mod mmck;
 pub mod mminf;
 pub mod oracle;
+pub mod priority;
 pub mod ps;
 #[cfg(test)]
 mod testkit;
@@ -29,6 +30,7 @@ pub use oracle::{
     DispatchKind, Exactness, PERCENTILES, Prediction, Shape, StationSpec, VariateSpec, Verdict,
     predict_station,
 };
+pub use priority::{NonPreemptivePriority, PreemptiveResumePriority, PriorityClass};
 pub use ps::MG1Ps;
 
 use thiserror::Error;
