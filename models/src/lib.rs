@@ -7,6 +7,7 @@
 //! [`StationSpec`]; the simulator builds that description from a scenario.
 
 pub mod erlang;
+pub mod gim1;
 pub mod md1;
 pub mod mg1;
 pub mod mm1;
@@ -20,6 +21,7 @@ pub mod ps;
 mod testkit;
 
 pub use erlang::ErlangB;
+pub use gim1::{GiM1, GiMc, Interarrival};
 pub use md1::MD1;
 pub use mg1::MG1;
 pub use mm1::MM1;
