@@ -8,6 +8,7 @@
 
 pub mod erlang;
 pub mod gim1;
+pub mod jackson;
 pub mod md1;
 pub mod mg1;
 pub mod mm1;
@@ -22,6 +23,7 @@ mod testkit;
 
 pub use erlang::ErlangB;
 pub use gim1::{GiM1, GiMc, Interarrival};
+pub use jackson::{JacksonNetwork, JacksonStation};
 pub use md1::MD1;
 pub use mg1::MG1;
 pub use mm1::MM1;
