@@ -6,6 +6,7 @@
 //! [`oracle`] picks the most exact model that matches a station described by a
 //! [`StationSpec`]; the simulator builds that description from a scenario.
 
+pub mod approx;
 pub mod erlang;
 pub mod gim1;
 pub mod jackson;
