@@ -31,8 +31,9 @@ pub fn kingman(
 ///
 /// Source: A. O. Allen, *Probability, Statistics, and Queueing Theory* (2nd ed., Academic
 /// Press, 1990), the Allen–Cunneen approximation for GI/G/c; also G. Bolch et al., *Queueing
-/// Networks and Markov Chains* (2nd ed., Wiley, 2006), ch. 6 (GI/G/m approximations): Wq ≈ Wq(M/M/c) · (c_a² + c_s²)/2,
-/// Wq(M/M/c) from Erlang C with the same λ, E[S] and c. `p_wait` is `None`.
+/// Networks and Markov Chains* (2nd ed., Wiley, 2006), ch. 6 (GI/G/m approximations):
+/// Wq ≈ Wq(M/M/c) · (c_a² + c_s²)/2, Wq(M/M/c) from Erlang C with the same λ, E[S] and c.
+/// `p_wait` is `None`.
 pub fn allen_cunneen(
     lambda: f64,
     mean_service: f64,

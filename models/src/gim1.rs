@@ -240,8 +240,8 @@ fn sojourn_survival(pw: f64, theta: f64, mu: f64, t: f64) -> f64 {
 /// The GI/M/1 queue.
 ///
 /// Source: Kleinrock, *Queueing Systems, Vol. 1* (1975), §6.4 (the queue G/M/1: σ, the
-/// arrival-epoch distribution and the waiting time). σ is the unique root in (0, 1) of σ = A*(μ − μσ); an arrival finds
-/// n messages with probability (1−σ)σⁿ, so P(wait) = σ, the FIFO sojourn time is
+/// arrival-epoch distribution and the waiting time). σ is the unique root in (0, 1) of
+/// σ = A*(μ − μσ); an arrival finds n messages with probability (1−σ)σⁿ, so P(wait) = σ, the FIFO sojourn time is
 /// exponential with rate μ(1−σ): T = 1/(μ(1−σ)), Wq = σ/(μ(1−σ)), and P(Wq > t) =
 /// σ·e^{−μ(1−σ)t}. L and Lq by Little's law with λ = 1/E[A].
 #[derive(Debug, Clone, PartialEq)]

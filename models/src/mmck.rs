@@ -10,8 +10,8 @@ pub const MAX_CAPACITY: u32 = 10_000_000;
 ///
 /// Source: D. Gross, J. F. Shortle, J. M. Thompson, C. M. Harris, *Fundamentals of Queueing
 /// Theory* (4th ed., Wiley, 2008), §2.5 "Queues with truncation" (M/M/1/K and M/M/c/K);
-/// also Kleinrock, *Queueing Systems, Vol. 1* (1975), §3.6. With a = λ/μ, p_n = p_0·aⁿ/n! for n ≤ c and p_n = p_0·aⁿ/(c!·c^{n−c})
-/// for c < n ≤ K; the loss probability is p_K (PASTA), the accepted rate λ(1 − p_K), and
+/// also Kleinrock, *Queueing Systems, Vol. 1* (1975), §3.6. With a = λ/μ,
+/// p_n = p_0·aⁿ/n! for n ≤ c and p_n = p_0·aⁿ/(c!·c^{n−c}) for c < n ≤ K; the loss probability is p_K (PASTA), the accepted rate λ(1 − p_K), and
 /// T, Wq follow from L, Lq by Little's law applied to accepted messages. A finite system
 /// always has a steady state, so any λ > 0 is allowed (ρ = λ/(cμ) may exceed 1).
 ///
