@@ -6,18 +6,37 @@
 //! [`oracle`] picks the most exact model that matches a station described by a
 //! [`StationSpec`]; the simulator builds that description from a scenario.
 
+pub mod approx;
+pub mod erlang;
+pub mod gim1;
+pub mod jackson;
 pub mod md1;
+pub mod mg1;
 pub mod mm1;
 pub mod mmc;
+pub mod mmck;
+pub mod mminf;
 pub mod oracle;
+pub mod priority;
+pub mod ps;
+#[cfg(test)]
+mod testkit;
 
+pub use erlang::ErlangB;
+pub use gim1::{GiM1, GiMc, Interarrival};
+pub use jackson::{JacksonNetwork, JacksonStation};
 pub use md1::MD1;
+pub use mg1::MG1;
 pub use mm1::MM1;
 pub use mmc::MMc;
+pub use mmck::MMcK;
+pub use mminf::MMInf;
 pub use oracle::{
     DispatchKind, Exactness, PERCENTILES, Prediction, Shape, StationSpec, VariateSpec, Verdict,
     predict_station,
 };
+pub use priority::{NonPreemptivePriority, PreemptiveResumePriority, PriorityClass};
+pub use ps::MG1Ps;
 
 use thiserror::Error;
 
