@@ -1,6 +1,7 @@
 //! The oracle: from a description of a station, the most exact prediction that applies.
 
-use crate::{MD1, MM1, MMc, Measures, ModelError};
+use crate::approx::{allen_cunneen, kingman};
+use crate::{GiM1, GiMc, Interarrival, MD1, MG1, MM1, MMc, Measures, ModelError};
 
 /// The percentiles of T and Wq that kendall reports everywhere.
 pub const PERCENTILES: [f64; 4] = [0.5, 0.9, 0.99, 0.999];
@@ -103,6 +104,11 @@ pub enum Verdict {
 }
 
 /// Chooses the most exact model for `spec` and evaluates it.
+///
+/// Order of preference: an exact model for the station as it is (M/M/1, M/M/c, M/D/1,
+/// M/G/1, c × M/G/1 for a random split, E_c/M/1 for round-robin, GI/M/c for deterministic
+/// arrivals); otherwise a labelled approximation (Kingman for one consumer, Allen–Cunneen for
+/// several sharing a queue); otherwise none, with the reason.
 pub fn predict_station(spec: &StationSpec) -> Verdict {
     let lambda = 1.0 / spec.interarrival.mean;
     let c = spec.consumers;
@@ -110,62 +116,110 @@ pub fn predict_station(spec: &StationSpec) -> Verdict {
     if rho >= 1.0 {
         return Verdict::Unstable { rho };
     }
-    if spec.interarrival.shape != Shape::Exponential {
-        return none("arrivals are not Poisson; no exact model for this arrival process yet");
-    }
     // With one consumer every dispatch strategy is the same single queue.
     let dispatch = if c == 1 {
         DispatchKind::Shared
     } else {
         spec.dispatch
     };
-    let mu = 1.0 / spec.service.mean;
-    let result = match (dispatch, spec.service.shape) {
-        (DispatchKind::Shared, Shape::Exponential) if c == 1 => MM1::new(lambda, mu).map(mm1),
-        (DispatchKind::Shared, Shape::Exponential) => MMc::new(lambda, mu, c).map(|q| {
-            let quantiles = |f: &dyn Fn(f64) -> f64| PERCENTILES.map(f);
-            exact(
-                "M/M/c",
-                q.measures(),
-                Some(quantiles(&|p| q.sojourn_quantile(p))),
-                Some(quantiles(&|p| q.wait_quantile(p))),
-            )
-        }),
-        (DispatchKind::Shared, Shape::Deterministic) if c == 1 => {
-            MD1::new(lambda, spec.service.mean).map(|q| exact("M/D/1", q.measures(), None, None))
+    let (arrival, service) = (spec.interarrival.shape, spec.service.shape);
+    let (es, cs2, ca2) = (spec.service.mean, spec.service.scv, spec.interarrival.scv);
+    let mu = 1.0 / es;
+    let poisson = arrival == Shape::Exponential;
+    let result = match dispatch {
+        DispatchKind::Shared if poisson && service == Shape::Exponential && c == 1 => {
+            MM1::new(lambda, mu).map(mm1)
         }
-        (DispatchKind::Random, Shape::Exponential) => {
+        DispatchKind::Shared if poisson && service == Shape::Exponential => MMc::new(lambda, mu, c)
+            .map(|q| {
+                exact(
+                    "M/M/c",
+                    q.measures(),
+                    Some(PERCENTILES.map(|p| q.sojourn_quantile(p))),
+                    Some(PERCENTILES.map(|p| q.wait_quantile(p))),
+                )
+            }),
+        DispatchKind::Shared if poisson && service == Shape::Deterministic && c == 1 => {
+            MD1::new(lambda, es).map(|q| exact("M/D/1", q.measures(), None, None))
+        }
+        DispatchKind::Shared if poisson && c == 1 => {
+            MG1::new(lambda, es, cs2).map(|q| exact("M/G/1", q.measures(), None, None))
+        }
+        DispatchKind::Shared
+            if arrival == Shape::Deterministic && service == Shape::Exponential =>
+        {
+            GiMc::new(
+                Interarrival::Deterministic {
+                    value: spec.interarrival.mean,
+                },
+                mu,
+                c,
+            )
+            .map(|q| {
+                exact(
+                    if c == 1 { "D/M/1" } else { "D/M/c" },
+                    q.measures(),
+                    Some(PERCENTILES.map(|p| q.sojourn_quantile(p))),
+                    Some(PERCENTILES.map(|p| q.wait_quantile(p))),
+                )
+            })
+        }
+        DispatchKind::Shared if c == 1 => {
+            kingman(lambda, es, ca2, cs2).map(|m| approximate("G/G/1 (Kingman)", m))
+        }
+        DispatchKind::Shared => {
+            allen_cunneen(lambda, es, c, ca2, cs2).map(|m| approximate("G/G/c (Allen-Cunneen)", m))
+        }
+        DispatchKind::Random if poisson => {
             // A random split of a Poisson stream is c independent Poisson streams of rate λ/c
-            // (the splitting property of Poisson processes, Ross, *Introduction to Probability Models*, §5.3.4), so each consumer is an M/M/1 queue.
-            MM1::new(lambda / f64::from(c), mu).map(|q| {
-                let mut p = mm1(q);
-                p.model = format!("{c} x M/M/1 (random split)");
+            // (the splitting property, Ross, *Introduction to Probability Models*, §5.3.4), so
+            // each consumer is an M/G/1 queue.
+            let per = lambda / f64::from(c);
+            let single = match service {
+                Shape::Exponential => MM1::new(per, mu).map(mm1),
+                _ => MG1::new(per, es, cs2).map(|q| exact("M/G/1", q.measures(), None, None)),
+            };
+            single.map(|mut p| {
+                p.model = format!("{c} x {} (random split)", p.model);
                 scale_counts(&mut p.measures, c);
                 p
             })
         }
-        (DispatchKind::Random, Shape::Deterministic) => {
-            MD1::new(lambda / f64::from(c), spec.service.mean).map(|q| {
+        DispatchKind::RoundRobin if poisson && service == Shape::Exponential => {
+            GiM1::round_robin(lambda, mu, c).map(|q| {
                 let mut p = exact(
-                    &format!("{c} x M/D/1 (random split)"),
+                    &format!("{c} x E{c}/M/1 (round-robin)"),
                     q.measures(),
-                    None,
-                    None,
+                    Some(PERCENTILES.map(|p| q.sojourn_quantile(p))),
+                    Some(PERCENTILES.map(|p| q.wait_quantile(p))),
                 );
                 scale_counts(&mut p.measures, c);
                 p
             })
         }
-        (DispatchKind::RoundRobin, _) => {
-            return none("round-robin over several consumers has no model yet");
+        DispatchKind::Random => {
+            return none("random dispatch of non-Poisson arrivals has no model");
         }
-        (_, Shape::Deterministic) => return none("M/D/c has no model yet"),
-        (_, Shape::General) => return none("general service times have no model yet"),
+        DispatchKind::RoundRobin => {
+            return none(
+                "round-robin has an exact model only for Poisson arrivals and exponential service",
+            );
+        }
     };
     match result {
         Ok(p) => Verdict::Predicted(p),
         Err(ModelError::Unstable { rho }) => Verdict::Unstable { rho },
         Err(e) => none(&e.to_string()),
+    }
+}
+
+fn approximate(model: &str, measures: Measures) -> Prediction {
+    Prediction {
+        model: model.to_string(),
+        exactness: Exactness::Approximation,
+        measures,
+        t_quantiles: None,
+        wq_quantiles: None,
     }
 }
 
@@ -253,10 +307,22 @@ mod tests {
             "M/D/1"
         );
         assert!(name(&station(4, DispatchKind::Random, exp(1.0))).contains("random split"));
-        assert!(matches!(
-            predict_station(&station(4, DispatchKind::RoundRobin, exp(1.0))),
-            Verdict::NoModel { .. }
-        ));
+        assert!(name(&station(4, DispatchKind::RoundRobin, exp(1.0))).contains("E4/M/1"));
+        let general = VariateSpec {
+            mean: 0.25,
+            scv: 2.0,
+            shape: Shape::General,
+        };
+        assert_eq!(name(&station(1, DispatchKind::Shared, general)), "M/G/1");
+        let general = VariateSpec {
+            mean: 1.0,
+            scv: 2.0,
+            shape: Shape::General,
+        };
+        assert_eq!(
+            name(&station(4, DispatchKind::Shared, general)),
+            "G/G/c (Allen-Cunneen)"
+        );
         assert!(matches!(
             predict_station(&station(2, DispatchKind::Shared, exp(1.0))),
             Verdict::Unstable { .. }

@@ -1,6 +1,6 @@
 //! The report of one `kendall run`: simulated metrics beside theory, per scope.
 
-use kendall_models::{Measures, Verdict};
+use kendall_models::{Prediction, Verdict};
 use kendall_sim::stats::Metric;
 use kendall_sim::theory::Theory;
 use kendall_sim::{ExperimentResult, Scenario, ScopeSummary, Summary};
@@ -111,7 +111,7 @@ impl RunReport {
                 reason: reason.clone(),
             },
         };
-        // A lone queue is the system, and so is a lone class: they share its theory.
+        // A lone class is the whole traffic: it shares the system's theory.
         let single = |n: usize| if n == 1 { prediction } else { None };
         let scope =
             |name: &str, s: &ScopeSummary, p: Option<&kendall_models::Prediction>| ScopeReport {
@@ -119,7 +119,7 @@ impl RunReport {
                 rows: Metric::ALL
                     .iter()
                     .map(|&m| {
-                        let theory = p.and_then(|p| theory_value(&p.measures, m));
+                        let theory = p.and_then(|p| theory_value(p, m));
                         MetricRow {
                             metric: m,
                             summary: s.get(m),
@@ -146,7 +146,8 @@ impl RunReport {
                 .queues
                 .iter()
                 .zip(&result.queues)
-                .map(|(q, s)| scope(&q.name, s, single(scenario.queues.len())))
+                .zip(&theory.queues)
+                .map(|((q, s), p)| scope(&q.name, s, p.as_ref()))
                 .collect(),
             classes: scenario
                 .classes
@@ -159,7 +160,16 @@ impl RunReport {
 }
 
 /// The model's value of metric `m`.
-fn theory_value(measures: &Measures, m: Metric) -> Option<f64> {
+fn theory_value(prediction: &Prediction, m: Metric) -> Option<f64> {
+    let measures = &prediction.measures;
+    if let Some((is_t, i)) = m.percentile() {
+        let quantiles = if is_t {
+            prediction.t_quantiles
+        } else {
+            prediction.wq_quantiles
+        };
+        return quantiles.map(|q| q[i]);
+    }
     Some(match m {
         Metric::T => measures.t,
         Metric::Wq => measures.wq,
@@ -169,5 +179,6 @@ fn theory_value(measures: &Measures, m: Metric) -> Option<f64> {
         Metric::Throughput => measures.throughput,
         Metric::PWait => return measures.p_wait,
         Metric::PLoss => measures.p_loss,
+        _ => return None,
     })
 }

@@ -98,6 +98,12 @@ impl<'s> Replication<'s> {
             (0..n).map(|i| stream(seed, replication, f(i))).collect()
         };
         let (np, nq) = (scenario.producers.len(), scenario.queues.len());
+        let smallest_service = scenario
+            .queues
+            .iter()
+            .flat_map(|q| q.service.iter().map(|d| d.mean()))
+            .fold(f64::INFINITY, f64::min);
+        let tally = Tally::new(1e-4 * smallest_service);
         Ok(Self {
             scenario,
             clock,
@@ -108,9 +114,9 @@ impl<'s> Replication<'s> {
             arrivals: streams(Source::Arrivals, np),
             service: streams(Source::Service, nq),
             routing: streams(Source::Routing, nq),
-            system: Tally::default(),
-            queues: vec![Tally::default(); nq],
-            classes: vec![Tally::default(); scenario.classes.len()],
+            system: tally.clone(),
+            queues: vec![tally.clone(); nq],
+            classes: vec![tally; scenario.classes.len()],
             events: 0,
             exits: 0,
         })
@@ -146,19 +152,20 @@ impl<'s> Replication<'s> {
             }
         }
         let now = self.clock.now();
-        let consumers = |j: usize| self.scenario.queues[j].consumers;
+        let scenario = self.scenario;
+        let consumers = |j: usize| scenario.queues[j].consumers;
         let total: u32 = (0..self.queues.len()).map(consumers).sum();
         Ok(ReplicationResult {
             system: self.system.estimates(now, total),
             queues: self
                 .queues
-                .iter()
+                .iter_mut()
                 .enumerate()
                 .map(|(j, t)| t.estimates(now, consumers(j)))
                 .collect(),
             classes: self
                 .classes
-                .iter()
+                .iter_mut()
                 .map(|t| t.estimates(now, total))
                 .collect(),
             events: self.events,

@@ -2,41 +2,57 @@
 
 use kendall_broker::DispatchKind;
 use kendall_models::{
-    DispatchKind as ModelDispatch, Shape, StationSpec, VariateSpec, Verdict, predict_station,
+    DispatchKind as ModelDispatch, Exactness, JacksonNetwork, JacksonStation, ModelError,
+    Prediction, Shape, StationSpec, VariateSpec, Verdict, predict_station,
 };
 
 use crate::scenario::Scenario;
+use crate::traffic::queue_loads;
 
-/// Theory for a whole scenario: the end-to-end verdict (and, for now, nothing per queue
-/// beyond it: a single-queue scenario's queue is the system).
+/// Theory for a whole scenario: end to end, and per queue where a model covers it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Theory {
     /// The verdict for the system as a whole.
     pub system: Verdict,
+    /// Per-queue predictions, in scenario order (None where no model applies).
+    pub queues: Vec<Option<Prediction>>,
 }
 
-/// Describes `scenario` to the oracle and returns its verdict.
+/// Describes `scenario` to the oracle and returns its verdicts.
 pub fn predict(scenario: &Scenario) -> Theory {
+    if let Some(&rho) = queue_loads(scenario)
+        .iter()
+        .map(|l| &l.rho)
+        .find(|&&r| r >= 1.0)
+    {
+        return Theory {
+            system: Verdict::Unstable { rho },
+            queues: vec![None; scenario.queues.len()],
+        };
+    }
+    if scenario.queues.len() > 1 || !scenario.queues[0].routes.is_empty() {
+        return jackson(scenario);
+    }
+    let system = station(scenario).map_or_else(
+        |reason| Verdict::NoModel { reason },
+        |s| predict_station(&s),
+    );
+    let queue = match &system {
+        Verdict::Predicted(p) => Some(p.clone()),
+        _ => None,
+    };
     Theory {
-        system: station(scenario).map_or_else(
-            |reason| Verdict::NoModel { reason },
-            |s| predict_station(&s),
-        ),
+        system,
+        queues: vec![queue],
     }
 }
 
-/// The single station a scenario amounts to, or why it is not one.
+/// The single station a one-queue scenario amounts to, or why it is not one.
 fn station(s: &Scenario) -> Result<StationSpec, String> {
-    if s.queues.len() != 1 {
-        return Err("networks of several queues have no model yet".into());
-    }
     let q = &s.queues[0];
-    if !q.routes.is_empty() {
-        return Err("a queue that routes messages back has no model yet".into());
-    }
     let service = &q.service[0];
     if q.service.iter().any(|d| d != service) {
-        return Err("per-class service times need the priority models (not yet)".into());
+        return Err("per-class service times need the priority models (not yet wired)".into());
     }
     let interarrival = if let [p] = s.producers.as_slice() {
         p.interarrival.to_variate_spec()
@@ -70,4 +86,80 @@ fn station(s: &Scenario) -> Result<StationSpec, String> {
         consumers: q.consumers,
         dispatch,
     })
+}
+
+/// An open Jackson network: Poisson producers, exponential service, shared queues, one
+/// service distribution per queue. Anything else has no model.
+fn jackson(s: &Scenario) -> Theory {
+    let none = |reason: &str| Theory {
+        system: Verdict::NoModel {
+            reason: reason.to_string(),
+        },
+        queues: vec![None; s.queues.len()],
+    };
+    let exponential = |v: VariateSpec| v.shape == Shape::Exponential;
+    if !s
+        .producers
+        .iter()
+        .all(|p| exponential(p.interarrival.to_variate_spec()))
+    {
+        return none("a network with non-Poisson arrivals has no exact model");
+    }
+    let mut stations = Vec::new();
+    for q in &s.queues {
+        let service = &q.service[0];
+        if q.service.iter().any(|d| d != service) || !exponential(service.to_variate_spec()) {
+            return none("a Jackson network needs one exponential service time per queue");
+        }
+        if q.dispatch != DispatchKind::Shared && q.consumers > 1 {
+            return none("a Jackson network needs shared queues (M/M/c stations)");
+        }
+        stations.push(JacksonStation {
+            external_rate: 0.0,
+            mu: 1.0 / service.mean(),
+            servers: q.consumers,
+        });
+    }
+    for p in &s.producers {
+        stations[p.queue].external_rate += 1.0 / p.interarrival.mean();
+    }
+    let mut routing = vec![vec![0.0; s.queues.len()]; s.queues.len()];
+    for (j, q) in s.queues.iter().enumerate() {
+        for &(to, p) in &q.routes {
+            routing[j][to] += p;
+        }
+    }
+    match JacksonNetwork::new(&stations, &routing) {
+        Ok(net) => {
+            let mut total = net.measures();
+            // kendall's system utilisation is busy consumers over all consumers.
+            let busy: f64 = net
+                .station_measures()
+                .iter()
+                .zip(&s.queues)
+                .map(|(m, q)| m.utilization * f64::from(q.consumers))
+                .sum();
+            total.utilization = busy / s.queues.iter().map(|q| f64::from(q.consumers)).sum::<f64>();
+            let exact = |model: &str, measures| Prediction {
+                model: model.to_string(),
+                exactness: Exactness::Exact,
+                measures,
+                t_quantiles: None,
+                wq_quantiles: None,
+            };
+            Theory {
+                system: Verdict::Predicted(exact("Jackson network", total)),
+                queues: net
+                    .station_measures()
+                    .iter()
+                    .map(|m| Some(exact("Jackson (M/M/c station)", *m)))
+                    .collect(),
+            }
+        }
+        Err(ModelError::Unstable { rho }) => Theory {
+            system: Verdict::Unstable { rho },
+            queues: vec![None; s.queues.len()],
+        },
+        Err(e) => none(&e.to_string()),
+    }
 }
