@@ -265,3 +265,12 @@ fn broker_stands_alone() {
         }
     }
 }
+
+#[test]
+fn heavy_tailed_service_matches_pollaczek_khinchine() {
+    let doc = run_json(&["run", "scenarios/burst.toml", "--json"]);
+    // λ = 0.7, E[S] = 1, scv 4 → E[S²] = 5: Wq = 0.7·5/(2·0.3), T = Wq + 1.
+    let wq = 0.7 * 5.0 / (2.0 * 0.3);
+    assert_metric(&doc, "Wq", wq, "M/G/1");
+    assert_metric(&doc, "T", wq + 1.0, "M/G/1");
+}
