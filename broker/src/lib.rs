@@ -20,13 +20,19 @@
 //! ```
 
 mod broker;
+mod buffer;
 mod clock;
 mod dispatch;
 mod message;
 
 pub use broker::{
-    Acked, Broker, BrokerError, ConsumerId, Delivery, Published, QueueConfig, QueueId,
+    Acked, Broker, BrokerError, ConsumerId, Delivery, Overflow, Published, QueueConfig, QueueId,
+    QueueStats,
 };
+pub use buffer::Discipline;
 pub use clock::{Clock, WallClock};
-pub use dispatch::{ConsumerLoads, Dispatch, DispatchKind, Random, RoundRobin, Route, Shared};
+pub use dispatch::{
+    ConsumerLoads, Dispatch, DispatchKind, Jiq, Jsq, KeyHash, LeastWork, PowerOfD, Random,
+    RoundRobin, Route, Shared, WeightedRoundRobin,
+};
 pub use message::{Message, MessageId, NewMessage};
