@@ -573,6 +573,7 @@ mod tests {
     use std::rc::Rc;
 
     use super::*;
+    use crate::{Discipline, DispatchKind};
 
     /// A clock the test moves by hand.
     #[derive(Clone, Default)]
@@ -730,5 +731,177 @@ mod tests {
             b.consumers_of(q).unwrap().collect::<Vec<_>>(),
             vec![ConsumerId(0)]
         );
+    }
+
+    /// Polls consumer `c` and acks at once; the id delivered.
+    fn take(b: &mut Broker<TestClock>, c: u32) -> Option<u64> {
+        let d = b.poll(ConsumerId(c)).unwrap()?;
+        b.ack(ConsumerId(c), d.message.id).unwrap();
+        Some(d.message.id.0)
+    }
+
+    fn with_priority(priority: i32) -> NewMessage {
+        NewMessage {
+            priority,
+            ..NewMessage::default()
+        }
+    }
+
+    #[test]
+    fn disciplines_order_the_shared_buffer() {
+        let order = |discipline| {
+            let mut b = Broker::new(TestClock::default());
+            let q = b
+                .add_queue(QueueConfig::new("q", 1).discipline(discipline))
+                .unwrap();
+            for p in [3, 1, 2, 1] {
+                b.publish(q, with_priority(p)).unwrap();
+            }
+            std::iter::from_fn(|| take(&mut b, 0)).collect::<Vec<_>>()
+        };
+        assert_eq!(order(Discipline::Fifo), vec![0, 1, 2, 3]);
+        assert_eq!(order(Discipline::Lifo), vec![3, 2, 1, 0]);
+        assert_eq!(order(Discipline::Priority), vec![1, 3, 2, 0]);
+    }
+
+    #[test]
+    fn priority_is_non_preemptive_and_applies_to_own_buffers() {
+        let mut b = Broker::new(TestClock::default());
+        let cfg = QueueConfig::new("q", 2)
+            .dispatch(DispatchKind::RoundRobin)
+            .discipline(Discipline::Priority);
+        let q = b.add_queue(cfg).unwrap();
+        // Consumer 0 gets ids 0, 2, 4; consumer 1 gets 1, 3, 5.
+        for p in [5, 5, 2, 2, 0, 9] {
+            b.publish(q, with_priority(p)).unwrap();
+        }
+        let first = b.poll(ConsumerId(0)).unwrap().unwrap();
+        assert_eq!(first.message.id, MessageId(4), "most urgent first");
+        // A more urgent arrival does not interrupt the message in service.
+        b.publish(q, with_priority(-1)).unwrap(); // id 6, to consumer 0
+        b.ack(ConsumerId(0), first.message.id).unwrap();
+        let rest: Vec<_> = std::iter::from_fn(|| take(&mut b, 0)).collect();
+        assert_eq!(rest, vec![6, 2, 0]);
+        let other: Vec<_> = std::iter::from_fn(|| take(&mut b, 1)).collect();
+        assert_eq!(other, vec![3, 1, 5]);
+    }
+
+    #[test]
+    fn full_queue_rejects_and_counts() {
+        let mut b = Broker::new(TestClock::default());
+        let q = b.add_queue(QueueConfig::new("q", 1).capacity(2)).unwrap();
+        b.publish(q, NewMessage::default()).unwrap();
+        b.poll(ConsumerId(0)).unwrap().unwrap();
+        b.publish(q, NewMessage::default()).unwrap();
+        let full = b.publish(q, NewMessage::default());
+        assert_eq!(
+            full,
+            Err(BrokerError::Full {
+                queue: q,
+                capacity: 2
+            })
+        );
+        b.ack(ConsumerId(0), MessageId(0)).unwrap();
+        let p = b.publish(q, NewMessage::default()).unwrap();
+        assert_eq!(p.id, MessageId(2), "a rejected publish takes no id");
+        let stats = b.stats(q).unwrap();
+        let want = QueueStats {
+            published: 4,
+            acked: 1,
+            rejected: 1,
+            dropped: 0,
+            waiting: 2,
+            in_flight: 0,
+        };
+        assert_eq!(stats, want);
+    }
+
+    #[test]
+    fn drop_oldest_makes_room_but_never_drops_in_service() {
+        let mut b = Broker::new(TestClock::default());
+        let cfg = QueueConfig::new("q", 1)
+            .capacity(3)
+            .overflow(Overflow::DropOldest);
+        let q = b.add_queue(cfg).unwrap();
+        for _ in 0..3 {
+            assert_eq!(b.publish(q, NewMessage::default()).unwrap().dropped, None);
+        }
+        let d = b.poll(ConsumerId(0)).unwrap().unwrap(); // id 0 in service
+        let p = b.publish(q, NewMessage::default()).unwrap();
+        assert_eq!(
+            p.dropped.map(|m| m.id),
+            Some(MessageId(1)),
+            "oldest waiting"
+        );
+        b.ack(ConsumerId(0), d.message.id).unwrap();
+        assert_eq!(take(&mut b, 0), Some(2));
+        assert_eq!(take(&mut b, 0), Some(3));
+        let stats = b.stats(q).unwrap();
+        assert_eq!((stats.published, stats.acked, stats.dropped), (4, 3, 1));
+
+        let mut b = Broker::new(TestClock::default());
+        let cfg = QueueConfig::new("q", 1)
+            .capacity(1)
+            .overflow(Overflow::DropOldest);
+        let q = b.add_queue(cfg).unwrap();
+        b.publish(q, NewMessage::default()).unwrap();
+        b.poll(ConsumerId(0)).unwrap().unwrap();
+        assert!(matches!(
+            b.publish(q, NewMessage::default()),
+            Err(BrokerError::Full { .. })
+        ));
+    }
+
+    #[test]
+    fn drop_oldest_from_a_consumer_buffer_updates_its_load() {
+        let mut b = Broker::new(TestClock::default());
+        let cfg = QueueConfig::new("q", 2)
+            .dispatch(DispatchKind::Jsq)
+            .capacity(2)
+            .overflow(Overflow::DropOldest);
+        let q = b.add_queue(cfg).unwrap();
+        let owner = |b: &Broker<TestClock>, id: MessageId| {
+            (0..2).find(|&k| b.consumers[k].own.iter().any(|m| m.id == id))
+        };
+        let first = b.publish(q, NewMessage::default()).unwrap().id;
+        let k0 = owner(&b, first).unwrap();
+        b.publish(q, NewMessage::default()).unwrap(); // to the other consumer
+        let held_before = b.loads(q).unwrap().held(k0);
+        let p = b.publish(q, NewMessage::default()).unwrap();
+        assert_eq!(p.dropped.unwrap().id, first);
+        // The drop freed a slot on k0, and JSQ saw it: the new message went there.
+        assert_eq!(owner(&b, p.id), Some(k0));
+        assert_eq!(b.loads(q).unwrap().held(k0), held_before);
+    }
+
+    #[test]
+    fn invalid_configurations_are_refused() {
+        let mut b = Broker::new(TestClock::default());
+        let bad = [
+            QueueConfig::new("a", 2).dispatch(DispatchKind::PowerOfD { d: 3 }),
+            QueueConfig::new("b", 2)
+                .dispatch(DispatchKind::WeightedRoundRobin { weights: vec![1.0] }),
+            QueueConfig::new("c", 2).capacity(0),
+        ];
+        for cfg in bad {
+            assert!(matches!(
+                b.add_queue(cfg),
+                Err(BrokerError::InvalidConfig { .. })
+            ));
+        }
+    }
+
+    #[test]
+    fn jsq_in_the_broker_balances_held_messages() {
+        let (mut b, q, _) = broker(3, DispatchKind::Jsq);
+        for _ in 0..9 {
+            b.publish(q, NewMessage::default()).unwrap();
+        }
+        let loads = b.loads(q).unwrap();
+        assert_eq!((0..3).map(|k| loads.held(k)).collect::<Vec<_>>(), [3, 3, 3]);
+        take(&mut b, 1);
+        take(&mut b, 1);
+        let p = b.publish(q, NewMessage::default()).unwrap();
+        assert!(b.consumers[1].own.iter().any(|m| m.id == p.id));
     }
 }

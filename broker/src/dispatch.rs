@@ -734,4 +734,215 @@ mod tests {
     fn shared_always_shared() {
         assert_eq!(Shared.route(&msg(), &ConsumerLoads::new(2)), Route::Shared);
     }
+
+    /// Gives consumer `k` one more message of `size` and tells the strategy.
+    fn load(loads: &mut ConsumerLoads, s: &mut dyn Dispatch, k: usize, size: f64) {
+        loads.add(k, size);
+        s.on_load_change(k, loads);
+    }
+
+    fn unload(loads: &mut ConsumerLoads, s: &mut dyn Dispatch, k: usize, size: f64) {
+        loads.remove(k, size);
+        s.on_load_change(k, loads);
+    }
+
+    fn pick(s: &mut dyn Dispatch, loads: &ConsumerLoads) -> usize {
+        match s.route(&msg(), loads) {
+            Route::Consumer(k) => k,
+            Route::Shared => panic!("shared"),
+        }
+    }
+
+    #[test]
+    fn jsq_picks_least_loaded_with_seeded_random_ties() {
+        let run = |seed| {
+            let mut loads = ConsumerLoads::new(4);
+            let mut jsq = Jsq::new(4, seed);
+            for k in [0, 0, 1, 3, 3] {
+                load(&mut loads, &mut jsq, k, 1.0);
+            }
+            // Held: [2, 1, 0, 2] -> always 2.
+            assert_eq!(pick(&mut jsq, &loads), 2);
+            load(&mut loads, &mut jsq, 2, 1.0);
+            // Held: [2, 1, 1, 2] -> 1 or 2, at random.
+            (0..200).map(|_| pick(&mut jsq, &loads)).collect::<Vec<_>>()
+        };
+        let a = run(1);
+        assert!(a.iter().all(|&k| k == 1 || k == 2));
+        assert!(a.contains(&1) && a.contains(&2), "ties broken both ways");
+        assert_eq!(a, run(1), "reproducible by seed");
+        assert_ne!(a, run(2));
+    }
+
+    #[test]
+    fn jsq_follows_loads_down_as_well_as_up() {
+        let mut loads = ConsumerLoads::new(3);
+        let mut jsq = Jsq::new(3, 0);
+        for k in [0, 1, 2, 0, 1, 2, 2] {
+            load(&mut loads, &mut jsq, k, 1.0);
+        }
+        // Held [2, 2, 3]; now 2 drains to 0.
+        for _ in 0..3 {
+            unload(&mut loads, &mut jsq, 2, 1.0);
+        }
+        assert_eq!(pick(&mut jsq, &loads), 2);
+        unload(&mut loads, &mut jsq, 0, 1.0);
+        load(&mut loads, &mut jsq, 2, 1.0);
+        load(&mut loads, &mut jsq, 2, 1.0);
+        // Held [1, 2, 2].
+        assert_eq!(pick(&mut jsq, &loads), 0);
+    }
+
+    #[test]
+    fn power_of_d_with_d_equal_n_is_jsq() {
+        let mut loads = ConsumerLoads::new(5);
+        let mut p = PowerOfD::new(5, 5, 3);
+        for k in [0, 0, 1, 2, 2, 3, 4, 4] {
+            load(&mut loads, &mut p, k, 1.0);
+        }
+        // Held [2, 1, 2, 1, 2]: JSQ's choices are 1 and 3, each about half the time.
+        let picks: Vec<_> = (0..400).map(|_| pick(&mut p, &loads)).collect();
+        assert!(picks.iter().all(|&k| k == 1 || k == 3));
+        let ones = picks.iter().filter(|&&k| k == 1).count();
+        assert!((150..250).contains(&ones), "{ones}");
+    }
+
+    #[test]
+    fn power_of_one_is_random() {
+        let mut loads = ConsumerLoads::new(3);
+        let mut p = PowerOfD::new(3, 1, 3);
+        load(&mut loads, &mut p, 0, 1.0);
+        let picks: Vec<_> = (0..300).map(|_| pick(&mut p, &loads)).collect();
+        assert!((0..3).all(|k| picks.contains(&k)), "even the loaded one");
+    }
+
+    #[test]
+    fn power_of_two_avoids_the_most_loaded() {
+        let mut loads = ConsumerLoads::new(2);
+        let mut p = PowerOfD::new(2, 2, 9);
+        load(&mut loads, &mut p, 0, 1.0);
+        assert!((0..100).all(|_| pick(&mut p, &loads) == 1));
+    }
+
+    #[test]
+    fn least_work_prefers_idle_then_least_work() {
+        let mut loads = ConsumerLoads::new(3);
+        let mut lw = LeastWork::new(3, 5);
+        load(&mut loads, &mut lw, 0, 3.0);
+        load(&mut loads, &mut lw, 1, 0.5);
+        load(&mut loads, &mut lw, 1, 0.5);
+        // Work [3, 1, 0]: the idle consumer 2.
+        assert_eq!(pick(&mut lw, &loads), 2);
+        load(&mut loads, &mut lw, 2, 2.0);
+        // Work [3, 1, 2]: consumer 1 although it holds the most messages.
+        assert_eq!(pick(&mut lw, &loads), 1);
+        assert_eq!(loads.held(1), 2);
+        unload(&mut loads, &mut lw, 0, 3.0);
+        assert_eq!(pick(&mut lw, &loads), 0);
+        assert_eq!(loads.work(0), 0.0);
+    }
+
+    #[test]
+    fn jiq_joins_an_idle_consumer_if_any() {
+        let mut loads = ConsumerLoads::new(4);
+        let mut jiq = Jiq::new(4, 11);
+        load(&mut loads, &mut jiq, 0, 1.0);
+        load(&mut loads, &mut jiq, 2, 1.0);
+        let picks: Vec<_> = (0..200).map(|_| pick(&mut jiq, &loads)).collect();
+        assert!(picks.iter().all(|&k| k == 1 || k == 3));
+        assert!(picks.contains(&1) && picks.contains(&3));
+        load(&mut loads, &mut jiq, 1, 1.0);
+        load(&mut loads, &mut jiq, 3, 1.0);
+        load(&mut loads, &mut jiq, 3, 1.0);
+        let picks: Vec<_> = (0..400).map(|_| pick(&mut jiq, &loads)).collect();
+        assert!((0..4).all(|k| picks.contains(&k)), "none idle: uniform");
+    }
+
+    #[test]
+    fn key_hash_is_sticky_spread_and_round_robin_without_key() {
+        let mut kh = KeyHash::new(8, KeyHash::VIRTUAL_NODES);
+        let loads = ConsumerLoads::new(8);
+        let mut per_consumer = [0u32; 8];
+        for key in 0..4000u64 {
+            let m = Message {
+                key: Some(key),
+                ..msg()
+            };
+            let Route::Consumer(k) = kh.route(&m, &loads) else {
+                panic!("shared")
+            };
+            assert_eq!(Route::Consumer(k), kh.route(&m, &loads), "sticky");
+            assert_eq!(k, kh.owner(key));
+            per_consumer[k] += 1;
+        }
+        // 500 each on average; 128 virtual nodes keep every share within ±40 %.
+        assert!(
+            per_consumer.iter().all(|&c| (300..700).contains(&c)),
+            "{per_consumer:?}"
+        );
+        let keyless: Vec<_> = (0..9).map(|_| pick(&mut kh, &loads)).collect();
+        assert_eq!(keyless, vec![0, 1, 2, 3, 4, 5, 6, 7, 0]);
+        // Same ring in another instance: the mapping does not depend on the run.
+        let other = KeyHash::new(8, KeyHash::VIRTUAL_NODES);
+        assert!((0..100).all(|key| other.owner(key) == kh.owner(key)));
+    }
+
+    #[test]
+    fn weighted_round_robin_follows_weights_smoothly() {
+        let loads = ConsumerLoads::new(3);
+        let mut wrr = WeightedRoundRobin::new(&[5.0, 1.0, 1.0]);
+        let picks: Vec<_> = (0..700).map(|_| pick(&mut wrr, &loads)).collect();
+        for (k, want) in [(0, 500), (1, 100), (2, 100)] {
+            assert_eq!(picks.iter().filter(|&&p| p == k).count(), want);
+        }
+        assert_eq!(
+            &picks[..7],
+            &[0, 0, 0, 1, 2, 0, 0],
+            "interleaved, not bunched"
+        );
+        let mut wrr = WeightedRoundRobin::new(&[1.5, 0.5]);
+        let picks: Vec<_> = (0..400).map(|_| pick(&mut wrr, &loads)).collect();
+        assert_eq!(picks.iter().filter(|&&p| p == 0).count(), 300);
+    }
+
+    #[test]
+    fn kinds_check_their_parameters() {
+        assert!(DispatchKind::PowerOfD { d: 0 }.check(3).is_err());
+        assert!(DispatchKind::PowerOfD { d: 4 }.check(3).is_err());
+        assert!(DispatchKind::PowerOfD { d: 3 }.check(3).is_ok());
+        let w = |weights: Vec<f64>| DispatchKind::WeightedRoundRobin { weights };
+        assert!(w(vec![1.0, 2.0]).check(3).is_err());
+        assert!(w(vec![1.0, 0.0, 2.0]).check(3).is_err());
+        assert!(w(vec![1.0, f64::NAN, 2.0]).check(3).is_err());
+        assert!(w(vec![1.0, 0.5, 2.0]).check(3).is_ok());
+    }
+
+    #[test]
+    fn indexed_choices_scale_to_ten_thousand_consumers() {
+        // A million load changes and choices over 10,000 consumers: fast only if O(1)/O(log n).
+        let n = 10_000;
+        let mut loads = ConsumerLoads::new(n);
+        let mut jsq = Jsq::new(n, 1);
+        let mut lw = LeastWork::new(n, 1);
+        let mut held = Vec::new();
+        for i in 0..200_000 {
+            let k = pick(&mut jsq, &loads);
+            let size = 1.0 + (i % 7) as f64;
+            loads.add(k, size);
+            jsq.on_load_change(k, &loads);
+            lw.on_load_change(k, &loads);
+            held.push((k, size));
+            if i % 3 != 0 {
+                let (k, size) = held.swap_remove(i % held.len());
+                loads.remove(k, size);
+                jsq.on_load_change(k, &loads);
+                lw.on_load_change(k, &loads);
+            }
+            pick(&mut lw, &loads);
+        }
+        let min = (0..n).map(|k| loads.held(k)).min().unwrap();
+        assert_eq!(loads.held(pick(&mut jsq, &loads)), min);
+        let min_work = (0..n).map(|k| loads.work(k)).fold(f64::INFINITY, f64::min);
+        assert_eq!(loads.work(pick(&mut lw, &loads)), min_work);
+    }
 }
