@@ -568,6 +568,9 @@ fn next_idle(queue: &mut Queue, consumers: &mut [Consumer]) -> Option<u32> {
 }
 
 #[cfg(test)]
+mod proptests;
+
+#[cfg(test)]
 mod tests {
     use std::cell::Cell;
     use std::rc::Rc;
