@@ -628,6 +628,24 @@ impl Dispatch for Jiq {
 /// so the mapping is the same in every run and every process); a key goes to the owner of the
 /// first point at or after its hash. Adding a consumer would move only about 1/n of the keys.
 /// Messages without a key go round-robin. O(log n) per choice.
+///
+/// ```
+/// use kendall_broker::{Broker, DispatchKind, NewMessage, QueueConfig, WallClock};
+/// let mut broker = Broker::new(WallClock::new());
+/// let q = broker
+///     .add_queue(QueueConfig::new("orders", 4).dispatch(DispatchKind::KeyHash))
+///     .unwrap();
+/// let order = |key| NewMessage { key: Some(key), ..NewMessage::default() };
+/// let first = broker.publish(q, order(42)).unwrap();
+/// let second = broker.publish(q, order(42)).unwrap();
+/// // The first message of key 42 woke its consumer; the second waits behind it there.
+/// let consumer = first.wake.unwrap();
+/// assert_eq!(second.wake, None);
+/// let d = broker.poll(consumer).unwrap().unwrap();
+/// assert_eq!(d.message.id, first.id);
+/// broker.ack(consumer, d.message.id).unwrap();
+/// assert_eq!(broker.poll(consumer).unwrap().unwrap().message.id, second.id);
+/// ```
 #[derive(Debug, Clone)]
 pub struct KeyHash {
     ring: Vec<(u64, usize)>,

@@ -4,6 +4,13 @@
 //! [`Broker::poll`] for their next message and [`Broker::ack`] it once processed. A queue's
 //! [`Dispatch`] strategy decides where a message waits: in one queue shared by all consumers
 //! (idle consumers pull) or in one consumer's own queue (push, as partitioned logs do).
+//! Built-in strategies ([`DispatchKind`]): shared, round-robin, random, weighted round-robin,
+//! JSQ, power-of-d, least-work, JIQ and key-hash; each chooses in O(1) or O(log n).
+//!
+//! Each queue has a [`Discipline`] (FIFO, LIFO or non-preemptive priority) that orders every
+//! one of its buffers, and optionally a capacity with an [`Overflow`] policy: reject the new
+//! message ([`BrokerError::Full`]) or drop the oldest waiting one ([`Published::dropped`]).
+//! [`Broker::stats`] counts what was published, acknowledged, rejected and dropped.
 //!
 //! Time enters only through a [`Clock`]: [`WallClock`] for real use, or any other
 //! implementation (the simulator supplies a virtual one). The broker never knows which.
