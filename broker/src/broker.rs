@@ -4,7 +4,10 @@ use std::collections::VecDeque;
 
 use thiserror::Error;
 
-use crate::{Clock, ConsumerLoads, Dispatch, DispatchKind, Message, MessageId, NewMessage, Route};
+use crate::buffer::Buffer;
+use crate::{
+    Clock, ConsumerLoads, Discipline, Dispatch, DispatchKind, Message, MessageId, NewMessage, Route,
+};
 
 /// Index of a queue within its broker, returned by [`Broker::add_queue`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -13,6 +16,20 @@ pub struct QueueId(pub u32);
 /// Index of a consumer within its broker (consumers of all queues are numbered together).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ConsumerId(pub u32);
+
+/// What a full queue does with one more message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Overflow {
+    /// Refuse the new message: [`Broker::publish`] returns [`BrokerError::Full`] and the
+    /// producer decides (retry, back off, give up), as a publish nack does.
+    #[default]
+    Reject,
+    /// Make room by dropping the oldest waiting message of the queue (the first published
+    /// among those not yet delivered, in the shared buffer or any consumer's own buffer); it is
+    /// returned in [`Published::dropped`]. Messages in service are never dropped: when every
+    /// message in the system is in service, the new one is rejected as with `Reject`.
+    DropOldest,
+}
 
 /// How to set up one queue.
 #[derive(Debug, Clone, PartialEq)]
@@ -25,16 +42,26 @@ pub struct QueueConfig {
     pub dispatch: DispatchKind,
     /// Seed for any randomness in the dispatch strategy.
     pub seed: u64,
+    /// Order in which waiting messages are delivered, in every buffer of the queue.
+    pub discipline: Discipline,
+    /// Most messages the queue's system may hold (waiting plus in service); `None` is
+    /// unbounded. Must be at least 1.
+    pub capacity: Option<usize>,
+    /// What happens to a publish when the queue is at capacity.
+    pub overflow: Overflow,
 }
 
 impl QueueConfig {
-    /// A queue named `name` with `consumers` consumers pulling from one shared FIFO.
+    /// A queue named `name` with `consumers` consumers pulling from one shared, unbounded FIFO.
     pub fn new(name: impl Into<String>, consumers: usize) -> Self {
         Self {
             name: name.into(),
             consumers,
             dispatch: DispatchKind::Shared,
             seed: 0,
+            discipline: Discipline::Fifo,
+            capacity: None,
+            overflow: Overflow::Reject,
         }
     }
 
@@ -49,9 +76,28 @@ impl QueueConfig {
         self.seed = seed;
         self
     }
+
+    /// The same queue with another discipline.
+    pub fn discipline(mut self, discipline: Discipline) -> Self {
+        self.discipline = discipline;
+        self
+    }
+
+    /// The same queue holding at most `capacity` messages (waiting plus in service).
+    pub fn capacity(mut self, capacity: usize) -> Self {
+        self.capacity = Some(capacity);
+        self
+    }
+
+    /// The same queue with another overflow policy.
+    pub fn overflow(mut self, overflow: Overflow) -> Self {
+        self.overflow = overflow;
+        self
+    }
 }
 
-/// Errors from broker calls: every one is a caller mistake the broker refuses to act on.
+/// Errors from broker calls. [`BrokerError::Full`] is back-pressure (the queue refused a
+/// message); every other one is a caller mistake the broker refuses to act on.
 #[derive(Debug, Clone, PartialEq, Error)]
 pub enum BrokerError {
     /// The queue id is not one this broker handed out.
@@ -66,6 +112,23 @@ pub enum BrokerError {
     /// A queue needs at least one consumer.
     #[error("queue `{0}` has no consumers")]
     NoConsumers(String),
+    /// A queue's configuration is inconsistent (dispatch parameters, capacity).
+    #[error("queue `{queue}`: {reason}")]
+    InvalidConfig {
+        /// The queue's name.
+        queue: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The queue is at capacity and refused the message (it was not published and got no id).
+    /// Counted in [`QueueStats::rejected`].
+    #[error("queue {queue:?} is full ({capacity} messages)")]
+    Full {
+        /// The queue.
+        queue: QueueId,
+        /// Its capacity.
+        capacity: usize,
+    },
     /// The consumer already holds a message; it must ack it before polling again.
     #[error("consumer {0:?} already holds a message in flight")]
     Busy(ConsumerId),
@@ -87,13 +150,15 @@ pub enum BrokerError {
     },
 }
 
-/// The outcome of a publish.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The outcome of an accepted publish.
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Published {
     /// The new message's id.
     pub id: MessageId,
     /// An idle consumer that can take the message now and should be told to poll.
     pub wake: Option<ConsumerId>,
+    /// The waiting message dropped to make room ([`Overflow::DropOldest`] on a full queue).
+    pub dropped: Option<Message>,
 }
 
 /// A message handed to a consumer.
@@ -118,11 +183,29 @@ pub struct Acked {
     pub acked_at: f64,
 }
 
+/// A queue's counters. At every moment
+/// `published == acked + rejected + dropped + waiting + in_flight`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct QueueStats {
+    /// Publish calls that reached the queue, accepted or not.
+    pub published: u64,
+    /// Messages acknowledged (processed).
+    pub acked: u64,
+    /// Publishes refused because the queue was full.
+    pub rejected: u64,
+    /// Waiting messages dropped to make room for newer ones.
+    pub dropped: u64,
+    /// Messages waiting now (not yet delivered).
+    pub waiting: usize,
+    /// Messages in service now (delivered, not yet acknowledged).
+    pub in_flight: usize,
+}
+
 /// One consumer's state: its own queue (for push strategies) and the message it processes.
 struct Consumer {
     queue: u32,
     local: u32,
-    own: VecDeque<Message>,
+    own: Buffer,
     in_flight: Option<(Message, f64)>,
     /// Waiting for work: polled and found nothing, and not told to poll since.
     idle: bool,
@@ -135,12 +218,13 @@ struct Queue {
     name: String,
     first_consumer: u32,
     consumers: u32,
-    shared: VecDeque<Message>,
+    shared: Buffer,
     idle: VecDeque<u32>,
     dispatch: Box<dyn Dispatch>,
     loads: ConsumerLoads,
-    published: u64,
-    acked: u64,
+    capacity: Option<usize>,
+    overflow: Overflow,
+    stats: QueueStats,
 }
 
 /// An in-memory message broker driven by a [`Clock`].
@@ -173,22 +257,46 @@ impl<C: Clock> Broker<C> {
 
     /// Adds a queue with a built-in dispatch strategy; its consumers start idle.
     pub fn add_queue(&mut self, config: QueueConfig) -> Result<QueueId, BrokerError> {
+        config
+            .dispatch
+            .check(config.consumers)
+            .map_err(|reason| BrokerError::InvalidConfig {
+                queue: config.name.clone(),
+                reason,
+            })?;
         let dispatch = config.dispatch.build(config.consumers, config.seed);
-        self.add_queue_with(&config.name, config.consumers, dispatch)
+        self.add_queue_configured(&config, dispatch)
     }
 
-    /// Adds a queue with a custom dispatch strategy.
+    /// Adds a FIFO, unbounded queue with a custom dispatch strategy.
     pub fn add_queue_with(
         &mut self,
         name: &str,
         consumers: usize,
         dispatch: Box<dyn Dispatch>,
     ) -> Result<QueueId, BrokerError> {
+        self.add_queue_configured(&QueueConfig::new(name, consumers), dispatch)
+    }
+
+    /// Adds a queue set up by `config` (discipline, capacity, overflow) but with a custom
+    /// dispatch strategy in place of `config.dispatch`.
+    pub fn add_queue_configured(
+        &mut self,
+        config: &QueueConfig,
+        dispatch: Box<dyn Dispatch>,
+    ) -> Result<QueueId, BrokerError> {
+        let (name, consumers) = (config.name.as_str(), config.consumers);
         if self.queues.iter().any(|q| q.name == name) {
             return Err(BrokerError::DuplicateQueue(name.to_string()));
         }
         if consumers == 0 {
             return Err(BrokerError::NoConsumers(name.to_string()));
+        }
+        if config.capacity == Some(0) {
+            return Err(BrokerError::InvalidConfig {
+                queue: name.to_string(),
+                reason: "capacity 0 can hold no message".to_string(),
+            });
         }
         let id = self.queues.len() as u32;
         let first_consumer = self.consumers.len() as u32;
@@ -196,7 +304,7 @@ impl<C: Clock> Broker<C> {
             self.consumers.push(Consumer {
                 queue: id,
                 local,
-                own: VecDeque::new(),
+                own: Buffer::new(config.discipline),
                 in_flight: None,
                 idle: true,
                 listed: true,
@@ -206,12 +314,13 @@ impl<C: Clock> Broker<C> {
             name: name.to_string(),
             first_consumer,
             consumers: consumers as u32,
-            shared: VecDeque::new(),
+            shared: Buffer::new(config.discipline),
             idle: (0..consumers as u32).collect(),
             dispatch,
             loads: ConsumerLoads::new(consumers),
-            published: 0,
-            acked: 0,
+            capacity: config.capacity,
+            overflow: config.overflow,
+            stats: QueueStats::default(),
         });
         Ok(QueueId(id))
     }
@@ -240,29 +349,50 @@ impl<C: Clock> Broker<C> {
 
     /// Messages waiting in queue `q` (not yet delivered to a consumer).
     pub fn waiting(&self, q: QueueId) -> Result<usize, BrokerError> {
-        let queue = self.queue(q)?;
-        let own: usize = (queue.first_consumer..queue.first_consumer + queue.consumers)
-            .map(|c| self.consumers[c as usize].own.len())
-            .sum();
-        Ok(queue.shared.len() + own)
+        Ok(self.queue(q)?.stats.waiting)
     }
 
-    /// Messages published to and acknowledged from queue `q` so far.
+    /// Messages published to and acknowledged from queue `q` so far (see [`Broker::stats`]).
     pub fn counts(&self, q: QueueId) -> Result<(u64, u64), BrokerError> {
-        let queue = self.queue(q)?;
-        Ok((queue.published, queue.acked))
+        let stats = self.queue(q)?.stats;
+        Ok((stats.published, stats.acked))
+    }
+
+    /// Queue `q`'s counters: published, acknowledged, rejected, dropped, waiting, in flight.
+    pub fn stats(&self, q: QueueId) -> Result<QueueStats, BrokerError> {
+        Ok(self.queue(q)?.stats)
+    }
+
+    /// The current loads of queue `q`'s consumers (indexed from 0 within the queue).
+    pub fn loads(&self, q: QueueId) -> Result<&ConsumerLoads, BrokerError> {
+        Ok(&self.queue(q)?.loads)
     }
 
     /// Publishes a message to queue `q`. The dispatch strategy decides where it waits; if a
     /// consumer that can take it now is idle, it is named in [`Published::wake`].
+    ///
+    /// On a queue at capacity, [`Overflow::Reject`] (or [`Overflow::DropOldest`] with nothing
+    /// waiting) refuses the message with [`BrokerError::Full`]; [`Overflow::DropOldest`]
+    /// otherwise drops the oldest waiting message and returns it in [`Published::dropped`].
     pub fn publish(&mut self, q: QueueId, new: NewMessage) -> Result<Published, BrokerError> {
         let now = self.clock.now();
         let queue = self
             .queues
             .get_mut(q.0 as usize)
             .ok_or(BrokerError::UnknownQueue(q))?;
+        queue.stats.published += 1;
+        let mut dropped = None;
+        if let Some(capacity) = queue.capacity
+            && queue.stats.waiting + queue.stats.in_flight >= capacity
+        {
+            if queue.overflow == Overflow::DropOldest && queue.stats.waiting > 0 {
+                dropped = Some(drop_oldest(queue, &mut self.consumers));
+            } else {
+                queue.stats.rejected += 1;
+                return Err(BrokerError::Full { queue: q, capacity });
+            }
+        }
         let id = MessageId(self.next_id);
-        self.next_id += 1;
         let message = Message {
             id,
             class: new.class,
@@ -273,35 +403,39 @@ impl<C: Clock> Broker<C> {
             born_at: new.born_at.unwrap_or(now),
             waited_before: new.waited_before,
         };
-        queue.published += 1;
         let wake = match queue.dispatch.route(&message, &queue.loads) {
             Route::Shared => {
-                queue.shared.push_back(message);
+                queue.shared.push(message);
                 next_idle(queue, &mut self.consumers)
             }
             Route::Consumer(k) => {
                 if k >= queue.consumers as usize {
-                    queue.published -= 1;
-                    self.next_id -= 1;
+                    // The message never entered; a drop made for it stands.
+                    queue.stats.published -= 1;
                     return Err(BrokerError::BadRoute {
                         chosen: k,
                         consumers: queue.consumers as usize,
                     });
                 }
-                queue.loads.add(k);
+                queue.loads.add(k, message.size);
+                queue.dispatch.on_load_change(k, &queue.loads);
                 let consumer = &mut self.consumers[(queue.first_consumer as usize) + k];
-                consumer.own.push_back(message);
+                consumer.own.push(message);
                 std::mem::take(&mut consumer.idle).then_some(queue.first_consumer + k as u32)
             }
         };
+        self.next_id += 1;
+        queue.stats.waiting += 1;
         Ok(Published {
             id,
             wake: wake.map(ConsumerId),
+            dropped,
         })
     }
 
     /// Consumer `c` asks for its next message: first from its own queue, then from the
-    /// shared one. `Ok(None)` means there is none and the consumer is now idle.
+    /// shared one, each in the order of the queue's [`Discipline`]. `Ok(None)` means there is
+    /// none and the consumer is now idle.
     pub fn poll(&mut self, c: ConsumerId) -> Result<Option<Delivery>, BrokerError> {
         let now = self.clock.now();
         let consumer = self
@@ -312,12 +446,14 @@ impl<C: Clock> Broker<C> {
             return Err(BrokerError::Busy(c));
         }
         let queue = &mut self.queues[consumer.queue as usize];
-        let message = match consumer.own.pop_front() {
+        let message = match consumer.own.pop() {
             Some(m) => Some(m),
             None => {
-                let m = queue.shared.pop_front();
-                if m.is_some() {
-                    queue.loads.add(consumer.local as usize);
+                let m = queue.shared.pop();
+                if let Some(m) = &m {
+                    let k = consumer.local as usize;
+                    queue.loads.add(k, m.size);
+                    queue.dispatch.on_load_change(k, &queue.loads);
                 }
                 m
             }
@@ -326,6 +462,8 @@ impl<C: Clock> Broker<C> {
             Some(message) => {
                 consumer.idle = false;
                 consumer.in_flight = Some((message, now));
+                queue.stats.waiting -= 1;
+                queue.stats.in_flight += 1;
                 Ok(Some(Delivery {
                     consumer: c,
                     message,
@@ -354,8 +492,11 @@ impl<C: Clock> Broker<C> {
             Some((message, delivered_at)) if message.id == id => {
                 consumer.in_flight = None;
                 let queue = &mut self.queues[consumer.queue as usize];
-                queue.loads.remove(consumer.local as usize);
-                queue.acked += 1;
+                let k = consumer.local as usize;
+                queue.loads.remove(k, message.size);
+                queue.dispatch.on_load_change(k, &queue.loads);
+                queue.stats.acked += 1;
+                queue.stats.in_flight -= 1;
                 Ok(Acked {
                     message,
                     delivered_at,
@@ -382,6 +523,37 @@ impl<C: Clock> Broker<C> {
     }
 }
 
+/// Drops the oldest waiting message of `queue` (which has one): the smallest id among the
+/// heads of its buffers. O(consumers) for the search, plus the buffer's removal cost.
+fn drop_oldest(queue: &mut Queue, consumers: &mut [Consumer]) -> Message {
+    let first = queue.first_consumer as usize;
+    let own = &mut consumers[first..first + queue.consumers as usize];
+    let mut best: Option<(MessageId, Option<usize>)> = queue.shared.oldest().map(|id| (id, None));
+    for (k, consumer) in own.iter().enumerate() {
+        if let Some(id) = consumer.own.oldest()
+            && best.is_none_or(|(b, _)| id < b)
+        {
+            best = Some((id, Some(k)));
+        }
+    }
+    let (_, place) = best.expect("a waiting message to drop");
+    let message = match place {
+        None => queue.shared.remove_oldest(),
+        Some(k) => {
+            let m = own[k].own.remove_oldest();
+            if let Some(m) = &m {
+                queue.loads.remove(k, m.size);
+                queue.dispatch.on_load_change(k, &queue.loads);
+            }
+            m
+        }
+    }
+    .expect("the oldest waiting message is there");
+    queue.stats.waiting -= 1;
+    queue.stats.dropped += 1;
+    message
+}
+
 /// Takes the longest-idle consumer of `queue` off its idle list, skipping stale entries.
 fn next_idle(queue: &mut Queue, consumers: &mut [Consumer]) -> Option<u32> {
     while let Some(local) = queue.idle.pop_front() {
@@ -396,11 +568,15 @@ fn next_idle(queue: &mut Queue, consumers: &mut [Consumer]) -> Option<u32> {
 }
 
 #[cfg(test)]
+mod proptests;
+
+#[cfg(test)]
 mod tests {
     use std::cell::Cell;
     use std::rc::Rc;
 
     use super::*;
+    use crate::{Discipline, DispatchKind};
 
     /// A clock the test moves by hand.
     #[derive(Clone, Default)]
@@ -558,5 +734,177 @@ mod tests {
             b.consumers_of(q).unwrap().collect::<Vec<_>>(),
             vec![ConsumerId(0)]
         );
+    }
+
+    /// Polls consumer `c` and acks at once; the id delivered.
+    fn take(b: &mut Broker<TestClock>, c: u32) -> Option<u64> {
+        let d = b.poll(ConsumerId(c)).unwrap()?;
+        b.ack(ConsumerId(c), d.message.id).unwrap();
+        Some(d.message.id.0)
+    }
+
+    fn with_priority(priority: i32) -> NewMessage {
+        NewMessage {
+            priority,
+            ..NewMessage::default()
+        }
+    }
+
+    #[test]
+    fn disciplines_order_the_shared_buffer() {
+        let order = |discipline| {
+            let mut b = Broker::new(TestClock::default());
+            let q = b
+                .add_queue(QueueConfig::new("q", 1).discipline(discipline))
+                .unwrap();
+            for p in [3, 1, 2, 1] {
+                b.publish(q, with_priority(p)).unwrap();
+            }
+            std::iter::from_fn(|| take(&mut b, 0)).collect::<Vec<_>>()
+        };
+        assert_eq!(order(Discipline::Fifo), vec![0, 1, 2, 3]);
+        assert_eq!(order(Discipline::Lifo), vec![3, 2, 1, 0]);
+        assert_eq!(order(Discipline::Priority), vec![1, 3, 2, 0]);
+    }
+
+    #[test]
+    fn priority_is_non_preemptive_and_applies_to_own_buffers() {
+        let mut b = Broker::new(TestClock::default());
+        let cfg = QueueConfig::new("q", 2)
+            .dispatch(DispatchKind::RoundRobin)
+            .discipline(Discipline::Priority);
+        let q = b.add_queue(cfg).unwrap();
+        // Consumer 0 gets ids 0, 2, 4; consumer 1 gets 1, 3, 5.
+        for p in [5, 5, 2, 2, 0, 9] {
+            b.publish(q, with_priority(p)).unwrap();
+        }
+        let first = b.poll(ConsumerId(0)).unwrap().unwrap();
+        assert_eq!(first.message.id, MessageId(4), "most urgent first");
+        // A more urgent arrival does not interrupt the message in service.
+        b.publish(q, with_priority(-1)).unwrap(); // id 6, to consumer 0
+        b.ack(ConsumerId(0), first.message.id).unwrap();
+        let rest: Vec<_> = std::iter::from_fn(|| take(&mut b, 0)).collect();
+        assert_eq!(rest, vec![6, 2, 0]);
+        let other: Vec<_> = std::iter::from_fn(|| take(&mut b, 1)).collect();
+        assert_eq!(other, vec![3, 1, 5]);
+    }
+
+    #[test]
+    fn full_queue_rejects_and_counts() {
+        let mut b = Broker::new(TestClock::default());
+        let q = b.add_queue(QueueConfig::new("q", 1).capacity(2)).unwrap();
+        b.publish(q, NewMessage::default()).unwrap();
+        b.poll(ConsumerId(0)).unwrap().unwrap();
+        b.publish(q, NewMessage::default()).unwrap();
+        let full = b.publish(q, NewMessage::default());
+        assert_eq!(
+            full,
+            Err(BrokerError::Full {
+                queue: q,
+                capacity: 2
+            })
+        );
+        b.ack(ConsumerId(0), MessageId(0)).unwrap();
+        let p = b.publish(q, NewMessage::default()).unwrap();
+        assert_eq!(p.id, MessageId(2), "a rejected publish takes no id");
+        let stats = b.stats(q).unwrap();
+        let want = QueueStats {
+            published: 4,
+            acked: 1,
+            rejected: 1,
+            dropped: 0,
+            waiting: 2,
+            in_flight: 0,
+        };
+        assert_eq!(stats, want);
+    }
+
+    #[test]
+    fn drop_oldest_makes_room_but_never_drops_in_service() {
+        let mut b = Broker::new(TestClock::default());
+        let cfg = QueueConfig::new("q", 1)
+            .capacity(3)
+            .overflow(Overflow::DropOldest);
+        let q = b.add_queue(cfg).unwrap();
+        for _ in 0..3 {
+            assert_eq!(b.publish(q, NewMessage::default()).unwrap().dropped, None);
+        }
+        let d = b.poll(ConsumerId(0)).unwrap().unwrap(); // id 0 in service
+        let p = b.publish(q, NewMessage::default()).unwrap();
+        assert_eq!(
+            p.dropped.map(|m| m.id),
+            Some(MessageId(1)),
+            "oldest waiting"
+        );
+        b.ack(ConsumerId(0), d.message.id).unwrap();
+        assert_eq!(take(&mut b, 0), Some(2));
+        assert_eq!(take(&mut b, 0), Some(3));
+        let stats = b.stats(q).unwrap();
+        assert_eq!((stats.published, stats.acked, stats.dropped), (4, 3, 1));
+
+        let mut b = Broker::new(TestClock::default());
+        let cfg = QueueConfig::new("q", 1)
+            .capacity(1)
+            .overflow(Overflow::DropOldest);
+        let q = b.add_queue(cfg).unwrap();
+        b.publish(q, NewMessage::default()).unwrap();
+        b.poll(ConsumerId(0)).unwrap().unwrap();
+        assert!(matches!(
+            b.publish(q, NewMessage::default()),
+            Err(BrokerError::Full { .. })
+        ));
+    }
+
+    #[test]
+    fn drop_oldest_from_a_consumer_buffer_updates_its_load() {
+        let mut b = Broker::new(TestClock::default());
+        let cfg = QueueConfig::new("q", 2)
+            .dispatch(DispatchKind::Jsq)
+            .capacity(2)
+            .overflow(Overflow::DropOldest);
+        let q = b.add_queue(cfg).unwrap();
+        let owner = |b: &Broker<TestClock>, id: MessageId| {
+            (0..2).find(|&k| b.consumers[k].own.iter().any(|m| m.id == id))
+        };
+        let first = b.publish(q, NewMessage::default()).unwrap().id;
+        let k0 = owner(&b, first).unwrap();
+        b.publish(q, NewMessage::default()).unwrap(); // to the other consumer
+        let held_before = b.loads(q).unwrap().held(k0);
+        let p = b.publish(q, NewMessage::default()).unwrap();
+        assert_eq!(p.dropped.unwrap().id, first);
+        // The drop freed a slot on k0, and JSQ saw it: the new message went there.
+        assert_eq!(owner(&b, p.id), Some(k0));
+        assert_eq!(b.loads(q).unwrap().held(k0), held_before);
+    }
+
+    #[test]
+    fn invalid_configurations_are_refused() {
+        let mut b = Broker::new(TestClock::default());
+        let bad = [
+            QueueConfig::new("a", 2).dispatch(DispatchKind::PowerOfD { d: 3 }),
+            QueueConfig::new("b", 2)
+                .dispatch(DispatchKind::WeightedRoundRobin { weights: vec![1.0] }),
+            QueueConfig::new("c", 2).capacity(0),
+        ];
+        for cfg in bad {
+            assert!(matches!(
+                b.add_queue(cfg),
+                Err(BrokerError::InvalidConfig { .. })
+            ));
+        }
+    }
+
+    #[test]
+    fn jsq_in_the_broker_balances_held_messages() {
+        let (mut b, q, _) = broker(3, DispatchKind::Jsq);
+        for _ in 0..9 {
+            b.publish(q, NewMessage::default()).unwrap();
+        }
+        let loads = b.loads(q).unwrap();
+        assert_eq!((0..3).map(|k| loads.held(k)).collect::<Vec<_>>(), [3, 3, 3]);
+        take(&mut b, 1);
+        take(&mut b, 1);
+        let p = b.publish(q, NewMessage::default()).unwrap();
+        assert!(b.consumers[1].own.iter().any(|m| m.id == p.id));
     }
 }

@@ -1,5 +1,8 @@
 //! Dispatch strategies: where a newly published message waits.
 
+use std::cmp::{Ordering, Reverse};
+use std::collections::BinaryHeap;
+
 use rand::{RngExt, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
@@ -14,17 +17,23 @@ pub enum Route {
     Consumer(usize),
 }
 
-/// What a strategy may look at when choosing: how many messages each consumer holds
-/// (waiting in its own queue plus in service).
+/// What a strategy may look at when choosing: for each consumer, how many messages it holds
+/// (waiting in its own queue plus the one in service) and how much work they add up to.
+///
+/// Work is the sum of the [`Message::size`]s a consumer holds. The message in service counts
+/// with its full size: the broker does not know how far along its processing is.
 #[derive(Debug, Clone, Default)]
 pub struct ConsumerLoads {
     held: Vec<u32>,
+    work: Vec<f64>,
 }
 
 impl ConsumerLoads {
-    pub(crate) fn new(consumers: usize) -> Self {
+    /// Loads of `consumers` consumers that hold nothing.
+    pub fn new(consumers: usize) -> Self {
         Self {
             held: vec![0; consumers],
+            work: vec![0.0; consumers],
         }
     }
 
@@ -43,23 +52,54 @@ impl ConsumerLoads {
         self.held[k]
     }
 
-    pub(crate) fn add(&mut self, k: usize) {
-        self.held[k] += 1;
+    /// Work consumer `k` holds: the sum of the sizes of its messages, the one in service
+    /// counted fully. Exactly 0 when it holds nothing.
+    pub fn work(&self, k: usize) -> f64 {
+        self.work[k]
     }
 
-    pub(crate) fn remove(&mut self, k: usize) {
+    /// True when consumer `k` holds no message at all.
+    pub fn is_idle(&self, k: usize) -> bool {
+        self.held[k] == 0
+    }
+
+    /// Consumer `k` takes on a message of `size` work units.
+    pub(crate) fn add(&mut self, k: usize, size: f64) {
+        self.held[k] += 1;
+        self.work[k] += size;
+    }
+
+    /// Consumer `k` lets go of a message of `size` work units.
+    pub(crate) fn remove(&mut self, k: usize, size: f64) {
         self.held[k] -= 1;
+        // Reset exactly when empty, so that rounding never accumulates across busy periods.
+        self.work[k] = if self.held[k] == 0 {
+            0.0
+        } else {
+            self.work[k] - size
+        };
     }
 }
 
 /// A dispatch strategy. Implement it to plug a custom load balancer into a queue.
+///
+/// The broker calls [`Dispatch::route`] once per published message and
+/// [`Dispatch::on_load_change`] every time a consumer's load changes, so that a strategy can
+/// keep its own index of the loads instead of scanning every consumer on each choice.
 pub trait Dispatch: Send {
     /// Chooses where `message` waits, given the consumers' current loads.
     fn route(&mut self, message: &Message, loads: &ConsumerLoads) -> Route;
+
+    /// Consumer `k`'s held count or work has just changed to what `loads` now shows (it took a
+    /// message into its own queue or from the shared one, acknowledged one, or lost one to
+    /// overflow). The default ignores it.
+    fn on_load_change(&mut self, k: usize, loads: &ConsumerLoads) {
+        let _ = (k, loads);
+    }
 }
 
 /// The built-in strategies, by the names scenario files use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum DispatchKind {
     /// One FIFO shared by all consumers; an idle consumer pulls the next message (M/M/c).
     /// Best mean and tail latency whenever consumers can pull; use it unless you cannot.
@@ -70,15 +110,74 @@ pub enum DispatchKind {
     /// A consumer chosen uniformly at random. Stateless and simple; the worst balancer, the
     /// baseline others are measured against.
     Random,
+    /// `weighted-round-robin`: consumers take turns in proportion to their weights (their
+    /// speeds), smoothly interleaved. Use it for push dispatch over consumers of unequal
+    /// speed when no load feedback is available. See [`WeightedRoundRobin`].
+    WeightedRoundRobin {
+        /// One positive, finite weight per consumer.
+        weights: Vec<f64>,
+    },
+    /// `jsq`: join the shortest queue — the consumer holding the fewest messages, ties broken
+    /// at random. Near-optimal push dispatch when the broker sees every consumer's load.
+    /// See [`Jsq`].
+    Jsq,
+    /// `power-of-d`: sample `d` consumers, join the least loaded of them. Most of JSQ's benefit
+    /// for a fraction of the load information (d = 2 is the classic choice). See [`PowerOfD`].
+    PowerOfD {
+        /// How many consumers to sample, 1 ..= consumers.
+        d: usize,
+    },
+    /// `least-work`: the consumer with the least remaining work (sum of message sizes held).
+    /// Beats JSQ when message sizes vary and are known at publish. See [`LeastWork`].
+    LeastWork,
+    /// `jiq`: join an idle consumer if there is one, else a random one. Cheap and good at low
+    /// to moderate load with many consumers. See [`Jiq`].
+    Jiq,
+    /// `key-hash`: consistent hashing of the message key, so that all messages of one key go to
+    /// one consumer and keep their order (as partitioned logs do). See [`KeyHash`].
+    KeyHash,
 }
 
 impl DispatchKind {
     /// Builds the strategy for `consumers` consumers, seeding any randomness it uses.
-    pub fn build(self, consumers: usize, seed: u64) -> Box<dyn Dispatch> {
+    ///
+    /// Parameters are assumed valid (see [`DispatchKind::check`]); [`crate::Broker::add_queue`]
+    /// checks them first.
+    pub fn build(&self, consumers: usize, seed: u64) -> Box<dyn Dispatch> {
         match self {
             DispatchKind::Shared => Box::new(Shared),
             DispatchKind::RoundRobin => Box::new(RoundRobin::new(consumers)),
             DispatchKind::Random => Box::new(Random::new(consumers, seed)),
+            DispatchKind::WeightedRoundRobin { weights } => {
+                Box::new(WeightedRoundRobin::new(weights))
+            }
+            DispatchKind::Jsq => Box::new(Jsq::new(consumers, seed)),
+            DispatchKind::PowerOfD { d } => Box::new(PowerOfD::new(consumers, *d, seed)),
+            DispatchKind::LeastWork => Box::new(LeastWork::new(consumers, seed)),
+            DispatchKind::Jiq => Box::new(Jiq::new(consumers, seed)),
+            DispatchKind::KeyHash => Box::new(KeyHash::new(consumers, KeyHash::VIRTUAL_NODES)),
+        }
+    }
+
+    /// Checks the parameters against the number of consumers; the error says what is wrong.
+    pub fn check(&self, consumers: usize) -> Result<(), String> {
+        match self {
+            DispatchKind::WeightedRoundRobin { weights } => {
+                if weights.len() != consumers {
+                    return Err(format!(
+                        "{} weights for {consumers} consumers",
+                        weights.len()
+                    ));
+                }
+                if let Some(w) = weights.iter().find(|w| !(w.is_finite() && **w > 0.0)) {
+                    return Err(format!("weight {w} is not positive and finite"));
+                }
+                Ok(())
+            }
+            DispatchKind::PowerOfD { d } if *d == 0 || *d > consumers => {
+                Err(format!("d = {d} is not in 1..={consumers}"))
+            }
+            _ => Ok(()),
         }
     }
 }
@@ -138,6 +237,471 @@ impl Dispatch for Random {
     }
 }
 
+/// An `f64` ordered by [`f64::total_cmp`], for use in heaps.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct TotalF64(f64);
+
+impl Eq for TotalF64 {}
+
+impl PartialOrd for TotalF64 {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for TotalF64 {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.0.total_cmp(&other.0)
+    }
+}
+
+/// A set of consumer indices with O(1) insert, remove and uniform random pick.
+#[derive(Debug, Clone)]
+struct IndexSet {
+    members: Vec<usize>,
+    /// Position of each consumer in `members`, or `usize::MAX` when absent.
+    pos: Vec<usize>,
+}
+
+impl IndexSet {
+    fn full(n: usize) -> Self {
+        Self {
+            members: (0..n).collect(),
+            pos: (0..n).collect(),
+        }
+    }
+
+    fn insert(&mut self, k: usize) {
+        if self.pos[k] == usize::MAX {
+            self.pos[k] = self.members.len();
+            self.members.push(k);
+        }
+    }
+
+    fn remove(&mut self, k: usize) {
+        let i = self.pos[k];
+        if i != usize::MAX {
+            self.members.swap_remove(i);
+            if let Some(&moved) = self.members.get(i) {
+                self.pos[moved] = i;
+            }
+            self.pos[k] = usize::MAX;
+        }
+    }
+
+    fn pick(&self, rng: &mut Xoshiro256PlusPlus) -> Option<usize> {
+        match self.members.len() {
+            0 => None,
+            n => Some(self.members[rng.random_range(0..n)]),
+        }
+    }
+}
+
+/// A binary min-heap over consumers 0..n with a changeable key each: O(log n) update, O(1) min.
+#[derive(Debug, Clone)]
+struct IndexedHeap<K> {
+    heap: Vec<usize>,
+    pos: Vec<usize>,
+    key: Vec<K>,
+}
+
+impl<K: Ord + Copy> IndexedHeap<K> {
+    fn new(key: Vec<K>) -> Self {
+        let n = key.len();
+        let mut h = Self {
+            heap: (0..n).collect(),
+            pos: (0..n).collect(),
+            key,
+        };
+        for i in (0..n / 2).rev() {
+            h.sift_down(i);
+        }
+        h
+    }
+
+    fn min(&self) -> usize {
+        self.heap[0]
+    }
+
+    fn update(&mut self, k: usize, key: K) {
+        self.key[k] = key;
+        let i = self.sift_up(self.pos[k]);
+        self.sift_down(i);
+    }
+
+    fn less(&self, i: usize, j: usize) -> bool {
+        self.key[self.heap[i]] < self.key[self.heap[j]]
+    }
+
+    fn swap(&mut self, i: usize, j: usize) {
+        self.heap.swap(i, j);
+        self.pos[self.heap[i]] = i;
+        self.pos[self.heap[j]] = j;
+    }
+
+    fn sift_up(&mut self, mut i: usize) -> usize {
+        while i > 0 {
+            let parent = (i - 1) / 2;
+            if !self.less(i, parent) {
+                break;
+            }
+            self.swap(i, parent);
+            i = parent;
+        }
+        i
+    }
+
+    fn sift_down(&mut self, mut i: usize) {
+        let n = self.heap.len();
+        loop {
+            let (l, r) = (2 * i + 1, 2 * i + 2);
+            let mut m = i;
+            if l < n && self.less(l, m) {
+                m = l;
+            }
+            if r < n && self.less(r, m) {
+                m = r;
+            }
+            if m == i {
+                return;
+            }
+            self.swap(i, m);
+            i = m;
+        }
+    }
+}
+
+/// `weighted-round-robin`: smooth weighted round-robin, for push dispatch over consumers of
+/// unequal speed when no load feedback is wanted.
+///
+/// Over any long run consumer k gets the share `w_k / Σw` of the messages, and its turns are
+/// spread out rather than bunched (weights 5, 1, 1 give `0 0 0 1 2 0 0`, not `0 0 0 0 0 1 2`),
+/// as nginx's smooth weighted round-robin does. It is computed as stride scheduling — each
+/// consumer has a virtual pass that advances by `1 / w_k` when it is chosen, and the smallest
+/// pass goes next (ties to the lower index) — which costs O(log n) per choice instead of
+/// nginx's O(n) scan. Deterministic: it uses no randomness.
+///
+/// ```
+/// use kendall_broker::{ConsumerLoads, Dispatch, Message, MessageId, Route, WeightedRoundRobin};
+/// let mut wrr = WeightedRoundRobin::new(&[3.0, 1.0]);
+/// let loads = ConsumerLoads::new(2);
+/// let m = Message {
+///     id: MessageId(0), class: 0, priority: 0, key: None, size: 1.0,
+///     published_at: 0.0, born_at: 0.0, waited_before: 0.0,
+/// };
+/// let picks: Vec<Route> = (0..8).map(|_| wrr.route(&m, &loads)).collect();
+/// let to_0 = picks.iter().filter(|r| **r == Route::Consumer(0)).count();
+/// assert_eq!(to_0, 6, "three quarters of the messages go to the consumer of weight 3");
+/// ```
+#[derive(Debug, Clone)]
+pub struct WeightedRoundRobin {
+    heap: BinaryHeap<Reverse<(TotalF64, usize)>>,
+    stride: Vec<f64>,
+}
+
+impl WeightedRoundRobin {
+    /// Weighted round-robin with one weight per consumer; weights must be positive and finite.
+    pub fn new(weights: &[f64]) -> Self {
+        let stride: Vec<f64> = weights.iter().map(|w| 1.0 / w).collect();
+        // Starting half a stride in spreads the first turns out as later ones are.
+        let heap = stride
+            .iter()
+            .enumerate()
+            .map(|(k, s)| Reverse((TotalF64(s / 2.0), k)))
+            .collect();
+        Self { heap, stride }
+    }
+}
+
+impl Dispatch for WeightedRoundRobin {
+    fn route(&mut self, _: &Message, _: &ConsumerLoads) -> Route {
+        let mut top = self.heap.peek_mut().expect("at least one consumer");
+        let Reverse((pass, k)) = *top;
+        *top = Reverse((TotalF64(pass.0 + self.stride[k]), k));
+        Route::Consumer(k)
+    }
+}
+
+/// `jsq`: join the shortest queue — the consumer holding the fewest messages (own queue plus
+/// in service), ties broken uniformly at random from a seeded generator.
+///
+/// Use it for push dispatch when the broker sees every consumer's load: it comes close to a
+/// shared queue. Keeps consumers in buckets by held count, so that a choice and a load change
+/// each cost O(1), whatever the number of consumers.
+#[derive(Debug, Clone)]
+pub struct Jsq {
+    rng: Xoshiro256PlusPlus,
+    count: Vec<u32>,
+    buckets: Vec<Vec<usize>>,
+    pos: Vec<usize>,
+    min: usize,
+}
+
+impl Jsq {
+    /// JSQ over `consumers` consumers that hold nothing yet; `seed` drives the tie-breaks.
+    pub fn new(consumers: usize, seed: u64) -> Self {
+        Self {
+            rng: Xoshiro256PlusPlus::seed_from_u64(seed),
+            count: vec![0; consumers],
+            buckets: vec![(0..consumers).collect()],
+            pos: (0..consumers).collect(),
+            min: 0,
+        }
+    }
+}
+
+impl Dispatch for Jsq {
+    fn route(&mut self, _: &Message, _: &ConsumerLoads) -> Route {
+        let bucket = &self.buckets[self.min];
+        Route::Consumer(bucket[self.rng.random_range(0..bucket.len())])
+    }
+
+    fn on_load_change(&mut self, k: usize, loads: &ConsumerLoads) {
+        let (old, new) = (self.count[k] as usize, loads.held(k) as usize);
+        if old == new {
+            return;
+        }
+        let i = self.pos[k];
+        let bucket = &mut self.buckets[old];
+        bucket.swap_remove(i);
+        if let Some(&moved) = bucket.get(i) {
+            self.pos[moved] = i;
+        }
+        if new >= self.buckets.len() {
+            self.buckets.resize_with(new + 1, Vec::new);
+        }
+        self.pos[k] = self.buckets[new].len();
+        self.buckets[new].push(k);
+        self.count[k] = new as u32;
+        if new < self.min {
+            self.min = new;
+        } else {
+            // Terminates: bucket `new` holds k.
+            while self.buckets[self.min].is_empty() {
+                self.min += 1;
+            }
+        }
+    }
+}
+
+/// `power-of-d`: sample `d` distinct consumers uniformly at random and join the one holding
+/// the fewest messages, ties broken uniformly at random.
+///
+/// Use it when asking every consumer for its load is too costly (as in a distributed load
+/// balancer): d = 2 already gets most of JSQ's benefit. With d = n it is JSQ. A choice costs
+/// O(d), independent of the number of consumers.
+#[derive(Debug, Clone)]
+pub struct PowerOfD {
+    rng: Xoshiro256PlusPlus,
+    perm: Vec<usize>,
+    d: usize,
+}
+
+impl PowerOfD {
+    /// Power-of-`d` choices over `consumers` consumers (d is capped at `consumers`).
+    pub fn new(consumers: usize, d: usize, seed: u64) -> Self {
+        Self {
+            rng: Xoshiro256PlusPlus::seed_from_u64(seed),
+            perm: (0..consumers).collect(),
+            d: d.clamp(1, consumers.max(1)),
+        }
+    }
+}
+
+impl Dispatch for PowerOfD {
+    fn route(&mut self, _: &Message, loads: &ConsumerLoads) -> Route {
+        let n = self.perm.len();
+        let (mut best, mut best_held, mut ties) = (0, u32::MAX, 0u32);
+        // A partial Fisher–Yates shuffle: the first d entries are a uniform sample without
+        // replacement, whatever order the permutation was left in.
+        for i in 0..self.d {
+            let j = self.rng.random_range(i..n);
+            self.perm.swap(i, j);
+            let k = self.perm[i];
+            let held = loads.held(k);
+            if held < best_held {
+                (best, best_held, ties) = (k, held, 1);
+            } else if held == best_held {
+                ties += 1;
+                if self.rng.random_range(0..ties) == 0 {
+                    best = k;
+                }
+            }
+        }
+        Route::Consumer(best)
+    }
+}
+
+/// `least-work`: the consumer with the least work held — the sum of the sizes of the messages
+/// in its own queue plus the one in service, which counts with its full size (the broker does
+/// not know how far along it is).
+///
+/// Use it when message sizes vary and are known at publish: it balances work, not counts.
+/// An idle consumer is always preferred, chosen uniformly at random among the idle ones. Among
+/// busy consumers with exactly equal work, the tie goes to the smallest random tag, drawn
+/// afresh whenever a consumer's work changes. O(log n) per load change, O(1) per choice.
+#[derive(Debug, Clone)]
+pub struct LeastWork {
+    rng: Xoshiro256PlusPlus,
+    idle: IndexSet,
+    heap: IndexedHeap<(TotalF64, u64)>,
+}
+
+impl LeastWork {
+    /// Least-work over `consumers` consumers that hold nothing yet; `seed` drives tie-breaks.
+    pub fn new(consumers: usize, seed: u64) -> Self {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+        let keys = (0..consumers)
+            .map(|_| (TotalF64(0.0), rng.random()))
+            .collect();
+        Self {
+            rng,
+            idle: IndexSet::full(consumers),
+            heap: IndexedHeap::new(keys),
+        }
+    }
+}
+
+impl Dispatch for LeastWork {
+    fn route(&mut self, _: &Message, _: &ConsumerLoads) -> Route {
+        match self.idle.pick(&mut self.rng) {
+            Some(k) => Route::Consumer(k),
+            None => Route::Consumer(self.heap.min()),
+        }
+    }
+
+    fn on_load_change(&mut self, k: usize, loads: &ConsumerLoads) {
+        let tag = self.rng.random();
+        self.heap.update(k, (TotalF64(loads.work(k)), tag));
+        if loads.is_idle(k) {
+            self.idle.insert(k);
+        } else {
+            self.idle.remove(k);
+        }
+    }
+}
+
+/// `jiq`: join the idle queue — a consumer holding nothing, chosen uniformly at random among
+/// the idle ones; when none is idle, a consumer chosen uniformly at random.
+///
+/// Use it with many consumers at low to moderate load: it needs only "I am idle" signals, not
+/// full load information. O(1) per choice and per load change.
+#[derive(Debug, Clone)]
+pub struct Jiq {
+    rng: Xoshiro256PlusPlus,
+    idle: IndexSet,
+}
+
+impl Jiq {
+    /// JIQ over `consumers` consumers, all idle to begin with.
+    pub fn new(consumers: usize, seed: u64) -> Self {
+        Self {
+            rng: Xoshiro256PlusPlus::seed_from_u64(seed),
+            idle: IndexSet::full(consumers),
+        }
+    }
+}
+
+impl Dispatch for Jiq {
+    fn route(&mut self, _: &Message, loads: &ConsumerLoads) -> Route {
+        match self.idle.pick(&mut self.rng) {
+            Some(k) => Route::Consumer(k),
+            None => Route::Consumer(self.rng.random_range(0..loads.len())),
+        }
+    }
+
+    fn on_load_change(&mut self, k: usize, loads: &ConsumerLoads) {
+        if loads.is_idle(k) {
+            self.idle.insert(k);
+        } else {
+            self.idle.remove(k);
+        }
+    }
+}
+
+/// `key-hash`: consistent hashing of [`Message::key`] onto a ring of virtual nodes, so that
+/// every message of one key goes to the same consumer. With a FIFO discipline this keeps
+/// per-key order, as a partitioned log does; use it when consumers need that order or keep
+/// per-key state. Balance depends on the keys: a hot key loads one consumer.
+///
+/// Each consumer owns [`KeyHash::VIRTUAL_NODES`] points on the ring (placed by a fixed hash,
+/// so the mapping is the same in every run and every process); a key goes to the owner of the
+/// first point at or after its hash. Adding a consumer would move only about 1/n of the keys.
+/// Messages without a key go round-robin. O(log n) per choice.
+///
+/// ```
+/// use kendall_broker::{Broker, DispatchKind, NewMessage, QueueConfig, WallClock};
+/// let mut broker = Broker::new(WallClock::new());
+/// let q = broker
+///     .add_queue(QueueConfig::new("orders", 4).dispatch(DispatchKind::KeyHash))
+///     .unwrap();
+/// let order = |key| NewMessage { key: Some(key), ..NewMessage::default() };
+/// let first = broker.publish(q, order(42)).unwrap();
+/// let second = broker.publish(q, order(42)).unwrap();
+/// // The first message of key 42 woke its consumer; the second waits behind it there.
+/// let consumer = first.wake.unwrap();
+/// assert_eq!(second.wake, None);
+/// let d = broker.poll(consumer).unwrap().unwrap();
+/// assert_eq!(d.message.id, first.id);
+/// broker.ack(consumer, d.message.id).unwrap();
+/// assert_eq!(broker.poll(consumer).unwrap().unwrap().message.id, second.id);
+/// ```
+#[derive(Debug, Clone)]
+pub struct KeyHash {
+    ring: Vec<(u64, usize)>,
+    next: usize,
+    consumers: usize,
+}
+
+impl KeyHash {
+    /// Virtual nodes per consumer used by [`DispatchKind::KeyHash`].
+    pub const VIRTUAL_NODES: usize = 128;
+
+    /// A ring over `consumers` consumers with `virtual_nodes` points each.
+    pub fn new(consumers: usize, virtual_nodes: usize) -> Self {
+        let mut ring: Vec<(u64, usize)> = (0..consumers)
+            .flat_map(|k| {
+                (0..virtual_nodes.max(1))
+                    .map(move |v| (mix(mix(k as u64) ^ (v as u64).rotate_left(32)), k))
+            })
+            .collect();
+        ring.sort_unstable();
+        Self {
+            ring,
+            next: 0,
+            consumers,
+        }
+    }
+
+    /// The consumer that owns `key`.
+    pub fn owner(&self, key: u64) -> usize {
+        let h = mix(key);
+        let i = self.ring.partition_point(|&(p, _)| p < h);
+        self.ring[if i == self.ring.len() { 0 } else { i }].1
+    }
+}
+
+impl Dispatch for KeyHash {
+    fn route(&mut self, message: &Message, _: &ConsumerLoads) -> Route {
+        match message.key {
+            Some(key) => Route::Consumer(self.owner(key)),
+            None => {
+                let k = self.next;
+                self.next = if k + 1 == self.consumers { 0 } else { k + 1 };
+                Route::Consumer(k)
+            }
+        }
+    }
+}
+
+/// SplitMix64's finaliser: a fixed, well-spread 64-bit mix.
+fn mix(mut x: u64) -> u64 {
+    x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^ (x >> 31)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -187,5 +751,216 @@ mod tests {
     #[test]
     fn shared_always_shared() {
         assert_eq!(Shared.route(&msg(), &ConsumerLoads::new(2)), Route::Shared);
+    }
+
+    /// Gives consumer `k` one more message of `size` and tells the strategy.
+    fn load(loads: &mut ConsumerLoads, s: &mut dyn Dispatch, k: usize, size: f64) {
+        loads.add(k, size);
+        s.on_load_change(k, loads);
+    }
+
+    fn unload(loads: &mut ConsumerLoads, s: &mut dyn Dispatch, k: usize, size: f64) {
+        loads.remove(k, size);
+        s.on_load_change(k, loads);
+    }
+
+    fn pick(s: &mut dyn Dispatch, loads: &ConsumerLoads) -> usize {
+        match s.route(&msg(), loads) {
+            Route::Consumer(k) => k,
+            Route::Shared => panic!("shared"),
+        }
+    }
+
+    #[test]
+    fn jsq_picks_least_loaded_with_seeded_random_ties() {
+        let run = |seed| {
+            let mut loads = ConsumerLoads::new(4);
+            let mut jsq = Jsq::new(4, seed);
+            for k in [0, 0, 1, 3, 3] {
+                load(&mut loads, &mut jsq, k, 1.0);
+            }
+            // Held: [2, 1, 0, 2] -> always 2.
+            assert_eq!(pick(&mut jsq, &loads), 2);
+            load(&mut loads, &mut jsq, 2, 1.0);
+            // Held: [2, 1, 1, 2] -> 1 or 2, at random.
+            (0..200).map(|_| pick(&mut jsq, &loads)).collect::<Vec<_>>()
+        };
+        let a = run(1);
+        assert!(a.iter().all(|&k| k == 1 || k == 2));
+        assert!(a.contains(&1) && a.contains(&2), "ties broken both ways");
+        assert_eq!(a, run(1), "reproducible by seed");
+        assert_ne!(a, run(2));
+    }
+
+    #[test]
+    fn jsq_follows_loads_down_as_well_as_up() {
+        let mut loads = ConsumerLoads::new(3);
+        let mut jsq = Jsq::new(3, 0);
+        for k in [0, 1, 2, 0, 1, 2, 2] {
+            load(&mut loads, &mut jsq, k, 1.0);
+        }
+        // Held [2, 2, 3]; now 2 drains to 0.
+        for _ in 0..3 {
+            unload(&mut loads, &mut jsq, 2, 1.0);
+        }
+        assert_eq!(pick(&mut jsq, &loads), 2);
+        unload(&mut loads, &mut jsq, 0, 1.0);
+        load(&mut loads, &mut jsq, 2, 1.0);
+        load(&mut loads, &mut jsq, 2, 1.0);
+        // Held [1, 2, 2].
+        assert_eq!(pick(&mut jsq, &loads), 0);
+    }
+
+    #[test]
+    fn power_of_d_with_d_equal_n_is_jsq() {
+        let mut loads = ConsumerLoads::new(5);
+        let mut p = PowerOfD::new(5, 5, 3);
+        for k in [0, 0, 1, 2, 2, 3, 4, 4] {
+            load(&mut loads, &mut p, k, 1.0);
+        }
+        // Held [2, 1, 2, 1, 2]: JSQ's choices are 1 and 3, each about half the time.
+        let picks: Vec<_> = (0..400).map(|_| pick(&mut p, &loads)).collect();
+        assert!(picks.iter().all(|&k| k == 1 || k == 3));
+        let ones = picks.iter().filter(|&&k| k == 1).count();
+        assert!((150..250).contains(&ones), "{ones}");
+    }
+
+    #[test]
+    fn power_of_one_is_random() {
+        let mut loads = ConsumerLoads::new(3);
+        let mut p = PowerOfD::new(3, 1, 3);
+        load(&mut loads, &mut p, 0, 1.0);
+        let picks: Vec<_> = (0..300).map(|_| pick(&mut p, &loads)).collect();
+        assert!((0..3).all(|k| picks.contains(&k)), "even the loaded one");
+    }
+
+    #[test]
+    fn power_of_two_avoids_the_most_loaded() {
+        let mut loads = ConsumerLoads::new(2);
+        let mut p = PowerOfD::new(2, 2, 9);
+        load(&mut loads, &mut p, 0, 1.0);
+        assert!((0..100).all(|_| pick(&mut p, &loads) == 1));
+    }
+
+    #[test]
+    fn least_work_prefers_idle_then_least_work() {
+        let mut loads = ConsumerLoads::new(3);
+        let mut lw = LeastWork::new(3, 5);
+        load(&mut loads, &mut lw, 0, 3.0);
+        load(&mut loads, &mut lw, 1, 0.5);
+        load(&mut loads, &mut lw, 1, 0.5);
+        // Work [3, 1, 0]: the idle consumer 2.
+        assert_eq!(pick(&mut lw, &loads), 2);
+        load(&mut loads, &mut lw, 2, 2.0);
+        // Work [3, 1, 2]: consumer 1 although it holds the most messages.
+        assert_eq!(pick(&mut lw, &loads), 1);
+        assert_eq!(loads.held(1), 2);
+        unload(&mut loads, &mut lw, 0, 3.0);
+        assert_eq!(pick(&mut lw, &loads), 0);
+        assert_eq!(loads.work(0), 0.0);
+    }
+
+    #[test]
+    fn jiq_joins_an_idle_consumer_if_any() {
+        let mut loads = ConsumerLoads::new(4);
+        let mut jiq = Jiq::new(4, 11);
+        load(&mut loads, &mut jiq, 0, 1.0);
+        load(&mut loads, &mut jiq, 2, 1.0);
+        let picks: Vec<_> = (0..200).map(|_| pick(&mut jiq, &loads)).collect();
+        assert!(picks.iter().all(|&k| k == 1 || k == 3));
+        assert!(picks.contains(&1) && picks.contains(&3));
+        load(&mut loads, &mut jiq, 1, 1.0);
+        load(&mut loads, &mut jiq, 3, 1.0);
+        load(&mut loads, &mut jiq, 3, 1.0);
+        let picks: Vec<_> = (0..400).map(|_| pick(&mut jiq, &loads)).collect();
+        assert!((0..4).all(|k| picks.contains(&k)), "none idle: uniform");
+    }
+
+    #[test]
+    fn key_hash_is_sticky_spread_and_round_robin_without_key() {
+        let mut kh = KeyHash::new(8, KeyHash::VIRTUAL_NODES);
+        let loads = ConsumerLoads::new(8);
+        let mut per_consumer = [0u32; 8];
+        for key in 0..4000u64 {
+            let m = Message {
+                key: Some(key),
+                ..msg()
+            };
+            let Route::Consumer(k) = kh.route(&m, &loads) else {
+                panic!("shared")
+            };
+            assert_eq!(Route::Consumer(k), kh.route(&m, &loads), "sticky");
+            assert_eq!(k, kh.owner(key));
+            per_consumer[k] += 1;
+        }
+        // 500 each on average; 128 virtual nodes keep every share within ±40 %.
+        assert!(
+            per_consumer.iter().all(|&c| (300..700).contains(&c)),
+            "{per_consumer:?}"
+        );
+        let keyless: Vec<_> = (0..9).map(|_| pick(&mut kh, &loads)).collect();
+        assert_eq!(keyless, vec![0, 1, 2, 3, 4, 5, 6, 7, 0]);
+        // Same ring in another instance: the mapping does not depend on the run.
+        let other = KeyHash::new(8, KeyHash::VIRTUAL_NODES);
+        assert!((0..100).all(|key| other.owner(key) == kh.owner(key)));
+    }
+
+    #[test]
+    fn weighted_round_robin_follows_weights_smoothly() {
+        let loads = ConsumerLoads::new(3);
+        let mut wrr = WeightedRoundRobin::new(&[5.0, 1.0, 1.0]);
+        let picks: Vec<_> = (0..700).map(|_| pick(&mut wrr, &loads)).collect();
+        for (k, want) in [(0, 500), (1, 100), (2, 100)] {
+            assert_eq!(picks.iter().filter(|&&p| p == k).count(), want);
+        }
+        assert_eq!(
+            &picks[..7],
+            &[0, 0, 0, 1, 2, 0, 0],
+            "interleaved, not bunched"
+        );
+        let mut wrr = WeightedRoundRobin::new(&[1.5, 0.5]);
+        let picks: Vec<_> = (0..400).map(|_| pick(&mut wrr, &loads)).collect();
+        assert_eq!(picks.iter().filter(|&&p| p == 0).count(), 300);
+    }
+
+    #[test]
+    fn kinds_check_their_parameters() {
+        assert!(DispatchKind::PowerOfD { d: 0 }.check(3).is_err());
+        assert!(DispatchKind::PowerOfD { d: 4 }.check(3).is_err());
+        assert!(DispatchKind::PowerOfD { d: 3 }.check(3).is_ok());
+        let w = |weights: Vec<f64>| DispatchKind::WeightedRoundRobin { weights };
+        assert!(w(vec![1.0, 2.0]).check(3).is_err());
+        assert!(w(vec![1.0, 0.0, 2.0]).check(3).is_err());
+        assert!(w(vec![1.0, f64::NAN, 2.0]).check(3).is_err());
+        assert!(w(vec![1.0, 0.5, 2.0]).check(3).is_ok());
+    }
+
+    #[test]
+    fn indexed_choices_scale_to_ten_thousand_consumers() {
+        // A million load changes and choices over 10,000 consumers: fast only if O(1)/O(log n).
+        let n = 10_000;
+        let mut loads = ConsumerLoads::new(n);
+        let mut jsq = Jsq::new(n, 1);
+        let mut lw = LeastWork::new(n, 1);
+        let mut held = Vec::new();
+        for i in 0..200_000 {
+            let k = pick(&mut jsq, &loads);
+            let size = 1.0 + (i % 7) as f64;
+            loads.add(k, size);
+            jsq.on_load_change(k, &loads);
+            lw.on_load_change(k, &loads);
+            held.push((k, size));
+            if i % 3 != 0 {
+                let (k, size) = held.swap_remove(i % held.len());
+                loads.remove(k, size);
+                jsq.on_load_change(k, &loads);
+                lw.on_load_change(k, &loads);
+            }
+            pick(&mut lw, &loads);
+        }
+        let min = (0..n).map(|k| loads.held(k)).min().unwrap();
+        assert_eq!(loads.held(pick(&mut jsq, &loads)), min);
+        let min_work = (0..n).map(|k| loads.work(k)).fold(f64::INFINITY, f64::min);
+        assert_eq!(loads.work(pick(&mut lw, &loads)), min_work);
     }
 }

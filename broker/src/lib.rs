@@ -4,6 +4,13 @@
 //! [`Broker::poll`] for their next message and [`Broker::ack`] it once processed. A queue's
 //! [`Dispatch`] strategy decides where a message waits: in one queue shared by all consumers
 //! (idle consumers pull) or in one consumer's own queue (push, as partitioned logs do).
+//! Built-in strategies ([`DispatchKind`]): shared, round-robin, random, weighted round-robin,
+//! JSQ, power-of-d, least-work, JIQ and key-hash; each chooses in O(1) or O(log n).
+//!
+//! Each queue has a [`Discipline`] (FIFO, LIFO or non-preemptive priority) that orders every
+//! one of its buffers, and optionally a capacity with an [`Overflow`] policy: reject the new
+//! message ([`BrokerError::Full`]) or drop the oldest waiting one ([`Published::dropped`]).
+//! [`Broker::stats`] counts what was published, acknowledged, rejected and dropped.
 //!
 //! Time enters only through a [`Clock`]: [`WallClock`] for real use, or any other
 //! implementation (the simulator supplies a virtual one). The broker never knows which.
@@ -20,13 +27,19 @@
 //! ```
 
 mod broker;
+mod buffer;
 mod clock;
 mod dispatch;
 mod message;
 
 pub use broker::{
-    Acked, Broker, BrokerError, ConsumerId, Delivery, Published, QueueConfig, QueueId,
+    Acked, Broker, BrokerError, ConsumerId, Delivery, Overflow, Published, QueueConfig, QueueId,
+    QueueStats,
 };
+pub use buffer::Discipline;
 pub use clock::{Clock, WallClock};
-pub use dispatch::{ConsumerLoads, Dispatch, DispatchKind, Random, RoundRobin, Route, Shared};
+pub use dispatch::{
+    ConsumerLoads, Dispatch, DispatchKind, Jiq, Jsq, KeyHash, LeastWork, PowerOfD, Random,
+    RoundRobin, Route, Shared, WeightedRoundRobin,
+};
 pub use message::{Message, MessageId, NewMessage};

@@ -89,7 +89,8 @@ impl<'s> Replication<'s> {
         let mut consumer_queue = Vec::new();
         for (j, q) in scenario.queues.iter().enumerate() {
             let config = QueueConfig::new(&q.name, q.consumers as usize)
-                .dispatch(q.dispatch)
+                .dispatch(q.dispatch.clone())
+                .discipline(q.discipline)
                 .seed(seed_for(seed, replication, Source::Dispatch(j)));
             queue_ids.push(broker.add_queue(config)?);
             consumer_queue.extend(std::iter::repeat_n(j as u32, q.consumers as usize));

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use kendall_broker::DispatchKind;
+use kendall_broker::{Discipline, DispatchKind};
 use serde::Deserialize;
 
 use crate::dist::{DistSpec, Distribution, Invalid};
@@ -139,6 +139,8 @@ pub struct Queue {
     pub consumers: u32,
     /// Dispatch strategy.
     pub dispatch: DispatchKind,
+    /// Order in which waiting messages are served.
+    pub discipline: Discipline,
     /// Service time of each class (the queue's `service` unless overridden).
     pub service: Vec<Distribution>,
     /// (next queue, probability) after processing; the rest leaves the system.
@@ -345,11 +347,18 @@ fn validate_queue(
         "shared" => DispatchKind::Shared,
         "random" => DispatchKind::Random,
         "round-robin" => DispatchKind::RoundRobin,
-        name if DISPATCHES.contains(&name) => {
-            return Err((
-                path.key("dispatch"),
-                format!("dispatch `{name}` is not implemented yet"),
-            ));
+        "jsq" => DispatchKind::Jsq,
+        "least-work" => DispatchKind::LeastWork,
+        "jiq" => DispatchKind::Jiq,
+        "key-hash" => DispatchKind::KeyHash,
+        "power-of-d" => {
+            let Some(d) = q.d else {
+                return Err((
+                    path.key("dispatch"),
+                    "power-of-d needs `d`, the number of consumers sampled".into(),
+                ));
+            };
+            DispatchKind::PowerOfD { d: d as usize }
         }
         name => {
             return Err((
@@ -361,24 +370,44 @@ fn validate_queue(
             ));
         }
     };
-    if let Some(name) = q.discipline.as_deref().filter(|d| *d != "fifo") {
-        let message = if DISCIPLINES.contains(&name) {
-            format!("discipline `{name}` is not implemented yet")
-        } else {
-            format!(
-                "unknown discipline `{name}`{}",
-                did_you_mean(name, DISCIPLINES)
-            )
-        };
-        return Err((path.key("discipline"), message));
+    if q.d.is_some() && !matches!(dispatch, DispatchKind::PowerOfD { .. }) {
+        return Err((
+            path.key("d"),
+            "`d` applies only to dispatch = \"power-of-d\"".into(),
+        ));
     }
+    dispatch
+        .check(q.consumers as usize)
+        .map_err(|reason| (path.key("d"), reason))?;
+    let discipline = match q.discipline.as_deref().unwrap_or("fifo") {
+        "fifo" => Discipline::Fifo,
+        "lifo" => Discipline::Lifo,
+        "priority" => Discipline::Priority,
+        name if DISCIPLINES.contains(&name) => {
+            return Err((
+                path.key("discipline"),
+                format!("discipline `{name}` is not implemented yet"),
+            ));
+        }
+        name => {
+            return Err((
+                path.key("discipline"),
+                format!(
+                    "unknown discipline `{name}`{}",
+                    did_you_mean(name, DISCIPLINES)
+                ),
+            ));
+        }
+    };
     for (key, set) in [
-        ("d", q.d.is_some()),
         ("capacity", q.capacity.is_some()),
         ("overflow", q.overflow.is_some()),
     ] {
         if set {
-            return Err((path.key(key), format!("`{key}` is not implemented yet")));
+            return Err((
+                path.key(key),
+                format!("`{key}` is not implemented yet in the simulator"),
+            ));
         }
     }
     let base = Distribution::from_spec(&q.service, &path.key("service"))?;
@@ -417,6 +446,7 @@ fn validate_queue(
         name: q.name.clone(),
         consumers: q.consumers,
         dispatch,
+        discipline,
         service,
         routes,
     })

@@ -1,6 +1,6 @@
 //! `to_model`: what queueing theory predicts for a scenario, via the models crate's oracle.
 
-use kendall_broker::DispatchKind;
+use kendall_broker::{Discipline, DispatchKind};
 use kendall_models::{
     DispatchKind as ModelDispatch, Exactness, JacksonNetwork, JacksonStation, ModelError,
     Prediction, Shape, StationSpec, VariateSpec, Verdict, predict_station,
@@ -75,10 +75,18 @@ fn station(s: &Scenario) -> Result<StationSpec, String> {
     } else {
         return Err("several non-Poisson producers have no model".into());
     };
+    if q.discipline != Discipline::Fifo && q.consumers > 1 {
+        return Err(format!(
+            "{:?} order over several consumers has no model yet",
+            q.discipline
+        ));
+    }
     let dispatch = match q.dispatch {
         DispatchKind::Shared => ModelDispatch::Shared,
         DispatchKind::Random => ModelDispatch::Random,
         DispatchKind::RoundRobin => ModelDispatch::RoundRobin,
+        _ if q.consumers == 1 => ModelDispatch::Shared,
+        ref other => return Err(format!("{other:?} dispatch has no model wired yet")),
     };
     Ok(StationSpec {
         interarrival,

@@ -185,3 +185,48 @@ fn jackson_network_per_queue_and_end_to_end() {
         check(&r, &s, name, Metric::T, q.measures.t);
     }
 }
+
+/// Homogeneous exponential consumers at ρ = 0.9 with 8 consumers: the better a strategy
+/// balances, the lower T — shared < jsq < power-of-2 < round-robin < random. Each gap is
+/// asserted with non-overlapping 95% intervals, so the ordering is significant.
+#[test]
+fn dispatch_strategies_rank_as_theory_says() {
+    let t = |dispatch: &str| {
+        let extra = if dispatch == "power-of-d" {
+            "d = 2"
+        } else {
+            ""
+        };
+        let s = scenario(&format!(
+            r#"
+            [[producers]]
+            name = "p"
+            interarrival = {{ kind = "exponential", rate = 7.2 }}
+            [[queues]]
+            name = "q"
+            consumers = 8
+            dispatch = "{dispatch}"
+            {extra}
+            service = {{ kind = "exponential", mean = 1.0 }}
+            [run]
+            replications = 10
+            customers = 100000
+            seed = 8
+            "#
+        ));
+        run_experiment(&s).unwrap().system.get(Metric::T)
+    };
+    let ranked: Vec<_> = ["shared", "jsq", "power-of-d", "round-robin", "random"]
+        .iter()
+        .map(|d| (d, t(d)))
+        .collect();
+    for pair in ranked.windows(2) {
+        let ((a, ta), (b, tb)) = (pair[0], pair[1]);
+        assert!(
+            ta.ci().1 < tb.ci().0,
+            "{a} {:?} should be below {b} {:?}",
+            ta.ci(),
+            tb.ci()
+        );
+    }
+}
