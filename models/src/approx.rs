@@ -24,7 +24,7 @@ pub fn kingman(
     let rho = lambda * es;
     stable(rho)?;
     let wq = rho / (1.0 - rho) * (ca2 + cs2) / 2.0 * es;
-    Ok(from_wq(lambda, es, wq, rho, None))
+    Ok(Measures::from_wait(lambda, es, wq, rho, None))
 }
 
 /// The Allen–Cunneen G/G/c approximation (an approximation, exact for M/M/c).
@@ -47,7 +47,7 @@ pub fn allen_cunneen(
     let cs2 = scv("scv_service", scv_service)?;
     let mmc = MMc::new(lambda, 1.0 / es, c)?.measures();
     let wq = mmc.wq * (ca2 + cs2) / 2.0;
-    Ok(from_wq(lambda, es, wq, mmc.utilization, None))
+    Ok(Measures::from_wait(lambda, es, wq, mmc.utilization, None))
 }
 
 /// Power-of-d choices (the "supermarket model"), mean-field limit (an approximation for a
@@ -123,21 +123,7 @@ pub fn jsq_mean_field(lambda: f64, mean_service: f64) -> Result<Measures, ModelE
     let es = positive("mean_service", mean_service)?;
     let rho = lambda * es;
     stable(rho)?;
-    Ok(from_wq(lambda, es, 0.0, rho, Some(0.0)))
-}
-
-fn from_wq(lambda: f64, es: f64, wq: f64, utilization: f64, p_wait: Option<f64>) -> Measures {
-    let t = wq + es;
-    Measures {
-        t,
-        wq,
-        l: lambda * t,
-        lq: lambda * wq,
-        utilization,
-        throughput: lambda,
-        p_wait,
-        p_loss: 0.0,
-    }
+    Ok(Measures::from_wait(lambda, es, 0.0, rho, Some(0.0)))
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! M/M/c/c: Erlang's loss system (no queue; a message finding every consumer busy is lost).
 
 use crate::mmc::erlang_b;
-use crate::{Measures, ModelError, positive};
+use crate::{Measures, ModelError, positive, servers};
 
 /// The M/M/c/c loss system (Erlang B).
 ///
@@ -24,13 +24,7 @@ impl ErlangB {
     pub fn new(lambda: f64, mu: f64, c: u32) -> Result<Self, ModelError> {
         let lambda = positive("lambda", lambda)?;
         let mu = positive("mu", mu)?;
-        if c == 0 {
-            return Err(ModelError::InvalidParameter {
-                name: "c",
-                value: 0.0,
-                reason: "needs at least one consumer",
-            });
-        }
+        let c = servers(c)?;
         Ok(Self { lambda, mu, c })
     }
 

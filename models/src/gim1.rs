@@ -5,7 +5,7 @@
 //! n ≥ c − 1 messages with probability ∝ σⁿ, and its wait, when it waits, is exponential with
 //! rate cμ(1 − σ).
 
-use crate::{Measures, ModelError, invert_survival, positive, stable};
+use crate::{Measures, ModelError, invert_survival, positive, servers, stable};
 
 /// An inter-arrival time distribution known through its LST.
 #[derive(Debug, Clone, PartialEq)]
@@ -273,9 +273,7 @@ impl GiM1 {
     /// and the quantiles are every message's).
     pub fn round_robin(lambda_total: f64, mu: f64, c: u32) -> Result<Self, ModelError> {
         let lambda_total = positive("lambda_total", lambda_total)?;
-        if c == 0 {
-            return Err(invalid("c", 0.0, "needs at least one consumer"));
-        }
+        let c = servers(c)?;
         Self::new(
             Interarrival::Erlang {
                 k: c,
@@ -293,18 +291,14 @@ impl GiM1 {
     /// Steady-state measures.
     pub fn measures(&self) -> Measures {
         let lambda = 1.0 / self.interarrival.mean();
-        let t = 1.0 / (self.mu * (1.0 - self.sigma));
-        let wq = self.sigma * t;
-        Measures {
-            t,
+        let wq = self.sigma / (self.mu * (1.0 - self.sigma));
+        Measures::from_wait(
+            lambda,
+            1.0 / self.mu,
             wq,
-            l: lambda * t,
-            lq: lambda * wq,
-            utilization: lambda / self.mu,
-            throughput: lambda,
-            p_wait: Some(self.sigma),
-            p_loss: 0.0,
-        }
+            lambda / self.mu,
+            Some(self.sigma),
+        )
     }
 
     /// The p-quantile of the FIFO sojourn time, Exp(μ(1−σ)).
@@ -347,9 +341,7 @@ impl GiMc {
     pub fn new(interarrival: Interarrival, mu: f64, c: u32) -> Result<Self, ModelError> {
         interarrival.validate()?;
         let mu = positive("mu", mu)?;
-        if c == 0 {
-            return Err(invalid("c", 0.0, "needs at least one consumer"));
-        }
+        let c = servers(c)?;
         let cf = f64::from(c);
         stable(1.0 / (interarrival.mean() * cf * mu))?;
         let sigma = solve_sigma(&interarrival, cf * mu);
@@ -399,17 +391,8 @@ impl GiMc {
         let lambda = 1.0 / self.interarrival.mean();
         let pw = self.p_wait();
         let wq = pw / self.theta();
-        let t = wq + 1.0 / self.mu;
-        Measures {
-            t,
-            wq,
-            l: lambda * t,
-            lq: lambda * wq,
-            utilization: lambda / (f64::from(self.c) * self.mu),
-            throughput: lambda,
-            p_wait: Some(pw),
-            p_loss: 0.0,
-        }
+        let utilization = lambda / (f64::from(self.c) * self.mu);
+        Measures::from_wait(lambda, 1.0 / self.mu, wq, utilization, Some(pw))
     }
 
     /// The p-quantile of the FIFO waiting time.

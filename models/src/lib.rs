@@ -85,6 +85,43 @@ pub struct Measures {
     pub p_loss: f64,
 }
 
+impl Measures {
+    /// The measures of a loss-free station from its mean wait: T = Wq + E[S], and L = λT,
+    /// Lq = λWq by Little's law (Little, *Operations Research* 9(3), 1961).
+    pub fn from_wait(
+        lambda: f64,
+        mean_service: f64,
+        wq: f64,
+        utilization: f64,
+        p_wait: Option<f64>,
+    ) -> Self {
+        let t = wq + mean_service;
+        Measures {
+            t,
+            wq,
+            l: lambda * t,
+            lq: lambda * wq,
+            utilization,
+            throughput: lambda,
+            p_wait,
+            p_loss: 0.0,
+        }
+    }
+}
+
+/// Checks that a station has at least one consumer.
+pub(crate) fn servers(c: u32) -> Result<u32, ModelError> {
+    if c == 0 {
+        Err(ModelError::InvalidParameter {
+            name: "c",
+            value: 0.0,
+            reason: "needs at least one consumer",
+        })
+    } else {
+        Ok(c)
+    }
+}
+
 /// Checks that `value` is finite and strictly positive.
 pub(crate) fn positive(name: &'static str, value: f64) -> Result<f64, ModelError> {
     if value.is_finite() && value > 0.0 {

@@ -26,17 +26,7 @@ impl MD1 {
     pub fn measures(&self) -> Measures {
         let rho = self.lambda * self.d;
         let wq = rho * self.d / (2.0 * (1.0 - rho));
-        let t = wq + self.d;
-        Measures {
-            t,
-            wq,
-            l: self.lambda * t,
-            lq: self.lambda * wq,
-            utilization: rho,
-            throughput: self.lambda,
-            p_wait: Some(rho),
-            p_loss: 0.0,
-        }
+        Measures::from_wait(self.lambda, self.d, wq, rho, Some(rho))
     }
 }
 

@@ -49,17 +49,7 @@ impl MG1 {
     pub fn measures(&self) -> Measures {
         let rho = self.lambda * self.mean;
         let wq = self.lambda * self.second_moment() / (2.0 * (1.0 - rho));
-        let t = wq + self.mean;
-        Measures {
-            t,
-            wq,
-            l: self.lambda * t,
-            lq: self.lambda * wq,
-            utilization: rho,
-            throughput: self.lambda,
-            p_wait: Some(rho),
-            p_loss: 0.0,
-        }
+        Measures::from_wait(self.lambda, self.mean, wq, rho, Some(rho))
     }
 }
 

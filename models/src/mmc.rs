@@ -1,6 +1,6 @@
 //! M/M/c: Poisson arrivals, exponential service, c consumers sharing one FIFO queue.
 
-use crate::{Measures, ModelError, invert_survival, positive, stable};
+use crate::{Measures, ModelError, invert_survival, positive, servers, stable};
 
 /// The M/M/c queue (Erlang's delay system).
 ///
@@ -37,13 +37,7 @@ impl MMc {
     pub fn new(lambda: f64, mu: f64, c: u32) -> Result<Self, ModelError> {
         let lambda = positive("lambda", lambda)?;
         let mu = positive("mu", mu)?;
-        if c == 0 {
-            return Err(ModelError::InvalidParameter {
-                name: "c",
-                value: 0.0,
-                reason: "needs at least one consumer",
-            });
-        }
+        let c = servers(c)?;
         stable(lambda / (f64::from(c) * mu))?;
         Ok(Self { lambda, mu, c })
     }
@@ -62,17 +56,8 @@ impl MMc {
     pub fn measures(&self) -> Measures {
         let pw = self.p_wait();
         let wq = pw / self.theta();
-        let t = wq + 1.0 / self.mu;
-        Measures {
-            t,
-            wq,
-            l: self.lambda * t,
-            lq: self.lambda * wq,
-            utilization: self.lambda / (f64::from(self.c) * self.mu),
-            throughput: self.lambda,
-            p_wait: Some(pw),
-            p_loss: 0.0,
-        }
+        let utilization = self.lambda / (f64::from(self.c) * self.mu);
+        Measures::from_wait(self.lambda, 1.0 / self.mu, wq, utilization, Some(pw))
     }
 
     /// The p-quantile of the FIFO waiting time.

@@ -1,6 +1,6 @@
 //! M/M/c/K: Poisson arrivals, exponential service, c consumers, room for K messages in all.
 
-use crate::{Measures, ModelError, invert_survival, positive};
+use crate::{Measures, ModelError, invert_survival, positive, servers};
 
 /// Largest system capacity K accepted (the stationary distribution is stored, one f64 per state).
 pub const MAX_CAPACITY: u32 = 10_000_000;
@@ -34,13 +34,7 @@ impl MMcK {
     pub fn new(lambda: f64, mu: f64, c: u32, k: u32) -> Result<Self, ModelError> {
         let lambda = positive("lambda", lambda)?;
         let mu = positive("mu", mu)?;
-        if c == 0 {
-            return Err(ModelError::InvalidParameter {
-                name: "c",
-                value: 0.0,
-                reason: "needs at least one consumer",
-            });
-        }
+        let c = servers(c)?;
         if k < c || k > MAX_CAPACITY {
             return Err(ModelError::InvalidParameter {
                 name: "K",

@@ -109,17 +109,7 @@ impl NonPreemptivePriority {
                 let sigma = sigma_prev + c.load();
                 let wq = w0 / ((1.0 - sigma_prev) * (1.0 - sigma));
                 sigma_prev = sigma;
-                let t = wq + c.mean_service;
-                Measures {
-                    t,
-                    wq,
-                    l: c.rate * t,
-                    lq: c.rate * wq,
-                    utilization: c.load(),
-                    throughput: c.rate,
-                    p_wait: Some(rho),
-                    p_loss: 0.0,
-                }
+                Measures::from_wait(c.rate, c.mean_service, wq, c.load(), Some(rho))
             })
             .collect()
     }
@@ -170,17 +160,13 @@ impl PreemptiveResumePriority {
                 let t =
                     c.mean_service / (1.0 - sigma_prev) + r / ((1.0 - sigma_prev) * (1.0 - sigma));
                 sigma_prev = sigma;
-                let wq = t - c.mean_service;
-                Measures {
-                    t,
-                    wq,
-                    l: c.rate * t,
-                    lq: c.rate * wq,
-                    utilization: c.load(),
-                    throughput: c.rate,
-                    p_wait: Some(sigma),
-                    p_loss: 0.0,
-                }
+                Measures::from_wait(
+                    c.rate,
+                    c.mean_service,
+                    t - c.mean_service,
+                    c.load(),
+                    Some(sigma),
+                )
             })
             .collect()
     }

@@ -168,46 +168,23 @@ impl Distribution {
         match spec.kind.as_str() {
             "exponential" => {
                 params.only(&["rate", "mean", "scv"])?;
-                if let Some(scv) = spec.scv
-                    && scv != 1.0
-                {
-                    return Err((
-                        path.key("scv"),
-                        format!("an exponential has scv = 1, not {scv}"),
-                    ));
-                }
-                let rate = match (spec.rate, spec.mean) {
-                    (Some(rate), None) => params.positive("rate", rate)?,
-                    (None, Some(mean)) => 1.0 / params.positive("mean", mean)?,
-                    (Some(_), Some(_)) => {
-                        return Err((path.key("mean"), "give `rate` or `mean`, not both".into()));
-                    }
-                    (None, None) => {
-                        return Err((path.clone(), "exponential needs `rate` or `mean`".into()));
-                    }
+                params.pinned_scv(1.0)?;
+                let forms: &[&[&str]] = &[&["rate"], &["mean"], &["rate", "scv"], &["mean", "scv"]];
+                let rate = match params.form(forms)? {
+                    0 | 2 => params.positive("rate", params.num("rate")?)?,
+                    _ => 1.0 / params.positive("mean", params.num("mean")?)?,
                 };
                 let exp = Exp::new(rate).map_err(|e| (path.key("rate"), e.to_string()))?;
                 Ok(Distribution::Exponential(exp, rate))
             }
             "deterministic" => {
                 params.only(&["value", "mean", "scv"])?;
-                if let Some(scv) = spec.scv
-                    && scv != 0.0
-                {
-                    return Err((
-                        path.key("scv"),
-                        format!("a deterministic value has scv = 0, not {scv}"),
-                    ));
-                }
-                let value = match (spec.value, spec.mean) {
-                    (Some(v), None) => params.positive("value", v)?,
-                    (None, Some(m)) => params.positive("mean", m)?,
-                    (Some(_), Some(_)) => {
-                        return Err((path.key("mean"), "give `value` or `mean`, not both".into()));
-                    }
-                    (None, None) => {
-                        return Err((path.clone(), "deterministic needs `value`".into()));
-                    }
+                params.pinned_scv(0.0)?;
+                let forms: &[&[&str]] =
+                    &[&["value"], &["mean"], &["value", "scv"], &["mean", "scv"]];
+                let value = match params.form(forms)? {
+                    0 | 2 => params.positive("value", params.num("value")?)?,
+                    _ => params.positive("mean", params.num("mean")?)?,
                 };
                 Ok(Distribution::Deterministic(value))
             }
@@ -811,6 +788,18 @@ impl Params<'_> {
                     missing.join(" and ")
                 ),
             ))
+        }
+    }
+
+    /// For a family whose SCV is fixed (exponential 1, deterministic 0): a given `scv` must
+    /// be that value.
+    fn pinned_scv(&self, scv: f64) -> Result<(), Invalid> {
+        match self.spec.scv {
+            Some(given) if given != scv => Err((
+                self.path.key("scv"),
+                format!("a {} has scv = {scv}, not {given}", self.spec.kind),
+            )),
+            _ => Ok(()),
         }
     }
 
