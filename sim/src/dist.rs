@@ -717,7 +717,7 @@ impl Params<'_> {
         self.get(name).ok_or_else(|| {
             (
                 self.path.clone(),
-                format!("a {} distribution needs `{name}`", self.spec.kind),
+                format!("{} distribution needs `{name}`", self.a_kind()),
             )
         })
     }
@@ -731,8 +731,8 @@ impl Params<'_> {
             Some(name) => Err((
                 self.path.key(name),
                 format!(
-                    "`{name}` does not apply to a {} distribution (it takes {})",
-                    self.spec.kind,
+                    "`{name}` does not apply to {} distribution (it takes {})",
+                    self.a_kind(),
                     allowed.join(", ")
                 ),
             )),
@@ -760,7 +760,7 @@ impl Params<'_> {
             })
             .collect::<Vec<_>>()
             .join(", or ");
-        let kind = &self.spec.kind;
+        let kind = self.a_kind();
         // The form that shares the most parameters with what was given.
         let best = forms
             .iter()
@@ -772,7 +772,7 @@ impl Params<'_> {
             Err((
                 self.path.key(extra),
                 format!(
-                    "`{extra}` does not go with the other parameters: a {kind} takes {described}"
+                    "`{extra}` does not go with the other parameters: {kind} takes {described}"
                 ),
             ))
         } else {
@@ -784,11 +784,18 @@ impl Params<'_> {
             Err((
                 self.path.clone(),
                 format!(
-                    "a {kind} needs {described} ({} missing)",
+                    "{kind} needs {described} ({} missing)",
                     missing.join(" and ")
                 ),
             ))
         }
+    }
+
+    /// "an exponential", "a gamma": the kind with its article, for messages.
+    fn a_kind(&self) -> String {
+        let kind = &self.spec.kind;
+        let vowel = kind.starts_with(['a', 'e', 'i', 'o']); // not 'u': "a uniform"
+        format!("{} {kind}", if vowel { "an" } else { "a" })
     }
 
     /// For a family whose SCV is fixed (exponential 1, deterministic 0): a given `scv` must
@@ -797,7 +804,7 @@ impl Params<'_> {
         match self.spec.scv {
             Some(given) if given != scv => Err((
                 self.path.key("scv"),
-                format!("a {} has scv = {scv}, not {given}", self.spec.kind),
+                format!("{} has scv = {scv}, not {given}", self.a_kind()),
             )),
             _ => Ok(()),
         }
@@ -1400,7 +1407,7 @@ mod tests {
                 ..spec("erlang")
             },
             "service.shape",
-            "does not apply to a erlang",
+            "does not apply to an erlang",
         );
     }
 
