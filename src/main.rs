@@ -178,10 +178,13 @@ fn describe(path: &Path, s: &Scenario) -> String {
         );
     }
     for (q, load) in s.queues.iter().zip(traffic::queue_loads(s)) {
-        let verdict = if load.rho < 1.0 {
-            "stable"
-        } else {
-            "UNSTABLE (rho >= 1: the queue grows without bound)"
+        let verdict = match q.capacity {
+            Some(k) if load.rho >= 1.0 => {
+                format!("bounded at {k}: overloaded, so it will lose messages")
+            }
+            Some(k) => format!("stable, bounded at {k} ({:?} when full)", q.overflow),
+            None if load.rho < 1.0 => "stable".to_string(),
+            None => "UNSTABLE (rho >= 1: the queue grows without bound)".to_string(),
         };
         text += &format!(
             "  queue {} ({} consumers, {:?} dispatch): arrivals {:.4} per {unit}, mean service {:.4}, rho = {:.4}, {verdict}\n",

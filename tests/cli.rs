@@ -171,6 +171,13 @@ fn malformed_scenarios_are_located() {
             "no message can ever leave",
         ),
         ("route_sum.toml", 9, "queues[0].route", "add up to 1.2"),
+        ("capacity_zero.toml", 8, "queues[0].capacity", "at least 1"),
+        (
+            "overflow_typo.toml",
+            9,
+            "queues[0].overflow",
+            "did you mean `drop-oldest`",
+        ),
     ];
     for (file, line, key, words) in cases {
         let path = format!("tests/bad/{file}");
@@ -283,4 +290,55 @@ fn heavy_tailed_service_matches_pollaczek_khinchine() {
     let wq = 0.7 * 5.0 / (2.0 * 0.3);
     assert_metric(&doc, "Wq", wq, "M/G/1");
     assert_metric(&doc, "T", wq + 1.0, "M/G/1");
+}
+
+/// M/M/c/K by direct solution of its birth–death chain (p_n ∝ Π λ/(min(i, c)μ)), an
+/// independent check of the models crate: (p_loss, L, T of accepted messages).
+fn mmck_reference(lambda: f64, mu: f64, c: usize, k: usize) -> (f64, f64, f64) {
+    let mut p = vec![1.0];
+    for n in 1..=k {
+        p.push(p[n - 1] * lambda / (n.min(c) as f64 * mu));
+    }
+    let z: f64 = p.iter().sum();
+    let l = p.iter().enumerate().map(|(n, x)| n as f64 * x).sum::<f64>() / z;
+    let p_loss = p[k] / z;
+    (p_loss, l, l / (lambda * (1.0 - p_loss)))
+}
+
+#[test]
+fn bounded_queue_matches_mmck() {
+    let doc = run_json(&["run", "scenarios/bounded.toml", "--json"]);
+    let (p_loss, l, t) = mmck_reference(2.4, 1.0, 2, 6);
+    assert_metric(&doc, "p_loss", p_loss, "M/M/c/K");
+    assert_metric(&doc, "L", l, "M/M/c/K");
+    assert_metric(&doc, "T", t, "M/M/c/K");
+}
+
+/// Dropping the oldest waiting message instead of rejecting the new one leaves the number in
+/// system — the same birth–death chain — unchanged, so L and p_loss are M/M/c/K's.
+#[test]
+fn drop_oldest_keeps_the_loss_rate() {
+    let text = std::fs::read_to_string("scenarios/bounded.toml").unwrap();
+    let path =
+        std::env::temp_dir().join(format!("kendall-drop-oldest-{}.toml", std::process::id()));
+    std::fs::write(
+        &path,
+        text.replace(r#"overflow = "reject""#, r#"overflow = "drop-oldest""#),
+    )
+    .unwrap();
+    let doc = run_json(&["run", path.to_str().unwrap(), "--json"]);
+    std::fs::remove_file(&path).unwrap();
+    assert_eq!(
+        doc["theory"]["status"], "none",
+        "no model for drop-oldest T"
+    );
+    let (p_loss, l, _) = mmck_reference(2.4, 1.0, 2, 6);
+    for (name, want) in [("p_loss", p_loss), ("L", l)] {
+        let ci = &doc["metrics"][name]["ci95"];
+        let (lo, hi) = (ci[0].as_f64().unwrap(), ci[1].as_f64().unwrap());
+        assert!(
+            lo <= want && want <= hi,
+            "{name}: {want} not in [{lo}, {hi}]"
+        );
+    }
 }

@@ -91,7 +91,12 @@ impl<'s> Replication<'s> {
             let config = QueueConfig::new(&q.name, q.consumers as usize)
                 .dispatch(q.dispatch.clone())
                 .discipline(q.discipline)
+                .overflow(q.overflow)
                 .seed(seed_for(seed, replication, Source::Dispatch(j)));
+            let config = match q.capacity {
+                Some(k) => config.capacity(k),
+                None => config,
+            };
             queue_ids.push(broker.add_queue(config)?);
             consumer_queue.extend(std::iter::repeat_n(j as u32, q.consumers as usize));
         }
@@ -185,13 +190,13 @@ impl<'s> Replication<'s> {
         let producer = &self.scenario.producers[i];
         let gap = producer.interarrival.sample(&mut self.arrivals[i]);
         self.calendar.schedule(now + gap, Event::Arrival(i as u32));
-        self.system.enter(now);
-        self.classes[producer.class].enter(now);
         let (queue, class) = (producer.queue, producer.class);
         self.publish(queue, class, None, 0.0, now)
     }
 
     /// Publishes a message of `class` to queue `j`, drawing its service requirement there.
+    /// `born_at` is None for a message arriving from outside, which enters the system only if
+    /// the queue accepts it; a forwarded message refused by a full queue is lost.
     fn publish(
         &mut self,
         j: usize,
@@ -209,8 +214,32 @@ impl<'s> Replication<'s> {
             born_at,
             waited_before: waited,
         };
+        let published = match self.broker.publish(self.queue_ids[j], message) {
+            Ok(p) => p,
+            Err(BrokerError::Full { .. }) => {
+                self.queues[j].reject();
+                if born_at.is_none() {
+                    self.system.reject();
+                    self.classes[class].reject();
+                } else {
+                    self.system.lose(now);
+                    self.classes[class].lose(now);
+                }
+                return Ok(());
+            }
+            Err(e) => return Err(e),
+        };
+        if born_at.is_none() {
+            self.system.enter(now);
+            self.classes[class].enter(now);
+        }
         self.queues[j].enter(now);
-        let published = self.broker.publish(self.queue_ids[j], message)?;
+        if let Some(dropped) = published.dropped {
+            // The oldest waiting message made room: it leaves the system unprocessed.
+            self.queues[j].lose(now);
+            self.system.lose(now);
+            self.classes[dropped.class as usize].lose(now);
+        }
         if let Some(c) = published.wake {
             self.start_next(c, now)?;
         }

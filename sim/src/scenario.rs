@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use kendall_broker::{Discipline, DispatchKind};
+use kendall_broker::{Discipline, DispatchKind, Overflow};
 use serde::Deserialize;
 
 use crate::dist::{DistSpec, Distribution, Invalid};
@@ -141,6 +141,10 @@ pub struct Queue {
     pub dispatch: DispatchKind,
     /// Order in which waiting messages are served.
     pub discipline: Discipline,
+    /// Most messages the queue holds (waiting and in service); None is unbounded.
+    pub capacity: Option<usize>,
+    /// What a full queue does with a new message.
+    pub overflow: Overflow,
     /// Service time of each class (the queue's `service` unless overridden).
     pub service: Vec<Distribution>,
     /// (next queue, probability) after processing; the rest leaves the system.
@@ -399,16 +403,40 @@ fn validate_queue(
             ));
         }
     };
-    for (key, set) in [
-        ("capacity", q.capacity.is_some()),
-        ("overflow", q.overflow.is_some()),
-    ] {
-        if set {
+    let capacity = match q.capacity {
+        Some(0) => {
             return Err((
-                path.key(key),
-                format!("`{key}` is not implemented yet in the simulator"),
+                path.key("capacity"),
+                "a capacity must be at least 1 message".into(),
             ));
         }
+        Some(k) if k < u64::from(q.consumers) => {
+            return Err((
+                path.key("capacity"),
+                format!(
+                    "capacity {k} is below the {} consumers: some could never work",
+                    q.consumers
+                ),
+            ));
+        }
+        Some(k) => Some(k as usize),
+        None => None,
+    };
+    let overflow = match q.overflow.as_deref() {
+        None | Some("reject") => Overflow::Reject,
+        Some("drop-oldest") => Overflow::DropOldest,
+        Some(other) => {
+            return Err((
+                path.key("overflow"),
+                format!(
+                    "unknown overflow `{other}`{}",
+                    did_you_mean(other, &["reject", "drop-oldest"])
+                ),
+            ));
+        }
+    };
+    if q.overflow.is_some() && capacity.is_none() {
+        return Err((path.key("overflow"), "`overflow` needs a `capacity`".into()));
     }
     let base = Distribution::from_spec(&q.service, &path.key("service"))?;
     let mut service = vec![base; classes.len()];
@@ -447,6 +475,8 @@ fn validate_queue(
         consumers: q.consumers,
         dispatch,
         discipline,
+        capacity,
+        overflow,
         service,
         routes,
     })

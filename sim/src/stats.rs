@@ -137,6 +137,7 @@ pub struct Tally {
     waited: u64,
     sum_t: f64,
     sum_wq: f64,
+    lost: u64,
 }
 
 /// Records `value` (≥ 0), growing the histogram's range as needed (its memory grows with the
@@ -174,6 +175,7 @@ impl Tally {
             waited: 0,
             sum_t: 0.0,
             sum_wq: 0.0,
+            lost: 0,
         }
     }
 
@@ -219,15 +221,33 @@ impl Tally {
         record(&mut self.wq_hist, wq * self.scale);
     }
 
+    /// A message offered to the scope is refused (a full queue): lost without entering.
+    #[inline]
+    pub fn reject(&mut self) {
+        self.lost += 1;
+    }
+
+    /// A waiting message in the scope is dropped unprocessed (overflow, or refused further on).
+    #[inline]
+    pub fn lose(&mut self, now: f64) {
+        self.advance(now);
+        self.in_system -= 1;
+        self.lost += 1;
+    }
+
     /// Starts the measurement window at `now`: sums and areas restart from zero.
     pub fn reset(&mut self, now: f64) {
-        *self = Tally {
-            in_system: self.in_system,
-            busy: self.busy,
-            last: now,
-            start: now,
-            ..Tally::default()
-        };
+        self.t_hist.reset();
+        self.wq_hist.reset();
+        self.last = now;
+        self.start = now;
+        self.area_in_system = 0.0;
+        self.area_busy = 0.0;
+        self.done = 0;
+        self.waited = 0;
+        self.sum_t = 0.0;
+        self.sum_wq = 0.0;
+        self.lost = 0;
     }
 
     /// The window's estimates at `now`, for a scope served by `consumers` consumers.
@@ -254,7 +274,7 @@ impl Tally {
             per(busy, f64::from(consumers)),
             per(done, span),
             per(self.waited as f64, done),
-            0.0,
+            per(self.lost as f64, done + self.lost as f64),
         ]);
         for (i, &q) in QUANTILES.iter().enumerate() {
             e[8 + i] = quantile(&self.t_hist, q);
@@ -316,6 +336,31 @@ mod tests {
                 m.name()
             );
         }
+    }
+
+    #[test]
+    fn reset_keeps_the_resolution() {
+        // Resolution 1 time unit: 0.4 is recorded as 0. A reset that forgot the resolution
+        // (falling back to the default 1e-4) would report 0.4.
+        let mut t = Tally::new(1.0);
+        t.reset(0.0);
+        t.enter(0.0);
+        t.leave(1.0, 0.4, 0.0);
+        assert_eq!(t.estimates(1.0, 1).get(Metric::TP50), 0.0);
+    }
+
+    #[test]
+    fn losses_count_against_offered_messages() {
+        let mut t = Tally::default();
+        t.enter(0.0);
+        t.enter(0.0);
+        t.reject();
+        t.lose(1.0);
+        t.leave(2.0, 2.0, 0.0);
+        let e = t.estimates(2.0, 1);
+        assert_eq!(e.get(Metric::PLoss), 2.0 / 3.0);
+        assert_eq!(e.get(Metric::L), 1.5); // 2 in [0, 1), 1 in [1, 2): area 3 over 2
+        assert_eq!(e.get(Metric::T), 2.0, "T counts completed messages only");
     }
 
     #[test]

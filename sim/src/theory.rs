@@ -1,9 +1,9 @@
 //! `to_model`: what queueing theory predicts for a scenario, via the models crate's oracle.
 
-use kendall_broker::{Discipline, DispatchKind};
+use kendall_broker::{Discipline, DispatchKind, Overflow};
 use kendall_models::{
-    DispatchKind as ModelDispatch, Exactness, JacksonNetwork, JacksonStation, ModelError,
-    Prediction, Shape, StationSpec, VariateSpec, Verdict, predict_station,
+    DispatchKind as ModelDispatch, Exactness, JacksonNetwork, JacksonStation, MMcK, ModelError,
+    PERCENTILES, Prediction, Shape, StationSpec, VariateSpec, Verdict, predict_station,
 };
 
 use crate::scenario::Scenario;
@@ -20,11 +20,12 @@ pub struct Theory {
 
 /// Describes `scenario` to the oracle and returns its verdicts.
 pub fn predict(scenario: &Scenario) -> Theory {
-    if let Some(&rho) = queue_loads(scenario)
+    let unbounded_overload = queue_loads(scenario)
         .iter()
-        .map(|l| &l.rho)
-        .find(|&&r| r >= 1.0)
-    {
+        .zip(&scenario.queues)
+        .find(|(l, q)| l.rho >= 1.0 && q.capacity.is_none())
+        .map(|(l, _)| l.rho);
+    if let Some(rho) = unbounded_overload {
         return Theory {
             system: Verdict::Unstable { rho },
             queues: vec![None; scenario.queues.len()],
@@ -33,10 +34,20 @@ pub fn predict(scenario: &Scenario) -> Theory {
     if scenario.queues.len() > 1 || !scenario.queues[0].routes.is_empty() {
         return jackson(scenario);
     }
-    let system = station(scenario).map_or_else(
-        |reason| Verdict::NoModel { reason },
-        |s| predict_station(&s),
-    );
+    let mut system = match (&scenario.queues[0].capacity, station(scenario)) {
+        (_, Err(reason)) => Verdict::NoModel { reason },
+        (Some(k), Ok(spec)) => finite_station(&spec, *k, scenario.queues[0].overflow),
+        (None, Ok(spec)) => predict_station(&spec),
+    };
+    if let Verdict::Predicted(p) = &mut system
+        && scenario.queues[0].discipline != Discipline::Fifo
+    {
+        // Mean values do not depend on the order of service when that order ignores service
+        // times (Kleinrock's conservation law, *Queueing Systems, Vol. 2*, §3.4), but the
+        // percentiles do: keep only the means.
+        p.t_quantiles = None;
+        p.wq_quantiles = None;
+    }
     let queue = match &system {
         Verdict::Predicted(p) => Some(p.clone()),
         _ => None,
@@ -44,6 +55,46 @@ pub fn predict(scenario: &Scenario) -> Theory {
     Theory {
         system,
         queues: vec![queue],
+    }
+}
+
+/// A station holding at most `k` messages: M/M/c/K when arrivals are Poisson, service is
+/// exponential, consumers share the queue and a full queue rejects.
+fn finite_station(spec: &StationSpec, k: usize, overflow: Overflow) -> Verdict {
+    let exponential = |v: &VariateSpec| v.shape == Shape::Exponential;
+    if !exponential(&spec.interarrival) || !exponential(&spec.service) {
+        return Verdict::NoModel {
+            reason: "a bounded queue has a model only for Poisson arrivals and exponential service"
+                .into(),
+        };
+    }
+    if spec.dispatch != ModelDispatch::Shared && spec.consumers > 1 {
+        return Verdict::NoModel {
+            reason: "a bounded queue has a model only when consumers share it".into(),
+        };
+    }
+    if overflow != Overflow::Reject {
+        return Verdict::NoModel {
+            reason: "drop-oldest changes which messages complete; only `reject` has a model".into(),
+        };
+    }
+    let (lambda, mu) = (1.0 / spec.interarrival.mean, 1.0 / spec.service.mean);
+    let k = u32::try_from(k).unwrap_or(u32::MAX);
+    match MMcK::new(lambda, mu, spec.consumers, k) {
+        Ok(q) => Verdict::Predicted(Prediction {
+            model: if spec.consumers == 1 {
+                "M/M/1/K".into()
+            } else {
+                "M/M/c/K".into()
+            },
+            exactness: Exactness::Exact,
+            measures: q.measures(),
+            t_quantiles: Some(PERCENTILES.map(|p| q.sojourn_quantile(p))),
+            wq_quantiles: Some(PERCENTILES.map(|p| q.wait_quantile(p))),
+        }),
+        Err(e) => Verdict::NoModel {
+            reason: e.to_string(),
+        },
     }
 }
 
@@ -106,6 +157,9 @@ fn jackson(s: &Scenario) -> Theory {
         queues: vec![None; s.queues.len()],
     };
     let exponential = |v: VariateSpec| v.shape == Shape::Exponential;
+    if s.queues.iter().any(|q| q.capacity.is_some()) {
+        return none("a network with bounded queues has no exact model");
+    }
     if !s
         .producers
         .iter()
