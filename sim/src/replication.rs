@@ -12,7 +12,7 @@ use rand::RngExt;
 use crate::calendar::EventQueue;
 use crate::rng::{Source, Stream, seed_for, stream};
 use crate::scenario::Scenario;
-use crate::stats::{Estimates, Tally};
+use crate::stats::{Estimates, METRICS, Tally};
 
 /// The simulator's clock: the time of the event being processed. Clones share one reading.
 #[derive(Debug, Clone, Default)]
@@ -78,6 +78,10 @@ struct Replication<'s> {
     classes: Vec<Tally>,
     events: u64,
     exits: u64,
+    /// The lone queue's scope is the system's (no percentiles recorded for it).
+    queue_mirrors: bool,
+    /// The lone class's scope is the system's.
+    class_mirrors: bool,
 }
 
 impl<'s> Replication<'s> {
@@ -109,7 +113,11 @@ impl<'s> Replication<'s> {
             .iter()
             .flat_map(|q| q.service.iter().map(|d| d.mean()))
             .fold(f64::INFINITY, f64::min);
-        let tally = Tally::new(1e-4 * smallest_service);
+        let resolution = 1e-4 * smallest_service;
+        // A lone queue without routes sees exactly the system's messages, and a lone class is
+        // all of them: such scopes skip percentile recording and copy the system's.
+        let queue_mirrors = nq == 1 && scenario.queues[0].routes.is_empty();
+        let class_mirrors = scenario.classes.len() == 1;
         Ok(Self {
             scenario,
             clock,
@@ -120,11 +128,13 @@ impl<'s> Replication<'s> {
             arrivals: streams(Source::Arrivals, np),
             service: streams(Source::Service, nq),
             routing: streams(Source::Routing, nq),
-            system: tally.clone(),
-            queues: vec![tally.clone(); nq],
-            classes: vec![tally; scenario.classes.len()],
+            system: Tally::new(resolution, true),
+            queues: vec![Tally::new(resolution, !queue_mirrors); nq],
+            classes: vec![Tally::new(resolution, !class_mirrors); scenario.classes.len()],
             events: 0,
             exits: 0,
+            queue_mirrors,
+            class_mirrors,
         })
     }
 
@@ -161,18 +171,27 @@ impl<'s> Replication<'s> {
         let scenario = self.scenario;
         let consumers = |j: usize| scenario.queues[j].consumers;
         let total: u32 = (0..self.queues.len()).map(consumers).sum();
+        let system = self.system.estimates(now, total);
+        // Mirroring scopes recorded no histograms: they take the system's percentiles.
+        let fill = |mirrors: bool, mut e: Estimates| {
+            if mirrors {
+                e.0[8..METRICS].copy_from_slice(&system.0[8..METRICS]);
+            }
+            e
+        };
+        let (queue_mirrors, class_mirrors) = (self.queue_mirrors, self.class_mirrors);
         Ok(ReplicationResult {
-            system: self.system.estimates(now, total),
+            system,
             queues: self
                 .queues
                 .iter_mut()
                 .enumerate()
-                .map(|(j, t)| t.estimates(now, consumers(j)))
+                .map(|(j, t)| fill(queue_mirrors, t.estimates(now, consumers(j))))
                 .collect(),
             classes: self
                 .classes
                 .iter_mut()
-                .map(|t| t.estimates(now, total))
+                .map(|t| fill(class_mirrors, t.estimates(now, total)))
                 .collect(),
             events: self.events,
             messages: self.exits,

@@ -125,8 +125,9 @@ impl Estimates {
 pub struct Tally {
     /// Recorded time units per scenario time unit.
     scale: f64,
-    t_hist: Histogram<u64>,
-    wq_hist: Histogram<u64>,
+    /// Histograms of T and Wq; None for a scope that mirrors another (it would record the
+    /// same values twice).
+    hists: Option<Box<[Histogram<u32>; 2]>>,
     in_system: u64,
     busy: u64,
     last: f64,
@@ -143,8 +144,8 @@ pub struct Tally {
 /// Records `value` (≥ 0), growing the histogram's range as needed (its memory grows with the
 /// logarithm of the largest value, not with the number of values).
 #[inline]
-fn record(h: &mut Histogram<u64>, value: f64) {
-    let v = value.round() as u64;
+fn record(h: &mut Histogram<u32>, value: f64) {
+    let v = (value + 0.5) as u64;
     if h.record(v).is_err() {
         h.saturating_record(v);
     }
@@ -152,19 +153,19 @@ fn record(h: &mut Histogram<u64>, value: f64) {
 
 impl Default for Tally {
     fn default() -> Self {
-        Tally::new(1e-4)
+        Tally::new(1e-4, true)
     }
 }
 
 impl Tally {
     /// An empty tally recording times to a resolution of `resolution` time units (kendall
-    /// uses 10⁻⁴ of the smallest mean service time).
-    pub fn new(resolution: f64) -> Self {
+    /// uses 10⁻⁴ of the smallest mean service time); without `percentiles` it keeps means
+    /// only and reports NaN percentiles.
+    pub fn new(resolution: f64, percentiles: bool) -> Self {
         let hist = || Histogram::new(3).expect("3 significant digits is a valid precision");
         Tally {
             scale: 1.0 / resolution,
-            t_hist: hist(),
-            wq_hist: hist(),
+            hists: percentiles.then(|| Box::new([hist(), hist()])),
             in_system: 0,
             busy: 0,
             last: 0.0,
@@ -217,8 +218,10 @@ impl Tally {
         self.sum_t += t;
         self.sum_wq += wq;
         self.waited += u64::from(wq > 0.0);
-        record(&mut self.t_hist, t * self.scale);
-        record(&mut self.wq_hist, wq * self.scale);
+        if let Some(h) = &mut self.hists {
+            record(&mut h[0], t * self.scale);
+            record(&mut h[1], wq * self.scale);
+        }
     }
 
     /// A message offered to the scope is refused (a full queue): lost without entering.
@@ -237,8 +240,9 @@ impl Tally {
 
     /// Starts the measurement window at `now`: sums and areas restart from zero.
     pub fn reset(&mut self, now: f64) {
-        self.t_hist.reset();
-        self.wq_hist.reset();
+        if let Some(h) = &mut self.hists {
+            h.iter_mut().for_each(Histogram::reset);
+        }
         self.last = now;
         self.start = now;
         self.area_in_system = 0.0;
@@ -258,7 +262,7 @@ impl Tally {
         let l = per(self.area_in_system, span);
         let busy = per(self.area_busy, span);
         let done = self.done as f64;
-        let quantile = |h: &Histogram<u64>, q: f64| {
+        let quantile = |h: &Histogram<u32>, q: f64| {
             if h.is_empty() {
                 f64::NAN
             } else {
@@ -276,9 +280,11 @@ impl Tally {
             per(self.waited as f64, done),
             per(self.lost as f64, done + self.lost as f64),
         ]);
-        for (i, &q) in QUANTILES.iter().enumerate() {
-            e[8 + i] = quantile(&self.t_hist, q);
-            e[12 + i] = quantile(&self.wq_hist, q);
+        if let Some(h) = &self.hists {
+            for (i, &q) in QUANTILES.iter().enumerate() {
+                e[8 + i] = quantile(&h[0], q);
+                e[12 + i] = quantile(&h[1], q);
+            }
         }
         Estimates(e)
     }
@@ -317,7 +323,7 @@ mod tests {
     #[test]
     fn percentiles_of_a_known_sample() {
         // 1, 2, …, 10000 (times 0.001): exact quantiles are 5, 9, 9.9, 9.99.
-        let mut t = Tally::new(1e-4);
+        let mut t = Tally::new(1e-4, true);
         for i in 1..=10_000 {
             t.enter(0.0);
             t.leave(1.0, f64::from(i) * 1e-3, 0.0);
@@ -342,7 +348,7 @@ mod tests {
     fn reset_keeps_the_resolution() {
         // Resolution 1 time unit: 0.4 is recorded as 0. A reset that forgot the resolution
         // (falling back to the default 1e-4) would report 0.4.
-        let mut t = Tally::new(1.0);
+        let mut t = Tally::new(1.0, true);
         t.reset(0.0);
         t.enter(0.0);
         t.leave(1.0, 0.4, 0.0);
