@@ -83,7 +83,7 @@ fn check_state(b: &Broker<NoClock>, config: &QueueConfig) {
     let queue = &b.queues[0];
     let own: Vec<&Consumer> = b.consumers.iter().collect();
     let waiting = queue.shared.len() + own.iter().map(|c| c.own.len()).sum::<usize>();
-    let in_flight = own.iter().filter(|c| c.in_flight.is_some()).count();
+    let in_flight = own.iter().map(|c| c.in_flight.len()).sum::<usize>();
     let s = queue.stats;
     assert_eq!((s.waiting, s.in_flight), (waiting, in_flight));
     assert_eq!(
@@ -95,9 +95,9 @@ fn check_state(b: &Broker<NoClock>, config: &QueueConfig) {
         assert!(waiting + in_flight <= capacity, "capacity exceeded");
     }
     for (k, c) in own.iter().enumerate() {
-        let held = c.own.len() + usize::from(c.in_flight.is_some());
-        let work: f64 =
-            c.own.iter().map(|m| m.size).sum::<f64>() + c.in_flight.map_or(0.0, |(m, _)| m.size);
+        let held = c.own.len() + c.in_flight.len();
+        let work: f64 = c.own.iter().map(|m| m.size).sum::<f64>()
+            + c.in_flight.iter().map(|f| f.message.size).sum::<f64>();
         assert_eq!(queue.loads.held(k) as usize, held, "held of {k}");
         assert!((queue.loads.work(k) - work).abs() < 1e-9, "work of {k}");
         assert_eq!(queue.loads.is_idle(k), held == 0);
@@ -192,15 +192,15 @@ proptest! {
                         }
                         Ok(None) => prop_assert!(!from_own && shared_min.is_none()),
                         Err(BrokerError::Busy(_)) => {
-                            prop_assert!(b.consumers[c].in_flight.is_some());
+                            prop_assert!(!b.consumers[c].in_flight.is_empty());
                         }
                         Err(e) => panic!("unexpected {e}"),
                     }
                 }
                 Op::Ack(c) => {
                     let c = c % n;
-                    if let Some((m, _)) = b.consumers[c].in_flight {
-                        b.ack(ConsumerId(c as u32), m.id).unwrap();
+                    if let Some(f) = b.consumers[c].in_flight.first() {
+                        b.ack(ConsumerId(c as u32), f.message.id).unwrap();
                     } else {
                         prop_assert!(b.ack(ConsumerId(c as u32), MessageId(u64::MAX)).is_err());
                     }
@@ -229,7 +229,7 @@ proptest! {
         let mut sizes: Vec<Vec<f64>> = vec![Vec::new(); n];
         let m = Message {
             id: MessageId(0), class: 0, priority: 0, key: None, size: 1.0,
-            published_at: 0.0, born_at: 0.0, waited_before: 0.0,
+            published_at: 0.0, born_at: 0.0, waited_before: 0.0, attempt: 0,
         };
         for (k, up, size) in changes {
             let k = k % n;
