@@ -20,6 +20,7 @@
 //! [`QueueConfig::ttl`] expires. The broker owns no thread: [`Broker::next_deadline`] tells a
 //! driver when to call [`Broker::expire_due`]. [`Broker::stats`] counts every outcome, and
 //! `published = acked + rejected + dropped + expired + dead_lettered + waiting + in_flight`.
+//! [`SharedBroker`] wraps a broker for use from many threads, with blocking polls.
 //!
 //! Time enters only through a [`Clock`]: [`WallClock`] for real use, or any other
 //! implementation (the simulator supplies a virtual one). The broker never knows which.
@@ -40,6 +41,7 @@ mod buffer;
 mod clock;
 mod dispatch;
 mod message;
+mod shared;
 
 pub use broker::{
     Acked, Broker, BrokerError, ConsumerId, Delivery, Expired, Expiry, Nacked, Outcome, Overflow,
@@ -52,3 +54,4 @@ pub use dispatch::{
     RoundRobin, Route, Shared, WeightedRoundRobin,
 };
 pub use message::{Message, MessageId, NewMessage};
+pub use shared::SharedBroker;
