@@ -889,9 +889,10 @@ impl<C: Clock> Broker<C> {
             queue.loads.add(k, remaining_size);
             queue.dispatch.on_load_change(k, &queue.loads);
         }
+        let held_size = f.message.size;
         f.message.size = remaining_size;
         f.message.attempt -= 1;
-        Ok(self.put_back(c, f).map(ConsumerId))
+        Ok(self.put_back(c, f, held_size).map(ConsumerId))
     }
 
     /// The earliest pending deadline — a visibility timeout or a time to live — or `None`.
@@ -1026,14 +1027,14 @@ impl<C: Clock> Broker<C> {
     }
 
     /// Puts message `f`, just taken from consumer `c` (its load settled for an own-buffer
-    /// message, still on `c` for a shared one), back at the head of the buffer it came from.
-    /// Returns a consumer to wake.
-    fn put_back(&mut self, c: ConsumerId, f: InFlight) -> Option<u32> {
+    /// message, still on `c` as `held_size` for a shared one), back at the head of the buffer
+    /// it came from. Returns a consumer to wake.
+    fn put_back(&mut self, c: ConsumerId, f: InFlight, held_size: f64) -> Option<u32> {
         let consumer = &self.consumers[c.0 as usize];
         let (q, k) = (consumer.queue, consumer.local);
         let queue = &mut self.queues[q as usize];
         let place = if f.from_shared {
-            queue.loads.remove(k as usize, f.message.size);
+            queue.loads.remove(k as usize, held_size);
             queue.dispatch.on_load_change(k as usize, &queue.loads);
             None
         } else {
@@ -1055,7 +1056,7 @@ impl<C: Clock> Broker<C> {
         let q = self.consumers[c.0 as usize].queue;
         self.queues[q as usize].stats.redelivered += 1;
         Outcome::Requeued {
-            wake: self.put_back(c, f).map(ConsumerId),
+            wake: self.put_back(c, f, f.message.size).map(ConsumerId),
         }
     }
 
