@@ -1,10 +1,12 @@
-//! The broker: queues, their consumers, publish / poll / ack.
+//! The broker: queues, their consumers, publish / poll / ack / nack, deadlines.
 
-use std::collections::VecDeque;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap, VecDeque};
 
 use thiserror::Error;
 
 use crate::buffer::Buffer;
+use crate::dispatch::TotalF64;
 use crate::{
     Clock, ConsumerLoads, Discipline, Dispatch, DispatchKind, Message, MessageId, NewMessage, Route,
 };
@@ -49,10 +51,31 @@ pub struct QueueConfig {
     pub capacity: Option<usize>,
     /// What happens to a publish when the queue is at capacity.
     pub overflow: Overflow,
+    /// Most messages one consumer may hold in flight (delivered, not yet acknowledged or
+    /// rejected); at least 1. The default, 1, is a consumer that processes one message at a
+    /// time; more suits consumers that work on several at once (processor sharing).
+    pub prefetch: usize,
+    /// A delivered message not acknowledged (or rejected) within this time is taken back and
+    /// redelivered (or dead-lettered after [`QueueConfig::max_attempts`]); `None` waits
+    /// forever. Deadlines are processed by [`Broker::expire_due`]. Must be positive.
+    pub visibility_timeout: Option<f64>,
+    /// Most deliveries of one message: a message rejected with requeue, or timed out, on its
+    /// `max_attempts`-th delivery is dead-lettered instead of redelivered. `None` is no limit.
+    /// Must be at least 1.
+    pub max_attempts: Option<u32>,
+    /// Time to live: a message still waiting (not in flight) this long after it was published
+    /// expires — it leaves the queue undelivered, counted in [`QueueStats::expired`]. Checked
+    /// by [`Broker::expire_due`] and, lazily, by [`Broker::poll`]. `None` never expires. Must
+    /// be positive.
+    pub ttl: Option<f64>,
+    /// Where dead-lettered messages go: they are published to this queue, which must exist
+    /// already (so dead-letter chains cannot loop). `None` only counts them.
+    pub dead_letter: Option<QueueId>,
 }
 
 impl QueueConfig {
-    /// A queue named `name` with `consumers` consumers pulling from one shared, unbounded FIFO.
+    /// A queue named `name` with `consumers` consumers pulling from one shared, unbounded FIFO,
+    /// a prefetch of 1, no visibility timeout, no attempt limit, no TTL, no dead-letter queue.
     pub fn new(name: impl Into<String>, consumers: usize) -> Self {
         Self {
             name: name.into(),
@@ -62,6 +85,11 @@ impl QueueConfig {
             discipline: Discipline::Fifo,
             capacity: None,
             overflow: Overflow::Reject,
+            prefetch: 1,
+            visibility_timeout: None,
+            max_attempts: None,
+            ttl: None,
+            dead_letter: None,
         }
     }
 
@@ -94,6 +122,36 @@ impl QueueConfig {
         self.overflow = overflow;
         self
     }
+
+    /// The same queue letting each consumer hold up to `prefetch` messages in flight.
+    pub fn prefetch(mut self, prefetch: usize) -> Self {
+        self.prefetch = prefetch;
+        self
+    }
+
+    /// The same queue redelivering messages not acknowledged within `timeout`.
+    pub fn visibility_timeout(mut self, timeout: f64) -> Self {
+        self.visibility_timeout = Some(timeout);
+        self
+    }
+
+    /// The same queue dead-lettering a message after `max_attempts` failed deliveries.
+    pub fn max_attempts(mut self, max_attempts: u32) -> Self {
+        self.max_attempts = Some(max_attempts);
+        self
+    }
+
+    /// The same queue expiring messages that wait longer than `ttl` after publish.
+    pub fn ttl(mut self, ttl: f64) -> Self {
+        self.ttl = Some(ttl);
+        self
+    }
+
+    /// The same queue publishing its dead-lettered messages to queue `to`.
+    pub fn dead_letter(mut self, to: QueueId) -> Self {
+        self.dead_letter = Some(to);
+        self
+    }
 }
 
 /// Errors from broker calls. [`BrokerError::Full`] is back-pressure (the queue refused a
@@ -112,7 +170,7 @@ pub enum BrokerError {
     /// A queue needs at least one consumer.
     #[error("queue `{0}` has no consumers")]
     NoConsumers(String),
-    /// A queue's configuration is inconsistent (dispatch parameters, capacity).
+    /// A queue's configuration is inconsistent (dispatch parameters, capacity, timeouts).
     #[error("queue `{queue}`: {reason}")]
     InvalidConfig {
         /// The queue's name.
@@ -129,10 +187,13 @@ pub enum BrokerError {
         /// Its capacity.
         capacity: usize,
     },
-    /// The consumer already holds a message; it must ack it before polling again.
-    #[error("consumer {0:?} already holds a message in flight")]
+    /// The consumer already holds as many messages in flight as its queue's
+    /// [`QueueConfig::prefetch`] allows; it must ack (or nack) one before polling again.
+    #[error("consumer {0:?} already holds its prefetch of messages in flight")]
     Busy(ConsumerId),
-    /// The consumer does not hold that message.
+    /// The consumer does not hold that message in flight: it never did, it acknowledged or
+    /// rejected it already, or its visibility timeout passed and the broker took it back (a
+    /// late ack of a timed-out message lands here).
     #[error("consumer {consumer:?} holds no message {message:?}")]
     NotInFlight {
         /// Who acknowledged.
@@ -148,6 +209,9 @@ pub enum BrokerError {
         /// How many consumers the queue has.
         consumers: usize,
     },
+    /// A work amount handed to the broker is negative or not finite.
+    #[error("invalid message size {0}")]
+    InvalidSize(f64),
 }
 
 /// The outcome of an accepted publish.
@@ -159,6 +223,13 @@ pub struct Published {
     pub wake: Option<ConsumerId>,
     /// The waiting message dropped to make room ([`Overflow::DropOldest`] on a full queue).
     pub dropped: Option<Message>,
+    /// Only for [`Discipline::PriorityPreemptive`] queues: no idle consumer can take the new
+    /// message, but it is strictly more urgent than a message in service at a consumer that
+    /// could take it (any consumer of a shared queue; the chosen one for own-queue routing).
+    /// This names that consumer (the one serving the least urgent such message, the most
+    /// recently delivered among equals): the caller should interrupt it, hand its message back
+    /// with [`Broker::requeue_front`] and poll it again.
+    pub preempt: Option<ConsumerId>,
 }
 
 /// A message handed to a consumer.
@@ -166,7 +237,7 @@ pub struct Published {
 pub struct Delivery {
     /// Who received it.
     pub consumer: ConsumerId,
-    /// The message.
+    /// The message; [`Message::attempt`] says which delivery this is (1 for the first).
     pub message: Message,
     /// When it was handed over.
     pub delivered_at: f64,
@@ -183,8 +254,80 @@ pub struct Acked {
     pub acked_at: f64,
 }
 
+/// What became of a message taken back from a consumer or expired.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Outcome {
+    /// It waits again, at the head of its buffer, for redelivery; `wake` names an idle
+    /// consumer that can take it now and should be told to poll.
+    Requeued {
+        /// An idle consumer to tell to poll.
+        wake: Option<ConsumerId>,
+    },
+    /// It left the queue as dead-lettered. With a dead-letter queue configured it was
+    /// published there: `published` is that publish (its `wake` and `preempt` concern the
+    /// dead-letter queue), or `None` if the dead-letter queue refused it (counted in that
+    /// queue's [`QueueStats::rejected`]).
+    DeadLettered {
+        /// The dead-letter queue, if the queue has one.
+        to: Option<QueueId>,
+        /// The publish to it, if accepted.
+        published: Option<Published>,
+    },
+    /// Its time to live ran out while it waited; it left the queue undelivered.
+    Expired,
+}
+
+/// A message a consumer rejected with [`Broker::nack`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Nacked {
+    /// The message (with the attempt number of the rejected delivery).
+    pub message: Message,
+    /// When it had been handed to the consumer.
+    pub delivered_at: f64,
+    /// Requeued or dead-lettered.
+    pub outcome: Outcome,
+}
+
+/// One deadline processed by [`Broker::expire_due`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Expiry {
+    /// The queue the message was in.
+    pub queue: QueueId,
+    /// For a visibility timeout, the consumer that held the message (it is freed and will get
+    /// [`BrokerError::NotInFlight`] if it acks late); `None` for a TTL expiry.
+    pub consumer: Option<ConsumerId>,
+    /// The message.
+    pub message: Message,
+    /// Redelivered (requeued), dead-lettered, or expired.
+    pub outcome: Outcome,
+}
+
+/// What [`Broker::expire_due`] did. Reuse one value with [`Broker::expire_due_into`] to avoid
+/// allocating on every call.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Expired {
+    /// Timed-out messages put back to wait for redelivery.
+    pub redelivered: u64,
+    /// Timed-out messages dead-lettered (they had reached their queue's `max_attempts`).
+    pub dead_lettered: u64,
+    /// Waiting messages whose time to live ran out.
+    pub expired: u64,
+    /// Idle consumers that can now take a message and should be told to poll (of the queues
+    /// the messages were requeued in or dead-lettered to).
+    pub wake: Vec<ConsumerId>,
+    /// Every deadline acted on, in deadline order.
+    pub events: Vec<Expiry>,
+}
+
+impl Expired {
+    /// True when nothing was due.
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty()
+    }
+}
+
 /// A queue's counters. At every moment
-/// `published == acked + rejected + dropped + waiting + in_flight`.
+/// `published == acked + rejected + dropped + expired + dead_lettered + waiting + in_flight`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct QueueStats {
     /// Publish calls that reached the queue, accepted or not.
@@ -195,23 +338,63 @@ pub struct QueueStats {
     pub rejected: u64,
     /// Waiting messages dropped to make room for newer ones.
     pub dropped: u64,
-    /// Messages waiting now (not yet delivered).
+    /// Waiting messages whose time to live ran out.
+    pub expired: u64,
+    /// Messages dead-lettered: rejected without requeue, or out of attempts.
+    pub dead_lettered: u64,
+    /// Deliveries rejected by consumers ([`Broker::nack`]), requeued or not.
+    pub nacked: u64,
+    /// Deliveries whose visibility timeout passed before an ack.
+    pub timed_out: u64,
+    /// Messages put back to wait for redelivery, after a rejection or a timeout.
+    pub redelivered: u64,
+    /// Messages handed back by their consumer with [`Broker::requeue_front`] (preemption).
+    pub preempted: u64,
+    /// Messages waiting now (not yet delivered, or put back).
     pub waiting: usize,
-    /// Messages in service now (delivered, not yet acknowledged).
+    /// Messages in service now (delivered, not yet acknowledged or rejected).
     pub in_flight: usize,
 }
 
-/// One consumer's state: its own queue (for push strategies) and the message it processes.
+impl QueueStats {
+    /// True when the conservation identity holds: every published message is accounted for.
+    pub fn balanced(&self) -> bool {
+        self.published
+            == self.acked
+                + self.rejected
+                + self.dropped
+                + self.expired
+                + self.dead_lettered
+                + (self.waiting + self.in_flight) as u64
+    }
+}
+
+/// A message in flight at a consumer.
+#[derive(Debug, Clone, Copy)]
+struct InFlight {
+    message: Message,
+    delivered_at: f64,
+    /// Broker-wide delivery number: tells this delivery's visibility deadline from stale ones.
+    seq: u64,
+    /// Taken from the shared buffer (handed back there), not from the consumer's own.
+    from_shared: bool,
+}
+
+/// One consumer's state: its own queue (for push strategies) and the messages it processes.
 struct Consumer {
     queue: u32,
     local: u32,
     own: Buffer,
-    in_flight: Option<(Message, f64)>,
+    /// At most the queue's prefetch; allocated once, at that capacity.
+    in_flight: Vec<InFlight>,
     /// Waiting for work: polled and found nothing, and not told to poll since.
     idle: bool,
     /// Listed in its queue's `idle` deque (possibly stale: `idle` is the truth).
     listed: bool,
 }
+
+/// Where a waiting message is: the shared buffer (`None`) or consumer k's own (`Some(k)`).
+type Place = Option<u32>;
 
 /// One queue: a shared buffer, the dispatch strategy, and the idle consumers in wake order.
 struct Queue {
@@ -224,19 +407,85 @@ struct Queue {
     loads: ConsumerLoads,
     capacity: Option<usize>,
     overflow: Overflow,
+    discipline: Discipline,
+    prefetch: usize,
+    visibility_timeout: Option<f64>,
+    max_attempts: Option<u32>,
+    ttl: Option<f64>,
+    dead_letter: Option<QueueId>,
+    /// With a TTL only: where each waiting message is, so that an expiry finds it.
+    waiting_at: HashMap<MessageId, Place>,
     stats: QueueStats,
+}
+
+impl Queue {
+    /// True when a message on its `attempt`-th delivery may be delivered again.
+    fn may_retry(&self, attempt: u32) -> bool {
+        self.max_attempts.is_none_or(|max| attempt < max)
+    }
+}
+
+/// What a deadline is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Due {
+    /// The visibility timeout of delivery `seq` to `consumer`.
+    Visibility { consumer: u32, seq: u64 },
+    /// The time to live of a message waiting in `queue`.
+    Ttl { queue: u32 },
+}
+
+/// A deadline in the broker's heap; entries whose message moved on are skipped when reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Deadline {
+    at: TotalF64,
+    id: MessageId,
+    due: Due,
 }
 
 /// An in-memory message broker driven by a [`Clock`].
 ///
-/// Each consumer holds at most one message in flight (a prefetch of one): it polls, processes,
-/// acks, and polls again. A consumer that polls and finds nothing is idle until a publish
-/// names it in [`Published::wake`] (longest-idle first, for the shared queue).
+/// Each consumer holds up to its queue's [`QueueConfig::prefetch`] messages in flight (one by
+/// default): it polls, processes, acks, and polls again. A consumer that polls and finds
+/// nothing is idle until a publish names it in [`Published::wake`] (longest-idle first, for
+/// the shared queue); when woken it should poll until it gets `None` or
+/// [`BrokerError::Busy`].
+///
+/// Delivery is at least once: a consumer acknowledges a message ([`Broker::ack`]) or rejects
+/// it ([`Broker::nack`]); a message neither acknowledged nor rejected within the queue's
+/// visibility timeout is taken back and redelivered; after `max_attempts` deliveries a
+/// failing message is dead-lettered; a message waiting longer than its TTL expires. The broker
+/// is passive — it owns no thread and no timer — so a driver asks [`Broker::next_deadline`]
+/// when to call in and then calls [`Broker::expire_due`]. Every message ends acknowledged,
+/// dropped, expired or dead-lettered, and [`Broker::stats`] counts each.
+///
+/// ```
+/// use kendall_broker::{Broker, NewMessage, Outcome, QueueConfig, WallClock};
+/// let mut broker = Broker::new(WallClock::new());
+/// let dlq = broker.add_queue(QueueConfig::new("failed", 1)).unwrap();
+/// let q = broker
+///     .add_queue(QueueConfig::new("jobs", 1).max_attempts(2).dead_letter(dlq))
+///     .unwrap();
+/// let c = broker.publish(q, NewMessage::default()).unwrap().wake.unwrap();
+/// // The first attempt fails and the message is requeued; the second fails too.
+/// let d = broker.poll(c).unwrap().unwrap();
+/// assert_eq!(d.message.attempt, 1);
+/// broker.nack(c, d.message.id, true).unwrap();
+/// let d = broker.poll(c).unwrap().unwrap();
+/// assert_eq!(d.message.attempt, 2);
+/// let nacked = broker.nack(c, d.message.id, true).unwrap();
+/// assert!(matches!(nacked.outcome, Outcome::DeadLettered { to: Some(_), published: Some(_) }));
+/// let stats = broker.stats(q).unwrap();
+/// assert_eq!((stats.nacked, stats.redelivered, stats.dead_lettered), (2, 1, 1));
+/// assert!(stats.balanced());
+/// assert_eq!(broker.waiting(dlq).unwrap(), 1);
+/// ```
 pub struct Broker<C: Clock> {
     clock: C,
     queues: Vec<Queue>,
     consumers: Vec<Consumer>,
+    deadlines: BinaryHeap<Reverse<Deadline>>,
     next_id: u64,
+    next_seq: u64,
 }
 
 impl<C: Clock> Broker<C> {
@@ -246,7 +495,9 @@ impl<C: Clock> Broker<C> {
             clock,
             queues: Vec::new(),
             consumers: Vec::new(),
+            deadlines: BinaryHeap::new(),
             next_id: 0,
+            next_seq: 0,
         }
     }
 
@@ -278,8 +529,8 @@ impl<C: Clock> Broker<C> {
         self.add_queue_configured(&QueueConfig::new(name, consumers), dispatch)
     }
 
-    /// Adds a queue set up by `config` (discipline, capacity, overflow) but with a custom
-    /// dispatch strategy in place of `config.dispatch`.
+    /// Adds a queue set up by `config` (discipline, capacity, overflow, delivery guarantees)
+    /// but with a custom dispatch strategy in place of `config.dispatch`.
     pub fn add_queue_configured(
         &mut self,
         config: &QueueConfig,
@@ -292,11 +543,32 @@ impl<C: Clock> Broker<C> {
         if consumers == 0 {
             return Err(BrokerError::NoConsumers(name.to_string()));
         }
-        if config.capacity == Some(0) {
-            return Err(BrokerError::InvalidConfig {
+        let invalid = |reason: &str| {
+            Err(BrokerError::InvalidConfig {
                 queue: name.to_string(),
-                reason: "capacity 0 can hold no message".to_string(),
-            });
+                reason: reason.to_string(),
+            })
+        };
+        let positive = |t: Option<f64>| t.is_none_or(|t| t > 0.0 && !t.is_nan());
+        if config.capacity == Some(0) {
+            return invalid("capacity 0 can hold no message");
+        }
+        if config.prefetch == 0 {
+            return invalid("prefetch 0 lets no consumer take a message");
+        }
+        if !positive(config.visibility_timeout) {
+            return invalid("the visibility timeout must be positive");
+        }
+        if !positive(config.ttl) {
+            return invalid("the time to live must be positive");
+        }
+        if config.max_attempts == Some(0) {
+            return invalid("max_attempts 0 allows no delivery");
+        }
+        if let Some(to) = config.dead_letter
+            && to.0 as usize >= self.queues.len()
+        {
+            return invalid("the dead-letter queue must be added first");
         }
         let id = self.queues.len() as u32;
         let first_consumer = self.consumers.len() as u32;
@@ -305,7 +577,7 @@ impl<C: Clock> Broker<C> {
                 queue: id,
                 local,
                 own: Buffer::new(config.discipline),
-                in_flight: None,
+                in_flight: Vec::with_capacity(config.prefetch),
                 idle: true,
                 listed: true,
             });
@@ -320,6 +592,13 @@ impl<C: Clock> Broker<C> {
             loads: ConsumerLoads::new(consumers),
             capacity: config.capacity,
             overflow: config.overflow,
+            discipline: config.discipline,
+            prefetch: config.prefetch,
+            visibility_timeout: config.visibility_timeout,
+            max_attempts: config.max_attempts,
+            ttl: config.ttl,
+            dead_letter: config.dead_letter,
+            waiting_at: HashMap::new(),
             stats: QueueStats::default(),
         });
         Ok(QueueId(id))
@@ -347,6 +626,16 @@ impl<C: Clock> Broker<C> {
         Ok(QueueId(self.consumer(c)?.queue))
     }
 
+    /// The number of consumers, over all queues (consumer ids run from 0 to this).
+    pub fn consumer_count(&self) -> usize {
+        self.consumers.len()
+    }
+
+    /// The messages consumer `c` holds in flight, in no particular order.
+    pub fn in_flight(&self, c: ConsumerId) -> Result<impl Iterator<Item = &Message>, BrokerError> {
+        Ok(self.consumer(c)?.in_flight.iter().map(|f| &f.message))
+    }
+
     /// Messages waiting in queue `q` (not yet delivered to a consumer).
     pub fn waiting(&self, q: QueueId) -> Result<usize, BrokerError> {
         Ok(self.queue(q)?.stats.waiting)
@@ -358,7 +647,8 @@ impl<C: Clock> Broker<C> {
         Ok((stats.published, stats.acked))
     }
 
-    /// Queue `q`'s counters: published, acknowledged, rejected, dropped, waiting, in flight.
+    /// Queue `q`'s counters: published, acknowledged, rejected, dropped, expired,
+    /// dead-lettered, nacked, timed out, redelivered, preempted, waiting, in flight.
     pub fn stats(&self, q: QueueId) -> Result<QueueStats, BrokerError> {
         Ok(self.queue(q)?.stats)
     }
@@ -374,6 +664,8 @@ impl<C: Clock> Broker<C> {
     /// On a queue at capacity, [`Overflow::Reject`] (or [`Overflow::DropOldest`] with nothing
     /// waiting) refuses the message with [`BrokerError::Full`]; [`Overflow::DropOldest`]
     /// otherwise drops the oldest waiting message and returns it in [`Published::dropped`].
+    /// On a [`Discipline::PriorityPreemptive`] queue, [`Published::preempt`] may name a
+    /// consumer to interrupt.
     pub fn publish(&mut self, q: QueueId, new: NewMessage) -> Result<Published, BrokerError> {
         let now = self.clock.now();
         let queue = self
@@ -402,12 +694,10 @@ impl<C: Clock> Broker<C> {
             published_at: now,
             born_at: new.born_at.unwrap_or(now),
             waited_before: new.waited_before,
+            attempt: 0,
         };
-        let wake = match queue.dispatch.route(&message, &queue.loads) {
-            Route::Shared => {
-                queue.shared.push(message);
-                next_idle(queue, &mut self.consumers)
-            }
+        let place = match queue.dispatch.route(&message, &queue.loads) {
+            Route::Shared => None,
             Route::Consumer(k) => {
                 if k >= queue.consumers as usize {
                     // The message never entered; a drop made for it stands.
@@ -419,51 +709,98 @@ impl<C: Clock> Broker<C> {
                 }
                 queue.loads.add(k, message.size);
                 queue.dispatch.on_load_change(k, &queue.loads);
-                let consumer = &mut self.consumers[(queue.first_consumer as usize) + k];
-                consumer.own.push(message);
-                std::mem::take(&mut consumer.idle).then_some(queue.first_consumer + k as u32)
+                Some(k as u32)
             }
         };
         self.next_id += 1;
-        queue.stats.waiting += 1;
+        let wake = push_waiting(
+            q.0,
+            queue,
+            &mut self.consumers,
+            &mut self.deadlines,
+            message,
+            place,
+            false,
+        );
+        let preempt = match (wake, queue.discipline) {
+            (None, Discipline::PriorityPreemptive) => {
+                preempt_candidate(queue, &self.consumers, place, message.priority)
+            }
+            _ => None,
+        };
         Ok(Published {
             id,
             wake: wake.map(ConsumerId),
             dropped,
+            preempt: preempt.map(ConsumerId),
         })
     }
 
     /// Consumer `c` asks for its next message: first from its own queue, then from the
     /// shared one, each in the order of the queue's [`Discipline`]. `Ok(None)` means there is
-    /// none and the consumer is now idle.
+    /// none and the consumer is now idle (a later publish will name it in
+    /// [`Published::wake`]). [`BrokerError::Busy`] means it already holds its prefetch.
+    ///
+    /// Waiting messages whose time to live has run out are expired on the way (counted in
+    /// [`QueueStats::expired`], not reported one by one; a driver that wants each expired
+    /// message calls [`Broker::expire_due`] first).
     pub fn poll(&mut self, c: ConsumerId) -> Result<Option<Delivery>, BrokerError> {
         let now = self.clock.now();
         let consumer = self
             .consumers
             .get_mut(c.0 as usize)
             .ok_or(BrokerError::UnknownConsumer(c))?;
-        if consumer.in_flight.is_some() {
+        let queue = &mut self.queues[consumer.queue as usize];
+        if consumer.in_flight.len() >= queue.prefetch {
             return Err(BrokerError::Busy(c));
         }
-        let queue = &mut self.queues[consumer.queue as usize];
-        let message = match consumer.own.pop() {
-            Some(m) => Some(m),
-            None => {
-                let m = queue.shared.pop();
-                if let Some(m) = &m {
-                    let k = consumer.local as usize;
-                    queue.loads.add(k, m.size);
-                    queue.dispatch.on_load_change(k, &queue.loads);
+        let k = consumer.local as usize;
+        let taken = loop {
+            let (mut message, from_shared) = match consumer.own.pop() {
+                Some(m) => (m, false),
+                None => match queue.shared.pop() {
+                    Some(m) => (m, true),
+                    None => break None,
+                },
+            };
+            queue.stats.waiting -= 1;
+            if let Some(ttl) = queue.ttl {
+                queue.waiting_at.remove(&message.id);
+                if message.published_at + ttl <= now {
+                    queue.stats.expired += 1;
+                    if !from_shared {
+                        queue.loads.remove(k, message.size);
+                        queue.dispatch.on_load_change(k, &queue.loads);
+                    }
+                    continue;
                 }
-                m
             }
+            if from_shared {
+                queue.loads.add(k, message.size);
+                queue.dispatch.on_load_change(k, &queue.loads);
+            }
+            message.attempt += 1;
+            break Some((message, from_shared));
         };
-        match message {
-            Some(message) => {
+        match taken {
+            Some((message, from_shared)) => {
+                let seq = self.next_seq;
+                self.next_seq += 1;
                 consumer.idle = false;
-                consumer.in_flight = Some((message, now));
-                queue.stats.waiting -= 1;
+                consumer.in_flight.push(InFlight {
+                    message,
+                    delivered_at: now,
+                    seq,
+                    from_shared,
+                });
                 queue.stats.in_flight += 1;
+                if let Some(timeout) = queue.visibility_timeout {
+                    self.deadlines.push(Reverse(Deadline {
+                        at: TotalF64(now + timeout),
+                        id: message.id,
+                        due: Due::Visibility { consumer: c.0, seq },
+                    }));
+                }
                 Ok(Some(Delivery {
                     consumer: c,
                     message,
@@ -482,32 +819,270 @@ impl<C: Clock> Broker<C> {
     }
 
     /// Consumer `c` acknowledges message `id` as processed: it leaves the broker.
+    ///
+    /// [`BrokerError::NotInFlight`] if `c` does not hold `id` — including when its visibility
+    /// timeout has passed and [`Broker::expire_due`] took it back (a late ack).
     pub fn ack(&mut self, c: ConsumerId, id: MessageId) -> Result<Acked, BrokerError> {
         let now = self.clock.now();
+        let f = self.take_in_flight(c, id)?;
+        let consumer = &self.consumers[c.0 as usize];
+        let queue = &mut self.queues[consumer.queue as usize];
+        let k = consumer.local as usize;
+        queue.loads.remove(k, f.message.size);
+        queue.dispatch.on_load_change(k, &queue.loads);
+        queue.stats.acked += 1;
+        Ok(Acked {
+            message: f.message,
+            delivered_at: f.delivered_at,
+            acked_at: now,
+        })
+    }
+
+    /// Consumer `c` rejects message `id`: processing failed. With `requeue` the message waits
+    /// again at the head of the buffer it came from (the shared one or `c`'s own) for
+    /// redelivery — unless it has had its queue's `max_attempts` deliveries, in which case,
+    /// as without `requeue`, it is dead-lettered.
+    pub fn nack(
+        &mut self,
+        c: ConsumerId,
+        id: MessageId,
+        requeue: bool,
+    ) -> Result<Nacked, BrokerError> {
+        let f = self.take_in_flight(c, id)?;
+        let q = self.consumers[c.0 as usize].queue;
+        let queue = &mut self.queues[q as usize];
+        queue.stats.nacked += 1;
+        let outcome = if requeue && queue.may_retry(f.message.attempt) {
+            self.redeliver(c, f)
+        } else {
+            self.dead_letter(c, f)
+        };
+        Ok(Nacked {
+            message: f.message,
+            delivered_at: f.delivered_at,
+            outcome,
+        })
+    }
+
+    /// Consumer `c` hands back message `id`, interrupted before it finished (preemption), with
+    /// `remaining_size` work units still to do. The message waits again at the head of its
+    /// priority level in the buffer it came from, keeping its id, publish time and attempt
+    /// number; its [`Message::size`] becomes `remaining_size`. Returns an idle consumer to
+    /// tell to poll, if one can take it now; `c` itself should poll again.
+    pub fn requeue_front(
+        &mut self,
+        c: ConsumerId,
+        id: MessageId,
+        remaining_size: f64,
+    ) -> Result<Option<ConsumerId>, BrokerError> {
+        if !(remaining_size >= 0.0 && remaining_size.is_finite()) {
+            return Err(BrokerError::InvalidSize(remaining_size));
+        }
+        let mut f = self.take_in_flight(c, id)?;
+        let consumer = &self.consumers[c.0 as usize];
+        let (q, k) = (consumer.queue, consumer.local as usize);
+        let queue = &mut self.queues[q as usize];
+        queue.stats.preempted += 1;
+        if !f.from_shared {
+            // It stays with c: its held count is unchanged, its work shrinks.
+            queue.loads.remove(k, f.message.size);
+            queue.loads.add(k, remaining_size);
+            queue.dispatch.on_load_change(k, &queue.loads);
+        }
+        let held_size = f.message.size;
+        f.message.size = remaining_size;
+        f.message.attempt -= 1;
+        Ok(self.put_back(c, f, held_size).map(ConsumerId))
+    }
+
+    /// The earliest pending deadline — a visibility timeout or a time to live — or `None`.
+    /// A driver calls [`Broker::expire_due`] once the clock reaches it. (Takes `&mut self` to
+    /// discard deadlines made moot by acks and deliveries.)
+    pub fn next_deadline(&mut self) -> Option<f64> {
+        while let Some(Reverse(top)) = self.deadlines.peek() {
+            if self.is_live(top) {
+                return Some(top.at.0);
+            }
+            self.deadlines.pop();
+        }
+        None
+    }
+
+    /// Processes every deadline at or before the clock's `now()`: in-flight messages past
+    /// their visibility timeout are taken back from their consumer and redelivered (or
+    /// dead-lettered once out of attempts); waiting messages past their time to live expire.
+    pub fn expire_due(&mut self) -> Expired {
+        let mut out = Expired::default();
+        self.expire_due_into(&mut out);
+        out
+    }
+
+    /// [`Broker::expire_due`] into `out` (cleared first), reusing its storage.
+    pub fn expire_due_into(&mut self, out: &mut Expired) {
+        out.redelivered = 0;
+        out.dead_lettered = 0;
+        out.expired = 0;
+        out.wake.clear();
+        out.events.clear();
+        let now = self.clock.now();
+        while let Some(Reverse(top)) = self.deadlines.peek().copied() {
+            if top.at.0 > now {
+                break;
+            }
+            self.deadlines.pop();
+            match top.due {
+                Due::Visibility { consumer, seq } => {
+                    let c = ConsumerId(consumer);
+                    let held = &mut self.consumers[consumer as usize].in_flight;
+                    let Some(i) = held.iter().position(|f| f.seq == seq) else {
+                        continue;
+                    };
+                    let f = held.swap_remove(i);
+                    let q = self.consumers[consumer as usize].queue;
+                    let queue = &mut self.queues[q as usize];
+                    queue.stats.in_flight -= 1;
+                    queue.stats.timed_out += 1;
+                    let outcome = if queue.may_retry(f.message.attempt) {
+                        out.redelivered += 1;
+                        self.redeliver(c, f)
+                    } else {
+                        out.dead_lettered += 1;
+                        self.dead_letter(c, f)
+                    };
+                    match outcome {
+                        Outcome::Requeued { wake: Some(w) } => out.wake.push(w),
+                        Outcome::DeadLettered {
+                            published: Some(p), ..
+                        } => out.wake.extend(p.wake),
+                        _ => {}
+                    }
+                    out.events.push(Expiry {
+                        queue: QueueId(q),
+                        consumer: Some(c),
+                        message: f.message,
+                        outcome,
+                    });
+                }
+                Due::Ttl { queue: q } => {
+                    let queue = &mut self.queues[q as usize];
+                    let Some(place) = queue.waiting_at.remove(&top.id) else {
+                        continue;
+                    };
+                    let message = match place {
+                        None => queue.shared.remove(top.id),
+                        Some(k) => {
+                            let first = queue.first_consumer as usize;
+                            let m = self.consumers[first + k as usize].own.remove(top.id);
+                            if let Some(m) = &m {
+                                queue.loads.remove(k as usize, m.size);
+                                queue.dispatch.on_load_change(k as usize, &queue.loads);
+                            }
+                            m
+                        }
+                    }
+                    .expect("a message listed as waiting is in its buffer");
+                    queue.stats.waiting -= 1;
+                    queue.stats.expired += 1;
+                    out.expired += 1;
+                    out.events.push(Expiry {
+                        queue: QueueId(q),
+                        consumer: None,
+                        message,
+                        outcome: Outcome::Expired,
+                    });
+                }
+            }
+        }
+    }
+
+    /// True while the message a deadline concerns is still where the deadline expects it.
+    fn is_live(&self, d: &Deadline) -> bool {
+        match d.due {
+            Due::Visibility { consumer, seq } => self.consumers[consumer as usize]
+                .in_flight
+                .iter()
+                .any(|f| f.seq == seq),
+            Due::Ttl { queue } => self.queues[queue as usize].waiting_at.contains_key(&d.id),
+        }
+    }
+
+    /// Removes message `id` from consumer `c`'s in-flight set (counting it out of
+    /// `in_flight`); its load stays on `c` for the caller to settle.
+    fn take_in_flight(&mut self, c: ConsumerId, id: MessageId) -> Result<InFlight, BrokerError> {
         let consumer = self
             .consumers
             .get_mut(c.0 as usize)
             .ok_or(BrokerError::UnknownConsumer(c))?;
-        match consumer.in_flight {
-            Some((message, delivered_at)) if message.id == id => {
-                consumer.in_flight = None;
-                let queue = &mut self.queues[consumer.queue as usize];
-                let k = consumer.local as usize;
-                queue.loads.remove(k, message.size);
-                queue.dispatch.on_load_change(k, &queue.loads);
-                queue.stats.acked += 1;
-                queue.stats.in_flight -= 1;
-                Ok(Acked {
-                    message,
-                    delivered_at,
-                    acked_at: now,
-                })
-            }
-            _ => Err(BrokerError::NotInFlight {
+        let i = consumer
+            .in_flight
+            .iter()
+            .position(|f| f.message.id == id)
+            .ok_or(BrokerError::NotInFlight {
                 consumer: c,
                 message: id,
-            }),
+            })?;
+        let f = consumer.in_flight.swap_remove(i);
+        self.queues[consumer.queue as usize].stats.in_flight -= 1;
+        Ok(f)
+    }
+
+    /// Puts message `f`, just taken from consumer `c` (its load settled for an own-buffer
+    /// message, still on `c` as `held_size` for a shared one), back at the head of the buffer
+    /// it came from. Returns a consumer to wake.
+    fn put_back(&mut self, c: ConsumerId, f: InFlight, held_size: f64) -> Option<u32> {
+        let consumer = &self.consumers[c.0 as usize];
+        let (q, k) = (consumer.queue, consumer.local);
+        let queue = &mut self.queues[q as usize];
+        let place = if f.from_shared {
+            queue.loads.remove(k as usize, held_size);
+            queue.dispatch.on_load_change(k as usize, &queue.loads);
+            None
+        } else {
+            Some(k)
+        };
+        push_waiting(
+            q,
+            queue,
+            &mut self.consumers,
+            &mut self.deadlines,
+            f.message,
+            place,
+            true,
+        )
+    }
+
+    /// Requeues a failed or timed-out delivery for another attempt.
+    fn redeliver(&mut self, c: ConsumerId, f: InFlight) -> Outcome {
+        let q = self.consumers[c.0 as usize].queue;
+        self.queues[q as usize].stats.redelivered += 1;
+        Outcome::Requeued {
+            wake: self.put_back(c, f, f.message.size).map(ConsumerId),
         }
+    }
+
+    /// Dead-letters message `f`, just taken from consumer `c`: counts it out of the queue and
+    /// publishes it to the dead-letter queue, if there is one.
+    fn dead_letter(&mut self, c: ConsumerId, f: InFlight) -> Outcome {
+        let consumer = &self.consumers[c.0 as usize];
+        let queue = &mut self.queues[consumer.queue as usize];
+        let k = consumer.local as usize;
+        queue.loads.remove(k, f.message.size);
+        queue.dispatch.on_load_change(k, &queue.loads);
+        queue.stats.dead_lettered += 1;
+        let to = queue.dead_letter;
+        let m = f.message;
+        let published = to.and_then(|to| {
+            let new = NewMessage {
+                class: m.class,
+                priority: m.priority,
+                key: m.key,
+                size: m.size,
+                born_at: Some(m.born_at),
+                waited_before: m.waited_before,
+            };
+            self.publish(to, new).ok()
+        });
+        Outcome::DeadLettered { to, published }
     }
 
     fn queue(&self, q: QueueId) -> Result<&Queue, BrokerError> {
@@ -521,6 +1096,73 @@ impl<C: Clock> Broker<C> {
             .get(c.0 as usize)
             .ok_or(BrokerError::UnknownConsumer(c))
     }
+}
+
+/// Makes `message` wait in queue `q` at `place` — at the back, or at the head with `front` —
+/// counting it as waiting and, with a TTL, scheduling its expiry. Returns the idle consumer
+/// to wake, if any: the longest idle for the shared buffer, the owner for its own. The load
+/// of a message placed in a consumer's own buffer must already be on that consumer.
+fn push_waiting(
+    q: u32,
+    queue: &mut Queue,
+    consumers: &mut [Consumer],
+    deadlines: &mut BinaryHeap<Reverse<Deadline>>,
+    message: Message,
+    place: Place,
+    front: bool,
+) -> Option<u32> {
+    let buffer = match place {
+        None => &mut queue.shared,
+        Some(k) => &mut consumers[(queue.first_consumer + k) as usize].own,
+    };
+    if front {
+        buffer.push_front(message);
+    } else {
+        buffer.push(message);
+    }
+    queue.stats.waiting += 1;
+    if let Some(ttl) = queue.ttl {
+        queue.waiting_at.insert(message.id, place);
+        deadlines.push(Reverse(Deadline {
+            at: TotalF64(message.published_at + ttl),
+            id: message.id,
+            due: Due::Ttl { queue: q },
+        }));
+    }
+    match place {
+        None => next_idle(queue, consumers),
+        Some(k) => {
+            let global = queue.first_consumer + k;
+            std::mem::take(&mut consumers[global as usize].idle).then_some(global)
+        }
+    }
+}
+
+/// The consumer to interrupt for a new message of `priority` at `place` (see
+/// [`Published::preempt`]): among the consumers that could take it, the one serving the least
+/// urgent message (the latest delivered among equals), if that is strictly less urgent.
+/// O(consumers × prefetch) for a shared queue, O(prefetch) otherwise.
+fn preempt_candidate(
+    queue: &Queue,
+    consumers: &[Consumer],
+    place: Place,
+    priority: i32,
+) -> Option<u32> {
+    let first = queue.first_consumer;
+    let range = match place {
+        None => first..first + queue.consumers,
+        Some(k) => first + k..first + k + 1,
+    };
+    range
+        .flat_map(|g| {
+            consumers[g as usize]
+                .in_flight
+                .iter()
+                .map(move |f| ((f.message.priority, f.seq), g))
+        })
+        .max()
+        .filter(|((least, _), _)| *least > priority)
+        .map(|(_, g)| g)
 }
 
 /// Drops the oldest waiting message of `queue` (which has one): the smallest id among the
@@ -549,6 +1191,9 @@ fn drop_oldest(queue: &mut Queue, consumers: &mut [Consumer]) -> Message {
         }
     }
     .expect("the oldest waiting message is there");
+    if queue.ttl.is_some() {
+        queue.waiting_at.remove(&message.id);
+    }
     queue.stats.waiting -= 1;
     queue.stats.dropped += 1;
     message
@@ -815,6 +1460,7 @@ mod tests {
             dropped: 0,
             waiting: 2,
             in_flight: 0,
+            ..QueueStats::default()
         };
         assert_eq!(stats, want);
     }
@@ -906,5 +1552,280 @@ mod tests {
         take(&mut b, 1);
         let p = b.publish(q, NewMessage::default()).unwrap();
         assert!(b.consumers[1].own.iter().any(|m| m.id == p.id));
+    }
+
+    fn poll_id(b: &mut Broker<TestClock>, c: u32) -> (u64, u32) {
+        let d = b.poll(ConsumerId(c)).unwrap().unwrap();
+        (d.message.id.0, d.message.attempt)
+    }
+
+    #[test]
+    fn nack_requeues_to_the_front_then_dead_letters_after_max_attempts() {
+        let mut b = Broker::new(TestClock::default());
+        let q = b
+            .add_queue(QueueConfig::new("q", 1).max_attempts(2))
+            .unwrap();
+        for _ in 0..2 {
+            b.publish(q, NewMessage::default()).unwrap();
+        }
+        let c = ConsumerId(0);
+        assert_eq!(poll_id(&mut b, 0), (0, 1));
+        let n = b.nack(c, MessageId(0), true).unwrap();
+        assert_eq!(n.outcome, Outcome::Requeued { wake: None });
+        assert_eq!(
+            poll_id(&mut b, 0),
+            (0, 2),
+            "back at the head, second attempt"
+        );
+        let n = b.nack(c, MessageId(0), true).unwrap();
+        assert_eq!(
+            n.outcome,
+            Outcome::DeadLettered {
+                to: None,
+                published: None
+            }
+        );
+        assert_eq!(poll_id(&mut b, 0), (1, 1));
+        let n = b.nack(c, MessageId(1), false).unwrap();
+        assert!(matches!(n.outcome, Outcome::DeadLettered { .. }));
+        assert!(
+            b.nack(c, MessageId(1), true).is_err(),
+            "no longer in flight"
+        );
+        let s = b.stats(q).unwrap();
+        assert_eq!(
+            (
+                s.nacked,
+                s.redelivered,
+                s.dead_lettered,
+                s.waiting,
+                s.in_flight
+            ),
+            (3, 1, 2, 0, 0)
+        );
+        assert!(s.balanced());
+    }
+
+    #[test]
+    fn nack_to_own_buffer_and_dead_letter_queue_wakes_its_consumer() {
+        let mut b = Broker::new(TestClock::default());
+        let dlq = b.add_queue(QueueConfig::new("dlq", 1)).unwrap();
+        let cfg = QueueConfig::new("q", 2)
+            .dispatch(DispatchKind::RoundRobin)
+            .dead_letter(dlq);
+        let q = b.add_queue(cfg).unwrap();
+        let p = b.publish(q, NewMessage::default()).unwrap();
+        let c = p.wake.unwrap();
+        assert_eq!(c, ConsumerId(1), "first consumer of the second queue");
+        b.poll(c).unwrap().unwrap();
+        let n = b.nack(c, p.id, true).unwrap();
+        assert_eq!(n.outcome, Outcome::Requeued { wake: None });
+        assert_eq!(b.loads(q).unwrap().held(0), 1, "still c's");
+        assert_eq!(b.poll(c).unwrap().unwrap().message.attempt, 2);
+        let n = b.nack(c, p.id, false).unwrap();
+        let Outcome::DeadLettered {
+            to: Some(to),
+            published: Some(dp),
+        } = n.outcome
+        else {
+            panic!("{n:?}")
+        };
+        assert_eq!((to, dp.wake), (dlq, Some(ConsumerId(0))));
+        assert_eq!(b.loads(q).unwrap().held(0), 0);
+        let d = b.poll(ConsumerId(0)).unwrap().unwrap();
+        assert_eq!(
+            (d.message.attempt, d.message.born_at),
+            (1, n.message.born_at)
+        );
+        assert!(b.stats(q).unwrap().balanced() && b.stats(dlq).unwrap().balanced());
+    }
+
+    #[test]
+    fn visibility_timeout_redelivers_and_frees_the_consumer() {
+        let clock = TestClock::default();
+        let mut b = Broker::new(clock.clone());
+        let cfg = QueueConfig::new("q", 2)
+            .visibility_timeout(5.0)
+            .max_attempts(2);
+        let q = b.add_queue(cfg).unwrap();
+        assert_eq!(b.next_deadline(), None);
+        b.publish(q, NewMessage::default()).unwrap();
+        let (slow, other) = (ConsumerId(0), ConsumerId(1));
+        clock.0.set(1.0);
+        assert_eq!(poll_id(&mut b, 0), (0, 1));
+        assert_eq!(b.poll(other).unwrap(), None, "other goes idle");
+        assert_eq!(b.next_deadline(), Some(6.0));
+        clock.0.set(5.9);
+        assert!(b.expire_due().is_empty());
+        clock.0.set(6.0);
+        let e = b.expire_due();
+        assert_eq!((e.redelivered, e.dead_lettered, e.expired), (1, 0, 0));
+        assert_eq!(e.wake, vec![other]);
+        assert_eq!(e.events[0].consumer, Some(slow));
+        assert!(matches!(
+            b.ack(slow, MessageId(0)),
+            Err(BrokerError::NotInFlight { .. })
+        ));
+        assert_eq!(poll_id(&mut b, 1), (0, 2));
+        assert_eq!(b.next_deadline(), Some(11.0));
+        // An ack in time makes the deadline moot.
+        clock.0.set(7.0);
+        b.ack(other, MessageId(0)).unwrap();
+        assert_eq!(b.next_deadline(), None);
+        // Out of attempts: the second timeout dead-letters.
+        b.publish(q, NewMessage::default()).unwrap();
+        poll_id(&mut b, 0);
+        clock.0.set(12.0);
+        b.expire_due();
+        poll_id(&mut b, 0);
+        clock.0.set(17.0);
+        let e = b.expire_due();
+        assert_eq!((e.redelivered, e.dead_lettered), (0, 1));
+        let s = b.stats(q).unwrap();
+        assert_eq!(
+            (s.timed_out, s.redelivered, s.acked, s.dead_lettered),
+            (3, 2, 1, 1)
+        );
+        assert!(s.balanced());
+    }
+
+    #[test]
+    fn ttl_expires_waiting_messages_at_deadline_and_at_poll() {
+        let clock = TestClock::default();
+        let mut b = Broker::new(clock.clone());
+        let cfg = QueueConfig::new("q", 1)
+            .ttl(10.0)
+            .dispatch(DispatchKind::RoundRobin)
+            .discipline(Discipline::Priority);
+        let q = b.add_queue(cfg).unwrap();
+        for t in [0.0, 1.0, 2.0] {
+            clock.0.set(t);
+            b.publish(q, with_priority(-(t as i32))).unwrap();
+        }
+        assert_eq!(b.next_deadline(), Some(10.0));
+        clock.0.set(10.5);
+        let e = b.expire_due();
+        assert_eq!(e.expired, 1);
+        assert_eq!(e.events[0].message.id, MessageId(0));
+        assert_eq!(e.events[0].outcome, Outcome::Expired);
+        assert_eq!(b.loads(q).unwrap().held(0), 2);
+        assert_eq!(b.next_deadline(), Some(11.0));
+        // At poll the most urgent (id 2) is delivered; id 1 is expired lazily on a later poll.
+        assert_eq!(poll_id(&mut b, 0), (2, 1));
+        b.ack(ConsumerId(0), MessageId(2)).unwrap();
+        clock.0.set(11.0);
+        assert_eq!(b.poll(ConsumerId(0)).unwrap(), None);
+        let s = b.stats(q).unwrap();
+        assert_eq!((s.expired, s.acked, s.waiting), (2, 1, 0));
+        assert!(s.balanced());
+        assert_eq!(b.loads(q).unwrap().held(0), 0);
+        assert_eq!(b.next_deadline(), None, "the stale TTL deadline is gone");
+    }
+
+    #[test]
+    fn prefetch_lets_a_consumer_hold_several_and_be_woken_with_spare_credit() {
+        let mut b = Broker::new(TestClock::default());
+        let q = b.add_queue(QueueConfig::new("q", 1).prefetch(2)).unwrap();
+        let c = ConsumerId(0);
+        assert_eq!(b.publish(q, NewMessage::default()).unwrap().wake, Some(c));
+        assert_eq!(poll_id(&mut b, 0), (0, 1));
+        assert_eq!(
+            b.poll(c).unwrap(),
+            None,
+            "spare credit, nothing waiting: idle"
+        );
+        assert_eq!(b.publish(q, NewMessage::default()).unwrap().wake, Some(c));
+        b.publish(q, NewMessage::default()).unwrap();
+        assert_eq!(poll_id(&mut b, 0), (1, 1));
+        assert_eq!(b.poll(c), Err(BrokerError::Busy(c)));
+        assert_eq!(b.in_flight(c).unwrap().count(), 2);
+        b.ack(c, MessageId(0)).unwrap();
+        assert_eq!(poll_id(&mut b, 0), (2, 1));
+        assert_eq!(b.stats(q).unwrap().in_flight, 2);
+        assert!(matches!(
+            b.add_queue(QueueConfig::new("r", 1).prefetch(0)),
+            Err(BrokerError::InvalidConfig { .. })
+        ));
+    }
+
+    #[test]
+    fn preemptive_priority_names_the_consumer_and_resumes_at_the_head() {
+        let mut b = Broker::new(TestClock::default());
+        let cfg = QueueConfig::new("q", 2).discipline(Discipline::PriorityPreemptive);
+        let q = b.add_queue(cfg).unwrap();
+        let sized = |priority, size| NewMessage {
+            priority,
+            size,
+            ..NewMessage::default()
+        };
+        b.publish(q, sized(2, 4.0)).unwrap(); // id 0
+        b.publish(q, sized(1, 4.0)).unwrap(); // id 1
+        assert_eq!(poll_id(&mut b, 0), (1, 1), "most urgent first");
+        assert_eq!(poll_id(&mut b, 1), (0, 1));
+        b.publish(q, sized(2, 1.0)).unwrap(); // id 2: not more urgent than anyone
+        let p = b.publish(q, sized(0, 1.0)).unwrap(); // id 3
+        assert_eq!((p.wake, p.preempt), (None, Some(ConsumerId(1))));
+        let wake = b.requeue_front(ConsumerId(1), MessageId(0), 1.5).unwrap();
+        assert_eq!(wake, None);
+        assert_eq!(poll_id(&mut b, 1), (3, 1));
+        b.ack(ConsumerId(1), MessageId(3)).unwrap();
+        // The interrupted message goes before id 2 of the same priority, same attempt.
+        let d = b.poll(ConsumerId(1)).unwrap().unwrap();
+        assert_eq!((d.message.id, d.message.attempt), (MessageId(0), 1));
+        assert_eq!((d.message.size, d.message.published_at), (1.5, 0.0));
+        assert_eq!(b.stats(q).unwrap().preempted, 1);
+        assert!(
+            b.requeue_front(ConsumerId(1), MessageId(0), f64::NAN)
+                .is_err()
+        );
+        // Equal urgency never preempts; non-preemptive priority never names anyone.
+        assert_eq!(b.publish(q, sized(2, 1.0)).unwrap().preempt, None);
+        let mut b = Broker::new(TestClock::default());
+        let q = b
+            .add_queue(QueueConfig::new("q", 1).discipline(Discipline::Priority))
+            .unwrap();
+        b.publish(q, with_priority(5)).unwrap();
+        poll_id(&mut b, 0);
+        assert_eq!(b.publish(q, with_priority(0)).unwrap().preempt, None);
+    }
+
+    #[test]
+    fn preemption_with_own_queues_names_only_the_chosen_consumer() {
+        let mut b = Broker::new(TestClock::default());
+        let cfg = QueueConfig::new("q", 2)
+            .dispatch(DispatchKind::RoundRobin)
+            .discipline(Discipline::PriorityPreemptive);
+        let q = b.add_queue(cfg).unwrap();
+        b.publish(q, with_priority(1)).unwrap(); // → 0
+        b.publish(q, with_priority(9)).unwrap(); // → 1
+        poll_id(&mut b, 0);
+        poll_id(&mut b, 1);
+        let p = b.publish(q, with_priority(0)).unwrap(); // → 0
+        assert_eq!(
+            p.preempt,
+            Some(ConsumerId(0)),
+            "not 1, though its message is less urgent"
+        );
+        b.requeue_front(ConsumerId(0), MessageId(0), 0.5).unwrap();
+        let loads = b.loads(q).unwrap();
+        assert_eq!((loads.held(0), loads.work(0)), (2, 1.5));
+        assert_eq!(poll_id(&mut b, 0), (2, 1));
+    }
+
+    #[test]
+    fn delivery_configuration_is_checked() {
+        let mut b = Broker::new(TestClock::default());
+        let bad = [
+            QueueConfig::new("a", 1).visibility_timeout(0.0),
+            QueueConfig::new("b", 1).ttl(-1.0),
+            QueueConfig::new("c", 1).max_attempts(0),
+            QueueConfig::new("d", 1).dead_letter(QueueId(0)),
+        ];
+        for cfg in bad {
+            assert!(matches!(
+                b.add_queue(cfg),
+                Err(BrokerError::InvalidConfig { .. })
+            ));
+        }
     }
 }

@@ -18,11 +18,27 @@ pub enum Discipline {
     /// [`Message::priority`]) goes next, FIFO among equal priorities. A message in service is
     /// never interrupted.
     Priority,
+    /// Preemptive-resume priority: waiting messages are ordered as with
+    /// [`Discipline::Priority`], and a publish that no idle consumer can take but that is
+    /// strictly more urgent than a message in service names, in
+    /// [`crate::Published::preempt`], the consumer to interrupt. The caller hands the
+    /// interrupted message back with [`crate::Broker::requeue_front`] (with its remaining
+    /// work) and polls that consumer again.
+    PriorityPreemptive,
 }
 
-/// A priority-heap entry: the max of the heap is the smallest (priority, id).
+impl Discipline {
+    /// True for the disciplines that order by [`Message::priority`].
+    pub fn is_priority(self) -> bool {
+        matches!(self, Discipline::Priority | Discipline::PriorityPreemptive)
+    }
+}
+
+/// A priority-heap entry: the max of the heap is the smallest (priority, order). `order`
+/// increases for messages pushed at the back and decreases for those pushed at the front, so
+/// that a message handed back goes to the head of its priority level.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Urgent(pub(crate) Message);
+pub(crate) struct Urgent(pub(crate) Message, i64);
 
 impl PartialEq for Urgent {
     fn eq(&self, other: &Self) -> bool {
@@ -40,7 +56,7 @@ impl PartialOrd for Urgent {
 
 impl Ord for Urgent {
     fn cmp(&self, other: &Self) -> Ordering {
-        (other.0.priority, other.0.id).cmp(&(self.0.priority, self.0.id))
+        (other.0.priority, other.1).cmp(&(self.0.priority, self.1))
     }
 }
 
@@ -50,7 +66,13 @@ impl Ord for Urgent {
 pub(crate) enum Buffer {
     Fifo(VecDeque<Message>),
     Lifo(VecDeque<Message>),
-    Priority(BinaryHeap<Urgent>),
+    Priority {
+        heap: BinaryHeap<Urgent>,
+        /// Order key of the next message pushed at the back (counts up).
+        back: i64,
+        /// Order key of the next message pushed at the front (counts down).
+        front: i64,
+    },
 }
 
 impl Buffer {
@@ -58,7 +80,11 @@ impl Buffer {
         match discipline {
             Discipline::Fifo => Buffer::Fifo(VecDeque::new()),
             Discipline::Lifo => Buffer::Lifo(VecDeque::new()),
-            Discipline::Priority => Buffer::Priority(BinaryHeap::new()),
+            Discipline::Priority | Discipline::PriorityPreemptive => Buffer::Priority {
+                heap: BinaryHeap::new(),
+                back: 0,
+                front: -1,
+            },
         }
     }
 
@@ -66,14 +92,31 @@ impl Buffer {
     pub(crate) fn len(&self) -> usize {
         match self {
             Buffer::Fifo(b) | Buffer::Lifo(b) => b.len(),
-            Buffer::Priority(b) => b.len(),
+            Buffer::Priority { heap, .. } => heap.len(),
         }
     }
 
+    /// Adds a newly arrived message.
     pub(crate) fn push(&mut self, m: Message) {
         match self {
             Buffer::Fifo(b) | Buffer::Lifo(b) => b.push_back(m),
-            Buffer::Priority(b) => b.push(Urgent(m)),
+            Buffer::Priority { heap, back, .. } => {
+                heap.push(Urgent(m, *back));
+                *back += 1;
+            }
+        }
+    }
+
+    /// Adds a message handed back, so that it goes next: at the head of a FIFO or LIFO buffer,
+    /// at the head of its priority level in a priority buffer.
+    pub(crate) fn push_front(&mut self, m: Message) {
+        match self {
+            Buffer::Fifo(b) => b.push_front(m),
+            Buffer::Lifo(b) => b.push_back(m),
+            Buffer::Priority { heap, front, .. } => {
+                heap.push(Urgent(m, *front));
+                *front -= 1;
+            }
         }
     }
 
@@ -82,7 +125,23 @@ impl Buffer {
         match self {
             Buffer::Fifo(b) => b.pop_front(),
             Buffer::Lifo(b) => b.pop_back(),
-            Buffer::Priority(b) => b.pop().map(|u| u.0),
+            Buffer::Priority { heap, .. } => heap.pop().map(|u| u.0),
+        }
+    }
+
+    /// Removes message `id` if it waits here: O(1) when it is at the oldest end of a FIFO or
+    /// LIFO buffer (where expiring messages usually are), O(len) otherwise.
+    pub(crate) fn remove(&mut self, id: MessageId) -> Option<Message> {
+        match self {
+            Buffer::Fifo(b) | Buffer::Lifo(b) => {
+                let i = b.iter().position(|m| m.id == id)?;
+                b.remove(i)
+            }
+            Buffer::Priority { heap, .. } => {
+                let m = heap.iter().find(|u| u.0.id == id)?.0;
+                heap.retain(|u| u.0.id != id);
+                Some(m)
+            }
         }
     }
 
@@ -91,7 +150,7 @@ impl Buffer {
     pub(crate) fn oldest(&self) -> Option<MessageId> {
         match self {
             Buffer::Fifo(b) | Buffer::Lifo(b) => b.front().map(|m| m.id),
-            Buffer::Priority(b) => b.iter().map(|u| u.0.id).min(),
+            Buffer::Priority { heap, .. } => heap.iter().map(|u| u.0.id).min(),
         }
     }
 
@@ -99,11 +158,9 @@ impl Buffer {
     pub(crate) fn remove_oldest(&mut self) -> Option<Message> {
         match self {
             Buffer::Fifo(b) | Buffer::Lifo(b) => b.pop_front(),
-            Buffer::Priority(b) => {
-                let id = b.iter().map(|u| u.0.id).min()?;
-                let m = b.iter().find(|u| u.0.id == id)?.0;
-                b.retain(|u| u.0.id != id);
-                Some(m)
+            Buffer::Priority { .. } => {
+                let id = self.oldest()?;
+                self.remove(id)
             }
         }
     }
@@ -113,7 +170,7 @@ impl Buffer {
     pub(crate) fn iter(&self) -> Box<dyn Iterator<Item = &Message> + '_> {
         match self {
             Buffer::Fifo(b) | Buffer::Lifo(b) => Box::new(b.iter()),
-            Buffer::Priority(b) => Box::new(b.iter().map(|u| &u.0)),
+            Buffer::Priority { heap, .. } => Box::new(heap.iter().map(|u| &u.0)),
         }
     }
 }
@@ -132,6 +189,7 @@ mod tests {
             published_at: 0.0,
             born_at: 0.0,
             waited_before: 0.0,
+            attempt: 0,
         }
     }
 
@@ -155,6 +213,34 @@ mod tests {
             vec![1, 3, 2, 0, 4],
             "by priority, FIFO within"
         );
+    }
+
+    #[test]
+    fn push_front_goes_next_and_heads_its_priority_level() {
+        let mut bufs = [Discipline::Fifo, Discipline::Lifo, Discipline::Priority].map(Buffer::new);
+        for b in &mut bufs {
+            for (i, p) in [1, 0, 1].iter().enumerate() {
+                b.push(msg(i as u64, *p));
+            }
+            b.push_front(msg(7, 1));
+            b.push_front(msg(8, 1));
+        }
+        assert_eq!(drain(&mut bufs[0]), vec![8, 7, 0, 1, 2]);
+        assert_eq!(drain(&mut bufs[1]), vec![8, 7, 2, 1, 0]);
+        assert_eq!(drain(&mut bufs[2]), vec![1, 8, 7, 0, 2]);
+    }
+
+    #[test]
+    fn remove_by_id_anywhere() {
+        for d in [Discipline::Fifo, Discipline::Lifo, Discipline::Priority] {
+            let mut b = Buffer::new(d);
+            for i in 0..4 {
+                b.push(msg(i, (i % 2) as i32));
+            }
+            assert_eq!(b.remove(MessageId(2)).map(|m| m.id.0), Some(2));
+            assert_eq!(b.remove(MessageId(2)), None);
+            assert_eq!(b.len(), 3);
+        }
     }
 
     #[test]

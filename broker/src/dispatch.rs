@@ -239,7 +239,7 @@ impl Dispatch for Random {
 
 /// An `f64` ordered by [`f64::total_cmp`], for use in heaps.
 #[derive(Debug, Clone, Copy, PartialEq)]
-struct TotalF64(f64);
+pub(crate) struct TotalF64(pub(crate) f64);
 
 impl Eq for TotalF64 {}
 
@@ -387,7 +387,7 @@ impl<K: Ord + Copy> IndexedHeap<K> {
 /// let loads = ConsumerLoads::new(2);
 /// let m = Message {
 ///     id: MessageId(0), class: 0, priority: 0, key: None, size: 1.0,
-///     published_at: 0.0, born_at: 0.0, waited_before: 0.0,
+///     published_at: 0.0, born_at: 0.0, waited_before: 0.0, attempt: 0,
 /// };
 /// let picks: Vec<Route> = (0..8).map(|_| wrr.route(&m, &loads)).collect();
 /// let to_0 = picks.iter().filter(|r| **r == Route::Consumer(0)).count();
@@ -717,6 +717,7 @@ mod tests {
             published_at: 0.0,
             born_at: 0.0,
             waited_before: 0.0,
+            attempt: 0,
         }
     }
 

@@ -7,10 +7,20 @@
 //! Built-in strategies ([`DispatchKind`]): shared, round-robin, random, weighted round-robin,
 //! JSQ, power-of-d, least-work, JIQ and key-hash; each chooses in O(1) or O(log n).
 //!
-//! Each queue has a [`Discipline`] (FIFO, LIFO or non-preemptive priority) that orders every
-//! one of its buffers, and optionally a capacity with an [`Overflow`] policy: reject the new
-//! message ([`BrokerError::Full`]) or drop the oldest waiting one ([`Published::dropped`]).
-//! [`Broker::stats`] counts what was published, acknowledged, rejected and dropped.
+//! Each queue has a [`Discipline`] (FIFO, LIFO, priority, or preemptive-resume priority) that
+//! orders every one of its buffers, and optionally a capacity with an [`Overflow`] policy:
+//! reject the new message ([`BrokerError::Full`]) or drop the oldest waiting one
+//! ([`Published::dropped`]).
+//!
+//! Delivery is at least once. A consumer holds up to [`QueueConfig::prefetch`] messages in
+//! flight; it acknowledges each ([`Broker::ack`]) or rejects it ([`Broker::nack`]). A message
+//! not acknowledged within the [`QueueConfig::visibility_timeout`] is redelivered; after
+//! [`QueueConfig::max_attempts`] deliveries it is dead-lettered (to
+//! [`QueueConfig::dead_letter`], if set); a message waiting longer than its
+//! [`QueueConfig::ttl`] expires. The broker owns no thread: [`Broker::next_deadline`] tells a
+//! driver when to call [`Broker::expire_due`]. [`Broker::stats`] counts every outcome, and
+//! `published = acked + rejected + dropped + expired + dead_lettered + waiting + in_flight`.
+//! [`SharedBroker`] wraps a broker for use from many threads, with blocking polls.
 //!
 //! Time enters only through a [`Clock`]: [`WallClock`] for real use, or any other
 //! implementation (the simulator supplies a virtual one). The broker never knows which.
@@ -31,10 +41,11 @@ mod buffer;
 mod clock;
 mod dispatch;
 mod message;
+mod shared;
 
 pub use broker::{
-    Acked, Broker, BrokerError, ConsumerId, Delivery, Overflow, Published, QueueConfig, QueueId,
-    QueueStats,
+    Acked, Broker, BrokerError, ConsumerId, Delivery, Expired, Expiry, Nacked, Outcome, Overflow,
+    Published, QueueConfig, QueueId, QueueStats,
 };
 pub use buffer::Discipline;
 pub use clock::{Clock, WallClock};
@@ -43,3 +54,4 @@ pub use dispatch::{
     RoundRobin, Route, Shared, WeightedRoundRobin,
 };
 pub use message::{Message, MessageId, NewMessage};
+pub use shared::SharedBroker;

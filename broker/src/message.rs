@@ -55,4 +55,9 @@ pub struct Message {
     pub born_at: f64,
     /// Time spent waiting in earlier queues.
     pub waited_before: f64,
+    /// Deliveries so far: 0 while the message has never been delivered, 1 on its first
+    /// delivery, 2 on its first redelivery (after a rejection or a visibility timeout), and so
+    /// on. Handing a message back with [`crate::Broker::requeue_front`] (preemption) does not
+    /// count as an attempt: it is delivered again with the same number.
+    pub attempt: u32,
 }

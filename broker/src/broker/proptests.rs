@@ -1,5 +1,5 @@
-//! Property tests: random publish / poll / ack sequences on random queue configurations,
-//! checked against brute-force recounts of the broker's state.
+//! Property tests: random publish / poll / ack / nack / hand-back / expiry sequences on random
+//! queue configurations, checked against brute-force recounts of the broker's state.
 
 use std::collections::HashSet;
 
@@ -8,12 +8,13 @@ use proptest::prelude::*;
 use super::*;
 use crate::{Discipline, DispatchKind};
 
+/// A clock the property test moves forward.
 #[derive(Clone, Default)]
-struct NoClock;
+struct StepClock(std::rc::Rc<std::cell::Cell<f64>>);
 
-impl Clock for NoClock {
+impl Clock for StepClock {
     fn now(&self) -> f64 {
-        0.0
+        self.0.get()
     }
 }
 
@@ -25,15 +26,25 @@ enum Op {
         size: f64,
     },
     Poll(usize),
-    Ack(usize),
+    /// Consumer c acks its i-th in-flight message.
+    Ack(usize, usize),
+    /// Consumer c rejects its i-th in-flight message.
+    Nack(usize, usize, bool),
+    /// Consumer c hands back its i-th in-flight message with a fraction of its work left.
+    RequeueFront(usize, usize, f64),
+    /// Time moves on and due deadlines are processed.
+    Advance(f64),
 }
 
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
-        3 => (0..3i32, proptest::option::of(0..6u64), 0.25..4.0f64)
+        6 => (0..3i32, proptest::option::of(0..6u64), 0.25..4.0f64)
             .prop_map(|(priority, key, size)| Op::Publish { priority, key, size }),
-        2 => (0..6usize).prop_map(Op::Poll),
-        2 => (0..6usize).prop_map(Op::Ack),
+        4 => (0..6usize).prop_map(Op::Poll),
+        3 => (0..6usize, 0..3usize).prop_map(|(c, i)| Op::Ack(c, i)),
+        1 => (0..6usize, 0..3usize, any::<bool>()).prop_map(|(c, i, r)| Op::Nack(c, i, r)),
+        1 => (0..6usize, 0..3usize, 0.0..1.0f64).prop_map(|(c, i, f)| Op::RequeueFront(c, i, f)),
+        2 => (0.0..3.0f64).prop_map(Op::Advance),
     ]
 }
 
@@ -52,15 +63,20 @@ fn dispatch(consumers: usize) -> impl Strategy<Value = DispatchKind> {
     ]
 }
 
+fn discipline() -> impl Strategy<Value = Discipline> {
+    prop_oneof![
+        Just(Discipline::Fifo),
+        Just(Discipline::Lifo),
+        Just(Discipline::Priority),
+        Just(Discipline::PriorityPreemptive),
+    ]
+}
+
 fn config() -> impl Strategy<Value = QueueConfig> {
     (1..6usize).prop_flat_map(|consumers| {
         (
             dispatch(consumers),
-            prop_oneof![
-                Just(Discipline::Fifo),
-                Just(Discipline::Lifo),
-                Just(Discipline::Priority)
-            ],
+            discipline(),
             proptest::option::of(1..10usize),
             prop_oneof![Just(Overflow::Reject), Just(Overflow::DropOldest)],
             any::<u64>(),
@@ -78,65 +94,133 @@ fn config() -> impl Strategy<Value = QueueConfig> {
     })
 }
 
-/// Checks the broker's counters and load index against a recount of its buffers.
-fn check_state(b: &Broker<NoClock>, config: &QueueConfig) {
-    let queue = &b.queues[0];
-    let own: Vec<&Consumer> = b.consumers.iter().collect();
+/// A queue configuration with the delivery guarantees drawn at random too. The queue is
+/// added second, after a dead-letter queue (queue 0) it may use.
+fn delivery_config() -> impl Strategy<Value = QueueConfig> {
+    (
+        config(),
+        1..4usize,
+        proptest::option::of(0.5..6.0f64),
+        proptest::option::of(1..4u32),
+        proptest::option::of(0.5..8.0f64),
+        any::<bool>(),
+    )
+        .prop_map(
+            |(config, prefetch, vt, max_attempts, ttl, dlq)| QueueConfig {
+                prefetch,
+                visibility_timeout: vt,
+                max_attempts,
+                ttl,
+                dead_letter: dlq.then_some(QueueId(0)),
+                ..config
+            },
+        )
+}
+
+/// Checks queue `qi`'s counters and load index against a recount of its buffers.
+fn check_queue<C: Clock>(b: &Broker<C>, qi: usize, config: &QueueConfig) {
+    let queue = &b.queues[qi];
+    let first = queue.first_consumer as usize;
+    let own = &b.consumers[first..first + queue.consumers as usize];
     let waiting = queue.shared.len() + own.iter().map(|c| c.own.len()).sum::<usize>();
-    let in_flight = own.iter().filter(|c| c.in_flight.is_some()).count();
+    let in_flight = own.iter().map(|c| c.in_flight.len()).sum::<usize>();
     let s = queue.stats;
     assert_eq!((s.waiting, s.in_flight), (waiting, in_flight));
     assert_eq!(
         s.published,
-        s.acked + s.rejected + s.dropped + (waiting + in_flight) as u64,
+        s.acked
+            + s.rejected
+            + s.dropped
+            + s.expired
+            + s.dead_lettered
+            + (waiting + in_flight) as u64,
         "conservation"
     );
+    assert!(s.balanced());
     if let Some(capacity) = config.capacity {
         assert!(waiting + in_flight <= capacity, "capacity exceeded");
     }
+    if config.ttl.is_some() {
+        assert_eq!(queue.waiting_at.len(), waiting, "TTL index");
+    }
     for (k, c) in own.iter().enumerate() {
-        let held = c.own.len() + usize::from(c.in_flight.is_some());
-        let work: f64 =
-            c.own.iter().map(|m| m.size).sum::<f64>() + c.in_flight.map_or(0.0, |(m, _)| m.size);
+        assert!(c.in_flight.len() <= config.prefetch, "prefetch exceeded");
+        let held = c.own.len() + c.in_flight.len();
+        let work: f64 = c.own.iter().map(|m| m.size).sum::<f64>()
+            + c.in_flight.iter().map(|f| f.message.size).sum::<f64>();
         assert_eq!(queue.loads.held(k) as usize, held, "held of {k}");
         assert!((queue.loads.work(k) - work).abs() < 1e-9, "work of {k}");
         assert_eq!(queue.loads.is_idle(k), held == 0);
     }
 }
 
-/// The consumer whose own buffer holds message `id`, if any.
-fn owner(b: &Broker<NoClock>, id: MessageId) -> Option<usize> {
-    b.consumers
+/// The consumer (index within queue `qi`) whose own buffer holds message `id`, if any.
+fn owner<C: Clock>(b: &Broker<C>, qi: usize, id: MessageId) -> Option<usize> {
+    let q = &b.queues[qi];
+    let first = q.first_consumer as usize;
+    b.consumers[first..first + q.consumers as usize]
         .iter()
         .position(|c| c.own.iter().any(|m| m.id == id))
 }
 
-fn min_priority<'a>(messages: impl Iterator<Item = &'a Message>) -> Option<i32> {
-    messages.map(|m| m.priority).min()
+/// The most urgent priority among `messages` not expired at `now`.
+fn min_priority<'a>(
+    messages: impl Iterator<Item = &'a Message>,
+    ttl: Option<f64>,
+    now: f64,
+) -> Option<i32> {
+    messages
+        .filter(|m| ttl.is_none_or(|ttl| m.published_at + ttl > now))
+        .map(|m| m.priority)
+        .min()
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 600, ..ProptestConfig::default() })]
 
+    /// Random publish / poll / ack / nack / hand-back / time steps on random configurations
+    /// (dispatch, discipline, capacity, overflow, prefetch, visibility timeout, attempts, TTL,
+    /// dead-letter queue). After every step the counters balance and match a recount; no
+    /// message is delivered again without a cause (a requeueing nack, a timeout, a hand-back);
+    /// attempt numbers, priority order, routing and preemption match brute-force answers.
     #[test]
     fn random_operations_keep_the_invariants(
-        config in config(),
-        ops in proptest::collection::vec(op(), 1..150),
+        config in delivery_config(),
+        ops in proptest::collection::vec(op(), 1..200),
     ) {
-        let mut b = Broker::new(NoClock);
+        let clock = StepClock::default();
+        let mut b = Broker::new(clock.clone());
+        let dlq_config = QueueConfig::new("dlq", 1);
+        b.add_queue(dlq_config.clone()).unwrap();
         let q = b.add_queue(config.clone()).unwrap();
         let n = config.consumers;
-        let mut delivered = HashSet::new();
+        let global = |c: usize| ConsumerId(1 + (c % n) as u32);
+        let priority_order = config.discipline.is_priority();
+        // Messages allowed to be delivered next (waiting since publish or since a cause).
+        let mut deliverable: HashSet<MessageId> = HashSet::new();
+        // Messages handed back by preemption: their next delivery keeps its attempt number.
+        let mut preempted: HashSet<MessageId> = HashSet::new();
+        let mut attempts: std::collections::HashMap<MessageId, u32> = Default::default();
+        let mut requeued_any = false;
         let mut last_of_key: Vec<Option<MessageId>> = vec![None; 6];
+        let in_flight_of = |b: &Broker<StepClock>, c: ConsumerId, i: usize| {
+            let held = &b.consumers[c.0 as usize].in_flight;
+            (!held.is_empty()).then(|| held[i % held.len()].message)
+        };
         for op in ops {
+            let now = clock.now();
             match op {
                 Op::Publish { priority, key, size } => {
                     let held_before: Vec<u32> =
-                        (0..n).map(|k| b.queues[0].loads.held(k)).collect();
+                        (0..n).map(|k| b.queues[1].loads.held(k)).collect();
                     let new = NewMessage { priority, key, size, ..NewMessage::default() };
                     match b.publish(q, new) {
                         Ok(p) => {
-                            let routed = owner(&b, p.id);
+                            prop_assert!(deliverable.insert(p.id));
+                            if let Some(d) = p.dropped {
+                                prop_assert!(deliverable.remove(&d.id), "dropped a waiting one");
+                            }
+                            let routed = owner(&b, 1, p.id);
                             if config.dispatch == DispatchKind::Shared {
                                 prop_assert_eq!(routed, None);
                             } else {
@@ -160,53 +244,136 @@ proptest! {
                                 let ring = crate::KeyHash::new(n, crate::KeyHash::VIRTUAL_NODES);
                                 prop_assert_eq!(routed, Some(ring.owner(key)));
                             }
+                            // Preemption against a brute-force scan of who could take it.
+                            let eligible: Vec<usize> = match routed {
+                                None => (0..n).collect(),
+                                Some(k) => vec![k],
+                            };
+                            let least = eligible
+                                .iter()
+                                .flat_map(|&k| b.consumers[1 + k].in_flight.iter())
+                                .map(|f| f.message.priority)
+                                .max();
+                            let should = config.discipline == Discipline::PriorityPreemptive
+                                && p.wake.is_none()
+                                && least.is_some_and(|l| l > priority);
+                            prop_assert_eq!(p.preempt.is_some(), should);
+                            if let Some(c) = p.preempt {
+                                let k = c.0 as usize - 1;
+                                prop_assert!(eligible.contains(&k));
+                                let theirs = b.consumers[c.0 as usize].in_flight.iter();
+                                prop_assert!(theirs.map(|f| f.message.priority).max() == least);
+                            }
                         }
                         Err(BrokerError::Full { .. }) => {
-                            let s = b.queues[0].stats;
+                            let s = b.queues[1].stats;
                             prop_assert_eq!(Some(s.waiting + s.in_flight), config.capacity);
                         }
                         Err(e) => panic!("unexpected {e}"),
                     }
                 }
                 Op::Poll(c) => {
-                    let c = c % n;
-                    let own_min = min_priority(b.consumers[c].own.iter());
-                    let shared_min = min_priority(b.queues[0].shared.iter());
-                    let from_own = b.consumers[c].own.len() > 0;
-                    match b.poll(ConsumerId(c as u32)) {
+                    let c = global(c);
+                    let consumer = &b.consumers[c.0 as usize];
+                    let own_min = min_priority(consumer.own.iter(), config.ttl, now);
+                    let shared_min = min_priority(b.queues[1].shared.iter(), config.ttl, now);
+                    let full = consumer.in_flight.len() == config.prefetch;
+                    match b.poll(c) {
                         Ok(Some(d)) => {
-                            prop_assert!(delivered.insert(d.message.id), "duplicate delivery");
-                            if config.discipline == Discipline::Priority {
-                                // Never less urgent than a message waiting in the same buffer.
-                                let min = if from_own { own_min } else { shared_min };
+                            let id = d.message.id;
+                            prop_assert!(deliverable.remove(&id), "delivered again without a cause");
+                            let last = attempts.get(&id).copied().unwrap_or(0);
+                            let want = if preempted.remove(&id) { last } else { last + 1 };
+                            prop_assert_eq!(d.message.attempt, want);
+                            attempts.insert(id, want);
+                            if let Some(ttl) = config.ttl {
+                                prop_assert!(d.message.published_at + ttl > now, "expired");
+                            }
+                            if priority_order {
+                                // Never less urgent than a live message in the same buffer.
+                                let min = if own_min.is_some() { own_min } else { shared_min };
                                 prop_assert_eq!(Some(d.message.priority), min);
                             }
                             if config.dispatch == DispatchKind::KeyHash
                                 && config.discipline == Discipline::Fifo
+                                && !requeued_any
                                 && let Some(key) = d.message.key
                             {
                                 let last = &mut last_of_key[key as usize];
-                                prop_assert!(*last < Some(d.message.id), "per-key FIFO");
-                                *last = Some(d.message.id);
+                                prop_assert!(*last < Some(id), "per-key FIFO");
+                                *last = Some(id);
                             }
                         }
-                        Ok(None) => prop_assert!(!from_own && shared_min.is_none()),
-                        Err(BrokerError::Busy(_)) => {
-                            prop_assert!(b.consumers[c].in_flight.is_some());
-                        }
+                        Ok(None) => prop_assert!(own_min.is_none() && shared_min.is_none()),
+                        Err(BrokerError::Busy(_)) => prop_assert!(full),
                         Err(e) => panic!("unexpected {e}"),
                     }
                 }
-                Op::Ack(c) => {
-                    let c = c % n;
-                    if let Some((m, _)) = b.consumers[c].in_flight {
-                        b.ack(ConsumerId(c as u32), m.id).unwrap();
-                    } else {
-                        prop_assert!(b.ack(ConsumerId(c as u32), MessageId(u64::MAX)).is_err());
+                Op::Ack(c, i) => {
+                    let c = global(c);
+                    match in_flight_of(&b, c, i) {
+                        Some(m) => {
+                            b.ack(c, m.id).unwrap();
+                        }
+                        None => prop_assert!(b.ack(c, MessageId(u64::MAX)).is_err()),
                     }
                 }
+                Op::Nack(c, i, requeue) => {
+                    let c = global(c);
+                    let Some(m) = in_flight_of(&b, c, i) else { continue };
+                    let nacked = b.nack(c, m.id, requeue).unwrap();
+                    let retry = requeue && config.max_attempts.is_none_or(|max| m.attempt < max);
+                    match nacked.outcome {
+                        Outcome::Requeued { .. } => {
+                            prop_assert!(retry);
+                            requeued_any = true;
+                            deliverable.insert(m.id);
+                        }
+                        Outcome::DeadLettered { to, .. } => {
+                            prop_assert!(!retry);
+                            prop_assert_eq!(to, config.dead_letter);
+                        }
+                        Outcome::Expired => panic!("a nack never expires"),
+                    }
+                }
+                Op::RequeueFront(c, i, fraction) => {
+                    let c = global(c);
+                    let Some(m) = in_flight_of(&b, c, i) else { continue };
+                    b.requeue_front(c, m.id, m.size * fraction).unwrap();
+                    requeued_any = true;
+                    deliverable.insert(m.id);
+                    preempted.insert(m.id);
+                }
+                Op::Advance(dt) => {
+                    clock.0.set(now + dt);
+                    let now = clock.now();
+                    let held: HashSet<MessageId> = b.consumers[1..]
+                        .iter()
+                        .flat_map(|c| c.in_flight.iter().map(|f| f.message.id))
+                        .collect();
+                    let expired = b.expire_due();
+                    for e in &expired.events {
+                        let id = e.message.id;
+                        match (e.consumer, e.outcome) {
+                            (None, Outcome::Expired) => {
+                                prop_assert!(deliverable.remove(&id), "only waiting ones expire");
+                                prop_assert!(e.message.published_at + config.ttl.unwrap() <= now);
+                            }
+                            (Some(_), outcome) => {
+                                prop_assert!(held.contains(&id), "only in-flight ones time out");
+                                if let Outcome::Requeued { .. } = outcome {
+                                    requeued_any = true;
+                                    deliverable.insert(id);
+                                }
+                            }
+                            (None, other) => panic!("TTL gave {other:?}"),
+                        }
+                    }
+                    prop_assert!(b.next_deadline().is_none_or(|d| d > now), "all due processed");
+                }
             }
-            check_state(&b, &config);
+            check_queue(&b, 1, &config);
+            check_queue(&b, 0, &dlq_config);
         }
     }
 }
@@ -229,7 +396,7 @@ proptest! {
         let mut sizes: Vec<Vec<f64>> = vec![Vec::new(); n];
         let m = Message {
             id: MessageId(0), class: 0, priority: 0, key: None, size: 1.0,
-            published_at: 0.0, born_at: 0.0, waited_before: 0.0,
+            published_at: 0.0, born_at: 0.0, waited_before: 0.0, attempt: 0,
         };
         for (k, up, size) in changes {
             let k = k % n;

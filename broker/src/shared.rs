@@ -1,0 +1,317 @@
+//! A thread-safe handle on a broker, with blocking polls.
+
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use crate::{
+    Acked, Broker, BrokerError, Clock, ConsumerId, Delivery, Expired, MessageId, Nacked,
+    NewMessage, Outcome, Published, QueueId, QueueStats,
+};
+
+/// A [`Broker`] shared between threads: producers publish from any thread, each consumer
+/// thread blocks in [`SharedBroker::poll_timeout`] until a publish names it (or the timeout
+/// passes). Cloning gives another handle on the same broker.
+///
+/// Set the queues up on the [`Broker`] first, then wrap it: each consumer gets its own
+/// condition variable, so a publish wakes exactly the consumer it names, not every waiting
+/// thread. Every call takes one mutex for its duration; each is O(1) or O(log n) as on the
+/// broker itself.
+///
+/// Deadlines (visibility timeouts, TTLs) are processed at the start of every
+/// [`SharedBroker::poll_timeout`], and by [`SharedBroker::expire_due`] for a driver that wants
+/// them on time even when no consumer polls (a timer thread calling it at
+/// [`SharedBroker::next_deadline`]).
+///
+/// ```
+/// use std::time::Duration;
+/// use kendall_broker::{Broker, NewMessage, QueueConfig, SharedBroker, WallClock};
+///
+/// let mut broker = Broker::new(WallClock::new());
+/// let q = broker.add_queue(QueueConfig::new("orders", 1)).unwrap();
+/// let shared = SharedBroker::new(broker);
+/// let consumer = {
+///     let shared = shared.clone();
+///     std::thread::spawn(move || {
+///         let c = shared.consumers_of(q).unwrap()[0];
+///         let d = shared
+///             .poll_timeout(c, Duration::from_secs(10))
+///             .unwrap()
+///             .expect("a message within 10 s");
+///         shared.ack(c, d.message.id).unwrap();
+///     })
+/// };
+/// shared.publish(q, NewMessage::default()).unwrap();
+/// consumer.join().unwrap();
+/// assert_eq!(shared.stats(q).unwrap().acked, 1);
+/// ```
+pub struct SharedBroker<C: Clock + Send> {
+    inner: Arc<Inner<C>>,
+}
+
+struct Inner<C: Clock + Send> {
+    broker: Mutex<Broker<C>>,
+    /// One per consumer, indexed by consumer id.
+    wakers: Vec<Condvar>,
+}
+
+impl<C: Clock + Send> Clone for SharedBroker<C> {
+    fn clone(&self) -> Self {
+        Self {
+            inner: Arc::clone(&self.inner),
+        }
+    }
+}
+
+impl<C: Clock + Send> SharedBroker<C> {
+    /// Wraps `broker`, whose queues are all set up.
+    pub fn new(broker: Broker<C>) -> Self {
+        let wakers = (0..broker.consumer_count())
+            .map(|_| Condvar::new())
+            .collect();
+        Self {
+            inner: Arc::new(Inner {
+                broker: Mutex::new(broker),
+                wakers,
+            }),
+        }
+    }
+
+    /// Locks the broker. A thread that panicked while holding the lock left the broker's
+    /// state consistent (no call panics half-way on valid input), so poisoning is ignored.
+    fn lock(&self) -> MutexGuard<'_, Broker<C>> {
+        self.inner
+            .broker
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn wake(&self, c: Option<ConsumerId>) {
+        if let Some(c) = c {
+            self.inner.wakers[c.0 as usize].notify_one();
+        }
+    }
+
+    fn wake_outcome(&self, outcome: &Outcome) {
+        match outcome {
+            Outcome::Requeued { wake } => self.wake(*wake),
+            Outcome::DeadLettered {
+                published: Some(p), ..
+            } => self.wake(p.wake),
+            _ => {}
+        }
+    }
+
+    /// Publishes to queue `q` (see [`Broker::publish`]) and wakes the consumer it names.
+    pub fn publish(&self, q: QueueId, new: NewMessage) -> Result<Published, BrokerError> {
+        let published = self.lock().publish(q, new)?;
+        self.wake(published.wake);
+        Ok(published)
+    }
+
+    /// Consumer `c`'s next message, waiting up to `timeout` for one to be published to it;
+    /// `Ok(None)` when the time runs out. Due deadlines are processed first.
+    /// [`BrokerError::Busy`] if `c` already holds its prefetch.
+    pub fn poll_timeout(
+        &self,
+        c: ConsumerId,
+        timeout: Duration,
+    ) -> Result<Option<Delivery>, BrokerError> {
+        let waker = self
+            .inner
+            .wakers
+            .get(c.0 as usize)
+            .ok_or(BrokerError::UnknownConsumer(c))?;
+        let until = Instant::now() + timeout;
+        let mut broker = self.lock();
+        loop {
+            let expired = broker.expire_due();
+            for w in expired.wake {
+                self.wake(Some(w));
+            }
+            if let Some(d) = broker.poll(c)? {
+                return Ok(Some(d));
+            }
+            // Polling found nothing: `c` is idle, and the publish that names it will notify
+            // its condition variable while holding the lock — so no wake-up is lost.
+            let now = Instant::now();
+            if now >= until {
+                return Ok(None);
+            }
+            broker = waker
+                .wait_timeout(broker, until - now)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+        }
+    }
+
+    /// Consumer `c`'s next message if one is waiting, without blocking (see [`Broker::poll`]).
+    pub fn try_poll(&self, c: ConsumerId) -> Result<Option<Delivery>, BrokerError> {
+        self.lock().poll(c)
+    }
+
+    /// Consumer `c` acknowledges message `id` (see [`Broker::ack`]).
+    pub fn ack(&self, c: ConsumerId, id: MessageId) -> Result<Acked, BrokerError> {
+        self.lock().ack(c, id)
+    }
+
+    /// Consumer `c` rejects message `id` (see [`Broker::nack`]); a consumer that can take the
+    /// requeued or dead-lettered message is woken.
+    pub fn nack(&self, c: ConsumerId, id: MessageId, requeue: bool) -> Result<Nacked, BrokerError> {
+        let nacked = self.lock().nack(c, id, requeue)?;
+        self.wake_outcome(&nacked.outcome);
+        Ok(nacked)
+    }
+
+    /// Consumer `c` hands back an interrupted message (see [`Broker::requeue_front`]).
+    pub fn requeue_front(
+        &self,
+        c: ConsumerId,
+        id: MessageId,
+        remaining_size: f64,
+    ) -> Result<Option<ConsumerId>, BrokerError> {
+        let wake = self.lock().requeue_front(c, id, remaining_size)?;
+        self.wake(wake);
+        Ok(wake)
+    }
+
+    /// The earliest pending deadline (see [`Broker::next_deadline`]).
+    pub fn next_deadline(&self) -> Option<f64> {
+        self.lock().next_deadline()
+    }
+
+    /// Processes due deadlines (see [`Broker::expire_due`]) and wakes the consumers named.
+    pub fn expire_due(&self) -> Expired {
+        let expired = self.lock().expire_due();
+        for &w in &expired.wake {
+            self.wake(Some(w));
+        }
+        expired
+    }
+
+    /// Queue `q`'s counters (see [`Broker::stats`]).
+    pub fn stats(&self, q: QueueId) -> Result<QueueStats, BrokerError> {
+        self.lock().stats(q)
+    }
+
+    /// The id of the queue called `name`.
+    pub fn queue_id(&self, name: &str) -> Option<QueueId> {
+        self.lock().queue_id(name)
+    }
+
+    /// The consumers of queue `q`, in order.
+    pub fn consumers_of(&self, q: QueueId) -> Result<Vec<ConsumerId>, BrokerError> {
+        Ok(self.lock().consumers_of(q)?.collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    use super::*;
+    use crate::{DispatchKind, QueueConfig, WallClock};
+
+    const PRODUCERS: u64 = 4;
+    const CONSUMERS: usize = 4;
+    const MESSAGES: u64 = 200_000;
+
+    /// 4 producer threads publish 200k messages; 4 consumer threads poll, ack and collect
+    /// ids. Every message is delivered exactly once and the counters balance.
+    fn stress(dispatch: DispatchKind) {
+        let mut broker = Broker::new(WallClock::new());
+        let cfg = QueueConfig::new("q", CONSUMERS).dispatch(dispatch).seed(7);
+        let q = broker.add_queue(cfg).unwrap();
+        let shared = SharedBroker::new(broker);
+        let acked = Arc::new(AtomicU64::new(0));
+        let producers: Vec<_> = (0..PRODUCERS)
+            .map(|_| {
+                let shared = shared.clone();
+                std::thread::spawn(move || {
+                    (0..MESSAGES / PRODUCERS)
+                        .map(|_| shared.publish(q, NewMessage::default()).unwrap().id)
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        let consumers: Vec<_> = shared
+            .consumers_of(q)
+            .unwrap()
+            .into_iter()
+            .map(|c| {
+                let (shared, acked) = (shared.clone(), Arc::clone(&acked));
+                std::thread::spawn(move || {
+                    let mut got = Vec::new();
+                    while acked.load(Ordering::Relaxed) < MESSAGES {
+                        let timeout = Duration::from_millis(2);
+                        if let Some(d) = shared.poll_timeout(c, timeout).unwrap() {
+                            got.push(d.message.id);
+                            shared.ack(c, d.message.id).unwrap();
+                            acked.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                    got
+                })
+            })
+            .collect();
+        let published: HashSet<MessageId> = producers
+            .into_iter()
+            .flat_map(|p| p.join().unwrap())
+            .collect();
+        let mut delivered = HashSet::new();
+        for c in consumers {
+            for id in c.join().unwrap() {
+                assert!(delivered.insert(id), "{id:?} delivered twice");
+            }
+        }
+        assert_eq!(published.len() as u64, MESSAGES);
+        assert_eq!(delivered, published, "nothing lost");
+        let s = shared.stats(q).unwrap();
+        assert_eq!(
+            (s.published, s.acked, s.waiting, s.in_flight),
+            (MESSAGES, MESSAGES, 0, 0)
+        );
+        assert!(s.balanced());
+    }
+
+    #[test]
+    fn stress_shared_queue() {
+        stress(DispatchKind::Shared);
+    }
+
+    #[test]
+    fn stress_jsq_queue() {
+        stress(DispatchKind::Jsq);
+    }
+
+    #[test]
+    fn poll_timeout_times_out_then_nack_wakes_another_consumer() {
+        let mut broker = Broker::new(WallClock::new());
+        let q = broker.add_queue(QueueConfig::new("q", 2)).unwrap();
+        let shared = SharedBroker::new(broker);
+        let [a, b] = shared.consumers_of(q).unwrap()[..] else {
+            panic!("two consumers")
+        };
+        let started = Instant::now();
+        assert_eq!(
+            shared.poll_timeout(a, Duration::from_millis(20)).unwrap(),
+            None
+        );
+        assert!(started.elapsed() >= Duration::from_millis(20));
+        shared.publish(q, NewMessage::default()).unwrap();
+        let d = shared.poll_timeout(a, Duration::ZERO).unwrap().unwrap();
+        assert_eq!(shared.try_poll(b).unwrap(), None); // b idle
+        let waiter = {
+            let shared = shared.clone();
+            std::thread::spawn(move || shared.poll_timeout(b, Duration::from_secs(10)))
+        };
+        std::thread::sleep(Duration::from_millis(10));
+        let nacked = shared.nack(a, d.message.id, true).unwrap();
+        assert_eq!(nacked.outcome, Outcome::Requeued { wake: Some(b) });
+        let redelivered = waiter.join().unwrap().unwrap().unwrap();
+        assert_eq!(
+            (redelivered.message.id, redelivered.message.attempt),
+            (d.message.id, 2)
+        );
+    }
+}
