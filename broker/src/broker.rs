@@ -385,7 +385,7 @@ struct Consumer {
     queue: u32,
     local: u32,
     own: Buffer,
-    /// At most the queue's prefetch; allocated once, at that capacity.
+    /// At most the queue's prefetch.
     in_flight: Vec<InFlight>,
     /// Waiting for work: polled and found nothing, and not told to poll since.
     idle: bool,
@@ -577,7 +577,8 @@ impl<C: Clock> Broker<C> {
                 queue: id,
                 local,
                 own: Buffer::new(config.discipline),
-                in_flight: Vec::with_capacity(config.prefetch),
+                // Grown as needed up to the prefetch, so a large prefetch costs nothing upfront.
+                in_flight: Vec::with_capacity(config.prefetch.min(16)),
                 idle: true,
                 listed: true,
             });
@@ -836,6 +837,20 @@ impl<C: Clock> Broker<C> {
             delivered_at: f.delivered_at,
             acked_at: now,
         })
+    }
+
+    /// Consumer `c` stops taking messages — it went offline, crashed or was paused — until it
+    /// polls again: no publish names it in [`Published::wake`] meanwhile. Messages it holds
+    /// stay in flight: nack them (a closed connection) or let a visibility timeout redeliver
+    /// them. Push strategies may still route to its own buffer, as they would to a dead
+    /// partition.
+    pub fn pause(&mut self, c: ConsumerId) -> Result<(), BrokerError> {
+        let consumer = self
+            .consumers
+            .get_mut(c.0 as usize)
+            .ok_or(BrokerError::UnknownConsumer(c))?;
+        consumer.idle = false;
+        Ok(())
     }
 
     /// Consumer `c` rejects message `id`: processing failed. With `requeue` the message waits
@@ -1720,6 +1735,26 @@ mod tests {
         assert!(s.balanced());
         assert_eq!(b.loads(q).unwrap().held(0), 0);
         assert_eq!(b.next_deadline(), None, "the stale TTL deadline is gone");
+    }
+
+    #[test]
+    fn paused_consumer_is_not_woken_until_it_polls() {
+        let (mut b, q, _) = broker(2, DispatchKind::Shared);
+        b.pause(ConsumerId(0)).unwrap();
+        assert_eq!(
+            b.publish(q, NewMessage::default()).unwrap().wake,
+            Some(ConsumerId(1))
+        );
+        assert_eq!(
+            b.publish(q, NewMessage::default()).unwrap().wake,
+            None,
+            "0 is paused"
+        );
+        assert!(
+            b.poll(ConsumerId(0)).unwrap().is_some(),
+            "polling resumes it"
+        );
+        assert!(b.pause(ConsumerId(9)).is_err());
     }
 
     #[test]

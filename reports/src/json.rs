@@ -14,6 +14,18 @@ impl RunReport {
             }
             Value::Object(m)
         };
+        let mut queues = Map::new();
+        for (s, c) in self.queues.iter().zip(&self.counts) {
+            let counts = json!({
+                "published": c.published, "acked": c.acked, "rejected": c.rejected,
+                "dropped": c.dropped, "expired": c.expired, "dead_lettered": c.dead_lettered,
+                "redelivered": c.redelivered, "preempted": c.preempted,
+            });
+            queues.insert(
+                s.name.clone(),
+                json!({ "metrics": metrics(s), "counts": counts }),
+            );
+        }
         let theory = match &self.theory {
             TheoryStatus::Predicted { model, kind } => {
                 json!({"status": "predicted", "model": model, "kind": kind})
@@ -34,7 +46,7 @@ impl RunReport {
             "theory": theory,
             "metrics": metrics(&self.system),
             "classes": named(&self.classes),
-            "queues": named(&self.queues),
+            "queues": queues,
         })
     }
 }

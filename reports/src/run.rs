@@ -1,6 +1,7 @@
 //! The report of one `kendall run`: simulated metrics beside theory, per scope.
 
 use kendall_models::{Prediction, Verdict};
+use kendall_sim::replication::QueueCounts;
 use kendall_sim::stats::Metric;
 use kendall_sim::theory::Theory;
 use kendall_sim::{ExperimentResult, Scenario, ScopeSummary, Summary};
@@ -87,6 +88,8 @@ pub struct RunReport {
     pub queues: Vec<ScopeReport>,
     /// Per-class metrics.
     pub classes: Vec<ScopeReport>,
+    /// Per-queue message fates (mean per replication), in queue order.
+    pub counts: Vec<QueueCounts>,
 }
 
 impl RunReport {
@@ -155,6 +158,7 @@ impl RunReport {
                 .zip(&result.classes)
                 .map(|(c, s)| scope(&c.name, s, single(scenario.classes.len())))
                 .collect(),
+            counts: result.counts.clone(),
         }
     }
 }

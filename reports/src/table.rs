@@ -42,6 +42,7 @@ impl RunReport {
                 scope_table(&mut out, &format!("class {}", c.name), c);
             }
         }
+        fates(&mut out, self);
         let rate = |n: u64| {
             if self.wall_seconds > 0.0 {
                 n as f64 / self.wall_seconds
@@ -100,4 +101,45 @@ fn num(x: f64) -> String {
     }
     let digits = (5 - x.abs().log10().floor() as i32).clamp(0, 9) as usize;
     format!("{x:.digits$}")
+}
+
+/// Per queue, what became of its messages (means per replication), when anything other than
+/// a plain acknowledgement happened.
+fn fates(out: &mut String, report: &RunReport) {
+    let unusual = |c: &kendall_sim::replication::QueueCounts| {
+        c.rejected + c.dropped + c.expired + c.dead_lettered + c.redelivered + c.preempted > 0.0
+    };
+    if !report.counts.iter().any(unusual) {
+        return;
+    }
+    let _ = writeln!(out, "message fates per replication (measurement window)");
+    let _ = writeln!(
+        out,
+        "  {:<16} {:>11} {:>11} {:>9} {:>9} {:>9} {:>9} {:>11} {:>9}",
+        "queue",
+        "published",
+        "acked",
+        "rejected",
+        "dropped",
+        "expired",
+        "dead-ltr",
+        "redelivered",
+        "preempted"
+    );
+    for (q, c) in report.queues.iter().zip(&report.counts) {
+        let _ = writeln!(
+            out,
+            "  {:<16} {:>11.1} {:>11.1} {:>9.1} {:>9.1} {:>9.1} {:>9.1} {:>11.1} {:>9.1}",
+            q.name,
+            c.published,
+            c.acked,
+            c.rejected,
+            c.dropped,
+            c.expired,
+            c.dead_lettered,
+            c.redelivered,
+            c.preempted
+        );
+    }
+    out.push('\n');
 }

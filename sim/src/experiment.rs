@@ -4,7 +4,7 @@ use kendall_broker::BrokerError;
 use rayon::prelude::*;
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
-use crate::replication::{ReplicationResult, run_replication};
+use crate::replication::{QueueCounts, ReplicationResult, run_replication};
 use crate::scenario::Scenario;
 use crate::stats::{Estimates, Metric};
 
@@ -15,6 +15,8 @@ pub struct Summary {
     pub mean: f64,
     /// Half-width of the 95% confidence interval (Student's t, n−1 degrees of freedom).
     pub half_width: f64,
+    /// Number of estimates n.
+    pub replications: usize,
 }
 
 impl Summary {
@@ -28,6 +30,7 @@ impl Summary {
         Summary {
             mean,
             half_width: t * (var / n).sqrt(),
+            replications: xs.len(),
         }
     }
 
@@ -40,6 +43,16 @@ impl Summary {
     pub fn contains(&self, x: f64) -> bool {
         let (lo, hi) = self.ci();
         lo <= x && x <= hi
+    }
+
+    /// True when `x` lies inside the two-sided interval of confidence `level` (e.g. 0.999):
+    /// the 95% half-width rescaled by the ratio of Student-t quantiles.
+    pub fn contains_at(&self, x: f64, level: f64) -> bool {
+        let t = |p: f64| {
+            StudentsT::new(0.0, 1.0, self.replications as f64 - 1.0)
+                .map_or(f64::NAN, |d| d.inverse_cdf(p))
+        };
+        (x - self.mean).abs() <= self.half_width * t(0.5 + level / 2.0) / t(0.975)
     }
 }
 
@@ -72,6 +85,8 @@ pub struct ExperimentResult {
     pub queues: Vec<ScopeSummary>,
     /// Per-class metrics, in scenario order.
     pub classes: Vec<ScopeSummary>,
+    /// Per-queue message fates, mean per replication over the measurement window.
+    pub counts: Vec<QueueCounts>,
     /// Replications run.
     pub replications: u32,
     /// Events processed over all replications.
@@ -100,10 +115,31 @@ pub fn run_experiment(scenario: &Scenario) -> Result<ExperimentResult, BrokerErr
         classes: (0..scenario.classes.len())
             .map(|k| scope(&|r| &r.classes[k]))
             .collect(),
+        counts: (0..scenario.queues.len())
+            .map(|j| mean_counts(&results, j))
+            .collect(),
         replications: scenario.run.replications,
         events: results.iter().map(|r| r.events).sum(),
         messages: results.iter().map(|r| r.messages).sum(),
     })
+}
+
+/// Queue `j`'s counts averaged over replications (summed in replication order).
+fn mean_counts(results: &[ReplicationResult], j: usize) -> QueueCounts {
+    let n = results.len() as f64;
+    let mut m = QueueCounts::default();
+    for r in results {
+        let c = &r.counts[j];
+        m.published += c.published / n;
+        m.acked += c.acked / n;
+        m.rejected += c.rejected / n;
+        m.dropped += c.dropped / n;
+        m.expired += c.expired / n;
+        m.dead_lettered += c.dead_lettered / n;
+        m.redelivered += c.redelivered / n;
+        m.preempted += c.preempted / n;
+    }
+    m
 }
 
 #[cfg(test)]
@@ -118,5 +154,7 @@ mod tests {
         let want = 2.776_445_105_197_799 * (2.5f64 / 5.0).sqrt();
         assert!((s.half_width - want).abs() < 1e-12);
         assert!(s.contains(3.0) && !s.contains(6.0));
+        // 99.9%: t_{0.9995,4} = 8.6103 (tables), so the half-width is 8.6103·√0.5 = 6.088.
+        assert!(s.contains_at(3.0 + 6.08, 0.999) && !s.contains_at(3.0 + 6.10, 0.999));
     }
 }

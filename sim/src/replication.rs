@@ -1,11 +1,19 @@
 //! One replication: the event loop that drives the real broker with simulated producers and
 //! consumers, on a virtual clock.
+//!
+//! Producers publish through the broker's public API; a consumer the broker names in `wake`
+//! polls, processes what it is given and acks (or nacks a failed message). Everything the
+//! broker decides — where a message waits, who is preempted, what times out or expires, what
+//! is dead-lettered — is the broker's own logic; this loop only supplies time and work.
 
 use std::cell::Cell;
+use std::cmp::Ordering;
+use std::collections::{BinaryHeap, HashMap};
 use std::rc::Rc;
 
 use kendall_broker::{
-    Broker, BrokerError, Clock, ConsumerId, MessageId, NewMessage, QueueConfig, QueueId,
+    Broker, BrokerError, Clock, ConsumerId, Expired, Message, MessageId, NewMessage, Outcome,
+    Published, QueueConfig, QueueId, QueueStats,
 };
 use rand::RngExt;
 
@@ -35,8 +43,51 @@ impl Clock for SimClock {
 enum Event {
     /// Producer i publishes a message.
     Arrival(u32),
-    /// A consumer finishes processing a message.
-    Completion(ConsumerId, MessageId),
+    /// Consumer c's next message finishes, if c's work has not changed since (`generation`).
+    Completion { consumer: u32, generation: u32 },
+    /// A broker deadline (visibility timeout or time to live) is due.
+    Deadline,
+    /// Consumer c crashes.
+    Crash(u32),
+    /// Consumer c is repaired.
+    Recover(u32),
+}
+
+/// Messages' fates at one queue over the measurement window, per replication.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct QueueCounts {
+    /// Publishes to the queue (accepted or not).
+    pub published: f64,
+    /// Processed and acknowledged.
+    pub acked: f64,
+    /// Refused by a full queue.
+    pub rejected: f64,
+    /// Dropped to make room (drop-oldest).
+    pub dropped: f64,
+    /// Expired after waiting their time to live.
+    pub expired: f64,
+    /// Dead-lettered after failing too often.
+    pub dead_lettered: f64,
+    /// Delivered again after a failure, a timeout or a crash.
+    pub redelivered: f64,
+    /// Interrupted by a more urgent message.
+    pub preempted: f64,
+}
+
+impl QueueCounts {
+    fn between(before: &QueueStats, after: &QueueStats) -> Self {
+        let d = |a: u64, b: u64| (a - b) as f64;
+        QueueCounts {
+            published: d(after.published, before.published),
+            acked: d(after.acked, before.acked),
+            rejected: d(after.rejected, before.rejected),
+            dropped: d(after.dropped, before.dropped),
+            expired: d(after.expired, before.expired),
+            dead_lettered: d(after.dead_lettered, before.dead_lettered),
+            redelivered: d(after.redelivered, before.redelivered),
+            preempted: d(after.preempted, before.preempted),
+        }
+    }
 }
 
 /// What one replication measured.
@@ -48,6 +99,8 @@ pub struct ReplicationResult {
     pub queues: Vec<Estimates>,
     /// Per-class estimates, in scenario order.
     pub classes: Vec<Estimates>,
+    /// Per-queue message fates over the measurement window.
+    pub counts: Vec<QueueCounts>,
     /// Events processed (warm-up included).
     pub events: u64,
     /// Messages that left the system (warm-up included).
@@ -62,20 +115,100 @@ pub fn run_replication(
     Replication::new(scenario, replication)?.run()
 }
 
+/// A message being processed: done when the consumer's virtual time reaches `finish`.
+#[derive(Debug, Clone, Copy)]
+struct Job {
+    finish: f64,
+    id: MessageId,
+    class: u16,
+    /// When it was delivered.
+    started: f64,
+}
+
+impl PartialEq for Job {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for Job {}
+
+impl PartialOrd for Job {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Job {
+    /// Reversed so that the max-heap yields the earliest finish (then the oldest id).
+    fn cmp(&self, other: &Self) -> Ordering {
+        other
+            .finish
+            .total_cmp(&self.finish)
+            .then_with(|| other.id.cmp(&self.id))
+    }
+}
+
+/// A simulated consumer. Its capacity (`speed` work units per time unit) is shared equally
+/// among the messages it holds — one for an ordinary consumer, any number under processor
+/// sharing — which a virtual clock `v` (work done per message) makes exact: a message of size
+/// s delivered at virtual time v0 finishes when `v` reaches v0 + s.
+#[derive(Debug)]
+struct Worker {
+    queue: usize,
+    speed: f64,
+    down: bool,
+    generation: u32,
+    v: f64,
+    last: f64,
+    jobs: BinaryHeap<Job>,
+}
+
+impl Worker {
+    fn advance(&mut self, now: f64) {
+        let n = self.jobs.len();
+        if n > 0 {
+            self.v += (now - self.last) * self.speed / n as f64;
+        }
+        self.last = now;
+    }
+
+    fn next_completion(&self) -> Option<f64> {
+        let n = self.jobs.len() as f64;
+        self.jobs
+            .peek()
+            .map(|j| self.last + (j.finish - self.v).max(0.0) * n / self.speed)
+    }
+}
+
 struct Replication<'s> {
     scenario: &'s Scenario,
     clock: SimClock,
     broker: Broker<SimClock>,
     calendar: EventQueue<Event>,
     queue_ids: Vec<QueueId>,
-    /// Queue index of each consumer.
-    consumer_queue: Vec<u32>,
+    /// Scenario index of each broker queue id.
+    queue_index: Vec<usize>,
+    workers: Vec<Worker>,
     arrivals: Vec<Stream>,
     service: Vec<Stream>,
     routing: Vec<Stream>,
+    failures: Vec<Stream>,
+    crashes: Vec<Stream>,
+    /// Time spent in service by messages whose earlier deliveries did not complete (failed,
+    /// interrupted, crashed): that time is processing, not waiting. Bounded by the messages
+    /// in the system.
+    served_before: HashMap<MessageId, f64>,
+    /// Reused for the broker's deadline reports.
+    expired: Expired,
+    /// Whether any queue has deadlines, and the earliest Deadline event scheduled.
+    deadlines: bool,
+    armed: f64,
     system: Tally,
     queues: Vec<Tally>,
     classes: Vec<Tally>,
+    /// Broker counters at the start of the measurement window.
+    window_start: Vec<QueueStats>,
     events: u64,
     exits: u64,
     /// The lone queue's scope is the system's (no percentiles recorded for it).
@@ -89,25 +222,60 @@ impl<'s> Replication<'s> {
         let seed = scenario.run.seed;
         let clock = SimClock::default();
         let mut broker = Broker::new(clock.clone());
-        let mut queue_ids = Vec::new();
-        let mut consumer_queue = Vec::new();
-        for (j, q) in scenario.queues.iter().enumerate() {
-            let config = QueueConfig::new(&q.name, q.consumers as usize)
-                .dispatch(q.dispatch.clone())
-                .discipline(q.discipline)
-                .overflow(q.overflow)
-                .seed(seed_for(seed, replication, Source::Dispatch(j)));
-            let config = match q.capacity {
-                Some(k) => config.capacity(k),
-                None => config,
-            };
-            queue_ids.push(broker.add_queue(config)?);
-            consumer_queue.extend(std::iter::repeat_n(j as u32, q.consumers as usize));
+        let nq = scenario.queues.len();
+        // A dead-letter queue must exist before the queues that use it.
+        let mut ids: Vec<Option<QueueId>> = vec![None; nq];
+        while ids.iter().any(Option::is_none) {
+            for (j, q) in scenario.queues.iter().enumerate() {
+                let dead_letter = q.delivery.dead_letter.map(|d| ids[d]);
+                if ids[j].is_some() || dead_letter == Some(None) {
+                    continue;
+                }
+                let sharing_prefetch = q.capacity.unwrap_or(usize::MAX);
+                let mut config = QueueConfig::new(&q.name, q.consumers as usize)
+                    .dispatch(q.dispatch.clone())
+                    .discipline(q.discipline)
+                    .overflow(q.overflow)
+                    .prefetch(if q.sharing { sharing_prefetch } else { 1 })
+                    .seed(seed_for(seed, replication, Source::Dispatch(j)));
+                config.capacity = q.capacity;
+                config.visibility_timeout = q.delivery.visibility_timeout;
+                config.max_attempts = q.delivery.max_attempts;
+                config.ttl = q.delivery.ttl;
+                config.dead_letter = dead_letter.flatten();
+                ids[j] = Some(broker.add_queue(config)?);
+            }
+        }
+        let queue_ids: Vec<QueueId> = ids
+            .into_iter()
+            .map(|id| id.expect("every queue added"))
+            .collect();
+        let mut queue_index = vec![0; nq];
+        for (j, id) in queue_ids.iter().enumerate() {
+            queue_index[id.0 as usize] = j;
+        }
+        let mut workers: Vec<Worker> = (0..broker.consumer_count())
+            .map(|_| Worker {
+                queue: 0,
+                speed: 1.0,
+                down: false,
+                generation: 0,
+                v: 0.0,
+                last: 0.0,
+                jobs: BinaryHeap::new(),
+            })
+            .collect();
+        for (j, &q) in queue_ids.iter().enumerate() {
+            for (local, c) in broker.consumers_of(q)?.enumerate() {
+                let w = &mut workers[c.0 as usize];
+                w.queue = j;
+                w.speed = scenario.queues[j].speeds[local];
+            }
         }
         let streams = |f: fn(usize) -> Source, n: usize| -> Vec<Stream> {
             (0..n).map(|i| stream(seed, replication, f(i))).collect()
         };
-        let (np, nq) = (scenario.producers.len(), scenario.queues.len());
+        let np = scenario.producers.len();
         let smallest_service = scenario
             .queues
             .iter()
@@ -118,19 +286,31 @@ impl<'s> Replication<'s> {
         // all of them: such scopes skip percentile recording and copy the system's.
         let queue_mirrors = nq == 1 && scenario.queues[0].routes.is_empty();
         let class_mirrors = scenario.classes.len() == 1;
+        let window_start = queue_ids
+            .iter()
+            .map(|&q| broker.stats(q))
+            .collect::<Result<_, _>>()?;
         Ok(Self {
             scenario,
             clock,
             broker,
-            calendar: EventQueue::with_capacity(np + consumer_queue.len()),
+            calendar: EventQueue::with_capacity(np + 2 * workers.len() + 1),
             queue_ids,
-            consumer_queue,
+            queue_index,
+            workers,
             arrivals: streams(Source::Arrivals, np),
             service: streams(Source::Service, nq),
             routing: streams(Source::Routing, nq),
+            failures: streams(Source::Failures, nq),
+            crashes: streams(Source::Crashes, nq),
+            served_before: HashMap::new(),
+            expired: Expired::default(),
+            deadlines: scenario.queues.iter().any(|q| q.delivery.has_deadlines()),
+            armed: f64::INFINITY,
             system: Tally::new(resolution, true),
             queues: vec![Tally::new(resolution, !queue_mirrors); nq],
             classes: vec![Tally::new(resolution, !class_mirrors); scenario.classes.len()],
+            window_start,
             events: 0,
             exits: 0,
             queue_mirrors,
@@ -143,10 +323,13 @@ impl<'s> Replication<'s> {
             let first = p.interarrival.sample(&mut self.arrivals[i]);
             self.calendar.schedule(first, Event::Arrival(i as u32));
         }
+        for c in 0..self.workers.len() {
+            self.schedule_crash(c, 0.0);
+        }
         let run = self.scenario.run;
         let target = run.warmup + run.customers;
         if run.warmup == 0 {
-            self.reset(0.0);
+            self.reset(0.0)?;
         }
         while self.exits < target {
             let Some((now, event)) = self.calendar.pop() else {
@@ -154,19 +337,33 @@ impl<'s> Replication<'s> {
             };
             self.clock.set(now);
             self.events += 1;
+            let exits_before = self.exits;
             match event {
                 Event::Arrival(i) => self.arrival(i as usize, now)?,
-                Event::Completion(c, id) => {
-                    let exited = self.completion(c, id, now)?;
-                    if exited {
-                        self.exits += 1;
-                        if self.exits == run.warmup {
-                            self.reset(now);
-                        }
+                Event::Completion {
+                    consumer,
+                    generation,
+                } => {
+                    if self.workers[consumer as usize].generation == generation {
+                        self.completion(consumer as usize, now)?;
                     }
                 }
+                Event::Deadline => self.deadline(now)?,
+                Event::Crash(c) => self.crash(c as usize, now)?,
+                Event::Recover(c) => {
+                    self.workers[c as usize].down = false;
+                    self.schedule_crash(c as usize, now);
+                    self.start_next(c as usize, now)?;
+                }
+            }
+            if exits_before < run.warmup && self.exits >= run.warmup {
+                self.reset(now)?;
             }
         }
+        self.finish()
+    }
+
+    fn finish(mut self) -> Result<ReplicationResult, BrokerError> {
         let now = self.clock.now();
         let scenario = self.scenario;
         let consumers = |j: usize| scenario.queues[j].consumers;
@@ -180,6 +377,12 @@ impl<'s> Replication<'s> {
             e
         };
         let (queue_mirrors, class_mirrors) = (self.queue_mirrors, self.class_mirrors);
+        let counts = self
+            .queue_ids
+            .iter()
+            .zip(&self.window_start)
+            .map(|(&q, before)| Ok(QueueCounts::between(before, &self.broker.stats(q)?)))
+            .collect::<Result<_, BrokerError>>()?;
         Ok(ReplicationResult {
             system,
             queues: self
@@ -193,15 +396,20 @@ impl<'s> Replication<'s> {
                 .iter_mut()
                 .map(|t| fill(class_mirrors, t.estimates(now, total)))
                 .collect(),
+            counts,
             events: self.events,
             messages: self.exits,
         })
     }
 
-    fn reset(&mut self, now: f64) {
+    fn reset(&mut self, now: f64) -> Result<(), BrokerError> {
         self.system.reset(now);
         self.queues.iter_mut().for_each(|t| t.reset(now));
         self.classes.iter_mut().for_each(|t| t.reset(now));
+        for (j, &q) in self.queue_ids.iter().enumerate() {
+            self.window_start[j] = self.broker.stats(q)?;
+        }
+        Ok(())
     }
 
     /// Producer `i` publishes; the next arrival is scheduled from its own stream.
@@ -253,58 +461,296 @@ impl<'s> Replication<'s> {
             self.classes[class].enter(now);
         }
         self.queues[j].enter(now);
+        self.after_publish(j, published, now)
+    }
+
+    /// Acts on what a publish to queue `j` set in motion: a dropped message, a preemption,
+    /// a consumer to wake.
+    fn after_publish(
+        &mut self,
+        j: usize,
+        published: Published,
+        now: f64,
+    ) -> Result<(), BrokerError> {
         if let Some(dropped) = published.dropped {
             // The oldest waiting message made room: it leaves the system unprocessed.
-            self.queues[j].lose(now);
-            self.system.lose(now);
-            self.classes[dropped.class as usize].lose(now);
+            self.leave_system(j, &dropped, now);
+        }
+        if let Some(c) = published.preempt {
+            self.preempt(c.0 as usize, now)?;
         }
         if let Some(c) = published.wake {
-            self.start_next(c, now)?;
+            self.start_next(c.0 as usize, now)?;
         }
+        self.arm_deadline();
         Ok(())
     }
 
-    /// Consumer `c` polls; if it gets a message it starts processing it.
-    fn start_next(&mut self, c: ConsumerId, now: f64) -> Result<(), BrokerError> {
-        if let Some(delivery) = self.broker.poll(c)? {
-            let m = delivery.message;
-            self.calendar
-                .schedule(now + m.size, Event::Completion(c, m.id));
-            self.queues[self.consumer_queue[c.0 as usize] as usize].start_service(now);
-            self.system.start_service(now);
-            self.classes[m.class as usize].start_service(now);
-        }
-        Ok(())
+    /// A message in queue `j` leaves the system unprocessed (dropped, expired, dead-lettered
+    /// with nowhere to go).
+    fn leave_system(&mut self, j: usize, m: &Message, now: f64) {
+        self.queues[j].lose(now);
+        self.system.lose(now);
+        self.classes[m.class as usize].lose(now);
+        self.served_before.remove(&m.id);
     }
 
-    /// Consumer `c` finishes message `id`: ack, then route onwards or out. True if it left.
-    fn completion(&mut self, c: ConsumerId, id: MessageId, now: f64) -> Result<bool, BrokerError> {
-        let acked = self.broker.ack(c, id)?;
-        let m = acked.message;
-        let j = self.consumer_queue[c.0 as usize] as usize;
-        let class = m.class as usize;
-        let wait_here = acked.delivered_at - m.published_at;
-        let queue = &mut self.queues[j];
-        queue.end_service(now);
-        queue.leave(now, now - m.published_at, wait_here);
-        self.system.end_service(now);
-        self.classes[class].end_service(now);
-        let waited = m.waited_before + wait_here;
-        let next = route(&self.scenario.queues[j].routes, &mut self.routing[j]);
-        let exited = match next {
-            Some(to) => {
-                self.publish(to, class, Some(m.born_at), waited, now)?;
-                false
+    /// A delivery of `job` ends at `now` without completing: its service so far is not
+    /// waiting time.
+    fn unfinished(&mut self, job: &Job, now: f64) {
+        *self.served_before.entry(job.id).or_insert(0.0) += now - job.started;
+    }
+
+    /// Consumer `c` takes messages while the broker gives it any (one for an ordinary
+    /// consumer, all it can hold under processor sharing).
+    fn start_next(&mut self, c: usize, now: f64) -> Result<(), BrokerError> {
+        if self.workers[c].down {
+            return Ok(());
+        }
+        let mut started = false;
+        loop {
+            match self.broker.poll(ConsumerId(c as u32)) {
+                Ok(Some(delivery)) => {
+                    self.begin(c, &delivery.message, now);
+                    started = true;
+                }
+                Ok(None) | Err(BrokerError::Busy(_)) => break,
+                Err(e) => return Err(e),
             }
+        }
+        if started {
+            self.reschedule(c);
+            self.arm_deadline();
+        }
+        Ok(())
+    }
+
+    fn begin(&mut self, c: usize, m: &Message, now: f64) {
+        let w = &mut self.workers[c];
+        w.advance(now);
+        if w.jobs.is_empty() {
+            self.queues[w.queue].start_service(now);
+            self.system.start_service(now);
+        }
+        w.jobs.push(Job {
+            finish: w.v + m.size,
+            id: m.id,
+            class: m.class,
+            started: now,
+        });
+        self.classes[m.class as usize].start_service(now);
+    }
+
+    /// Removes the earliest-finishing job of consumer `c` (after advancing it to `now`).
+    fn take_job(&mut self, c: usize, now: f64) -> Option<Job> {
+        let w = &mut self.workers[c];
+        w.advance(now);
+        let job = w.jobs.pop()?;
+        if w.jobs.is_empty() {
+            self.queues[w.queue].end_service(now);
+            self.system.end_service(now);
+        }
+        self.classes[job.class as usize].end_service(now);
+        Some(job)
+    }
+
+    /// Schedules consumer `c`'s next completion, invalidating any scheduled before.
+    fn reschedule(&mut self, c: usize) {
+        let w = &mut self.workers[c];
+        w.generation = w.generation.wrapping_add(1);
+        if let Some(t) = w.next_completion() {
+            let event = Event::Completion {
+                consumer: c as u32,
+                generation: w.generation,
+            };
+            self.calendar.schedule(t, event);
+        }
+    }
+
+    /// Consumer `c` finishes a message: ack it (or nack it, if processing failed), then route
+    /// it onwards or out, and take the next.
+    fn completion(&mut self, c: usize, now: f64) -> Result<(), BrokerError> {
+        let Some(job) = self.take_job(c, now) else {
+            return Ok(());
+        };
+        self.reschedule(c);
+        let j = self.workers[c].queue;
+        let consumer = ConsumerId(c as u32);
+        let q = &self.scenario.queues[j];
+        if q.fail > 0.0 && self.failures[j].random::<f64>() < q.fail {
+            self.unfinished(&job, now);
+            match self.broker.nack(consumer, job.id, true) {
+                Ok(nacked) => self.outcome(j, &nacked.message, nacked.outcome, now)?,
+                // Timed out while being processed: already redelivered by the broker.
+                Err(BrokerError::NotInFlight { .. }) => {}
+                Err(e) => return Err(e),
+            }
+        } else {
+            match self.broker.ack(consumer, job.id) {
+                Ok(acked) => self.processed(c, acked.message, acked.delivered_at, now)?,
+                Err(BrokerError::NotInFlight { .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        self.start_next(c, now)
+    }
+
+    /// Message `m`, acked by consumer `c`, leaves its queue: forwarded or out of the system.
+    fn processed(
+        &mut self,
+        c: usize,
+        m: Message,
+        delivered_at: f64,
+        now: f64,
+    ) -> Result<(), BrokerError> {
+        let j = self.workers[c].queue;
+        let class = m.class as usize;
+        let here = now - m.published_at;
+        // Waiting is the time not spent being processed: up to the last delivery, less any
+        // earlier unfinished deliveries; under processor sharing (every message held is in
+        // service) the sojourn less the message's own work time.
+        let earlier = self.served_before.remove(&m.id);
+        let wait_here = if self.scenario.queues[j].sharing {
+            (here - m.size / self.workers[c].speed).max(0.0)
+        } else {
+            match earlier {
+                Some(served) => (delivered_at - m.published_at - served).max(0.0),
+                None => delivered_at - m.published_at,
+            }
+        };
+        self.queues[j].leave(now, here, wait_here);
+        let waited = m.waited_before + wait_here;
+        match route(&self.scenario.queues[j].routes, &mut self.routing[j]) {
+            Some(to) => self.publish(to, class, Some(m.born_at), waited, now),
             None => {
                 self.system.leave(now, now - m.born_at, waited);
                 self.classes[class].leave(now, now - m.born_at, waited);
-                true
+                self.exits += 1;
+                Ok(())
             }
+        }
+    }
+
+    /// What became of message `m` of queue `j` that the broker took back (nack, timeout,
+    /// expiry).
+    fn outcome(
+        &mut self,
+        j: usize,
+        m: &Message,
+        outcome: Outcome,
+        now: f64,
+    ) -> Result<(), BrokerError> {
+        match outcome {
+            Outcome::Requeued { wake } => {
+                if let Some(w) = wake {
+                    self.start_next(w.0 as usize, now)?;
+                }
+            }
+            Outcome::Expired => self.leave_system(j, m, now),
+            Outcome::DeadLettered {
+                to: Some(dlq),
+                published: Some(p),
+            } => {
+                // It moves to the dead-letter queue and is still in the system.
+                let d = self.queue_index[dlq.0 as usize];
+                self.queues[j].lose(now);
+                self.queues[d].enter(now);
+                self.after_publish(d, p, now)?;
+            }
+            Outcome::DeadLettered { to, published: _ } => {
+                if let Some(dlq) = to {
+                    self.queues[self.queue_index[dlq.0 as usize]].reject();
+                }
+                self.leave_system(j, m, now);
+            }
+        }
+        self.arm_deadline();
+        Ok(())
+    }
+
+    /// Consumer `c` is interrupted by a more urgent message: it hands its message back with
+    /// the work still to do and takes the next (the urgent one).
+    fn preempt(&mut self, c: usize, now: f64) -> Result<(), BrokerError> {
+        let Some(job) = self.take_job(c, now) else {
+            return Ok(());
         };
+        let remaining = (job.finish - self.workers[c].v).max(0.0);
+        self.unfinished(&job, now);
+        self.reschedule(c);
+        let other = self
+            .broker
+            .requeue_front(ConsumerId(c as u32), job.id, remaining)?;
         self.start_next(c, now)?;
-        Ok(exited)
+        if let Some(o) = other {
+            self.start_next(o.0 as usize, now)?;
+        }
+        Ok(())
+    }
+
+    /// The broker's deadlines are due: redeliver, dead-letter or expire, as it decides.
+    fn deadline(&mut self, now: f64) -> Result<(), BrokerError> {
+        if now >= self.armed {
+            self.armed = f64::INFINITY;
+        }
+        let mut expired = std::mem::take(&mut self.expired);
+        self.broker.expire_due_into(&mut expired);
+        for e in &expired.events {
+            let j = self.queue_index[e.queue.0 as usize];
+            self.outcome(j, &e.message, e.outcome, now)?;
+        }
+        for &w in &expired.wake {
+            self.start_next(w.0 as usize, now)?;
+        }
+        self.expired = expired;
+        self.arm_deadline();
+        Ok(())
+    }
+
+    /// Makes sure a Deadline event is scheduled for the broker's earliest deadline.
+    fn arm_deadline(&mut self) {
+        if !self.deadlines {
+            return;
+        }
+        if let Some(t) = self.broker.next_deadline()
+            && t < self.armed
+        {
+            self.calendar.schedule(t, Event::Deadline);
+            self.armed = t;
+        }
+    }
+
+    fn schedule_crash(&mut self, c: usize, now: f64) {
+        let j = self.workers[c].queue;
+        if let Some((mtbf, _)) = &self.scenario.queues[j].crash {
+            let up = mtbf.sample(&mut self.crashes[j]);
+            self.calendar.schedule(now + up, Event::Crash(c as u32));
+        }
+    }
+
+    /// Consumer `c` crashes: it stops taking messages; what it held is nacked back (a closed
+    /// connection) or, with a visibility timeout, left for the broker to time out.
+    fn crash(&mut self, c: usize, now: f64) -> Result<(), BrokerError> {
+        let j = self.workers[c].queue;
+        self.workers[c].down = true;
+        let consumer = ConsumerId(c as u32);
+        self.broker.pause(consumer)?;
+        while let Some(job) = self.take_job(c, now) {
+            self.unfinished(&job, now);
+            if self.scenario.queues[j]
+                .delivery
+                .visibility_timeout
+                .is_none()
+            {
+                let nacked = self.broker.nack(consumer, job.id, true)?;
+                self.outcome(j, &nacked.message, nacked.outcome, now)?;
+            }
+        }
+        self.reschedule(c);
+        if let Some((_, mttr)) = &self.scenario.queues[j].crash {
+            let down = mttr.sample(&mut self.crashes[j]);
+            self.calendar.schedule(now + down, Event::Recover(c as u32));
+        }
+        Ok(())
     }
 }
 

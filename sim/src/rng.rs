@@ -18,6 +18,10 @@ pub enum Source {
     Dispatch(usize),
     /// Routing choices after queue j.
     Routing(usize),
+    /// Whether processing fails, at queue j.
+    Failures(usize),
+    /// Consumer crash and repair times at queue j.
+    Crashes(usize),
 }
 
 impl Source {
@@ -27,6 +31,8 @@ impl Source {
             Source::Service(i) => (2, i),
             Source::Dispatch(i) => (3, i),
             Source::Routing(i) => (4, i),
+            Source::Failures(i) => (5, i),
+            Source::Crashes(i) => (6, i),
         };
         (tag << 56) ^ i as u64
     }

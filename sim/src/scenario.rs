@@ -82,6 +82,31 @@ pub struct QueueSpec {
     /// Where processed messages go next.
     #[serde(default)]
     pub route: Vec<RouteSpec>,
+    /// Relative speed of each consumer (default all 1); also the weights of
+    /// weighted-round-robin.
+    pub speeds: Option<Vec<f64>>,
+    /// An unacknowledged message is redelivered after this long in flight.
+    pub visibility_timeout: Option<f64>,
+    /// Deliveries a message gets before it is dead-lettered.
+    pub max_attempts: Option<u32>,
+    /// A waiting message expires after this long.
+    pub ttl: Option<f64>,
+    /// Queue that receives dead-lettered messages (else they leave the system).
+    pub dead_letter: Option<String>,
+    /// Probability that processing a message fails (the consumer nacks it for redelivery).
+    pub fail: Option<f64>,
+    /// Consumers crash and recover.
+    pub crash: Option<CrashSpec>,
+}
+
+/// `crash = { mtbf = …, mttr = … }`: time between failures and time to repair, per consumer.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CrashSpec {
+    /// Up time before a crash.
+    pub mtbf: DistSpec,
+    /// Down time before recovery.
+    pub mttr: DistSpec,
 }
 
 /// One `route` entry.
@@ -149,6 +174,36 @@ pub struct Queue {
     pub service: Vec<Distribution>,
     /// (next queue, probability) after processing; the rest leaves the system.
     pub routes: Vec<(usize, f64)>,
+    /// Each consumer shares its capacity among all the messages it holds (processor sharing).
+    pub sharing: bool,
+    /// Speed of each consumer: a message of size s takes s / speed.
+    pub speeds: Vec<f64>,
+    /// Delivery guarantees.
+    pub delivery: Delivery,
+    /// Probability that processing fails and the message is nacked for redelivery.
+    pub fail: f64,
+    /// (time between failures, time to repair) of each consumer, if consumers crash.
+    pub crash: Option<(Distribution, Distribution)>,
+}
+
+/// A queue's delivery guarantees, passed to the broker as they are.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Delivery {
+    /// Redeliver a message unacknowledged this long after delivery.
+    pub visibility_timeout: Option<f64>,
+    /// Dead-letter a message after this many deliveries.
+    pub max_attempts: Option<u32>,
+    /// Expire a message that waited this long.
+    pub ttl: Option<f64>,
+    /// Index of the dead-letter queue.
+    pub dead_letter: Option<usize>,
+}
+
+impl Delivery {
+    /// True when the broker will have deadlines to act on (timeouts or expiries).
+    pub fn has_deadlines(&self) -> bool {
+        self.visibility_timeout.is_some() || self.ttl.is_some()
+    }
 }
 
 /// Run length and seeding.
@@ -271,6 +326,20 @@ impl ScenarioFile {
             queues,
             run: self.run.validate(&root.key("run"))?,
         };
+        for (start, q) in scenario.queues.iter().enumerate() {
+            // Follow the dead-letter chain: it must end, or messages would circle forever.
+            let (mut at, mut steps) = (q.delivery.dead_letter, 0);
+            while let Some(next) = at {
+                steps += 1;
+                if next == start || steps > scenario.queues.len() {
+                    return Err((
+                        root.key("queues").index(start).key("dead_letter"),
+                        "dead-letter queues form a loop".into(),
+                    ));
+                }
+                at = scenario.queues[next].delivery.dead_letter;
+            }
+        }
         if let Some(&j) = crate::traffic::trapped_queues(&scenario).first() {
             return Err((
                 root.key("queues").index(j).key("route"),
@@ -355,6 +424,17 @@ fn validate_queue(
         "least-work" => DispatchKind::LeastWork,
         "jiq" => DispatchKind::Jiq,
         "key-hash" => DispatchKind::KeyHash,
+        "weighted-round-robin" => match &q.speeds {
+            Some(speeds) => DispatchKind::WeightedRoundRobin {
+                weights: speeds.clone(),
+            },
+            None => {
+                return Err((
+                    path.key("dispatch"),
+                    "weighted-round-robin weighs consumers by their `speeds`: give them".into(),
+                ));
+            }
+        },
         "power-of-d" => {
             let Some(d) = q.d else {
                 return Err((
@@ -383,16 +463,12 @@ fn validate_queue(
     dispatch
         .check(q.consumers as usize)
         .map_err(|reason| (path.key("d"), reason))?;
-    let discipline = match q.discipline.as_deref().unwrap_or("fifo") {
-        "fifo" => Discipline::Fifo,
-        "lifo" => Discipline::Lifo,
-        "priority" => Discipline::Priority,
-        name if DISCIPLINES.contains(&name) => {
-            return Err((
-                path.key("discipline"),
-                format!("discipline `{name}` is not implemented yet"),
-            ));
-        }
+    let (discipline, sharing) = match q.discipline.as_deref().unwrap_or("fifo") {
+        "fifo" => (Discipline::Fifo, false),
+        "lifo" => (Discipline::Lifo, false),
+        "priority" => (Discipline::Priority, false),
+        "priority-preemptive" => (Discipline::PriorityPreemptive, false),
+        "ps" => (Discipline::Fifo, true),
         name => {
             return Err((
                 path.key("discipline"),
@@ -402,6 +478,74 @@ fn validate_queue(
                 ),
             ));
         }
+    };
+    if sharing && q.consumers > 1 && dispatch == DispatchKind::Shared {
+        return Err((
+            path.key("discipline"),
+            "processor sharing over several consumers needs a push dispatch (random, jsq, …): \
+             with `shared` the first idle consumer would take every waiting message"
+                .into(),
+        ));
+    }
+    let speeds = match &q.speeds {
+        None => vec![1.0; q.consumers as usize],
+        Some(s) if s.len() != q.consumers as usize => {
+            return Err((
+                path.key("speeds"),
+                format!("{} speeds for {} consumers", s.len(), q.consumers),
+            ));
+        }
+        Some(s) => match s.iter().position(|v| !(v.is_finite() && *v > 0.0)) {
+            Some(i) => {
+                return Err((
+                    path.key("speeds").index(i),
+                    format!("a speed must be positive, not {}", s[i]),
+                ));
+            }
+            None => s.clone(),
+        },
+    };
+    let positive = |key: &str, v: Option<f64>| -> Result<Option<f64>, Invalid> {
+        match v {
+            Some(x) if !(x.is_finite() && x > 0.0) => {
+                Err((path.key(key), format!("must be a positive time, not {x}")))
+            }
+            _ => Ok(v),
+        }
+    };
+    let delivery = Delivery {
+        visibility_timeout: positive("visibility_timeout", q.visibility_timeout)?,
+        max_attempts: match q.max_attempts {
+            Some(0) => return Err((path.key("max_attempts"), "must be at least 1".into())),
+            m => m,
+        },
+        ttl: positive("ttl", q.ttl)?,
+        dead_letter: match &q.dead_letter {
+            Some(name) if *name == q.name => {
+                return Err((
+                    path.key("dead_letter"),
+                    "a queue cannot be its own dead-letter queue".into(),
+                ));
+            }
+            Some(name) => Some(find(queues, name, &path.key("dead_letter"), "queue")?),
+            None => None,
+        },
+    };
+    let fail = match q.fail {
+        Some(p) if !(0.0..1.0).contains(&p) => {
+            return Err((
+                path.key("fail"),
+                format!("a probability in [0, 1), not {p}"),
+            ));
+        }
+        p => p.unwrap_or(0.0),
+    };
+    let crash = match &q.crash {
+        Some(c) => Some((
+            Distribution::from_spec(&c.mtbf, &path.key("crash").key("mtbf"))?,
+            Distribution::from_spec(&c.mttr, &path.key("crash").key("mttr"))?,
+        )),
+        None => None,
     };
     let capacity = match q.capacity {
         Some(0) => {
@@ -479,6 +623,11 @@ fn validate_queue(
         overflow,
         service,
         routes,
+        sharing,
+        speeds,
+        delivery,
+        fail,
+        crash,
     })
 }
 

@@ -2,8 +2,8 @@
 
 use kendall_broker::{Discipline, DispatchKind, Overflow};
 use kendall_models::{
-    DispatchKind as ModelDispatch, Exactness, JacksonNetwork, JacksonStation, MMcK, ModelError,
-    PERCENTILES, Prediction, Shape, StationSpec, VariateSpec, Verdict, predict_station,
+    DispatchKind as ModelDispatch, Exactness, JacksonNetwork, JacksonStation, MG1Ps, MMcK,
+    ModelError, PERCENTILES, Prediction, Shape, StationSpec, VariateSpec, Verdict, predict_station,
 };
 
 use crate::scenario::Scenario;
@@ -36,6 +36,10 @@ pub fn predict(scenario: &Scenario) -> Theory {
     }
     let mut system = match (&scenario.queues[0].capacity, station(scenario)) {
         (_, Err(reason)) => Verdict::NoModel { reason },
+        (None, Ok(spec)) if scenario.queues[0].sharing => processor_sharing(&spec),
+        (Some(_), Ok(_)) if scenario.queues[0].sharing => Verdict::NoModel {
+            reason: "bounded processor sharing has no model".into(),
+        },
         (Some(k), Ok(spec)) => finite_station(&spec, *k, scenario.queues[0].overflow),
         (None, Ok(spec)) => predict_station(&spec),
     };
@@ -102,6 +106,15 @@ fn finite_station(spec: &StationSpec, k: usize, overflow: Overflow) -> Verdict {
 fn station(s: &Scenario) -> Result<StationSpec, String> {
     let q = &s.queues[0];
     let service = &q.service[0];
+    if q.crash.is_some() || q.delivery.has_deadlines() {
+        return Err("crashing consumers, timeouts and expiry have no model".into());
+    }
+    if q.fail > 0.0 && q.delivery.max_attempts.is_some() {
+        return Err("failures with an attempt limit have no model".into());
+    }
+    if q.speeds.iter().any(|&v| v != 1.0) {
+        return Err("consumers of different speeds have no model".into());
+    }
     if q.service.iter().any(|d| d != service) {
         return Err("per-class service times need the priority models (not yet wired)".into());
     }
@@ -141,10 +154,69 @@ fn station(s: &Scenario) -> Result<StationSpec, String> {
     };
     Ok(StationSpec {
         interarrival,
-        service: service.to_variate_spec(),
+        service: with_retries(service.to_variate_spec(), q.fail),
         consumers: q.consumers,
         dispatch,
     })
+}
+
+/// The service a message really gets when each attempt fails with probability `fail` and is
+/// retried (same message, same size) until it succeeds: S·N with N ~ Geometric(1 − fail) on
+/// {1, 2, …} independent of S, so E[S·N] = E[S]/p and E[(S·N)²] = E[S²](2 − p)/p².
+fn with_retries(service: VariateSpec, fail: f64) -> VariateSpec {
+    if fail == 0.0 {
+        return service;
+    }
+    let p = 1.0 - fail;
+    let mean = service.mean / p;
+    let second = service.mean * service.mean * (1.0 + service.scv) * (2.0 - p) / (p * p);
+    VariateSpec {
+        mean,
+        scv: second / (mean * mean) - 1.0,
+        shape: Shape::General,
+    }
+}
+
+/// Processor sharing: one consumer is M/G/1-PS (exact mean, insensitive to the service
+/// distribution); a random split over several is that many independent M/G/1-PS queues.
+fn processor_sharing(spec: &StationSpec) -> Verdict {
+    if spec.interarrival.shape != Shape::Exponential {
+        return Verdict::NoModel {
+            reason: "processor sharing has a model only for Poisson arrivals".into(),
+        };
+    }
+    let c = spec.consumers;
+    if c > 1 && spec.dispatch != ModelDispatch::Random {
+        return Verdict::NoModel {
+            reason:
+                "processor sharing over several consumers has a model only with random dispatch"
+                    .into(),
+        };
+    }
+    let lambda = 1.0 / spec.interarrival.mean / f64::from(c);
+    match MG1Ps::new(lambda, spec.service.mean) {
+        Ok(q) => {
+            let mut measures = q.measures();
+            measures.l *= f64::from(c);
+            measures.lq *= f64::from(c);
+            measures.throughput *= f64::from(c);
+            Verdict::Predicted(Prediction {
+                model: if c == 1 {
+                    "M/G/1-PS".into()
+                } else {
+                    format!("{c} x M/G/1-PS (random split)")
+                },
+                exactness: Exactness::Exact,
+                measures,
+                t_quantiles: None,
+                wq_quantiles: None,
+            })
+        }
+        Err(ModelError::Unstable { rho }) => Verdict::Unstable { rho },
+        Err(e) => Verdict::NoModel {
+            reason: e.to_string(),
+        },
+    }
 }
 
 /// An open Jackson network: Poisson producers, exponential service, shared queues, one

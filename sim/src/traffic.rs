@@ -9,7 +9,8 @@ pub struct QueueLoad {
     pub arrival_rate: f64,
     /// Mean service time over the class mix arriving there.
     pub mean_service: f64,
-    /// Offered load per consumer, λ·E[S]/c; the queue is stable only below 1.
+    /// Offered load per consumer, λ·E[S]/c (work over total speed, retries included); the
+    /// queue is stable only below 1.
     pub rho: f64,
 }
 
@@ -47,7 +48,17 @@ pub fn queue_loads(s: &Scenario) -> Vec<QueueLoad> {
         .zip(&rate)
         .map(|(q, r)| {
             let lambda: f64 = r.iter().sum();
-            let work: f64 = r.iter().zip(&q.service).map(|(l, d)| l * d.mean()).sum();
+            // A failed attempt is redone in full: expected attempts (1 − f^m)/(1 − f) with an
+            // attempt limit m, 1/(1 − f) without.
+            let attempts = match q.delivery.max_attempts {
+                Some(m) => (1.0 - q.fail.powi(m as i32)) / (1.0 - q.fail),
+                None => 1.0 / (1.0 - q.fail),
+            };
+            let work: f64 = attempts
+                * r.iter()
+                    .zip(&q.service)
+                    .map(|(l, d)| l * d.mean())
+                    .sum::<f64>();
             let mean_service = if lambda > 0.0 {
                 work / lambda
             } else {
@@ -56,7 +67,7 @@ pub fn queue_loads(s: &Scenario) -> Vec<QueueLoad> {
             QueueLoad {
                 arrival_rate: lambda,
                 mean_service,
-                rho: work / f64::from(q.consumers),
+                rho: work / q.speeds.iter().sum::<f64>(),
             }
         })
         .collect()
