@@ -7,6 +7,7 @@
 //! [`StationSpec`]; the simulator builds that description from a scenario.
 
 pub mod approx;
+pub mod classes;
 pub mod erlang;
 pub mod gim1;
 pub mod jackson;
@@ -23,6 +24,10 @@ pub mod ps;
 #[cfg(test)]
 mod testkit;
 
+pub use classes::{
+    ClassStream, ClassVerdicts, MultiClassSpec, Order, non_preemptive_priority_prediction,
+    predict_classes, preemptive_priority_prediction,
+};
 pub use erlang::ErlangB;
 pub use gim1::{GiM1, GiMc, Interarrival};
 pub use jackson::{JacksonNetwork, JacksonStation};

@@ -222,7 +222,12 @@ mod tests {
             let q = MDc::new(a, 1.0, 2).unwrap();
             assert!(close(q.p(0), p0, 1e-9), "a={a}: p0 {} vs {p0}", q.p(0));
             assert!(close(q.p(1), p1, 1e-9), "a={a}: p1 {} vs {p1}", q.p(1));
-            assert!(close(q.lq(), eq - a, 1e-8), "a={a}: Lq {} vs {}", q.lq(), eq - a);
+            assert!(
+                close(q.lq(), eq - a, 1e-8),
+                "a={a}: Lq {} vs {}",
+                q.lq(),
+                eq - a
+            );
         }
     }
 
