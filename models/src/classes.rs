@@ -550,11 +550,14 @@ mod tests {
             }
             out
         });
-        let mean = |f: &dyn Fn(&(u8, Vec<u8>)) -> f64| -> f64 {
-            states.iter().zip(&pi).map(|(s, p)| f(s) * p).sum()
+        let count = |class: u8| -> f64 {
+            states
+                .iter()
+                .zip(&pi)
+                .map(|((_, q), p)| q.iter().filter(|&&c| c == class).count() as f64 * p)
+                .sum()
         };
-        let la_count = mean(&|s| s.1.iter().filter(|&&c| c == 1).count() as f64);
-        let lb_count = mean(&|s| s.1.iter().filter(|&&c| c == 2).count() as f64);
+        let (la_count, lb_count) = (count(1), count(2));
         let v = predict_classes(&spec(
             vec![
                 stream(la, 3, exp(1.0 / ma)),
