@@ -7,10 +7,12 @@
 //! [`StationSpec`]; the simulator builds that description from a scenario.
 
 pub mod approx;
+pub mod classes;
 pub mod erlang;
 pub mod gim1;
 pub mod jackson;
 pub mod md1;
+pub mod mdc;
 pub mod mg1;
 pub mod mm1;
 pub mod mmc;
@@ -22,10 +24,15 @@ pub mod ps;
 #[cfg(test)]
 mod testkit;
 
+pub use classes::{
+    ClassStream, ClassVerdicts, MultiClassSpec, Order, non_preemptive_priority_prediction,
+    predict_classes, preemptive_priority_prediction,
+};
 pub use erlang::ErlangB;
 pub use gim1::{GiM1, GiMc, Interarrival};
 pub use jackson::{JacksonNetwork, JacksonStation};
 pub use md1::MD1;
+pub use mdc::MDc;
 pub use mg1::MG1;
 pub use mm1::MM1;
 pub use mmc::MMc;

@@ -1,18 +1,50 @@
 //! The oracle: from a description of a station, the most exact prediction that applies.
 
-use crate::approx::{allen_cunneen, kingman};
-use crate::{GiM1, GiMc, Interarrival, MD1, MG1, MM1, MMc, Measures, ModelError};
+use crate::approx::{allen_cunneen, jsq_mean_field, kingman, power_of_d};
+use crate::{GiM1, GiMc, Interarrival, MD1, MDc, MG1, MM1, MMc, Measures, ModelError};
 
 /// The percentiles of T and Wq that kendall reports everywhere.
 pub const PERCENTILES: [f64; 4] = [0.5, 0.9, 0.99, 0.999];
 
 /// The family of a random variate, as far as the models need to know it.
+///
+/// The parametrised families carry what, with the mean of [`VariateSpec`], pins the
+/// distribution down, so that exact renewal-arrival models (GI/M/c) can use its transform;
+/// see [`VariateSpec::interarrival`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Shape {
     /// Exponential (memoryless).
     Exponential,
     /// Constant.
     Deterministic,
+    /// Erlang with `k` phases (SCV 1/k).
+    Erlang {
+        /// Number of phases, ≥ 1.
+        k: u32,
+    },
+    /// Gamma with the given shape parameter (SCV 1/shape); the scale is mean/shape.
+    Gamma {
+        /// Shape parameter, > 0.
+        shape: f64,
+    },
+    /// Uniform on [low, high].
+    Uniform {
+        /// Lower end.
+        low: f64,
+        /// Upper end.
+        high: f64,
+    },
+    /// A mixture of up to [`Shape::MAX_PHASES`] exponentials: with probability `probs[i]`
+    /// an Exp(`rates[i]`), for i < `phases` (the remaining entries are unused). Build it with
+    /// [`Shape::hyperexponential`].
+    Hyperexponential {
+        /// Number of phases used, 1 ..= 4.
+        phases: u8,
+        /// Phase probabilities.
+        probs: [f64; 4],
+        /// Phase rates.
+        rates: [f64; 4],
+    },
     /// Anything else; only its mean and SCV are known.
     General,
 }
@@ -28,6 +60,67 @@ pub struct VariateSpec {
     pub shape: Shape,
 }
 
+impl VariateSpec {
+    /// The distribution as an inter-arrival time known through its Laplace–Stieltjes
+    /// transform, for the GI/M/c models; None for [`Shape::General`].
+    pub fn interarrival(&self) -> Option<Interarrival> {
+        Some(match self.shape {
+            Shape::Exponential => Interarrival::Exponential {
+                rate: 1.0 / self.mean,
+            },
+            Shape::Deterministic => Interarrival::Deterministic { value: self.mean },
+            Shape::Erlang { k } => Interarrival::Erlang { k, mean: self.mean },
+            Shape::Gamma { shape } => Interarrival::Gamma {
+                shape,
+                scale: self.mean / shape,
+            },
+            Shape::Uniform { low, high } => Interarrival::Uniform { low, high },
+            Shape::Hyperexponential {
+                phases,
+                probs,
+                rates,
+            } => Interarrival::Hyperexponential {
+                probs: probs[..phases as usize].to_vec(),
+                rates: rates[..phases as usize].to_vec(),
+            },
+            Shape::General => return None,
+        })
+    }
+}
+
+impl Shape {
+    /// Most phases a [`Shape::Hyperexponential`] holds (it stays `Copy`).
+    pub const MAX_PHASES: usize = 4;
+
+    /// A hyperexponential shape, or [`Shape::General`] when it has more than
+    /// [`Shape::MAX_PHASES`] phases (or none, or the lengths differ).
+    pub fn hyperexponential(probs: &[f64], rates: &[f64]) -> Shape {
+        let n = probs.len();
+        if n == 0 || n > Self::MAX_PHASES || rates.len() != n {
+            return Shape::General;
+        }
+        let (mut p, mut r) = ([0.0; 4], [1.0; 4]);
+        p[..n].copy_from_slice(probs);
+        r[..n].copy_from_slice(rates);
+        Shape::Hyperexponential {
+            phases: n as u8,
+            probs: p,
+            rates: r,
+        }
+    }
+
+    /// Kendall's letter for the family: M, D, E_k, H_n, or G.
+    pub fn kendall(&self) -> String {
+        match self {
+            Shape::Exponential => "M".into(),
+            Shape::Deterministic => "D".into(),
+            Shape::Erlang { k } => format!("E{k}"),
+            Shape::Hyperexponential { phases, .. } => format!("H{phases}"),
+            _ => "G".into(),
+        }
+    }
+}
+
 /// How messages are shared out among a station's consumers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DispatchKind {
@@ -37,6 +130,18 @@ pub enum DispatchKind {
     Random,
     /// Consumers take turns.
     RoundRobin,
+    /// Join the shortest queue (fewest messages held).
+    Jsq,
+    /// Sample `d` consumers, join the one holding fewest messages.
+    PowerOfD {
+        /// How many consumers are sampled.
+        d: u32,
+    },
+    /// The consumer holding the least work (sum of the sizes it holds, the one in service
+    /// counted fully).
+    LeastWork,
+    /// Join an idle consumer if there is one, else a random one.
+    Jiq,
 }
 
 /// One station: a queue, its consumers and what arrives at it.
@@ -106,9 +211,11 @@ pub enum Verdict {
 /// Chooses the most exact model for `spec` and evaluates it.
 ///
 /// Order of preference: an exact model for the station as it is (M/M/1, M/M/c, M/D/1,
-/// M/G/1, c × M/G/1 for a random split, E_c/M/1 for round-robin, GI/M/c for deterministic
-/// arrivals); otherwise a labelled approximation (Kingman for one consumer, Allen–Cunneen for
-/// several sharing a queue); otherwise none, with the reason.
+/// M/D/c, M/G/1, c × M/G/1 for a random split, E_c/M/1 for round-robin, GI/M/1 and GI/M/c
+/// for renewal arrivals whose transform is known — deterministic, Erlang, gamma, uniform,
+/// hyperexponential); otherwise a labelled approximation (Kingman for one consumer,
+/// Allen–Cunneen for several sharing a queue, mean-field limits for jsq and power-of-d, the
+/// shared queue for least-work); otherwise none, with the reason.
 pub fn predict_station(spec: &StationSpec) -> Verdict {
     let lambda = 1.0 / spec.interarrival.mean;
     let c = spec.consumers;
@@ -126,6 +233,7 @@ pub fn predict_station(spec: &StationSpec) -> Verdict {
     let (es, cs2, ca2) = (spec.service.mean, spec.service.scv, spec.interarrival.scv);
     let mu = 1.0 / es;
     let poisson = arrival == Shape::Exponential;
+    let renewal = spec.interarrival.interarrival();
     let result = match dispatch {
         DispatchKind::Shared if poisson && service == Shape::Exponential && c == 1 => {
             MM1::new(lambda, mu).map(mm1)
@@ -142,27 +250,34 @@ pub fn predict_station(spec: &StationSpec) -> Verdict {
         DispatchKind::Shared if poisson && service == Shape::Deterministic && c == 1 => {
             MD1::new(lambda, es).map(|q| exact("M/D/1", q.measures(), None, None))
         }
+        DispatchKind::Shared if poisson && service == Shape::Deterministic => {
+            MDc::new(lambda, es, c).map(|q| exact("M/D/c", q.measures(), None, None))
+        }
         DispatchKind::Shared if poisson && c == 1 => {
             MG1::new(lambda, es, cs2).map(|q| exact("M/G/1", q.measures(), None, None))
         }
-        DispatchKind::Shared
-            if arrival == Shape::Deterministic && service == Shape::Exponential =>
-        {
-            GiMc::new(
-                Interarrival::Deterministic {
-                    value: spec.interarrival.mean,
-                },
-                mu,
-                c,
-            )
-            .map(|q| {
-                exact(
-                    if c == 1 { "D/M/1" } else { "D/M/c" },
-                    q.measures(),
-                    Some(PERCENTILES.map(|p| q.sojourn_quantile(p))),
-                    Some(PERCENTILES.map(|p| q.wait_quantile(p))),
-                )
-            })
+        DispatchKind::Shared if service == Shape::Exponential && renewal.is_some() => {
+            let a = renewal.expect("checked");
+            let letter = arrival.kendall();
+            if c == 1 {
+                GiM1::new(a, mu).map(|q| {
+                    exact(
+                        &format!("{letter}/M/1"),
+                        q.measures(),
+                        Some(PERCENTILES.map(|p| q.sojourn_quantile(p))),
+                        Some(PERCENTILES.map(|p| q.wait_quantile(p))),
+                    )
+                })
+            } else {
+                GiMc::new(a, mu, c).map(|q| {
+                    exact(
+                        &format!("{letter}/M/c"),
+                        q.measures(),
+                        Some(PERCENTILES.map(|p| q.sojourn_quantile(p))),
+                        Some(PERCENTILES.map(|p| q.wait_quantile(p))),
+                    )
+                })
+            }
         }
         DispatchKind::Shared if c == 1 => {
             kingman(lambda, es, ca2, cs2).map(|m| approximate("G/G/1 (Kingman)", m))
@@ -197,6 +312,36 @@ pub fn predict_station(spec: &StationSpec) -> Verdict {
                 p
             })
         }
+        DispatchKind::Jsq if poisson && service == Shape::Exponential => {
+            jsq_mean_field(lambda / f64::from(c), es).map(|m| {
+                let mut p = approximate("JSQ mean-field (n→∞)", m);
+                scale_counts(&mut p.measures, c);
+                p
+            })
+        }
+        DispatchKind::PowerOfD { d } if poisson && service == Shape::Exponential => {
+            power_of_d(lambda / f64::from(c), es, d).map(|m| {
+                let mut p = approximate("power-of-d mean-field (Mitzenmacher)", m);
+                scale_counts(&mut p.measures, c);
+                p
+            })
+        }
+        // Least-work would be exactly the shared FCFS queue (M/G/c) if it saw each consumer's
+        // true remaining work: a message then joins the consumer that frees up first, which is
+        // when it would start in the shared queue (Harchol-Balter, *Performance Modeling and
+        // Design of Computer Systems*, 2013, ch. 24, Least-Work-Left ≡ central-queue FCFS).
+        // kendall's broker counts the message in service with its full size, not what is
+        // left of it, so the shared-queue M/M/c is only an approximation here.
+        DispatchKind::LeastWork if poisson && service == Shape::Exponential => {
+            MMc::new(lambda, mu, c)
+                .map(|q| approximate("M/M/c (least-work ≈ shared queue)", q.measures()))
+        }
+        DispatchKind::Jsq | DispatchKind::PowerOfD { .. } | DispatchKind::LeastWork => {
+            return none(
+                "jsq, power-of-d and least-work have approximations only for Poisson arrivals and exponential service",
+            );
+        }
+        DispatchKind::Jiq => return none("join-idle-queue dispatch has no model in kendall"),
         DispatchKind::Random => {
             return none("random dispatch of non-Poisson arrivals has no model");
         }
@@ -339,5 +484,135 @@ mod tests {
         assert!((p.measures.t - 10.0).abs() < 1e-12);
         assert!((p.measures.l - 36.0).abs() < 1e-12);
         assert!((p.measures.utilization - 0.9).abs() < 1e-12);
+    }
+
+    fn name_of(s: &StationSpec) -> String {
+        match predict_station(s) {
+            Verdict::Predicted(p) => format!("{} [{}]", p.model, p.exactness.label()),
+            other => format!("{other:?}"),
+        }
+    }
+
+    /// Renewal arrivals with a known transform and exponential service: exact GI/M/1 and
+    /// GI/M/c; the shapes round-trip into [`Interarrival`] with the same mean and SCV.
+    #[test]
+    fn renewal_arrivals_use_gim() {
+        let shapes = [
+            (Shape::Erlang { k: 3 }, 1.0 / 3.0, "E3"),
+            (Shape::Gamma { shape: 0.5 }, 2.0, "G"),
+            (
+                Shape::Uniform {
+                    low: 0.0,
+                    high: 2.0 / 3.6,
+                },
+                1.0 / 3.0,
+                "G",
+            ),
+            (
+                Shape::hyperexponential(&[0.25, 0.75], &[7.2 * 0.25, 7.2 * 0.75]),
+                f64::NAN,
+                "H2",
+            ),
+        ];
+        for (shape, scv, letter) in shapes {
+            let arrivals = VariateSpec {
+                mean: 1.0 / 3.6,
+                scv,
+                shape,
+            };
+            let a = arrivals.interarrival().expect("known transform");
+            assert!((a.mean() - 1.0 / 3.6).abs() < 1e-12, "{shape:?}");
+            if scv.is_finite() {
+                assert!((a.scv() - scv).abs() < 1e-12, "{shape:?}");
+            }
+            let spec = StationSpec {
+                interarrival: arrivals,
+                service: exp(1.0),
+                consumers: 4,
+                dispatch: DispatchKind::Shared,
+            };
+            assert_eq!(name_of(&spec), format!("{letter}/M/c [exact]"));
+            let Verdict::Predicted(p) = predict_station(&spec) else {
+                unreachable!()
+            };
+            let direct = GiMc::new(a.clone(), 1.0, 4).unwrap().measures();
+            assert!((p.measures.t - direct.t).abs() < 1e-12);
+            let one = StationSpec {
+                service: exp(0.25),
+                consumers: 1,
+                ..spec
+            };
+            assert_eq!(name_of(&one), format!("{letter}/M/1 [exact]"));
+        }
+        assert_eq!(
+            Shape::hyperexponential(&[0.2; 5], &[1.0; 5]),
+            Shape::General
+        );
+        let general = VariateSpec {
+            mean: 1.0,
+            scv: 2.0,
+            shape: Shape::General,
+        };
+        assert!(general.interarrival().is_none());
+    }
+
+    /// Poisson arrivals and constant service over several consumers: the exact M/D/c.
+    #[test]
+    fn deterministic_service_over_consumers_is_mdc() {
+        let det = VariateSpec {
+            mean: 1.0,
+            scv: 0.0,
+            shape: Shape::Deterministic,
+        };
+        let spec = station(4, DispatchKind::Shared, det);
+        assert_eq!(name_of(&spec), "M/D/c [exact]");
+        let Verdict::Predicted(p) = predict_station(&spec) else {
+            unreachable!()
+        };
+        let m = MDc::new(3.6, 1.0, 4).unwrap().measures();
+        assert!((p.measures.wq - m.wq).abs() < 1e-12 * m.wq);
+        assert_eq!(p.measures.p_wait, m.p_wait);
+    }
+
+    /// Load-aware push dispatch: mean-field approximations for jsq and power-of-d, the
+    /// shared queue for least-work, all labelled approximations; jiq has none.
+    #[test]
+    fn dispatch_approximations() {
+        let jsq = station(4, DispatchKind::Jsq, exp(1.0));
+        assert_eq!(name_of(&jsq), "JSQ mean-field (n→∞) [approximation]");
+        let pod = station(4, DispatchKind::PowerOfD { d: 2 }, exp(1.0));
+        assert_eq!(
+            name_of(&pod),
+            "power-of-d mean-field (Mitzenmacher) [approximation]"
+        );
+        let Verdict::Predicted(p) = predict_station(&pod) else {
+            unreachable!()
+        };
+        let per = power_of_d(0.9, 1.0, 2).unwrap();
+        assert!((p.measures.t - per.t).abs() < 1e-12);
+        assert!((p.measures.l - 4.0 * per.l).abs() < 1e-12);
+        let lw = station(4, DispatchKind::LeastWork, exp(1.0));
+        assert_eq!(
+            name_of(&lw),
+            "M/M/c (least-work ≈ shared queue) [approximation]"
+        );
+        assert!(matches!(
+            predict_station(&station(4, DispatchKind::Jiq, exp(1.0))),
+            Verdict::NoModel { .. }
+        ));
+        let general = VariateSpec {
+            mean: 1.0,
+            scv: 2.0,
+            shape: Shape::General,
+        };
+        assert!(matches!(
+            predict_station(&station(4, DispatchKind::Jsq, general)),
+            Verdict::NoModel { .. }
+        ));
+        // One consumer: every strategy is the single queue.
+        assert_eq!(
+            name_of(&station(1, DispatchKind::Jiq, exp(0.25))),
+            "M/M/1 [exact]"
+        );
     }
 }

@@ -114,8 +114,6 @@ impl RunReport {
                 reason: reason.clone(),
             },
         };
-        // A lone class is the whole traffic: it shares the system's theory.
-        let single = |n: usize| if n == 1 { prediction } else { None };
         let scope =
             |name: &str, s: &ScopeSummary, p: Option<&kendall_models::Prediction>| ScopeReport {
                 name: name.to_string(),
@@ -156,7 +154,11 @@ impl RunReport {
                 .classes
                 .iter()
                 .zip(&result.classes)
-                .map(|(c, s)| scope(&c.name, s, single(scenario.classes.len())))
+                .enumerate()
+                // Per-class theory (a lone class gets the system's prediction from `predict`).
+                .map(|(k, (c, s))| {
+                    scope(&c.name, s, theory.classes.get(k).and_then(Option::as_ref))
+                })
                 .collect(),
             counts: result.counts.clone(),
         }

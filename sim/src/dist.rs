@@ -567,6 +567,17 @@ impl Distribution {
         let shape = match self {
             Distribution::Exponential(..) => Shape::Exponential,
             Distribution::Deterministic(_) => Shape::Deterministic,
+            Distribution::Erlang { k: 1, .. } => Shape::Exponential,
+            Distribution::Erlang { k, .. } => Shape::Erlang { k: *k },
+            Distribution::Gamma { shape, .. } if *shape == 1.0 => Shape::Exponential,
+            Distribution::Gamma { shape, .. } => Shape::Gamma { shape: *shape },
+            Distribution::Uniform { low, high, .. } => Shape::Uniform {
+                low: *low,
+                high: *high,
+            },
+            Distribution::Hyperexponential { probs, rates, .. } => {
+                Shape::hyperexponential(probs, rates)
+            }
             _ => Shape::General,
         };
         VariateSpec {
@@ -1272,8 +1283,20 @@ mod tests {
             ..spec("gamma")
         });
         let v = g.to_variate_spec();
-        assert_eq!(v.shape, Shape::General);
+        assert_eq!(v.shape, Shape::Gamma { shape: 2.0 });
         assert!(close(v.mean, 2.0, 1e-12) && close(v.scv, 0.5, 1e-12));
+        let e = build(DistSpec {
+            k: Some(3.0),
+            mean: Some(1.5),
+            ..spec("erlang")
+        });
+        assert_eq!(e.to_variate_spec().shape, Shape::Erlang { k: 3 });
+        let l = build(DistSpec {
+            mean: Some(2.0),
+            scv: Some(0.5),
+            ..spec("lognormal")
+        });
+        assert_eq!(l.to_variate_spec().shape, Shape::General);
     }
 
     #[test]

@@ -2,20 +2,24 @@
 
 use kendall_broker::{Discipline, DispatchKind, Overflow};
 use kendall_models::{
-    DispatchKind as ModelDispatch, Exactness, JacksonNetwork, JacksonStation, MG1Ps, MMcK,
-    ModelError, PERCENTILES, Prediction, Shape, StationSpec, VariateSpec, Verdict, predict_station,
+    ClassStream, DispatchKind as ModelDispatch, Exactness, JacksonNetwork, JacksonStation, MG1Ps,
+    MMcK, ModelError, MultiClassSpec, Order, PERCENTILES, Prediction, Shape, StationSpec,
+    VariateSpec, Verdict, predict_classes, predict_station,
 };
 
-use crate::scenario::Scenario;
+use crate::scenario::{Queue, Scenario};
 use crate::traffic::queue_loads;
 
-/// Theory for a whole scenario: end to end, and per queue where a model covers it.
+/// Theory for a whole scenario: end to end, per queue and per class where a model covers it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Theory {
     /// The verdict for the system as a whole.
     pub system: Verdict,
     /// Per-queue predictions, in scenario order (None where no model applies).
     pub queues: Vec<Option<Prediction>>,
+    /// Per-class predictions, in scenario order (None where no model applies or the class
+    /// has no traffic). A lone class is the whole traffic and gets the system's prediction.
+    pub classes: Vec<Option<Prediction>>,
 }
 
 /// Describes `scenario` to the oracle and returns its verdicts.
@@ -29,36 +33,36 @@ pub fn predict(scenario: &Scenario) -> Theory {
         return Theory {
             system: Verdict::Unstable { rho },
             queues: vec![None; scenario.queues.len()],
+            classes: vec![None; scenario.classes.len()],
         };
     }
     if scenario.queues.len() > 1 || !scenario.queues[0].routes.is_empty() {
-        return jackson(scenario);
+        let mut theory = jackson(scenario);
+        theory.classes = lone_class(scenario, &theory.system);
+        return theory;
     }
-    let mut system = match (&scenario.queues[0].capacity, station(scenario)) {
-        (_, Err(reason)) => Verdict::NoModel { reason },
-        (None, Ok(spec)) if scenario.queues[0].sharing => processor_sharing(&spec),
-        (Some(_), Ok(_)) if scenario.queues[0].sharing => Verdict::NoModel {
-            reason: "bounded processor sharing has no model".into(),
-        },
-        (Some(k), Ok(spec)) => finite_station(&spec, *k, scenario.queues[0].overflow),
-        (None, Ok(spec)) => predict_station(&spec),
-    };
-    if let Verdict::Predicted(p) = &mut system
-        && scenario.queues[0].discipline != Discipline::Fifo
-    {
-        // Mean values do not depend on the order of service when that order ignores service
-        // times (Kleinrock's conservation law, *Queueing Systems, Vol. 2*, §3.4), but the
-        // percentiles do: keep only the means.
-        p.t_quantiles = None;
-        p.wq_quantiles = None;
+    single_queue(scenario)
+}
+
+/// The system's prediction for a scenario's only class; None for each of several classes.
+fn lone_class(s: &Scenario, system: &Verdict) -> Vec<Option<Prediction>> {
+    match system {
+        Verdict::Predicted(p) if s.classes.len() == 1 => vec![Some(p.clone())],
+        _ => vec![None; s.classes.len()],
     }
-    let queue = match &system {
-        Verdict::Predicted(p) => Some(p.clone()),
-        _ => None,
-    };
-    Theory {
-        system,
-        queues: vec![queue],
+}
+
+/// The service order of a discipline, as the multi-class models know it.
+///
+/// When the broker gains `Discipline::PriorityPreemptive`, map it to
+/// [`Order::PriorityPreemptive`] here: `predict_classes` already evaluates it with
+/// [`kendall_models::preemptive_priority_prediction`].
+fn order(d: Discipline) -> Order {
+    match d {
+        Discipline::Fifo => Order::Fifo,
+        Discipline::Lifo => Order::Lifo,
+        Discipline::Priority => Order::Priority,
+        Discipline::PriorityPreemptive => Order::PriorityPreemptive,
     }
 }
 
@@ -102,62 +106,148 @@ fn finite_station(spec: &StationSpec, k: usize, overflow: Overflow) -> Verdict {
     }
 }
 
-/// The single station a one-queue scenario amounts to, or why it is not one.
-fn station(s: &Scenario) -> Result<StationSpec, String> {
-    let q = &s.queues[0];
-    let service = &q.service[0];
-    if q.crash.is_some() || q.delivery.has_deadlines() {
-        return Err("crashing consumers, timeouts and expiry have no model".into());
-    }
-    if q.fail > 0.0 && q.delivery.max_attempts.is_some() {
-        return Err("failures with an attempt limit have no model".into());
-    }
-    if q.speeds.iter().any(|&v| v != 1.0) {
-        return Err("consumers of different speeds have no model".into());
-    }
-    if q.service.iter().any(|d| d != service) {
-        return Err("per-class service times need the priority models (not yet wired)".into());
-    }
-    let interarrival = if let [p] = s.producers.as_slice() {
-        p.interarrival.to_variate_spec()
-    } else if s
-        .producers
-        .iter()
-        .all(|p| p.interarrival.to_variate_spec().shape == Shape::Exponential)
-    {
-        // Superposed Poisson streams are one Poisson stream with the summed rate.
-        let rate: f64 = s
-            .producers
-            .iter()
-            .map(|p| 1.0 / p.interarrival.mean())
-            .sum();
-        VariateSpec {
-            mean: 1.0 / rate,
-            scv: 1.0,
-            shape: Shape::Exponential,
-        }
-    } else {
-        return Err("several non-Poisson producers have no model".into());
-    };
-    if q.discipline != Discipline::Fifo && q.consumers > 1 {
-        return Err(format!(
-            "{:?} order over several consumers has no model yet",
-            q.discipline
-        ));
-    }
-    let dispatch = match q.dispatch {
+/// The models' name for a queue's dispatch, or why there is no model for it.
+fn dispatch(q: &Queue) -> Result<ModelDispatch, String> {
+    Ok(match &q.dispatch {
+        _ if q.consumers == 1 => ModelDispatch::Shared,
         DispatchKind::Shared => ModelDispatch::Shared,
         DispatchKind::Random => ModelDispatch::Random,
         DispatchKind::RoundRobin => ModelDispatch::RoundRobin,
-        _ if q.consumers == 1 => ModelDispatch::Shared,
-        ref other => return Err(format!("{other:?} dispatch has no model wired yet")),
+        DispatchKind::Jsq => ModelDispatch::Jsq,
+        DispatchKind::PowerOfD { d } => ModelDispatch::PowerOfD {
+            d: u32::try_from(*d).unwrap_or(u32::MAX),
+        },
+        DispatchKind::LeastWork => ModelDispatch::LeastWork,
+        DispatchKind::Jiq => ModelDispatch::Jiq,
+        DispatchKind::KeyHash => {
+            return Err("key-hash dispatch has no model (the split depends on the keys)".into());
+        }
+        DispatchKind::WeightedRoundRobin { .. } => {
+            return Err("weighted round-robin dispatch has no model in kendall".into());
+        }
+    })
+}
+
+/// One queue, no routing: Poisson producers of any classes go to the multi-class oracle;
+/// a single non-Poisson producer to the single-class oracle.
+fn single_queue(s: &Scenario) -> Theory {
+    let n = s.classes.len();
+    let q = &s.queues[0];
+    let none = |reason: &str| Theory {
+        system: Verdict::NoModel {
+            reason: reason.to_string(),
+        },
+        queues: vec![None],
+        classes: vec![None; n],
     };
-    Ok(StationSpec {
-        interarrival,
-        service: with_retries(service.to_variate_spec(), q.fail),
+    if q.crash.is_some() || q.delivery.has_deadlines() {
+        return none("crashing consumers, timeouts and expiry have no model");
+    }
+    if q.fail > 0.0 && q.delivery.max_attempts.is_some() {
+        return none("failures with an attempt limit have no model");
+    }
+    if q.speeds.iter().any(|&v| v != 1.0) {
+        return none("consumers of different speeds have no model");
+    }
+    let dispatch = match dispatch(q) {
+        Ok(d) => d,
+        Err(reason) => return none(&reason),
+    };
+    // What a message really occupies a consumer for, failed attempts included.
+    let service = |k: usize| with_retries(q.service[k].to_variate_spec(), q.fail);
+    let poisson = s
+        .producers
+        .iter()
+        .all(|p| p.interarrival.to_variate_spec().shape == Shape::Exponential);
+    if q.sharing || q.capacity.is_some() {
+        // Single-class station models: every class must have the same service.
+        if (1..n).any(|k| service(k) != service(0)) {
+            return none("per-class service with processor sharing or a capacity has no model");
+        }
+        let interarrival = match (poisson, s.producers.as_slice()) {
+            (_, [p]) => p.interarrival.to_variate_spec(),
+            (true, producers) => {
+                let rate: f64 = producers.iter().map(|p| 1.0 / p.interarrival.mean()).sum();
+                VariateSpec {
+                    mean: 1.0 / rate,
+                    scv: 1.0,
+                    shape: Shape::Exponential,
+                }
+            }
+            (false, _) => return none("several producers, not all Poisson, have no model"),
+        };
+        let spec = StationSpec {
+            interarrival,
+            service: service(0),
+            consumers: q.consumers,
+            dispatch,
+        };
+        let system = match q.capacity {
+            Some(_) if q.sharing => Verdict::NoModel {
+                reason: "bounded processor sharing has no model".into(),
+            },
+            Some(k) => finite_station(&spec, k, q.overflow),
+            None => processor_sharing(&spec),
+        };
+        return Theory {
+            queues: vec![predicted(&system)],
+            classes: lone_class(s, &system),
+            system,
+        };
+    }
+    if poisson {
+        // Superposed Poisson streams of a class are one Poisson stream with the summed rate.
+        let mut rates = vec![0.0; n];
+        for p in &s.producers {
+            rates[p.class] += 1.0 / p.interarrival.mean();
+        }
+        let verdicts = predict_classes(&MultiClassSpec {
+            classes: (0..n)
+                .map(|k| ClassStream {
+                    rate: rates[k],
+                    priority: s.classes[k].priority,
+                    service: service(k),
+                })
+                .collect(),
+            consumers: q.consumers,
+            dispatch,
+            order: order(q.discipline),
+        });
+        return Theory {
+            queues: vec![predicted(&verdicts.system)],
+            system: verdicts.system,
+            classes: verdicts.classes,
+        };
+    }
+    let [p] = s.producers.as_slice() else {
+        return none("several producers, not all Poisson, have no model");
+    };
+    let mut system = predict_station(&StationSpec {
+        interarrival: p.interarrival.to_variate_spec(),
+        service: service(p.class),
         consumers: q.consumers,
         dispatch,
-    })
+    });
+    if let (Verdict::Predicted(pred), Discipline::Lifo) = (&mut system, q.discipline) {
+        // LIFO keeps FIFO's means (conservation), not its quantiles.
+        pred.model = format!("{} (LIFO: FIFO means)", pred.model);
+        pred.t_quantiles = None;
+        pred.wq_quantiles = None;
+    }
+    let mut classes = vec![None; n];
+    classes[p.class] = predicted(&system);
+    Theory {
+        queues: vec![predicted(&system)],
+        system,
+        classes,
+    }
+}
+
+fn predicted(v: &Verdict) -> Option<Prediction> {
+    match v {
+        Verdict::Predicted(p) => Some(p.clone()),
+        _ => None,
+    }
 }
 
 /// The service a message really gets when each attempt fails with probability `fail` and is
@@ -227,6 +317,7 @@ fn jackson(s: &Scenario) -> Theory {
             reason: reason.to_string(),
         },
         queues: vec![None; s.queues.len()],
+        classes: Vec::new(),
     };
     let exponential = |v: VariateSpec| v.shape == Shape::Exponential;
     if s.queues.iter().any(|q| q.capacity.is_some()) {
@@ -288,11 +379,13 @@ fn jackson(s: &Scenario) -> Theory {
                     .iter()
                     .map(|m| Some(exact("Jackson (M/M/c station)", *m)))
                     .collect(),
+                classes: Vec::new(),
             }
         }
         Err(ModelError::Unstable { rho }) => Theory {
             system: Verdict::Unstable { rho },
             queues: vec![None; s.queues.len()],
+            classes: Vec::new(),
         },
         Err(e) => none(&e.to_string()),
     }
