@@ -10,7 +10,8 @@ use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use kendall_models::Verdict;
 use kendall_reports::RunReport;
-use kendall_sim::{Scenario, run_experiment, theory, traffic};
+use kendall_sim::scenario::Warmup;
+use kendall_sim::{Scenario, run_experiment, theory, traffic, warmup};
 
 /// Simulate and capacity-plan message-processing systems against queueing theory.
 #[derive(Debug, Parser)]
@@ -114,6 +115,7 @@ fn run(args: RunArgs) -> Result<()> {
     }
     let pool = thread_pool(args.threads)?;
     let started = Instant::now();
+    warmup::resolve(&mut scenario).context("warm-up pilot failed")?;
     let result = pool
         .install(|| run_experiment(&scenario))
         .context("simulation failed")?;
@@ -189,9 +191,13 @@ fn describe(path: &Path, s: &Scenario) -> String {
         );
     }
     let r = s.run;
+    let warmup = match r.warmup_mode {
+        Warmup::Count(n) => n.to_string(),
+        Warmup::Auto => "auto (MSER-5 on a pilot run)".to_string(),
+    };
     text += &format!(
-        "  run: {} replications x {} messages after a warm-up of {}, seed {}",
-        r.replications, r.customers, r.warmup, r.seed
+        "  run: {} replications x {} messages after a warm-up of {warmup}, seed {}",
+        r.replications, r.customers, r.seed
     );
     text
 }

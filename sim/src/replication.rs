@@ -59,7 +59,18 @@ pub fn run_replication(
     scenario: &Scenario,
     replication: u64,
 ) -> Result<ReplicationResult, BrokerError> {
-    Replication::new(scenario, replication)?.run()
+    run_replication_observed(scenario, replication, &mut |_, _| {})
+}
+
+/// Like [`run_replication`], calling `observe(now, t)` each time a message leaves the system
+/// (warm-up included), with `t` its end-to-end sojourn time. Monomorphised: a no-op observer
+/// costs nothing.
+pub fn run_replication_observed<F: FnMut(f64, f64)>(
+    scenario: &Scenario,
+    replication: u64,
+    observe: &mut F,
+) -> Result<ReplicationResult, BrokerError> {
+    Replication::new(scenario, replication)?.run(observe)
 }
 
 struct Replication<'s> {
@@ -78,6 +89,8 @@ struct Replication<'s> {
     classes: Vec<Tally>,
     events: u64,
     exits: u64,
+    /// End-to-end sojourn time of the last message that left the system.
+    last_sojourn: f64,
 }
 
 impl<'s> Replication<'s> {
@@ -120,10 +133,14 @@ impl<'s> Replication<'s> {
             classes: vec![tally; scenario.classes.len()],
             events: 0,
             exits: 0,
+            last_sojourn: f64::NAN,
         })
     }
 
-    fn run(mut self) -> Result<ReplicationResult, BrokerError> {
+    fn run<F: FnMut(f64, f64)>(
+        mut self,
+        observe: &mut F,
+    ) -> Result<ReplicationResult, BrokerError> {
         for (i, p) in self.scenario.producers.iter().enumerate() {
             let first = p.interarrival.sample(&mut self.arrivals[i]);
             self.calendar.schedule(first, Event::Arrival(i as u32));
@@ -144,6 +161,7 @@ impl<'s> Replication<'s> {
                 Event::Completion(c, id) => {
                     let exited = self.completion(c, id, now)?;
                     if exited {
+                        observe(now, self.last_sojourn);
                         self.exits += 1;
                         if self.exits == run.warmup {
                             self.reset(now);
@@ -250,6 +268,7 @@ impl<'s> Replication<'s> {
                 false
             }
             None => {
+                self.last_sojourn = now - m.born_at;
                 self.system.leave(now, now - m.born_at, waited);
                 self.classes[class].leave(now, now - m.born_at, waited);
                 true
