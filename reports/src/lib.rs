@@ -6,5 +6,8 @@
 mod json;
 mod run;
 mod table;
+mod warnings;
+
+pub use warnings::{LITTLE_SLACK, MIN_REPLICATIONS, NEAR_SATURATION};
 
 pub use run::{MetricRow, RunReport, ScopeReport, TheoryStatus};

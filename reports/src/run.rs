@@ -1,8 +1,10 @@
 //! The report of one `kendall run`: simulated metrics beside theory, per scope.
 
 use kendall_models::{Prediction, Verdict};
+use kendall_sim::scenario::Warmup;
 use kendall_sim::stats::Metric;
 use kendall_sim::theory::Theory;
+use kendall_sim::traffic::queue_loads;
 use kendall_sim::{ExperimentResult, Scenario, ScopeSummary, Summary};
 
 /// One metric: simulated mean, its CI and what theory says.
@@ -87,6 +89,12 @@ pub struct RunReport {
     pub queues: Vec<ScopeReport>,
     /// Per-class metrics.
     pub classes: Vec<ScopeReport>,
+    /// True when the warm-up was chosen by MSER-5 (`warmup = "auto"`).
+    pub warmup_auto: bool,
+    /// Offered load per consumer of each queue, in queue order.
+    pub loads: Vec<f64>,
+    /// What the reader should know before trusting the figures ([`RunReport::diagnose`]).
+    pub warnings: Vec<String>,
 }
 
 impl RunReport {
@@ -130,7 +138,7 @@ impl RunReport {
                     })
                     .collect(),
             };
-        RunReport {
+        let mut report = RunReport {
             scenario: scenario.name.clone(),
             time_unit: scenario.time_unit.clone(),
             seed: scenario.run.seed,
@@ -155,7 +163,12 @@ impl RunReport {
                 .zip(&result.classes)
                 .map(|(c, s)| scope(&c.name, s, single(scenario.classes.len())))
                 .collect(),
-        }
+            warmup_auto: scenario.run.warmup_mode == Warmup::Auto,
+            loads: queue_loads(scenario).iter().map(|l| l.rho).collect(),
+            warnings: Vec::new(),
+        };
+        report.warnings = report.diagnose();
+        report
     }
 }
 
