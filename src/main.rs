@@ -31,6 +31,8 @@ enum Command {
         #[arg(required = true)]
         scenarios: Vec<PathBuf>,
     },
+    /// Simulate scenarios with known theory and compare T with it, one row per file.
+    ValidateTheory(ValidateTheoryArgs),
     /// Print what queueing theory predicts for a scenario, without simulating.
     Predict {
         /// Scenario file.
@@ -62,6 +64,24 @@ struct RunArgs {
     threads: Option<usize>,
 }
 
+#[derive(Debug, Args)]
+struct ValidateTheoryArgs {
+    /// Scenario files or directories of them (default scenarios/validation).
+    paths: Vec<PathBuf>,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+    /// Override every file's `run.customers`.
+    #[arg(long)]
+    customers: Option<u64>,
+    /// Override every file's `run.replications`.
+    #[arg(long)]
+    replications: Option<u32>,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long)]
+    threads: Option<usize>,
+}
+
 /// An error that is the user's input, not kendall's fault: exit code 1.
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -82,6 +102,7 @@ fn try_main(cli: Cli) -> Result<()> {
         Command::Run(args) => run(args),
         Command::Validate { scenarios } => validate(&scenarios),
         Command::Predict { scenario, json } => predict(&scenario, json),
+        Command::ValidateTheory(args) => validate_theory(args),
     }
 }
 
@@ -137,6 +158,46 @@ fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
         builder = builder.num_threads(n);
     }
     builder.build().context("cannot start worker threads")
+}
+
+/// `kendall validate-theory`: the validation suite; exit 1 when a criterion fails.
+fn validate_theory(args: ValidateTheoryArgs) -> Result<()> {
+    use kendall_reports::validation::{self, Overrides, ValidationSummary};
+    anyhow::ensure!(
+        args.replications.is_none_or(|n| n >= 2),
+        "--replications must be at least 2 for a confidence interval"
+    );
+    anyhow::ensure!(
+        args.customers.is_none_or(|n| n >= 1),
+        "--customers must be at least 1"
+    );
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from("scenarios/validation")]
+    } else {
+        args.paths
+    };
+    let files = validation::scenario_files(&paths).map_err(|e| anyhow::anyhow!(e))?;
+    let overrides = Overrides {
+        customers: args.customers,
+        replications: args.replications,
+    };
+    let pool = thread_pool(args.threads)?;
+    let rows = pool
+        .install(|| validation::validate_files(&files, overrides, &mut |_| {}))
+        .map_err(|e| anyhow::anyhow!(e))?;
+    let summary = ValidationSummary::of(&rows);
+    let text = if args.json {
+        format!("{:#}\n", validation::to_json(&rows, &summary))
+    } else {
+        validation::table(&rows, &summary)
+    };
+    io::stdout().write_all(text.as_bytes())?;
+    anyhow::ensure!(
+        summary.passed(),
+        "validation failed: {}",
+        summary.failures.join("; ")
+    );
+    Ok(())
 }
 
 /// `kendall validate`: every file checked; exit 1 if any is wrong.

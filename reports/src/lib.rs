@@ -11,3 +11,4 @@ mod warnings;
 pub use warnings::{LITTLE_SLACK, MIN_REPLICATIONS, NEAR_SATURATION};
 
 pub use run::{MetricRow, RunReport, ScopeReport, TheoryStatus};
+pub mod validation;
