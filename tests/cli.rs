@@ -329,7 +329,10 @@ fn auto_warmup_is_resolved_and_reported() {
     assert_eq!(doc["warmup_mode"], "auto");
     let warmup = doc["warmup"].as_u64().unwrap();
     // MSER-5 truncates in whole batches of 5, within the first half of the 50 000-message pilot.
-    assert!(warmup % 5 == 0 && warmup <= 25_000, "warm-up {warmup}");
+    assert!(
+        warmup.is_multiple_of(5) && warmup <= 25_000,
+        "warm-up {warmup}"
+    );
     let reps = doc["replications"].as_u64().unwrap();
     assert_eq!(doc["messages"].as_u64().unwrap(), reps * (warmup + 20_000));
 }

@@ -105,12 +105,13 @@ impl ValidationSummary {
         for r in rows {
             match r.kind {
                 None => failures.push(format!("{}: no theory ({})", r.file, r.model)),
-                Some("exact") if !(abs_err(r) <= MAX_EXACT_ERROR) => failures.push(format!(
-                    "{}: relative error {:+.3}% exceeds {}%",
-                    r.file,
-                    100.0 * r.relative_error().unwrap_or(f64::NAN),
-                    100.0 * MAX_EXACT_ERROR
-                )),
+                Some("exact") if abs_err(r).is_nan() || abs_err(r) > MAX_EXACT_ERROR => failures
+                    .push(format!(
+                        "{}: relative error {:+.3}% exceeds {}%",
+                        r.file,
+                        100.0 * r.relative_error().unwrap_or(f64::NAN),
+                        100.0 * MAX_EXACT_ERROR
+                    )),
                 _ => {}
             }
         }

@@ -19,12 +19,12 @@ impl RunReport {
         let mut out = Vec::new();
         let unstable = matches!(self.theory, TheoryStatus::Unstable { .. })
             || self.loads.iter().any(|&r| r >= 1.0);
-        if let TheoryStatus::Unstable { rho } = self.theory {
-            if !self.loads.iter().any(|&r| r >= 1.0) {
-                out.push(format!(
-                    "unstable: rho = {rho:.4} >= 1: no steady state exists; the figures depend on the run length"
-                ));
-            }
+        if let TheoryStatus::Unstable { rho } = self.theory
+            && !self.loads.iter().any(|&r| r >= 1.0)
+        {
+            out.push(format!(
+                "unstable: rho = {rho:.4} >= 1: no steady state exists; the figures depend on the run length"
+            ));
         }
         for (q, &rho) in self.queues.iter().zip(&self.loads) {
             if rho >= 1.0 {
@@ -39,12 +39,12 @@ impl RunReport {
                 ));
             }
         }
-        if let TheoryStatus::Predicted { model, kind } = &self.theory {
-            if *kind == "approximation" {
-                out.push(format!(
-                    "theory is an approximation ({model}): a gap to the simulation is the approximation's error"
-                ));
-            }
+        if let TheoryStatus::Predicted { model, kind } = &self.theory
+            && *kind == "approximation"
+        {
+            out.push(format!(
+                "theory is an approximation ({model}): a gap to the simulation is the approximation's error"
+            ));
         }
         if self.replications < MIN_REPLICATIONS {
             out.push(format!(

@@ -214,7 +214,10 @@ mod tests {
         assert_eq!(s.run.warmup_mode, Warmup::Auto);
         let d = resolve(&mut s).unwrap();
         assert_eq!(s.run.warmup, d);
-        assert!(d % BATCH as u64 == 0 && d <= PILOT_MIN / 2, "warm-up {d}");
+        assert!(
+            d.is_multiple_of(BATCH as u64) && d <= PILOT_MIN / 2,
+            "warm-up {d}"
+        );
         // Deterministic: the pilot has its own seeded stream.
         assert_eq!(resolve(&mut s.clone()).unwrap(), d);
         let mut fixed = scenario("123").unwrap();
