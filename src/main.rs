@@ -10,7 +10,8 @@ use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use kendall_models::Verdict;
 use kendall_reports::RunReport;
-use kendall_sim::{Scenario, run_experiment, theory, traffic};
+use kendall_sim::scenario::Warmup;
+use kendall_sim::{Scenario, run_experiment, theory, traffic, warmup};
 
 /// Simulate and capacity-plan message-processing systems against queueing theory.
 #[derive(Debug, Parser)]
@@ -30,6 +31,8 @@ enum Command {
         #[arg(required = true)]
         scenarios: Vec<PathBuf>,
     },
+    /// Simulate scenarios with known theory and compare T with it, one row per file.
+    ValidateTheory(ValidateTheoryArgs),
     /// Print what queueing theory predicts for a scenario, without simulating.
     Predict {
         /// Scenario file.
@@ -61,6 +64,24 @@ struct RunArgs {
     threads: Option<usize>,
 }
 
+#[derive(Debug, Args)]
+struct ValidateTheoryArgs {
+    /// Scenario files or directories of them (default scenarios/validation).
+    paths: Vec<PathBuf>,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+    /// Override every file's `run.customers`.
+    #[arg(long)]
+    customers: Option<u64>,
+    /// Override every file's `run.replications`.
+    #[arg(long)]
+    replications: Option<u32>,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long)]
+    threads: Option<usize>,
+}
+
 /// An error that is the user's input, not kendall's fault: exit code 1.
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -81,6 +102,7 @@ fn try_main(cli: Cli) -> Result<()> {
         Command::Run(args) => run(args),
         Command::Validate { scenarios } => validate(&scenarios),
         Command::Predict { scenario, json } => predict(&scenario, json),
+        Command::ValidateTheory(args) => validate_theory(args),
     }
 }
 
@@ -114,6 +136,7 @@ fn run(args: RunArgs) -> Result<()> {
     }
     let pool = thread_pool(args.threads)?;
     let started = Instant::now();
+    warmup::resolve(&mut scenario).context("warm-up pilot failed")?;
     let result = pool
         .install(|| run_experiment(&scenario))
         .context("simulation failed")?;
@@ -135,6 +158,46 @@ fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
         builder = builder.num_threads(n);
     }
     builder.build().context("cannot start worker threads")
+}
+
+/// `kendall validate-theory`: the validation suite; exit 1 when a criterion fails.
+fn validate_theory(args: ValidateTheoryArgs) -> Result<()> {
+    use kendall_reports::validation::{self, Overrides, ValidationSummary};
+    anyhow::ensure!(
+        args.replications.is_none_or(|n| n >= 2),
+        "--replications must be at least 2 for a confidence interval"
+    );
+    anyhow::ensure!(
+        args.customers.is_none_or(|n| n >= 1),
+        "--customers must be at least 1"
+    );
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from("scenarios/validation")]
+    } else {
+        args.paths
+    };
+    let files = validation::scenario_files(&paths).map_err(|e| anyhow::anyhow!(e))?;
+    let overrides = Overrides {
+        customers: args.customers,
+        replications: args.replications,
+    };
+    let pool = thread_pool(args.threads)?;
+    let rows = pool
+        .install(|| validation::validate_files(&files, overrides, &mut |_| {}))
+        .map_err(|e| anyhow::anyhow!(e))?;
+    let summary = ValidationSummary::of(&rows);
+    let text = if args.json {
+        format!("{:#}\n", validation::to_json(&rows, &summary))
+    } else {
+        validation::table(&rows, &summary)
+    };
+    io::stdout().write_all(text.as_bytes())?;
+    anyhow::ensure!(
+        summary.passed(),
+        "validation failed: {}",
+        summary.failures.join("; ")
+    );
+    Ok(())
 }
 
 /// `kendall validate`: every file checked; exit 1 if any is wrong.
@@ -192,9 +255,13 @@ fn describe(path: &Path, s: &Scenario) -> String {
         );
     }
     let r = s.run;
+    let warmup = match r.warmup_mode {
+        Warmup::Count(n) => n.to_string(),
+        Warmup::Auto => "auto (MSER-5 on a pilot run)".to_string(),
+    };
     text += &format!(
-        "  run: {} replications x {} messages after a warm-up of {}, seed {}",
-        r.replications, r.customers, r.warmup, r.seed
+        "  run: {} replications x {} messages after a warm-up of {warmup}, seed {}",
+        r.replications, r.customers, r.seed
     );
     text
 }

@@ -58,6 +58,13 @@ fn mm1_matches_textbook_values() {
     assert_metric(&doc, "Wq", 9.0, "M/M/1");
     assert_metric(&doc, "Lq", 8.1, "M/M/1");
     assert_metric(&doc, "utilization", 0.9, "M/M/1");
+    // Little's law holds on every scope of a normal run; ρ = 0.9 is below saturation.
+    assert_eq!(
+        doc["warnings"],
+        serde_json::json!([]),
+        "{}",
+        doc["warnings"]
+    );
     // The lone queue and the lone class carry the same figures as the system.
     assert_eq!(
         doc["queues"]["orders"]["metrics"]["T"]["mean"],
@@ -341,4 +348,49 @@ fn drop_oldest_keeps_the_loss_rate() {
             "{name}: {want} not in [{lo}, {hi}]"
         );
     }
+}
+
+#[test]
+fn overloaded_scenario_is_reported_unstable_and_still_ends() {
+    let path = "tests/scenarios/unstable.toml";
+    let predicted = run_json(&["predict", path, "--json"]);
+    assert_eq!(predicted["status"], "unstable");
+    assert!((predicted["rho"].as_f64().unwrap() - 1.2).abs() < 1e-12);
+    let doc = run_json(&["run", path, "--json"]);
+    assert_eq!(doc["theory"]["status"], "unstable");
+    assert_eq!(doc["metrics"]["T"]["theory"], Value::Null);
+    // Every replication stopped after its warm-up (500) plus 5000 messages.
+    assert_eq!(doc["messages"], 5 * 5500);
+    let warnings: Vec<&str> = doc["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w.as_str().unwrap())
+        .collect();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(warnings[0].starts_with("unstable: rho = 1.2000 >= 1 for queue q"));
+    let table = kendall(&["run", path]);
+    assert!(table.status.success());
+    let text = String::from_utf8(table.stdout).unwrap();
+    assert!(text.contains("theory: UNSTABLE") && text.contains("warning: unstable"));
+}
+
+#[test]
+fn auto_warmup_is_resolved_and_reported() {
+    let doc = run_json(&[
+        "run",
+        "scenarios/validation/mm1_rho50.toml",
+        "--json",
+        "--customers",
+        "20000",
+    ]);
+    assert_eq!(doc["warmup_mode"], "auto");
+    let warmup = doc["warmup"].as_u64().unwrap();
+    // MSER-5 truncates in whole batches of 5, within the first half of the 50 000-message pilot.
+    assert!(
+        warmup.is_multiple_of(5) && warmup <= 25_000,
+        "warm-up {warmup}"
+    );
+    let reps = doc["replications"].as_u64().unwrap();
+    assert_eq!(doc["messages"].as_u64().unwrap(), reps * (warmup + 20_000));
 }

@@ -6,5 +6,9 @@
 mod json;
 mod run;
 mod table;
+mod warnings;
+
+pub use warnings::{LITTLE_SLACK, MIN_REPLICATIONS, NEAR_SATURATION};
 
 pub use run::{MetricRow, RunReport, ScopeReport, TheoryStatus};
+pub mod validation;

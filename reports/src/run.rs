@@ -2,8 +2,10 @@
 
 use kendall_models::{Prediction, Verdict};
 use kendall_sim::replication::QueueCounts;
+use kendall_sim::scenario::Warmup;
 use kendall_sim::stats::Metric;
 use kendall_sim::theory::Theory;
+use kendall_sim::traffic::queue_loads;
 use kendall_sim::{ExperimentResult, Scenario, ScopeSummary, Summary};
 
 /// One metric: simulated mean, its CI and what theory says.
@@ -90,6 +92,12 @@ pub struct RunReport {
     pub classes: Vec<ScopeReport>,
     /// Per-queue message fates (mean per replication), in queue order.
     pub counts: Vec<QueueCounts>,
+    /// True when the warm-up was chosen by MSER-5 (`warmup = "auto"`).
+    pub warmup_auto: bool,
+    /// Offered load per consumer of each queue, in queue order.
+    pub loads: Vec<f64>,
+    /// What the reader should know before trusting the figures ([`RunReport::diagnose`]).
+    pub warnings: Vec<String>,
 }
 
 impl RunReport {
@@ -131,7 +139,7 @@ impl RunReport {
                     })
                     .collect(),
             };
-        RunReport {
+        let mut report = RunReport {
             scenario: scenario.name.clone(),
             time_unit: scenario.time_unit.clone(),
             seed: scenario.run.seed,
@@ -161,7 +169,12 @@ impl RunReport {
                 })
                 .collect(),
             counts: result.counts.clone(),
-        }
+            warmup_auto: scenario.run.warmup_mode == Warmup::Auto,
+            loads: queue_loads(scenario).iter().map(|l| l.rho).collect(),
+            warnings: Vec::new(),
+        };
+        report.warnings = report.diagnose();
+        report
     }
 }
 

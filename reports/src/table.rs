@@ -15,11 +15,16 @@ impl RunReport {
         };
         let _ = writeln!(
             out,
-            "{}: {} replications x {} messages (warm-up {}), seed {}{unit}",
+            "{}: {} replications x {} messages (warm-up {}{}), seed {}{unit}",
             self.scenario,
             self.replications,
             self.customers_per_replication,
             self.warmup,
+            if self.warmup_auto {
+                ", auto: MSER-5"
+            } else {
+                ""
+            },
             self.seed
         );
         let _ = match &self.theory {
@@ -30,6 +35,9 @@ impl RunReport {
             ),
             TheoryStatus::NoModel { reason } => writeln!(out, "theory: none ({reason})"),
         };
+        for w in &self.warnings {
+            let _ = writeln!(out, "warning: {w}");
+        }
         out.push('\n');
         scope_table(&mut out, "end to end", &self.system);
         if self.queues.len() > 1 {

@@ -17,6 +17,7 @@ pub mod stats;
 pub mod suggest;
 pub mod theory;
 pub mod traffic;
+pub mod warmup;
 
 pub use error::ScenarioError;
 pub use experiment::{ExperimentResult, ScopeSummary, Summary, run_experiment};

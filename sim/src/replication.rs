@@ -112,7 +112,18 @@ pub fn run_replication(
     scenario: &Scenario,
     replication: u64,
 ) -> Result<ReplicationResult, BrokerError> {
-    Replication::new(scenario, replication)?.run()
+    run_replication_observed(scenario, replication, &mut |_, _| {})
+}
+
+/// Like [`run_replication`], calling `observe(now, t)` each time a message leaves the system
+/// (warm-up included), with `t` its end-to-end sojourn time. Monomorphised: a no-op observer
+/// costs nothing.
+pub fn run_replication_observed<F: FnMut(f64, f64)>(
+    scenario: &Scenario,
+    replication: u64,
+    observe: &mut F,
+) -> Result<ReplicationResult, BrokerError> {
+    Replication::new(scenario, replication)?.run(observe)
 }
 
 /// A message being processed: done when the consumer's virtual time reaches `finish`.
@@ -215,6 +226,8 @@ struct Replication<'s> {
     queue_mirrors: bool,
     /// The lone class's scope is the system's.
     class_mirrors: bool,
+    /// End-to-end sojourn time of the last message that left the system.
+    last_sojourn: f64,
 }
 
 impl<'s> Replication<'s> {
@@ -315,10 +328,14 @@ impl<'s> Replication<'s> {
             exits: 0,
             queue_mirrors,
             class_mirrors,
+            last_sojourn: f64::NAN,
         })
     }
 
-    fn run(mut self) -> Result<ReplicationResult, BrokerError> {
+    fn run<F: FnMut(f64, f64)>(
+        mut self,
+        observe: &mut F,
+    ) -> Result<ReplicationResult, BrokerError> {
         for (i, p) in self.scenario.producers.iter().enumerate() {
             let first = p.interarrival.sample(&mut self.arrivals[i]);
             self.calendar.schedule(first, Event::Arrival(i as u32));
@@ -355,6 +372,9 @@ impl<'s> Replication<'s> {
                     self.schedule_crash(c as usize, now);
                     self.start_next(c as usize, now)?;
                 }
+            }
+            if self.exits > exits_before {
+                observe(now, self.last_sojourn);
             }
             if exits_before < run.warmup && self.exits >= run.warmup {
                 self.reset(now)?;
@@ -623,6 +643,7 @@ impl<'s> Replication<'s> {
         match route(&self.scenario.queues[j].routes, &mut self.routing[j]) {
             Some(to) => self.publish(to, class, Some(m.born_at), waited, now),
             None => {
+                self.last_sojourn = now - m.born_at;
                 self.system.leave(now, now - m.born_at, waited);
                 self.classes[class].leave(now, now - m.born_at, waited);
                 self.exits += 1;

@@ -127,7 +127,8 @@ pub struct RunSpec {
     pub replications: Option<u32>,
     /// Messages completed per replication after warm-up (default 100 000).
     pub customers: Option<u64>,
-    /// Warm-up: messages discarded before measuring (default a tenth of `customers`).
+    /// Warm-up: messages discarded before measuring (default a tenth of `customers`), or
+    /// "auto" (MSER-5).
     pub warmup: Option<toml::Value>,
     /// Base seed (default 1).
     pub seed: Option<u64>,
@@ -206,6 +207,15 @@ impl Delivery {
     }
 }
 
+/// How the warm-up is chosen: `warmup = N` or `warmup = "auto"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Warmup {
+    /// A fixed count of messages, as written (or the default, a tenth of `customers`).
+    Count(u64),
+    /// MSER-5 on a pilot replication ([`crate::warmup::resolve`]).
+    Auto,
+}
+
 /// Run length and seeding.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Run {
@@ -213,8 +223,12 @@ pub struct Run {
     pub replications: u32,
     /// Messages completed (leaving the system) per replication after warm-up.
     pub customers: u64,
-    /// Completions discarded before measuring.
+    /// Completions discarded before measuring: the resolved count the replications use.
+    /// With [`Warmup::Auto`] it is a tenth of `customers` until [`crate::warmup::resolve`]
+    /// replaces it with the MSER-5 truncation point.
     pub warmup: u64,
+    /// How `warmup` was asked for.
+    pub warmup_mode: Warmup,
     /// Base seed.
     pub seed: u64,
 }
@@ -385,20 +399,26 @@ impl RunSpec {
         if customers == 0 {
             return Err((path.key("customers"), "must be at least 1".into()));
         }
-        let warmup = match &self.warmup {
-            None => customers / 10,
-            Some(toml::Value::Integer(n)) if *n >= 0 => *n as u64,
+        let warmup_mode = match &self.warmup {
+            None => Warmup::Count(customers / 10),
+            Some(toml::Value::Integer(n)) if *n >= 0 => Warmup::Count(*n as u64),
+            Some(toml::Value::String(s)) if s == "auto" => Warmup::Auto,
             Some(other) => {
                 return Err((
                     path.key("warmup"),
-                    format!("must be a count of messages (an integer ≥ 0), not {other}"),
+                    format!("warmup must be a count of messages or \"auto\", not {other}"),
                 ));
             }
+        };
+        let warmup = match warmup_mode {
+            Warmup::Count(n) => n,
+            Warmup::Auto => customers / 10,
         };
         Ok(Run {
             replications,
             customers,
             warmup,
+            warmup_mode,
             seed: self.seed.unwrap_or(1),
         })
     }
