@@ -239,7 +239,7 @@ pub fn table(rows: &[ValidationRow], summary: &ValidationSummary) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{:<34} {:<30} {:<6} {:>10} {:>10} {:>23} {:>8} {:>6}",
+        "{:<34} {:<40} {:<6} {:>10} {:>10} {:>23} {:>8} {:>6}",
         "file", "model", "kind", "theory T", "sim T", "95% CI", "error", "in CI"
     );
     for r in rows {
@@ -249,7 +249,7 @@ pub fn table(rows: &[ValidationRow], summary: &ValidationSummary) -> String {
         let (lo, hi) = r.simulated.ci();
         let _ = writeln!(
             out,
-            "{:<34} {:<30} {:<6} {:>10} {:>10.5} {:>23} {:>8} {:>6}",
+            "{:<34} {:<40} {:<6} {:>10} {:>10.5} {:>23} {:>8} {:>6}",
             file,
             r.model,
             match r.kind {
