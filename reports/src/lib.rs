@@ -4,7 +4,9 @@
 //! [`RunReport::to_table`] render it.
 
 mod json;
+mod live;
 mod run;
 mod table;
 
+pub use live::LiveReport;
 pub use run::{MetricRow, RunReport, ScopeReport, TheoryStatus};

@@ -30,13 +30,19 @@ impl Override {
     /// Parses `KEY=V1,V2,…` where a value may also be a numeric range `FROM..TO[:STEP]`
     /// (inclusive of TO, step 1 by default).
     pub fn parse(arg: &str) -> Result<Override, OverrideError> {
-        let err = |key: &str, message: String| OverrideError { key: key.to_string(), message };
+        let err = |key: &str, message: String| OverrideError {
+            key: key.to_string(),
+            message,
+        };
         let Some((key, list)) = arg.split_once('=') else {
             return Err(err(arg, "expected KEY=V1,V2,...".into()));
         };
         let key = key.trim();
         if key.is_empty() || key.split('.').any(str::is_empty) {
-            return Err(err(key, "the key must be a dotted path such as queues.orders.consumers".into()));
+            return Err(err(
+                key,
+                "the key must be a dotted path such as queues.orders.consumers".into(),
+            ));
         }
         let mut values = Vec::new();
         for item in list.split(',').map(str::trim) {
@@ -49,7 +55,10 @@ impl Override {
                 None => values.push(scalar(item)),
             }
         }
-        Ok(Override { key: key.to_string(), values })
+        Ok(Override {
+            key: key.to_string(),
+            values,
+        })
     }
 }
 
@@ -70,9 +79,15 @@ fn scalar(text: &str) -> Value {
 fn range(text: &str) -> Option<Result<Vec<Value>, String>> {
     let (from, rest) = text.split_once("..")?;
     let (to, step) = rest.split_once(':').unwrap_or((rest, "1"));
-    let nums = (from.trim().parse::<f64>(), to.trim().parse::<f64>(), step.trim().parse::<f64>());
+    let nums = (
+        from.trim().parse::<f64>(),
+        to.trim().parse::<f64>(),
+        step.trim().parse::<f64>(),
+    );
     let (Ok(from), Ok(to), Ok(step)) = nums else {
-        return Some(Err(format!("`{text}` is not a range FROM..TO[:STEP] of numbers")));
+        return Some(Err(format!(
+            "`{text}` is not a range FROM..TO[:STEP] of numbers"
+        )));
     };
     if !(step > 0.0) || to < from {
         return Some(Err(format!("`{text}`: needs FROM <= TO and STEP > 0")));
@@ -86,7 +101,11 @@ fn range(text: &str) -> Option<Result<Vec<Value>, String>> {
         .map(|i| {
             // Computed from the start each time, so no error accumulates along the range.
             let x = from + i as f64 * step;
-            if integral { Value::Integer(x as i64) } else { Value::Float((x * 1e12).round() / 1e12) }
+            if integral {
+                Value::Integer(x as i64)
+            } else {
+                Value::Float((x * 1e12).round() / 1e12)
+            }
         })
         .collect()))
 }
@@ -96,7 +115,10 @@ fn range(text: &str) -> Option<Result<Vec<Value>, String>> {
 /// Every part of the path but the last must exist; the last key may be new (serde then
 /// rejects it if the scenario format has no such key).
 pub fn apply(doc: &mut Table, key: &str, value: Value) -> Result<(), OverrideError> {
-    let err = |message: String| OverrideError { key: key.to_string(), message };
+    let err = |message: String| OverrideError {
+        key: key.to_string(),
+        message,
+    };
     let parts: Vec<&str> = key.split('.').collect();
     let (last, walk) = parts.split_last().expect("a non-empty key");
     let mut table = doc;
@@ -104,8 +126,14 @@ pub fn apply(doc: &mut Table, key: &str, value: Value) -> Result<(), OverrideErr
     let mut i = 0;
     while i < walk.len() {
         let part = walk[i];
-        here = if here.is_empty() { part.to_string() } else { format!("{here}.{part}") };
-        let next = table.get_mut(part).ok_or_else(|| err(format!("the scenario has no `{here}`")))?;
+        here = if here.is_empty() {
+            part.to_string()
+        } else {
+            format!("{here}.{part}")
+        };
+        let next = table
+            .get_mut(part)
+            .ok_or_else(|| err(format!("the scenario has no `{here}`")))?;
         table = match next {
             Value::Table(t) => t,
             Value::Array(items) => {
@@ -113,12 +141,15 @@ pub fn apply(doc: &mut Table, key: &str, value: Value) -> Result<(), OverrideErr
                     return Err(err(format!("`{here}` is a list: name an element")));
                 };
                 if i + 1 == walk.len() {
-                    return Err(err(format!("`{here}.{name}` names an element, not a key in it")));
+                    return Err(err(format!(
+                        "`{here}.{name}` names an element, not a key in it"
+                    )));
                 }
                 i += 1;
-                let position = items.iter().position(|v| {
-                    v.get("name").and_then(Value::as_str) == Some(name)
-                }).or_else(|| name.parse::<usize>().ok().filter(|&n| n < items.len()));
+                let position = items
+                    .iter()
+                    .position(|v| v.get("name").and_then(Value::as_str) == Some(name))
+                    .or_else(|| name.parse::<usize>().ok().filter(|&n| n < items.len()));
                 let Some(position) = position else {
                     return Err(err(format!("`{here}` has no element named `{name}`")));
                 };
@@ -162,7 +193,10 @@ mod tests {
     #[test]
     fn parses_lists_and_ranges() {
         let o = Override::parse("queues.orders.consumers=2,4,8").unwrap();
-        assert_eq!(o.values, vec![Value::Integer(2), Value::Integer(4), Value::Integer(8)]);
+        assert_eq!(
+            o.values,
+            vec![Value::Integer(2), Value::Integer(4), Value::Integer(8)]
+        );
         let o = Override::parse("producers.web.interarrival.rate=1..2:0.25").unwrap();
         let want: Vec<Value> = [1.0, 1.25, 1.5, 1.75, 2.0].map(Value::Float).to_vec();
         assert_eq!(o.values, want);
@@ -199,6 +233,12 @@ mod tests {
         let b = Override::parse("b=x,y,z").unwrap();
         let g = grid(&[a, b]);
         assert_eq!(g.len(), 6);
-        assert_eq!(g[1], vec![("a".into(), Value::Integer(1)), ("b".into(), Value::String("y".into()))]);
+        assert_eq!(
+            g[1],
+            vec![
+                ("a".into(), Value::Integer(1)),
+                ("b".into(), Value::String("y".into()))
+            ]
+        );
     }
 }
