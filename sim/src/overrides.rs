@@ -89,7 +89,7 @@ fn range(text: &str) -> Option<Result<Vec<Value>, String>> {
             "`{text}` is not a range FROM..TO[:STEP] of numbers"
         )));
     };
-    if !(step > 0.0) || to < from {
+    if step.is_nan() || step <= 0.0 || to < from {
         return Some(Err(format!("`{text}`: needs FROM <= TO and STEP > 0")));
     }
     let n = ((to - from) / step + 1e-9).floor() as u64 + 1;
