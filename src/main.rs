@@ -9,7 +9,7 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use kendall_models::Verdict;
-use kendall_reports::RunReport;
+use kendall_reports::{LiveReport, RunReport};
 use kendall_sim::scenario::Warmup;
 use kendall_sim::{Scenario, run_experiment, theory, traffic, warmup};
 
@@ -41,6 +41,23 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Run the scenario on real threads against the real clock, beside simulation and theory.
+    Live(LiveArgs),
+}
+
+#[derive(Debug, Args)]
+struct LiveArgs {
+    /// Scenario file.
+    scenario: PathBuf,
+    /// Scenario time units per real second (1 = real time as the file is written).
+    #[arg(long, default_value_t = 1.0)]
+    speedup: f64,
+    /// Real (wall-clock) seconds to run; the run covers duration x speedup scenario time units.
+    #[arg(long, default_value_t = 30.0)]
+    duration: f64,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -103,6 +120,7 @@ fn try_main(cli: Cli) -> Result<()> {
         Command::Validate { scenarios } => validate(&scenarios),
         Command::Predict { scenario, json } => predict(&scenario, json),
         Command::ValidateTheory(args) => validate_theory(args),
+        Command::Live(args) => live(args),
     }
 }
 
@@ -142,6 +160,39 @@ fn run(args: RunArgs) -> Result<()> {
         .context("simulation failed")?;
     let wall = started.elapsed().as_secs_f64();
     let report = RunReport::new(&scenario, &result, &theory::predict(&scenario), wall);
+    let text = if args.json {
+        format!("{:#}\n", report.to_json())
+    } else {
+        report.to_table()
+    };
+    io::stdout().write_all(text.as_bytes())?;
+    Ok(())
+}
+
+/// `kendall live`: the live run, then the simulation of the same scenario, side by side.
+fn live(args: LiveArgs) -> Result<()> {
+    let scenario = load(&args.scenario)?;
+    let positive = |x: f64| x > 0.0 && x.is_finite();
+    anyhow::ensure!(
+        positive(args.speedup),
+        "--speedup must be a positive number"
+    );
+    anyhow::ensure!(
+        positive(args.duration),
+        "--duration must be a positive number of seconds"
+    );
+    let live = kendall_sim::live::run_live(&scenario, args.speedup, args.duration)
+        .context("live run failed")?;
+    let started = Instant::now();
+    let simulated = run_experiment(&scenario).context("simulation failed")?;
+    let wall = started.elapsed().as_secs_f64();
+    let report = LiveReport::new(
+        &scenario,
+        &live,
+        &simulated,
+        &theory::predict(&scenario),
+        wall,
+    );
     let text = if args.json {
         format!("{:#}\n", report.to_json())
     } else {

@@ -4,11 +4,13 @@
 //! [`RunReport::to_table`] render it.
 
 mod json;
+mod live;
 mod run;
 mod table;
 mod warnings;
 
 pub use warnings::{LITTLE_SLACK, MIN_REPLICATIONS, NEAR_SATURATION};
 
+pub use live::LiveReport;
 pub use run::{MetricRow, RunReport, ScopeReport, TheoryStatus};
 pub mod validation;

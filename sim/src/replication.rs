@@ -75,7 +75,13 @@ pub struct QueueCounts {
 }
 
 impl QueueCounts {
-    fn between(before: &QueueStats, after: &QueueStats) -> Self {
+    /// Everything a queue's broker counters have counted since it was created.
+    pub fn total(stats: &QueueStats) -> Self {
+        Self::between(&QueueStats::default(), stats)
+    }
+
+    /// The fates counted between two readings of a queue's broker counters.
+    pub fn between(before: &QueueStats, after: &QueueStats) -> Self {
         let d = |a: u64, b: u64| (a - b) as f64;
         QueueCounts {
             published: d(after.published, before.published),

@@ -212,12 +212,20 @@ impl Tally {
     /// A message leaves the scope after sojourn `t`, of which `wq` was spent waiting.
     #[inline]
     pub fn leave(&mut self, now: f64, t: f64, wq: f64) {
+        self.leave_waited(now, t, wq, wq > 0.0);
+    }
+
+    /// As [`Tally::leave`], with whether the message waited (for p_wait) given explicitly:
+    /// on real threads even a message that found an idle consumer spends a little time
+    /// between publication and delivery.
+    #[inline]
+    pub fn leave_waited(&mut self, now: f64, t: f64, wq: f64, waited: bool) {
         self.advance(now);
         self.in_system -= 1;
         self.done += 1;
         self.sum_t += t;
         self.sum_wq += wq;
-        self.waited += u64::from(wq > 0.0);
+        self.waited += u64::from(waited);
         if let Some(h) = &mut self.hists {
             record(&mut h[0], t * self.scale);
             record(&mut h[1], wq * self.scale);
