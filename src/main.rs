@@ -8,8 +8,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
-use kendall_models::Verdict;
-use kendall_reports::{LiveReport, RunReport};
+use kendall_reports::{LiveReport, PredictReport, RunReport};
 use kendall_sim::scenario::Warmup;
 use kendall_sim::{Scenario, run_experiment, theory, traffic, warmup};
 
@@ -320,55 +319,11 @@ fn describe(path: &Path, s: &Scenario) -> String {
 /// `kendall predict`: theory alone.
 fn predict(path: &Path, json: bool) -> Result<()> {
     let scenario = load(path)?;
-    let theory = theory::predict(&scenario);
-    let text = match (&theory.system, json) {
-        (Verdict::Predicted(p), false) => {
-            let m = &p.measures;
-            let mut t = format!("{}: {} ({})\n", scenario.name, p.model, p.exactness.label());
-            for (name, v) in [
-                ("T", m.t),
-                ("Wq", m.wq),
-                ("L", m.l),
-                ("Lq", m.lq),
-                ("utilization", m.utilization),
-                ("throughput", m.throughput),
-            ] {
-                t += &format!("  {name:<12} {v:.10}\n");
-            }
-            if let Some(pw) = m.p_wait {
-                t += &format!("  {:<12} {pw:.10}\n", "p_wait");
-            }
-            t
-        }
-        (Verdict::Predicted(p), true) => {
-            let m = &p.measures;
-            format!(
-                "{:#}\n",
-                serde_json::json!({
-                    "scenario": scenario.name, "status": "predicted", "model": p.model,
-                    "theory_kind": p.exactness.label(),
-                    "metrics": {"T": m.t, "Wq": m.wq, "L": m.l, "Lq": m.lq, "utilization": m.utilization,
-                                "throughput": m.throughput, "p_wait": m.p_wait, "p_loss": m.p_loss}
-                })
-            )
-        }
-        (Verdict::Unstable { rho }, false) => {
-            format!(
-                "{}: UNSTABLE: rho = {rho:.4} >= 1, no steady state exists\n",
-                scenario.name
-            )
-        }
-        (Verdict::Unstable { rho }, true) => format!(
-            "{:#}\n",
-            serde_json::json!({"scenario": scenario.name, "status": "unstable", "rho": rho})
-        ),
-        (Verdict::NoModel { reason }, false) => {
-            format!("{}: no model applies: {reason}\n", scenario.name)
-        }
-        (Verdict::NoModel { reason }, true) => format!(
-            "{:#}\n",
-            serde_json::json!({"scenario": scenario.name, "status": "none", "reason": reason})
-        ),
+    let report = PredictReport::new(&scenario, &theory::predict(&scenario));
+    let text = if json {
+        format!("{:#}\n", report.to_json())
+    } else {
+        report.to_table()
     };
     io::stdout().write_all(text.as_bytes())?;
     Ok(())

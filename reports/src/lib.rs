@@ -5,6 +5,7 @@
 
 mod json;
 mod live;
+mod predict;
 mod run;
 mod table;
 mod warnings;
@@ -12,5 +13,6 @@ mod warnings;
 pub use warnings::{LITTLE_SLACK, MIN_REPLICATIONS, NEAR_SATURATION};
 
 pub use live::LiveReport;
+pub use predict::PredictReport;
 pub use run::{MetricRow, RunReport, ScopeReport, TheoryStatus};
 pub mod validation;

@@ -1,0 +1,160 @@
+//! `kendall predict`: what theory says, for the system and for each queue and class.
+
+use std::fmt::Write;
+
+use kendall_models::{Prediction, Verdict};
+use kendall_sim::Scenario;
+use kendall_sim::stats::Metric;
+use kendall_sim::theory::Theory;
+use serde_json::{Map, Value, json};
+
+/// Theory alone for a scenario, ready to print.
+#[derive(Debug, Clone)]
+pub struct PredictReport {
+    scenario: String,
+    system: Verdict,
+    queues: Vec<(String, Option<Prediction>)>,
+    classes: Vec<(String, Option<Prediction>)>,
+}
+
+impl PredictReport {
+    /// Pairs each queue and class of `scenario` with its prediction in `theory`.
+    pub fn new(scenario: &Scenario, theory: &Theory) -> Self {
+        let named = |names: Vec<&String>, preds: &[Option<Prediction>]| {
+            names
+                .into_iter()
+                .cloned()
+                .zip(preds.iter().cloned().chain(std::iter::repeat(None)))
+                .collect()
+        };
+        PredictReport {
+            scenario: scenario.name.clone(),
+            system: theory.system.clone(),
+            queues: named(
+                scenario.queues.iter().map(|q| &q.name).collect(),
+                &theory.queues,
+            ),
+            classes: named(
+                scenario.classes.iter().map(|c| &c.name).collect(),
+                &theory.classes,
+            ),
+        }
+    }
+
+    /// The JSON document: `status` ("predicted", "unstable", "none"), the system's `model`,
+    /// `theory_kind` and `metrics` (or `rho` / `reason`), then `queues` and `classes`.
+    pub fn to_json(&self) -> Value {
+        let mut doc = match &self.system {
+            Verdict::Predicted(p) => json!({
+                "scenario": self.scenario, "status": "predicted", "model": p.model,
+                "theory_kind": p.exactness.label(), "metrics": metrics(p),
+            }),
+            Verdict::Unstable { rho } => {
+                json!({"scenario": self.scenario, "status": "unstable", "rho": rho})
+            }
+            Verdict::NoModel { reason } => {
+                json!({"scenario": self.scenario, "status": "none", "reason": reason})
+            }
+        };
+        let scopes = |list: &[(String, Option<Prediction>)]| {
+            let mut m = Map::new();
+            for (name, p) in list {
+                let v = match p {
+                    Some(p) => {
+                        json!({"model": p.model, "theory_kind": p.exactness.label(), "metrics": metrics(p)})
+                    }
+                    None => Value::Null,
+                };
+                m.insert(name.clone(), v);
+            }
+            Value::Object(m)
+        };
+        doc["queues"] = scopes(&self.queues);
+        doc["classes"] = scopes(&self.classes);
+        doc
+    }
+
+    /// A plain-text summary: the system's measures, then each queue's and class's model.
+    pub fn to_table(&self) -> String {
+        let mut t = String::new();
+        match &self.system {
+            Verdict::Predicted(p) => {
+                let _ = writeln!(
+                    t,
+                    "{}: {} ({})",
+                    self.scenario,
+                    p.model,
+                    p.exactness.label()
+                );
+                for (name, v) in measures(p) {
+                    if let Some(v) = v {
+                        let _ = writeln!(t, "  {name:<12} {v:.10}");
+                    }
+                }
+            }
+            Verdict::Unstable { rho } => {
+                let _ = writeln!(
+                    t,
+                    "{}: UNSTABLE: rho = {rho:.4} >= 1, no steady state exists",
+                    self.scenario
+                );
+            }
+            Verdict::NoModel { reason } => {
+                let _ = writeln!(t, "{}: no model applies: {reason}", self.scenario);
+            }
+        }
+        for (what, list) in [("queue", &self.queues), ("class", &self.classes)] {
+            if list.len() < 2 {
+                continue;
+            }
+            for (name, p) in list {
+                let _ = match p {
+                    Some(p) => writeln!(
+                        t,
+                        "  {what} {name}: {} ({}): T = {:.6}, Wq = {:.6}, L = {:.6}",
+                        p.model,
+                        p.exactness.label(),
+                        p.measures.t,
+                        p.measures.wq,
+                        p.measures.l
+                    ),
+                    None => writeln!(t, "  {what} {name}: no model"),
+                };
+            }
+        }
+        t
+    }
+}
+
+/// Every measure a prediction gives, by the names `run` uses (None where it gives none).
+fn measures(p: &Prediction) -> Vec<(String, Option<f64>)> {
+    let m = &p.measures;
+    let mut out: Vec<(String, Option<f64>)> = [
+        ("T", Some(m.t)),
+        ("Wq", Some(m.wq)),
+        ("L", Some(m.l)),
+        ("Lq", Some(m.lq)),
+        ("utilization", Some(m.utilization)),
+        ("throughput", Some(m.throughput)),
+        ("p_wait", m.p_wait),
+        ("p_loss", Some(m.p_loss)),
+    ]
+    .into_iter()
+    .map(|(n, v)| (n.to_string(), v))
+    .collect();
+    for metric in Metric::ALL {
+        if let Some((is_t, i)) = metric.percentile() {
+            let quantiles = if is_t { p.t_quantiles } else { p.wq_quantiles };
+            out.push((metric.name().to_string(), quantiles.map(|q| q[i])));
+        }
+    }
+    out
+}
+
+fn metrics(p: &Prediction) -> Value {
+    let mut m = Map::new();
+    for (name, v) in measures(p) {
+        m.insert(name, json!(v));
+    }
+    Value::Object(m)
+}
