@@ -1,6 +1,9 @@
 //! The `kendall` command line: argument parsing, files and exit codes. The work is done by
 //! the library crates; each subcommand is one function here.
 
+mod output;
+mod progress;
+
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -8,8 +11,13 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
-use kendall_reports::{LiveReport, PredictReport, RunReport};
+use kendall_reports::{
+    Alternative, Comparison, LiveReport, PredictReport, RunReport, SweepPoint, merge_csv,
+    sweep_csv, sweep_table,
+};
+use kendall_sim::overrides::{Override, grid};
 use kendall_sim::scenario::Warmup;
+use kendall_sim::{Control, run_points, summarize};
 use kendall_sim::{Scenario, run_experiment, theory, traffic, warmup};
 
 /// Simulate and capacity-plan message-processing systems against queueing theory.
@@ -42,6 +50,19 @@ enum Command {
     },
     /// Run the scenario on real threads against the real clock, beside simulation and theory.
     Live(LiveArgs),
+    /// Run a grid of scenario variants (--set KEY=V1,V2,...) and write a tidy CSV.
+    Sweep(SweepArgs),
+    /// Compare alternatives (dispatch strategies, --set values) on common random numbers.
+    Compare(CompareArgs),
+    /// Join the CSVs of `sweep --shard I/N` runs into the unsharded sweep's CSV.
+    Merge {
+        /// Shard CSV files.
+        #[arg(required = true)]
+        shards: Vec<PathBuf>,
+        /// Write the merged CSV here (default: standard output).
+        #[arg(long)]
+        csv: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -66,6 +87,13 @@ struct RunArgs {
     /// Print the JSON document instead of a table.
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    run: RunOverrides,
+}
+
+/// Run-length, seed and thread settings every simulating command accepts.
+#[derive(Debug, Args)]
+struct RunOverrides {
     /// Override `run.replications`.
     #[arg(long)]
     replications: Option<u32>,
@@ -78,6 +106,65 @@ struct RunArgs {
     /// Worker threads (default: all cores). Results do not depend on it.
     #[arg(long)]
     threads: Option<usize>,
+}
+
+impl RunOverrides {
+    /// Applies the overrides to `scenario`'s `[run]`.
+    fn apply(&self, scenario: &mut Scenario) -> Result<()> {
+        if let Some(n) = self.replications {
+            anyhow::ensure!(
+                n >= 2,
+                "--replications must be at least 2 for a confidence interval"
+            );
+            scenario.run.replications = n;
+        }
+        if let Some(n) = self.customers {
+            anyhow::ensure!(n >= 1, "--customers must be at least 1");
+            scenario.run.customers = n;
+        }
+        if let Some(s) = self.seed {
+            scenario.run.seed = s;
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Args)]
+struct SweepArgs {
+    /// Scenario file.
+    scenario: PathBuf,
+    /// KEY=V1,V2,... by dotted path (e.g. queues.orders.consumers=2,4,8, or a range
+    /// producers.web.interarrival.rate=1..10:0.5); several make a grid.
+    #[arg(long = "set", required = true)]
+    set: Vec<String>,
+    /// Write the tidy CSV here (one row per point, scope and metric).
+    #[arg(long)]
+    csv: Option<PathBuf>,
+    /// Run only slice I of N (1-based) of the grid; join the slices with `kendall merge`.
+    #[arg(long)]
+    shard: Option<String>,
+    #[command(flatten)]
+    run: RunOverrides,
+}
+
+#[derive(Debug, Args)]
+struct CompareArgs {
+    /// Scenario file.
+    scenario: PathBuf,
+    /// Dispatch strategies to compare (power-of-d:N sets d = N).
+    #[arg(long, value_delimiter = ',')]
+    dispatch: Vec<String>,
+    /// The queue whose dispatch changes (default: the only queue).
+    #[arg(long)]
+    queue: Option<String>,
+    /// Other alternatives, KEY=V1,V2,... (combined with --dispatch as a grid).
+    #[arg(long = "set")]
+    set: Vec<String>,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    run: RunOverrides,
 }
 
 #[derive(Debug, Args)]
@@ -120,6 +207,9 @@ fn try_main(cli: Cli) -> Result<()> {
         Command::Predict { scenario, json } => predict(&scenario, json),
         Command::ValidateTheory(args) => validate_theory(args),
         Command::Live(args) => live(args),
+        Command::Sweep(args) => sweep(args),
+        Command::Compare(args) => compare(args),
+        Command::Merge { shards, csv } => merge(&shards, csv.as_deref()),
     }
 }
 
@@ -137,21 +227,8 @@ fn load(path: &Path) -> Result<Scenario> {
 /// `kendall run`: all replications in parallel, then the table or the JSON document.
 fn run(args: RunArgs) -> Result<()> {
     let mut scenario = load(&args.scenario)?;
-    if let Some(n) = args.replications {
-        anyhow::ensure!(
-            n >= 2,
-            "--replications must be at least 2 for a confidence interval"
-        );
-        scenario.run.replications = n;
-    }
-    if let Some(n) = args.customers {
-        anyhow::ensure!(n >= 1, "--customers must be at least 1");
-        scenario.run.customers = n;
-    }
-    if let Some(s) = args.seed {
-        scenario.run.seed = s;
-    }
-    let pool = thread_pool(args.threads)?;
+    args.run.apply(&mut scenario)?;
+    let pool = thread_pool(args.run.threads)?;
     let started = Instant::now();
     warmup::resolve(&mut scenario).context("warm-up pilot failed")?;
     let result = pool
@@ -327,4 +404,230 @@ fn predict(path: &Path, json: bool) -> Result<()> {
     };
     io::stdout().write_all(text.as_bytes())?;
     Ok(())
+}
+
+/// A `--set` value as it appears in tables and CSV: strings bare, numbers as TOML writes them.
+fn value_text(v: &toml::Value) -> String {
+    match v {
+        toml::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// `I/N` with 1 ≤ I ≤ N.
+fn parse_shard(text: &str) -> Result<(usize, usize)> {
+    let parsed = text
+        .split_once('/')
+        .and_then(|(i, n)| Some((i.trim().parse().ok()?, n.trim().parse().ok()?)));
+    match parsed {
+        Some((i, n)) if i >= 1 && i <= n => Ok((i, n)),
+        _ => anyhow::bail!("--shard {text}: expected I/N with 1 <= I <= N, e.g. 2/8"),
+    }
+}
+
+/// Loads one variant of the scenario with `settings` applied, then the run overrides and
+/// the warm-up (MSER-5 when asked).
+fn variant(
+    path: &Path,
+    settings: &[(String, toml::Value)],
+    run: &RunOverrides,
+) -> Result<Scenario> {
+    let mut s = Scenario::load_with(path, settings)?;
+    run.apply(&mut s)?;
+    warmup::resolve(&mut s).context("warm-up pilot failed")?;
+    Ok(s)
+}
+
+/// Runs all replications of `scenarios` as one parallel batch with a progress bar; stops
+/// starting new work on Ctrl-C.
+fn run_all(
+    scenarios: &[Scenario],
+    threads: Option<usize>,
+    machine_output: bool,
+) -> Result<Vec<Option<Vec<kendall_sim::replication::ReplicationResult>>>> {
+    progress::catch_interrupt();
+    let total = scenarios
+        .iter()
+        .map(|s| u64::from(s.run.replications))
+        .sum();
+    let bar = progress::bar(total, "replications", machine_output);
+    let tick = || {
+        if let Some(b) = &bar {
+            b.inc(1);
+        }
+    };
+    let control = Control {
+        on_replication: Some(&tick),
+        stop: Some(&progress::STOP),
+    };
+    let pool = thread_pool(threads)?;
+    let results = pool
+        .install(|| run_points(scenarios, &control))
+        .context("simulation failed")?;
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    Ok(results)
+}
+
+/// `kendall sweep`: every point of the grid (or of one shard of it), points × replications
+/// in parallel; a table on stdout and, with --csv, the tidy CSV. Ctrl-C keeps the points that
+/// finished.
+fn sweep(args: SweepArgs) -> Result<()> {
+    let overrides = args
+        .set
+        .iter()
+        .map(|s| Override::parse(s))
+        .collect::<Result<Vec<_>, _>>()?;
+    let keys: Vec<String> = overrides.iter().map(|o| o.key.clone()).collect();
+    let points = grid(&overrides);
+    let (shard, shards) = args.shard.as_deref().map_or(Ok((1, 1)), parse_shard)?;
+    let mine: Vec<usize> = (0..points.len())
+        .filter(|p| p % shards == shard - 1)
+        .collect();
+    let scenarios = mine
+        .iter()
+        .map(|&p| variant(&args.scenario, &points[p], &args.run))
+        .collect::<Result<Vec<_>>>()?;
+    let started = Instant::now();
+    let results = run_all(&scenarios, args.run.threads, false)?;
+    let wall = started.elapsed().as_secs_f64();
+    let mut done = Vec::new();
+    for ((&p, s), r) in mine.iter().zip(&scenarios).zip(results) {
+        if let Some(reps) = r {
+            let report = RunReport::new(s, &summarize(s, &reps), &theory::predict(s), wall);
+            done.push(SweepPoint {
+                index: p,
+                values: points[p].iter().map(|(_, v)| value_text(v)).collect(),
+                report,
+            });
+        }
+    }
+    if let Some(path) = &args.csv {
+        output::write_atomic(path, &sweep_csv(&keys, &done)?)?;
+    }
+    io::stdout().write_all(sweep_table(&keys, &done).as_bytes())?;
+    if progress::interrupted() {
+        eprintln!("interrupted: kept {} of {} points", done.len(), mine.len());
+        std::process::exit(130);
+    }
+    Ok(())
+}
+
+/// `kendall compare`: each alternative on the same random numbers (seeds), ranked by mean T,
+/// with paired differences from the best.
+fn compare(args: CompareArgs) -> Result<()> {
+    let base = load(&args.scenario)?;
+    let mut overrides = args
+        .set
+        .iter()
+        .map(|s| Override::parse(s))
+        .collect::<Result<Vec<_>, _>>()?;
+    if !args.dispatch.is_empty() {
+        let queue = match (&args.queue, base.queues.as_slice()) {
+            (Some(q), _) => q.clone(),
+            (None, [q]) => q.name.clone(),
+            (None, _) => anyhow::bail!("the scenario has several queues: say which with --queue"),
+        };
+        let values = args
+            .dispatch
+            .iter()
+            .map(|d| toml::Value::String(d.trim().to_string()))
+            .collect();
+        overrides.insert(
+            0,
+            Override {
+                key: format!("queues.{queue}.dispatch"),
+                values,
+            },
+        );
+    }
+    anyhow::ensure!(
+        !overrides.is_empty(),
+        "nothing to compare: give --dispatch A,B,... or --set KEY=V1,V2,..."
+    );
+    let alternatives: Vec<Vec<(String, toml::Value)>> = grid(&overrides)
+        .into_iter()
+        .map(|point| {
+            // `power-of-d:3` is dispatch power-of-d with d = 3.
+            let mut settings = Vec::new();
+            for (k, v) in point {
+                match v.as_str().and_then(|s| s.split_once(':')) {
+                    Some((name, d)) if k.ends_with(".dispatch") => {
+                        let d: i64 = d.parse().map_err(|_| {
+                            anyhow::anyhow!("`{name}:{d}`: {d} is not a whole number")
+                        })?;
+                        settings.push((k.clone(), toml::Value::String(name.to_string())));
+                        settings.push((
+                            format!("{}.d", k.trim_end_matches(".dispatch")),
+                            toml::Value::Integer(d),
+                        ));
+                    }
+                    _ => settings.push((k, v)),
+                }
+            }
+            Ok(settings)
+        })
+        .collect::<Result<_>>()?;
+    let name = |settings: &[(String, toml::Value)]| {
+        let parts: Vec<String> = settings
+            .iter()
+            .filter(|(k, _)| !k.ends_with(".d"))
+            .map(|(k, v)| {
+                let v = value_text(v);
+                match settings.iter().find(|(d, _)| {
+                    k.ends_with(".dispatch")
+                        && *d == format!("{}.d", k.trim_end_matches(".dispatch"))
+                }) {
+                    Some((_, d)) => format!("{v}:{d}"),
+                    None if k.ends_with(".dispatch") => v,
+                    None => format!("{k}={v}"),
+                }
+            })
+            .collect();
+        parts.join(", ")
+    };
+    let scenarios = alternatives
+        .iter()
+        .map(|a| variant(&args.scenario, a, &args.run))
+        .collect::<Result<Vec<_>>>()?;
+    let results = run_all(&scenarios, args.run.threads, args.json)?;
+    if progress::interrupted() || results.iter().any(Option::is_none) {
+        eprintln!("interrupted: a comparison needs every alternative; nothing written");
+        std::process::exit(130);
+    }
+    let alternatives: Vec<Alternative> = alternatives
+        .iter()
+        .zip(results)
+        .map(|(a, r)| Alternative {
+            name: name(a),
+            replications: r.unwrap_or_default(),
+        })
+        .collect();
+    let comparison = Comparison::new(&base.name, &alternatives);
+    let text = if args.json {
+        format!("{:#}\n", comparison.to_json())
+    } else {
+        comparison.to_table()
+    };
+    io::stdout().write_all(text.as_bytes())?;
+    Ok(())
+}
+
+/// `kendall merge`: the shards' CSVs joined in point order.
+fn merge(shards: &[PathBuf], out: Option<&Path>) -> Result<()> {
+    let inputs = shards
+        .iter()
+        .map(|p| {
+            Ok((
+                p.display().to_string(),
+                std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?,
+            ))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let merged = merge_csv(&inputs).map_err(anyhow::Error::msg)?;
+    match out {
+        Some(path) => output::write_atomic(path, &merged),
+        None => Ok(io::stdout().write_all(&merged)?),
+    }
 }

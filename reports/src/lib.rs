@@ -3,16 +3,20 @@
 //! [`RunReport`] pairs each simulated metric with its theory; [`RunReport::to_json`] and
 //! [`RunReport::to_table`] render it.
 
+mod compare;
 mod json;
 mod live;
 mod predict;
 mod run;
+mod sweep;
 mod table;
 mod warnings;
 
 pub use warnings::{LITTLE_SLACK, MIN_REPLICATIONS, NEAR_SATURATION};
 
+pub use compare::{Alternative, COMPARED, Comparison, Difference, Ranked};
 pub use live::LiveReport;
 pub use predict::PredictReport;
 pub use run::{MetricRow, RunReport, ScopeReport, TheoryStatus};
+pub use sweep::{COLUMNS, SweepPoint, merge_csv, sweep_csv, sweep_table};
 pub mod validation;

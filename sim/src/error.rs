@@ -9,6 +9,14 @@ use toml::de::{DeTable, DeValue};
 /// A scenario that cannot be loaded, located in its file.
 #[derive(Debug, Clone, PartialEq, Error)]
 pub enum ScenarioError {
+    /// A `--set` given on the command line does not fit the scenario.
+    #[error("{}: {message}", file.display())]
+    CommandLine {
+        /// The scenario file.
+        file: PathBuf,
+        /// What is wrong with the setting.
+        message: String,
+    },
     /// The file could not be read.
     #[error("{file}: cannot read: {reason}")]
     Io {
@@ -45,7 +53,7 @@ impl ScenarioError {
     /// The dotted key the error is about (empty for I/O errors or top-level syntax).
     pub fn key(&self) -> &str {
         match self {
-            ScenarioError::Io { .. } => "",
+            ScenarioError::Io { .. } | ScenarioError::CommandLine { .. } => "",
             ScenarioError::Invalid { key, .. } => key,
         }
     }

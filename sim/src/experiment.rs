@@ -1,6 +1,8 @@
 //! Independent replications in parallel, summarised with Student-t confidence intervals.
 
 use kendall_broker::BrokerError;
+use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
+
 use rayon::prelude::*;
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
@@ -56,6 +58,25 @@ impl Summary {
     }
 }
 
+/// Half-width of the 95% interval for mean(a) − mean(b) when a and b are independent
+/// samples (Welch's t with Welch–Satterthwaite degrees of freedom). Set beside a paired
+/// interval, it shows what common random numbers buy.
+pub fn welch_half_width(a: &[f64], b: &[f64]) -> f64 {
+    let moments = |x: &[f64]| {
+        let n = x.len() as f64;
+        let m = x.iter().sum::<f64>() / n;
+        (
+            n,
+            x.iter().map(|v| (v - m).powi(2)).sum::<f64>() / (n - 1.0),
+        )
+    };
+    let ((na, va), (nb, vb)) = (moments(a), moments(b));
+    let (sa, sb) = (va / na, vb / nb);
+    let df = (sa + sb).powi(2) / (sa * sa / (na - 1.0) + sb * sb / (nb - 1.0));
+    let t = StudentsT::new(0.0, 1.0, df).map_or(f64::NAN, |d| d.inverse_cdf(0.975));
+    t * (sa + sb).sqrt()
+}
+
 /// Every metric's summary for one scope, indexed like [`Metric::ALL`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScopeSummary(pub Vec<Summary>);
@@ -100,14 +121,75 @@ pub struct ExperimentResult {
 /// Replication i draws only from streams seeded by (seed, i), and results are reduced in
 /// replication order, so the outcome does not depend on the number of threads.
 pub fn run_experiment(scenario: &Scenario) -> Result<ExperimentResult, BrokerError> {
-    let results: Vec<ReplicationResult> = (0..u64::from(scenario.run.replications))
-        .into_par_iter()
-        .map(|i| run_replication(scenario, i))
-        .collect::<Result<_, _>>()?;
+    let results = run_points(std::slice::from_ref(scenario), &Control::default())?;
+    let reps = results
+        .into_iter()
+        .next()
+        .flatten()
+        .expect("nothing stops an uncontrolled run");
+    Ok(summarize(scenario, &reps))
+}
+
+/// How a long run reports progress and is told to stop.
+#[derive(Default)]
+pub struct Control<'a> {
+    /// Called after each replication finishes (from worker threads).
+    pub on_replication: Option<&'a (dyn Fn() + Sync)>,
+    /// When set, replications not yet started are skipped.
+    pub stop: Option<&'a AtomicBool>,
+}
+
+impl Control<'_> {
+    fn stopped(&self) -> bool {
+        self.stop.is_some_and(|s| s.load(AtomicOrdering::Relaxed))
+    }
+}
+
+/// Runs every replication of every scenario (the points of a sweep, the alternatives of a
+/// comparison) as one parallel batch, so that small points do not leave cores idle.
+///
+/// Returns, per scenario in order, its replications in order — or None for a scenario some of
+/// whose replications were skipped because `control` said stop (the others are complete).
+pub fn run_points(
+    scenarios: &[Scenario],
+    control: &Control<'_>,
+) -> Result<Vec<Option<Vec<ReplicationResult>>>, BrokerError> {
+    let tasks: Vec<(usize, u64)> = scenarios
+        .iter()
+        .enumerate()
+        .flat_map(|(p, s)| (0..u64::from(s.run.replications)).map(move |i| (p, i)))
+        .collect();
+    let done: Vec<Option<ReplicationResult>> = tasks
+        .par_iter()
+        .map(|&(p, i)| {
+            if control.stopped() {
+                return Ok(None);
+            }
+            let r = run_replication(&scenarios[p], i)?;
+            if let Some(f) = control.on_replication {
+                f();
+            }
+            Ok(Some(r))
+        })
+        .collect::<Result<_, BrokerError>>()?;
+    let mut per_point: Vec<Option<Vec<ReplicationResult>>> =
+        scenarios.iter().map(|_| Some(Vec::new())).collect();
+    for ((p, _), r) in tasks.iter().zip(done) {
+        match (r, &mut per_point[*p]) {
+            (Some(r), Some(list)) => list.push(r),
+            (None, slot) => *slot = None,
+            (Some(_), None) => {}
+        }
+    }
+    Ok(per_point)
+}
+
+/// Summarises the replications of `scenario` (in replication order).
+pub fn summarize(scenario: &Scenario, results: &[ReplicationResult]) -> ExperimentResult {
     let scope = |pick: &dyn Fn(&ReplicationResult) -> &Estimates| {
         ScopeSummary::of(&results.iter().map(pick).collect::<Vec<_>>())
     };
-    Ok(ExperimentResult {
+    ExperimentResult {
         system: scope(&|r| &r.system),
         queues: (0..scenario.queues.len())
             .map(|j| scope(&|r| &r.queues[j]))
@@ -116,12 +198,12 @@ pub fn run_experiment(scenario: &Scenario) -> Result<ExperimentResult, BrokerErr
             .map(|k| scope(&|r| &r.classes[k]))
             .collect(),
         counts: (0..scenario.queues.len())
-            .map(|j| mean_counts(&results, j))
+            .map(|j| mean_counts(results, j))
             .collect(),
-        replications: scenario.run.replications,
+        replications: results.len() as u32,
         events: results.iter().map(|r| r.events).sum(),
         messages: results.iter().map(|r| r.messages).sum(),
-    })
+    }
 }
 
 /// Queue `j`'s counts averaged over replications (summed in replication order).
@@ -154,6 +236,10 @@ mod tests {
         let want = 2.776_445_105_197_799 * (2.5f64 / 5.0).sqrt();
         assert!((s.half_width - want).abs() < 1e-12);
         assert!(s.contains(3.0) && !s.contains(6.0));
+        // Equal variances and sizes: Welch's df is 2(n − 1) = 8 and the half-width is
+        // t_{0.975,8} · √(2.5/5 + 2.5/5) = 2.3060041 (tables).
+        let w = welch_half_width(&[1.0, 2.0, 3.0, 4.0, 5.0], &[2.0, 3.0, 4.0, 5.0, 6.0]);
+        assert!((w - 2.306_004_135_204_166).abs() < 1e-9, "{w}");
         // 99.9%: t_{0.9995,4} = 8.6103 (tables), so the half-width is 8.6103·√0.5 = 6.088.
         assert!(s.contains_at(3.0 + 6.08, 0.999) && !s.contains_at(3.0 + 6.10, 0.999));
     }

@@ -21,6 +21,8 @@ pub mod traffic;
 pub mod warmup;
 
 pub use error::ScenarioError;
-pub use experiment::{ExperimentResult, ScopeSummary, Summary, run_experiment};
+pub use experiment::{
+    Control, ExperimentResult, ScopeSummary, Summary, run_experiment, run_points, summarize,
+};
 pub use scenario::Scenario;
 pub use stats::Metric;

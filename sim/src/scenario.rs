@@ -273,6 +273,50 @@ impl Scenario {
         Self::parse(path, &text)
     }
 
+    /// Reads the scenario at `path`, sets each (dotted key, value) of `overrides` (from
+    /// `--set`), then validates it. Errors in the file are located in it; an error that
+    /// concerns a key set on the command line says so.
+    pub fn load_with(
+        path: &Path,
+        overrides: &[(String, toml::Value)],
+    ) -> Result<Scenario, ScenarioError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ScenarioError::Io {
+            file: path.to_path_buf(),
+            reason: e.to_string(),
+        })?;
+        if overrides.is_empty() {
+            return Self::parse(path, &text);
+        }
+        let locator = Locator::new(path, &text);
+        let mut table: toml::Table =
+            toml::from_str(&text).map_err(|e| locator.at_span(e.span(), e.message()))?;
+        let command_line = |message: String| ScenarioError::CommandLine {
+            file: path.to_path_buf(),
+            message,
+        };
+        for (key, value) in overrides {
+            crate::overrides::apply(&mut table, key, value.clone())
+                .map_err(|e| command_line(e.to_string()))?;
+        }
+        let set: Vec<String> = overrides.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let file: ScenarioFile =
+            toml::Value::Table(table)
+                .try_into()
+                .map_err(|e: toml::de::Error| {
+                    command_line(format!("with --set {}: {}", set.join(" "), e.message()))
+                })?;
+        let default_name = path
+            .file_stem()
+            .map_or("scenario".into(), |s| s.to_string_lossy().into_owned());
+        file.validate(&default_name).map_err(|(key, message)| {
+            let dotted = key.to_string();
+            match overrides.iter().find(|(k, _)| same_key(k, &dotted)) {
+                Some((k, v)) => command_line(format!("--set {k}={v}: {message}")),
+                None => locator.at_path(&key, message),
+            }
+        })
+    }
+
     /// Parses and validates `text`, reporting errors against `path`.
     pub fn parse(path: &Path, text: &str) -> Result<Scenario, ScenarioError> {
         let locator = Locator::new(path, text);
@@ -705,4 +749,11 @@ fn unique(names: &[&str], path: &KeyPath, what: &str) -> Result<(), Invalid> {
         }
     }
     Ok(())
+}
+
+/// Whether a `--set` key (`queues.orders.consumers`) and a validation path
+/// (`queues[0].consumers`) may name the same key: they end in the same key name.
+fn same_key(set: &str, path: &str) -> bool {
+    let last = |k: &str| k.rsplit(['.', ']']).next().unwrap_or("").to_string();
+    !path.is_empty() && last(set) == last(path)
 }

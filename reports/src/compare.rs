@@ -1,0 +1,180 @@
+//! `kendall compare`: alternatives on common random numbers, ranked, with paired differences.
+
+use std::fmt::Write;
+
+use kendall_sim::Summary;
+use kendall_sim::experiment::welch_half_width;
+use kendall_sim::replication::ReplicationResult;
+use kendall_sim::stats::Metric;
+use serde_json::{Value, json};
+
+/// The metrics a comparison ranks and differences.
+pub const COMPARED: [Metric; 3] = [Metric::T, Metric::TP99, Metric::Wq];
+
+/// One alternative (a dispatch strategy, or one point of `--set` alternatives) and its
+/// replications, which share arrivals and service requirements with every other
+/// alternative's replication of the same index.
+#[derive(Debug, Clone)]
+pub struct Alternative {
+    /// What it is, e.g. `jsq` or `queues.q.consumers=8`.
+    pub name: String,
+    /// Its replications, in replication order.
+    pub replications: Vec<ReplicationResult>,
+}
+
+/// A metric's difference from the best alternative.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Difference {
+    /// Mean of the per-replication differences and its 95% interval (paired: the same
+    /// random numbers on both sides).
+    pub paired: Summary,
+    /// Half-width the interval would have if the two runs were independent (Welch).
+    pub unpaired_half_width: f64,
+}
+
+/// One ranked row.
+#[derive(Debug, Clone)]
+pub struct Ranked {
+    /// The alternative's name.
+    pub name: String,
+    /// Mean and 95% interval of each of [`COMPARED`].
+    pub metrics: Vec<Summary>,
+    /// Difference from the best, per metric of [`COMPARED`] (None for the best itself).
+    pub vs_best: Option<Vec<Difference>>,
+}
+
+/// A comparison: alternatives ranked by mean T, best first.
+#[derive(Debug, Clone)]
+pub struct Comparison {
+    /// Scenario name.
+    pub scenario: String,
+    /// Replications per alternative.
+    pub replications: usize,
+    /// Best first.
+    pub ranked: Vec<Ranked>,
+}
+
+impl Comparison {
+    /// Ranks `alternatives` by mean T and differences each from the best, replication by
+    /// replication.
+    pub fn new(scenario: &str, alternatives: &[Alternative]) -> Comparison {
+        let values = |a: &Alternative, m: Metric| -> Vec<f64> {
+            a.replications.iter().map(|r| r.system.get(m)).collect()
+        };
+        let means: Vec<f64> = alternatives
+            .iter()
+            .map(|a| Summary::of(&values(a, Metric::T)).mean)
+            .collect();
+        let mut order: Vec<usize> = (0..alternatives.len()).collect();
+        order.sort_by(|&a, &b| means[a].total_cmp(&means[b]).then(a.cmp(&b)));
+        let best = &alternatives[order[0]];
+        let ranked = order
+            .iter()
+            .map(|&i| {
+                let a = &alternatives[i];
+                let vs_best = (i != order[0]).then(|| {
+                    COMPARED
+                        .iter()
+                        .map(|&m| {
+                            let (x, y) = (values(a, m), values(best, m));
+                            let d: Vec<f64> = x.iter().zip(&y).map(|(p, q)| p - q).collect();
+                            Difference {
+                                paired: Summary::of(&d),
+                                unpaired_half_width: welch_half_width(&x, &y),
+                            }
+                        })
+                        .collect()
+                });
+                Ranked {
+                    name: a.name.clone(),
+                    metrics: COMPARED
+                        .iter()
+                        .map(|&m| Summary::of(&values(a, m)))
+                        .collect(),
+                    vs_best,
+                }
+            })
+            .collect();
+        Comparison {
+            scenario: scenario.to_string(),
+            replications: alternatives.first().map_or(0, |a| a.replications.len()),
+            ranked,
+        }
+    }
+
+    /// The ranked table.
+    pub fn to_table(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "{}: {} alternatives on common random numbers, {} replications each; ranked by mean T",
+            self.scenario,
+            self.ranked.len(),
+            self.replications
+        );
+        let _ = writeln!(
+            out,
+            "{:>4}  {:<28} {:>28} {:>28}   {:<40}",
+            "rank",
+            "alternative",
+            "T (95% CI)",
+            "T_p99 (95% CI)",
+            "T - best: paired CI (unpaired half-width)"
+        );
+        for (k, r) in self.ranked.iter().enumerate() {
+            let ci = |s: &Summary| {
+                let (lo, hi) = s.ci();
+                format!("{:.4} [{:.4}, {:.4}]", s.mean, lo, hi)
+            };
+            let diff = match &r.vs_best {
+                None => "best".to_string(),
+                Some(d) => {
+                    let (lo, hi) = d[0].paired.ci();
+                    format!(
+                        "{:+.4} [{:+.4}, {:+.4}] (±{:.4})",
+                        d[0].paired.mean, lo, hi, d[0].unpaired_half_width
+                    )
+                }
+            };
+            let _ = writeln!(
+                out,
+                "{:>4}  {:<28} {:>28} {:>28}   {diff}",
+                k + 1,
+                r.name,
+                ci(&r.metrics[0]),
+                ci(&r.metrics[1])
+            );
+        }
+        out
+    }
+
+    /// The JSON document: `{"scenario", "replications", "ranked": [{"name", "metrics":
+    /// {"T": {"mean", "ci95"}, …}, "vs_best": {"T": {"diff", "ci95", "unpaired_half_width"},
+    /// …} | null}, …]}`.
+    pub fn to_json(&self) -> Value {
+        let ranked: Vec<Value> = self
+            .ranked
+            .iter()
+            .map(|r| {
+                let mut metrics = serde_json::Map::new();
+                for (m, s) in COMPARED.iter().zip(&r.metrics) {
+                    let (lo, hi) = s.ci();
+                    metrics.insert(m.name().into(), json!({"mean": s.mean, "ci95": [lo, hi]}));
+                }
+                let vs_best = r.vs_best.as_ref().map(|ds| {
+                    let mut v = serde_json::Map::new();
+                    for (m, d) in COMPARED.iter().zip(ds) {
+                        let (lo, hi) = d.paired.ci();
+                        v.insert(
+                            m.name().into(),
+                            json!({"diff": d.paired.mean, "ci95": [lo, hi], "unpaired_half_width": d.unpaired_half_width}),
+                        );
+                    }
+                    Value::Object(v)
+                });
+                json!({"name": r.name, "metrics": metrics, "vs_best": vs_best})
+            })
+            .collect();
+        json!({"scenario": self.scenario, "replications": self.replications, "ranked": ranked})
+    }
+}

@@ -1,0 +1,164 @@
+//! `kendall sweep`: the tidy CSV (one row per point, scope and metric) and its table.
+
+use std::fmt::Write;
+
+use crate::RunReport;
+
+/// One point of a sweep: its index in the full grid, the settings that define it, and its
+/// report (simulated metrics beside theory).
+#[derive(Debug, Clone)]
+pub struct SweepPoint {
+    /// Position in the whole grid (stable across shards).
+    pub index: usize,
+    /// The point's values, in `--set` order, as text.
+    pub values: Vec<String>,
+    /// What was measured and predicted there.
+    pub report: RunReport,
+}
+
+/// The CSV's fixed columns after `point` and the swept keys.
+pub const COLUMNS: [&str; 7] = [
+    "scope",
+    "metric",
+    "mean",
+    "ci_low",
+    "ci_high",
+    "theory",
+    "theory_kind",
+];
+
+/// The tidy CSV of a sweep: header `point,<keys…>,scope,metric,mean,ci_low,ci_high,theory,
+/// theory_kind`, then one row per point, scope (`system`, `queue:NAME`, `class:NAME`) and
+/// metric, in point order. Numbers are written in their shortest exact form, so the same
+/// results give the same bytes.
+pub fn sweep_csv(keys: &[String], points: &[SweepPoint]) -> Result<Vec<u8>, csv::Error> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut header = vec!["point".to_string()];
+    header.extend(keys.iter().cloned());
+    header.extend(COLUMNS.iter().map(|c| c.to_string()));
+    w.write_record(&header)?;
+    for p in points {
+        let r = &p.report;
+        let scopes = std::iter::once(("system".to_string(), &r.system))
+            .chain(r.queues.iter().map(|q| (format!("queue:{}", q.name), q)))
+            .chain(r.classes.iter().map(|c| (format!("class:{}", c.name), c)));
+        for (scope, s) in scopes {
+            for row in &s.rows {
+                let (lo, hi) = row.summary.ci();
+                let mut rec = vec![p.index.to_string()];
+                rec.extend(p.values.iter().cloned());
+                rec.extend([
+                    scope.clone(),
+                    row.metric.name().to_string(),
+                    number(row.summary.mean),
+                    number(lo),
+                    number(hi),
+                    row.theory.map(number).unwrap_or_default(),
+                    row.theory_kind.unwrap_or("").to_string(),
+                ]);
+                w.write_record(&rec)?;
+            }
+        }
+    }
+    w.into_inner().map_err(|e| e.into_error().into())
+}
+
+/// A float as CSV text: shortest round-trip form, empty for NaN (no value).
+fn number(x: f64) -> String {
+    if x.is_nan() {
+        String::new()
+    } else {
+        format!("{x}")
+    }
+}
+
+/// A terminal table: one line per point with T, L and p99(T) (mean and CI) beside theory.
+pub fn sweep_table(keys: &[String], points: &[SweepPoint]) -> String {
+    let mut out = String::new();
+    let key_head: Vec<String> = keys.iter().map(|k| format!("{k:>18}")).collect();
+    let _ = writeln!(
+        out,
+        "{:>5} {} {:>26} {:>10} {:>26} {:>10} {:>26} {:>10}",
+        "point",
+        key_head.join(" "),
+        "T (95% CI)",
+        "theory",
+        "L (95% CI)",
+        "theory",
+        "T_p99 (95% CI)",
+        "theory"
+    );
+    for p in points {
+        let vals: Vec<String> = p.values.iter().map(|v| format!("{v:>18}")).collect();
+        let mut line = format!("{:>5} {}", p.index, vals.join(" "));
+        for name in ["T", "L", "T_p99"] {
+            let row = p
+                .report
+                .system
+                .rows
+                .iter()
+                .find(|r| r.metric.name() == name)
+                .expect("every metric has a row");
+            let (lo, hi) = row.summary.ci();
+            let ci = format!("{:.4} [{:.4}, {:.4}]", row.summary.mean, lo, hi);
+            let theory = row.theory.map_or("-".to_string(), |t| format!("{t:.4}"));
+            let _ = write!(line, " {ci:>26} {theory:>10}");
+        }
+        out += &line;
+        out.push('\n');
+    }
+    out
+}
+
+/// Joins the CSVs of a sharded sweep: same header everywhere, rows ordered by point (each
+/// shard keeps its rows' order within a point), no point twice. The result is byte-identical
+/// to the unsharded sweep's CSV.
+pub fn merge_csv(shards: &[(String, Vec<u8>)]) -> Result<Vec<u8>, String> {
+    let mut header: Option<csv::StringRecord> = None;
+    let mut rows: Vec<(usize, usize, csv::StringRecord)> = Vec::new();
+    let mut owner: std::collections::BTreeMap<usize, usize> = Default::default();
+    for (s, (name, bytes)) in shards.iter().enumerate() {
+        let mut r = csv::Reader::from_reader(bytes.as_slice());
+        let h = r.headers().map_err(|e| format!("{name}: {e}"))?.clone();
+        if h.get(0) != Some("point") {
+            return Err(format!(
+                "{name}: not a kendall sweep CSV (no `point` column first)"
+            ));
+        }
+        match &header {
+            None => header = Some(h),
+            Some(first) if *first != h => {
+                return Err(format!(
+                    "{name}: its columns differ from the first shard's: not the same sweep"
+                ));
+            }
+            Some(_) => {}
+        }
+        for (line, rec) in r.records().enumerate() {
+            let rec = rec.map_err(|e| format!("{name}: {e}"))?;
+            let point: usize = rec
+                .get(0)
+                .and_then(|p| p.parse().ok())
+                .ok_or_else(|| format!("{name}: line {}: `point` is not a number", line + 2))?;
+            if let Some(&other) = owner.get(&point)
+                && other != s
+            {
+                return Err(format!(
+                    "{name}: point {point} is also in {}: overlapping shards",
+                    shards[other].0
+                ));
+            }
+            owner.insert(point, s);
+            rows.push((point, rows.len(), rec));
+        }
+    }
+    let header = header.ok_or("no shards to merge")?;
+    rows.sort_by_key(|(point, order, _)| (*point, *order));
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let io = |e: csv::Error| e.to_string();
+    w.write_record(&header).map_err(io)?;
+    for (_, _, rec) in rows {
+        w.write_record(&rec).map_err(io)?;
+    }
+    w.into_inner().map_err(|e| e.into_error().to_string())
+}

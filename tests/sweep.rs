@@ -1,0 +1,190 @@
+//! `kendall sweep`, `merge` and `compare` end to end.
+
+use std::path::PathBuf;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn kendall(args: &[&str]) -> std::process::Output {
+    Command::cargo_bin("kendall")
+        .unwrap()
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn temp(name: &str) -> PathBuf {
+    std::env::temp_dir().join(format!("kendall-sweep-test-{}-{name}", std::process::id()))
+}
+
+const GRID: [&str; 10] = [
+    "sweep",
+    "scenarios/mmc.toml",
+    "--set",
+    "queues.orders.consumers=4,5,6",
+    "--set",
+    "producers.web.interarrival.rate=3.0..3.4:0.4",
+    "--replications",
+    "4",
+    "--customers",
+    "5000",
+];
+
+fn sweep_csv(extra: &[&str], name: &str) -> Vec<u8> {
+    let path = temp(name);
+    let out = kendall(&[&GRID[..], &["--csv", path.to_str().unwrap()], extra].concat());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let bytes = std::fs::read(&path).unwrap();
+    std::fs::remove_file(&path).unwrap();
+    bytes
+}
+
+#[test]
+fn csv_is_tidy_and_thread_count_does_not_matter() {
+    let one = sweep_csv(&["--threads", "1"], "t1.csv");
+    let two = sweep_csv(&["--threads", "2"], "t2.csv");
+    assert_eq!(one, two, "byte-identical CSV on 1 and 2 threads");
+    let text = String::from_utf8(one).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "point,queues.orders.consumers,producers.web.interarrival.rate,scope,metric,mean,ci_low,ci_high,theory,theory_kind"
+    );
+    // 6 points (3 × 2), one scope each (one queue, one class are listed too), 16 metrics.
+    let rows: Vec<&str> = lines.collect();
+    assert_eq!(rows.len(), 6 * 3 * 16);
+    let t_rows: Vec<&str> = rows
+        .iter()
+        .copied()
+        .filter(|r| r.contains(",system,T,"))
+        .collect();
+    assert_eq!(t_rows.len(), 6);
+    assert!(t_rows[1].starts_with("1,4,3.4,system,T,"), "{}", t_rows[1]);
+    // More consumers, lower T: the sweep varies what it says it varies.
+    let t = |r: &str| r.split(',').nth(5).unwrap().parse::<f64>().unwrap();
+    assert!(t(t_rows[0]) > t(t_rows[2]) && t(t_rows[2]) > t(t_rows[4]));
+}
+
+#[test]
+fn shards_merge_into_the_unsharded_csv() {
+    let whole = sweep_csv(&[], "whole.csv");
+    let mut shards = Vec::new();
+    for i in 1..=3 {
+        let bytes = sweep_csv(&["--shard", &format!("{i}/3")], &format!("s{i}.csv"));
+        let path = temp(&format!("shard{i}.csv"));
+        std::fs::write(&path, bytes).unwrap();
+        shards.push(path);
+    }
+    let merged = temp("merged.csv");
+    // Shards given out of order: merge orders by point.
+    let args = [
+        "merge",
+        shards[2].to_str().unwrap(),
+        shards[0].to_str().unwrap(),
+        shards[1].to_str().unwrap(),
+    ];
+    let out = kendall(&[&args[..], &["--csv", merged.to_str().unwrap()]].concat());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(std::fs::read(&merged).unwrap(), whole);
+    // A shard given twice overlaps: refused.
+    let out = kendall(&[
+        "merge",
+        shards[0].to_str().unwrap(),
+        shards[0].to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("overlapping"));
+    for p in shards.iter().chain([&merged]) {
+        std::fs::remove_file(p).unwrap();
+    }
+}
+
+#[test]
+fn bad_settings_exit_1_with_the_key() {
+    for (set, words) in [
+        ("queues.order.consumers=4", "no element named `order`"),
+        ("queues.orders.consumers=0", "at least one consumer"),
+        ("queues.orders.dispatch=jsqq", "did you mean `jsq`"),
+        ("queues.orders.consumers=5..1", "FROM <= TO"),
+        ("nonsense", "KEY=V1,V2"),
+    ] {
+        let out = kendall(&[
+            "sweep",
+            "scenarios/mmc.toml",
+            "--set",
+            set,
+            "--customers",
+            "100",
+        ]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{set}: {err}");
+        assert!(err.contains(words), "{set}: wants {words:?}: {err}");
+    }
+    assert_eq!(
+        kendall(&[
+            "sweep",
+            "scenarios/mmc.toml",
+            "--set",
+            "queues.orders.consumers=4",
+            "--shard",
+            "4/3"
+        ])
+        .status
+        .code(),
+        Some(1)
+    );
+}
+
+/// Common random numbers: every alternative sees the same arrivals and service requirements,
+/// so the paired difference from the best is far tighter than two independent runs allow.
+#[test]
+fn compare_pairs_are_tighter_than_independent_runs() {
+    let out = kendall(&[
+        "compare",
+        "scenarios/mmc.toml",
+        "--dispatch",
+        "round-robin,shared,jsq,power-of-d:2",
+        "--replications",
+        "10",
+        "--customers",
+        "20000",
+        "--json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ranked = doc["ranked"].as_array().unwrap();
+    let names: Vec<&str> = ranked.iter().map(|r| r["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["shared", "jsq", "power-of-d:2", "round-robin"]);
+    assert!(ranked[0]["vs_best"].is_null());
+    for r in &ranked[1..] {
+        let d = &r["vs_best"]["T"];
+        let (lo, hi) = (
+            d["ci95"][0].as_f64().unwrap(),
+            d["ci95"][1].as_f64().unwrap(),
+        );
+        let paired = (hi - lo) / 2.0;
+        let unpaired = d["unpaired_half_width"].as_f64().unwrap();
+        assert!(
+            paired < unpaired,
+            "{}: paired ±{paired} vs unpaired ±{unpaired}",
+            r["name"]
+        );
+        assert!(
+            lo > 0.0,
+            "{} is worse than shared, significantly",
+            r["name"]
+        );
+    }
+}
