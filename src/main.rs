@@ -87,6 +87,9 @@ struct RunArgs {
     /// Print the JSON document instead of a table.
     #[arg(long)]
     json: bool,
+    /// Also write every scope's metrics as a tidy CSV (the format of `sweep --csv`).
+    #[arg(long)]
+    csv: Option<PathBuf>,
     #[command(flatten)]
     run: RunOverrides,
 }
@@ -236,6 +239,14 @@ fn run(args: RunArgs) -> Result<()> {
         .context("simulation failed")?;
     let wall = started.elapsed().as_secs_f64();
     let report = RunReport::new(&scenario, &result, &theory::predict(&scenario), wall);
+    if let Some(path) = &args.csv {
+        let point = SweepPoint {
+            index: 0,
+            values: Vec::new(),
+            report: report.clone(),
+        };
+        output::write_atomic(path, &sweep_csv(&[], &[point])?)?;
+    }
     let text = if args.json {
         format!("{:#}\n", report.to_json())
     } else {

@@ -188,3 +188,24 @@ fn compare_pairs_are_tighter_than_independent_runs() {
         );
     }
 }
+
+#[test]
+fn run_writes_the_same_tidy_csv() {
+    let path = temp("run.csv");
+    let out = kendall(&[
+        "run",
+        "scenarios/md1.toml",
+        "--customers",
+        "5000",
+        "--csv",
+        path.to_str().unwrap(),
+    ]);
+    assert!(out.status.success());
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::remove_file(&path).unwrap();
+    assert!(text.starts_with("point,scope,metric,mean,ci_low,ci_high,theory,theory_kind\n"));
+    // M/D/1 at ρ = 0.8: T = 3 (Pollaczek–Khinchine), in the theory column of the T row.
+    let t = text.lines().find(|l| l.starts_with("0,system,T,")).unwrap();
+    let theory: f64 = t.split(',').nth(6).unwrap().parse().unwrap();
+    assert!((theory - 3.0).abs() < 1e-9);
+}
