@@ -565,10 +565,7 @@ fn validate_queue(
         name => {
             return Err((
                 path.key("dispatch"),
-                format!(
-                    "unknown dispatch `{name}`{}",
-                    suggest(name, DISPATCHES)
-                ),
+                format!("unknown dispatch `{name}`{}", suggest(name, DISPATCHES)),
             ));
         }
     };
@@ -595,10 +592,7 @@ fn validate_queue(
         name => {
             return Err((
                 path.key("discipline"),
-                format!(
-                    "unknown discipline `{name}`{}",
-                    suggest(name, DISCIPLINES)
-                ),
+                format!("unknown discipline `{name}`{}", suggest(name, DISCIPLINES)),
             ));
         }
     };

@@ -71,7 +71,10 @@ mod tests {
         );
         assert_eq!(did_you_mean("banana", &["jsq", "shared"]), "");
         assert_eq!(levenshtein("kitten", "sitting"), 3);
-        assert_eq!(did_you_mean("JSQ", &["jsq", "random"]), "; did you mean `jsq`?");
+        assert_eq!(
+            did_you_mean("JSQ", &["jsq", "random"]),
+            "; did you mean `jsq`?"
+        );
         assert_eq!(
             did_you_mean("preemptive-priority", &["priority", "priority-preemptive"]),
             "; did you mean `priority-preemptive`?"

@@ -55,10 +55,39 @@ fn check(text: &str) -> Result<(), TestCaseError> {
 
 /// Keys of the contract, a few misspellings, and keys that belong elsewhere.
 const KEYS: &[&str] = &[
-    "name", "time_unit", "to", "class", "priority", "interarrival", "consumers", "dispatch", "d",
-    "discipline", "capacity", "overflow", "service", "service_by_class", "route", "speeds",
-    "visibility_timeout", "max_attempts", "ttl", "dead_letter", "fail", "crash", "mtbf", "mttr",
-    "replications", "customers", "warmup", "seed", "p", "consumer", "servcie", "rate", "mean",
+    "name",
+    "time_unit",
+    "to",
+    "class",
+    "priority",
+    "interarrival",
+    "consumers",
+    "dispatch",
+    "d",
+    "discipline",
+    "capacity",
+    "overflow",
+    "service",
+    "service_by_class",
+    "route",
+    "speeds",
+    "visibility_timeout",
+    "max_attempts",
+    "ttl",
+    "dead_letter",
+    "fail",
+    "crash",
+    "mtbf",
+    "mttr",
+    "replications",
+    "customers",
+    "warmup",
+    "seed",
+    "p",
+    "consumer",
+    "servcie",
+    "rate",
+    "mean",
 ];
 const DIST_KEYS: &[&str] = &[
     "kind", "rate", "mean", "scv", "value", "low", "high", "k", "shape", "scale", "mu", "sigma",
@@ -66,11 +95,45 @@ const DIST_KEYS: &[&str] = &[
 ];
 /// Words that are valid somewhere (names of queues and classes, strategies, kinds) or nearly.
 const WORDS: &[&str] = &[
-    "a", "b", "q", "orders", "sms", "email", "default", "shared", "random", "round-robin", "jsq",
-    "power-of-d", "least-work", "jiq", "key-hash", "weighted-round-robin", "round_robin", "fifo",
-    "lifo", "priority", "priority-preemptive", "ps", "reject", "drop-oldest", "auto",
-    "exponential", "deterministic", "uniform", "erlang", "gamma", "lognormal", "weibull",
-    "hyperexponential", "pareto", "empirical", "trace", "", "no_such_file.txt", "Cargo.toml",
+    "a",
+    "b",
+    "q",
+    "orders",
+    "sms",
+    "email",
+    "default",
+    "shared",
+    "random",
+    "round-robin",
+    "jsq",
+    "power-of-d",
+    "least-work",
+    "jiq",
+    "key-hash",
+    "weighted-round-robin",
+    "round_robin",
+    "fifo",
+    "lifo",
+    "priority",
+    "priority-preemptive",
+    "ps",
+    "reject",
+    "drop-oldest",
+    "auto",
+    "exponential",
+    "deterministic",
+    "uniform",
+    "erlang",
+    "gamma",
+    "lognormal",
+    "weibull",
+    "hyperexponential",
+    "pareto",
+    "empirical",
+    "trace",
+    "",
+    "no_such_file.txt",
+    "Cargo.toml",
 ];
 
 fn number() -> impl Strategy<Value = String> {
@@ -79,8 +142,21 @@ fn number() -> impl Strategy<Value = String> {
         any::<i64>().prop_map(|n| n.to_string()),
         (-2.0f64..5.0).prop_map(|x| format!("{x:?}")),
         prop::sample::select(vec![
-            "0", "0.0", "-0.0", "1e308", "1e-320", "inf", "-inf", "nan", "4294967296",
-            "18446744073709551615", "1000000", "4000000000", "0.5", "1.0", "2",
+            "0",
+            "0.0",
+            "-0.0",
+            "1e308",
+            "1e-320",
+            "inf",
+            "-inf",
+            "nan",
+            "4294967296",
+            "18446744073709551615",
+            "1000000",
+            "4000000000",
+            "0.5",
+            "1.0",
+            "2",
         ])
         .prop_map(str::to_string),
     ]
@@ -91,7 +167,10 @@ fn word() -> impl Strategy<Value = String> {
 }
 
 fn dist() -> impl Strategy<Value = String> {
-    let pair = (prop::sample::select(DIST_KEYS), prop_oneof![number(), word()]);
+    let pair = (
+        prop::sample::select(DIST_KEYS),
+        prop_oneof![number(), word()],
+    );
     (word(), prop::collection::vec(pair, 0..4), any::<bool>()).prop_map(|(kind, params, arr)| {
         let mut parts = vec![format!("kind = {kind}")];
         for (k, v) in params {
@@ -146,11 +225,18 @@ fn section() -> impl Strategy<Value = String> {
 /// A producer and a queue that are nearly right, plus random sections: most inputs get past
 /// the TOML parser and deep into validation.
 fn grammar_scenario() -> impl Strategy<Value = String> {
-    let base_producer = (value(), prop::collection::vec(assignment(), 0..3)).prop_map(|(ia, extra)| {
-        format!("[[producers]]\nname = \"p\"\ninterarrival = {ia}\n{}\n", extra.join("\n"))
-    });
+    let base_producer =
+        (value(), prop::collection::vec(assignment(), 0..3)).prop_map(|(ia, extra)| {
+            format!(
+                "[[producers]]\nname = \"p\"\ninterarrival = {ia}\n{}\n",
+                extra.join("\n")
+            )
+        });
     let base_queue = (dist(), prop::collection::vec(assignment(), 0..5)).prop_map(|(s, extra)| {
-        format!("[[queues]]\nname = \"a\"\nconsumers = 2\nservice = {s}\n{}\n", extra.join("\n"))
+        format!(
+            "[[queues]]\nname = \"a\"\nconsumers = 2\nservice = {s}\n{}\n",
+            extra.join("\n")
+        )
     });
     (
         prop::collection::vec(assignment(), 0..3),
@@ -191,13 +277,20 @@ enum Mutation {
 }
 
 fn mutation() -> impl Strategy<Value = Mutation> {
-    let token = prop_oneof![number(), word(), value(), Just(String::new()), Just("[".into())];
+    let token = prop_oneof![
+        number(),
+        word(),
+        value(),
+        Just(String::new()),
+        Just("[".into())
+    ];
     prop_oneof![
         any::<usize>().prop_map(Mutation::Delete),
         any::<usize>().prop_map(Mutation::Duplicate),
         (any::<usize>(), any::<usize>()).prop_map(|(a, b)| Mutation::Swap(a, b)),
         (any::<usize>(), token).prop_map(|(i, t)| Mutation::ReplaceValue(i, t)),
-        (any::<usize>(), prop_oneof![assignment(), section()]).prop_map(|(i, l)| Mutation::Insert(i, l)),
+        (any::<usize>(), prop_oneof![assignment(), section()])
+            .prop_map(|(i, l)| Mutation::Insert(i, l)),
         any::<usize>().prop_map(Mutation::Truncate),
     ]
 }
