@@ -401,7 +401,7 @@ impl Distribution {
                 path.key("kind"),
                 format!(
                     "unknown distribution kind `{other}`{}",
-                    crate::suggest::did_you_mean(other, KINDS)
+                    crate::suggest::suggest(other, KINDS)
                 ),
             )),
         }

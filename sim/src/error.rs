@@ -125,15 +125,32 @@ impl<'a> Locator<'a> {
         self.error(offset, path.to_string(), message.into())
     }
 
+    /// The parsed document, when the text is valid TOML.
+    pub fn doc(&self) -> Option<&DeTable<'a>> {
+        self.doc.as_ref().map(|d| d.get_ref())
+    }
+
     /// An error found by the deserializer at byte range `span` (None: unknown location).
     pub fn at_span(&self, span: Option<Range<usize>>, message: &str) -> ScenarioError {
-        let offset = span.map_or(0, |s| s.start);
+        let offset = span.as_ref().map_or(0, |s| s.start);
         let key = self
             .doc
             .as_ref()
             .map(|doc| path_at(doc, offset).to_string())
             .unwrap_or_default();
-        self.error(offset, key, message.trim().to_string())
+        let mut message = message.trim().to_string();
+        // The TOML parser says only "duplicate key": name it, from the text it points at.
+        if message == "duplicate key" {
+            let name = span
+                .and_then(|s| self.text.get(s))
+                .and_then(|t| t.split(['=', '\n']).next())
+                .map(|t| t.trim().trim_matches(['[', ']']).trim())
+                .unwrap_or_default();
+            if !name.is_empty() {
+                message = format!("duplicate key `{name}`: it is set twice in the same table");
+            }
+        }
+        self.error(offset, key, message)
     }
 
     fn error(&self, offset: usize, key: String, message: String) -> ScenarioError {

@@ -5,10 +5,11 @@ use std::path::Path;
 
 use kendall_broker::{Discipline, DispatchKind, Overflow};
 use serde::Deserialize;
+use toml::de::{DeTable, DeValue};
 
 use crate::dist::{DistSpec, Distribution, Invalid};
 use crate::error::{KeyPath, Locator, ScenarioError};
-use crate::suggest::did_you_mean;
+use crate::suggest::suggest;
 
 /// The file as written: every key of the contract, nothing validated yet.
 #[derive(Debug, Clone, Deserialize)]
@@ -260,7 +261,10 @@ const DISPATCHES: &[&str] = &[
     "least-work",
     "jiq",
     "key-hash",
+    "weighted-round-robin",
 ];
+/// Most consumers one queue may have: each has state allocated when the run starts.
+const MAX_CONSUMERS: u32 = 1_000_000;
 const DISCIPLINES: &[&str] = &["fifo", "lifo", "priority", "priority-preemptive", "ps"];
 
 impl Scenario {
@@ -320,14 +324,98 @@ impl Scenario {
     /// Parses and validates `text`, reporting errors against `path`.
     pub fn parse(path: &Path, text: &str) -> Result<Scenario, ScenarioError> {
         let locator = Locator::new(path, text);
-        let file: ScenarioFile =
-            toml::from_str(text).map_err(|e| locator.at_span(e.span(), e.message()))?;
+        if let Some(doc) = locator.doc() {
+            check_layout(doc).map_err(|(key, message)| locator.at_path(&key, message))?;
+        }
+        let file: ScenarioFile = toml::from_str(text)
+            .map_err(|e| locator.at_span(e.span(), &plain_words(e.message())))?;
         let default_name = path
             .file_stem()
             .map_or("scenario".into(), |s| s.to_string_lossy().into_owned());
         file.validate(&default_name)
             .map_err(|(key, message)| locator.at_path(&key, message))
     }
+}
+
+/// Catches tables written where arrays of tables belong and the reverse, which the
+/// deserializer would report in its own terms ("invalid type: map, expected a sequence").
+fn check_layout(doc: &DeTable<'_>) -> Result<(), Invalid> {
+    let root = KeyPath::default();
+    for name in ["classes", "producers", "queues"] {
+        if let Some(DeValue::Table(_)) = doc.get(name).map(|v| v.get_ref()) {
+            return Err((
+                root.key(name),
+                format!(
+                    "`{name}` is a list of tables: write `[[{name}]]` (two brackets) above \
+                     each one, not `[{name}]`"
+                ),
+            ));
+        }
+    }
+    if let Some(DeValue::Array(_)) = doc.get("run").map(|v| v.get_ref()) {
+        return Err((
+            root.key("run"),
+            "`run` is a single table: write `[run]`, not `[[run]]`".into(),
+        ));
+    }
+    if let Some(DeValue::Array(queues)) = doc.get("queues").map(|v| v.get_ref()) {
+        for (i, q) in queues.iter().enumerate() {
+            let DeValue::Table(q) = q.get_ref() else {
+                continue;
+            };
+            if let Some(DeValue::Table(_)) = q.get("route").map(|v| v.get_ref()) {
+                return Err((
+                    root.key("queues").index(i).key("route"),
+                    "`route` is an array of entries, even with one: \
+                     route = [ { to = \"next\", p = 0.5 } ]"
+                        .into(),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The deserializer's message in the words of the scenario format rather than Rust's types.
+fn plain_words(message: &str) -> String {
+    let mut m = message.trim().to_string();
+    for (rust, plain) in [
+        (
+            "expected struct DistSpec",
+            "expected a distribution table such as { kind = \"exponential\", mean = 1.0 }",
+        ),
+        (
+            "expected struct RouteSpec",
+            "expected a table { to = \"queue\", p = 0.5 }",
+        ),
+        (
+            "expected struct CrashSpec",
+            "expected a table { mtbf = { … }, mttr = { … } }",
+        ),
+        ("expected u32", "expected a whole number ≥ 0"),
+        ("expected u64", "expected a whole number ≥ 0"),
+        ("expected i32", "expected a whole number"),
+        ("expected f64", "expected a number"),
+        ("expected a sequence", "expected an array"),
+        ("invalid type: map", "invalid type: table"),
+        ("invalid type: sequence", "invalid type: array"),
+    ] {
+        m = m.replace(rust, plain);
+    }
+    while let Some(at) = m.find("expected struct ") {
+        let rest = &m[at + "expected struct ".len()..];
+        let end = rest
+            .find(|c: char| !c.is_alphanumeric())
+            .unwrap_or(rest.len());
+        m = format!("{}expected a table{}", &m[..at], &rest[end..]);
+    }
+    if m == "missing field `kind`" {
+        m.push_str(&format!(
+            ": a distribution needs a `kind`, one of {}",
+            crate::dist::KINDS.join(", ")
+        ));
+    }
+    m
 }
 
 impl ScenarioFile {
@@ -480,6 +568,16 @@ fn validate_queue(
             "a queue needs at least one consumer".into(),
         ));
     }
+    if q.consumers > MAX_CONSUMERS {
+        // Per-consumer state is allocated up front: 4 billion consumers would exhaust memory.
+        return Err((
+            path.key("consumers"),
+            format!(
+                "{} consumers is more than kendall simulates (at most {MAX_CONSUMERS})",
+                q.consumers
+            ),
+        ));
+    }
     let dispatch = match q.dispatch.as_deref().unwrap_or("shared") {
         "shared" => DispatchKind::Shared,
         "random" => DispatchKind::Random,
@@ -511,10 +609,7 @@ fn validate_queue(
         name => {
             return Err((
                 path.key("dispatch"),
-                format!(
-                    "unknown dispatch `{name}`{}",
-                    did_you_mean(name, DISPATCHES)
-                ),
+                format!("unknown dispatch `{name}`{}", suggest(name, DISPATCHES)),
             ));
         }
     };
@@ -524,9 +619,14 @@ fn validate_queue(
             "`d` applies only to dispatch = \"power-of-d\"".into(),
         ));
     }
-    dispatch
-        .check(q.consumers as usize)
-        .map_err(|reason| (path.key("d"), reason))?;
+    dispatch.check(q.consumers as usize).map_err(|reason| {
+        // Weighted round-robin's weights are the `speeds`; power-of-d's problem is `d`.
+        let key = match dispatch {
+            DispatchKind::WeightedRoundRobin { .. } => "speeds",
+            _ => "d",
+        };
+        (path.key(key), reason)
+    })?;
     let (discipline, sharing) = match q.discipline.as_deref().unwrap_or("fifo") {
         "fifo" => (Discipline::Fifo, false),
         "lifo" => (Discipline::Lifo, false),
@@ -536,10 +636,7 @@ fn validate_queue(
         name => {
             return Err((
                 path.key("discipline"),
-                format!(
-                    "unknown discipline `{name}`{}",
-                    did_you_mean(name, DISCIPLINES)
-                ),
+                format!("unknown discipline `{name}`{}", suggest(name, DISCIPLINES)),
             ));
         }
     };
@@ -638,7 +735,7 @@ fn validate_queue(
                 path.key("overflow"),
                 format!(
                     "unknown overflow `{other}`{}",
-                    did_you_mean(other, &["reject", "drop-oldest"])
+                    suggest(other, &["reject", "drop-oldest"])
                 ),
             ));
         }
@@ -653,7 +750,7 @@ fn validate_queue(
         let Some(i) = classes.iter().position(|c| c == class) else {
             return Err((
                 p,
-                format!("no class named `{class}`{}", did_you_mean(class, classes)),
+                format!("no class named `{class}`{}", suggest(class, classes)),
             ));
         };
         service[i] = Distribution::from_spec(spec, &p)?;
@@ -734,7 +831,7 @@ fn find(names: &[&str], name: &str, path: &KeyPath, what: &str) -> Result<usize,
     names.iter().position(|n| *n == name).ok_or_else(|| {
         (
             path.clone(),
-            format!("no {what} named `{name}`{}", did_you_mean(name, names)),
+            format!("no {what} named `{name}`{}", suggest(name, names)),
         )
     })
 }
@@ -744,7 +841,7 @@ fn unique(names: &[&str], path: &KeyPath, what: &str) -> Result<(), Invalid> {
         if names[..i].contains(n) {
             return Err((
                 path.index(i).key("name"),
-                format!("two {what}s are named `{n}`"),
+                format!("two {} are named `{n}`", plural(what)),
             ));
         }
     }
@@ -756,4 +853,13 @@ fn unique(names: &[&str], path: &KeyPath, what: &str) -> Result<(), Invalid> {
 fn same_key(set: &str, path: &str) -> bool {
     let last = |k: &str| k.rsplit(['.', ']']).next().unwrap_or("").to_string();
     !path.is_empty() && last(set) == last(path)
+}
+
+/// "queues", "classes".
+fn plural(what: &str) -> String {
+    if what.ends_with('s') {
+        format!("{what}es")
+    } else {
+        format!("{what}s")
+    }
 }
