@@ -276,8 +276,10 @@ impl Scenario {
     /// Parses and validates `text`, reporting errors against `path`.
     pub fn parse(path: &Path, text: &str) -> Result<Scenario, ScenarioError> {
         let locator = Locator::new(path, text);
-        let file: ScenarioFile =
+        let mut file: ScenarioFile =
             toml::from_str(text).map_err(|e| locator.at_span(e.span(), e.message()))?;
+        // Data files (empirical, trace) are relative to the scenario file's directory.
+        file.resolve_files(path.parent().unwrap_or(Path::new("")));
         let default_name = path
             .file_stem()
             .map_or("scenario".into(), |s| s.to_string_lossy().into_owned());
@@ -287,6 +289,19 @@ impl Scenario {
 }
 
 impl ScenarioFile {
+    /// Makes every relative distribution `file` relative to `dir`.
+    pub fn resolve_files(&mut self, dir: &Path) {
+        let queues = self.queues.iter_mut().flat_map(|q| {
+            let crash = q.crash.iter_mut().flat_map(|c| [&mut c.mtbf, &mut c.mttr]);
+            std::iter::once(&mut q.service)
+                .chain(q.service_by_class.iter_mut().flat_map(|m| m.values_mut()))
+                .chain(crash)
+        });
+        for spec in self.producers.iter_mut().map(|p| &mut p.interarrival).chain(queues) {
+            spec.resolve_file(dir);
+        }
+    }
+
     /// Checks every reference and number, producing the scenario the simulator runs.
     pub fn validate(&self, default_name: &str) -> Result<Scenario, Invalid> {
         let root = KeyPath::default();
