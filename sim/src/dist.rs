@@ -1350,7 +1350,9 @@ mod tests {
         assert_eq!(d.to_variate_spec().shape, Shape::General);
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
         let mut looped = ArrivalProcess::new(&d);
-        let got: Vec<f64> = (0..10).map(|_| looped.next_gap(&mut rng).unwrap()).collect();
+        let got: Vec<f64> = (0..10)
+            .map(|_| looped.next_gap(&mut rng).unwrap())
+            .collect();
         // First at 0, the gaps, the wrap gap (the mean), the gaps again.
         assert_eq!(got, [0.0, 1.0, 2.0, 3.0, 2.0, 1.0, 2.0, 3.0, 2.0, 1.0]);
         let stop = build(DistSpec {
@@ -1359,7 +1361,10 @@ mod tests {
         });
         let mut stopping = ArrivalProcess::new(&stop);
         let got: Vec<Option<f64>> = (0..6).map(|_| stopping.next_gap(&mut rng)).collect();
-        assert_eq!(got, [Some(0.0), Some(1.0), Some(2.0), Some(3.0), None, None]);
+        assert_eq!(
+            got,
+            [Some(0.0), Some(1.0), Some(2.0), Some(3.0), None, None]
+        );
         let scaled = d.scaled(2.0);
         assert_eq!(scaled.mean(), 4.0);
         let mut p = ArrivalProcess::new(&scaled);
@@ -1422,7 +1427,12 @@ mod tests {
         s.resolve_file(std::path::Path::new("scenarios"));
         assert_eq!(
             s.file.as_deref(),
-            Some(std::path::Path::new("scenarios").join("data/x.txt").to_str().unwrap())
+            Some(
+                std::path::Path::new("scenarios")
+                    .join("data/x.txt")
+                    .to_str()
+                    .unwrap()
+            )
         );
         let mut abs = DistSpec {
             file: Some("/abs/x.txt".into()),

@@ -297,7 +297,12 @@ impl ScenarioFile {
                 .chain(q.service_by_class.iter_mut().flat_map(|m| m.values_mut()))
                 .chain(crash)
         });
-        for spec in self.producers.iter_mut().map(|p| &mut p.interarrival).chain(queues) {
+        for spec in self
+            .producers
+            .iter_mut()
+            .map(|p| &mut p.interarrival)
+            .chain(queues)
+        {
             spec.resolve_file(dir);
         }
     }
