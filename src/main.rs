@@ -42,6 +42,30 @@ enum Command {
     },
     /// Run the scenario on real threads against the real clock, beside simulation and theory.
     Live(LiveArgs),
+    /// Fit distributions to a log by maximum likelihood and rank them (AIC, KS).
+    Fit(FitArgs),
+}
+
+#[derive(Debug, Args)]
+struct FitArgs {
+    /// Log file: a CSV with a header (name the column with --column), or one number a line.
+    file: PathBuf,
+    /// CSV column holding the values.
+    #[arg(long)]
+    column: Option<String>,
+    /// What the values are: inter-arrival times (with --timestamps: arrival times) or
+    /// service times.
+    #[arg(long, value_parser = ["interarrival", "service"], default_value = "interarrival")]
+    kind: String,
+    /// The values are sorted arrival times: fit the gaps between them.
+    #[arg(long)]
+    timestamps: bool,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+    /// Write the best fit as a scenario line (`interarrival = { … }`) to this file.
+    #[arg(long)]
+    write: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -120,6 +144,7 @@ fn try_main(cli: Cli) -> Result<()> {
         Command::Predict { scenario, json } => predict(&scenario, json),
         Command::ValidateTheory(args) => validate_theory(args),
         Command::Live(args) => live(args),
+        Command::Fit(args) => fit(args),
     }
 }
 
@@ -289,6 +314,9 @@ fn describe(path: &Path, s: &Scenario) -> String {
             p.interarrival.mean(),
             p.interarrival.scv()
         );
+        for w in kendall_sim::fit::producer_warnings(p) {
+            text += &format!("  warning: {w}\n");
+        }
     }
     for (q, load) in s.queues.iter().zip(traffic::queue_loads(s)) {
         let verdict = match q.capacity {
@@ -326,5 +354,59 @@ fn predict(path: &Path, json: bool) -> Result<()> {
         report.to_table()
     };
     io::stdout().write_all(text.as_bytes())?;
+    Ok(())
+}
+
+/// `kendall fit`: read a column, fit every family, print them ranked; optionally write the
+/// best as a scenario line (temp file + rename).
+fn fit(args: FitArgs) -> Result<()> {
+    use kendall_sim::fit;
+    anyhow::ensure!(
+        !(args.timestamps && args.kind == "service"),
+        "--timestamps gives inter-arrival times: it does not go with --kind service"
+    );
+    let name = args.file.display().to_string();
+    let text =
+        std::fs::read_to_string(&args.file).with_context(|| format!("cannot read {name}"))?;
+    let values = fit::read_log(&text, args.column.as_deref())
+        .map_err(|e| anyhow::anyhow!("{name} {e}"))?;
+    let data = if args.timestamps {
+        fit::gaps_from_timestamps(&values)
+    } else {
+        fit::durations(&values)
+    }
+    .map_err(|e| anyhow::anyhow!("{name} {e}"))?;
+    let report = fit::fit_all(&data).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+    let burstiness = if args.kind == "interarrival" {
+        fit::burstiness(&data)
+    } else {
+        None
+    };
+    let view = kendall_reports::fit::FitView {
+        source: match &args.column {
+            Some(c) => format!("{name} column {c}"),
+            None => name.clone(),
+        },
+        kind: &args.kind,
+        report: &report,
+        burstiness: burstiness.as_ref(),
+    };
+    if let Some(path) = &args.write {
+        let line = fit::snippet(&args.kind, &report.best().spec) + "\n";
+        let tmp = path.with_extension("tmp-kendall-fit");
+        std::fs::write(&tmp, line).with_context(|| format!("cannot write {}", tmp.display()))?;
+        std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    let text = if args.json {
+        format!("{:#}\n", view.to_json())
+    } else {
+        view.to_table()
+    };
+    io::stdout().write_all(text.as_bytes())?;
+    if args.json {
+        for w in view.warnings() {
+            eprintln!("warning: {w}");
+        }
+    }
     Ok(())
 }

@@ -3,6 +3,7 @@
 //! [`RunReport`] pairs each simulated metric with its theory; [`RunReport::to_json`] and
 //! [`RunReport::to_table`] render it.
 
+pub mod fit;
 mod json;
 mod live;
 mod predict;

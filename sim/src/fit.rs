@@ -894,6 +894,35 @@ pub fn burstiness(gaps: &[f64]) -> Option<Burstiness> {
     })
 }
 
+/// Warnings about one producer's arrivals: for a trace, the burstiness check of its gaps
+/// and, with `at_end = "stop"`, that it stops. Empty for every other kind.
+pub fn producer_warnings(p: &crate::scenario::Producer) -> Vec<String> {
+    let Distribution::Trace { gaps, stop, .. } = &p.interarrival else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = burstiness(gaps)
+        .map(|b| b.warnings)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|w| format!("producer {} (trace): {w}", p.name))
+        .collect();
+    out.push(format!(
+        "producer {} replays a trace: its arrivals are the same in every replication (the \
+         intervals reflect service and dispatch only), and theory treats its gaps as renewal \
+         (shape General), which a trace is not",
+        p.name
+    ));
+    if *stop {
+        out.push(format!(
+            "producer {} stops after {} arrivals (at_end = \"stop\"): a replication ends when \
+             no producer can publish and the system has drained",
+            p.name,
+            gaps.len() + 1
+        ));
+    }
+    out
+}
+
 /// Var/mean of arrivals per window of width `w` over the whole windows the gaps span.
 fn dispersion(gaps: &[f64], w: f64) -> (f64, usize) {
     let total: f64 = gaps.iter().sum();
