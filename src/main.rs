@@ -368,8 +368,8 @@ fn fit(args: FitArgs) -> Result<()> {
     let name = args.file.display().to_string();
     let text =
         std::fs::read_to_string(&args.file).with_context(|| format!("cannot read {name}"))?;
-    let values = fit::read_log(&text, args.column.as_deref())
-        .map_err(|e| anyhow::anyhow!("{name} {e}"))?;
+    let values =
+        fit::read_log(&text, args.column.as_deref()).map_err(|e| anyhow::anyhow!("{name} {e}"))?;
     let data = if args.timestamps {
         fit::gaps_from_timestamps(&values)
     } else {
