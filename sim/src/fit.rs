@@ -296,7 +296,7 @@ fn fit_gamma(x: &[f64]) -> Result<Fit, String> {
     let mean = x.iter().sum::<f64>() / n;
     let sum_ln: f64 = x.iter().map(|v| v.ln()).sum();
     let s = mean.ln() - sum_ln / n;
-    if !(s > 0.0) {
+    if s.is_nan() || s <= 0.0 {
         return Err("ln(mean) − mean(ln x) is not positive".into());
     }
     // Minka's starting point, then Newton on f(k) = ln k − ψ(k) − s (f decreasing, convex).
@@ -305,7 +305,7 @@ fn fit_gamma(x: &[f64]) -> Result<Fit, String> {
         let f = k.ln() - digamma(k) - s;
         let df = 1.0 / k - trigamma(k);
         let mut next = k - f / df;
-        if !(next > 0.0) {
+        if next.is_nan() || next <= 0.0 {
             next = k / 2.0;
         }
         let done = (next - k).abs() <= 1e-12 * k;
@@ -348,7 +348,7 @@ fn fit_lognormal(x: &[f64]) -> Result<Fit, String> {
     let sum_ln: f64 = x.iter().map(|v| v.ln()).sum();
     let mu = sum_ln / n;
     let sigma = (x.iter().map(|v| (v.ln() - mu).powi(2)).sum::<f64>() / n).sqrt();
-    if !(sigma > 0.0) {
+    if sigma.is_nan() || sigma <= 0.0 {
         return Err("ln x has no spread".into());
     }
     let loglik = -sum_ln - n * sigma.ln() - n / 2.0 * (2.0 * std::f64::consts::PI).ln() - n / 2.0;
@@ -578,7 +578,7 @@ fn fit_pareto(x: &[f64]) -> Result<Fit, String> {
     let n = x.len() as f64;
     let xm = x[0];
     let sum_ln: f64 = x.iter().map(|v| (v / xm).ln()).sum();
-    if !(sum_ln > 0.0) {
+    if sum_ln.is_nan() || sum_ln <= 0.0 {
         return Err("every value equals the minimum".into());
     }
     let alpha = n / sum_ln;
@@ -631,7 +631,7 @@ pub fn ks_statistic(sorted: &[f64], cdf: impl Fn(f64) -> f64) -> f64 {
 /// P(K > λ) for the Kolmogorov distribution: Σ (−1)^(j−1) 2 e^(−2j²λ²) for λ ≥ 1.18, else 1
 /// minus the Jacobi-theta form √(2π)/λ Σ e^(−(2j−1)²π²/(8λ²)) (both converge fast there).
 pub fn kolmogorov_q(lambda: f64) -> f64 {
-    if !(lambda > 0.0) {
+    if lambda.is_nan() || lambda <= 0.0 {
         return 1.0;
     }
     if lambda < 1.18 {
