@@ -63,6 +63,30 @@ enum Command {
         #[arg(long)]
         csv: Option<PathBuf>,
     },
+    /// Fit distributions to a log by maximum likelihood and rank them (AIC, KS).
+    Fit(FitArgs),
+}
+
+#[derive(Debug, Args)]
+struct FitArgs {
+    /// Log file: a CSV with a header (name the column with --column), or one number a line.
+    file: PathBuf,
+    /// CSV column holding the values.
+    #[arg(long)]
+    column: Option<String>,
+    /// What the values are: inter-arrival times (with --timestamps: arrival times) or
+    /// service times.
+    #[arg(long, value_parser = ["interarrival", "service"], default_value = "interarrival")]
+    kind: String,
+    /// The values are sorted arrival times: fit the gaps between them.
+    #[arg(long)]
+    timestamps: bool,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+    /// Write the best fit as a scenario line (`interarrival = { … }`) to this file.
+    #[arg(long)]
+    write: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -213,6 +237,7 @@ fn try_main(cli: Cli) -> Result<()> {
         Command::Sweep(args) => sweep(args),
         Command::Compare(args) => compare(args),
         Command::Merge { shards, csv } => merge(&shards, csv.as_deref()),
+        Command::Fit(args) => fit(args),
     }
 }
 
@@ -377,6 +402,9 @@ fn describe(path: &Path, s: &Scenario) -> String {
             p.interarrival.mean(),
             p.interarrival.scv()
         );
+        for w in kendall_sim::fit::producer_warnings(p) {
+            text += &format!("  warning: {w}\n");
+        }
     }
     for (q, load) in s.queues.iter().zip(traffic::queue_loads(s)) {
         let verdict = match q.capacity {
@@ -641,4 +669,58 @@ fn merge(shards: &[PathBuf], out: Option<&Path>) -> Result<()> {
         Some(path) => output::write_atomic(path, &merged),
         None => Ok(io::stdout().write_all(&merged)?),
     }
+}
+
+/// `kendall fit`: read a column, fit every family, print them ranked; optionally write the
+/// best as a scenario line (temp file + rename).
+fn fit(args: FitArgs) -> Result<()> {
+    use kendall_sim::fit;
+    anyhow::ensure!(
+        !(args.timestamps && args.kind == "service"),
+        "--timestamps gives inter-arrival times: it does not go with --kind service"
+    );
+    let name = args.file.display().to_string();
+    let text =
+        std::fs::read_to_string(&args.file).with_context(|| format!("cannot read {name}"))?;
+    let values =
+        fit::read_log(&text, args.column.as_deref()).map_err(|e| anyhow::anyhow!("{name} {e}"))?;
+    let data = if args.timestamps {
+        fit::gaps_from_timestamps(&values)
+    } else {
+        fit::durations(&values)
+    }
+    .map_err(|e| anyhow::anyhow!("{name} {e}"))?;
+    let report = fit::fit_all(&data).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+    let burstiness = if args.kind == "interarrival" {
+        fit::burstiness(&data)
+    } else {
+        None
+    };
+    let view = kendall_reports::fit::FitView {
+        source: match &args.column {
+            Some(c) => format!("{name} column {c}"),
+            None => name.clone(),
+        },
+        kind: &args.kind,
+        report: &report,
+        burstiness: burstiness.as_ref(),
+    };
+    if let Some(path) = &args.write {
+        let line = fit::snippet(&args.kind, &report.best().spec) + "\n";
+        let tmp = path.with_extension("tmp-kendall-fit");
+        std::fs::write(&tmp, line).with_context(|| format!("cannot write {}", tmp.display()))?;
+        std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    let text = if args.json {
+        format!("{:#}\n", view.to_json())
+    } else {
+        view.to_table()
+    };
+    io::stdout().write_all(text.as_bytes())?;
+    if args.json {
+        for w in view.warnings() {
+            eprintln!("warning: {w}");
+        }
+    }
+    Ok(())
 }

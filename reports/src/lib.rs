@@ -4,6 +4,7 @@
 //! [`RunReport::to_table`] render it.
 
 mod compare;
+pub mod fit;
 mod json;
 mod live;
 mod predict;

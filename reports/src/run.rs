@@ -174,6 +174,21 @@ impl RunReport {
             warnings: Vec::new(),
         };
         report.warnings = report.diagnose();
+        // [fit] trace producers: burstiness, and replications cut short by a stopping trace.
+        for p in &scenario.producers {
+            report
+                .warnings
+                .extend(kendall_sim::fit::producer_warnings(p));
+        }
+        let asked = u64::from(result.replications) * (scenario.run.warmup + scenario.run.customers);
+        if result.messages < asked {
+            report.warnings.push(format!(
+                "replications ended early: {} of the {asked} messages asked left the system, \
+                 because every producer stopped (a trace with at_end = \"stop\") and the \
+                 system drained; the figures are over what was measured",
+                result.messages
+            ));
+        }
         report
     }
 }

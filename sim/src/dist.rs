@@ -1,9 +1,14 @@
 //! Random variates for inter-arrival and service times.
 //!
 //! Every kind of the scenario contract (DESIGN.md) is here: exponential, deterministic,
-//! uniform, erlang, gamma, lognormal, weibull, hyperexponential, pareto and empirical. Each is
-//! validated once by [`Distribution::from_spec`] (errors name the key and say what is wrong)
-//! and then sampled without allocating.
+//! uniform, erlang, gamma, lognormal, weibull, hyperexponential, pareto, empirical and trace.
+//! Each is validated once by [`Distribution::from_spec`] (errors name the key and say what is
+//! wrong) and then sampled without allocating.
+//!
+//! A `trace` is not a renewal distribution: it replays recorded arrival times in order, which
+//! needs a cursor. [`ArrivalProcess`] keeps that cursor per producer and per replication;
+//! [`Distribution::sample`] on a trace resamples its gaps independently (a renewal
+//! approximation, for callers that keep no cursor).
 
 use std::sync::Arc;
 
@@ -50,8 +55,24 @@ pub struct DistSpec {
     pub probs: Option<Vec<f64>>,
     /// Phase rates (hyperexponential).
     pub rates: Option<Vec<f64>>,
-    /// Data file with one sample per line (empirical).
+    /// Data file with one sample per line (empirical), or one arrival time per line (trace).
+    /// A relative path is relative to the scenario file's directory
+    /// ([`DistSpec::resolve_file`]).
     pub file: Option<String>,
+    /// What a trace does when it runs out: "loop" (default) or "stop".
+    pub at_end: Option<String>,
+}
+
+impl DistSpec {
+    /// Makes a relative `file` relative to `dir` (the scenario file's directory).
+    pub fn resolve_file(&mut self, dir: &std::path::Path) {
+        if let Some(f) = &self.file
+            && std::path::Path::new(f).is_relative()
+            && !dir.as_os_str().is_empty()
+        {
+            self.file = Some(dir.join(f).to_string_lossy().into_owned());
+        }
+    }
 }
 
 /// A validated distribution that knows its mean and SCV.
@@ -136,6 +157,22 @@ pub enum Distribution {
         /// Their SCV (population variance / mean²), the SCV of uniform resampling.
         scv: f64,
     },
+    /// Replays recorded arrival times (through an [`ArrivalProcess`]): the first arrival at
+    /// 0, then the recorded gaps in order; with `at_end = "loop"` a gap of `wrap` (the mean
+    /// gap, so the period is n mean gaps for n timestamps) and the gaps again, for ever; with
+    /// `"stop"` the producer stops after the last recorded arrival.
+    Trace {
+        /// Gaps between consecutive recorded arrival times, in order.
+        gaps: Arc<[f64]>,
+        /// Gap from the last arrival of one pass to the first of the next (loop).
+        wrap: f64,
+        /// Stop at the end of the trace instead of looping.
+        stop: bool,
+        /// Mean gap.
+        mean: f64,
+        /// SCV of the gaps (population variance / mean²).
+        scv: f64,
+    },
 }
 
 /// The distribution kinds kendall knows, for error messages and suggestions.
@@ -150,6 +187,7 @@ pub const KINDS: &[&str] = &[
     "hyperexponential",
     "pareto",
     "empirical",
+    "trace",
 ];
 
 /// A parameter problem: where in the file, and what is wrong.
@@ -158,7 +196,7 @@ pub type Invalid = (KeyPath, String);
 /// Every parameter name of [`DistSpec`] (besides `kind`), in declaration order.
 const PARAMS: &[&str] = &[
     "rate", "mean", "scv", "value", "low", "high", "k", "shape", "scale", "mu", "sigma", "probs",
-    "rates", "file",
+    "rates", "file", "at_end",
 ];
 
 impl Distribution {
@@ -397,6 +435,25 @@ impl Distribution {
                 let samples = load_samples(file).map_err(|e| (path.key("file"), e))?;
                 Self::empirical(samples.into()).map_err(|e| (path.key("file"), e))
             }
+            "trace" => {
+                params.only(&["file", "at_end"])?;
+                let Some(file) = spec.file.as_deref() else {
+                    return Err((path.clone(), "a trace needs `file` (arrival times)".into()));
+                };
+                let stop = match spec.at_end.as_deref() {
+                    None | Some("loop") => false,
+                    Some("stop") => true,
+                    Some(other) => {
+                        return Err((
+                            path.key("at_end"),
+                            format!("at_end must be \"loop\" or \"stop\", not \"{other}\""),
+                        ));
+                    }
+                };
+                let times = load_timestamps(file).map_err(|e| (path.key("file"), e))?;
+                let gaps: Vec<f64> = times.windows(2).map(|w| w[1] - w[0]).collect();
+                Self::trace(gaps.into(), stop).map_err(|e| (path.key("file"), e))
+            }
             other => Err((
                 path.key("kind"),
                 format!(
@@ -475,6 +532,22 @@ impl Distribution {
         })
     }
 
+    fn trace(gaps: Arc<[f64]>, stop: bool) -> Result<Self, String> {
+        let (mean, scv) = mean_scv(&gaps);
+        if !(mean > 0.0 && mean.is_finite()) {
+            return Err(format!(
+                "the trace's mean gap must be positive, not {mean} (all arrivals at one time?)"
+            ));
+        }
+        Ok(Distribution::Trace {
+            gaps,
+            wrap: mean,
+            stop,
+            mean,
+            scv,
+        })
+    }
+
     /// Draws one value.
     #[inline]
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
@@ -501,6 +574,7 @@ impl Distribution {
             }
             Distribution::Pareto { dist, .. } => dist.sample(rng),
             Distribution::Empirical { samples, .. } => samples[rng.random_range(..samples.len())],
+            Distribution::Trace { gaps, .. } => gaps[rng.random_range(..gaps.len())],
         }
     }
 
@@ -524,7 +598,7 @@ impl Distribution {
                     f64::INFINITY
                 }
             }
-            Distribution::Empirical { mean, .. } => *mean,
+            Distribution::Empirical { mean, .. } | Distribution::Trace { mean, .. } => *mean,
         }
     }
 
@@ -558,7 +632,7 @@ impl Distribution {
                     f64::INFINITY
                 }
             }
-            Distribution::Empirical { scv, .. } => *scv,
+            Distribution::Empirical { scv, .. } | Distribution::Trace { scv, .. } => *scv,
         }
     }
 
@@ -617,6 +691,9 @@ impl Distribution {
             Distribution::Pareto { shape, scale, .. } => Self::pareto(*shape, scale * factor),
             Distribution::Empirical { samples, .. } => {
                 Self::empirical(samples.iter().map(|x| x * factor).collect())
+            }
+            Distribution::Trace { gaps, stop, .. } => {
+                Self::trace(gaps.iter().map(|x| x * factor).collect(), *stop)
             }
         };
         scaled.expect("scaling a valid distribution by a positive factor")
@@ -688,6 +765,98 @@ fn load_samples(file: &str) -> Result<Vec<f64>, String> {
     Ok(samples)
 }
 
+/// Population mean and SCV (variance / mean²) of `xs`.
+fn mean_scv(xs: &[f64]) -> (f64, f64) {
+    let n = xs.len() as f64;
+    let mean = xs.iter().sum::<f64>() / n;
+    let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n;
+    (mean, var / (mean * mean))
+}
+
+/// Reads a column of arrival times (same format as [`load_samples`], any sign), which must
+/// be sorted; at least two.
+fn load_timestamps(file: &str) -> Result<Vec<f64>, String> {
+    let text = std::fs::read_to_string(file).map_err(|e| format!("cannot read {file}: {e}"))?;
+    let mut times: Vec<f64> = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let content = line.split('#').next().unwrap_or("").trim();
+        if content.is_empty() {
+            continue;
+        }
+        let t: f64 = content.parse().map_err(|_| {
+            format!(
+                "{file} line {}: `{content}` is not a number (one arrival time per line)",
+                i + 1
+            )
+        })?;
+        if !t.is_finite() {
+            return Err(format!("{file} line {}: {t} is not a finite time", i + 1));
+        }
+        if let Some(&last) = times.last()
+            && t < last
+        {
+            return Err(format!(
+                "{file} line {}: arrival times must be sorted, and {t} comes after {last}",
+                i + 1
+            ));
+        }
+        times.push(t);
+    }
+    if times.len() < 2 {
+        return Err(format!(
+            "{file} has {} arrival time(s): a trace needs at least two",
+            times.len()
+        ));
+    }
+    Ok(times)
+}
+
+/// The arrivals of one producer in one replication: a renewal process drawing each gap from
+/// its distribution, or the replay of a trace with its cursor.
+///
+/// The replication keeps one per producer; it draws from the producer's own stream exactly
+/// as [`Distribution::sample`] does for every kind but `trace` (which draws nothing), so
+/// results stay deterministic per (seed, replication).
+#[derive(Debug, Clone)]
+pub struct ArrivalProcess {
+    dist: Distribution,
+    /// Gaps returned so far.
+    cursor: usize,
+}
+
+impl ArrivalProcess {
+    /// The arrivals of a producer whose inter-arrival times follow `dist`.
+    pub fn new(dist: &Distribution) -> Self {
+        ArrivalProcess {
+            dist: dist.clone(),
+            cursor: 0,
+        }
+    }
+
+    /// Time from the previous arrival (or from 0, for the first) to the next one; None when
+    /// the producer publishes no more (a trace with `at_end = "stop"` that has run out).
+    #[inline]
+    pub fn next_gap<R: Rng + ?Sized>(&mut self, rng: &mut R) -> Option<f64> {
+        let Distribution::Trace {
+            gaps, wrap, stop, ..
+        } = &self.dist
+        else {
+            return Some(self.dist.sample(rng));
+        };
+        let k = self.cursor;
+        self.cursor += 1;
+        if k == 0 {
+            return Some(0.0);
+        }
+        let k = k - 1;
+        if *stop {
+            return gaps.get(k).copied();
+        }
+        let i = k % (gaps.len() + 1);
+        Some(gaps.get(i).copied().unwrap_or(*wrap))
+    }
+}
+
 /// Parameter checks for one [`DistSpec`].
 struct Params<'a> {
     spec: &'a DistSpec,
@@ -701,6 +870,7 @@ impl Params<'_> {
             "probs" => s.probs.is_some(),
             "rates" => s.rates.is_some(),
             "file" => s.file.is_some(),
+            "at_end" => s.at_end.is_some(),
             _ => self.get(name).is_some(),
         }
     }
@@ -935,6 +1105,9 @@ mod tests {
             Distribution::Empirical { samples, .. } => {
                 by(&|n| samples.iter().map(|x| x.powi(n)).sum::<f64>() / samples.len() as f64)
             }
+            Distribution::Trace { gaps, .. } => {
+                by(&|n| gaps.iter().map(|x| x.powi(n)).sum::<f64>() / gaps.len() as f64)
+            }
         }
     }
 
@@ -1161,6 +1334,112 @@ mod tests {
             "cannot read",
         );
         assert_err(spec("empirical"), "service", "needs `file`");
+    }
+
+    #[test]
+    fn trace_replays_gaps_in_order() {
+        let f = TempFile::new("trace", "# arrival times\n10\n11\n13\n\n16\n");
+        let spec = DistSpec {
+            kind: "trace".into(),
+            ..f.spec()
+        };
+        let d = build(spec.clone());
+        // Gaps 1, 2, 3: mean 2, population variance 2/3.
+        assert_eq!(d.mean(), 2.0);
+        assert!(close(d.scv(), (2.0 / 3.0) / 4.0, 1e-12));
+        assert_eq!(d.to_variate_spec().shape, Shape::General);
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
+        let mut looped = ArrivalProcess::new(&d);
+        let got: Vec<f64> = (0..10)
+            .map(|_| looped.next_gap(&mut rng).unwrap())
+            .collect();
+        // First at 0, the gaps, the wrap gap (the mean), the gaps again.
+        assert_eq!(got, [0.0, 1.0, 2.0, 3.0, 2.0, 1.0, 2.0, 3.0, 2.0, 1.0]);
+        let stop = build(DistSpec {
+            at_end: Some("stop".into()),
+            ..spec
+        });
+        let mut stopping = ArrivalProcess::new(&stop);
+        let got: Vec<Option<f64>> = (0..6).map(|_| stopping.next_gap(&mut rng)).collect();
+        assert_eq!(
+            got,
+            [Some(0.0), Some(1.0), Some(2.0), Some(3.0), None, None]
+        );
+        let scaled = d.scaled(2.0);
+        assert_eq!(scaled.mean(), 4.0);
+        let mut p = ArrivalProcess::new(&scaled);
+        let got: Vec<f64> = (0..3).map(|_| p.next_gap(&mut rng).unwrap()).collect();
+        assert_eq!(got, [0.0, 2.0, 4.0]);
+    }
+
+    #[test]
+    fn renewal_processes_draw_like_sample() {
+        let d = build(DistSpec {
+            mean: Some(2.0),
+            scv: Some(3.0),
+            ..spec("hyperexponential")
+        });
+        let (mut a, mut b) = (
+            Xoshiro256PlusPlus::seed_from_u64(9),
+            Xoshiro256PlusPlus::seed_from_u64(9),
+        );
+        let mut p = ArrivalProcess::new(&d);
+        for _ in 0..100 {
+            assert_eq!(p.next_gap(&mut a), Some(d.sample(&mut b)));
+        }
+    }
+
+    #[test]
+    fn trace_errors_name_the_line() {
+        let t = |name: &str, text: &str| {
+            let f = TempFile::new(name, text);
+            let s = DistSpec {
+                kind: "trace".into(),
+                ..f.spec()
+            };
+            (f, s)
+        };
+        let (_f, s) = t("unsorted", "1\n2\n1.5\n");
+        assert_err(s, "service.file", "line 3: arrival times must be sorted");
+        let (_f, s) = t("nan", "1\nx\n");
+        assert_err(s, "service.file", "line 2: `x` is not a number");
+        let (_f, s) = t("one", "1\n");
+        assert_err(s, "service.file", "at least two");
+        let (_f, s) = t("same", "1\n1\n");
+        assert_err(s, "service.file", "mean gap must be positive");
+        let (_f, s) = t("atend", "1\n2\n");
+        assert_err(
+            DistSpec {
+                at_end: Some("repeat".into()),
+                ..s
+            },
+            "service.at_end",
+            "\"loop\" or \"stop\"",
+        );
+    }
+
+    #[test]
+    fn relative_files_resolve_against_a_directory() {
+        let mut s = DistSpec {
+            file: Some("data/x.txt".into()),
+            ..spec("empirical")
+        };
+        s.resolve_file(std::path::Path::new("scenarios"));
+        assert_eq!(
+            s.file.as_deref(),
+            Some(
+                std::path::Path::new("scenarios")
+                    .join("data/x.txt")
+                    .to_str()
+                    .unwrap()
+            )
+        );
+        let mut abs = DistSpec {
+            file: Some("/abs/x.txt".into()),
+            ..spec("empirical")
+        };
+        abs.resolve_file(std::path::Path::new("scenarios"));
+        assert_eq!(abs.file.as_deref(), Some("/abs/x.txt"));
     }
 
     /// `mean` + `scv` gives the asked mean and SCV, analytically and by sampling.

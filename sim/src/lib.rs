@@ -9,6 +9,7 @@ pub mod calendar;
 pub mod dist;
 pub mod error;
 pub mod experiment;
+pub mod fit;
 pub mod live;
 pub mod overrides;
 pub mod replication;

@@ -392,10 +392,17 @@ impl Live<'_> {
         let seed = self.scenario.run.seed;
         let mut arrivals = stream(seed, 0, Source::Arrivals(i));
         let mut service = stream(seed, THREAD_STREAMS + i as u64, Source::Service(p.queue));
-        let mut next = p.interarrival.sample(&mut arrivals);
+        // A trace replays in order (and may stop); other kinds draw as `sample` does.
+        let mut process = crate::dist::ArrivalProcess::new(&p.interarrival);
+        let Some(mut next) = process.next_gap(&mut arrivals) else {
+            return Ok(());
+        };
         while next < self.horizon && self.sleep_until(next, true) {
             self.publish(p.queue, p.class, None, 0.0, &mut service)?;
-            next += p.interarrival.sample(&mut arrivals);
+            match process.next_gap(&mut arrivals) {
+                Some(gap) => next += gap,
+                None => break,
+            }
         }
         Ok(())
     }

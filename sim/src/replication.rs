@@ -18,6 +18,7 @@ use kendall_broker::{
 use rand::RngExt;
 
 use crate::calendar::EventQueue;
+use crate::dist::ArrivalProcess;
 use crate::rng::{Source, Stream, seed_for, stream};
 use crate::scenario::Scenario;
 use crate::stats::{Estimates, METRICS, Tally};
@@ -208,6 +209,8 @@ struct Replication<'s> {
     queue_index: Vec<usize>,
     workers: Vec<Worker>,
     arrivals: Vec<Stream>,
+    // [fit/trace] per-producer arrival process (a trace's replay cursor); draws from `arrivals`.
+    arrival_processes: Vec<ArrivalProcess>,
     service: Vec<Stream>,
     routing: Vec<Stream>,
     failures: Vec<Stream>,
@@ -318,6 +321,12 @@ impl<'s> Replication<'s> {
             queue_index,
             workers,
             arrivals: streams(Source::Arrivals, np),
+            // [fit/trace]
+            arrival_processes: scenario
+                .producers
+                .iter()
+                .map(|p| ArrivalProcess::new(&p.interarrival))
+                .collect(),
             service: streams(Source::Service, nq),
             routing: streams(Source::Routing, nq),
             failures: streams(Source::Failures, nq),
@@ -342,9 +351,11 @@ impl<'s> Replication<'s> {
         mut self,
         observe: &mut F,
     ) -> Result<ReplicationResult, BrokerError> {
-        for (i, p) in self.scenario.producers.iter().enumerate() {
-            let first = p.interarrival.sample(&mut self.arrivals[i]);
-            self.calendar.schedule(first, Event::Arrival(i as u32));
+        // [fit/trace] a producer whose trace is empty publishes nothing.
+        for i in 0..self.scenario.producers.len() {
+            if let Some(first) = self.arrival_processes[i].next_gap(&mut self.arrivals[i]) {
+                self.calendar.schedule(first, Event::Arrival(i as u32));
+            }
         }
         for c in 0..self.workers.len() {
             self.schedule_crash(c, 0.0);
@@ -441,8 +452,11 @@ impl<'s> Replication<'s> {
     /// Producer `i` publishes; the next arrival is scheduled from its own stream.
     fn arrival(&mut self, i: usize, now: f64) -> Result<(), BrokerError> {
         let producer = &self.scenario.producers[i];
-        let gap = producer.interarrival.sample(&mut self.arrivals[i]);
-        self.calendar.schedule(now + gap, Event::Arrival(i as u32));
+        // [fit/trace] a trace with at_end = "stop" runs out: the producer stops, and the
+        // replication ends when the calendar empties (the system has drained).
+        if let Some(gap) = self.arrival_processes[i].next_gap(&mut self.arrivals[i]) {
+            self.calendar.schedule(now + gap, Event::Arrival(i as u32));
+        }
         let (queue, class) = (producer.queue, producer.class);
         self.publish(queue, class, None, 0.0, now)
     }

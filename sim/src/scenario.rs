@@ -303,12 +303,13 @@ impl Scenario {
                 .map_err(|e| command_line(e.to_string()))?;
         }
         let set: Vec<String> = overrides.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        let file: ScenarioFile =
+        let mut file: ScenarioFile =
             toml::Value::Table(table)
                 .try_into()
                 .map_err(|e: toml::de::Error| {
                     command_line(format!("with --set {}: {}", set.join(" "), e.message()))
                 })?;
+        file.resolve_files(path.parent().unwrap_or(Path::new("")));
         let default_name = path
             .file_stem()
             .map_or("scenario".into(), |s| s.to_string_lossy().into_owned());
@@ -327,8 +328,10 @@ impl Scenario {
         if let Some(doc) = locator.doc() {
             check_layout(doc).map_err(|(key, message)| locator.at_path(&key, message))?;
         }
-        let file: ScenarioFile = toml::from_str(text)
+        let mut file: ScenarioFile = toml::from_str(text)
             .map_err(|e| locator.at_span(e.span(), &plain_words(e.message())))?;
+        // Data files (empirical, trace) are relative to the scenario file's directory.
+        file.resolve_files(path.parent().unwrap_or(Path::new("")));
         let default_name = path
             .file_stem()
             .map_or("scenario".into(), |s| s.to_string_lossy().into_owned());
@@ -419,6 +422,24 @@ fn plain_words(message: &str) -> String {
 }
 
 impl ScenarioFile {
+    /// Makes every relative distribution `file` relative to `dir`.
+    pub fn resolve_files(&mut self, dir: &Path) {
+        let queues = self.queues.iter_mut().flat_map(|q| {
+            let crash = q.crash.iter_mut().flat_map(|c| [&mut c.mtbf, &mut c.mttr]);
+            std::iter::once(&mut q.service)
+                .chain(q.service_by_class.iter_mut().flat_map(|m| m.values_mut()))
+                .chain(crash)
+        });
+        for spec in self
+            .producers
+            .iter_mut()
+            .map(|p| &mut p.interarrival)
+            .chain(queues)
+        {
+            spec.resolve_file(dir);
+        }
+    }
+
     /// Checks every reference and number, producing the scenario the simulator runs.
     pub fn validate(&self, default_name: &str) -> Result<Scenario, Invalid> {
         let root = KeyPath::default();

@@ -1,0 +1,247 @@
+//! `kendall fit` and trace replay, end to end.
+
+use std::path::PathBuf;
+use std::process::Output;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn kendall(args: &[&str]) -> Output {
+    Command::cargo_bin("kendall")
+        .unwrap()
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn json(args: &[&str]) -> Value {
+    let out = kendall(args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// A scratch directory under the system temp dir, removed when dropped.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(name: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("kendall-fit-{}-{name}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        Scratch(dir)
+    }
+    fn file(&self, name: &str, text: &str) -> String {
+        let p = self.0.join(name);
+        std::fs::write(&p, text).unwrap();
+        p.to_str().unwrap().to_string()
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Exit code 1 and a message on stderr containing every needle.
+fn fails_with(args: &[&str], needles: &[&str]) {
+    let out = kendall(args);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+    for n in needles {
+        assert!(err.contains(n), "{args:?}: `{n}` not in {err}");
+    }
+}
+
+#[test]
+fn malformed_logs_name_the_line() {
+    let s = Scratch::new("bad");
+    let empty = s.file("empty.txt", "# nothing here\n\n");
+    fails_with(&["fit", &empty], &["empty.txt", "no values"]);
+    let header_only = s.file("header.csv", "t,service\n");
+    fails_with(
+        &["fit", &header_only, "--column", "service"],
+        &["no values"],
+    );
+    let text = s.file("text.txt", "1.5\n2.0\nfast\n");
+    fails_with(
+        &["fit", &text],
+        &["text.txt line 3: `fast` is not a number"],
+    );
+    let csv = s.file("text.csv", "id,service\n1,0.5\n2,n/a\n");
+    fails_with(
+        &["fit", &csv, "--column", "service", "--kind", "service"],
+        &["text.csv line 3: `n/a` is not a number"],
+    );
+    fails_with(
+        &["fit", &csv, "--column", "servce"],
+        &["line 1: no column named `servce`", "did you mean `service`"],
+    );
+    let negative = s.file("negative.txt", "1\n0.5\n-2\n");
+    fails_with(
+        &["fit", &negative, "--kind", "service"],
+        &["negative.txt line 3: a duration must be non-negative, not -2"],
+    );
+    let unsorted = s.file("unsorted.txt", "0\n1.5\n3\n2.5\n4\n");
+    fails_with(
+        &["fit", &unsorted, "--timestamps"],
+        &["unsorted.txt line 4: timestamps must be sorted, and 2.5 comes after 3"],
+    );
+    // Timestamps may be negative; their gaps are what is fitted.
+    let shifted = s.file("shifted.txt", "-3\n-1\n0\n2.5\n3\n");
+    let doc = json(&["fit", &shifted, "--timestamps", "--json"]);
+    assert_eq!(doc["n"], 4);
+}
+
+#[test]
+fn fit_ranks_and_writes_the_best_as_a_scenario_line() {
+    let s = Scratch::new("write");
+    let out = s.0.join("service.toml");
+    let out_str = out.to_str().unwrap();
+    let doc = json(&[
+        "fit",
+        "scenarios/data/service_times.csv",
+        "--column",
+        "service_ms",
+        "--kind",
+        "service",
+        "--json",
+        "--write",
+        out_str,
+    ]);
+    // The generator draws lognormal(mu = -0.8, sigma = 0.6) service times.
+    let best = &doc["fits"][0];
+    assert_eq!(best["kind"], "lognormal");
+    let (mu, sigma) = (
+        best["params"]["mu"].as_f64().unwrap(),
+        best["params"]["sigma"].as_f64().unwrap(),
+    );
+    let (se_mu, se_sigma) = (
+        best["se"]["mu"].as_f64().unwrap(),
+        best["se"]["sigma"].as_f64().unwrap(),
+    );
+    assert!((mu + 0.8).abs() <= 4.0 * se_mu, "mu {mu} ± {se_mu}");
+    assert!(
+        (sigma - 0.6).abs() <= 4.0 * se_sigma,
+        "sigma {sigma} ± {se_sigma}"
+    );
+    let aics: Vec<f64> = doc["fits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["aic"].as_f64().unwrap())
+        .collect();
+    assert!(aics.windows(2).all(|w| w[0] <= w[1] + 2.0), "{aics:?}");
+    for key in ["mean", "scv", "loglik", "aic", "ks", "ks_p"] {
+        assert!(best[key].is_number(), "{key}");
+    }
+    // Service data get no burstiness check.
+    assert!(doc["burstiness"].is_null());
+    // The written line is a scenario line that a scenario accepts as it is.
+    let line = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        line.starts_with("service = { kind = \"lognormal\", mu = "),
+        "{line}"
+    );
+    let scenario = s.file(
+        "s.toml",
+        &format!(
+            "[[producers]]\nname = \"p\"\ninterarrival = {{ kind = \"exponential\", rate = 1.0 }}\n\
+             [[queues]]\nname = \"q\"\nconsumers = 1\n{line}"
+        ),
+    );
+    let out = kendall(&["validate", &scenario]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn bursty_trace_beats_its_poisson_equivalent_and_warns() {
+    // The fit of the bursty log: the exponential row is its Poisson equivalent, and the
+    // burstiness check fires.
+    let fit = json(&[
+        "fit",
+        "scenarios/data/arrivals_bursty.txt",
+        "--timestamps",
+        "--json",
+    ]);
+    let warnings: Vec<&str> = fit["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w.as_str().unwrap())
+        .collect();
+    assert!(
+        warnings.iter().any(|w| w.contains("lag-1 autocorrelation")),
+        "{warnings:?}"
+    );
+    assert!(
+        warnings.iter().any(|w| w.contains("burstier")),
+        "{warnings:?}"
+    );
+    let exp = fit["fits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["kind"] == "exponential")
+        .unwrap();
+    let rate = exp["params"]["rate"].as_f64().unwrap();
+    // trace_bursty_poisson.toml states that rate.
+    let poisson_file = std::fs::read_to_string("scenarios/trace_bursty_poisson.toml").unwrap();
+    assert!(
+        poisson_file.contains(&format!("rate = {rate:.5}")),
+        "rate {rate}"
+    );
+
+    let trace = json(&["run", "scenarios/trace_bursty.toml", "--json"]);
+    let poisson = json(&["run", "scenarios/trace_bursty_poisson.toml", "--json"]);
+    let ci = |doc: &Value| {
+        let c = &doc["metrics"]["T"]["ci95"];
+        (c[0].as_f64().unwrap(), c[1].as_f64().unwrap())
+    };
+    let (trace_lo, _) = ci(&trace);
+    let (_, poisson_hi) = ci(&poisson);
+    assert!(
+        trace_lo > 2.0 * poisson_hi,
+        "trace T from {trace_lo} vs Poisson T up to {poisson_hi}"
+    );
+    let run_warnings = trace["warnings"].to_string();
+    assert!(
+        run_warnings.contains("producer gateway (trace)"),
+        "{run_warnings}"
+    );
+    assert!(run_warnings.contains("burstier"), "{run_warnings}");
+    assert!(!poisson["warnings"].to_string().contains("trace"));
+}
+
+#[test]
+fn a_stopping_trace_ends_the_run_and_says_so() {
+    let s = Scratch::new("stop");
+    // 200 arrivals one time unit apart, relative to the scenario's directory.
+    let times: String = (0..200).map(|i| format!("{i}\n")).collect();
+    s.file("times.txt", &times);
+    let scenario = s.file(
+        "stop.toml",
+        "[[producers]]\nname = \"replay\"\n\
+         interarrival = { kind = \"trace\", file = \"times.txt\", at_end = \"stop\" }\n\
+         [[queues]]\nname = \"q\"\nconsumers = 1\nservice = { kind = \"deterministic\", value = 0.5 }\n\
+         [run]\nreplications = 3\ncustomers = 1000\nwarmup = 0\n",
+    );
+    let doc = json(&["run", &scenario, "--json"]);
+    // Every message is served at once: T = service = 0.5, and 200 per replication.
+    let t = doc["metrics"]["T"]["mean"].as_f64().unwrap();
+    assert!((t - 0.5).abs() < 1e-9, "T {t}");
+    assert_eq!(doc["messages"], 600);
+    let w = doc["warnings"].to_string();
+    assert!(
+        w.contains("replications ended early: 600 of the 3000"),
+        "{w}"
+    );
+    assert!(w.contains("stops after 200 arrivals"), "{w}");
+}
