@@ -42,6 +42,89 @@ enum Command {
     },
     /// Run the scenario on real threads against the real clock, beside simulation and theory.
     Live(LiveArgs),
+    /// Fewest consumers meeting every target, per load level: theory proposes, simulation confirms.
+    Plan(PlanArgs),
+    /// Write a self-contained HTML report (with a Markdown twin, CSVs and charts) to a directory.
+    Report(ReportArgs),
+}
+
+#[derive(Debug, Args)]
+struct PlanArgs {
+    /// Scenario file.
+    scenario: PathBuf,
+    /// A target every row must meet, e.g. "p99(T) < 50", "mean(Wq) <= 5", "util < 0.8",
+    /// "p_loss < 0.001", "p_wait < 0.2" (repeatable).
+    #[arg(long = "target", required = true)]
+    targets: Vec<String>,
+    /// Load levels: FROM..TO[:STEP] total arrival rates, or xFROM..xTO[:STEP] multiples of
+    /// the scenario's own rates (no STEP: ten levels).
+    #[arg(long)]
+    load: String,
+    /// The queue whose consumers vary (default: the only queue).
+    #[arg(long)]
+    vary: Option<String>,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+    /// Also write the rows as CSV to this file.
+    #[arg(long)]
+    csv: Option<PathBuf>,
+    /// Also write a full report (HTML, Markdown, CSV, charts) to this directory.
+    #[arg(long)]
+    report: Option<PathBuf>,
+    #[command(flatten)]
+    sim: SimOverrides,
+}
+
+#[derive(Debug, Args)]
+struct ReportArgs {
+    /// Scenario file.
+    scenario: PathBuf,
+    /// Output directory (created if missing).
+    #[arg(long)]
+    out: PathBuf,
+    #[command(flatten)]
+    sim: SimOverrides,
+}
+
+/// Run-length overrides shared by `plan` and `report`.
+#[derive(Debug, Args)]
+struct SimOverrides {
+    /// Override `run.replications`.
+    #[arg(long)]
+    replications: Option<u32>,
+    /// Override `run.customers` (messages measured per replication).
+    #[arg(long)]
+    customers: Option<u64>,
+    /// Override `run.seed`.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long)]
+    threads: Option<usize>,
+}
+
+impl SimOverrides {
+    /// Applies the overrides; a fixed warm-up of customers / 10 replaces one that was the
+    /// file's default.
+    fn apply(&self, s: &mut Scenario) -> Result<()> {
+        if let Some(n) = self.replications {
+            anyhow::ensure!(
+                n >= 2,
+                "--replications must be at least 2 for a confidence interval"
+            );
+            s.run.replications = n;
+        }
+        if let Some(n) = self.customers {
+            anyhow::ensure!(n >= 1, "--customers must be at least 1");
+            s.run.customers = n;
+            s.run.warmup = s.run.warmup.min(n / 10);
+        }
+        if let Some(seed) = self.seed {
+            s.run.seed = seed;
+        }
+        Ok(())
+    }
 }
 
 #[derive(Debug, Args)]
@@ -120,6 +203,8 @@ fn try_main(cli: Cli) -> Result<()> {
         Command::Predict { scenario, json } => predict(&scenario, json),
         Command::ValidateTheory(args) => validate_theory(args),
         Command::Live(args) => live(args),
+        Command::Plan(args) => plan(args),
+        Command::Report(args) => report(args),
     }
 }
 
@@ -326,5 +411,72 @@ fn predict(path: &Path, json: bool) -> Result<()> {
         report.to_table()
     };
     io::stdout().write_all(text.as_bytes())?;
+    Ok(())
+}
+
+/// The `--vary` queue's index (default: the only queue).
+fn varied_queue(s: &Scenario, vary: Option<&str>) -> Result<usize> {
+    match vary {
+        Some(name) => s
+            .queues
+            .iter()
+            .position(|q| q.name == name)
+            .with_context(|| format!("--vary: no queue named `{name}`")),
+        None if s.queues.len() == 1 => Ok(0),
+        None => anyhow::bail!(
+            "the scenario has {} queues: say which to vary with --vary QUEUE",
+            s.queues.len()
+        ),
+    }
+}
+
+/// `kendall plan`: the capacity table.
+fn plan(args: PlanArgs) -> Result<()> {
+    use kendall_reports::plan::{self, LoadRange, PlanSpec, Target};
+    let targets = args
+        .targets
+        .iter()
+        .map(|t| Target::parse(t))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| anyhow::anyhow!(e))?;
+    let loads = LoadRange::parse(&args.load).map_err(|e| anyhow::anyhow!(e))?;
+    let mut scenario = load(&args.scenario)?;
+    args.sim.apply(&mut scenario)?;
+    let queue = varied_queue(&scenario, args.vary.as_deref())?;
+    let pool = thread_pool(args.sim.threads)?;
+    let spec = PlanSpec {
+        targets,
+        loads,
+        queue,
+    };
+    let report = pool
+        .install(|| plan::plan(&scenario, &spec, &mut |_, _| {}))
+        .map_err(|e| anyhow::anyhow!(e))?;
+    if let Some(path) = &args.csv {
+        kendall_reports::report::write_atomic(path, report.to_csv().as_bytes())
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    if let Some(dir) = &args.report {
+        pool.install(|| kendall_reports::report::write_report(&scenario, Some(&report), dir))
+            .map_err(|e| anyhow::anyhow!(e))?;
+    }
+    let text = if args.json {
+        format!("{:#}\n", report.to_json())
+    } else {
+        report.to_table()
+    };
+    io::stdout().write_all(text.as_bytes())?;
+    Ok(())
+}
+
+/// `kendall report`: the full report in a directory.
+fn report(args: ReportArgs) -> Result<()> {
+    let mut scenario = load(&args.scenario)?;
+    args.sim.apply(&mut scenario)?;
+    let pool = thread_pool(args.sim.threads)?;
+    let written = pool
+        .install(|| kendall_reports::report::write_report(&scenario, None, &args.out))
+        .map_err(|e| anyhow::anyhow!(e))?;
+    println!("{}", written.display());
     Ok(())
 }

@@ -15,4 +15,7 @@ pub use warnings::{LITTLE_SLACK, MIN_REPLICATIONS, NEAR_SATURATION};
 pub use live::LiveReport;
 pub use predict::PredictReport;
 pub use run::{MetricRow, RunReport, ScopeReport, TheoryStatus};
+pub mod charts;
+pub mod plan;
+pub mod report;
 pub mod validation;
