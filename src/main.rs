@@ -10,7 +10,7 @@ use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use kendall_reports::{LiveReport, PredictReport, RunReport};
 use kendall_sim::scenario::Warmup;
-use kendall_sim::{Scenario, run_experiment, theory, traffic, warmup};
+use kendall_sim::{Scenario, run_experiment, theory, warmup};
 
 /// Simulate and capacity-plan message-processing systems against queueing theory.
 #[derive(Debug, Parser)]
@@ -119,6 +119,9 @@ impl SimOverrides {
             anyhow::ensure!(n >= 1, "--customers must be at least 1");
             s.run.customers = n;
             s.run.warmup = s.run.warmup.min(n / 10);
+            if let Warmup::Count(_) = s.run.warmup_mode {
+                s.run.warmup_mode = Warmup::Count(s.run.warmup);
+            }
         }
         if let Some(seed) = self.seed {
             s.run.seed = seed;
@@ -358,46 +361,11 @@ fn validate(paths: &[PathBuf]) -> Result<()> {
 
 /// The scenario in plain words: producers, queues, offered load and stability.
 fn describe(path: &Path, s: &Scenario) -> String {
-    let unit = if s.time_unit.is_empty() {
-        "time unit".to_string()
-    } else {
-        s.time_unit.clone()
-    };
-    let mut text = format!("{}: ok — \"{}\"\n", path.display(), s.name);
-    for p in &s.producers {
-        text += &format!(
-            "  producer {} sends {} messages to queue {}: {:.4} per {unit} (mean gap {:.4}, scv {:.3})\n",
-            p.name,
-            s.classes[p.class].name,
-            s.queues[p.queue].name,
-            1.0 / p.interarrival.mean(),
-            p.interarrival.mean(),
-            p.interarrival.scv()
-        );
+    let mut text = format!("{}: ok — \"{}\"", path.display(), s.name);
+    for line in kendall_reports::describe::describe_lines(s) {
+        text += "\n  ";
+        text += &line;
     }
-    for (q, load) in s.queues.iter().zip(traffic::queue_loads(s)) {
-        let verdict = match q.capacity {
-            Some(k) if load.rho >= 1.0 => {
-                format!("bounded at {k}: overloaded, so it will lose messages")
-            }
-            Some(k) => format!("stable, bounded at {k} ({:?} when full)", q.overflow),
-            None if load.rho < 1.0 => "stable".to_string(),
-            None => "UNSTABLE (rho >= 1: the queue grows without bound)".to_string(),
-        };
-        text += &format!(
-            "  queue {} ({} consumers, {:?} dispatch): arrivals {:.4} per {unit}, mean service {:.4}, rho = {:.4}, {verdict}\n",
-            q.name, q.consumers, q.dispatch, load.arrival_rate, load.mean_service, load.rho
-        );
-    }
-    let r = s.run;
-    let warmup = match r.warmup_mode {
-        Warmup::Count(n) => n.to_string(),
-        Warmup::Auto => "auto (MSER-5 on a pilot run)".to_string(),
-    };
-    text += &format!(
-        "  run: {} replications x {} messages after a warm-up of {warmup}, seed {}",
-        r.replications, r.customers, r.seed
-    );
     text
 }
 

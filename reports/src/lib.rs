@@ -18,4 +18,5 @@ pub use run::{MetricRow, RunReport, ScopeReport, TheoryStatus};
 pub mod charts;
 pub mod plan;
 pub mod report;
+pub mod describe;
 pub mod validation;
