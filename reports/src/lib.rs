@@ -16,7 +16,7 @@ pub use live::LiveReport;
 pub use predict::PredictReport;
 pub use run::{MetricRow, RunReport, ScopeReport, TheoryStatus};
 pub mod charts;
+pub mod describe;
 pub mod plan;
 pub mod report;
-pub mod describe;
 pub mod validation;

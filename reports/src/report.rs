@@ -38,7 +38,11 @@ fn short(s: &Scenario) -> Scenario {
     let mut s = s.clone();
     s.run.replications = s.run.replications.clamp(2, 10);
     if s.run.customers > 20_000 {
-        s.run.warmup = s.run.warmup.min(2_000).max(s.run.warmup * 20_000 / s.run.customers);
+        s.run.warmup = s
+            .run
+            .warmup
+            .min(2_000)
+            .max(s.run.warmup * 20_000 / s.run.customers);
         s.run.customers = 20_000;
     }
     s
@@ -99,7 +103,8 @@ pub fn write_report(
     };
     if base_rho > 0.0 {
         let sh = short(s);
-        let mut load_csv = String::from("rho,T_mean,T_lo,T_hi,L_mean,L_lo,L_hi,T_theory,L_theory\n");
+        let mut load_csv =
+            String::from("rho,T_mean,T_lo,T_hi,L_mean,L_lo,L_hi,T_theory,L_theory\n");
         let mut sim = Vec::new();
         for target in [0.3, 0.5, 0.7, 0.8, 0.9] {
             let sc = plan::scale_load(&sh, target / base_rho);
@@ -124,11 +129,14 @@ pub fn write_report(
             );
             sim.push(p);
         }
-        let theory: Vec<TheoryLoadPoint> = (1..50)
+        let theory: Vec<TheoryLoadPoint> = (1..48)
             .filter_map(|i| {
                 let rho = f64::from(i) * 0.02;
-                theory_tl(&plan::scale_load(s, rho / base_rho))
-                    .map(|(t, l)| TheoryLoadPoint { rho, t, l })
+                theory_tl(&plan::scale_load(s, rho / base_rho)).map(|(t, l)| TheoryLoadPoint {
+                    rho,
+                    t,
+                    l,
+                })
             })
             .collect();
         write_atomic(&dir.join("load.csv"), load_csv.as_bytes()).map_err(|e| e.to_string())?;
@@ -199,7 +207,8 @@ pub fn write_report(
     if s.queues.len() == 1 && s.queues[0].consumers > 1 && base_rho < 1.0 {
         let sh = short(s);
         let mut points = Vec::new();
-        let mut csv = String::from("strategy,T_mean,T_lo,T_hi,T_p99_mean,T_p99_lo,T_p99_hi,T_theory\n");
+        let mut csv =
+            String::from("strategy,T_mean,T_lo,T_hi,T_p99_mean,T_p99_lo,T_p99_hi,T_theory\n");
         for (name, d) in [
             ("shared", DispatchKind::Shared),
             ("round-robin", DispatchKind::RoundRobin),
@@ -301,7 +310,10 @@ pub fn write_report(
 
     // Results CSV.
     let mut csv = String::from("scope,metric,mean,ci_lo,ci_hi,theory,theory_kind,model\n");
-    for scope in std::iter::once(&run.system).chain(&run.queues).chain(&run.classes) {
+    for scope in std::iter::once(&run.system)
+        .chain(&run.queues)
+        .chain(&run.classes)
+    {
         for r in &scope.rows {
             let (lo, hi) = r.summary.ci();
             let _ = writeln!(
@@ -340,7 +352,10 @@ fn theory_tl(s: &Scenario) -> Option<(f64, f64)> {
 
 /// Theory's sojourn CDF (exact for M/M/c: one queue, shared, Poisson, exponential, unbounded)
 /// and its p50/p90/p99 marks (from the model's quantiles wherever it has them).
-fn theory_cdf(s: &Scenario, th: &theory::Theory) -> (Vec<(f64, f64)>, Vec<(f64, f64)>) {
+/// (t, y) points.
+type Curve = Vec<(f64, f64)>;
+
+fn theory_cdf(s: &Scenario, th: &theory::Theory) -> (Curve, Curve) {
     let Verdict::Predicted(p) = &th.system else {
         return (Vec::new(), Vec::new());
     };
@@ -351,7 +366,11 @@ fn theory_cdf(s: &Scenario, th: &theory::Theory) -> (Vec<(f64, f64)>, Vec<(f64, 
     let model = p.model.as_str();
     if (model == "M/M/c" || model == "M/M/1") && s.queues.len() == 1 {
         let q = &s.queues[0];
-        let lambda: f64 = s.producers.iter().map(|p| 1.0 / p.interarrival.mean()).sum();
+        let lambda: f64 = s
+            .producers
+            .iter()
+            .map(|p| 1.0 / p.interarrival.mean())
+            .sum();
         if let Ok(m) = MMc::new(lambda, 1.0 / q.service[0].mean(), q.consumers) {
             let hi = m.sojourn_quantile(0.999);
             let cdf = (0..=200)
@@ -428,7 +447,11 @@ impl Doc<'_> {
                             num(r.load),
                             r.consumers.map_or("-".into(), |c| c.to_string()),
                             r.theory_consumers.map_or("-".into(), |c| c.to_string()),
-                            if r.confirmed { "yes".into() } else { "no".into() },
+                            if r.confirmed {
+                                "yes".into()
+                            } else {
+                                "no".into()
+                            },
                             r.notes.join("; "),
                         ]
                     })
@@ -469,7 +492,12 @@ impl Doc<'_> {
         for l in crate::describe::describe_lines(self.s) {
             let _ = writeln!(md, "- {l}");
         }
-        let _ = write!(md, "\n{}\n\n{}\n\n## Simulated vs theory (end to end)\n\n", self.model_line(), self.run_line());
+        let _ = write!(
+            md,
+            "\n{}\n\n{}\n\n## Simulated vs theory (end to end)\n\n",
+            self.model_line(),
+            self.run_line()
+        );
         md += "| metric | mean | 95% CI | theory | theory in CI |\n|---|---:|---|---:|---|\n";
         for r in self.results_rows() {
             let _ = writeln!(md, "| {} |", r.join(" | "));
@@ -490,16 +518,19 @@ impl Doc<'_> {
         }
         md += "\n## Charts\n\n";
         for f in self.figures {
-            let _ = writeln!(md, "![{}]({}.png)\n\n{} ([SVG]({}.svg))\n", f.name, f.name, f.caption, f.name);
+            let _ = writeln!(
+                md,
+                "![{}]({}.png)\n\n{} ([SVG]({}.svg))\n",
+                f.name, f.name, f.caption, f.name
+            );
         }
         md += "Files: `results.csv` (every metric), `load.csv`, `dispatch.csv`, `plan.csv` where drawn.\n";
         md
     }
 
     fn html(&self) -> String {
-        let mut h = String::from(
-            "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n",
-        );
+        let mut h =
+            String::from("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
         let _ = writeln!(h, "<title>{} — kendall report</title>", esc(&self.s.name));
         h += STYLE;
         h += "</head>\n<body>\n";
@@ -517,14 +548,23 @@ impl Doc<'_> {
             }
             out
         };
-        let _ = writeln!(h, "</ul>\n<p>{}</p>\n<p>{}</p>", bold(&self.model_line()), esc(&self.run_line()));
+        let _ = writeln!(
+            h,
+            "</ul>\n<p>{}</p>\n<p>{}</p>",
+            bold(&self.model_line()),
+            esc(&self.run_line())
+        );
         h += "<h2>Simulated vs theory (end to end)</h2>\n<table>\n<tr><th>metric</th><th>mean</th><th>95% CI</th><th>theory</th><th>theory in CI</th></tr>\n";
         for r in self.results_rows() {
             let cls = if r[4] == "NO" { " class=\"miss\"" } else { "" };
             let _ = writeln!(
                 h,
                 "<tr{cls}><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
-                esc(&r[0]), r[1], r[2], r[3], r[4]
+                esc(&r[0]),
+                r[1],
+                r[2],
+                r[3],
+                r[4]
             );
         }
         h += "</table>\n<h2>Warnings</h2>\n";
@@ -544,7 +584,11 @@ impl Doc<'_> {
                 let _ = writeln!(
                     h,
                     "<tr><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td></tr>",
-                    r[0], r[1], r[2], r[3], esc(&r[4])
+                    r[0],
+                    r[1],
+                    r[2],
+                    r[3],
+                    esc(&r[4])
                 );
             }
             h += "</table>\n";
@@ -556,7 +600,9 @@ impl Doc<'_> {
             let _ = writeln!(
                 h,
                 "<figure>\n{svg}\n<figcaption>{} (<a href=\"{}.png\">PNG</a>, <a href=\"{}.svg\">SVG</a>)</figcaption>\n</figure>",
-                esc(&f.caption), f.name, f.name
+                esc(&f.caption),
+                f.name,
+                f.name
             );
         }
         h += "<p class=\"foot\">Written by kendall. Files beside this page: results.csv, load.csv, dispatch.csv, plan.csv (where drawn), every chart as PNG and SVG, and report.md.</p>\n</body>\n</html>\n";
