@@ -18,7 +18,7 @@ use kendall_reports::{
 use kendall_sim::overrides::{Override, grid};
 use kendall_sim::scenario::Warmup;
 use kendall_sim::{Control, run_points, summarize};
-use kendall_sim::{Scenario, run_experiment, theory, traffic, warmup};
+use kendall_sim::{Scenario, run_experiment, theory, warmup};
 
 /// Simulate and capacity-plan message-processing systems against queueing theory.
 #[derive(Debug, Parser)]
@@ -65,6 +65,10 @@ enum Command {
     },
     /// Fit distributions to a log by maximum likelihood and rank them (AIC, KS).
     Fit(FitArgs),
+    /// Fewest consumers meeting every target, per load level: theory proposes, simulation confirms.
+    Plan(PlanArgs),
+    /// Write a self-contained HTML report (with a Markdown twin, CSVs and charts) to a directory.
+    Report(ReportArgs),
 }
 
 #[derive(Debug, Args)]
@@ -87,6 +91,45 @@ struct FitArgs {
     /// Write the best fit as a scenario line (`interarrival = { … }`) to this file.
     #[arg(long)]
     write: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+struct PlanArgs {
+    /// Scenario file.
+    scenario: PathBuf,
+    /// A target every row must meet, e.g. "p99(T) < 50", "mean(Wq) <= 5", "util < 0.8",
+    /// "p_loss < 0.001", "p_wait < 0.2" (repeatable).
+    #[arg(long = "target", required = true)]
+    targets: Vec<String>,
+    /// Load levels: FROM..TO[:STEP] total arrival rates, or xFROM..xTO[:STEP] multiples of
+    /// the scenario's own rates (no STEP: ten levels).
+    #[arg(long)]
+    load: String,
+    /// The queue whose consumers vary (default: the only queue).
+    #[arg(long)]
+    vary: Option<String>,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+    /// Also write the rows as CSV to this file.
+    #[arg(long)]
+    csv: Option<PathBuf>,
+    /// Also write a full report (HTML, Markdown, CSV, charts) to this directory.
+    #[arg(long)]
+    report: Option<PathBuf>,
+    #[command(flatten)]
+    run: RunOverrides,
+}
+
+#[derive(Debug, Args)]
+struct ReportArgs {
+    /// Scenario file.
+    scenario: PathBuf,
+    /// Output directory (created if missing).
+    #[arg(long)]
+    out: PathBuf,
+    #[command(flatten)]
+    run: RunOverrides,
 }
 
 #[derive(Debug, Args)]
@@ -136,7 +179,8 @@ struct RunOverrides {
 }
 
 impl RunOverrides {
-    /// Applies the overrides to `scenario`'s `[run]`.
+    /// Applies the overrides to `scenario`'s `[run]`; a fixed warm-up longer than a tenth of
+    /// an overridden run length shrinks to that tenth.
     fn apply(&self, scenario: &mut Scenario) -> Result<()> {
         if let Some(n) = self.replications {
             anyhow::ensure!(
@@ -148,6 +192,11 @@ impl RunOverrides {
         if let Some(n) = self.customers {
             anyhow::ensure!(n >= 1, "--customers must be at least 1");
             scenario.run.customers = n;
+            // A shorter run keeps a warm-up in proportion: at most a tenth of it.
+            scenario.run.warmup = scenario.run.warmup.min(n / 10);
+            if let Warmup::Count(_) = scenario.run.warmup_mode {
+                scenario.run.warmup_mode = Warmup::Count(scenario.run.warmup);
+            }
         }
         if let Some(s) = self.seed {
             scenario.run.seed = s;
@@ -238,6 +287,8 @@ fn try_main(cli: Cli) -> Result<()> {
         Command::Compare(args) => compare(args),
         Command::Merge { shards, csv } => merge(&shards, csv.as_deref()),
         Command::Fit(args) => fit(args),
+        Command::Plan(args) => plan(args),
+        Command::Report(args) => report(args),
     }
 }
 
@@ -386,49 +437,16 @@ fn validate(paths: &[PathBuf]) -> Result<()> {
 
 /// The scenario in plain words: producers, queues, offered load and stability.
 fn describe(path: &Path, s: &Scenario) -> String {
-    let unit = if s.time_unit.is_empty() {
-        "time unit".to_string()
-    } else {
-        s.time_unit.clone()
-    };
-    let mut text = format!("{}: ok — \"{}\"\n", path.display(), s.name);
+    let mut text = format!("{}: ok — \"{}\"", path.display(), s.name);
+    for line in kendall_reports::describe::describe_lines(s) {
+        text += "\n  ";
+        text += &line;
+    }
     for p in &s.producers {
-        text += &format!(
-            "  producer {} sends {} messages to queue {}: {:.4} per {unit} (mean gap {:.4}, scv {:.3})\n",
-            p.name,
-            s.classes[p.class].name,
-            s.queues[p.queue].name,
-            1.0 / p.interarrival.mean(),
-            p.interarrival.mean(),
-            p.interarrival.scv()
-        );
         for w in kendall_sim::fit::producer_warnings(p) {
-            text += &format!("  warning: {w}\n");
+            text += &format!("\n  warning: {w}");
         }
     }
-    for (q, load) in s.queues.iter().zip(traffic::queue_loads(s)) {
-        let verdict = match q.capacity {
-            Some(k) if load.rho >= 1.0 => {
-                format!("bounded at {k}: overloaded, so it will lose messages")
-            }
-            Some(k) => format!("stable, bounded at {k} ({:?} when full)", q.overflow),
-            None if load.rho < 1.0 => "stable".to_string(),
-            None => "UNSTABLE (rho >= 1: the queue grows without bound)".to_string(),
-        };
-        text += &format!(
-            "  queue {} ({} consumers, {:?} dispatch): arrivals {:.4} per {unit}, mean service {:.4}, rho = {:.4}, {verdict}\n",
-            q.name, q.consumers, q.dispatch, load.arrival_rate, load.mean_service, load.rho
-        );
-    }
-    let r = s.run;
-    let warmup = match r.warmup_mode {
-        Warmup::Count(n) => n.to_string(),
-        Warmup::Auto => "auto (MSER-5 on a pilot run)".to_string(),
-    };
-    text += &format!(
-        "  run: {} replications x {} messages after a warm-up of {warmup}, seed {}",
-        r.replications, r.customers, r.seed
-    );
     text
 }
 
@@ -653,6 +671,61 @@ fn compare(args: CompareArgs) -> Result<()> {
     Ok(())
 }
 
+/// The `--vary` queue's index (default: the only queue).
+fn varied_queue(s: &Scenario, vary: Option<&str>) -> Result<usize> {
+    match vary {
+        Some(name) => s
+            .queues
+            .iter()
+            .position(|q| q.name == name)
+            .with_context(|| format!("--vary: no queue named `{name}`")),
+        None if s.queues.len() == 1 => Ok(0),
+        None => anyhow::bail!(
+            "the scenario has {} queues: say which to vary with --vary QUEUE",
+            s.queues.len()
+        ),
+    }
+}
+
+/// `kendall plan`: the capacity table.
+fn plan(args: PlanArgs) -> Result<()> {
+    use kendall_reports::plan::{self, LoadRange, PlanSpec, Target};
+    let targets = args
+        .targets
+        .iter()
+        .map(|t| Target::parse(t))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| anyhow::anyhow!(e))?;
+    let loads = LoadRange::parse(&args.load).map_err(|e| anyhow::anyhow!(e))?;
+    let mut scenario = load(&args.scenario)?;
+    args.run.apply(&mut scenario)?;
+    let queue = varied_queue(&scenario, args.vary.as_deref())?;
+    let pool = thread_pool(args.run.threads)?;
+    let spec = PlanSpec {
+        targets,
+        loads,
+        queue,
+    };
+    let report = pool
+        .install(|| plan::plan(&scenario, &spec, &mut |_, _| {}))
+        .map_err(|e| anyhow::anyhow!(e))?;
+    if let Some(path) = &args.csv {
+        kendall_reports::report::write_atomic(path, report.to_csv().as_bytes())
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    if let Some(dir) = &args.report {
+        pool.install(|| kendall_reports::report::write_report(&scenario, Some(&report), dir))
+            .map_err(|e| anyhow::anyhow!(e))?;
+    }
+    let text = if args.json {
+        format!("{:#}\n", report.to_json())
+    } else {
+        report.to_table()
+    };
+    io::stdout().write_all(text.as_bytes())?;
+    Ok(())
+}
+
 /// `kendall merge`: the shards' CSVs joined in point order.
 fn merge(shards: &[PathBuf], out: Option<&Path>) -> Result<()> {
     let inputs = shards
@@ -722,5 +795,17 @@ fn fit(args: FitArgs) -> Result<()> {
             eprintln!("warning: {w}");
         }
     }
+    Ok(())
+}
+
+/// `kendall report`: the full report in a directory.
+fn report(args: ReportArgs) -> Result<()> {
+    let mut scenario = load(&args.scenario)?;
+    args.run.apply(&mut scenario)?;
+    let pool = thread_pool(args.run.threads)?;
+    let written = pool
+        .install(|| kendall_reports::report::write_report(&scenario, None, &args.out))
+        .map_err(|e| anyhow::anyhow!(e))?;
+    println!("{}", written.display());
     Ok(())
 }

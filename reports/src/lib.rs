@@ -20,4 +20,8 @@ pub use live::LiveReport;
 pub use predict::PredictReport;
 pub use run::{MetricRow, RunReport, ScopeReport, TheoryStatus};
 pub use sweep::{COLUMNS, SweepPoint, merge_csv, sweep_csv, sweep_table};
+pub mod charts;
+pub mod describe;
+pub mod plan;
+pub mod report;
 pub mod validation;

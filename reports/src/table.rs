@@ -100,7 +100,7 @@ fn scope_table(out: &mut String, title: &str, scope: &ScopeReport) {
 }
 
 /// Six significant digits, without exponent for ordinary magnitudes.
-fn num(x: f64) -> String {
+pub(crate) fn num(x: f64) -> String {
     if x.is_nan() {
         return "-".into();
     }

@@ -18,6 +18,7 @@ pub mod scenario;
 pub mod stats;
 pub mod suggest;
 pub mod theory;
+pub mod trace;
 pub mod traffic;
 pub mod warmup;
 

@@ -254,8 +254,8 @@ fn grammar_scenario() -> impl Strategy<Value = String> {
 
 // ---------- mutations of the real files ----------
 
-fn real_files() -> Vec<String> {
-    let mut texts = Vec::new();
+fn real_paths() -> Vec<std::path::PathBuf> {
+    let mut all = Vec::new();
     for dir in ["../scenarios", "../scenarios/validation"] {
         let mut paths: Vec<_> = std::fs::read_dir(dir)
             .unwrap()
@@ -263,10 +263,17 @@ fn real_files() -> Vec<String> {
             .filter(|p| p.extension().is_some_and(|e| e == "toml"))
             .collect();
         paths.sort();
-        texts.extend(paths.iter().map(|p| std::fs::read_to_string(p).unwrap()));
+        all.extend(paths);
     }
-    assert!(texts.len() >= 40, "the example scenarios were not found");
-    texts
+    assert!(all.len() >= 40, "the example scenarios were not found");
+    all
+}
+
+fn real_files() -> Vec<String> {
+    real_paths()
+        .iter()
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect()
 }
 
 #[derive(Debug, Clone)]
@@ -345,9 +352,10 @@ fn input_count_is_ten_to_the_fifth() {
 
 #[test]
 fn real_files_parse_unmutated() {
-    for text in real_files() {
-        // Each example is valid as it is (a mutation then breaks a valid file).
-        Scenario::parse(Path::new("x.toml"), &text).unwrap();
+    for path in real_paths() {
+        // Each example is valid as it is (a mutation then breaks a valid file). Loaded from
+        // its own path, so data files it names resolve beside it.
+        Scenario::load(&path).unwrap_or_else(|e| panic!("{e}"));
     }
 }
 

@@ -1,0 +1,502 @@
+//! The chart types: their data and how each draws itself.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::{Chart, Ci, Panel, colour, err, legend, padded, sim_points, theory_line, unit, xy};
+
+/// One simulated load level.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LoadPoint {
+    /// Offered load per consumer ρ.
+    pub rho: f64,
+    /// Mean sojourn time.
+    pub t: Ci,
+    /// Mean number in system.
+    pub l: Ci,
+}
+
+/// Theory at one load.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TheoryLoadPoint {
+    /// Offered load per consumer ρ.
+    pub rho: f64,
+    /// Mean sojourn time.
+    pub t: f64,
+    /// Mean number in system.
+    pub l: f64,
+}
+
+/// (a) T and L against offered load ρ: theory as a curve, simulation as points with CIs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoadCurve {
+    /// Title (the scenario).
+    pub title: String,
+    /// Time unit label.
+    pub time_unit: String,
+    /// Theory's name for the legend (e.g. "M/M/c (exact)").
+    pub model: String,
+    /// Theory curve (may be empty).
+    pub theory: Vec<TheoryLoadPoint>,
+    /// Simulated levels.
+    pub sim: Vec<LoadPoint>,
+}
+
+impl Chart for LoadCurve {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        let root = root.titled(&self.title, ("sans-serif", 24)).map_err(err)?;
+        let (left, right) = root.split_horizontally(SIZE_HALF);
+        let rhos = self
+            .theory
+            .iter()
+            .map(|p| p.rho)
+            .chain(self.sim.iter().map(|p| p.rho));
+        let x = padded(rhos.clone(), false);
+        let u = unit(&self.time_unit);
+        for (area, is_t) in [(&left, true), (&right, false)] {
+            let pick = |p: &LoadPoint| if is_t { p.t } else { p.l };
+            let pick_th = |p: &TheoryLoadPoint| if is_t { p.t } else { p.l };
+            let ys = self
+                .theory
+                .iter()
+                .map(pick_th)
+                .chain(self.sim.iter().flat_map(|p| [pick(p).lo, pick(p).hi]));
+            let y_desc = if is_t {
+                format!("mean sojourn time T ({u})")
+            } else {
+                "mean number in system L (messages)".to_string()
+            };
+            let title = if is_t {
+                "T against load"
+            } else {
+                "L against load"
+            };
+            let mut chart = xy(
+                area,
+                &Panel {
+                    title,
+                    x_desc: "offered load per consumer ρ",
+                    y_desc: &y_desc,
+                    x: x.clone(),
+                    y: padded(ys, true),
+                },
+            )?;
+            theory_line(
+                &mut chart,
+                self.theory.iter().map(|p| (p.rho, pick_th(p))).collect(),
+                &format!("theory: {}", self.model),
+                colour(0),
+            )?;
+            sim_points(
+                &mut chart,
+                &self
+                    .sim
+                    .iter()
+                    .map(|p| (p.rho, pick(p)))
+                    .collect::<Vec<_>>(),
+                "simulation (95% CI)",
+                colour(1),
+            )?;
+            legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
+        }
+        Ok(())
+    }
+}
+
+const SIZE_HALF: u32 = super::SIZE.0 / 2;
+
+/// (b) The sojourn-time distribution: theory's CDF where the model has quantiles, simulated
+/// percentiles with CIs, and p50/p90/p99 marked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SojournCdf {
+    /// Title.
+    pub title: String,
+    /// Time unit label.
+    pub time_unit: String,
+    /// Theory's CDF as (t, P(T ≤ t)) points (may be empty).
+    pub theory: Vec<(f64, f64)>,
+    /// Theory's percentiles to mark, as (probability, t).
+    pub theory_marks: Vec<(f64, f64)>,
+    /// Simulated percentiles as (probability, t with CI).
+    pub sim: Vec<(f64, Ci)>,
+}
+
+impl Chart for SojournCdf {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        let u = unit(&self.time_unit);
+        let xs = self
+            .theory
+            .iter()
+            .map(|p| p.0)
+            .chain(self.sim.iter().flat_map(|(_, c)| [c.lo, c.hi]))
+            .chain(self.theory_marks.iter().map(|m| m.1));
+        let x_desc = format!("sojourn time T ({u})");
+        let mut chart = xy(
+            root,
+            &Panel {
+                title: &self.title,
+                x_desc: &x_desc,
+                y_desc: "P(T ≤ t)",
+                x: padded(xs, true),
+                y: 0.0..1.02,
+            },
+        )?;
+        theory_line(&mut chart, self.theory.clone(), "theory CDF", colour(0))?;
+        // Marks: theory's percentiles where known, else the simulated ones.
+        let marks: Vec<(f64, f64)> = if self.theory_marks.is_empty() {
+            self.sim.iter().map(|(p, c)| (*p, c.mean)).collect()
+        } else {
+            self.theory_marks.clone()
+        };
+        let grey = RGBColor(90, 90, 90);
+        for (p, t) in marks.iter().filter(|(p, t)| *p <= 0.99 && t.is_finite()) {
+            chart
+                .draw_series(std::iter::once(PathElement::new(
+                    vec![(*t, 0.0), (*t, *p)],
+                    grey.stroke_width(1),
+                )))
+                .map_err(err)?;
+            let name = match (*p * 1000.0).round() as i64 {
+                500 => "p50".to_string(),
+                900 => "p90".to_string(),
+                990 => "p99".to_string(),
+                q => format!("p{}", q as f64 / 10.0),
+            };
+            chart
+                .draw_series(std::iter::once(Text::new(
+                    format!("{name} = {t:.3}"),
+                    (*t, *p - 0.06),
+                    ("sans-serif", 13).into_font().color(&grey),
+                )))
+                .map_err(err)?;
+        }
+        // Simulated percentiles: horizontal bars (the CI is on t).
+        let c = colour(1);
+        let pts: Vec<&(f64, Ci)> = self.sim.iter().filter(|(_, ci)| ci.is_finite()).collect();
+        chart
+            .draw_series(
+                pts.iter()
+                    .flat_map(|(p, ci)| super::error_bar_h(*p, ci.lo, ci.hi, 0.012, c)),
+            )
+            .map_err(err)?;
+        chart
+            .draw_series(
+                pts.iter()
+                    .map(|(p, ci)| Circle::new((ci.mean, *p), 4, c.filled())),
+            )
+            .map_err(err)?
+            .label("simulated p50/p90/p99/p99.9 (95% CI)")
+            .legend(move |(x, y)| Circle::new((x + 10, y), 4, c.filled()));
+        legend(&mut chart, SeriesLabelPosition::LowerRight)
+    }
+}
+
+/// (c) The number in system L(t) over one replication, the warm-up cut marked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OccupancyTrace {
+    /// Title.
+    pub title: String,
+    /// Time unit label.
+    pub time_unit: String,
+    /// (time, time-averaged number in system over the sample's interval).
+    pub points: Vec<(f64, f64)>,
+    /// When the warm-up ended.
+    pub warmup_end: Option<f64>,
+    /// Theory's mean L, drawn as a horizontal line.
+    pub theory_l: Option<f64>,
+}
+
+impl Chart for OccupancyTrace {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        let u = unit(&self.time_unit);
+        let x = padded(self.points.iter().map(|p| p.0), true);
+        let y = padded(self.points.iter().map(|p| p.1).chain(self.theory_l), true);
+        let x_desc = format!("simulated time ({u})");
+        let mut chart = xy(
+            root,
+            &Panel {
+                title: &self.title,
+                x_desc: &x_desc,
+                y_desc: "number in system L(t) (messages)",
+                x: x.clone(),
+                y: y.clone(),
+            },
+        )?;
+        let c = colour(1);
+        chart
+            .draw_series(LineSeries::new(self.points.clone(), c.stroke_width(1)))
+            .map_err(err)?
+            .label("simulated L(t), one replication")
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
+        if let Some(l) = self.theory_l.filter(|l| l.is_finite()) {
+            theory_line(
+                &mut chart,
+                vec![(x.start, l), (x.end, l)],
+                "theory: mean L",
+                colour(0),
+            )?;
+        }
+        if let Some(w) = self.warmup_end.filter(|w| w.is_finite()) {
+            let g = RGBColor(60, 60, 60);
+            chart
+                .draw_series(DashedLineSeries::new(
+                    vec![(w, y.start), (w, y.end)],
+                    6,
+                    4,
+                    g.stroke_width(2),
+                ))
+                .map_err(err)?
+                .label("end of warm-up (discarded before)")
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 20, y)], g.stroke_width(2))
+                });
+        }
+        legend(&mut chart, SeriesLabelPosition::UpperRight)
+    }
+}
+
+/// One dispatch strategy's result.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StrategyPoint {
+    /// Strategy name.
+    pub name: String,
+    /// Mean sojourn time.
+    pub t: Ci,
+    /// 99th percentile of the sojourn time.
+    pub p99: Ci,
+    /// Theory's mean T, where a model applies.
+    pub theory_t: Option<f64>,
+}
+
+/// (d) T and p99(T) per dispatch strategy, with CIs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DispatchComparison {
+    /// Title.
+    pub title: String,
+    /// Time unit label.
+    pub time_unit: String,
+    /// One entry per strategy.
+    pub strategies: Vec<StrategyPoint>,
+}
+
+impl Chart for DispatchComparison {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        let root = root.titled(&self.title, ("sans-serif", 24)).map_err(err)?;
+        let (left, right) = root.split_horizontally(SIZE_HALF);
+        let u = unit(&self.time_unit);
+        let n = self.strategies.len();
+        let names: Vec<String> = self.strategies.iter().map(|s| s.name.clone()).collect();
+        for (area, is_p99) in [(&left, false), (&right, true)] {
+            let pick = |s: &StrategyPoint| if is_p99 { s.p99 } else { s.t };
+            let ys = self
+                .strategies
+                .iter()
+                .flat_map(|s| [pick(s).lo, pick(s).hi])
+                .chain(
+                    self.strategies
+                        .iter()
+                        .filter(|_| !is_p99)
+                        .filter_map(|s| s.theory_t),
+                );
+            let y_desc = if is_p99 {
+                format!("99th percentile of T ({u})")
+            } else {
+                format!("mean sojourn time T ({u})")
+            };
+            let title = if is_p99 {
+                "p99(T) per strategy"
+            } else {
+                "T per strategy"
+            };
+            let mut chart = ChartBuilder::on(area)
+                .caption(title, ("sans-serif", 22).into_font())
+                .margin(12)
+                .x_label_area_size(48)
+                .y_label_area_size(72)
+                .build_cartesian_2d(-0.5..(n as f64 - 0.5), padded(ys, true))
+                .map_err(err)?;
+            let fmt = |x: &f64| {
+                let i = x.round();
+                if (x - i).abs() < 1e-6 && i >= 0.0 {
+                    names.get(i as usize).cloned().unwrap_or_default()
+                } else {
+                    String::new()
+                }
+            };
+            chart
+                .configure_mesh()
+                .x_desc("dispatch strategy")
+                .y_desc(&y_desc)
+                .x_labels(n.max(1) * 2 + 1)
+                .x_label_formatter(&fmt)
+                .axis_desc_style(("sans-serif", 16))
+                .label_style(("sans-serif", 13))
+                .disable_x_mesh()
+                .light_line_style(WHITE.mix(0.0))
+                .bold_line_style(BLACK.mix(0.08))
+                .draw()
+                .map_err(err)?;
+            if !is_p99 {
+                let c = colour(0);
+                chart
+                    .draw_series(self.strategies.iter().enumerate().filter_map(|(i, s)| {
+                        s.theory_t.map(|t| {
+                            PathElement::new(
+                                vec![(i as f64 - 0.3, t), (i as f64 + 0.3, t)],
+                                c.stroke_width(2),
+                            )
+                        })
+                    }))
+                    .map_err(err)?
+                    .label("theory")
+                    .legend(move |(x, y)| {
+                        PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2))
+                    });
+            }
+            let pts: Vec<(f64, Ci)> = self
+                .strategies
+                .iter()
+                .enumerate()
+                .map(|(i, s)| (i as f64, pick(s)))
+                .collect();
+            sim_points(&mut chart, &pts, "simulation (95% CI)", colour(1))?;
+            legend(&mut chart, SeriesLabelPosition::UpperRight)?;
+        }
+        Ok(())
+    }
+}
+
+/// One strategy's T against load.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StrategySeries {
+    /// Strategy name.
+    pub name: String,
+    /// (ρ, simulated T).
+    pub sim: Vec<(f64, Ci)>,
+    /// (ρ, theory T), may be empty.
+    pub theory: Vec<(f64, f64)>,
+}
+
+/// (d') T against load, one series per dispatch strategy.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoadByStrategy {
+    /// Title.
+    pub title: String,
+    /// Time unit label.
+    pub time_unit: String,
+    /// One series per strategy.
+    pub series: Vec<StrategySeries>,
+}
+
+impl Chart for LoadByStrategy {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        let u = unit(&self.time_unit);
+        let xs = self.series.iter().flat_map(|s| {
+            s.sim
+                .iter()
+                .map(|p| p.0)
+                .chain(s.theory.iter().map(|p| p.0))
+        });
+        let ys = self.series.iter().flat_map(|s| {
+            s.sim
+                .iter()
+                .flat_map(|p| [p.1.lo, p.1.hi])
+                .chain(s.theory.iter().map(|p| p.1))
+        });
+        let y_desc = format!("mean sojourn time T ({u})");
+        let mut chart = xy(
+            root,
+            &Panel {
+                title: &self.title,
+                x_desc: "offered load per consumer ρ",
+                y_desc: &y_desc,
+                x: padded(xs, false),
+                y: padded(ys, true),
+            },
+        )?;
+        for (i, s) in self.series.iter().enumerate() {
+            let c = colour(i);
+            theory_line(
+                &mut chart,
+                s.theory.clone(),
+                &format!("{} theory", s.name),
+                c,
+            )?;
+            sim_points(&mut chart, &s.sim, &s.name, c)?;
+            let line: Vec<(f64, f64)> = s.sim.iter().map(|(x, ci)| (*x, ci.mean)).collect();
+            chart
+                .draw_series(LineSeries::new(line, c.mix(0.5).stroke_width(1)))
+                .map_err(err)?;
+        }
+        legend(&mut chart, SeriesLabelPosition::UpperLeft)
+    }
+}
+
+/// One line of the capacity curve.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CapacitySeries {
+    /// Legend label (the target, and "theory" or "simulation").
+    pub label: String,
+    /// (load, consumers needed).
+    pub points: Vec<(f64, u32)>,
+    /// Drawn as a theory line (true) or simulated points (false).
+    pub theory: bool,
+}
+
+/// (e) Consumers needed against load, one line per target.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CapacityCurve {
+    /// Title.
+    pub title: String,
+    /// Time unit label (load is messages per time unit).
+    pub time_unit: String,
+    /// Lines.
+    pub series: Vec<CapacitySeries>,
+}
+
+impl Chart for CapacityCurve {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        let u = unit(&self.time_unit);
+        let xs = self
+            .series
+            .iter()
+            .flat_map(|s| s.points.iter().map(|p| p.0));
+        let ys = self
+            .series
+            .iter()
+            .flat_map(|s| s.points.iter().map(|p| f64::from(p.1)));
+        let x_desc = format!("load: total arrival rate (messages per {u})");
+        let mut chart = xy(
+            root,
+            &Panel {
+                title: &self.title,
+                x_desc: &x_desc,
+                y_desc: "consumers needed",
+                x: padded(xs, false),
+                y: padded(ys, true),
+            },
+        )?;
+        for (i, s) in self.series.iter().enumerate() {
+            let c = colour(i);
+            let pts: Vec<(f64, f64)> = s.points.iter().map(|&(x, n)| (x, f64::from(n))).collect();
+            if s.theory {
+                // A staircase: the count holds until the next level.
+                let mut stair = Vec::new();
+                for (k, &(x, y)) in pts.iter().enumerate() {
+                    if k > 0 {
+                        stair.push((x, pts[k - 1].1));
+                    }
+                    stair.push((x, y));
+                }
+                theory_line(&mut chart, stair, &s.label, c)?;
+            } else {
+                chart
+                    .draw_series(pts.iter().map(|&p| Circle::new(p, 5, c.filled())))
+                    .map_err(err)?
+                    .label(&s.label)
+                    .legend(move |(x, y)| Circle::new((x + 10, y), 5, c.filled()));
+            }
+        }
+        legend(&mut chart, SeriesLabelPosition::UpperLeft)
+    }
+}

@@ -1,0 +1,50 @@
+//! The scenario in plain words (what `kendall validate` prints and the report states).
+
+use kendall_sim::Scenario;
+use kendall_sim::scenario::Warmup;
+use kendall_sim::traffic;
+
+/// One line per producer, per queue (arrivals, service, ρ, stability) and the run settings.
+pub fn describe_lines(s: &Scenario) -> Vec<String> {
+    let unit = if s.time_unit.is_empty() {
+        "time unit".to_string()
+    } else {
+        s.time_unit.clone()
+    };
+    let mut lines = Vec::new();
+    for p in &s.producers {
+        lines.push(format!(
+            "producer {} sends {} messages to queue {}: {:.4} per {unit} (mean gap {:.4}, scv {:.3})",
+            p.name,
+            s.classes[p.class].name,
+            s.queues[p.queue].name,
+            1.0 / p.interarrival.mean(),
+            p.interarrival.mean(),
+            p.interarrival.scv()
+        ));
+    }
+    for (q, load) in s.queues.iter().zip(traffic::queue_loads(s)) {
+        let verdict = match q.capacity {
+            Some(k) if load.rho >= 1.0 => {
+                format!("bounded at {k}: overloaded, so it will lose messages")
+            }
+            Some(k) => format!("stable, bounded at {k} ({:?} when full)", q.overflow),
+            None if load.rho < 1.0 => "stable".to_string(),
+            None => "UNSTABLE (rho >= 1: the queue grows without bound)".to_string(),
+        };
+        lines.push(format!(
+            "queue {} ({} consumers, {:?} dispatch): arrivals {:.4} per {unit}, mean service {:.4}, rho = {:.4}, {verdict}",
+            q.name, q.consumers, q.dispatch, load.arrival_rate, load.mean_service, load.rho
+        ));
+    }
+    let r = s.run;
+    let warmup = match r.warmup_mode {
+        Warmup::Count(n) => n.to_string(),
+        Warmup::Auto => "auto (MSER-5 on a pilot run)".to_string(),
+    };
+    lines.push(format!(
+        "run: {} replications x {} messages after a warm-up of {warmup}, seed {}",
+        r.replications, r.customers, r.seed
+    ));
+    lines
+}

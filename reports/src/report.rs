@@ -1,0 +1,639 @@
+//! `kendall report`: a self-contained HTML page (inline SVG, no script, no web font, a print
+//! stylesheet), its Markdown twin, the CSVs and the charts (PNG + SVG) in one directory.
+//!
+//! The main results use the scenario's own `[run]`; the extra simulations behind the charts
+//! and the capacity table (load levels, dispatch strategies, plan confirmations) use at most
+//! 10 replications × 20 000 messages each, to keep a report quick.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use kendall_broker::DispatchKind;
+use kendall_models::{MMc, Verdict};
+use kendall_sim::stats::Metric;
+use kendall_sim::traffic::queue_loads;
+use kendall_sim::{Scenario, run_experiment, theory, warmup};
+
+use crate::charts::{
+    self, CapacityCurve, CapacitySeries, Chart, Ci, DispatchComparison, LoadCurve, LoadPoint,
+    OccupancyTrace, SojournCdf, StrategyPoint, TheoryLoadPoint,
+};
+use crate::plan::{self, LoadRange, PlanReport, PlanSpec, Target};
+use crate::table::num;
+use crate::{RunReport, TheoryStatus};
+
+/// Writes `bytes` to `path` through a temporary file in the same directory, then renames it.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "out".into());
+    let tmp = path.with_file_name(format!(".{name}.tmp"));
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path)
+}
+
+/// The shorter run of the auxiliary simulations.
+fn short(s: &Scenario) -> Scenario {
+    let mut s = s.clone();
+    s.run.replications = s.run.replications.clamp(2, 10);
+    if s.run.customers > 20_000 {
+        s.run.warmup = s
+            .run
+            .warmup
+            .min(2_000)
+            .max(s.run.warmup * 20_000 / s.run.customers);
+        s.run.customers = 20_000;
+    }
+    s
+}
+
+/// Highest ρ over the queues.
+fn max_rho(s: &Scenario) -> f64 {
+    queue_loads(s).iter().map(|l| l.rho).fold(0.0, f64::max)
+}
+
+/// A chart written to `dir`, remembered with its caption for the pages.
+struct Figure {
+    name: String,
+    caption: String,
+    svg: String,
+}
+
+fn figure<C: Chart>(dir: &Path, name: &str, caption: &str, c: &C) -> Result<Figure, String> {
+    charts::write_chart(c, dir, name)?;
+    let svg = charts::to_svg(c)?;
+    Ok(Figure {
+        name: name.to_string(),
+        caption: caption.to_string(),
+        svg,
+    })
+}
+
+/// The default capacity target: mean(Wq) ≤ the varied queue's mean service time.
+pub fn default_targets(s: &Scenario, queue: usize) -> Vec<Target> {
+    let service = queue_loads(s)[queue].mean_service;
+    let text = format!("mean(Wq) <= {}", num(service));
+    Target::parse(&text).map(|t| vec![t]).unwrap_or_default()
+}
+
+/// Writes the report for `scenario` into `dir`; returns the HTML file's path. `plan` is the
+/// capacity plan to show (default: a plan of [`default_targets`] over 0.5× to 1.5× the
+/// scenario's load, when it has one queue).
+pub fn write_report(
+    scenario: &Scenario,
+    plan: Option<&PlanReport>,
+    dir: &Path,
+) -> Result<PathBuf, String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let mut scenario = scenario.clone();
+    warmup::resolve(&mut scenario).map_err(|e| format!("warm-up pilot failed: {e}"))?;
+    let s = &scenario;
+    let th = theory::predict(s);
+    let result = run_experiment(s).map_err(|e| format!("simulation failed: {e}"))?;
+    let run = RunReport::new(s, &result, &th, 0.0);
+    let mut figures = Vec::new();
+
+    // (a) T and L against load.
+    let base_rho = max_rho(s);
+    let unit = s.time_unit.clone();
+    let model = match &run.theory {
+        TheoryStatus::Predicted { model, kind } => format!("{model} ({kind})"),
+        _ => "none".to_string(),
+    };
+    if base_rho > 0.0 {
+        let sh = short(s);
+        let mut load_csv =
+            String::from("rho,T_mean,T_lo,T_hi,L_mean,L_lo,L_hi,T_theory,L_theory\n");
+        let mut sim = Vec::new();
+        for target in [0.3, 0.5, 0.7, 0.8, 0.9] {
+            let sc = plan::scale_load(&sh, target / base_rho);
+            let r = run_experiment(&sc).map_err(|e| format!("simulation failed: {e}"))?;
+            let p = LoadPoint {
+                rho: target,
+                t: Ci::from(r.system.get(Metric::T)),
+                l: Ci::from(r.system.get(Metric::L)),
+            };
+            let t = theory_tl(&sc);
+            let _ = writeln!(
+                load_csv,
+                "{target},{},{},{},{},{},{},{},{}",
+                p.t.mean,
+                p.t.lo,
+                p.t.hi,
+                p.l.mean,
+                p.l.lo,
+                p.l.hi,
+                t.map_or(String::new(), |t| t.0.to_string()),
+                t.map_or(String::new(), |t| t.1.to_string())
+            );
+            sim.push(p);
+        }
+        let theory: Vec<TheoryLoadPoint> = (1..48)
+            .filter_map(|i| {
+                let rho = f64::from(i) * 0.02;
+                theory_tl(&plan::scale_load(s, rho / base_rho)).map(|(t, l)| TheoryLoadPoint {
+                    rho,
+                    t,
+                    l,
+                })
+            })
+            .collect();
+        write_atomic(&dir.join("load.csv"), load_csv.as_bytes()).map_err(|e| e.to_string())?;
+        figures.push(figure(
+            dir,
+            "load",
+            "Mean sojourn time T and mean number in system L against the offered load per consumer ρ (of the busiest queue): theory as a line, simulation as points with 95% confidence intervals.",
+            &LoadCurve {
+                title: format!("{}: T and L against load", s.name),
+                time_unit: unit.clone(),
+                model: model.clone(),
+                theory,
+                sim,
+            },
+        )?);
+    }
+
+    // (b) The sojourn-time distribution.
+    let pct = [
+        (0.5, Metric::TP50),
+        (0.9, Metric::TP90),
+        (0.99, Metric::TP99),
+        (0.999, Metric::TP999),
+    ];
+    let sim_pct: Vec<(f64, Ci)> = pct
+        .iter()
+        .map(|&(p, m)| (p, Ci::from(result.system.get(m))))
+        .collect();
+    let (cdf, marks) = theory_cdf(s, &th);
+    figures.push(figure(
+        dir,
+        "sojourn",
+        if cdf.is_empty() {
+            "Sojourn-time percentiles: the model has no distribution here, so only the simulated p50/p90/p99/p99.9 (with 95% confidence intervals) are shown."
+        } else {
+            "Sojourn-time distribution: theory's CDF with its p50/p90/p99 marked, and the simulated p50/p90/p99/p99.9 with 95% confidence intervals."
+        },
+        &SojournCdf {
+            title: format!("{}: sojourn-time distribution", s.name),
+            time_unit: unit.clone(),
+            theory: cdf,
+            theory_marks: marks,
+            sim: sim_pct,
+        },
+    )?);
+
+    // (c) L(t) over one replication.
+    let tr = kendall_sim::trace::occupancy_trace(s, 0, 2000)
+        .map_err(|e| format!("simulation failed: {e}"))?;
+    let theory_l = match &th.system {
+        Verdict::Predicted(p) => Some(p.measures.l),
+        _ => None,
+    };
+    figures.push(figure(
+        dir,
+        "trace",
+        "Number in system L(t) over replication 0 (time-averaged over at most 2000 intervals), with the end of the warm-up marked: figures are measured only after it.",
+        &OccupancyTrace {
+            title: format!("{}: L(t), one replication", s.name),
+            time_unit: unit.clone(),
+            points: tr.points,
+            warmup_end: tr.warmup_end,
+            theory_l,
+        },
+    )?);
+
+    // (d) Dispatch strategies, for one queue with several consumers.
+    if s.queues.len() == 1 && s.queues[0].consumers > 1 && base_rho < 1.0 {
+        let sh = short(s);
+        let mut points = Vec::new();
+        let mut csv =
+            String::from("strategy,T_mean,T_lo,T_hi,T_p99_mean,T_p99_lo,T_p99_hi,T_theory\n");
+        for (name, d) in [
+            ("shared", DispatchKind::Shared),
+            ("round-robin", DispatchKind::RoundRobin),
+            ("random", DispatchKind::Random),
+            ("jsq", DispatchKind::Jsq),
+            ("power-of-2", DispatchKind::PowerOfD { d: 2 }),
+            ("least-work", DispatchKind::LeastWork),
+        ] {
+            let mut sc = sh.clone();
+            sc.queues[0].dispatch = d;
+            let r = run_experiment(&sc).map_err(|e| format!("simulation failed: {e}"))?;
+            let theory_t = match theory::predict(&sc).system {
+                Verdict::Predicted(p) => Some(p.measures.t),
+                _ => None,
+            };
+            let p = StrategyPoint {
+                name: name.to_string(),
+                t: Ci::from(r.system.get(Metric::T)),
+                p99: Ci::from(r.system.get(Metric::TP99)),
+                theory_t,
+            };
+            let _ = writeln!(
+                csv,
+                "{name},{},{},{},{},{},{},{}",
+                p.t.mean,
+                p.t.lo,
+                p.t.hi,
+                p.p99.mean,
+                p.p99.lo,
+                p.p99.hi,
+                theory_t.map_or(String::new(), |t| t.to_string())
+            );
+            points.push(p);
+        }
+        write_atomic(&dir.join("dispatch.csv"), csv.as_bytes()).map_err(|e| e.to_string())?;
+        figures.push(figure(
+            dir,
+            "dispatch",
+            "Dispatch strategies on the same arrivals (common random numbers): mean T and p99(T) with 95% confidence intervals; theory where a model (exact or approximate) applies.",
+            &DispatchComparison {
+                title: format!("{}: dispatch strategies", s.name),
+                time_unit: unit.clone(),
+                strategies: points,
+            },
+        )?);
+    }
+
+    // (e) Capacity.
+    let default_plan;
+    let plan = match plan {
+        Some(p) => Some(p),
+        None if s.queues.len() == 1 && base_rho < 1.0 => {
+            let spec = PlanSpec {
+                targets: default_targets(s, 0),
+                loads: LoadRange {
+                    levels: (0..6).map(|i| 0.5 + 0.2 * f64::from(i)).collect(),
+                    relative: true,
+                },
+                queue: 0,
+            };
+            default_plan = plan::plan(&short(s), &spec, &mut |_, _| {})?;
+            Some(&default_plan)
+        }
+        None => None,
+    };
+    if let Some(p) = plan {
+        write_atomic(&dir.join("plan.csv"), p.to_csv().as_bytes()).map_err(|e| e.to_string())?;
+        let label = p.targets.join(" and ");
+        figures.push(figure(
+            dir,
+            "capacity",
+            "Consumers needed against load: theory's answer as a staircase, simulation's (confirmed around the boundary) as points.",
+            &CapacityCurve {
+                title: format!("{}: consumers needed", s.name),
+                time_unit: unit.clone(),
+                series: vec![
+                    CapacitySeries {
+                        label: format!("{label}: theory"),
+                        points: p
+                            .rows
+                            .iter()
+                            .filter_map(|r| r.theory_consumers.map(|c| (r.load, c)))
+                            .collect(),
+                        theory: true,
+                    },
+                    CapacitySeries {
+                        label: format!("{label}: simulation"),
+                        points: p
+                            .rows
+                            .iter()
+                            .filter_map(|r| r.consumers.map(|c| (r.load, c)))
+                            .collect(),
+                        theory: false,
+                    },
+                ],
+            },
+        )?);
+    }
+
+    // Results CSV.
+    let mut csv = String::from("scope,metric,mean,ci_lo,ci_hi,theory,theory_kind,model\n");
+    for scope in std::iter::once(&run.system)
+        .chain(&run.queues)
+        .chain(&run.classes)
+    {
+        for r in &scope.rows {
+            let (lo, hi) = r.summary.ci();
+            let _ = writeln!(
+                csv,
+                "{},{},{},{lo},{hi},{},{},{}",
+                scope.name,
+                r.metric.name(),
+                r.summary.mean,
+                r.theory.map_or(String::new(), |t| t.to_string()),
+                r.theory_kind.unwrap_or(""),
+                r.model.as_deref().unwrap_or("").replace(',', ";")
+            );
+        }
+    }
+    write_atomic(&dir.join("results.csv"), csv.as_bytes()).map_err(|e| e.to_string())?;
+
+    let doc = Doc {
+        s,
+        run: &run,
+        plan,
+        figures: &figures,
+    };
+    write_atomic(&dir.join("report.md"), doc.markdown().as_bytes()).map_err(|e| e.to_string())?;
+    let html = dir.join("report.html");
+    write_atomic(&html, doc.html().as_bytes()).map_err(|e| e.to_string())?;
+    Ok(html)
+}
+
+/// Theory's (T, L) for a scenario, if a model predicts it.
+fn theory_tl(s: &Scenario) -> Option<(f64, f64)> {
+    match theory::predict(s).system {
+        Verdict::Predicted(p) => Some((p.measures.t, p.measures.l)),
+        _ => None,
+    }
+}
+
+/// Theory's sojourn CDF (exact for M/M/c: one queue, shared, Poisson, exponential, unbounded)
+/// and its p50/p90/p99 marks (from the model's quantiles wherever it has them).
+/// (t, y) points.
+type Curve = Vec<(f64, f64)>;
+
+fn theory_cdf(s: &Scenario, th: &theory::Theory) -> (Curve, Curve) {
+    let Verdict::Predicted(p) = &th.system else {
+        return (Vec::new(), Vec::new());
+    };
+    let marks: Vec<(f64, f64)> = p
+        .t_quantiles
+        .map(|q| vec![(0.5, q[0]), (0.9, q[1]), (0.99, q[2])])
+        .unwrap_or_default();
+    let model = p.model.as_str();
+    if (model == "M/M/c" || model == "M/M/1") && s.queues.len() == 1 {
+        let q = &s.queues[0];
+        let lambda: f64 = s
+            .producers
+            .iter()
+            .map(|p| 1.0 / p.interarrival.mean())
+            .sum();
+        if let Ok(m) = MMc::new(lambda, 1.0 / q.service[0].mean(), q.consumers) {
+            let hi = m.sojourn_quantile(0.999);
+            let cdf = (0..=200)
+                .map(|i| {
+                    let t = hi * f64::from(i) / 200.0;
+                    (t, 1.0 - m.sojourn_survival(t))
+                })
+                .collect();
+            return (cdf, marks);
+        }
+    }
+    (Vec::new(), marks)
+}
+
+struct Doc<'a> {
+    s: &'a Scenario,
+    run: &'a RunReport,
+    plan: Option<&'a PlanReport>,
+    figures: &'a [Figure],
+}
+
+fn esc(x: &str) -> String {
+    x.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+impl Doc<'_> {
+    fn model_line(&self) -> String {
+        match &self.run.theory {
+            TheoryStatus::Predicted { model, kind } if *kind == "exact" => {
+                format!("Theory: **{model}**, exact for this scenario.")
+            }
+            TheoryStatus::Predicted { model, kind } => format!(
+                "Theory: **{model}**, an {kind}: a gap to the simulation is the formula's error."
+            ),
+            TheoryStatus::Unstable { rho } => {
+                format!("Theory: none — the system is unstable (ρ = {rho:.4} ≥ 1).")
+            }
+            TheoryStatus::NoModel { reason } => format!("Theory: none — {reason}."),
+        }
+    }
+
+    fn results_rows(&self) -> Vec<[String; 5]> {
+        self.run
+            .system
+            .rows
+            .iter()
+            .map(|r| {
+                let (lo, hi) = r.summary.ci();
+                [
+                    r.metric.name().to_string(),
+                    num(r.summary.mean),
+                    format!("[{}, {}]", num(lo), num(hi)),
+                    r.theory.map_or("-".into(), num),
+                    match r.theory_in_ci() {
+                        Some(true) => "yes".into(),
+                        Some(false) => "NO".into(),
+                        None => "-".into(),
+                    },
+                ]
+            })
+            .collect()
+    }
+
+    fn plan_rows(&self) -> Vec<[String; 5]> {
+        self.plan
+            .map(|p| {
+                p.rows
+                    .iter()
+                    .map(|r| {
+                        [
+                            num(r.load),
+                            r.consumers.map_or("-".into(), |c| c.to_string()),
+                            r.theory_consumers.map_or("-".into(), |c| c.to_string()),
+                            if r.confirmed {
+                                "yes".into()
+                            } else {
+                                "no".into()
+                            },
+                            r.notes.join("; "),
+                        ]
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    fn run_line(&self) -> String {
+        let r = self.run;
+        format!(
+            "Simulation: {} replications × {} messages (warm-up {}{}), seed {}; times in {}.",
+            r.replications,
+            r.customers_per_replication,
+            r.warmup,
+            if r.warmup_auto { ", MSER-5" } else { "" },
+            r.seed,
+            charts_unit(&r.time_unit)
+        )
+    }
+
+    fn plan_intro(&self) -> String {
+        match self.plan {
+            Some(p) => format!(
+                "Fewest consumers of queue {} meeting {} at each load (total arrival rate, messages per {}). Theory proposes; simulation ({} replications × {} messages per count) confirms when n consumers pass and n − 1 fail at 95% confidence.",
+                p.queue,
+                p.targets.join(" and "),
+                charts_unit(&p.time_unit),
+                p.replications,
+                p.customers
+            ),
+            None => String::new(),
+        }
+    }
+
+    fn markdown(&self) -> String {
+        let mut md = format!("# {}\n\n## Scenario\n\n", self.s.name);
+        for l in crate::describe::describe_lines(self.s) {
+            let _ = writeln!(md, "- {l}");
+        }
+        let _ = write!(
+            md,
+            "\n{}\n\n{}\n\n## Simulated vs theory (end to end)\n\n",
+            self.model_line(),
+            self.run_line()
+        );
+        md += "| metric | mean | 95% CI | theory | theory in CI |\n|---|---:|---|---:|---|\n";
+        for r in self.results_rows() {
+            let _ = writeln!(md, "| {} |", r.join(" | "));
+        }
+        md += "\n## Warnings\n\n";
+        if self.run.warnings.is_empty() {
+            md += "None.\n";
+        }
+        for w in &self.run.warnings {
+            let _ = writeln!(md, "- {w}");
+        }
+        if self.plan.is_some() {
+            let _ = write!(md, "\n## Capacity\n\n{}\n\n", self.plan_intro());
+            md += "| load | consumers | theory | confirmed | notes |\n|---:|---:|---:|---|---|\n";
+            for r in self.plan_rows() {
+                let _ = writeln!(md, "| {} |", r.join(" | "));
+            }
+        }
+        md += "\n## Charts\n\n";
+        for f in self.figures {
+            let _ = writeln!(
+                md,
+                "![{}]({}.png)\n\n{} ([SVG]({}.svg))\n",
+                f.name, f.name, f.caption, f.name
+            );
+        }
+        md += "Files: `results.csv` (every metric), `load.csv`, `dispatch.csv`, `plan.csv` where drawn.\n";
+        md
+    }
+
+    fn html(&self) -> String {
+        let mut h =
+            String::from("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
+        let _ = writeln!(h, "<title>{} — kendall report</title>", esc(&self.s.name));
+        h += STYLE;
+        h += "</head>\n<body>\n";
+        let _ = writeln!(h, "<h1>{}</h1>\n<h2>Scenario</h2>\n<ul>", esc(&self.s.name));
+        for l in crate::describe::describe_lines(self.s) {
+            let _ = writeln!(h, "<li>{}</li>", esc(&l));
+        }
+        let bold = |x: &str| {
+            let e = esc(x);
+            let mut out = String::new();
+            for (i, part) in e.split("**").enumerate() {
+                out += if i % 2 == 1 { "<b>" } else { "" };
+                out += part;
+                out += if i % 2 == 1 { "</b>" } else { "" };
+            }
+            out
+        };
+        let _ = writeln!(
+            h,
+            "</ul>\n<p>{}</p>\n<p>{}</p>",
+            bold(&self.model_line()),
+            esc(&self.run_line())
+        );
+        h += "<h2>Simulated vs theory (end to end)</h2>\n<table>\n<tr><th>metric</th><th>mean</th><th>95% CI</th><th>theory</th><th>theory in CI</th></tr>\n";
+        for r in self.results_rows() {
+            let cls = if r[4] == "NO" { " class=\"miss\"" } else { "" };
+            let _ = writeln!(
+                h,
+                "<tr{cls}><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
+                esc(&r[0]),
+                r[1],
+                r[2],
+                r[3],
+                r[4]
+            );
+        }
+        h += "</table>\n<h2>Warnings</h2>\n";
+        if self.run.warnings.is_empty() {
+            h += "<p>None.</p>\n";
+        } else {
+            h += "<ul class=\"warn\">\n";
+            for w in &self.run.warnings {
+                let _ = writeln!(h, "<li>{}</li>", esc(w));
+            }
+            h += "</ul>\n";
+        }
+        if self.plan.is_some() {
+            let _ = writeln!(h, "<h2>Capacity</h2>\n<p>{}</p>", esc(&self.plan_intro()));
+            h += "<table>\n<tr><th>load</th><th>consumers</th><th>theory</th><th>confirmed</th><th>notes</th></tr>\n";
+            for r in self.plan_rows() {
+                let _ = writeln!(
+                    h,
+                    "<tr><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td></tr>",
+                    r[0],
+                    r[1],
+                    r[2],
+                    r[3],
+                    esc(&r[4])
+                );
+            }
+            h += "</table>\n";
+        }
+        h += "<h2>Charts</h2>\n";
+        for f in self.figures {
+            // Inline SVG: drop the XML declaration, keep the element.
+            let svg = f.svg.find("<svg").map_or(f.svg.as_str(), |i| &f.svg[i..]);
+            let _ = writeln!(
+                h,
+                "<figure>\n{svg}\n<figcaption>{} (<a href=\"{}.png\">PNG</a>, <a href=\"{}.svg\">SVG</a>)</figcaption>\n</figure>",
+                esc(&f.caption),
+                f.name,
+                f.name
+            );
+        }
+        h += "<p class=\"foot\">Written by kendall. Files beside this page: results.csv, load.csv, dispatch.csv, plan.csv (where drawn), every chart as PNG and SVG, and report.md.</p>\n</body>\n</html>\n";
+        h
+    }
+}
+
+fn charts_unit(u: &str) -> &str {
+    if u.is_empty() { "time units" } else { u }
+}
+
+const STYLE: &str = "<style>
+body { font-family: 'DejaVu Sans', Helvetica, Arial, sans-serif; max-width: 1000px; margin: 2em auto; padding: 0 1em; color: #222; line-height: 1.4; }
+h1 { border-bottom: 2px solid #1f77b4; padding-bottom: .2em; }
+h2 { margin-top: 1.6em; color: #1f4e79; }
+table { border-collapse: collapse; margin: .5em 0; }
+th, td { border: 1px solid #ccc; padding: .25em .6em; }
+th { background: #eef3f8; text-align: left; }
+td.n { text-align: right; font-variant-numeric: tabular-nums; }
+tr.miss td { background: #fdecea; }
+ul.warn li { color: #8a4b00; }
+figure { margin: 1.5em 0; }
+figure svg { width: 100%; height: auto; border: 1px solid #ddd; }
+figcaption { font-size: .9em; color: #555; }
+.foot { font-size: .8em; color: #777; margin-top: 3em; }
+@media print {
+  body { max-width: none; margin: 0; font-size: 10pt; }
+  a { color: inherit; text-decoration: none; }
+  figure { page-break-inside: avoid; break-inside: avoid; }
+  h2 { page-break-after: avoid; break-after: avoid; }
+  table { page-break-inside: avoid; }
+}
+</style>
+";
