@@ -404,6 +404,8 @@ struct Queue {
     shared: Buffer,
     idle: VecDeque<u32>,
     dispatch: Box<dyn Dispatch>,
+    /// `dispatch.wants_load_updates()`, asked once.
+    load_updates: bool,
     loads: ConsumerLoads,
     capacity: Option<usize>,
     overflow: Overflow,
@@ -422,6 +424,14 @@ impl Queue {
     /// True when a message on its `attempt`-th delivery may be delivered again.
     fn may_retry(&self, attempt: u32) -> bool {
         self.max_attempts.is_none_or(|max| attempt < max)
+    }
+
+    /// Tells the dispatch strategy, if it listens, that consumer `k`'s load changed.
+    #[inline]
+    fn load_changed(&mut self, k: usize) {
+        if self.load_updates {
+            self.dispatch.on_load_change(k, &self.loads);
+        }
     }
 }
 
@@ -589,6 +599,7 @@ impl<C: Clock> Broker<C> {
             consumers: consumers as u32,
             shared: Buffer::new(config.discipline),
             idle: (0..consumers as u32).collect(),
+            load_updates: dispatch.wants_load_updates(),
             dispatch,
             loads: ConsumerLoads::new(consumers),
             capacity: config.capacity,
@@ -709,7 +720,7 @@ impl<C: Clock> Broker<C> {
                     });
                 }
                 queue.loads.add(k, message.size);
-                queue.dispatch.on_load_change(k, &queue.loads);
+                queue.load_changed(k);
                 Some(k as u32)
             }
         };
@@ -771,14 +782,14 @@ impl<C: Clock> Broker<C> {
                     queue.stats.expired += 1;
                     if !from_shared {
                         queue.loads.remove(k, message.size);
-                        queue.dispatch.on_load_change(k, &queue.loads);
+                        queue.load_changed(k);
                     }
                     continue;
                 }
             }
             if from_shared {
                 queue.loads.add(k, message.size);
-                queue.dispatch.on_load_change(k, &queue.loads);
+                queue.load_changed(k);
             }
             message.attempt += 1;
             break Some((message, from_shared));
@@ -830,7 +841,7 @@ impl<C: Clock> Broker<C> {
         let queue = &mut self.queues[consumer.queue as usize];
         let k = consumer.local as usize;
         queue.loads.remove(k, f.message.size);
-        queue.dispatch.on_load_change(k, &queue.loads);
+        queue.load_changed(k);
         queue.stats.acked += 1;
         Ok(Acked {
             message: f.message,
@@ -902,7 +913,7 @@ impl<C: Clock> Broker<C> {
             // It stays with c: its held count is unchanged, its work shrinks.
             queue.loads.remove(k, f.message.size);
             queue.loads.add(k, remaining_size);
-            queue.dispatch.on_load_change(k, &queue.loads);
+            queue.load_changed(k);
         }
         let held_size = f.message.size;
         f.message.size = remaining_size;
@@ -990,7 +1001,7 @@ impl<C: Clock> Broker<C> {
                             let m = self.consumers[first + k as usize].own.remove(top.id);
                             if let Some(m) = &m {
                                 queue.loads.remove(k as usize, m.size);
-                                queue.dispatch.on_load_change(k as usize, &queue.loads);
+                                queue.load_changed(k as usize);
                             }
                             m
                         }
@@ -1050,7 +1061,7 @@ impl<C: Clock> Broker<C> {
         let queue = &mut self.queues[q as usize];
         let place = if f.from_shared {
             queue.loads.remove(k as usize, held_size);
-            queue.dispatch.on_load_change(k as usize, &queue.loads);
+            queue.load_changed(k as usize);
             None
         } else {
             Some(k)
@@ -1082,7 +1093,7 @@ impl<C: Clock> Broker<C> {
         let queue = &mut self.queues[consumer.queue as usize];
         let k = consumer.local as usize;
         queue.loads.remove(k, f.message.size);
-        queue.dispatch.on_load_change(k, &queue.loads);
+        queue.load_changed(k);
         queue.stats.dead_lettered += 1;
         let to = queue.dead_letter;
         let m = f.message;
@@ -1200,7 +1211,7 @@ fn drop_oldest(queue: &mut Queue, consumers: &mut [Consumer]) -> Message {
             let m = own[k].own.remove_oldest();
             if let Some(m) = &m {
                 queue.loads.remove(k, m.size);
-                queue.dispatch.on_load_change(k, &queue.loads);
+                queue.load_changed(k);
             }
             m
         }

@@ -96,6 +96,13 @@ pub trait Dispatch: Send {
     fn on_load_change(&mut self, k: usize, loads: &ConsumerLoads) {
         let _ = (k, loads);
     }
+
+    /// Whether the strategy wants [`Dispatch::on_load_change`] calls. The broker asks once,
+    /// when the queue is added, and skips the calls for a strategy that answers false (one
+    /// that reads `loads` in [`Dispatch::route`] only, or ignores them). Default true.
+    fn wants_load_updates(&self) -> bool {
+        true
+    }
 }
 
 /// The built-in strategies, by the names scenario files use.
@@ -190,6 +197,10 @@ impl Dispatch for Shared {
     fn route(&mut self, _: &Message, _: &ConsumerLoads) -> Route {
         Route::Shared
     }
+
+    fn wants_load_updates(&self) -> bool {
+        false
+    }
 }
 
 /// `round-robin`: consumer 0, 1, …, c−1, 0, … in turn.
@@ -211,6 +222,10 @@ impl Dispatch for RoundRobin {
         let k = self.next;
         self.next = if k + 1 == self.consumers { 0 } else { k + 1 };
         Route::Consumer(k)
+    }
+
+    fn wants_load_updates(&self) -> bool {
+        false
     }
 }
 
@@ -234,6 +249,10 @@ impl Random {
 impl Dispatch for Random {
     fn route(&mut self, _: &Message, _: &ConsumerLoads) -> Route {
         Route::Consumer(self.rng.random_range(0..self.consumers))
+    }
+
+    fn wants_load_updates(&self) -> bool {
+        false
     }
 }
 
@@ -420,6 +439,10 @@ impl Dispatch for WeightedRoundRobin {
         *top = Reverse((TotalF64(pass.0 + self.stride[k]), k));
         Route::Consumer(k)
     }
+
+    fn wants_load_updates(&self) -> bool {
+        false
+    }
 }
 
 /// `jsq`: join the shortest queue — the consumer holding the fewest messages (own queue plus
@@ -529,6 +552,10 @@ impl Dispatch for PowerOfD {
             }
         }
         Route::Consumer(best)
+    }
+
+    fn wants_load_updates(&self) -> bool {
+        false
     }
 }
 
@@ -691,6 +718,10 @@ impl Dispatch for KeyHash {
                 Route::Consumer(k)
             }
         }
+    }
+
+    fn wants_load_updates(&self) -> bool {
+        false
     }
 }
 

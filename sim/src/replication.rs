@@ -308,6 +308,17 @@ impl<'s> Replication<'s> {
         // all of them: such scopes skip percentile recording and copy the system's.
         let queue_mirrors = nq == 1 && scenario.queues[0].routes.is_empty();
         let class_mirrors = scenario.classes.len() == 1;
+        // Mirroring scopes record nothing at all and copy the system's estimates, except a
+        // lone class under processor sharing: its busy count is messages in service, not busy
+        // consumers, so it keeps its own means (and only the percentiles are copied).
+        let class_copies = class_mirrors && !scenario.queues.iter().any(|q| q.sharing);
+        let scope = |mirrors: bool, copies: bool| {
+            if copies {
+                Tally::mirror()
+            } else {
+                Tally::new(resolution, !mirrors)
+            }
+        };
         let window_start = queue_ids
             .iter()
             .map(|&q| broker.stats(q))
@@ -336,8 +347,8 @@ impl<'s> Replication<'s> {
             deadlines: scenario.queues.iter().any(|q| q.delivery.has_deadlines()),
             armed: f64::INFINITY,
             system: Tally::new(resolution, true),
-            queues: vec![Tally::new(resolution, !queue_mirrors); nq],
-            classes: vec![Tally::new(resolution, !class_mirrors); scenario.classes.len()],
+            queues: vec![scope(queue_mirrors, queue_mirrors); nq],
+            classes: vec![scope(class_mirrors, class_copies); scenario.classes.len()],
             window_start,
             events: 0,
             exits: 0,
@@ -407,7 +418,12 @@ impl<'s> Replication<'s> {
         let total: u32 = (0..self.queues.len()).map(consumers).sum();
         let system = self.system.estimates(now, total);
         // Mirroring scopes recorded no histograms: they take the system's percentiles.
-        let fill = |mirrors: bool, mut e: Estimates| {
+        // Those that recorded nothing at all take every figure.
+        let fill = |t: &mut Tally, mirrors: bool, consumers: u32| {
+            if !t.records() {
+                return system;
+            }
+            let mut e = t.estimates(now, consumers);
             if mirrors {
                 e.0[8..METRICS].copy_from_slice(&system.0[8..METRICS]);
             }
@@ -426,12 +442,12 @@ impl<'s> Replication<'s> {
                 .queues
                 .iter_mut()
                 .enumerate()
-                .map(|(j, t)| fill(queue_mirrors, t.estimates(now, consumers(j))))
+                .map(|(j, t)| fill(t, queue_mirrors, consumers(j)))
                 .collect(),
             classes: self
                 .classes
                 .iter_mut()
-                .map(|t| fill(class_mirrors, t.estimates(now, total)))
+                .map(|t| fill(t, class_mirrors, total))
                 .collect(),
             counts,
             events: self.events,
@@ -532,7 +548,18 @@ impl<'s> Replication<'s> {
         self.queues[j].lose(now);
         self.system.lose(now);
         self.classes[m.class as usize].lose(now);
-        self.served_before.remove(&m.id);
+        self.forget_served(m.id);
+    }
+
+    /// Removes (and returns) the service time recorded for `id`'s unfinished deliveries. Most
+    /// runs have none: the map is then not hashed at all.
+    #[inline]
+    fn forget_served(&mut self, id: MessageId) -> Option<f64> {
+        if self.served_before.is_empty() {
+            None
+        } else {
+            self.served_before.remove(&id)
+        }
     }
 
     /// A delivery of `job` ends at `now` without completing: its service so far is not
@@ -649,7 +676,7 @@ impl<'s> Replication<'s> {
         // Waiting is the time not spent being processed: up to the last delivery, less any
         // earlier unfinished deliveries; under processor sharing (every message held is in
         // service) the sojourn less the message's own work time.
-        let earlier = self.served_before.remove(&m.id);
+        let earlier = self.forget_served(m.id);
         let wait_here = if self.scenario.queues[j].sharing {
             (here - m.size / self.workers[c].speed).max(0.0)
         } else {

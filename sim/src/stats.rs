@@ -139,6 +139,8 @@ pub struct Tally {
     sum_t: f64,
     sum_wq: f64,
     lost: u64,
+    /// False for a scope that mirrors another exactly: it records nothing at all.
+    on: bool,
 }
 
 /// Records `value` (≥ 0), growing the histogram's range as needed (its memory grows with the
@@ -177,7 +179,23 @@ impl Tally {
             sum_t: 0.0,
             sum_wq: 0.0,
             lost: 0,
+            on: true,
         }
+    }
+
+    /// A tally that records nothing, for a scope whose every figure equals another's (a lone
+    /// queue is the whole system): its updates cost one branch, and its estimates are
+    /// meaningless — the caller takes the other scope's.
+    pub fn mirror() -> Self {
+        Tally {
+            on: false,
+            ..Tally::new(1.0, false)
+        }
+    }
+
+    /// False for a [`Tally::mirror`].
+    pub fn records(&self) -> bool {
+        self.on
     }
 
     #[inline]
@@ -191,6 +209,9 @@ impl Tally {
     /// A message enters the scope.
     #[inline]
     pub fn enter(&mut self, now: f64) {
+        if !self.on {
+            return;
+        }
         self.advance(now);
         self.in_system += 1;
     }
@@ -198,6 +219,9 @@ impl Tally {
     /// A message in the scope starts service.
     #[inline]
     pub fn start_service(&mut self, now: f64) {
+        if !self.on {
+            return;
+        }
         self.advance(now);
         self.busy += 1;
     }
@@ -205,6 +229,9 @@ impl Tally {
     /// A message in the scope ends service but stays (it moves on to another queue in scope).
     #[inline]
     pub fn end_service(&mut self, now: f64) {
+        if !self.on {
+            return;
+        }
         self.advance(now);
         self.busy -= 1;
     }
@@ -220,6 +247,9 @@ impl Tally {
     /// between publication and delivery.
     #[inline]
     pub fn leave_waited(&mut self, now: f64, t: f64, wq: f64, waited: bool) {
+        if !self.on {
+            return;
+        }
         self.advance(now);
         self.in_system -= 1;
         self.done += 1;
@@ -235,12 +265,18 @@ impl Tally {
     /// A message offered to the scope is refused (a full queue): lost without entering.
     #[inline]
     pub fn reject(&mut self) {
+        if !self.on {
+            return;
+        }
         self.lost += 1;
     }
 
     /// A waiting message in the scope is dropped unprocessed (overflow, or refused further on).
     #[inline]
     pub fn lose(&mut self, now: f64) {
+        if !self.on {
+            return;
+        }
         self.advance(now);
         self.in_system -= 1;
         self.lost += 1;
