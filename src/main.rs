@@ -219,6 +219,9 @@ struct SweepArgs {
     /// Run only slice I of N (1-based) of the grid; join the slices with `kendall merge`.
     #[arg(long)]
     shard: Option<String>,
+    /// Write the chart of T and L against offered load (SVG and PNG) to this directory.
+    #[arg(long)]
+    plot: Option<PathBuf>,
     #[command(flatten)]
     run: RunOverrides,
 }
@@ -239,6 +242,9 @@ struct CompareArgs {
     /// Print JSON instead of a table.
     #[arg(long)]
     json: bool,
+    /// Write the chart of T and p99(T) per alternative (SVG and PNG) to this directory.
+    #[arg(long)]
+    plot: Option<PathBuf>,
     #[command(flatten)]
     run: RunOverrides,
 }
@@ -563,6 +569,25 @@ fn sweep(args: SweepArgs) -> Result<()> {
     if let Some(path) = &args.csv {
         output::write_atomic(path, &sweep_csv(&keys, &done)?)?;
     }
+    if let Some(dir) = &args.plot {
+        let rho: Vec<f64> = done
+            .iter()
+            .map(|p| {
+                let s = &scenarios[mine
+                    .iter()
+                    .position(|&m| m == p.index)
+                    .expect("a point of this shard")];
+                kendall_sim::traffic::queue_loads(s)
+                    .iter()
+                    .map(|l| l.rho)
+                    .fold(0.0, f64::max)
+            })
+            .collect();
+        let name = scenarios.first().map_or(String::new(), |s| s.name.clone());
+        let chart = kendall_reports::sweep_chart(&name, &done, &rho);
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        kendall_reports::charts::write_chart(&chart, dir, "sweep").map_err(anyhow::Error::msg)?;
+    }
     io::stdout().write_all(sweep_table(&keys, &done).as_bytes())?;
     if progress::interrupted() {
         eprintln!("interrupted: kept {} of {} points", done.len(), mine.len());
@@ -662,6 +687,25 @@ fn compare(args: CompareArgs) -> Result<()> {
         })
         .collect();
     let comparison = Comparison::new(&base.name, &alternatives);
+    if let Some(dir) = &args.plot {
+        let theory: Vec<(String, Option<f64>)> = alternatives
+            .iter()
+            .zip(&scenarios)
+            .map(|(a, s)| match theory::predict(s).system {
+                // Exact theory only: a mean-field limit drawn as "theory" would mislead here.
+                kendall_models::Verdict::Predicted(p)
+                    if p.exactness == kendall_models::Exactness::Exact =>
+                {
+                    (a.name.clone(), Some(p.measures.t))
+                }
+                _ => (a.name.clone(), None),
+            })
+            .collect();
+        let lookup = |n: &str| theory.iter().find(|(m, _)| m == n).and_then(|(_, t)| *t);
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        let chart = comparison.chart(&base.time_unit, &lookup);
+        kendall_reports::charts::write_chart(&chart, dir, "compare").map_err(anyhow::Error::msg)?;
+    }
     let text = if args.json {
         format!("{:#}\n", comparison.to_json())
     } else {

@@ -209,3 +209,42 @@ fn run_writes_the_same_tidy_csv() {
     let theory: f64 = t.split(',').nth(6).unwrap().parse().unwrap();
     assert!((theory - 3.0).abs() < 1e-9);
 }
+
+/// `sweep --plot` and `compare --plot` write their charts with the report's chart code.
+#[test]
+fn plots_are_written() {
+    let dir = temp("plots");
+    let d = dir.to_str().unwrap();
+    let out = kendall(&[&GRID[..], &["--plot", d]].concat());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let args = [
+        "compare",
+        "scenarios/mmc.toml",
+        "--dispatch",
+        "shared,jsq",
+        "--replications",
+        "3",
+        "--customers",
+        "3000",
+    ];
+    let out = kendall(&[&args[..], &["--plot", d]].concat());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for name in ["sweep", "compare"] {
+        let svg = std::fs::read_to_string(dir.join(format!("{name}.svg"))).unwrap();
+        assert!(
+            svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"),
+            "{name}.svg"
+        );
+        let png = std::fs::read(dir.join(format!("{name}.png"))).unwrap();
+        assert_eq!(&png[1..4], b"PNG", "{name}.png");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

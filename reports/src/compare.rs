@@ -178,3 +178,29 @@ impl Comparison {
         json!({"scenario": self.scenario, "replications": self.replications, "ranked": ranked})
     }
 }
+
+impl Comparison {
+    /// T and p99(T) per alternative with CIs — the chart `compare --plot` writes; `theory_t`
+    /// gives theory's mean T by alternative name, where a model applies.
+    pub fn chart(
+        &self,
+        time_unit: &str,
+        theory_t: &dyn Fn(&str) -> Option<f64>,
+    ) -> crate::charts::DispatchComparison {
+        use crate::charts::{Ci, StrategyPoint};
+        crate::charts::DispatchComparison {
+            title: format!("{}: alternatives on common random numbers", self.scenario),
+            time_unit: time_unit.to_string(),
+            strategies: self
+                .ranked
+                .iter()
+                .map(|r| StrategyPoint {
+                    name: r.name.clone(),
+                    t: Ci::from(r.metrics[0]),
+                    p99: Ci::from(r.metrics[1]),
+                    theory_t: theory_t(&r.name),
+                })
+                .collect(),
+        }
+    }
+}

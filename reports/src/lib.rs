@@ -19,7 +19,7 @@ pub use compare::{Alternative, COMPARED, Comparison, Difference, Ranked};
 pub use live::LiveReport;
 pub use predict::PredictReport;
 pub use run::{MetricRow, RunReport, ScopeReport, TheoryStatus};
-pub use sweep::{COLUMNS, SweepPoint, merge_csv, sweep_csv, sweep_table};
+pub use sweep::{COLUMNS, SweepPoint, merge_csv, sweep_chart, sweep_csv, sweep_table};
 pub mod charts;
 pub mod describe;
 pub mod plan;

@@ -162,3 +162,58 @@ pub fn merge_csv(shards: &[(String, Vec<u8>)]) -> Result<Vec<u8>, String> {
     }
     w.into_inner().map_err(|e| e.into_error().to_string())
 }
+
+/// The sweep's T and L against offered load, theory as a line and simulation as points with
+/// CIs — the chart `sweep --plot` writes. `rho[i]` is point i's offered load per consumer (the
+/// busiest queue's).
+pub fn sweep_chart(title: &str, points: &[SweepPoint], rho: &[f64]) -> crate::charts::LoadCurve {
+    use crate::charts::{Ci, LoadPoint, TheoryLoadPoint};
+    let row = |p: &SweepPoint, name: &str| {
+        p.report
+            .system
+            .rows
+            .iter()
+            .find(|r| r.metric.name() == name)
+            .cloned()
+            .expect("every metric has a row")
+    };
+    let mut order: Vec<usize> = (0..points.len()).collect();
+    order.sort_by(|&a, &b| rho[a].total_cmp(&rho[b]));
+    let sim = order
+        .iter()
+        .map(|&i| LoadPoint {
+            rho: rho[i],
+            t: Ci::from(row(&points[i], "T").summary),
+            l: Ci::from(row(&points[i], "L").summary),
+        })
+        .collect();
+    let theory = order
+        .iter()
+        .filter_map(|&i| {
+            let (t, l) = (row(&points[i], "T"), row(&points[i], "L"));
+            Some(TheoryLoadPoint {
+                rho: rho[i],
+                t: t.theory?,
+                l: l.theory?,
+            })
+        })
+        .collect();
+    let model = points
+        .iter()
+        .find_map(|p| {
+            row(p, "T")
+                .model
+                .map(|m| format!("{m} ({})", row(p, "T").theory_kind.unwrap_or("")))
+        })
+        .unwrap_or_else(|| "no model".into());
+    crate::charts::LoadCurve {
+        title: title.to_string(),
+        time_unit: points
+            .first()
+            .map(|p| p.report.time_unit.clone())
+            .unwrap_or_default(),
+        model,
+        theory,
+        sim,
+    }
+}
