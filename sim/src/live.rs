@@ -26,7 +26,6 @@ use kendall_broker::{
     Broker, BrokerError, Clock, ConsumerId, NewMessage, QueueConfig, QueueId, QueueStats,
     SharedBroker, WallClock,
 };
-use rand::RngExt;
 
 use crate::experiment::{ScopeSummary, Summary};
 use crate::rng::{Source, Stream, seed_for, stream};
@@ -480,7 +479,7 @@ impl Live<'_> {
         let thread = THREAD_STREAMS + (self.scenario.producers.len() + c.0 as usize) as u64;
         let mut routing = stream(seed, thread, Source::Routing(j));
         let mut service = stream(seed, thread, Source::Service(j));
-        let routes = &self.scenario.queues[j].routes;
+        let queue = &self.scenario.queues[j];
         // When this consumer last became free: a message published since found it idle and
         // did not queue, whatever the wake-up latency before its delivery.
         let mut idle_since = self.clock.now();
@@ -507,7 +506,7 @@ impl Live<'_> {
             // End to end, a forwarded message counts as having waited if it queued here or
             // spent any time between publication and delivery upstream (latency included).
             let queued_anywhere = queued || m.waited_before > 0.0;
-            let next = route(routes, &mut routing);
+            let next = queue.next_queue(&mut routing);
             self.record(|r, now| {
                 if r.warmed {
                     r.overshoot += acked.acked_at - acked.delivered_at - m.size;
@@ -541,22 +540,6 @@ impl Live<'_> {
         }
         Ok(())
     }
-}
-
-/// Picks the next queue from `routes` ((queue, probability) pairs), or None to leave (the
-/// simulator's rule).
-fn route(routes: &[(usize, f64)], rng: &mut Stream) -> Option<usize> {
-    if routes.is_empty() {
-        return None;
-    }
-    let mut u: f64 = rng.random();
-    for &(to, p) in routes {
-        if u < p {
-            return Some(to);
-        }
-        u -= p;
-    }
-    None
 }
 
 #[cfg(test)]

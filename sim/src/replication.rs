@@ -687,7 +687,7 @@ impl<'s> Replication<'s> {
         };
         self.queues[j].leave(now, here, wait_here);
         let waited = m.waited_before + wait_here;
-        match route(&self.scenario.queues[j].routes, &mut self.routing[j]) {
+        match self.scenario.queues[j].next_queue(&mut self.routing[j]) {
             Some(to) => self.publish(to, class, Some(m.born_at), waited, now),
             None => {
                 self.last_sojourn = now - m.born_at;
@@ -820,19 +820,4 @@ impl<'s> Replication<'s> {
         }
         Ok(())
     }
-}
-
-/// Picks the next queue from `routes` ((queue, probability) pairs), or None to leave.
-fn route(routes: &[(usize, f64)], rng: &mut Stream) -> Option<usize> {
-    if routes.is_empty() {
-        return None;
-    }
-    let mut u: f64 = rng.random();
-    for &(to, p) in routes {
-        if u < p {
-            return Some(to);
-        }
-        u -= p;
-    }
-    None
 }

@@ -188,6 +188,24 @@ pub struct Queue {
     pub crash: Option<(Distribution, Distribution)>,
 }
 
+impl Queue {
+    /// Where a message processed here goes next: a queue drawn from `routes` with `rng`, or
+    /// None when it leaves the system.
+    pub fn next_queue<R: rand::Rng + ?Sized>(&self, rng: &mut R) -> Option<usize> {
+        if self.routes.is_empty() {
+            return None;
+        }
+        let mut u: f64 = rand::RngExt::random(rng);
+        for &(to, p) in &self.routes {
+            if u < p {
+                return Some(to);
+            }
+            u -= p;
+        }
+        None
+    }
+}
+
 /// A queue's delivery guarantees, passed to the broker as they are.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Delivery {
