@@ -549,8 +549,17 @@ impl Distribution {
     }
 
     /// Draws one value.
-    #[inline]
+    #[inline(always)]
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        // The commonest kind is drawn inline; the others behind one call.
+        match self {
+            Distribution::Exponential(exp, _) => exp.sample(rng),
+            _ => self.sample_other(rng),
+        }
+    }
+
+    #[inline(never)]
+    fn sample_other<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         match self {
             Distribution::Exponential(exp, _) => exp.sample(rng),
             Distribution::Deterministic(v) => *v,

@@ -17,7 +17,7 @@ use kendall_broker::{
 };
 use rand::RngExt;
 
-use crate::calendar::EventQueue;
+use crate::calendar::{Agenda, Due};
 use crate::dist::ArrivalProcess;
 use crate::rng::{Source, Stream, seed_for, stream};
 use crate::scenario::Scenario;
@@ -39,11 +39,9 @@ impl Clock for SimClock {
     }
 }
 
-/// What happens next in a replication.
+/// What happens next in a replication, besides arrivals (which the [`Agenda`] keeps apart).
 #[derive(Debug, Clone, Copy)]
 enum Event {
-    /// Producer i publishes a message.
-    Arrival(u32),
     /// Consumer c's next message finishes, if c's work has not changed since (`generation`).
     Completion { consumer: u32, generation: u32 },
     /// A broker deadline (visibility timeout or time to live) is due.
@@ -133,7 +131,8 @@ pub fn run_replication_observed<F: FnMut(f64, f64)>(
     Replication::new(scenario, replication)?.run(observe)
 }
 
-/// A message being processed: done when the consumer's virtual time reaches `finish`.
+/// A message being processed. `finish` is when it is done: a time for an ordinary consumer,
+/// a reading of the consumer's virtual clock under processor sharing (see [`Worker`]).
 #[derive(Debug, Clone, Copy)]
 struct Job {
     finish: f64,
@@ -167,10 +166,55 @@ impl Ord for Job {
     }
 }
 
-/// A simulated consumer. Its capacity (`speed` work units per time unit) is shared equally
-/// among the messages it holds — one for an ordinary consumer, any number under processor
-/// sharing — which a virtual clock `v` (work done per message) makes exact: a message of size
-/// s delivered at virtual time v0 finishes when `v` reaches v0 + s.
+/// The messages a consumer holds: at most one for an ordinary consumer (a slot, no heap
+/// allocation and no ordering work), any number under processor sharing (a heap by finish).
+#[derive(Debug)]
+enum Jobs {
+    One(Option<Job>),
+    Many(BinaryHeap<Job>),
+}
+
+impl Jobs {
+    #[inline]
+    fn len(&self) -> usize {
+        match self {
+            Jobs::One(slot) => usize::from(slot.is_some()),
+            Jobs::Many(heap) => heap.len(),
+        }
+    }
+
+    #[inline]
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    #[inline]
+    fn push(&mut self, job: Job) {
+        match self {
+            Jobs::One(slot) => {
+                debug_assert!(slot.is_none(), "an ordinary consumer holds one message");
+                *slot = Some(job);
+            }
+            Jobs::Many(heap) => heap.push(job),
+        }
+    }
+
+    /// The earliest-finishing job, removed.
+    #[inline]
+    fn pop(&mut self) -> Option<Job> {
+        match self {
+            Jobs::One(slot) => slot.take(),
+            Jobs::Many(heap) => heap.pop(),
+        }
+    }
+}
+
+/// A simulated consumer with capacity `speed` work units per time unit.
+///
+/// An ordinary consumer holds one message, done at delivery time + size / speed. Under
+/// processor sharing the capacity is shared equally among the messages held, which a virtual
+/// clock `v` (work done per message) makes exact: a message of size s delivered at virtual
+/// time v0 finishes when `v` reaches v0 + s.
 #[derive(Debug)]
 struct Worker {
     queue: usize,
@@ -179,23 +223,70 @@ struct Worker {
     generation: u32,
     v: f64,
     last: f64,
-    jobs: BinaryHeap<Job>,
+    jobs: Jobs,
 }
 
 impl Worker {
-    fn advance(&mut self, now: f64) {
-        let n = self.jobs.len();
-        if n > 0 {
-            self.v += (now - self.last) * self.speed / n as f64;
-        }
-        self.last = now;
+    /// Takes one message at a time (prefetch 1): one poll fills it.
+    #[inline]
+    fn single(&self) -> bool {
+        matches!(self.jobs, Jobs::One(_))
     }
 
+    /// Brings the virtual clock of a sharing consumer to `now`.
+    #[inline]
+    fn advance(&mut self, now: f64) {
+        if let Jobs::Many(heap) = &self.jobs {
+            let n = heap.len();
+            if n > 0 {
+                self.v += (now - self.last) * self.speed / n as f64;
+            }
+            self.last = now;
+        }
+    }
+
+    /// Starts message `m` at `now`.
+    #[inline]
+    fn start(&mut self, m: &Message, now: f64) {
+        self.advance(now);
+        let finish = match self.jobs {
+            Jobs::One(_) => now + m.size / self.speed,
+            Jobs::Many(_) => self.v + m.size,
+        };
+        self.jobs.push(Job {
+            finish,
+            id: m.id,
+            class: m.class,
+            started: now,
+        });
+    }
+
+    /// Removes the earliest-finishing job at `now`.
+    #[inline]
+    fn take(&mut self, now: f64) -> Option<Job> {
+        self.advance(now);
+        self.jobs.pop()
+    }
+
+    /// Work left in `job`, just taken at `now`.
+    fn remaining(&self, job: &Job, now: f64) -> f64 {
+        match self.jobs {
+            Jobs::One(_) => ((job.finish - now) * self.speed).max(0.0),
+            Jobs::Many(_) => (job.finish - self.v).max(0.0),
+        }
+    }
+
+    /// When the earliest-finishing job will be done, if nothing changes meanwhile.
+    #[inline]
     fn next_completion(&self) -> Option<f64> {
-        let n = self.jobs.len() as f64;
-        self.jobs
-            .peek()
-            .map(|j| self.last + (j.finish - self.v).max(0.0) * n / self.speed)
+        match &self.jobs {
+            Jobs::One(slot) => slot.as_ref().map(|j| j.finish),
+            Jobs::Many(heap) => {
+                let n = heap.len() as f64;
+                heap.peek()
+                    .map(|j| self.last + (j.finish - self.v).max(0.0) * n / self.speed)
+            }
+        }
     }
 }
 
@@ -203,7 +294,7 @@ struct Replication<'s> {
     scenario: &'s Scenario,
     clock: SimClock,
     broker: Broker<SimClock>,
-    calendar: EventQueue<Event>,
+    calendar: Agenda<Event>,
     queue_ids: Vec<QueueId>,
     /// Scenario index of each broker queue id.
     queue_index: Vec<usize>,
@@ -284,7 +375,7 @@ impl<'s> Replication<'s> {
                 generation: 0,
                 v: 0.0,
                 last: 0.0,
-                jobs: BinaryHeap::new(),
+                jobs: Jobs::One(None),
             })
             .collect();
         for (j, &q) in queue_ids.iter().enumerate() {
@@ -292,6 +383,9 @@ impl<'s> Replication<'s> {
                 let w = &mut workers[c.0 as usize];
                 w.queue = j;
                 w.speed = scenario.queues[j].speeds[local];
+                if scenario.queues[j].sharing {
+                    w.jobs = Jobs::Many(BinaryHeap::new());
+                }
             }
         }
         let streams = |f: fn(usize) -> Source, n: usize| -> Vec<Stream> {
@@ -327,7 +421,7 @@ impl<'s> Replication<'s> {
             scenario,
             clock,
             broker,
-            calendar: EventQueue::with_capacity(np + 2 * workers.len() + 1),
+            calendar: Agenda::with_capacity(np, 2 * workers.len() + 1),
             queue_ids,
             queue_index,
             workers,
@@ -365,7 +459,7 @@ impl<'s> Replication<'s> {
         // [fit/trace] a producer whose trace is empty publishes nothing.
         for i in 0..self.scenario.producers.len() {
             if let Some(first) = self.arrival_processes[i].next_gap(&mut self.arrivals[i]) {
-                self.calendar.schedule(first, Event::Arrival(i as u32));
+                self.calendar.schedule_arrival(first, i as u32);
             }
         }
         for c in 0..self.workers.len() {
@@ -377,25 +471,32 @@ impl<'s> Replication<'s> {
             self.reset(0.0)?;
         }
         while self.exits < target {
-            let Some((now, event)) = self.calendar.pop() else {
+            let Some((now, due)) = self.calendar.next() else {
                 break;
             };
             self.clock.set(now);
             self.events += 1;
             let exits_before = self.exits;
+            let event = match due {
+                Due::Arrival(i) => {
+                    self.arrival(i as usize, now)?;
+                    None
+                }
+                Due::Event(event) => Some(event),
+            };
             match event {
-                Event::Arrival(i) => self.arrival(i as usize, now)?,
-                Event::Completion {
+                None => {}
+                Some(Event::Completion {
                     consumer,
                     generation,
-                } => {
+                }) => {
                     if self.workers[consumer as usize].generation == generation {
                         self.completion(consumer as usize, now)?;
                     }
                 }
-                Event::Deadline => self.deadline(now)?,
-                Event::Crash(c) => self.crash(c as usize, now)?,
-                Event::Recover(c) => {
+                Some(Event::Deadline) => self.deadline(now)?,
+                Some(Event::Crash(c)) => self.crash(c as usize, now)?,
+                Some(Event::Recover(c)) => {
                     self.workers[c as usize].down = false;
                     self.schedule_crash(c as usize, now);
                     self.start_next(c as usize, now)?;
@@ -470,8 +571,9 @@ impl<'s> Replication<'s> {
         let producer = &self.scenario.producers[i];
         // [fit/trace] a trace with at_end = "stop" runs out: the producer stops, and the
         // replication ends when the calendar empties (the system has drained).
-        if let Some(gap) = self.arrival_processes[i].next_gap(&mut self.arrivals[i]) {
-            self.calendar.schedule(now + gap, Event::Arrival(i as u32));
+        match self.arrival_processes[i].next_gap(&mut self.arrivals[i]) {
+            Some(gap) => self.calendar.renew_arrival(now + gap),
+            None => self.calendar.end_arrival(),
         }
         let (queue, class) = (producer.queue, producer.class);
         self.publish(queue, class, None, 0.0, now)
@@ -517,20 +619,21 @@ impl<'s> Replication<'s> {
             self.classes[class].enter(now);
         }
         self.queues[j].enter(now);
-        self.after_publish(j, published, now)
+        self.after_publish(j, &published, now)
     }
 
     /// Acts on what a publish to queue `j` set in motion: a dropped message, a preemption,
     /// a consumer to wake.
+    #[inline]
     fn after_publish(
         &mut self,
         j: usize,
-        published: Published,
+        published: &Published,
         now: f64,
     ) -> Result<(), BrokerError> {
-        if let Some(dropped) = published.dropped {
+        if let Some(dropped) = &published.dropped {
             // The oldest waiting message made room: it leaves the system unprocessed.
-            self.leave_system(j, &dropped, now);
+            self.leave_system(j, dropped, now);
         }
         if let Some(c) = published.preempt {
             self.preempt(c.0 as usize, now)?;
@@ -580,6 +683,11 @@ impl<'s> Replication<'s> {
                 Ok(Some(delivery)) => {
                     self.begin(c, &delivery.message, now);
                     started = true;
+                    // A consumer of prefetch 1 is full now: polling again would only be
+                    // refused as busy.
+                    if self.workers[c].single() {
+                        break;
+                    }
                 }
                 Ok(None) | Err(BrokerError::Busy(_)) => break,
                 Err(e) => return Err(e),
@@ -592,27 +700,21 @@ impl<'s> Replication<'s> {
         Ok(())
     }
 
+    /// Consumer `c` starts processing message `m` at `now`.
     fn begin(&mut self, c: usize, m: &Message, now: f64) {
         let w = &mut self.workers[c];
-        w.advance(now);
         if w.jobs.is_empty() {
             self.queues[w.queue].start_service(now);
             self.system.start_service(now);
         }
-        w.jobs.push(Job {
-            finish: w.v + m.size,
-            id: m.id,
-            class: m.class,
-            started: now,
-        });
+        w.start(m, now);
         self.classes[m.class as usize].start_service(now);
     }
 
-    /// Removes the earliest-finishing job of consumer `c` (after advancing it to `now`).
+    /// Removes the earliest-finishing job of consumer `c` at `now`.
     fn take_job(&mut self, c: usize, now: f64) -> Option<Job> {
         let w = &mut self.workers[c];
-        w.advance(now);
-        let job = w.jobs.pop()?;
+        let job = w.take(now)?;
         if w.jobs.is_empty() {
             self.queues[w.queue].end_service(now);
             self.system.end_service(now);
@@ -640,7 +742,10 @@ impl<'s> Replication<'s> {
         let Some(job) = self.take_job(c, now) else {
             return Ok(());
         };
-        self.reschedule(c);
+        // The event being handled was an ordinary consumer's only one: nothing to invalidate.
+        if !self.workers[c].single() {
+            self.reschedule(c);
+        }
         let j = self.workers[c].queue;
         let consumer = ConsumerId(c as u32);
         let q = &self.scenario.queues[j];
@@ -723,7 +828,7 @@ impl<'s> Replication<'s> {
                 let d = self.queue_index[dlq.0 as usize];
                 self.queues[j].lose(now);
                 self.queues[d].enter(now);
-                self.after_publish(d, p, now)?;
+                self.after_publish(d, &p, now)?;
             }
             Outcome::DeadLettered { to, published: _ } => {
                 if let Some(dlq) = to {
@@ -742,7 +847,7 @@ impl<'s> Replication<'s> {
         let Some(job) = self.take_job(c, now) else {
             return Ok(());
         };
-        let remaining = (job.finish - self.workers[c].v).max(0.0);
+        let remaining = self.workers[c].remaining(&job, now);
         self.unfinished(&job, now);
         self.reschedule(c);
         let other = self
@@ -775,10 +880,14 @@ impl<'s> Replication<'s> {
     }
 
     /// Makes sure a Deadline event is scheduled for the broker's earliest deadline.
+    #[inline]
     fn arm_deadline(&mut self) {
-        if !self.deadlines {
-            return;
+        if self.deadlines {
+            self.arm_broker_deadline();
         }
+    }
+
+    fn arm_broker_deadline(&mut self) {
         if let Some(t) = self.broker.next_deadline()
             && t < self.armed
         {

@@ -113,8 +113,11 @@ impl Estimates {
 
 /// Accumulators for one scope (the whole system, one queue or one class).
 ///
-/// State counts (in system, in service) are integrated over time as they change; per-message
-/// sums are added as messages leave, and T and Wq go into HDR histograms for percentiles.
+/// State counts (in system, in service) are integrated over time without visiting every
+/// interval: ∫N(t)dt over the window is the sum of each message's exit time less its entry
+/// time, so an entry subtracts the clock and an exit adds it (one addition per change, see
+/// [`Tally::estimates`] for the messages still present); per-message sums are added as
+/// messages leave, and T and Wq go into HDR histograms for percentiles.
 /// [`Tally::reset`] starts the measurement window (end of warm-up) without forgetting the
 /// state.
 ///
@@ -130,9 +133,11 @@ pub struct Tally {
     hists: Option<Box<[Histogram<u32>; 2]>>,
     in_system: u64,
     busy: u64,
-    last: f64,
     start: f64,
+    /// Σ exit times − Σ entry times over the window (present messages enter at the window's
+    /// start if they came before): with `in_system × now` added, the area under N(t).
     area_in_system: f64,
+    /// The same for messages in service.
     area_busy: f64,
     done: u64,
     waited: u64,
@@ -170,7 +175,6 @@ impl Tally {
             hists: percentiles.then(|| Box::new([hist(), hist()])),
             in_system: 0,
             busy: 0,
-            last: 0.0,
             start: 0.0,
             area_in_system: 0.0,
             area_busy: 0.0,
@@ -198,21 +202,13 @@ impl Tally {
         self.on
     }
 
-    #[inline]
-    fn advance(&mut self, now: f64) {
-        let dt = now - self.last;
-        self.area_in_system += self.in_system as f64 * dt;
-        self.area_busy += self.busy as f64 * dt;
-        self.last = now;
-    }
-
     /// A message enters the scope.
     #[inline]
     pub fn enter(&mut self, now: f64) {
         if !self.on {
             return;
         }
-        self.advance(now);
+        self.area_in_system -= now;
         self.in_system += 1;
     }
 
@@ -222,7 +218,7 @@ impl Tally {
         if !self.on {
             return;
         }
-        self.advance(now);
+        self.area_busy -= now;
         self.busy += 1;
     }
 
@@ -232,7 +228,7 @@ impl Tally {
         if !self.on {
             return;
         }
-        self.advance(now);
+        self.area_busy += now;
         self.busy -= 1;
     }
 
@@ -247,10 +243,15 @@ impl Tally {
     /// between publication and delivery.
     #[inline]
     pub fn leave_waited(&mut self, now: f64, t: f64, wq: f64, waited: bool) {
-        if !self.on {
-            return;
+        // The check stays inline, so that a mirror costs one branch; the recording does not.
+        if self.on {
+            self.record_leave(now, t, wq, waited);
         }
-        self.advance(now);
+    }
+
+    #[inline(never)]
+    fn record_leave(&mut self, now: f64, t: f64, wq: f64, waited: bool) {
+        self.area_in_system += now;
         self.in_system -= 1;
         self.done += 1;
         self.sum_t += t;
@@ -277,7 +278,7 @@ impl Tally {
         if !self.on {
             return;
         }
-        self.advance(now);
+        self.area_in_system += now;
         self.in_system -= 1;
         self.lost += 1;
     }
@@ -287,10 +288,9 @@ impl Tally {
         if let Some(h) = &mut self.hists {
             h.iter_mut().for_each(Histogram::reset);
         }
-        self.last = now;
         self.start = now;
-        self.area_in_system = 0.0;
-        self.area_busy = 0.0;
+        self.area_in_system = -(self.in_system as f64) * now;
+        self.area_busy = -(self.busy as f64) * now;
         self.done = 0;
         self.waited = 0;
         self.sum_t = 0.0;
@@ -299,12 +299,11 @@ impl Tally {
     }
 
     /// The window's estimates at `now`, for a scope served by `consumers` consumers.
-    pub fn estimates(&mut self, now: f64, consumers: u32) -> Estimates {
-        self.advance(now);
+    pub fn estimates(&self, now: f64, consumers: u32) -> Estimates {
         let span = now - self.start;
         let per = |x: f64, n: f64| if n > 0.0 { x / n } else { f64::NAN };
-        let l = per(self.area_in_system, span);
-        let busy = per(self.area_busy, span);
+        let l = per(self.area_in_system + self.in_system as f64 * now, span);
+        let busy = per(self.area_busy + self.busy as f64 * now, span);
         let done = self.done as f64;
         let quantile = |h: &Histogram<u32>, q: f64| {
             if h.is_empty() {
