@@ -244,4 +244,51 @@ fn a_stopping_trace_ends_the_run_and_says_so() {
         "{w}"
     );
     assert!(w.contains("stops after 200 arrivals"), "{w}");
+    assert!(!w.contains("include its warm-up"), "{w}");
+    // A warm-up longer than the trace never ends: the figures include it, and say so.
+    let long_warmup = s.file(
+        "stop_warmup.toml",
+        &std::fs::read_to_string(&scenario)
+            .unwrap()
+            .replace("warmup = 0", "warmup = 300"),
+    );
+    let doc = json(&["run", &long_warmup, "--json"]);
+    assert_eq!(doc["messages"], 600);
+    let w = doc["warnings"].to_string();
+    assert!(
+        w.contains("fewer than the warm-up's 300 messages left in at least one replication"),
+        "{w}"
+    );
+}
+
+/// A stopping trace into consumers that crash and recover for ever: the calendar never
+/// empties, so the run must end because every producer stopped and the system drained (it
+/// looped for ever before). The timeout turns a hang into a failure.
+#[test]
+fn a_stopping_trace_with_crashes_ends() {
+    let out = Command::cargo_bin("kendall")
+        .unwrap()
+        .args(["run", "tests/data/trace_stop_crash.toml", "--json"])
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "status {:?} (a timeout kills it): {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    // 4 replications of the trace's 40 messages, every one processed (no loss configured).
+    assert_eq!(doc["messages"], 160);
+    let w = doc["warnings"].to_string();
+    assert!(
+        w.contains("replications ended early: 160 of the 4000"),
+        "{w}"
+    );
+    let c = &doc["queues"]["q"]["counts"];
+    assert!(
+        c["redelivered"].as_f64().unwrap() > 0.0,
+        "no crash hit a message: {c}"
+    );
 }
