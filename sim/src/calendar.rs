@@ -228,6 +228,8 @@ impl<E: Copy> Agenda<E> {
     /// The earliest item and its time. An event is removed; an arrival stays until the caller
     /// calls [`Agenda::renew_arrival`] (its producer's next arrival) or
     /// [`Agenda::end_arrival`] (the producer stops) — before scheduling anything else.
+    // Not an Iterator: a handed-out arrival stays until renewed or ended.
+    #[allow(clippy::should_implement_trait)]
     #[inline(always)]
     pub fn next(&mut self) -> Option<(f64, Due<E>)> {
         debug_assert!(!self.open, "renew or end the arrival first");

@@ -489,14 +489,11 @@ impl<'s> Replication<'s> {
                 Due::Event(event) => Some(event),
             };
             match event {
-                None => {}
                 Some(Event::Completion {
                     consumer,
                     generation,
-                }) => {
-                    if self.workers[consumer as usize].generation == generation {
-                        self.completion(consumer as usize, now)?;
-                    }
+                }) if self.workers[consumer as usize].generation == generation => {
+                    self.completion(consumer as usize, now)?;
                 }
                 Some(Event::Deadline) => self.deadline(now)?,
                 Some(Event::Crash(c)) => self.crash(c as usize, now)?,
@@ -505,6 +502,9 @@ impl<'s> Replication<'s> {
                     self.schedule_crash(c as usize, now);
                     self.start_next(c as usize, now)?;
                 }
+                // An arrival (handled above), or a completion its consumer's work has since
+                // superseded.
+                None | Some(Event::Completion { .. }) => {}
             }
             if self.exits > exits_before {
                 observe(now, self.last_sojourn);
