@@ -91,6 +91,10 @@ struct FitArgs {
     /// Write the best fit as a scenario line (`interarrival = { … }`) to this file.
     #[arg(long)]
     write: Option<PathBuf>,
+    /// Write the charts to this directory (created if missing): fit-cdf (the data's
+    /// empirical CDF against every fit) and fit-qq (Q-Q plot of the best fit), SVG and PNG.
+    #[arg(long)]
+    plot: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -789,7 +793,8 @@ fn merge(shards: &[PathBuf], out: Option<&Path>) -> Result<()> {
 }
 
 /// `kendall fit`: read a column, fit every family, print them ranked; optionally write the
-/// best as a scenario line (temp file + rename).
+/// best as a scenario line (temp file + rename) and draw the CDF and Q-Q charts (`--plot`,
+/// each written path reported on stderr).
 fn fit(args: FitArgs) -> Result<()> {
     use kendall_sim::fit;
     anyhow::ensure!(
@@ -822,6 +827,26 @@ fn fit(args: FitArgs) -> Result<()> {
         report: &report,
         burstiness: burstiness.as_ref(),
     };
+    if let Some(dir) = &args.plot {
+        let file = args
+            .file
+            .file_name()
+            .map_or(name.clone(), |f| f.to_string_lossy().into_owned());
+        let label = match &args.column {
+            Some(c) => format!("{file} column {c}"),
+            None => file,
+        };
+        let (cdf, qq) = view.charts(&data, &label);
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        let charts = kendall_reports::charts::write_chart(&cdf, dir, "fit-cdf")
+            .and_then(|()| kendall_reports::charts::write_chart(&qq, dir, "fit-qq"));
+        charts.map_err(anyhow::Error::msg)?;
+        for chart in ["fit-cdf", "fit-qq"] {
+            for ext in ["svg", "png"] {
+                eprintln!("wrote {}", dir.join(format!("{chart}.{ext}")).display());
+            }
+        }
+    }
     if let Some(path) = &args.write {
         let line = fit::snippet(&args.kind, &report.best().spec) + "\n";
         let tmp = path.with_extension("tmp-kendall-fit");

@@ -244,4 +244,138 @@ fn a_stopping_trace_ends_the_run_and_says_so() {
         "{w}"
     );
     assert!(w.contains("stops after 200 arrivals"), "{w}");
+    assert!(!w.contains("include its warm-up"), "{w}");
+    // A warm-up longer than the trace never ends: the figures include it, and say so.
+    let long_warmup = s.file(
+        "stop_warmup.toml",
+        &std::fs::read_to_string(&scenario)
+            .unwrap()
+            .replace("warmup = 0", "warmup = 300"),
+    );
+    let doc = json(&["run", &long_warmup, "--json"]);
+    assert_eq!(doc["messages"], 600);
+    let w = doc["warnings"].to_string();
+    assert!(
+        w.contains("fewer than the warm-up's 300 messages left in at least one replication"),
+        "{w}"
+    );
+}
+
+/// A stopping trace into consumers that crash and recover for ever: the calendar never
+/// empties, so the run must end because every producer stopped and the system drained (it
+/// looped for ever before). The timeout turns a hang into a failure.
+#[test]
+fn a_stopping_trace_with_crashes_ends() {
+    let out = Command::cargo_bin("kendall")
+        .unwrap()
+        .args(["run", "tests/data/trace_stop_crash.toml", "--json"])
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "status {:?} (a timeout kills it): {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    // 4 replications of the trace's 40 messages, every one processed (no loss configured).
+    assert_eq!(doc["messages"], 160);
+    let w = doc["warnings"].to_string();
+    assert!(
+        w.contains("replications ended early: 160 of the 4000"),
+        "{w}"
+    );
+    let c = &doc["queues"]["q"]["counts"];
+    assert!(
+        c["redelivered"].as_f64().unwrap() > 0.0,
+        "no crash hit a message: {c}"
+    );
+}
+
+/// A minimal XML well-formedness check: tags balance and nest, attributes are quoted.
+fn assert_well_formed(xml: &str) {
+    let mut stack: Vec<String> = Vec::new();
+    let mut rest = xml;
+    while let Some(start) = rest.find('<') {
+        rest = &rest[start + 1..];
+        let end = rest.find('>').expect("unclosed tag");
+        let tag = &rest[..end];
+        rest = &rest[end + 1..];
+        if tag.starts_with('?') || tag.starts_with('!') {
+            continue;
+        }
+        assert_eq!(
+            tag.matches('"').count() % 2,
+            0,
+            "unbalanced quotes in <{tag}>"
+        );
+        if let Some(name) = tag.strip_prefix('/') {
+            assert_eq!(
+                stack.pop().as_deref(),
+                Some(name.trim()),
+                "mismatched </{name}>"
+            );
+        } else if !tag.ends_with('/') {
+            stack.push(tag.split_whitespace().next().unwrap().to_string());
+        }
+    }
+    assert!(stack.is_empty(), "unclosed: {stack:?}");
+    assert!(xml.contains("<svg"));
+}
+
+/// `fit --plot DIR` creates DIR (nested, missing) and writes the CDF and Q-Q charts as SVG
+/// and PNG, naming each file on stderr; the table on stdout is unchanged.
+#[test]
+fn fit_plot_writes_the_cdf_and_qq_charts() {
+    let s = Scratch::new("plot");
+    let dir = s.0.join("charts").join("service");
+    let d = dir.to_str().unwrap();
+    let args = [
+        "fit",
+        "scenarios/data/service_times.csv",
+        "--column",
+        "service_ms",
+        "--kind",
+        "service",
+    ];
+    let out = kendall(&[&args[..], &["--plot", d]].concat());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(
+        out.stdout,
+        kendall(&args).stdout,
+        "--plot changes the table"
+    );
+    for name in ["fit-cdf", "fit-qq"] {
+        for ext in ["svg", "png"] {
+            let path = dir.join(format!("{name}.{ext}"));
+            assert!(
+                stderr.contains(&format!("wrote {}", path.display())),
+                "{name}.{ext} not reported: {stderr}"
+            );
+        }
+        let svg = std::fs::read_to_string(dir.join(format!("{name}.svg"))).unwrap();
+        assert_well_formed(&svg);
+        // The best fit is named in the legend or title.
+        assert!(svg.contains("lognormal"), "{name}.svg");
+        let png = image::open(dir.join(format!("{name}.png"))).unwrap();
+        assert_eq!((png.width(), png.height()), (960, 540), "{name}.png");
+    }
+    // Nothing else (no temporary file) is left in the directory.
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        ["fit-cdf.png", "fit-cdf.svg", "fit-qq.png", "fit-qq.svg"]
+    );
+    // A directory that cannot be created is an input error naming it.
+    let file = s.file("not-a-dir", "x");
+    fails_with(
+        &[&args[..], &["--plot", &format!("{file}/sub")]].concat(),
+        &["cannot create", "not-a-dir"],
+    );
 }

@@ -182,10 +182,23 @@ impl RunReport {
         }
         let asked = u64::from(result.replications) * (scenario.run.warmup + scenario.run.customers);
         if result.messages < asked {
+            // `customers` (after `warmup`) is then an upper bound. A replication that ended
+            // inside its warm-up never opened its measurement window: its figures cover the
+            // whole run, warm-up included.
+            let warmup = scenario.run.warmup;
+            let unfinished_warmup =
+                if warmup > 0 && result.messages < u64::from(result.replications) * warmup {
+                    format!(
+                        "; fewer than the warm-up's {warmup} messages left in at least one \
+                     replication, whose figures therefore include its warm-up"
+                    )
+                } else {
+                    String::new()
+                };
             report.warnings.push(format!(
                 "replications ended early: {} of the {asked} messages asked left the system, \
                  because every producer stopped (a trace with at_end = \"stop\") and the \
-                 system drained; the figures are over what was measured",
+                 system drained; the figures are over what was measured{unfinished_warmup}",
                 result.messages
             ));
         }

@@ -243,6 +243,8 @@ impl<E: Copy> Agenda<E> {
     /// The earliest item and its time. An event is taken; an arrival stays until the caller
     /// calls [`Agenda::renew_arrival`] (its producer's next arrival) or
     /// [`Agenda::end_arrival`] (the producer stops) — before scheduling anything else.
+    // Not an Iterator: a handed-out arrival stays until renewed or ended.
+    #[allow(clippy::should_implement_trait)]
     #[inline(always)]
     pub fn next(&mut self) -> Option<(f64, Due<E>)> {
         debug_assert!(!self.arrival_open, "renew or end the arrival first");
@@ -282,6 +284,13 @@ impl<E: Copy> Agenda<E> {
     /// Number of pending arrivals and events (not counting one being handled).
     pub fn len(&self) -> usize {
         self.arrivals.entries.len() + self.events.entries.len() - usize::from(self.event_open)
+    }
+
+    /// Number of pending arrivals: the producers that will publish again (a trace with
+    /// `at_end = "stop"` that has run out is gone once its arrival is ended).
+    #[inline]
+    pub fn arrivals(&self) -> usize {
+        self.arrivals.entries.len()
     }
 
     /// True when nothing is pending.
@@ -359,6 +368,9 @@ mod tests {
         let mut arrivals_left = [40, 25, 60];
         let mut n = 0u32;
         while let Some((t, item)) = one.pop() {
+            // Pending arrivals: one per producer that has not stopped.
+            let producing = arrivals_left.iter().filter(|&&a| a > 0).count();
+            assert!(agenda.arrivals() >= producing && agenda.arrivals() <= 3);
             let (ta, due) = agenda.next().expect("the agenda has what the queue has");
             assert_eq!(ta.to_bits(), t.to_bits());
             match (item, due) {
@@ -395,5 +407,28 @@ mod tests {
             }
         }
         assert!(agenda.is_empty() && agenda.next().is_none());
+        assert_eq!(agenda.arrivals(), 0);
+    }
+
+    #[test]
+    fn agenda_counts_the_producers_still_arriving() {
+        let mut agenda: Agenda<u32> = Agenda::with_capacity(2, 2);
+        agenda.schedule_arrival(1.0, 0);
+        agenda.schedule_arrival(2.0, 1);
+        agenda.schedule(0.5, 7);
+        assert_eq!(agenda.arrivals(), 2);
+        assert!(matches!(agenda.next(), Some((_, Due::Event(7)))));
+        assert!(matches!(agenda.next(), Some((_, Due::Arrival(0)))));
+        // Handed out, not yet renewed or ended: still pending.
+        assert_eq!(agenda.arrivals(), 2);
+        agenda.end_arrival();
+        assert_eq!(agenda.arrivals(), 1);
+        assert!(matches!(agenda.next(), Some((_, Due::Arrival(1)))));
+        agenda.renew_arrival(3.0);
+        assert_eq!(agenda.arrivals(), 1);
+        assert!(matches!(agenda.next(), Some((_, Due::Arrival(1)))));
+        agenda.end_arrival();
+        assert_eq!(agenda.arrivals(), 0);
+        assert!(agenda.next().is_none());
     }
 }

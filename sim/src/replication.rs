@@ -470,7 +470,11 @@ impl<'s> Replication<'s> {
         if run.warmup == 0 {
             self.reset(0.0)?;
         }
-        while self.exits < target {
+        // The replication ends after `target` departures, or — when every producer has
+        // stopped (traces with at_end = "stop") — as soon as the system is empty: no message
+        // waits, is in service or in flight anywhere, so no departure can follow. Crash and
+        // recovery events go on for ever, so an empty calendar alone would never come.
+        while self.exits < target && !self.drained() {
             let Some((now, due)) = self.calendar.next() else {
                 break;
             };
@@ -485,14 +489,11 @@ impl<'s> Replication<'s> {
                 Due::Event(event) => Some(event),
             };
             match event {
-                None => {}
                 Some(Event::Completion {
                     consumer,
                     generation,
-                }) => {
-                    if self.workers[consumer as usize].generation == generation {
-                        self.completion(consumer as usize, now)?;
-                    }
+                }) if self.workers[consumer as usize].generation == generation => {
+                    self.completion(consumer as usize, now)?;
                 }
                 Some(Event::Deadline) => self.deadline(now)?,
                 Some(Event::Crash(c)) => self.crash(c as usize, now)?,
@@ -501,6 +502,9 @@ impl<'s> Replication<'s> {
                     self.schedule_crash(c as usize, now);
                     self.start_next(c as usize, now)?;
                 }
+                // An arrival (handled above), or a completion its consumer's work has since
+                // superseded.
+                None | Some(Event::Completion { .. }) => {}
             }
             if self.exits > exits_before {
                 observe(now, self.last_sojourn);
@@ -510,6 +514,21 @@ impl<'s> Replication<'s> {
             }
         }
         self.finish()
+    }
+
+    /// True when no producer will publish again and no message is in the system.
+    #[inline]
+    fn drained(&self) -> bool {
+        let empty = self.calendar.arrivals() == 0 && self.system.in_system() == 0;
+        debug_assert!(
+            !empty
+                || self.queue_ids.iter().all(|&q| self
+                    .broker
+                    .stats(q)
+                    .is_ok_and(|s| s.waiting == 0 && s.in_flight == 0)),
+            "the system's count says empty, the broker holds messages"
+        );
+        empty
     }
 
     fn finish(mut self) -> Result<ReplicationResult, BrokerError> {
@@ -569,8 +588,8 @@ impl<'s> Replication<'s> {
     /// Producer `i` publishes; the next arrival is scheduled from its own stream.
     fn arrival(&mut self, i: usize, now: f64) -> Result<(), BrokerError> {
         let producer = &self.scenario.producers[i];
-        // [fit/trace] a trace with at_end = "stop" runs out: the producer stops, and the
-        // replication ends when the calendar empties (the system has drained).
+        // [fit/trace] a trace with at_end = "stop" runs out: the producer stops, and once
+        // every producer has, the replication ends when the system has drained (`drained`).
         match self.arrival_processes[i].next_gap(&mut self.arrivals[i]) {
             Some(gap) => self.calendar.renew_arrival(now + gap),
             None => self.calendar.end_arrival(),

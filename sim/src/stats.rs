@@ -202,6 +202,13 @@ impl Tally {
         self.on
     }
 
+    /// Messages in the scope now: entered and not yet left or lost (0 for a
+    /// [`Tally::mirror`]).
+    #[inline]
+    pub fn in_system(&self) -> u64 {
+        self.in_system
+    }
+
     /// A message enters the scope.
     #[inline]
     pub fn enter(&mut self, now: f64) {

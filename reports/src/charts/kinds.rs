@@ -1,6 +1,6 @@
 //! The chart types: their data and how each draws itself.
 
-use plotters::coord::Shift;
+use plotters::coord::{CoordTranslate, Shift};
 use plotters::prelude::*;
 
 use super::{Chart, Ci, Panel, colour, err, legend, padded, sim_points, theory_line, unit, xy};
@@ -498,5 +498,261 @@ impl Chart for CapacityCurve {
             }
         }
         legend(&mut chart, SeriesLabelPosition::UpperLeft)
+    }
+}
+
+/// One fitted family's CDF, for [`FitCdf`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct FitCurve {
+    /// Legend label: the rank, the family and its KS statistic.
+    pub label: String,
+    /// (x, F(x)) with the fitted parameters, over the chart's x range.
+    pub points: Vec<(f64, f64)>,
+}
+
+/// (f) `kendall fit --plot`: the empirical CDF of the data against each fitted family's CDF,
+/// best fit first (drawn thicker).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FitCdf {
+    /// Title.
+    pub title: String,
+    /// What the values are (x axis).
+    pub x_desc: String,
+    /// Log-scaled x axis (the range must then be positive).
+    pub log_x: bool,
+    /// The x range shown.
+    pub x: std::ops::Range<f64>,
+    /// Legend label of the data.
+    pub empirical_label: String,
+    /// The empirical CDF as a step line, within the x range.
+    pub empirical: Vec<(f64, f64)>,
+    /// One curve per fitted family, best first.
+    pub fits: Vec<FitCurve>,
+}
+
+/// (g) `kendall fit --plot`: the Q-Q plot of the data against the best fit, with y = x.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FitQq {
+    /// Title.
+    pub title: String,
+    /// x axis: the fitted family's quantiles.
+    pub x_desc: String,
+    /// y axis: the data's quantiles.
+    pub y_desc: String,
+    /// Both axes log-scaled (the points must then be positive).
+    pub log: bool,
+    /// Legend label of the points.
+    pub label: String,
+    /// (fitted quantile, empirical quantile) at plotting positions (i − 0.5)/n.
+    pub points: Vec<(f64, f64)>,
+}
+
+/// Tick labels for fit charts: at most four significant digits, exponents for very large
+/// or small values.
+fn tick(v: &f64) -> String {
+    let a = v.abs();
+    if *v == 0.0 {
+        "0".to_string()
+    } else if !(1e-3..1e5).contains(&a) {
+        format!("{v:.0e}")
+    } else {
+        let s = format!("{v:.4}");
+        let s = s.trim_end_matches('0').trim_end_matches('.');
+        // 4 decimals: enough for ticks at 1e-3 steps; trim what is not needed.
+        s.to_string()
+    }
+}
+
+/// Builds a panel with x (and, for Q-Q, y) on a linear or a log scale, then hands it to
+/// `body`: plotters types a log axis differently, so the body is generic over the axes.
+macro_rules! fit_panel {
+    ($area:expr, $title:expr, $x_desc:expr, $y_desc:expr, $x:expr, $y:expr, $body:expr) => {{
+        let mut chart = ChartBuilder::on($area)
+            .caption($title, ("sans-serif", 22).into_font())
+            .margin(12)
+            .x_label_area_size(48)
+            .y_label_area_size(72)
+            .build_cartesian_2d($x, $y)
+            .map_err(err)?;
+        chart
+            .configure_mesh()
+            .x_desc($x_desc)
+            .y_desc($y_desc)
+            .x_label_formatter(&tick)
+            .y_label_formatter(&tick)
+            .axis_desc_style(("sans-serif", 16))
+            .label_style(("sans-serif", 13))
+            .light_line_style(WHITE.mix(0.0))
+            .bold_line_style(BLACK.mix(0.08))
+            .draw()
+            .map_err(err)?;
+        $body(&mut chart)
+    }};
+}
+
+impl FitCdf {
+    fn series<'a, DB, CT>(&self, chart: &mut ChartContext<'a, DB, CT>) -> Result<(), String>
+    where
+        DB: DrawingBackend + 'a,
+        CT: CoordTranslate<From = (f64, f64)>,
+    {
+        // Fits worst first, so the best is drawn over the rest, and the data over them all;
+        // the legend lists the data, then the fits best first.
+        let mut styles = Vec::new();
+        for (i, f) in self.fits.iter().enumerate().rev() {
+            let c = colour(i);
+            let w = if i == 0 { 3 } else { 2 };
+            let pts: Vec<(f64, f64)> = f
+                .points
+                .iter()
+                .copied()
+                .filter(|(x, y)| x.is_finite() && y.is_finite())
+                .collect();
+            chart
+                .draw_series(LineSeries::new(pts, c.stroke_width(w)))
+                .map_err(err)?;
+            styles.push((i, c, w));
+        }
+        let black = RGBColor(20, 20, 20);
+        chart
+            .draw_series(LineSeries::new(
+                self.empirical.iter().copied(),
+                black.stroke_width(1),
+            ))
+            .map_err(err)?
+            .label(&self.empirical_label)
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 20, y)], black.stroke_width(2))
+            });
+        // Legend entries in rank order (an empty series carries each label).
+        for (i, c, w) in styles.into_iter().rev() {
+            chart
+                .draw_series(std::iter::empty::<PathElement<(f64, f64)>>())
+                .map_err(err)?
+                .label(&self.fits[i].label)
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(w))
+                });
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::LowerRight)
+            .label_font(("sans-serif", 14))
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK.mix(0.4))
+            .draw()
+            .map_err(err)
+    }
+}
+
+impl Chart for FitCdf {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        let x = self.x.clone();
+        if self.log_x {
+            fit_panel!(
+                root,
+                &self.title,
+                &self.x_desc,
+                "P(X ≤ x)",
+                x.log_scale(),
+                0.0..1.02,
+                |c: &mut _| self.series(c)
+            )
+        } else {
+            fit_panel!(
+                root,
+                &self.title,
+                &self.x_desc,
+                "P(X ≤ x)",
+                x,
+                0.0..1.02,
+                |c: &mut _| self.series(c)
+            )
+        }
+    }
+}
+
+impl FitQq {
+    fn series<'a, DB, CT>(
+        &self,
+        chart: &mut ChartContext<'a, DB, CT>,
+        range: std::ops::Range<f64>,
+    ) -> Result<(), String>
+    where
+        DB: DrawingBackend + 'a,
+        CT: CoordTranslate<From = (f64, f64)>,
+    {
+        let grey = RGBColor(90, 90, 90);
+        chart
+            .draw_series(LineSeries::new(
+                vec![(range.start, range.start), (range.end, range.end)],
+                grey.stroke_width(2),
+            ))
+            .map_err(err)?
+            .label("y = x: a perfect fit")
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 20, y)], grey.stroke_width(2))
+            });
+        let c = colour(0);
+        chart
+            .draw_series(
+                self.points
+                    .iter()
+                    .map(|&p| Circle::new(p, 2, c.mix(0.7).filled())),
+            )
+            .map_err(err)?
+            .label(&self.label)
+            .legend(move |(x, y)| Circle::new((x + 10, y), 3, c.filled()));
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .label_font(("sans-serif", 14))
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK.mix(0.4))
+            .draw()
+            .map_err(err)
+    }
+}
+
+impl Chart for FitQq {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        // One range for both axes, so that y = x is the diagonal.
+        let values = self.points.iter().flat_map(|&(x, y)| [x, y]);
+        let range = if self.log {
+            let (lo, hi) = values
+                .filter(|v| *v > 0.0 && v.is_finite())
+                .fold((f64::INFINITY, 0.0_f64), |(lo, hi), v| {
+                    (lo.min(v), hi.max(v))
+                });
+            if lo.is_finite() && hi > lo {
+                (lo / 1.2)..(hi * 1.2)
+            } else {
+                1.0..10.0
+            }
+        } else {
+            padded(values, true)
+        };
+        let r = range.clone();
+        if self.log {
+            fit_panel!(
+                root,
+                &self.title,
+                &self.x_desc,
+                &self.y_desc,
+                range.clone().log_scale(),
+                range.log_scale(),
+                |c: &mut _| self.series(c, r)
+            )
+        } else {
+            fit_panel!(
+                root,
+                &self.title,
+                &self.x_desc,
+                &self.y_desc,
+                range.clone(),
+                range,
+                |c: &mut _| self.series(c, r)
+            )
+        }
     }
 }

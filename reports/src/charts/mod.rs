@@ -19,8 +19,9 @@ use kendall_sim::Summary;
 
 mod kinds;
 pub use kinds::{
-    CapacityCurve, CapacitySeries, DispatchComparison, LoadByStrategy, LoadCurve, LoadPoint,
-    OccupancyTrace, SojournCdf, StrategyPoint, StrategySeries, TheoryLoadPoint,
+    CapacityCurve, CapacitySeries, DispatchComparison, FitCdf, FitCurve, FitQq, LoadByStrategy,
+    LoadCurve, LoadPoint, OccupancyTrace, SojournCdf, StrategyPoint, StrategySeries,
+    TheoryLoadPoint,
 };
 
 /// Pixel size of every chart.
