@@ -183,7 +183,7 @@ pub enum Due<E> {
 /// Two savings over one queue, neither changing the order:
 /// - arrivals are kept apart, and each one's successor replaces it in a single sift instead
 ///   of a pop and a push (with one producer, that heap never moves);
-/// - the event handed out by [`Agenda::next`] is only marked taken: the first event scheduled
+/// - the event handed out by [`Agenda::take_next`] is only marked taken: the first event scheduled
 ///   while it is handled takes its place, again in one sift (a consumer that finishes a
 ///   message and starts the next reuses its slot), and it is removed for real only if
 ///   nothing was scheduled.
@@ -244,9 +244,8 @@ impl<E: Copy> Agenda<E> {
     /// calls [`Agenda::renew_arrival`] (its producer's next arrival) or
     /// [`Agenda::end_arrival`] (the producer stops) — before scheduling anything else.
     // Not an Iterator: a handed-out arrival stays until renewed or ended.
-    #[allow(clippy::should_implement_trait)]
     #[inline(always)]
-    pub fn next(&mut self) -> Option<(f64, Due<E>)> {
+    pub fn take_next(&mut self) -> Option<(f64, Due<E>)> {
         debug_assert!(!self.arrival_open, "renew or end the arrival first");
         if self.event_open {
             self.event_open = false;
@@ -264,7 +263,7 @@ impl<E: Copy> Agenda<E> {
         }
     }
 
-    /// The producer whose arrival [`Agenda::next`] just handed out arrives next at `time`.
+    /// The producer whose arrival [`Agenda::take_next`] just handed out arrives next at `time`.
     #[inline(always)]
     pub fn renew_arrival(&mut self, time: f64) {
         debug_assert!(self.arrival_open, "no arrival handed out");
@@ -274,7 +273,7 @@ impl<E: Copy> Agenda<E> {
         self.arrivals.replace_top(Entry { key, event });
     }
 
-    /// The producer whose arrival [`Agenda::next`] just handed out publishes no more.
+    /// The producer whose arrival [`Agenda::take_next`] just handed out publishes no more.
     pub fn end_arrival(&mut self) {
         debug_assert!(self.arrival_open, "no arrival handed out");
         self.arrival_open = false;
@@ -371,7 +370,9 @@ mod tests {
             // Pending arrivals: one per producer that has not stopped.
             let producing = arrivals_left.iter().filter(|&&a| a > 0).count();
             assert!(agenda.arrivals() >= producing && agenda.arrivals() <= 3);
-            let (ta, due) = agenda.next().expect("the agenda has what the queue has");
+            let (ta, due) = agenda
+                .take_next()
+                .expect("the agenda has what the queue has");
             assert_eq!(ta.to_bits(), t.to_bits());
             match (item, due) {
                 (Item::Arrival(i), Due::Arrival(j)) => {
@@ -406,7 +407,7 @@ mod tests {
                 (a, b) => panic!("queue gave {a:?}, agenda {b:?}"),
             }
         }
-        assert!(agenda.is_empty() && agenda.next().is_none());
+        assert!(agenda.is_empty() && agenda.take_next().is_none());
         assert_eq!(agenda.arrivals(), 0);
     }
 
@@ -417,18 +418,18 @@ mod tests {
         agenda.schedule_arrival(2.0, 1);
         agenda.schedule(0.5, 7);
         assert_eq!(agenda.arrivals(), 2);
-        assert!(matches!(agenda.next(), Some((_, Due::Event(7)))));
-        assert!(matches!(agenda.next(), Some((_, Due::Arrival(0)))));
+        assert!(matches!(agenda.take_next(), Some((_, Due::Event(7)))));
+        assert!(matches!(agenda.take_next(), Some((_, Due::Arrival(0)))));
         // Handed out, not yet renewed or ended: still pending.
         assert_eq!(agenda.arrivals(), 2);
         agenda.end_arrival();
         assert_eq!(agenda.arrivals(), 1);
-        assert!(matches!(agenda.next(), Some((_, Due::Arrival(1)))));
+        assert!(matches!(agenda.take_next(), Some((_, Due::Arrival(1)))));
         agenda.renew_arrival(3.0);
         assert_eq!(agenda.arrivals(), 1);
-        assert!(matches!(agenda.next(), Some((_, Due::Arrival(1)))));
+        assert!(matches!(agenda.take_next(), Some((_, Due::Arrival(1)))));
         agenda.end_arrival();
         assert_eq!(agenda.arrivals(), 0);
-        assert!(agenda.next().is_none());
+        assert!(agenda.take_next().is_none());
     }
 }

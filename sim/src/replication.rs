@@ -475,7 +475,7 @@ impl<'s> Replication<'s> {
         // waits, is in service or in flight anywhere, so no departure can follow. Crash and
         // recovery events go on for ever, so an empty calendar alone would never come.
         while self.exits < target && !self.drained() {
-            let Some((now, due)) = self.calendar.next() else {
+            let Some((now, due)) = self.calendar.take_next() else {
                 break;
             };
             self.clock.set(now);
