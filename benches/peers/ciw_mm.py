@@ -8,6 +8,8 @@ import time
 
 import ciw
 
+from batch_means import BATCHES, batch_means_half_width
+
 
 def main():
     c, lam, mu = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3])
@@ -25,11 +27,16 @@ def main():
     wall = time.perf_counter() - t0
     records = sorted(sim.get_all_records(), key=lambda r: r.exit_date)[warmup:]
     n = len(records)
+    batch = n // BATCHES
+    batch_t = [0.0] * BATCHES
+    for i, r in enumerate(records):
+        batch_t[min(i // batch, BATCHES - 1)] += r.exit_date - r.arrival_date
     print(json.dumps({
         "messages": total,
         "wall_seconds": wall,
         "T": sum(r.exit_date - r.arrival_date for r in records) / n,
         "Wq": sum(r.waiting_time for r in records) / n,
+        "T_half_width": batch_means_half_width(batch_t, n),
     }))
 
 

@@ -22,6 +22,15 @@ VENV = os.path.join(HERE, ".venv")
 PY = os.path.join(VENV, "bin", "python")
 
 
+# Student's t quantiles by degrees of freedom (1-30), two-sided 95% and 99%.
+T95 = [None, 12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201,
+       2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069,
+       2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042]
+T99 = [None, 63.657, 9.925, 5.841, 4.604, 4.032, 3.707, 3.499, 3.355, 3.250, 3.169, 3.106,
+       3.055, 3.012, 2.977, 2.947, 2.921, 2.898, 2.878, 2.861, 2.845, 2.831, 2.819, 2.807,
+       2.797, 2.787, 2.779, 2.771, 2.763, 2.756, 2.750]
+
+
 def erlang_c_t(c, lam, mu):
     """Mean sojourn time of M/M/c (Erlang C)."""
     a = lam / mu
@@ -65,10 +74,13 @@ def run_kendall(binary, c, lam, customers, warmup, replications):
     finally:
         os.unlink(path)
     doc = json.loads(out)
+    lo, hi = doc["metrics"]["T"]["ci95"]
     return {
         "messages": doc["messages"],
         "wall_seconds": doc["wall_seconds"],
         "T": doc["metrics"]["T"]["mean"],
+        # Widened from kendall's 95% to 99% (t quantiles, replications - 1 degrees of freedom).
+        "T_half_width": (hi - lo) / 2 * T99[replications - 1] / T95[replications - 1],
     }
 
 
@@ -111,12 +123,14 @@ def main():
                     res = run_peer("ciw_mm.py", c, lam, n, n // 10)
                 rate = res["messages"] / res["wall_seconds"]
                 err = res["T"] / theory - 1
-                # One run of 100-200k customers at rho = 0.9 has a relative standard error of
-                # T of a few per cent (strong autocorrelation): allow 8%.
-                good = abs(err) < 0.08
+                # Agreement: theory inside the run's 99% interval (kendall: across its
+                # replications; a peer: batch means of its one run, see batch_means.py).
+                hw = res["T_half_width"]
+                good = abs(res["T"] - theory) <= hw
                 ok &= good
-                checks.append(f"  round {r + 1} {name:8} T = {res['T']:.4f} ({err:+.2%} vs {theory:.4f}) "
-                              f"{rate:,.0f} msg/s {'ok' if good else 'OFF THEORY'}")
+                checks.append(f"  round {r + 1} {name:8} T = {res['T']:.4f} ± {hw:.4f} "
+                              f"({err:+.2%} vs {theory:.4f}) {rate:,.0f} msg/s "
+                              f"{'ok' if good else 'OFF THEORY'}")
                 best[name] = max(best.get(name, 0.0), rate)
         print(f"M/M/{c} at rho = 0.9 (lambda = {lam}, mu = 1): theory T = {theory:.4f}")
         print("\n".join(checks))

@@ -9,6 +9,8 @@ import time
 
 import simpy
 
+from batch_means import BATCHES, batch_means_half_width
+
 
 def main():
     c, lam, mu = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3])
@@ -18,6 +20,8 @@ def main():
     servers = simpy.Resource(env, capacity=c)
     total = customers + warmup
     state = {"done": 0, "sum_t": 0.0, "sum_wq": 0.0}
+    batch = customers // BATCHES
+    batch_t = [0.0] * BATCHES
     finished = env.event()
 
     def message(born):
@@ -29,6 +33,8 @@ def main():
         if state["done"] > warmup:
             state["sum_t"] += env.now - born
             state["sum_wq"] += started - born
+            k = min((state["done"] - warmup - 1) // batch, BATCHES - 1)
+            batch_t[k] += env.now - born
         if state["done"] == total:
             finished.succeed()
 
@@ -46,6 +52,7 @@ def main():
         "wall_seconds": wall,
         "T": state["sum_t"] / customers,
         "Wq": state["sum_wq"] / customers,
+        "T_half_width": batch_means_half_width(batch_t, customers),
     }))
 
 
