@@ -586,6 +586,7 @@ impl<'s> Replication<'s> {
     }
 
     /// Producer `i` publishes; the next arrival is scheduled from its own stream.
+    #[inline(always)]
     fn arrival(&mut self, i: usize, now: f64) -> Result<(), BrokerError> {
         let producer = &self.scenario.producers[i];
         // [fit/trace] a trace with at_end = "stop" runs out: the producer stops, and once
@@ -601,6 +602,7 @@ impl<'s> Replication<'s> {
     /// Publishes a message of `class` to queue `j`, drawing its service requirement there.
     /// `born_at` is None for a message arriving from outside, which enters the system only if
     /// the queue accepts it; a forwarded message refused by a full queue is lost.
+    #[inline(always)]
     fn publish(
         &mut self,
         j: usize,
@@ -643,7 +645,7 @@ impl<'s> Replication<'s> {
 
     /// Acts on what a publish to queue `j` set in motion: a dropped message, a preemption,
     /// a consumer to wake.
-    #[inline]
+    #[inline(always)]
     fn after_publish(
         &mut self,
         j: usize,
@@ -692,6 +694,7 @@ impl<'s> Replication<'s> {
 
     /// Consumer `c` takes messages while the broker gives it any (one for an ordinary
     /// consumer, all it can hold under processor sharing).
+    #[inline(always)]
     fn start_next(&mut self, c: usize, now: f64) -> Result<(), BrokerError> {
         if self.workers[c].down {
             return Ok(());
@@ -720,6 +723,7 @@ impl<'s> Replication<'s> {
     }
 
     /// Consumer `c` starts processing message `m` at `now`.
+    #[inline(always)]
     fn begin(&mut self, c: usize, m: &Message, now: f64) {
         let w = &mut self.workers[c];
         if w.jobs.is_empty() {
@@ -731,6 +735,7 @@ impl<'s> Replication<'s> {
     }
 
     /// Removes the earliest-finishing job of consumer `c` at `now`.
+    #[inline(always)]
     fn take_job(&mut self, c: usize, now: f64) -> Option<Job> {
         let w = &mut self.workers[c];
         let job = w.take(now)?;
@@ -743,6 +748,7 @@ impl<'s> Replication<'s> {
     }
 
     /// Schedules consumer `c`'s next completion, invalidating any scheduled before.
+    #[inline(always)]
     fn reschedule(&mut self, c: usize) {
         let w = &mut self.workers[c];
         w.generation = w.generation.wrapping_add(1);
@@ -787,6 +793,7 @@ impl<'s> Replication<'s> {
     }
 
     /// Message `m`, acked by consumer `c`, leaves its queue: forwarded or out of the system.
+    #[inline(always)]
     fn processed(
         &mut self,
         c: usize,

@@ -250,13 +250,12 @@ impl Tally {
     /// between publication and delivery.
     #[inline]
     pub fn leave_waited(&mut self, now: f64, t: f64, wq: f64, waited: bool) {
-        // The check stays inline, so that a mirror costs one branch; the recording does not.
         if self.on {
             self.record_leave(now, t, wq, waited);
         }
     }
 
-    #[inline(never)]
+    #[inline]
     fn record_leave(&mut self, now: f64, t: f64, wq: f64, waited: bool) {
         self.area_in_system += now;
         self.in_system -= 1;
