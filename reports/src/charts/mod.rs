@@ -295,5 +295,35 @@ pub(crate) fn unit(u: &str) -> &str {
     if u.is_empty() { "time units" } else { u }
 }
 
+/// The first well-formedness fault of an SVG (or any XML) document — an unclosed, unbalanced
+/// or misnested tag, an unquoted attribute — or `None`. A minimal check, not a parser: enough
+/// to tell that a chart file was written whole, which is what kendall's tests ask of it.
+pub fn svg_fault(xml: &str) -> Option<String> {
+    let mut stack: Vec<&str> = Vec::new();
+    let mut rest = xml;
+    while let Some(start) = rest.find('<') {
+        rest = &rest[start + 1..];
+        let Some(end) = rest.find('>') else {
+            return Some("unclosed tag at the end".to_string());
+        };
+        let tag = &rest[..end];
+        rest = &rest[end + 1..];
+        if tag.starts_with('?') || tag.starts_with('!') {
+            continue;
+        }
+        if tag.matches('"').count() % 2 != 0 {
+            return Some(format!("unbalanced quotes in <{tag}>"));
+        }
+        if let Some(name) = tag.strip_prefix('/') {
+            if stack.pop() != Some(name.trim()) {
+                return Some(format!("mismatched </{name}>"));
+            }
+        } else if !tag.ends_with('/') {
+            stack.push(tag.split_whitespace().next().unwrap_or(""));
+        }
+    }
+    (!stack.is_empty()).then(|| format!("unclosed: {stack:?}"))
+}
+
 #[cfg(test)]
 mod tests;

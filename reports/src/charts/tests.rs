@@ -19,43 +19,12 @@ fn tmpdir(name: &str) -> PathBuf {
     d
 }
 
-/// A minimal XML well-formedness check: tags balance and nest, attributes are quoted.
-fn assert_well_formed(xml: &str) {
-    let mut stack: Vec<String> = Vec::new();
-    let mut rest = xml;
-    while let Some(start) = rest.find('<') {
-        rest = &rest[start + 1..];
-        let end = rest.find('>').expect("unclosed tag");
-        let tag = &rest[..end];
-        rest = &rest[end + 1..];
-        if tag.starts_with('?') || tag.starts_with('!') {
-            continue;
-        }
-        assert_eq!(
-            tag.matches('"').count() % 2,
-            0,
-            "unbalanced quotes in <{tag}>"
-        );
-        if let Some(name) = tag.strip_prefix('/') {
-            assert_eq!(
-                stack.pop().as_deref(),
-                Some(name.trim()),
-                "mismatched </{name}>"
-            );
-        } else if !tag.ends_with('/') {
-            let name = tag.split_whitespace().next().unwrap().to_string();
-            stack.push(name);
-        }
-    }
-    assert!(stack.is_empty(), "unclosed: {stack:?}");
-    assert!(xml.contains("<svg"));
-}
-
 fn check_written<C: Chart>(chart: &C, name: &str) -> image::RgbImage {
     let dir = tmpdir(name);
     write_chart(chart, &dir, name).unwrap();
     let svg = std::fs::read_to_string(dir.join(format!("{name}.svg"))).unwrap();
-    assert_well_formed(&svg);
+    assert_eq!(svg_fault(&svg), None);
+    assert!(svg.contains("<svg"));
     let png = image::open(dir.join(format!("{name}.png")))
         .unwrap()
         .to_rgb8();
@@ -484,5 +453,20 @@ mod fit {
             assert_eq!(q.empirical, s[n - 1 - i]);
         }
         assert!(pts.windows(2).all(|w| w[0].p < w[1].p));
+    }
+}
+
+#[test]
+fn svg_fault_finds_broken_documents() {
+    let good = r#"<?xml version="1.0"?><svg a="1"><g><path d="M0"/></g></svg>"#;
+    assert_eq!(svg_fault(good), None);
+    for (bad, fault) in [
+        (r#"<svg><g></svg>"#, "mismatched </svg>"),
+        (r#"<svg a="1><g/></svg>"#, "unbalanced quotes"),
+        (r#"<svg><g/>"#, "unclosed: [\"svg\"]"),
+        (r#"<svg><g/></svg"#, "unclosed tag at the end"),
+    ] {
+        let got = svg_fault(bad).unwrap_or_default();
+        assert!(got.starts_with(fault), "{bad}: {got}");
     }
 }
