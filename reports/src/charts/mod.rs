@@ -311,7 +311,7 @@ pub fn svg_fault(xml: &str) -> Option<String> {
         if tag.starts_with('?') || tag.starts_with('!') {
             continue;
         }
-        if tag.matches('"').count() % 2 != 0 {
+        if !tag.matches('"').count().is_multiple_of(2) {
             return Some(format!("unbalanced quotes in <{tag}>"));
         }
         if let Some(name) = tag.strip_prefix('/') {
