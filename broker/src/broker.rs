@@ -6,7 +6,7 @@ use std::collections::{BinaryHeap, HashMap, VecDeque};
 use thiserror::Error;
 
 use crate::buffer::Buffer;
-use crate::dispatch::TotalF64;
+use crate::dispatch::{Router, TotalF64};
 use crate::{
     Clock, ConsumerLoads, Discipline, Dispatch, DispatchKind, Message, MessageId, NewMessage, Route,
 };
@@ -403,7 +403,7 @@ struct Queue {
     consumers: u32,
     shared: Buffer,
     idle: VecDeque<u32>,
-    dispatch: Box<dyn Dispatch>,
+    dispatch: Router,
     /// `dispatch.wants_load_updates()`, asked once.
     load_updates: bool,
     loads: ConsumerLoads,
@@ -525,8 +525,8 @@ impl<C: Clock> Broker<C> {
                 queue: config.name.clone(),
                 reason,
             })?;
-        let dispatch = config.dispatch.build(config.consumers, config.seed);
-        self.add_queue_configured(&config, dispatch)
+        let dispatch = Router::builtin(&config.dispatch, config.consumers, config.seed);
+        self.add_queue_strategy(&config, dispatch)
     }
 
     /// Adds a FIFO, unbounded queue with a custom dispatch strategy.
@@ -545,6 +545,15 @@ impl<C: Clock> Broker<C> {
         &mut self,
         config: &QueueConfig,
         dispatch: Box<dyn Dispatch>,
+    ) -> Result<QueueId, BrokerError> {
+        self.add_queue_strategy(config, Router::custom(dispatch))
+    }
+
+    /// Adds a queue set up by `config` with strategy `dispatch`.
+    fn add_queue_strategy(
+        &mut self,
+        config: &QueueConfig,
+        dispatch: Router,
     ) -> Result<QueueId, BrokerError> {
         let (name, consumers) = (config.name.as_str(), config.consumers);
         if self.queues.iter().any(|q| q.name == name) {

@@ -97,6 +97,7 @@ impl Buffer {
     }
 
     /// Adds a newly arrived message.
+    #[inline]
     pub(crate) fn push(&mut self, m: Message) {
         match self {
             Buffer::Fifo(b) | Buffer::Lifo(b) => b.push_back(m),
@@ -109,6 +110,7 @@ impl Buffer {
 
     /// Adds a message handed back, so that it goes next: at the head of a FIFO or LIFO buffer,
     /// at the head of its priority level in a priority buffer.
+    #[inline]
     pub(crate) fn push_front(&mut self, m: Message) {
         match self {
             Buffer::Fifo(b) => b.push_front(m),
@@ -121,6 +123,7 @@ impl Buffer {
     }
 
     /// The next message to deliver.
+    #[inline]
     pub(crate) fn pop(&mut self) -> Option<Message> {
         match self {
             Buffer::Fifo(b) => b.pop_front(),

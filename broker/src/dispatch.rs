@@ -38,6 +38,7 @@ impl ConsumerLoads {
     }
 
     /// Number of consumers.
+    #[inline]
     pub fn len(&self) -> usize {
         self.held.len()
     }
@@ -48,28 +49,33 @@ impl ConsumerLoads {
     }
 
     /// Messages consumer `k` holds: in its own queue or in service.
+    #[inline]
     pub fn held(&self, k: usize) -> u32 {
         self.held[k]
     }
 
     /// Work consumer `k` holds: the sum of the sizes of its messages, the one in service
     /// counted fully. Exactly 0 when it holds nothing.
+    #[inline]
     pub fn work(&self, k: usize) -> f64 {
         self.work[k]
     }
 
     /// True when consumer `k` holds no message at all.
+    #[inline]
     pub fn is_idle(&self, k: usize) -> bool {
         self.held[k] == 0
     }
 
     /// Consumer `k` takes on a message of `size` work units.
+    #[inline]
     pub(crate) fn add(&mut self, k: usize, size: f64) {
         self.held[k] += 1;
         self.work[k] += size;
     }
 
     /// Consumer `k` lets go of a message of `size` work units.
+    #[inline]
     pub(crate) fn remove(&mut self, k: usize, size: f64) {
         self.held[k] -= 1;
         // Reset exactly when empty, so that rounding never accumulates across busy periods.
@@ -189,11 +195,105 @@ impl DispatchKind {
     }
 }
 
+/// A queue's strategy as the broker holds it: a built-in one, called without dynamic
+/// dispatch, or a custom one through the [`Dispatch`] trait. Built-ins that ignore load
+/// changes are not told of them.
+pub(crate) enum Router {
+    Shared,
+    RoundRobin(RoundRobin),
+    Random(Random),
+    WeightedRoundRobin(WeightedRoundRobin),
+    Jsq(Jsq),
+    PowerOfD(PowerOfD),
+    LeastWork(LeastWork),
+    Jiq(Jiq),
+    KeyHash(KeyHash),
+    /// A custom strategy, and whether it wants [`Dispatch::on_load_change`] calls.
+    Custom(Box<dyn Dispatch>, bool),
+}
+
+impl Router {
+    /// The built-in strategy `kind` for `consumers` consumers (parameters already checked),
+    /// built exactly as [`DispatchKind::build`] builds it.
+    pub(crate) fn builtin(kind: &DispatchKind, consumers: usize, seed: u64) -> Self {
+        match kind {
+            DispatchKind::Shared => Router::Shared,
+            DispatchKind::RoundRobin => Router::RoundRobin(RoundRobin::new(consumers)),
+            DispatchKind::Random => Router::Random(Random::new(consumers, seed)),
+            DispatchKind::WeightedRoundRobin { weights } => {
+                Router::WeightedRoundRobin(WeightedRoundRobin::new(weights))
+            }
+            DispatchKind::Jsq => Router::Jsq(Jsq::new(consumers, seed)),
+            DispatchKind::PowerOfD { d } => Router::PowerOfD(PowerOfD::new(consumers, *d, seed)),
+            DispatchKind::LeastWork => Router::LeastWork(LeastWork::new(consumers, seed)),
+            DispatchKind::Jiq => Router::Jiq(Jiq::new(consumers, seed)),
+            DispatchKind::KeyHash => {
+                Router::KeyHash(KeyHash::new(consumers, KeyHash::VIRTUAL_NODES))
+            }
+        }
+    }
+
+    /// A custom strategy.
+    pub(crate) fn custom(dispatch: Box<dyn Dispatch>) -> Self {
+        let wants = dispatch.wants_load_updates();
+        Router::Custom(dispatch, wants)
+    }
+
+    /// [`Dispatch::route`] of the strategy.
+    #[inline(always)]
+    pub(crate) fn route(&mut self, message: &Message, loads: &ConsumerLoads) -> Route {
+        match self {
+            Router::Shared => Route::Shared,
+            Router::RoundRobin(s) => s.route(message, loads),
+            Router::Jsq(s) => s.route(message, loads),
+            _ => self.route_other(message, loads),
+        }
+    }
+
+    /// [`Router::route`] for the strategies not handled inline.
+    #[inline(never)]
+    fn route_other(&mut self, message: &Message, loads: &ConsumerLoads) -> Route {
+        match self {
+            Router::Shared => Route::Shared,
+            Router::RoundRobin(s) => s.route(message, loads),
+            Router::Random(s) => s.route(message, loads),
+            Router::WeightedRoundRobin(s) => s.route(message, loads),
+            Router::Jsq(s) => s.route(message, loads),
+            Router::PowerOfD(s) => s.route(message, loads),
+            Router::LeastWork(s) => s.route(message, loads),
+            Router::Jiq(s) => s.route(message, loads),
+            Router::KeyHash(s) => s.route(message, loads),
+            Router::Custom(s, _) => s.route(message, loads),
+        }
+    }
+
+    /// Whether the strategy wants [`Router::on_load_change`] calls.
+    pub(crate) fn wants_load_updates(&self) -> bool {
+        match self {
+            Router::Jsq(_) | Router::LeastWork(_) | Router::Jiq(_) => true,
+            Router::Custom(_, wants) => *wants,
+            _ => false,
+        }
+    }
+
+    /// [`Dispatch::on_load_change`] of the strategy, for those that want it.
+    pub(crate) fn on_load_change(&mut self, k: usize, loads: &ConsumerLoads) {
+        match self {
+            Router::Jsq(s) => s.on_load_change(k, loads),
+            Router::LeastWork(s) => s.on_load_change(k, loads),
+            Router::Jiq(s) => s.on_load_change(k, loads),
+            Router::Custom(s, true) => s.on_load_change(k, loads),
+            _ => {}
+        }
+    }
+}
+
 /// `shared`: every message waits in the shared queue.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Shared;
 
 impl Dispatch for Shared {
+    #[inline]
     fn route(&mut self, _: &Message, _: &ConsumerLoads) -> Route {
         Route::Shared
     }
@@ -218,6 +318,7 @@ impl RoundRobin {
 }
 
 impl Dispatch for RoundRobin {
+    #[inline]
     fn route(&mut self, _: &Message, _: &ConsumerLoads) -> Route {
         let k = self.next;
         self.next = if k + 1 == self.consumers { 0 } else { k + 1 };
@@ -433,6 +534,7 @@ impl WeightedRoundRobin {
 }
 
 impl Dispatch for WeightedRoundRobin {
+    #[inline]
     fn route(&mut self, _: &Message, _: &ConsumerLoads) -> Route {
         let mut top = self.heap.peek_mut().expect("at least one consumer");
         let Reverse((pass, k)) = *top;
