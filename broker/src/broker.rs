@@ -380,13 +380,77 @@ struct InFlight {
     from_shared: bool,
 }
 
+/// The messages one consumer holds in flight: an inline slot for a consumer of prefetch 1
+/// (no heap access on its hot path), a vector of at most `prefetch` otherwise.
+enum Held {
+    One(Option<InFlight>),
+    Many(Vec<InFlight>, usize),
+}
+
+impl Held {
+    fn new(prefetch: usize) -> Self {
+        if prefetch == 1 {
+            Held::One(None)
+        } else {
+            // Grown as needed up to the prefetch, so a large prefetch costs nothing upfront.
+            Held::Many(Vec::with_capacity(prefetch.min(16)), prefetch)
+        }
+    }
+
+    /// True when the consumer holds its prefetch.
+    #[inline]
+    fn is_full(&self) -> bool {
+        match self {
+            Held::One(slot) => slot.is_some(),
+            Held::Many(v, prefetch) => v.len() >= *prefetch,
+        }
+    }
+
+    /// Adds a delivery (the consumer is not full).
+    #[inline]
+    fn push(&mut self, f: InFlight) {
+        match self {
+            Held::One(slot) => *slot = Some(f),
+            Held::Many(v, _) => v.push(f),
+        }
+    }
+
+    /// The deliveries, in the order a `Vec` with `swap_remove` would keep them.
+    fn as_slice(&self) -> &[InFlight] {
+        match self {
+            Held::One(slot) => slot.as_slice(),
+            Held::Many(v, _) => v,
+        }
+    }
+
+    fn iter(&self) -> std::slice::Iter<'_, InFlight> {
+        self.as_slice().iter()
+    }
+
+    /// Removes and returns the first delivery that satisfies `pred` (the last one takes its
+    /// place, as `Vec::swap_remove` does).
+    #[inline]
+    fn take(&mut self, pred: impl Fn(&InFlight) -> bool) -> Option<InFlight> {
+        match self {
+            Held::One(slot) => match slot {
+                Some(f) if pred(f) => slot.take(),
+                _ => None,
+            },
+            Held::Many(v, _) => {
+                let i = v.iter().position(pred)?;
+                Some(v.swap_remove(i))
+            }
+        }
+    }
+}
+
 /// One consumer's state: its own queue (for push strategies) and the messages it processes.
 struct Consumer {
     queue: u32,
     local: u32,
     own: Buffer,
     /// At most the queue's prefetch.
-    in_flight: Vec<InFlight>,
+    in_flight: Held,
     /// Waiting for work: polled and found nothing, and not told to poll since.
     idle: bool,
     /// Listed in its queue's `idle` deque (possibly stale: `idle` is the truth).
@@ -410,7 +474,6 @@ struct Queue {
     capacity: Option<usize>,
     overflow: Overflow,
     discipline: Discipline,
-    prefetch: usize,
     visibility_timeout: Option<f64>,
     max_attempts: Option<u32>,
     ttl: Option<f64>,
@@ -596,8 +659,7 @@ impl<C: Clock> Broker<C> {
                 queue: id,
                 local,
                 own: Buffer::new(config.discipline),
-                // Grown as needed up to the prefetch, so a large prefetch costs nothing upfront.
-                in_flight: Vec::with_capacity(config.prefetch.min(16)),
+                in_flight: Held::new(config.prefetch),
                 idle: true,
                 listed: true,
             });
@@ -614,7 +676,6 @@ impl<C: Clock> Broker<C> {
             capacity: config.capacity,
             overflow: config.overflow,
             discipline: config.discipline,
-            prefetch: config.prefetch,
             visibility_timeout: config.visibility_timeout,
             max_attempts: config.max_attempts,
             ttl: config.ttl,
@@ -765,16 +826,23 @@ impl<C: Clock> Broker<C> {
     /// Waiting messages whose time to live has run out are expired on the way (counted in
     /// [`QueueStats::expired`], not reported one by one; a driver that wants each expired
     /// message calls [`Broker::expire_due`] first).
+    #[inline]
     pub fn poll(&mut self, c: ConsumerId) -> Result<Option<Delivery>, BrokerError> {
-        let now = self.clock.now();
         let consumer = self
             .consumers
-            .get_mut(c.0 as usize)
+            .get(c.0 as usize)
             .ok_or(BrokerError::UnknownConsumer(c))?;
-        let queue = &mut self.queues[consumer.queue as usize];
-        if consumer.in_flight.len() >= queue.prefetch {
+        if consumer.in_flight.is_full() {
             return Err(BrokerError::Busy(c));
         }
+        self.poll_free(c)
+    }
+
+    /// [`Broker::poll`] for a known consumer with room for another message.
+    fn poll_free(&mut self, c: ConsumerId) -> Result<Option<Delivery>, BrokerError> {
+        let now = self.clock.now();
+        let consumer = &mut self.consumers[c.0 as usize];
+        let queue = &mut self.queues[consumer.queue as usize];
         let k = consumer.local as usize;
         let taken = loop {
             let (mut message, from_shared) = match consumer.own.pop() {
@@ -969,10 +1037,9 @@ impl<C: Clock> Broker<C> {
                 Due::Visibility { consumer, seq } => {
                     let c = ConsumerId(consumer);
                     let held = &mut self.consumers[consumer as usize].in_flight;
-                    let Some(i) = held.iter().position(|f| f.seq == seq) else {
+                    let Some(f) = held.take(|f| f.seq == seq) else {
                         continue;
                     };
-                    let f = held.swap_remove(i);
                     let q = self.consumers[consumer as usize].queue;
                     let queue = &mut self.queues[q as usize];
                     queue.stats.in_flight -= 1;
@@ -1043,20 +1110,20 @@ impl<C: Clock> Broker<C> {
 
     /// Removes message `id` from consumer `c`'s in-flight set (counting it out of
     /// `in_flight`); its load stays on `c` for the caller to settle.
+    #[inline(always)]
     fn take_in_flight(&mut self, c: ConsumerId, id: MessageId) -> Result<InFlight, BrokerError> {
         let consumer = self
             .consumers
             .get_mut(c.0 as usize)
             .ok_or(BrokerError::UnknownConsumer(c))?;
-        let i = consumer
-            .in_flight
-            .iter()
-            .position(|f| f.message.id == id)
-            .ok_or(BrokerError::NotInFlight {
-                consumer: c,
-                message: id,
-            })?;
-        let f = consumer.in_flight.swap_remove(i);
+        let f =
+            consumer
+                .in_flight
+                .take(|f| f.message.id == id)
+                .ok_or(BrokerError::NotInFlight {
+                    consumer: c,
+                    message: id,
+                })?;
         self.queues[consumer.queue as usize].stats.in_flight -= 1;
         Ok(f)
     }
