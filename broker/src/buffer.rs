@@ -60,12 +60,77 @@ impl Ord for Urgent {
     }
 }
 
+/// A double-ended queue of messages whose first one is held inline: a consumer's own buffer,
+/// which rarely holds more than one message under JSQ-like dispatch, is then read and written
+/// without touching the heap. The sequence is `head` (if any) followed by `rest`.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Deque {
+    head: Option<Message>,
+    rest: VecDeque<Message>,
+}
+
+impl Deque {
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        usize::from(self.head.is_some()) + self.rest.len()
+    }
+
+    #[inline]
+    fn push_back(&mut self, m: Message) {
+        if self.head.is_none() && self.rest.is_empty() {
+            self.head = Some(m);
+        } else {
+            self.rest.push_back(m);
+        }
+    }
+
+    #[inline]
+    fn push_front(&mut self, m: Message) {
+        if let Some(h) = self.head.replace(m) {
+            self.rest.push_front(h);
+        }
+    }
+
+    #[inline]
+    fn pop_front(&mut self) -> Option<Message> {
+        match self.head.take() {
+            Some(m) => Some(m),
+            None => self.rest.pop_front(),
+        }
+    }
+
+    #[inline]
+    fn pop_back(&mut self) -> Option<Message> {
+        match self.rest.pop_back() {
+            Some(m) => Some(m),
+            None => self.head.take(),
+        }
+    }
+
+    fn front(&self) -> Option<&Message> {
+        self.head.as_ref().or_else(|| self.rest.front())
+    }
+
+    #[cfg(test)]
+    fn iter(&self) -> impl Iterator<Item = &Message> {
+        self.head.iter().chain(self.rest.iter())
+    }
+
+    fn remove(&mut self, id: MessageId) -> Option<Message> {
+        if self.head.is_some_and(|m| m.id == id) {
+            return self.head.take();
+        }
+        let i = self.rest.iter().position(|m| m.id == id)?;
+        self.rest.remove(i)
+    }
+}
+
 /// A buffer of waiting messages in the order of its discipline. Storage is reused: pushing and
 /// popping allocate only when the buffer grows past its largest size so far.
 #[derive(Debug, Clone)]
 pub(crate) enum Buffer {
-    Fifo(VecDeque<Message>),
-    Lifo(VecDeque<Message>),
+    Fifo(Deque),
+    Lifo(Deque),
     Priority {
         heap: BinaryHeap<Urgent>,
         /// Order key of the next message pushed at the back (counts up).
@@ -78,8 +143,8 @@ pub(crate) enum Buffer {
 impl Buffer {
     pub(crate) fn new(discipline: Discipline) -> Self {
         match discipline {
-            Discipline::Fifo => Buffer::Fifo(VecDeque::new()),
-            Discipline::Lifo => Buffer::Lifo(VecDeque::new()),
+            Discipline::Fifo => Buffer::Fifo(Deque::default()),
+            Discipline::Lifo => Buffer::Lifo(Deque::default()),
             Discipline::Priority | Discipline::PriorityPreemptive => Buffer::Priority {
                 heap: BinaryHeap::new(),
                 back: 0,
@@ -136,10 +201,7 @@ impl Buffer {
     /// LIFO buffer (where expiring messages usually are), O(len) otherwise.
     pub(crate) fn remove(&mut self, id: MessageId) -> Option<Message> {
         match self {
-            Buffer::Fifo(b) | Buffer::Lifo(b) => {
-                let i = b.iter().position(|m| m.id == id)?;
-                b.remove(i)
-            }
+            Buffer::Fifo(b) | Buffer::Lifo(b) => b.remove(id),
             Buffer::Priority { heap, .. } => {
                 let m = heap.iter().find(|u| u.0.id == id)?.0;
                 heap.retain(|u| u.0.id != id);
