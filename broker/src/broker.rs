@@ -5,7 +5,7 @@ use std::collections::{BinaryHeap, HashMap, VecDeque};
 
 use thiserror::Error;
 
-use crate::buffer::Buffer;
+use crate::buffer::{OwnBuffer, SharedBuffer};
 use crate::dispatch::{Router, TotalF64};
 use crate::{
     Clock, ConsumerLoads, Discipline, Dispatch, DispatchKind, Message, MessageId, NewMessage, Route,
@@ -448,7 +448,7 @@ impl Held {
 struct Consumer {
     queue: u32,
     local: u32,
-    own: Buffer,
+    own: OwnBuffer,
     /// At most the queue's prefetch.
     in_flight: Held,
     /// Waiting for work: polled and found nothing, and not told to poll since.
@@ -465,11 +465,13 @@ struct Queue {
     name: String,
     first_consumer: u32,
     consumers: u32,
-    shared: Buffer,
+    shared: SharedBuffer,
     idle: VecDeque<u32>,
     dispatch: Router,
     /// `dispatch.wants_load_updates()`, asked once.
     load_updates: bool,
+    /// False for built-in shared dispatch, whose consumers' own buffers stay empty.
+    pushes: bool,
     loads: ConsumerLoads,
     capacity: Option<usize>,
     overflow: Overflow,
@@ -658,7 +660,7 @@ impl<C: Clock> Broker<C> {
             self.consumers.push(Consumer {
                 queue: id,
                 local,
-                own: Buffer::new(config.discipline),
+                own: OwnBuffer::new(config.discipline),
                 in_flight: Held::new(config.prefetch),
                 idle: true,
                 listed: true,
@@ -668,9 +670,10 @@ impl<C: Clock> Broker<C> {
             name: name.to_string(),
             first_consumer,
             consumers: consumers as u32,
-            shared: Buffer::new(config.discipline),
+            shared: SharedBuffer::new(config.discipline),
             idle: (0..consumers as u32).collect(),
             load_updates: dispatch.wants_load_updates(),
+            pushes: !matches!(dispatch, Router::Shared),
             dispatch,
             loads: ConsumerLoads::new(consumers),
             capacity: config.capacity,
@@ -845,7 +848,13 @@ impl<C: Clock> Broker<C> {
         let queue = &mut self.queues[consumer.queue as usize];
         let k = consumer.local as usize;
         let taken = loop {
-            let (mut message, from_shared) = match consumer.own.pop() {
+            // A shared-dispatch queue never puts anything in its consumers' own buffers.
+            let own = if queue.pushes {
+                consumer.own.pop()
+            } else {
+                None
+            };
+            let (mut message, from_shared) = match own {
                 Some(m) => (m, false),
                 None => match queue.shared.pop() {
                     Some(m) => (m, true),
@@ -1204,6 +1213,7 @@ impl<C: Clock> Broker<C> {
 /// counting it as waiting and, with a TTL, scheduling its expiry. Returns the idle consumer
 /// to wake, if any: the longest idle for the shared buffer, the owner for its own. The load
 /// of a message placed in a consumer's own buffer must already be on that consumer.
+#[inline]
 fn push_waiting(
     q: u32,
     queue: &mut Queue,
@@ -1213,14 +1223,15 @@ fn push_waiting(
     place: Place,
     front: bool,
 ) -> Option<u32> {
-    let buffer = match place {
-        None => &mut queue.shared,
-        Some(k) => &mut consumers[(queue.first_consumer + k) as usize].own,
-    };
-    if front {
-        buffer.push_front(message);
-    } else {
-        buffer.push(message);
+    match (place, front) {
+        (None, false) => queue.shared.push(message),
+        (None, true) => queue.shared.push_front(message),
+        (Some(k), false) => consumers[(queue.first_consumer + k) as usize]
+            .own
+            .push(message),
+        (Some(k), true) => consumers[(queue.first_consumer + k) as usize]
+            .own
+            .push_front(message),
     }
     queue.stats.waiting += 1;
     if let Some(ttl) = queue.ttl {

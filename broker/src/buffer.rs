@@ -60,6 +60,63 @@ impl Ord for Urgent {
     }
 }
 
+/// Storage for a FIFO or LIFO buffer: a double-ended sequence of messages.
+pub(crate) trait Seq: Default {
+    fn push_back(&mut self, m: Message);
+    fn push_front(&mut self, m: Message);
+    fn pop_front(&mut self) -> Option<Message>;
+    fn pop_back(&mut self) -> Option<Message>;
+    fn front(&self) -> Option<&Message>;
+    /// Removes message `id`, keeping the order of the others.
+    fn remove(&mut self, id: MessageId) -> Option<Message>;
+    #[cfg(test)]
+    fn len(&self) -> usize;
+    #[cfg(test)]
+    fn iter(&self) -> Box<dyn Iterator<Item = &Message> + '_>;
+}
+
+/// A plain ring buffer: the shared buffer, where a queue of several messages is usual.
+impl Seq for VecDeque<Message> {
+    #[inline]
+    fn push_back(&mut self, m: Message) {
+        VecDeque::push_back(self, m)
+    }
+
+    #[inline]
+    fn push_front(&mut self, m: Message) {
+        VecDeque::push_front(self, m)
+    }
+
+    #[inline]
+    fn pop_front(&mut self) -> Option<Message> {
+        VecDeque::pop_front(self)
+    }
+
+    #[inline]
+    fn pop_back(&mut self) -> Option<Message> {
+        VecDeque::pop_back(self)
+    }
+
+    fn front(&self) -> Option<&Message> {
+        VecDeque::front(self)
+    }
+
+    fn remove(&mut self, id: MessageId) -> Option<Message> {
+        let i = VecDeque::iter(self).position(|m| m.id == id)?;
+        VecDeque::remove(self, i)
+    }
+
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        VecDeque::len(self)
+    }
+
+    #[cfg(test)]
+    fn iter(&self) -> Box<dyn Iterator<Item = &Message> + '_> {
+        Box::new(VecDeque::iter(self))
+    }
+}
+
 /// A double-ended queue of messages whose first one is held inline: a consumer's own buffer,
 /// which rarely holds more than one message under JSQ-like dispatch, is then read and written
 /// without touching the heap. The sequence is `head` (if any) followed by `rest`.
@@ -69,7 +126,7 @@ pub(crate) struct Deque {
     rest: VecDeque<Message>,
 }
 
-impl Deque {
+impl Seq for Deque {
     #[cfg(test)]
     fn len(&self) -> usize {
         usize::from(self.head.is_some()) + self.rest.len()
@@ -112,8 +169,8 @@ impl Deque {
     }
 
     #[cfg(test)]
-    fn iter(&self) -> impl Iterator<Item = &Message> {
-        self.head.iter().chain(self.rest.iter())
+    fn iter(&self) -> Box<dyn Iterator<Item = &Message> + '_> {
+        Box::new(self.head.iter().chain(self.rest.iter()))
     }
 
     fn remove(&mut self, id: MessageId) -> Option<Message> {
@@ -128,9 +185,9 @@ impl Deque {
 /// A buffer of waiting messages in the order of its discipline. Storage is reused: pushing and
 /// popping allocate only when the buffer grows past its largest size so far.
 #[derive(Debug, Clone)]
-pub(crate) enum Buffer {
-    Fifo(Deque),
-    Lifo(Deque),
+pub(crate) enum Buffer<S> {
+    Fifo(S),
+    Lifo(S),
     Priority {
         heap: BinaryHeap<Urgent>,
         /// Order key of the next message pushed at the back (counts up).
@@ -140,11 +197,17 @@ pub(crate) enum Buffer {
     },
 }
 
-impl Buffer {
+/// A queue's shared buffer.
+pub(crate) type SharedBuffer = Buffer<VecDeque<Message>>;
+
+/// A consumer's own buffer, its first message inline.
+pub(crate) type OwnBuffer = Buffer<Deque>;
+
+impl<S: Seq> Buffer<S> {
     pub(crate) fn new(discipline: Discipline) -> Self {
         match discipline {
-            Discipline::Fifo => Buffer::Fifo(Deque::default()),
-            Discipline::Lifo => Buffer::Lifo(Deque::default()),
+            Discipline::Fifo => Buffer::Fifo(S::default()),
+            Discipline::Lifo => Buffer::Lifo(S::default()),
             Discipline::Priority | Discipline::PriorityPreemptive => Buffer::Priority {
                 heap: BinaryHeap::new(),
                 back: 0,
@@ -234,7 +297,7 @@ impl Buffer {
     #[cfg(test)]
     pub(crate) fn iter(&self) -> Box<dyn Iterator<Item = &Message> + '_> {
         match self {
-            Buffer::Fifo(b) | Buffer::Lifo(b) => Box::new(b.iter()),
+            Buffer::Fifo(b) | Buffer::Lifo(b) => b.iter(),
             Buffer::Priority { heap, .. } => Box::new(heap.iter().map(|u| &u.0)),
         }
     }
@@ -258,14 +321,15 @@ mod tests {
         }
     }
 
-    fn drain(b: &mut Buffer) -> Vec<u64> {
+    fn drain(b: &mut OwnBuffer) -> Vec<u64> {
         std::iter::from_fn(|| b.pop()).map(|m| m.id.0).collect()
     }
 
     #[test]
     fn fifo_lifo_priority_orders() {
         let prios = [2, 0, 1, 0, 2];
-        let mut bufs = [Discipline::Fifo, Discipline::Lifo, Discipline::Priority].map(Buffer::new);
+        let mut bufs =
+            [Discipline::Fifo, Discipline::Lifo, Discipline::Priority].map(OwnBuffer::new);
         for b in &mut bufs {
             for (i, p) in prios.iter().enumerate() {
                 b.push(msg(i as u64, *p));
@@ -282,7 +346,8 @@ mod tests {
 
     #[test]
     fn push_front_goes_next_and_heads_its_priority_level() {
-        let mut bufs = [Discipline::Fifo, Discipline::Lifo, Discipline::Priority].map(Buffer::new);
+        let mut bufs =
+            [Discipline::Fifo, Discipline::Lifo, Discipline::Priority].map(OwnBuffer::new);
         for b in &mut bufs {
             for (i, p) in [1, 0, 1].iter().enumerate() {
                 b.push(msg(i as u64, *p));
@@ -298,7 +363,7 @@ mod tests {
     #[test]
     fn remove_by_id_anywhere() {
         for d in [Discipline::Fifo, Discipline::Lifo, Discipline::Priority] {
-            let mut b = Buffer::new(d);
+            let mut b = OwnBuffer::new(d);
             for i in 0..4 {
                 b.push(msg(i, (i % 2) as i32));
             }
@@ -311,7 +376,7 @@ mod tests {
     #[test]
     fn remove_oldest_in_every_discipline() {
         for d in [Discipline::Fifo, Discipline::Lifo, Discipline::Priority] {
-            let mut b = Buffer::new(d);
+            let mut b = OwnBuffer::new(d);
             for (i, p) in [3, 1, 2].iter().enumerate() {
                 b.push(msg(i as u64 + 10, *p));
             }
