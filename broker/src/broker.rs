@@ -5,8 +5,8 @@ use std::collections::{BinaryHeap, HashMap, VecDeque};
 
 use thiserror::Error;
 
-use crate::buffer::Buffer;
-use crate::dispatch::TotalF64;
+use crate::buffer::{OwnBuffer, SharedBuffer};
+use crate::dispatch::{Router, TotalF64};
 use crate::{
     Clock, ConsumerLoads, Discipline, Dispatch, DispatchKind, Message, MessageId, NewMessage, Route,
 };
@@ -380,13 +380,77 @@ struct InFlight {
     from_shared: bool,
 }
 
+/// The messages one consumer holds in flight: an inline slot for a consumer of prefetch 1
+/// (no heap access on its hot path), a vector of at most `prefetch` otherwise.
+enum Held {
+    One(Option<InFlight>),
+    Many(Vec<InFlight>, usize),
+}
+
+impl Held {
+    fn new(prefetch: usize) -> Self {
+        if prefetch == 1 {
+            Held::One(None)
+        } else {
+            // Grown as needed up to the prefetch, so a large prefetch costs nothing upfront.
+            Held::Many(Vec::with_capacity(prefetch.min(16)), prefetch)
+        }
+    }
+
+    /// True when the consumer holds its prefetch.
+    #[inline]
+    fn is_full(&self) -> bool {
+        match self {
+            Held::One(slot) => slot.is_some(),
+            Held::Many(v, prefetch) => v.len() >= *prefetch,
+        }
+    }
+
+    /// Adds a delivery (the consumer is not full).
+    #[inline]
+    fn push(&mut self, f: InFlight) {
+        match self {
+            Held::One(slot) => *slot = Some(f),
+            Held::Many(v, _) => v.push(f),
+        }
+    }
+
+    /// The deliveries, in the order a `Vec` with `swap_remove` would keep them.
+    fn as_slice(&self) -> &[InFlight] {
+        match self {
+            Held::One(slot) => slot.as_slice(),
+            Held::Many(v, _) => v,
+        }
+    }
+
+    fn iter(&self) -> std::slice::Iter<'_, InFlight> {
+        self.as_slice().iter()
+    }
+
+    /// Removes and returns the first delivery that satisfies `pred` (the last one takes its
+    /// place, as `Vec::swap_remove` does).
+    #[inline]
+    fn take(&mut self, pred: impl Fn(&InFlight) -> bool) -> Option<InFlight> {
+        match self {
+            Held::One(slot) => match slot {
+                Some(f) if pred(f) => slot.take(),
+                _ => None,
+            },
+            Held::Many(v, _) => {
+                let i = v.iter().position(pred)?;
+                Some(v.swap_remove(i))
+            }
+        }
+    }
+}
+
 /// One consumer's state: its own queue (for push strategies) and the messages it processes.
 struct Consumer {
     queue: u32,
     local: u32,
-    own: Buffer,
+    own: OwnBuffer,
     /// At most the queue's prefetch.
-    in_flight: Vec<InFlight>,
+    in_flight: Held,
     /// Waiting for work: polled and found nothing, and not told to poll since.
     idle: bool,
     /// Listed in its queue's `idle` deque (possibly stale: `idle` is the truth).
@@ -401,16 +465,17 @@ struct Queue {
     name: String,
     first_consumer: u32,
     consumers: u32,
-    shared: Buffer,
+    shared: SharedBuffer,
     idle: VecDeque<u32>,
-    dispatch: Box<dyn Dispatch>,
+    dispatch: Router,
     /// `dispatch.wants_load_updates()`, asked once.
     load_updates: bool,
+    /// False for built-in shared dispatch, whose consumers' own buffers stay empty.
+    pushes: bool,
     loads: ConsumerLoads,
     capacity: Option<usize>,
     overflow: Overflow,
     discipline: Discipline,
-    prefetch: usize,
     visibility_timeout: Option<f64>,
     max_attempts: Option<u32>,
     ttl: Option<f64>,
@@ -525,8 +590,8 @@ impl<C: Clock> Broker<C> {
                 queue: config.name.clone(),
                 reason,
             })?;
-        let dispatch = config.dispatch.build(config.consumers, config.seed);
-        self.add_queue_configured(&config, dispatch)
+        let dispatch = Router::builtin(&config.dispatch, config.consumers, config.seed);
+        self.add_queue_strategy(&config, dispatch)
     }
 
     /// Adds a FIFO, unbounded queue with a custom dispatch strategy.
@@ -545,6 +610,15 @@ impl<C: Clock> Broker<C> {
         &mut self,
         config: &QueueConfig,
         dispatch: Box<dyn Dispatch>,
+    ) -> Result<QueueId, BrokerError> {
+        self.add_queue_strategy(config, Router::custom(dispatch))
+    }
+
+    /// Adds a queue set up by `config` with strategy `dispatch`.
+    fn add_queue_strategy(
+        &mut self,
+        config: &QueueConfig,
+        dispatch: Router,
     ) -> Result<QueueId, BrokerError> {
         let (name, consumers) = (config.name.as_str(), config.consumers);
         if self.queues.iter().any(|q| q.name == name) {
@@ -586,9 +660,8 @@ impl<C: Clock> Broker<C> {
             self.consumers.push(Consumer {
                 queue: id,
                 local,
-                own: Buffer::new(config.discipline),
-                // Grown as needed up to the prefetch, so a large prefetch costs nothing upfront.
-                in_flight: Vec::with_capacity(config.prefetch.min(16)),
+                own: OwnBuffer::new(config.discipline),
+                in_flight: Held::new(config.prefetch),
                 idle: true,
                 listed: true,
             });
@@ -597,15 +670,15 @@ impl<C: Clock> Broker<C> {
             name: name.to_string(),
             first_consumer,
             consumers: consumers as u32,
-            shared: Buffer::new(config.discipline),
+            shared: SharedBuffer::new(config.discipline),
             idle: (0..consumers as u32).collect(),
             load_updates: dispatch.wants_load_updates(),
+            pushes: !matches!(dispatch, Router::Shared),
             dispatch,
             loads: ConsumerLoads::new(consumers),
             capacity: config.capacity,
             overflow: config.overflow,
             discipline: config.discipline,
-            prefetch: config.prefetch,
             visibility_timeout: config.visibility_timeout,
             max_attempts: config.max_attempts,
             ttl: config.ttl,
@@ -756,19 +829,32 @@ impl<C: Clock> Broker<C> {
     /// Waiting messages whose time to live has run out are expired on the way (counted in
     /// [`QueueStats::expired`], not reported one by one; a driver that wants each expired
     /// message calls [`Broker::expire_due`] first).
+    #[inline]
     pub fn poll(&mut self, c: ConsumerId) -> Result<Option<Delivery>, BrokerError> {
-        let now = self.clock.now();
         let consumer = self
             .consumers
-            .get_mut(c.0 as usize)
+            .get(c.0 as usize)
             .ok_or(BrokerError::UnknownConsumer(c))?;
-        let queue = &mut self.queues[consumer.queue as usize];
-        if consumer.in_flight.len() >= queue.prefetch {
+        if consumer.in_flight.is_full() {
             return Err(BrokerError::Busy(c));
         }
+        self.poll_free(c)
+    }
+
+    /// [`Broker::poll`] for a known consumer with room for another message.
+    fn poll_free(&mut self, c: ConsumerId) -> Result<Option<Delivery>, BrokerError> {
+        let now = self.clock.now();
+        let consumer = &mut self.consumers[c.0 as usize];
+        let queue = &mut self.queues[consumer.queue as usize];
         let k = consumer.local as usize;
         let taken = loop {
-            let (mut message, from_shared) = match consumer.own.pop() {
+            // A shared-dispatch queue never puts anything in its consumers' own buffers.
+            let own = if queue.pushes {
+                consumer.own.pop()
+            } else {
+                None
+            };
+            let (mut message, from_shared) = match own {
                 Some(m) => (m, false),
                 None => match queue.shared.pop() {
                     Some(m) => (m, true),
@@ -960,10 +1046,9 @@ impl<C: Clock> Broker<C> {
                 Due::Visibility { consumer, seq } => {
                     let c = ConsumerId(consumer);
                     let held = &mut self.consumers[consumer as usize].in_flight;
-                    let Some(i) = held.iter().position(|f| f.seq == seq) else {
+                    let Some(f) = held.take(|f| f.seq == seq) else {
                         continue;
                     };
-                    let f = held.swap_remove(i);
                     let q = self.consumers[consumer as usize].queue;
                     let queue = &mut self.queues[q as usize];
                     queue.stats.in_flight -= 1;
@@ -1034,20 +1119,20 @@ impl<C: Clock> Broker<C> {
 
     /// Removes message `id` from consumer `c`'s in-flight set (counting it out of
     /// `in_flight`); its load stays on `c` for the caller to settle.
+    #[inline(always)]
     fn take_in_flight(&mut self, c: ConsumerId, id: MessageId) -> Result<InFlight, BrokerError> {
         let consumer = self
             .consumers
             .get_mut(c.0 as usize)
             .ok_or(BrokerError::UnknownConsumer(c))?;
-        let i = consumer
-            .in_flight
-            .iter()
-            .position(|f| f.message.id == id)
-            .ok_or(BrokerError::NotInFlight {
-                consumer: c,
-                message: id,
-            })?;
-        let f = consumer.in_flight.swap_remove(i);
+        let f =
+            consumer
+                .in_flight
+                .take(|f| f.message.id == id)
+                .ok_or(BrokerError::NotInFlight {
+                    consumer: c,
+                    message: id,
+                })?;
         self.queues[consumer.queue as usize].stats.in_flight -= 1;
         Ok(f)
     }
@@ -1128,6 +1213,7 @@ impl<C: Clock> Broker<C> {
 /// counting it as waiting and, with a TTL, scheduling its expiry. Returns the idle consumer
 /// to wake, if any: the longest idle for the shared buffer, the owner for its own. The load
 /// of a message placed in a consumer's own buffer must already be on that consumer.
+#[inline]
 fn push_waiting(
     q: u32,
     queue: &mut Queue,
@@ -1137,14 +1223,15 @@ fn push_waiting(
     place: Place,
     front: bool,
 ) -> Option<u32> {
-    let buffer = match place {
-        None => &mut queue.shared,
-        Some(k) => &mut consumers[(queue.first_consumer + k) as usize].own,
-    };
-    if front {
-        buffer.push_front(message);
-    } else {
-        buffer.push(message);
+    match (place, front) {
+        (None, false) => queue.shared.push(message),
+        (None, true) => queue.shared.push_front(message),
+        (Some(k), false) => consumers[(queue.first_consumer + k) as usize]
+            .own
+            .push(message),
+        (Some(k), true) => consumers[(queue.first_consumer + k) as usize]
+            .own
+            .push_front(message),
     }
     queue.stats.waiting += 1;
     if let Some(ttl) = queue.ttl {

@@ -60,12 +60,134 @@ impl Ord for Urgent {
     }
 }
 
+/// Storage for a FIFO or LIFO buffer: a double-ended sequence of messages.
+pub(crate) trait Seq: Default {
+    fn push_back(&mut self, m: Message);
+    fn push_front(&mut self, m: Message);
+    fn pop_front(&mut self) -> Option<Message>;
+    fn pop_back(&mut self) -> Option<Message>;
+    fn front(&self) -> Option<&Message>;
+    /// Removes message `id`, keeping the order of the others.
+    fn remove(&mut self, id: MessageId) -> Option<Message>;
+    #[cfg(test)]
+    fn len(&self) -> usize;
+    #[cfg(test)]
+    fn iter(&self) -> Box<dyn Iterator<Item = &Message> + '_>;
+}
+
+/// A plain ring buffer: the shared buffer, where a queue of several messages is usual.
+impl Seq for VecDeque<Message> {
+    #[inline]
+    fn push_back(&mut self, m: Message) {
+        VecDeque::push_back(self, m)
+    }
+
+    #[inline]
+    fn push_front(&mut self, m: Message) {
+        VecDeque::push_front(self, m)
+    }
+
+    #[inline]
+    fn pop_front(&mut self) -> Option<Message> {
+        VecDeque::pop_front(self)
+    }
+
+    #[inline]
+    fn pop_back(&mut self) -> Option<Message> {
+        VecDeque::pop_back(self)
+    }
+
+    fn front(&self) -> Option<&Message> {
+        VecDeque::front(self)
+    }
+
+    fn remove(&mut self, id: MessageId) -> Option<Message> {
+        let i = VecDeque::iter(self).position(|m| m.id == id)?;
+        VecDeque::remove(self, i)
+    }
+
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        VecDeque::len(self)
+    }
+
+    #[cfg(test)]
+    fn iter(&self) -> Box<dyn Iterator<Item = &Message> + '_> {
+        Box::new(VecDeque::iter(self))
+    }
+}
+
+/// A double-ended queue of messages whose first one is held inline: a consumer's own buffer,
+/// which rarely holds more than one message under JSQ-like dispatch, is then read and written
+/// without touching the heap. The sequence is `head` (if any) followed by `rest`.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Deque {
+    head: Option<Message>,
+    rest: VecDeque<Message>,
+}
+
+impl Seq for Deque {
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        usize::from(self.head.is_some()) + self.rest.len()
+    }
+
+    #[inline]
+    fn push_back(&mut self, m: Message) {
+        if self.head.is_none() && self.rest.is_empty() {
+            self.head = Some(m);
+        } else {
+            self.rest.push_back(m);
+        }
+    }
+
+    #[inline]
+    fn push_front(&mut self, m: Message) {
+        if let Some(h) = self.head.replace(m) {
+            self.rest.push_front(h);
+        }
+    }
+
+    #[inline]
+    fn pop_front(&mut self) -> Option<Message> {
+        match self.head.take() {
+            Some(m) => Some(m),
+            None => self.rest.pop_front(),
+        }
+    }
+
+    #[inline]
+    fn pop_back(&mut self) -> Option<Message> {
+        match self.rest.pop_back() {
+            Some(m) => Some(m),
+            None => self.head.take(),
+        }
+    }
+
+    fn front(&self) -> Option<&Message> {
+        self.head.as_ref().or_else(|| self.rest.front())
+    }
+
+    #[cfg(test)]
+    fn iter(&self) -> Box<dyn Iterator<Item = &Message> + '_> {
+        Box::new(self.head.iter().chain(self.rest.iter()))
+    }
+
+    fn remove(&mut self, id: MessageId) -> Option<Message> {
+        if self.head.is_some_and(|m| m.id == id) {
+            return self.head.take();
+        }
+        let i = self.rest.iter().position(|m| m.id == id)?;
+        self.rest.remove(i)
+    }
+}
+
 /// A buffer of waiting messages in the order of its discipline. Storage is reused: pushing and
 /// popping allocate only when the buffer grows past its largest size so far.
 #[derive(Debug, Clone)]
-pub(crate) enum Buffer {
-    Fifo(VecDeque<Message>),
-    Lifo(VecDeque<Message>),
+pub(crate) enum Buffer<S> {
+    Fifo(S),
+    Lifo(S),
     Priority {
         heap: BinaryHeap<Urgent>,
         /// Order key of the next message pushed at the back (counts up).
@@ -75,11 +197,17 @@ pub(crate) enum Buffer {
     },
 }
 
-impl Buffer {
+/// A queue's shared buffer.
+pub(crate) type SharedBuffer = Buffer<VecDeque<Message>>;
+
+/// A consumer's own buffer, its first message inline.
+pub(crate) type OwnBuffer = Buffer<Deque>;
+
+impl<S: Seq> Buffer<S> {
     pub(crate) fn new(discipline: Discipline) -> Self {
         match discipline {
-            Discipline::Fifo => Buffer::Fifo(VecDeque::new()),
-            Discipline::Lifo => Buffer::Lifo(VecDeque::new()),
+            Discipline::Fifo => Buffer::Fifo(S::default()),
+            Discipline::Lifo => Buffer::Lifo(S::default()),
             Discipline::Priority | Discipline::PriorityPreemptive => Buffer::Priority {
                 heap: BinaryHeap::new(),
                 back: 0,
@@ -97,6 +225,7 @@ impl Buffer {
     }
 
     /// Adds a newly arrived message.
+    #[inline]
     pub(crate) fn push(&mut self, m: Message) {
         match self {
             Buffer::Fifo(b) | Buffer::Lifo(b) => b.push_back(m),
@@ -109,6 +238,7 @@ impl Buffer {
 
     /// Adds a message handed back, so that it goes next: at the head of a FIFO or LIFO buffer,
     /// at the head of its priority level in a priority buffer.
+    #[inline]
     pub(crate) fn push_front(&mut self, m: Message) {
         match self {
             Buffer::Fifo(b) => b.push_front(m),
@@ -121,6 +251,7 @@ impl Buffer {
     }
 
     /// The next message to deliver.
+    #[inline]
     pub(crate) fn pop(&mut self) -> Option<Message> {
         match self {
             Buffer::Fifo(b) => b.pop_front(),
@@ -133,10 +264,7 @@ impl Buffer {
     /// LIFO buffer (where expiring messages usually are), O(len) otherwise.
     pub(crate) fn remove(&mut self, id: MessageId) -> Option<Message> {
         match self {
-            Buffer::Fifo(b) | Buffer::Lifo(b) => {
-                let i = b.iter().position(|m| m.id == id)?;
-                b.remove(i)
-            }
+            Buffer::Fifo(b) | Buffer::Lifo(b) => b.remove(id),
             Buffer::Priority { heap, .. } => {
                 let m = heap.iter().find(|u| u.0.id == id)?.0;
                 heap.retain(|u| u.0.id != id);
@@ -169,7 +297,7 @@ impl Buffer {
     #[cfg(test)]
     pub(crate) fn iter(&self) -> Box<dyn Iterator<Item = &Message> + '_> {
         match self {
-            Buffer::Fifo(b) | Buffer::Lifo(b) => Box::new(b.iter()),
+            Buffer::Fifo(b) | Buffer::Lifo(b) => b.iter(),
             Buffer::Priority { heap, .. } => Box::new(heap.iter().map(|u| &u.0)),
         }
     }
@@ -193,14 +321,15 @@ mod tests {
         }
     }
 
-    fn drain(b: &mut Buffer) -> Vec<u64> {
+    fn drain(b: &mut OwnBuffer) -> Vec<u64> {
         std::iter::from_fn(|| b.pop()).map(|m| m.id.0).collect()
     }
 
     #[test]
     fn fifo_lifo_priority_orders() {
         let prios = [2, 0, 1, 0, 2];
-        let mut bufs = [Discipline::Fifo, Discipline::Lifo, Discipline::Priority].map(Buffer::new);
+        let mut bufs =
+            [Discipline::Fifo, Discipline::Lifo, Discipline::Priority].map(OwnBuffer::new);
         for b in &mut bufs {
             for (i, p) in prios.iter().enumerate() {
                 b.push(msg(i as u64, *p));
@@ -217,7 +346,8 @@ mod tests {
 
     #[test]
     fn push_front_goes_next_and_heads_its_priority_level() {
-        let mut bufs = [Discipline::Fifo, Discipline::Lifo, Discipline::Priority].map(Buffer::new);
+        let mut bufs =
+            [Discipline::Fifo, Discipline::Lifo, Discipline::Priority].map(OwnBuffer::new);
         for b in &mut bufs {
             for (i, p) in [1, 0, 1].iter().enumerate() {
                 b.push(msg(i as u64, *p));
@@ -233,7 +363,7 @@ mod tests {
     #[test]
     fn remove_by_id_anywhere() {
         for d in [Discipline::Fifo, Discipline::Lifo, Discipline::Priority] {
-            let mut b = Buffer::new(d);
+            let mut b = OwnBuffer::new(d);
             for i in 0..4 {
                 b.push(msg(i, (i % 2) as i32));
             }
@@ -246,7 +376,7 @@ mod tests {
     #[test]
     fn remove_oldest_in_every_discipline() {
         for d in [Discipline::Fifo, Discipline::Lifo, Discipline::Priority] {
-            let mut b = Buffer::new(d);
+            let mut b = OwnBuffer::new(d);
             for (i, p) in [3, 1, 2].iter().enumerate() {
                 b.push(msg(i as u64 + 10, *p));
             }

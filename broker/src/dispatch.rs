@@ -24,59 +24,73 @@ pub enum Route {
 /// with its full size: the broker does not know how far along its processing is.
 #[derive(Debug, Clone, Default)]
 pub struct ConsumerLoads {
-    held: Vec<u32>,
-    work: Vec<f64>,
+    /// Held count and work side by side: one cache line per consumer touched.
+    loads: Vec<Load>,
+}
+
+/// One consumer's load.
+#[derive(Debug, Clone, Copy, Default)]
+struct Load {
+    held: u32,
+    work: f64,
 }
 
 impl ConsumerLoads {
     /// Loads of `consumers` consumers that hold nothing.
     pub fn new(consumers: usize) -> Self {
         Self {
-            held: vec![0; consumers],
-            work: vec![0.0; consumers],
+            loads: vec![Load::default(); consumers],
         }
     }
 
     /// Number of consumers.
+    #[inline]
     pub fn len(&self) -> usize {
-        self.held.len()
+        self.loads.len()
     }
 
     /// True when there are no consumers.
     pub fn is_empty(&self) -> bool {
-        self.held.is_empty()
+        self.loads.is_empty()
     }
 
     /// Messages consumer `k` holds: in its own queue or in service.
+    #[inline]
     pub fn held(&self, k: usize) -> u32 {
-        self.held[k]
+        self.loads[k].held
     }
 
     /// Work consumer `k` holds: the sum of the sizes of its messages, the one in service
     /// counted fully. Exactly 0 when it holds nothing.
+    #[inline]
     pub fn work(&self, k: usize) -> f64 {
-        self.work[k]
+        self.loads[k].work
     }
 
     /// True when consumer `k` holds no message at all.
+    #[inline]
     pub fn is_idle(&self, k: usize) -> bool {
-        self.held[k] == 0
+        self.loads[k].held == 0
     }
 
     /// Consumer `k` takes on a message of `size` work units.
+    #[inline]
     pub(crate) fn add(&mut self, k: usize, size: f64) {
-        self.held[k] += 1;
-        self.work[k] += size;
+        let load = &mut self.loads[k];
+        load.held += 1;
+        load.work += size;
     }
 
     /// Consumer `k` lets go of a message of `size` work units.
+    #[inline]
     pub(crate) fn remove(&mut self, k: usize, size: f64) {
-        self.held[k] -= 1;
+        let load = &mut self.loads[k];
+        load.held -= 1;
         // Reset exactly when empty, so that rounding never accumulates across busy periods.
-        self.work[k] = if self.held[k] == 0 {
+        load.work = if load.held == 0 {
             0.0
         } else {
-            self.work[k] - size
+            load.work - size
         };
     }
 }
@@ -189,11 +203,105 @@ impl DispatchKind {
     }
 }
 
+/// A queue's strategy as the broker holds it: a built-in one, called without dynamic
+/// dispatch, or a custom one through the [`Dispatch`] trait. Built-ins that ignore load
+/// changes are not told of them.
+pub(crate) enum Router {
+    Shared,
+    RoundRobin(RoundRobin),
+    Random(Random),
+    WeightedRoundRobin(WeightedRoundRobin),
+    Jsq(Jsq),
+    PowerOfD(PowerOfD),
+    LeastWork(LeastWork),
+    Jiq(Jiq),
+    KeyHash(KeyHash),
+    /// A custom strategy, and whether it wants [`Dispatch::on_load_change`] calls.
+    Custom(Box<dyn Dispatch>, bool),
+}
+
+impl Router {
+    /// The built-in strategy `kind` for `consumers` consumers (parameters already checked),
+    /// built exactly as [`DispatchKind::build`] builds it.
+    pub(crate) fn builtin(kind: &DispatchKind, consumers: usize, seed: u64) -> Self {
+        match kind {
+            DispatchKind::Shared => Router::Shared,
+            DispatchKind::RoundRobin => Router::RoundRobin(RoundRobin::new(consumers)),
+            DispatchKind::Random => Router::Random(Random::new(consumers, seed)),
+            DispatchKind::WeightedRoundRobin { weights } => {
+                Router::WeightedRoundRobin(WeightedRoundRobin::new(weights))
+            }
+            DispatchKind::Jsq => Router::Jsq(Jsq::new(consumers, seed)),
+            DispatchKind::PowerOfD { d } => Router::PowerOfD(PowerOfD::new(consumers, *d, seed)),
+            DispatchKind::LeastWork => Router::LeastWork(LeastWork::new(consumers, seed)),
+            DispatchKind::Jiq => Router::Jiq(Jiq::new(consumers, seed)),
+            DispatchKind::KeyHash => {
+                Router::KeyHash(KeyHash::new(consumers, KeyHash::VIRTUAL_NODES))
+            }
+        }
+    }
+
+    /// A custom strategy.
+    pub(crate) fn custom(dispatch: Box<dyn Dispatch>) -> Self {
+        let wants = dispatch.wants_load_updates();
+        Router::Custom(dispatch, wants)
+    }
+
+    /// [`Dispatch::route`] of the strategy.
+    #[inline(always)]
+    pub(crate) fn route(&mut self, message: &Message, loads: &ConsumerLoads) -> Route {
+        match self {
+            Router::Shared => Route::Shared,
+            Router::RoundRobin(s) => s.route(message, loads),
+            Router::Jsq(s) => s.route(message, loads),
+            _ => self.route_other(message, loads),
+        }
+    }
+
+    /// [`Router::route`] for the strategies not handled inline.
+    #[inline(never)]
+    fn route_other(&mut self, message: &Message, loads: &ConsumerLoads) -> Route {
+        match self {
+            Router::Shared => Route::Shared,
+            Router::RoundRobin(s) => s.route(message, loads),
+            Router::Random(s) => s.route(message, loads),
+            Router::WeightedRoundRobin(s) => s.route(message, loads),
+            Router::Jsq(s) => s.route(message, loads),
+            Router::PowerOfD(s) => s.route(message, loads),
+            Router::LeastWork(s) => s.route(message, loads),
+            Router::Jiq(s) => s.route(message, loads),
+            Router::KeyHash(s) => s.route(message, loads),
+            Router::Custom(s, _) => s.route(message, loads),
+        }
+    }
+
+    /// Whether the strategy wants [`Router::on_load_change`] calls.
+    pub(crate) fn wants_load_updates(&self) -> bool {
+        match self {
+            Router::Jsq(_) | Router::LeastWork(_) | Router::Jiq(_) => true,
+            Router::Custom(_, wants) => *wants,
+            _ => false,
+        }
+    }
+
+    /// [`Dispatch::on_load_change`] of the strategy, for those that want it.
+    pub(crate) fn on_load_change(&mut self, k: usize, loads: &ConsumerLoads) {
+        match self {
+            Router::Jsq(s) => s.on_load_change(k, loads),
+            Router::LeastWork(s) => s.on_load_change(k, loads),
+            Router::Jiq(s) => s.on_load_change(k, loads),
+            Router::Custom(s, true) => s.on_load_change(k, loads),
+            _ => {}
+        }
+    }
+}
+
 /// `shared`: every message waits in the shared queue.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Shared;
 
 impl Dispatch for Shared {
+    #[inline]
     fn route(&mut self, _: &Message, _: &ConsumerLoads) -> Route {
         Route::Shared
     }
@@ -218,6 +326,7 @@ impl RoundRobin {
 }
 
 impl Dispatch for RoundRobin {
+    #[inline]
     fn route(&mut self, _: &Message, _: &ConsumerLoads) -> Route {
         let k = self.next;
         self.next = if k + 1 == self.consumers { 0 } else { k + 1 };
@@ -277,60 +386,60 @@ impl Ord for TotalF64 {
 /// A set of consumer indices with O(1) insert, remove and uniform random pick.
 #[derive(Debug, Clone)]
 struct IndexSet {
-    members: Vec<usize>,
-    /// Position of each consumer in `members`, or `usize::MAX` when absent.
-    pos: Vec<usize>,
+    members: Vec<u32>,
+    /// Position of each consumer in `members`, or `u32::MAX` when absent.
+    pos: Vec<u32>,
 }
 
 impl IndexSet {
     fn full(n: usize) -> Self {
         Self {
-            members: (0..n).collect(),
-            pos: (0..n).collect(),
+            members: (0..n as u32).collect(),
+            pos: (0..n as u32).collect(),
         }
     }
 
     fn insert(&mut self, k: usize) {
-        if self.pos[k] == usize::MAX {
-            self.pos[k] = self.members.len();
-            self.members.push(k);
+        if self.pos[k] == u32::MAX {
+            self.pos[k] = self.members.len() as u32;
+            self.members.push(k as u32);
         }
     }
 
     fn remove(&mut self, k: usize) {
         let i = self.pos[k];
-        if i != usize::MAX {
+        if i != u32::MAX {
+            let i = i as usize;
             self.members.swap_remove(i);
             if let Some(&moved) = self.members.get(i) {
-                self.pos[moved] = i;
+                self.pos[moved as usize] = i as u32;
             }
-            self.pos[k] = usize::MAX;
+            self.pos[k] = u32::MAX;
         }
     }
 
     fn pick(&self, rng: &mut Xoshiro256PlusPlus) -> Option<usize> {
         match self.members.len() {
             0 => None,
-            n => Some(self.members[rng.random_range(0..n)]),
+            n => Some(self.members[rng.random_range(0..n)] as usize),
         }
     }
 }
 
 /// A binary min-heap over consumers 0..n with a changeable key each: O(log n) update, O(1) min.
+/// Each heap entry carries its key, so that sifting compares within the heap array alone.
 #[derive(Debug, Clone)]
 struct IndexedHeap<K> {
-    heap: Vec<usize>,
-    pos: Vec<usize>,
-    key: Vec<K>,
+    heap: Vec<(K, u32)>,
+    pos: Vec<u32>,
 }
 
 impl<K: Ord + Copy> IndexedHeap<K> {
     fn new(key: Vec<K>) -> Self {
         let n = key.len();
         let mut h = Self {
-            heap: (0..n).collect(),
-            pos: (0..n).collect(),
-            key,
+            heap: key.into_iter().zip(0..n as u32).collect(),
+            pos: (0..n as u32).collect(),
         };
         for i in (0..n / 2).rev() {
             h.sift_down(i);
@@ -339,23 +448,24 @@ impl<K: Ord + Copy> IndexedHeap<K> {
     }
 
     fn min(&self) -> usize {
-        self.heap[0]
+        self.heap[0].1 as usize
     }
 
     fn update(&mut self, k: usize, key: K) {
-        self.key[k] = key;
-        let i = self.sift_up(self.pos[k]);
+        let i = self.pos[k] as usize;
+        self.heap[i].0 = key;
+        let i = self.sift_up(i);
         self.sift_down(i);
     }
 
     fn less(&self, i: usize, j: usize) -> bool {
-        self.key[self.heap[i]] < self.key[self.heap[j]]
+        self.heap[i].0 < self.heap[j].0
     }
 
     fn swap(&mut self, i: usize, j: usize) {
         self.heap.swap(i, j);
-        self.pos[self.heap[i]] = i;
-        self.pos[self.heap[j]] = j;
+        self.pos[self.heap[i].1 as usize] = i as u32;
+        self.pos[self.heap[j].1 as usize] = j as u32;
     }
 
     fn sift_up(&mut self, mut i: usize) -> usize {
@@ -433,6 +543,7 @@ impl WeightedRoundRobin {
 }
 
 impl Dispatch for WeightedRoundRobin {
+    #[inline]
     fn route(&mut self, _: &Message, _: &ConsumerLoads) -> Route {
         let mut top = self.heap.peek_mut().expect("at least one consumer");
         let Reverse((pass, k)) = *top;
@@ -454,9 +565,10 @@ impl Dispatch for WeightedRoundRobin {
 #[derive(Debug, Clone)]
 pub struct Jsq {
     rng: Xoshiro256PlusPlus,
-    count: Vec<u32>,
-    buckets: Vec<Vec<usize>>,
-    pos: Vec<usize>,
+    /// Per consumer: the held count it is filed under, and its position in that bucket.
+    slot: Vec<(u32, u32)>,
+    /// `buckets[n]`: the consumers holding n messages, in no particular order.
+    buckets: Vec<Vec<u32>>,
     min: usize,
 }
 
@@ -465,37 +577,36 @@ impl Jsq {
     pub fn new(consumers: usize, seed: u64) -> Self {
         Self {
             rng: Xoshiro256PlusPlus::seed_from_u64(seed),
-            count: vec![0; consumers],
-            buckets: vec![(0..consumers).collect()],
-            pos: (0..consumers).collect(),
+            slot: (0..consumers as u32).map(|k| (0, k)).collect(),
+            buckets: vec![(0..consumers as u32).collect()],
             min: 0,
         }
     }
 }
 
 impl Dispatch for Jsq {
+    #[inline]
     fn route(&mut self, _: &Message, _: &ConsumerLoads) -> Route {
         let bucket = &self.buckets[self.min];
-        Route::Consumer(bucket[self.rng.random_range(0..bucket.len())])
+        Route::Consumer(bucket[self.rng.random_range(0..bucket.len())] as usize)
     }
 
     fn on_load_change(&mut self, k: usize, loads: &ConsumerLoads) {
-        let (old, new) = (self.count[k] as usize, loads.held(k) as usize);
+        let (old, i) = self.slot[k];
+        let (old, i, new) = (old as usize, i as usize, loads.held(k) as usize);
         if old == new {
             return;
         }
-        let i = self.pos[k];
         let bucket = &mut self.buckets[old];
         bucket.swap_remove(i);
         if let Some(&moved) = bucket.get(i) {
-            self.pos[moved] = i;
+            self.slot[moved as usize].1 = i as u32;
         }
         if new >= self.buckets.len() {
             self.buckets.resize_with(new + 1, Vec::new);
         }
-        self.pos[k] = self.buckets[new].len();
-        self.buckets[new].push(k);
-        self.count[k] = new as u32;
+        self.slot[k] = (new as u32, self.buckets[new].len() as u32);
+        self.buckets[new].push(k as u32);
         if new < self.min {
             self.min = new;
         } else {

@@ -123,7 +123,10 @@ fn check_queue<C: Clock>(b: &Broker<C>, qi: usize, config: &QueueConfig) {
     let first = queue.first_consumer as usize;
     let own = &b.consumers[first..first + queue.consumers as usize];
     let waiting = queue.shared.len() + own.iter().map(|c| c.own.len()).sum::<usize>();
-    let in_flight = own.iter().map(|c| c.in_flight.len()).sum::<usize>();
+    let in_flight = own
+        .iter()
+        .map(|c| c.in_flight.as_slice().len())
+        .sum::<usize>();
     let s = queue.stats;
     assert_eq!((s.waiting, s.in_flight), (waiting, in_flight));
     assert_eq!(
@@ -144,8 +147,11 @@ fn check_queue<C: Clock>(b: &Broker<C>, qi: usize, config: &QueueConfig) {
         assert_eq!(queue.waiting_at.len(), waiting, "TTL index");
     }
     for (k, c) in own.iter().enumerate() {
-        assert!(c.in_flight.len() <= config.prefetch, "prefetch exceeded");
-        let held = c.own.len() + c.in_flight.len();
+        assert!(
+            c.in_flight.as_slice().len() <= config.prefetch,
+            "prefetch exceeded"
+        );
+        let held = c.own.len() + c.in_flight.as_slice().len();
         let work: f64 = c.own.iter().map(|m| m.size).sum::<f64>()
             + c.in_flight.iter().map(|f| f.message.size).sum::<f64>();
         assert_eq!(queue.loads.held(k) as usize, held, "held of {k}");
@@ -204,7 +210,7 @@ proptest! {
         let mut requeued_any = false;
         let mut last_of_key: Vec<Option<MessageId>> = vec![None; 6];
         let in_flight_of = |b: &Broker<StepClock>, c: ConsumerId, i: usize| {
-            let held = &b.consumers[c.0 as usize].in_flight;
+            let held = b.consumers[c.0 as usize].in_flight.as_slice();
             (!held.is_empty()).then(|| held[i % held.len()].message)
         };
         for op in ops {
@@ -277,7 +283,7 @@ proptest! {
                     let consumer = &b.consumers[c.0 as usize];
                     let own_min = min_priority(consumer.own.iter(), config.ttl, now);
                     let shared_min = min_priority(b.queues[1].shared.iter(), config.ttl, now);
-                    let full = consumer.in_flight.len() == config.prefetch;
+                    let full = consumer.in_flight.as_slice().len() == config.prefetch;
                     match b.poll(c) {
                         Ok(Some(d)) => {
                             let id = d.message.id;
