@@ -34,6 +34,18 @@ fn time_of(key: u128) -> f64 {
 /// Children per node.
 const ARITY: usize = 4;
 
+/// `(if_true, its key)` when `cond`, else `(if_false, its key)`, without a branch.
+#[inline(always)]
+fn select(
+    cond: bool,
+    if_true: usize,
+    if_false: usize,
+    key: &impl Fn(usize) -> u128,
+) -> (usize, u128) {
+    let i = std::hint::select_unpredictable(cond, if_true, if_false);
+    (i, key(i))
+}
+
 /// A 4-ary min-heap of entries by key: the storage behind [`EventQueue`] and [`Agenda`].
 #[derive(Debug, Clone)]
 struct Heap<E> {
@@ -98,13 +110,23 @@ impl<E: Copy> Heap<E> {
             if first >= n {
                 break;
             }
-            let end = (first + ARITY).min(n);
-            let mut best = first;
-            for c in first + 1..end {
-                if heap[c].key < heap[best].key {
-                    best = c;
+            let best = if first + ARITY <= n {
+                // A full node: the smallest of four by a tournament of selects, which compile
+                // to conditional moves — in a large heap these comparisons are coin flips,
+                // and branching on them mispredicts half the time.
+                let k = |c: usize| heap[c].key;
+                let (a, ka) = select(k(first + 1) < k(first), first + 1, first, &k);
+                let (b, kb) = select(k(first + 3) < k(first + 2), first + 3, first + 2, &k);
+                select(kb < ka, b, a, &k).0
+            } else {
+                let mut best = first;
+                for c in first + 1..n {
+                    if heap[c].key < heap[best].key {
+                        best = c;
+                    }
                 }
-            }
+                best
+            };
             if heap[best].key >= entry.key {
                 break;
             }
