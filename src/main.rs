@@ -588,9 +588,11 @@ fn sweep(args: SweepArgs) -> Result<()> {
             })
             .collect();
         let name = scenarios.first().map_or(String::new(), |s| s.name.clone());
-        let chart = kendall_reports::sweep_chart(&name, &done, &rho);
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-        kendall_reports::charts::write_chart(&chart, dir, "sweep").map_err(anyhow::Error::msg)?;
+        output::plot(
+            dir,
+            "sweep",
+            &kendall_reports::sweep_chart(&name, &done, &rho),
+        )?;
     }
     io::stdout().write_all(sweep_table(&keys, &done).as_bytes())?;
     if progress::interrupted() {
@@ -706,9 +708,7 @@ fn compare(args: CompareArgs) -> Result<()> {
             })
             .collect();
         let lookup = |n: &str| theory.iter().find(|(m, _)| m == n).and_then(|(_, t)| *t);
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-        let chart = comparison.chart(&base.time_unit, &lookup);
-        kendall_reports::charts::write_chart(&chart, dir, "compare").map_err(anyhow::Error::msg)?;
+        output::plot(dir, "compare", &comparison.chart(&base.time_unit, &lookup))?;
     }
     let text = if args.json {
         format!("{:#}\n", comparison.to_json())
@@ -837,15 +837,8 @@ fn fit(args: FitArgs) -> Result<()> {
             None => file,
         };
         let (cdf, qq) = view.charts(&data, &label);
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-        let charts = kendall_reports::charts::write_chart(&cdf, dir, "fit-cdf")
-            .and_then(|()| kendall_reports::charts::write_chart(&qq, dir, "fit-qq"));
-        charts.map_err(anyhow::Error::msg)?;
-        for chart in ["fit-cdf", "fit-qq"] {
-            for ext in ["svg", "png"] {
-                eprintln!("wrote {}", dir.join(format!("{chart}.{ext}")).display());
-            }
-        }
+        output::plot(dir, "fit-cdf", &cdf)?;
+        output::plot(dir, "fit-qq", &qq)?;
     }
     if let Some(path) = &args.write {
         let line = fit::snippet(&args.kind, &report.best().spec) + "\n";

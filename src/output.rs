@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use anyhow::{Context, Result};
+use kendall_reports::charts::{Chart, write_chart};
 
 /// Writes `bytes` to `path` through a temporary file in the same directory and a rename, so
 /// an interrupted run never leaves a half-written file under the real name.
@@ -18,4 +19,15 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     std::fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
     std::fs::rename(&tmp, path)
         .with_context(|| format!("cannot rename {} to {}", tmp.display(), path.display()))
+}
+
+/// Draws `chart` as `DIR/NAME.svg` and `DIR/NAME.png` (creating DIR), each written whole, and
+/// says where on stderr: `--plot DIR` of sweep, compare and fit.
+pub fn plot<C: Chart>(dir: &Path, name: &str, chart: &C) -> Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    write_chart(chart, dir, name).map_err(anyhow::Error::msg)?;
+    for ext in ["svg", "png"] {
+        eprintln!("wrote {}", dir.join(format!("{name}.{ext}")).display());
+    }
+    Ok(())
 }

@@ -210,7 +210,8 @@ fn run_writes_the_same_tidy_csv() {
     assert!((theory - 3.0).abs() < 1e-9);
 }
 
-/// `sweep --plot` and `compare --plot` write their charts with the report's chart code.
+/// `sweep --plot` and `compare --plot` write their charts with the report's chart code, and
+/// say where.
 #[test]
 fn plots_are_written() {
     let dir = temp("plots");
@@ -221,6 +222,14 @@ fn plots_are_written() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    let wrote = |out: &std::process::Output, name: &str| {
+        let err = String::from_utf8_lossy(&out.stderr);
+        for ext in ["svg", "png"] {
+            let line = format!("wrote {}", dir.join(format!("{name}.{ext}")).display());
+            assert!(err.lines().any(|l| l == line), "no '{line}' in {err}");
+        }
+    };
+    wrote(&out, "sweep");
     let args = [
         "compare",
         "scenarios/mmc.toml",
@@ -237,6 +246,7 @@ fn plots_are_written() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    wrote(&out, "compare");
     for name in ["sweep", "compare"] {
         let svg = std::fs::read_to_string(dir.join(format!("{name}.svg"))).unwrap();
         assert!(
