@@ -152,7 +152,10 @@ pub struct Tally {
 /// logarithm of the largest value, not with the number of values).
 #[inline]
 fn record(h: &mut Histogram<u32>, value: f64) {
-    let v = (value + 0.5) as u64;
+    // Through i64: x86-64 converts a double to a signed integer in one instruction, to an
+    // unsigned one only with a correction for values past 2^63, which no time reaches. The
+    // same integer for every value in [0, 2^63); a larger one saturates, as before.
+    let v = (value + 0.5).max(0.0) as i64 as u64;
     if h.record(v).is_err() {
         h.saturating_record(v);
     }
