@@ -35,11 +35,9 @@ fn bench(c: &mut Criterion) {
     g.finish();
 }
 
-// Criterion's HTML charts need a system font (its plotters backend finds none on a bare
-// machine, and panics); the figures themselves are printed and saved without them.
 criterion_group! {
     name = benches;
-    config = Criterion::default().without_plots();
+    config = scenarios::config();
     targets = bench
 }
 criterion_main!(benches);

@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use criterion::Criterion;
 use kendall_sim::Scenario;
 
 /// Warm-up messages per replication in every benchmark scenario.
@@ -65,4 +66,11 @@ pub fn pipeline3() -> String {
         }
     }
     s
+}
+
+/// The benches' criterion settings. Its HTML charts are off: they need a system font (its
+/// plotters backend finds none on a bare machine, and panics); the figures themselves are
+/// printed and saved without them.
+pub fn config() -> Criterion {
+    Criterion::default().without_plots()
 }

@@ -333,12 +333,7 @@ fn run(args: RunArgs) -> Result<()> {
         };
         output::write_atomic(path, &sweep_csv(&[], &[point])?)?;
     }
-    let text = if args.json {
-        format!("{:#}\n", report.to_json())
-    } else {
-        report.to_table()
-    };
-    io::stdout().write_all(text.as_bytes())?;
+    print_document(args.json, || report.to_json(), || report.to_table())?;
     Ok(())
 }
 
@@ -366,10 +361,20 @@ fn live(args: LiveArgs) -> Result<()> {
         &theory::predict(&scenario),
         wall,
     );
-    let text = if args.json {
-        format!("{:#}\n", report.to_json())
+    print_document(args.json, || report.to_json(), || report.to_table())?;
+    Ok(())
+}
+
+/// Prints a command's result: its JSON document with `--json`, else its table.
+fn print_document(
+    json: bool,
+    to_json: impl FnOnce() -> serde_json::Value,
+    to_table: impl FnOnce() -> String,
+) -> Result<()> {
+    let text = if json {
+        format!("{:#}\n", to_json())
     } else {
-        report.to_table()
+        to_table()
     };
     io::stdout().write_all(text.as_bytes())?;
     Ok(())
@@ -464,12 +469,7 @@ fn describe(path: &Path, s: &Scenario) -> String {
 fn predict(path: &Path, json: bool) -> Result<()> {
     let scenario = load(path)?;
     let report = PredictReport::new(&scenario, &theory::predict(&scenario));
-    let text = if json {
-        format!("{:#}\n", report.to_json())
-    } else {
-        report.to_table()
-    };
-    io::stdout().write_all(text.as_bytes())?;
+    print_document(json, || report.to_json(), || report.to_table())?;
     Ok(())
 }
 
@@ -710,12 +710,7 @@ fn compare(args: CompareArgs) -> Result<()> {
         let lookup = |n: &str| theory.iter().find(|(m, _)| m == n).and_then(|(_, t)| *t);
         output::plot(dir, "compare", &comparison.chart(&base.time_unit, &lookup))?;
     }
-    let text = if args.json {
-        format!("{:#}\n", comparison.to_json())
-    } else {
-        comparison.to_table()
-    };
-    io::stdout().write_all(text.as_bytes())?;
+    print_document(args.json, || comparison.to_json(), || comparison.to_table())?;
     Ok(())
 }
 
@@ -765,12 +760,7 @@ fn plan(args: PlanArgs) -> Result<()> {
         pool.install(|| kendall_reports::report::write_report(&scenario, Some(&report), dir))
             .map_err(|e| anyhow::anyhow!(e))?;
     }
-    let text = if args.json {
-        format!("{:#}\n", report.to_json())
-    } else {
-        report.to_table()
-    };
-    io::stdout().write_all(text.as_bytes())?;
+    print_document(args.json, || report.to_json(), || report.to_table())?;
     Ok(())
 }
 
@@ -846,12 +836,7 @@ fn fit(args: FitArgs) -> Result<()> {
         std::fs::write(&tmp, line).with_context(|| format!("cannot write {}", tmp.display()))?;
         std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
     }
-    let text = if args.json {
-        format!("{:#}\n", view.to_json())
-    } else {
-        view.to_table()
-    };
-    io::stdout().write_all(text.as_bytes())?;
+    print_document(args.json, || view.to_json(), || view.to_table())?;
     if args.json {
         for w in view.warnings() {
             eprintln!("warning: {w}");

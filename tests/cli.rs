@@ -1,28 +1,11 @@
 //! End-to-end tests: the `kendall` binary on real scenario files.
 
+mod common;
+
 use std::path::Path;
-use std::process::Output;
 
-use assert_cmd::Command;
+use common::{json, kendall};
 use serde_json::Value;
-
-fn kendall(args: &[&str]) -> Output {
-    Command::cargo_bin("kendall")
-        .unwrap()
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn run_json(args: &[&str]) -> Value {
-    let out = kendall(args);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
 
 /// Asserts that metric `name` has a 95% CI containing `expected` (an independently computed
 /// value) and that the reported theory equals it to 1e-9.
@@ -48,7 +31,7 @@ fn assert_metric(doc: &Value, name: &str, expected: f64, model: &str) {
 
 #[test]
 fn mm1_matches_textbook_values() {
-    let doc = run_json(&["run", "scenarios/mm1.toml", "--json"]);
+    let doc = json(&["run", "scenarios/mm1.toml", "--json"]);
     assert_eq!(doc["replications"], 20);
     assert_eq!(doc["customers_per_replication"], 200000);
     assert_eq!(doc["seed"], 42);
@@ -78,7 +61,7 @@ fn mm1_matches_textbook_values() {
 
 #[test]
 fn mmc_matches_erlang_c() {
-    let doc = run_json(&["run", "scenarios/mmc.toml", "--json"]);
+    let doc = json(&["run", "scenarios/mmc.toml", "--json"]);
     // Erlang C for a = 3.6 erlangs on c = 4, computed from the textbook sum
     // C = (a^c/c!)(c/(c−a)) / (Σ_{k<c} a^k/k! + (a^c/c!)(c/(c−a))), not kendall's recursion.
     let c = 0.787_753_264_295_362_4;
@@ -92,7 +75,7 @@ fn mmc_matches_erlang_c() {
 
 #[test]
 fn md1_matches_pollaczek_khinchine() {
-    let doc = run_json(&["run", "scenarios/md1.toml", "--json"]);
+    let doc = json(&["run", "scenarios/md1.toml", "--json"]);
     // ρ = 0.8, d = 1: Wq = ρd/(2(1−ρ)) = 2, T = 3, L = 2.4.
     assert_metric(&doc, "Wq", 2.0, "M/D/1");
     assert_metric(&doc, "T", 3.0, "M/D/1");
@@ -114,11 +97,11 @@ fn results_do_not_depend_on_thread_count() {
         "--replications",
         "6",
     ];
-    let one = run_json(&[&args[..], &["--threads", "1"]].concat());
-    let two = run_json(&[&args[..], &["--threads", "2"]].concat());
+    let one = json(&[&args[..], &["--threads", "1"]].concat());
+    let two = json(&[&args[..], &["--threads", "2"]].concat());
     assert_eq!(strip(one.clone()), strip(two));
     // And a different seed does change the result (the comparison can fail).
-    let other = run_json(&[&args[..], &["--threads", "2", "--seed", "43"]].concat());
+    let other = json(&[&args[..], &["--threads", "2", "--seed", "43"]].concat());
     assert_ne!(strip(one), strip(other));
 }
 
@@ -292,7 +275,7 @@ fn broker_stands_alone() {
 
 #[test]
 fn heavy_tailed_service_matches_pollaczek_khinchine() {
-    let doc = run_json(&["run", "scenarios/burst.toml", "--json"]);
+    let doc = json(&["run", "scenarios/burst.toml", "--json"]);
     // λ = 0.7, E[S] = 1, scv 4 → E[S²] = 5: Wq = 0.7·5/(2·0.3), T = Wq + 1.
     let wq = 0.7 * 5.0 / (2.0 * 0.3);
     assert_metric(&doc, "Wq", wq, "M/G/1");
@@ -314,7 +297,7 @@ fn mmck_reference(lambda: f64, mu: f64, c: usize, k: usize) -> (f64, f64, f64) {
 
 #[test]
 fn bounded_queue_matches_mmck() {
-    let doc = run_json(&["run", "scenarios/bounded.toml", "--json"]);
+    let doc = json(&["run", "scenarios/bounded.toml", "--json"]);
     let (p_loss, l, t) = mmck_reference(2.4, 1.0, 2, 6);
     assert_metric(&doc, "p_loss", p_loss, "M/M/c/K");
     assert_metric(&doc, "L", l, "M/M/c/K");
@@ -333,7 +316,7 @@ fn drop_oldest_keeps_the_loss_rate() {
         text.replace(r#"overflow = "reject""#, r#"overflow = "drop-oldest""#),
     )
     .unwrap();
-    let doc = run_json(&["run", path.to_str().unwrap(), "--json"]);
+    let doc = json(&["run", path.to_str().unwrap(), "--json"]);
     std::fs::remove_file(&path).unwrap();
     assert_eq!(
         doc["theory"]["status"], "none",
@@ -353,10 +336,10 @@ fn drop_oldest_keeps_the_loss_rate() {
 #[test]
 fn overloaded_scenario_is_reported_unstable_and_still_ends() {
     let path = "tests/scenarios/unstable.toml";
-    let predicted = run_json(&["predict", path, "--json"]);
+    let predicted = json(&["predict", path, "--json"]);
     assert_eq!(predicted["status"], "unstable");
     assert!((predicted["rho"].as_f64().unwrap() - 1.2).abs() < 1e-12);
-    let doc = run_json(&["run", path, "--json"]);
+    let doc = json(&["run", path, "--json"]);
     assert_eq!(doc["theory"]["status"], "unstable");
     assert_eq!(doc["metrics"]["T"]["theory"], Value::Null);
     // Every replication stopped after its warm-up (500) plus 5000 messages.
@@ -377,7 +360,7 @@ fn overloaded_scenario_is_reported_unstable_and_still_ends() {
 
 #[test]
 fn auto_warmup_is_resolved_and_reported() {
-    let doc = run_json(&[
+    let doc = json(&[
         "run",
         "scenarios/validation/mm1_rho50.toml",
         "--json",

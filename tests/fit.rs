@@ -1,28 +1,12 @@
 //! `kendall fit` and trace replay, end to end.
 
+mod common;
+
 use std::path::PathBuf;
-use std::process::Output;
 
 use assert_cmd::Command;
+use common::{json, kendall};
 use serde_json::Value;
-
-fn kendall(args: &[&str]) -> Output {
-    Command::cargo_bin("kendall")
-        .unwrap()
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn json(args: &[&str]) -> Value {
-    let out = kendall(args);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
 
 /// A scratch directory under the system temp dir, removed when dropped.
 struct Scratch(PathBuf);

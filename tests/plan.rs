@@ -1,18 +1,10 @@
 //! `kendall plan`: the capacity answer against Erlang C computed here from the textbook sum,
 //! and its confirmation by simulation.
 
-use std::process::Output;
+mod common;
 
-use assert_cmd::Command;
+use common::{json, kendall};
 use serde_json::Value;
-
-fn kendall(args: &[&str]) -> Output {
-    Command::cargo_bin("kendall")
-        .unwrap()
-        .args(args)
-        .output()
-        .unwrap()
-}
 
 /// M/M/c mean wait with service rate 1 and offered load `a` (Erlangs), from the textbook
 /// sum: P0⁻¹ = Σ_{k<c} a^k/k! + a^c/c! · c/(c−a); C = a^c/c! · c/(c−a) · P0; Wq = C/(c−a).
@@ -42,7 +34,7 @@ fn erlang_c_answer(a: f64, threshold: f64) -> u32 {
 #[test]
 fn plan_matches_erlang_c_and_simulation_confirms_it() {
     // scenarios/mmc.toml: Poisson arrivals, exponential service of mean 1 ms, shared queue.
-    let out = kendall(&[
+    let doc = json(&[
         "plan",
         "scenarios/mmc.toml",
         "--target",
@@ -55,12 +47,6 @@ fn plan_matches_erlang_c_and_simulation_confirms_it() {
         "20000",
         "--json",
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
     let rows = doc["rows"].as_array().unwrap();
     assert_eq!(rows.len(), 10);
     for (i, row) in rows.iter().enumerate() {
@@ -105,7 +91,7 @@ fn plan_scales_relative_loads_and_writes_csv() {
     let dir = std::env::temp_dir().join(format!("kendall-plan-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let csv = dir.join("plan.csv");
-    let out = kendall(&[
+    let doc = json(&[
         "plan",
         "scenarios/mmc.toml",
         "--target",
@@ -120,12 +106,6 @@ fn plan_scales_relative_loads_and_writes_csv() {
         csv.to_str().unwrap(),
         "--json",
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
     // mmc.toml sends 3.6 per ms: x0.5 and x1 are 1.8 and 3.6; util < 0.8 needs 3 and 5.
     let loads: Vec<f64> = doc["rows"]
         .as_array()

@@ -1,17 +1,10 @@
 //! `kendall sweep`, `merge` and `compare` end to end.
 
+mod common;
+
 use std::path::PathBuf;
 
-use assert_cmd::Command;
-use serde_json::Value;
-
-fn kendall(args: &[&str]) -> std::process::Output {
-    Command::cargo_bin("kendall")
-        .unwrap()
-        .args(args)
-        .output()
-        .unwrap()
-}
+use common::{json, kendall};
 
 fn temp(name: &str) -> PathBuf {
     std::env::temp_dir().join(format!("kendall-sweep-test-{}-{name}", std::process::id()))
@@ -147,7 +140,7 @@ fn bad_settings_exit_1_with_the_key() {
 /// so the paired difference from the best is far tighter than two independent runs allow.
 #[test]
 fn compare_pairs_are_tighter_than_independent_runs() {
-    let out = kendall(&[
+    let doc = json(&[
         "compare",
         "scenarios/mmc.toml",
         "--dispatch",
@@ -158,12 +151,6 @@ fn compare_pairs_are_tighter_than_independent_runs() {
         "20000",
         "--json",
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
     let ranked = doc["ranked"].as_array().unwrap();
     let names: Vec<&str> = ranked.iter().map(|r| r["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["shared", "jsq", "power-of-d:2", "round-robin"]);

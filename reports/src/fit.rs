@@ -30,15 +30,7 @@ fn num(x: f64) -> Value {
 /// The parameters of a fitted spec, named as a scenario writes them.
 fn spec_params(spec: &DistSpec) -> Map<String, Value> {
     let mut m = Map::new();
-    let nums = [
-        ("rate", spec.rate),
-        ("value", spec.value),
-        ("shape", spec.shape),
-        ("scale", spec.scale),
-        ("mu", spec.mu),
-        ("sigma", spec.sigma),
-    ];
-    for (name, v) in nums {
+    for (name, v) in spec.fitted_params() {
         if let Some(v) = v {
             m.insert(name.into(), num(v));
         }

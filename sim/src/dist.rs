@@ -64,6 +64,19 @@ pub struct DistSpec {
 }
 
 impl DistSpec {
+    /// The single-number parameters a fit sets, by their scenario key, in the order a
+    /// scenario line writes them (unset ones are `None`).
+    pub fn fitted_params(&self) -> [(&'static str, Option<f64>); 6] {
+        [
+            ("rate", self.rate),
+            ("value", self.value),
+            ("shape", self.shape),
+            ("scale", self.scale),
+            ("mu", self.mu),
+            ("sigma", self.sigma),
+        ]
+    }
+
     /// Makes a relative `file` relative to `dir` (the scenario file's directory).
     pub fn resolve_file(&mut self, dir: &std::path::Path) {
         if let Some(f) = &self.file

@@ -852,15 +852,7 @@ pub fn ks_p_value(d: f64, n: usize) -> f64 {
 /// The fit as a scenario line, e.g. `interarrival = { kind = "gamma", shape = 2.0, scale = 0.5 }`.
 pub fn snippet(key: &str, spec: &DistSpec) -> String {
     let mut parts = vec![format!("kind = \"{}\"", spec.kind)];
-    let nums = [
-        ("rate", spec.rate),
-        ("value", spec.value),
-        ("shape", spec.shape),
-        ("scale", spec.scale),
-        ("mu", spec.mu),
-        ("sigma", spec.sigma),
-    ];
-    for (name, v) in nums {
+    for (name, v) in spec.fitted_params() {
         if let Some(v) = v {
             parts.push(format!("{name} = {v:?}"));
         }

@@ -15,6 +15,7 @@ pub mod overrides;
 pub mod replication;
 pub mod rng;
 pub mod scenario;
+pub mod scopes;
 pub mod stats;
 pub mod suggest;
 pub mod theory;

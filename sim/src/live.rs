@@ -23,14 +23,15 @@ use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use kendall_broker::{
-    Broker, BrokerError, Clock, ConsumerId, NewMessage, QueueConfig, QueueId, QueueStats,
-    SharedBroker, WallClock,
+    Broker, BrokerError, Clock, ConsumerId, QueueConfig, QueueId, QueueStats, SharedBroker,
+    WallClock,
 };
 
 use crate::experiment::{ScopeSummary, Summary};
 use crate::rng::{Source, Stream, seed_for, stream};
 use crate::scenario::Scenario;
-use crate::stats::{Estimates, METRICS, Metric, Tally};
+use crate::scopes::{ScopeEstimates, Scopes};
+use crate::stats::{Estimates, Metric, Tally};
 
 /// Batches the measured period is cut into for the batch-means confidence intervals.
 pub const BATCHES: usize = 20;
@@ -88,48 +89,6 @@ pub struct LiveResult {
     pub broker: Vec<QueueStats>,
     /// Real seconds from the first thread's start to the last one's end.
     pub wall_seconds: f64,
-}
-
-/// The tallies of every scope.
-#[derive(Debug, Clone)]
-struct Scopes {
-    system: Tally,
-    queues: Vec<Tally>,
-    classes: Vec<Tally>,
-}
-
-/// One estimate per scope.
-type ScopeEstimates = (Estimates, Vec<Estimates>, Vec<Estimates>);
-
-impl Scopes {
-    fn reset(&mut self, now: f64) {
-        self.system.reset(now);
-        self.queues.iter_mut().for_each(|t| t.reset(now));
-        self.classes.iter_mut().for_each(|t| t.reset(now));
-    }
-
-    fn estimates(&mut self, now: f64, consumers: &[u32], mirrors: (bool, bool)) -> ScopeEstimates {
-        let total = consumers.iter().sum();
-        let system = self.system.estimates(now, total);
-        let fill = |m: bool, mut e: Estimates| {
-            if m {
-                e.0[8..METRICS].copy_from_slice(&system.0[8..METRICS]);
-            }
-            e
-        };
-        let queues = self
-            .queues
-            .iter_mut()
-            .zip(consumers)
-            .map(|(t, &c)| fill(mirrors.0, t.estimates(now, c)))
-            .collect();
-        let classes = self
-            .classes
-            .iter_mut()
-            .map(|t| fill(mirrors.1, t.estimates(now, total)))
-            .collect();
-        (system, queues, classes)
-    }
 }
 
 /// The statistics of a live run: the whole measured period and the current batch, advanced
@@ -417,15 +376,9 @@ impl Live<'_> {
         waited: f64,
         service: &mut Stream,
     ) -> Result<(), BrokerError> {
-        let size = self.scenario.queues[j].service[class].sample(service);
-        let message = NewMessage {
-            class: class as u16,
-            priority: self.scenario.classes[class].priority,
-            key: None,
-            size,
-            born_at,
-            waited_before: waited,
-        };
+        let message = self
+            .scenario
+            .new_message(j, class, born_at, waited, service);
         // The statistics stay locked across the publish, so that the message's entry is
         // recorded before a consumer can record its service or departure.
         let mut r = self.recorder.lock().unwrap_or_else(PoisonError::into_inner);
@@ -436,17 +389,7 @@ impl Live<'_> {
             Err(BrokerError::Full { .. }) => {
                 if open {
                     r.offered += u64::from(born_at.is_none());
-                    r.each(|s| {
-                        s.queues[j].reject();
-                        if born_at.is_none() {
-                            s.system.reject();
-                            s.classes[class].reject();
-                        } else {
-                            // Refused further on: it leaves the system unprocessed.
-                            s.system.lose(now);
-                            s.classes[class].lose(now);
-                        }
-                    });
+                    r.each(|s| s.refused(j, class, born_at.is_some(), now));
                 }
                 return Ok(());
             }
@@ -456,16 +399,10 @@ impl Live<'_> {
             r.offered += u64::from(born_at.is_none());
             let dropped = published.dropped.map(|m| m.class as usize);
             r.each(|s| {
-                if born_at.is_none() {
-                    s.system.enter(now);
-                    s.classes[class].enter(now);
-                }
-                s.queues[j].enter(now);
+                s.entered(j, class, born_at.is_some(), now);
                 if let Some(k) = dropped {
                     // The oldest waiting message made room: it leaves unprocessed.
-                    s.queues[j].lose(now);
-                    s.system.lose(now);
-                    s.classes[k].lose(now);
+                    s.lost(j, k, now);
                 }
             });
         }

@@ -12,8 +12,8 @@ use std::collections::{BinaryHeap, HashMap};
 use std::rc::Rc;
 
 use kendall_broker::{
-    Broker, BrokerError, Clock, ConsumerId, Expired, Message, MessageId, NewMessage, Outcome,
-    Published, QueueConfig, QueueId, QueueStats,
+    Broker, BrokerError, Clock, ConsumerId, Expired, Message, MessageId, Outcome, Published,
+    QueueConfig, QueueId, QueueStats,
 };
 use rand::RngExt;
 
@@ -21,7 +21,8 @@ use crate::calendar::{Agenda, Due};
 use crate::dist::ArrivalProcess;
 use crate::rng::{Source, Stream, seed_for, stream};
 use crate::scenario::Scenario;
-use crate::stats::{Estimates, METRICS, Tally};
+use crate::scopes::Scopes;
+use crate::stats::{Estimates, Tally};
 
 /// The simulator's clock: the time of the event being processed. Clones share one reading.
 #[derive(Debug, Clone, Default)]
@@ -315,9 +316,7 @@ struct Replication<'s> {
     /// Whether any queue has deadlines, and the earliest Deadline event scheduled.
     deadlines: bool,
     armed: f64,
-    system: Tally,
-    queues: Vec<Tally>,
-    classes: Vec<Tally>,
+    scopes: Scopes,
     /// Broker counters at the start of the measurement window.
     window_start: Vec<QueueStats>,
     events: u64,
@@ -440,9 +439,11 @@ impl<'s> Replication<'s> {
             expired: Expired::default(),
             deadlines: scenario.queues.iter().any(|q| q.delivery.has_deadlines()),
             armed: f64::INFINITY,
-            system: Tally::new(resolution, true),
-            queues: vec![scope(queue_mirrors, queue_mirrors); nq],
-            classes: vec![scope(class_mirrors, class_copies); scenario.classes.len()],
+            scopes: Scopes {
+                system: Tally::new(resolution, true),
+                queues: vec![scope(queue_mirrors, queue_mirrors); nq],
+                classes: vec![scope(class_mirrors, class_copies); scenario.classes.len()],
+            },
             window_start,
             events: 0,
             exits: 0,
@@ -519,7 +520,7 @@ impl<'s> Replication<'s> {
     /// True when no producer will publish again and no message is in the system.
     #[inline]
     fn drained(&self) -> bool {
-        let empty = self.calendar.arrivals() == 0 && self.system.in_system() == 0;
+        let empty = self.calendar.arrivals() == 0 && self.scopes.system.in_system() == 0;
         debug_assert!(
             !empty
                 || self.queue_ids.iter().all(|&q| self
@@ -531,25 +532,13 @@ impl<'s> Replication<'s> {
         empty
     }
 
-    fn finish(mut self) -> Result<ReplicationResult, BrokerError> {
+    fn finish(self) -> Result<ReplicationResult, BrokerError> {
         let now = self.clock.now();
         let scenario = self.scenario;
-        let consumers = |j: usize| scenario.queues[j].consumers;
-        let total: u32 = (0..self.queues.len()).map(consumers).sum();
-        let system = self.system.estimates(now, total);
-        // Mirroring scopes recorded no histograms: they take the system's percentiles.
-        // Those that recorded nothing at all take every figure.
-        let fill = |t: &mut Tally, mirrors: bool, consumers: u32| {
-            if !t.records() {
-                return system;
-            }
-            let mut e = t.estimates(now, consumers);
-            if mirrors {
-                e.0[8..METRICS].copy_from_slice(&system.0[8..METRICS]);
-            }
-            e
-        };
-        let (queue_mirrors, class_mirrors) = (self.queue_mirrors, self.class_mirrors);
+        let consumers: Vec<u32> = scenario.queues.iter().map(|q| q.consumers).collect();
+        let (system, queues, classes) =
+            self.scopes
+                .estimates(now, &consumers, (self.queue_mirrors, self.class_mirrors));
         let counts = self
             .queue_ids
             .iter()
@@ -558,17 +547,8 @@ impl<'s> Replication<'s> {
             .collect::<Result<_, BrokerError>>()?;
         Ok(ReplicationResult {
             system,
-            queues: self
-                .queues
-                .iter_mut()
-                .enumerate()
-                .map(|(j, t)| fill(t, queue_mirrors, consumers(j)))
-                .collect(),
-            classes: self
-                .classes
-                .iter_mut()
-                .map(|t| fill(t, class_mirrors, total))
-                .collect(),
+            queues,
+            classes,
             counts,
             events: self.events,
             messages: self.exits,
@@ -576,9 +556,7 @@ impl<'s> Replication<'s> {
     }
 
     fn reset(&mut self, now: f64) -> Result<(), BrokerError> {
-        self.system.reset(now);
-        self.queues.iter_mut().for_each(|t| t.reset(now));
-        self.classes.iter_mut().for_each(|t| t.reset(now));
+        self.scopes.reset(now);
         for (j, &q) in self.queue_ids.iter().enumerate() {
             self.window_start[j] = self.broker.stats(q)?;
         }
@@ -611,35 +589,18 @@ impl<'s> Replication<'s> {
         waited: f64,
         now: f64,
     ) -> Result<(), BrokerError> {
-        let size = self.scenario.queues[j].service[class].sample(&mut self.service[j]);
-        let message = NewMessage {
-            class: class as u16,
-            priority: self.scenario.classes[class].priority,
-            key: None,
-            size,
-            born_at,
-            waited_before: waited,
-        };
+        let message = self
+            .scenario
+            .new_message(j, class, born_at, waited, &mut self.service[j]);
         let published = match self.broker.publish(self.queue_ids[j], message) {
             Ok(p) => p,
             Err(BrokerError::Full { .. }) => {
-                self.queues[j].reject();
-                if born_at.is_none() {
-                    self.system.reject();
-                    self.classes[class].reject();
-                } else {
-                    self.system.lose(now);
-                    self.classes[class].lose(now);
-                }
+                self.scopes.refused(j, class, born_at.is_some(), now);
                 return Ok(());
             }
             Err(e) => return Err(e),
         };
-        if born_at.is_none() {
-            self.system.enter(now);
-            self.classes[class].enter(now);
-        }
-        self.queues[j].enter(now);
+        self.scopes.entered(j, class, born_at.is_some(), now);
         self.after_publish(j, &published, now)
     }
 
@@ -669,9 +630,7 @@ impl<'s> Replication<'s> {
     /// A message in queue `j` leaves the system unprocessed (dropped, expired, dead-lettered
     /// with nowhere to go).
     fn leave_system(&mut self, j: usize, m: &Message, now: f64) {
-        self.queues[j].lose(now);
-        self.system.lose(now);
-        self.classes[m.class as usize].lose(now);
+        self.scopes.lost(j, m.class as usize, now);
         self.forget_served(m.id);
     }
 
@@ -727,11 +686,11 @@ impl<'s> Replication<'s> {
     fn begin(&mut self, c: usize, m: &Message, now: f64) {
         let w = &mut self.workers[c];
         if w.jobs.is_empty() {
-            self.queues[w.queue].start_service(now);
-            self.system.start_service(now);
+            self.scopes.queues[w.queue].start_service(now);
+            self.scopes.system.start_service(now);
         }
         w.start(m, now);
-        self.classes[m.class as usize].start_service(now);
+        self.scopes.classes[m.class as usize].start_service(now);
     }
 
     /// Removes the earliest-finishing job of consumer `c` at `now`.
@@ -740,10 +699,10 @@ impl<'s> Replication<'s> {
         let w = &mut self.workers[c];
         let job = w.take(now)?;
         if w.jobs.is_empty() {
-            self.queues[w.queue].end_service(now);
-            self.system.end_service(now);
+            self.scopes.queues[w.queue].end_service(now);
+            self.scopes.system.end_service(now);
         }
-        self.classes[job.class as usize].end_service(now);
+        self.scopes.classes[job.class as usize].end_service(now);
         Some(job)
     }
 
@@ -816,14 +775,14 @@ impl<'s> Replication<'s> {
                 None => delivered_at - m.published_at,
             }
         };
-        self.queues[j].leave(now, here, wait_here);
+        self.scopes.queues[j].leave(now, here, wait_here);
         let waited = m.waited_before + wait_here;
         match self.scenario.queues[j].next_queue(&mut self.routing[j]) {
             Some(to) => self.publish(to, class, Some(m.born_at), waited, now),
             None => {
                 self.last_sojourn = now - m.born_at;
-                self.system.leave(now, now - m.born_at, waited);
-                self.classes[class].leave(now, now - m.born_at, waited);
+                self.scopes.system.leave(now, now - m.born_at, waited);
+                self.scopes.classes[class].leave(now, now - m.born_at, waited);
                 self.exits += 1;
                 Ok(())
             }
@@ -852,13 +811,13 @@ impl<'s> Replication<'s> {
             } => {
                 // It moves to the dead-letter queue and is still in the system.
                 let d = self.queue_index[dlq.0 as usize];
-                self.queues[j].lose(now);
-                self.queues[d].enter(now);
+                self.scopes.queues[j].lose(now);
+                self.scopes.queues[d].enter(now);
                 self.after_publish(d, &p, now)?;
             }
             Outcome::DeadLettered { to, published: _ } => {
                 if let Some(dlq) = to {
-                    self.queues[self.queue_index[dlq.0 as usize]].reject();
+                    self.scopes.queues[self.queue_index[dlq.0 as usize]].reject();
                 }
                 self.leave_system(j, m, now);
             }

@@ -3,7 +3,8 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use kendall_broker::{Discipline, DispatchKind, Overflow};
+use kendall_broker::{Discipline, DispatchKind, NewMessage, Overflow};
+use rand::Rng;
 use serde::Deserialize;
 use toml::de::{DeTable, DeValue};
 
@@ -286,6 +287,28 @@ const MAX_CONSUMERS: u32 = 1_000_000;
 const DISCIPLINES: &[&str] = &["fifo", "lifo", "priority", "priority-preemptive", "ps"];
 
 impl Scenario {
+    /// A message of `class` to publish to queue `j`, its service requirement drawn there
+    /// from `rng`. `born_at` is None for a message from outside (born at publication) and
+    /// `waited` is the waiting it did upstream.
+    #[inline(always)]
+    pub fn new_message<R: Rng + ?Sized>(
+        &self,
+        j: usize,
+        class: usize,
+        born_at: Option<f64>,
+        waited: f64,
+        rng: &mut R,
+    ) -> NewMessage {
+        NewMessage {
+            class: class as u16,
+            priority: self.classes[class].priority,
+            key: None,
+            size: self.queues[j].service[class].sample(rng),
+            born_at,
+            waited_before: waited,
+        }
+    }
+
     /// Reads, parses and validates the scenario file at `path`.
     pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
         let text = std::fs::read_to_string(path).map_err(|e| ScenarioError::Io {
