@@ -12,6 +12,7 @@ pub mod experiment;
 pub mod fit;
 pub mod live;
 pub mod overrides;
+pub mod recorder;
 pub mod replication;
 pub mod rng;
 pub mod scenario;

@@ -2,6 +2,8 @@
 
 use hdrhistogram::Histogram;
 
+use crate::recorder::Recorder;
+
 /// The metrics kendall reports, in output order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Metric {
@@ -130,7 +132,7 @@ pub struct Tally {
     scale: f64,
     /// Histograms of T and Wq; None for a scope that mirrors another (it would record the
     /// same values twice).
-    hists: Option<Box<[Histogram<u32>; 2]>>,
+    hists: Option<Box<[Recorder; 2]>>,
     in_system: u64,
     busy: u64,
     start: f64,
@@ -148,17 +150,14 @@ pub struct Tally {
     on: bool,
 }
 
-/// Records `value` (≥ 0), growing the histogram's range as needed (its memory grows with the
-/// logarithm of the largest value, not with the number of values).
+/// Records `value` (≥ 0) rounded to an integer, growing the histogram's range as needed (its
+/// memory grows with the logarithm of the largest value, not with the number of values).
 #[inline]
-fn record(h: &mut Histogram<u32>, value: f64) {
+fn record(h: &mut Recorder, value: f64) {
     // Through i64: x86-64 converts a double to a signed integer in one instruction, to an
     // unsigned one only with a correction for values past 2^63, which no time reaches. The
-    // same integer for every value in [0, 2^63); a larger one saturates, as before.
-    let v = (value + 0.5).max(0.0) as i64 as u64;
-    if h.record(v).is_err() {
-        h.saturating_record(v);
-    }
+    // same integer for every value in [0, 2^63); a larger one saturates at 2^63 − 1.
+    h.record((value + 0.5).max(0.0) as i64 as u64);
 }
 
 impl Default for Tally {
@@ -172,10 +171,9 @@ impl Tally {
     /// uses 10⁻⁴ of the smallest mean service time); without `percentiles` it keeps means
     /// only and reports NaN percentiles.
     pub fn new(resolution: f64, percentiles: bool) -> Self {
-        let hist = || Histogram::new(3).expect("3 significant digits is a valid precision");
         Tally {
             scale: 1.0 / resolution,
-            hists: percentiles.then(|| Box::new([hist(), hist()])),
+            hists: percentiles.then(Box::default),
             in_system: 0,
             busy: 0,
             start: 0.0,
@@ -295,7 +293,7 @@ impl Tally {
     /// Starts the measurement window at `now`: sums and areas restart from zero.
     pub fn reset(&mut self, now: f64) {
         if let Some(h) = &mut self.hists {
-            h.iter_mut().for_each(Histogram::reset);
+            h.iter_mut().for_each(Recorder::reset);
         }
         self.start = now;
         self.area_in_system = -(self.in_system as f64) * now;
@@ -332,7 +330,8 @@ impl Tally {
             per(self.waited as f64, done),
             per(self.lost as f64, done + self.lost as f64),
         ]);
-        if let Some(h) = &self.hists {
+        if let Some(r) = &self.hists {
+            let h = [r[0].histogram(), r[1].histogram()];
             for (i, &q) in QUANTILES.iter().enumerate() {
                 e[8 + i] = quantile(&h[0], q);
                 e[12 + i] = quantile(&h[1], q);
