@@ -169,9 +169,13 @@ impl Ord for Job {
 
 /// The messages a consumer holds: at most one for an ordinary consumer (a slot, no heap
 /// allocation and no ordering work), any number under processor sharing (a heap by finish).
+///
+/// The slot is a job and a flag rather than an `Option<Job>`: a job is then written field by
+/// field where it lives, not built on the stack and copied over, whose wide reloads of narrow
+/// stores stall the processor (store forwarding fails).
 #[derive(Debug)]
 enum Jobs {
-    One(Option<Job>),
+    One { job: Job, held: bool },
     Many(BinaryHeap<Job>),
 }
 
@@ -179,7 +183,7 @@ impl Jobs {
     #[inline]
     fn len(&self) -> usize {
         match self {
-            Jobs::One(slot) => usize::from(slot.is_some()),
+            Jobs::One { held, .. } => usize::from(*held),
             Jobs::Many(heap) => heap.len(),
         }
     }
@@ -189,22 +193,11 @@ impl Jobs {
         self.len() == 0
     }
 
-    #[inline]
-    fn push(&mut self, job: Job) {
-        match self {
-            Jobs::One(slot) => {
-                debug_assert!(slot.is_none(), "an ordinary consumer holds one message");
-                *slot = Some(job);
-            }
-            Jobs::Many(heap) => heap.push(job),
-        }
-    }
-
     /// The earliest-finishing job, removed.
     #[inline]
     fn pop(&mut self) -> Option<Job> {
         match self {
-            Jobs::One(slot) => slot.take(),
+            Jobs::One { job, held } => std::mem::take(held).then_some(*job),
             Jobs::Many(heap) => heap.pop(),
         }
     }
@@ -231,7 +224,7 @@ impl Worker {
     /// Takes one message at a time (prefetch 1): one poll fills it.
     #[inline]
     fn single(&self) -> bool {
-        matches!(self.jobs, Jobs::One(_))
+        matches!(self.jobs, Jobs::One { .. })
     }
 
     /// Brings the virtual clock of a sharing consumer to `now`.
@@ -250,16 +243,22 @@ impl Worker {
     #[inline]
     fn start(&mut self, m: &Message, now: f64) {
         self.advance(now);
-        let finish = match self.jobs {
-            Jobs::One(_) => now + m.size / self.speed,
-            Jobs::Many(_) => self.v + m.size,
-        };
-        self.jobs.push(Job {
-            finish,
-            id: m.id,
-            class: m.class,
-            started: now,
-        });
+        match &mut self.jobs {
+            Jobs::One { job, held } => {
+                debug_assert!(!*held, "an ordinary consumer holds one message");
+                job.finish = now + m.size / self.speed;
+                job.id = m.id;
+                job.class = m.class;
+                job.started = now;
+                *held = true;
+            }
+            Jobs::Many(heap) => heap.push(Job {
+                finish: self.v + m.size,
+                id: m.id,
+                class: m.class,
+                started: now,
+            }),
+        }
     }
 
     /// Removes the earliest-finishing job at `now`.
@@ -272,7 +271,7 @@ impl Worker {
     /// Work left in `job`, just taken at `now`.
     fn remaining(&self, job: &Job, now: f64) -> f64 {
         match self.jobs {
-            Jobs::One(_) => ((job.finish - now) * self.speed).max(0.0),
+            Jobs::One { .. } => ((job.finish - now) * self.speed).max(0.0),
             Jobs::Many(_) => (job.finish - self.v).max(0.0),
         }
     }
@@ -281,7 +280,7 @@ impl Worker {
     #[inline]
     fn next_completion(&self) -> Option<f64> {
         match &self.jobs {
-            Jobs::One(slot) => slot.as_ref().map(|j| j.finish),
+            Jobs::One { job, held } => held.then_some(job.finish),
             Jobs::Many(heap) => {
                 let n = heap.len() as f64;
                 heap.peek()
@@ -374,7 +373,15 @@ impl<'s> Replication<'s> {
                 generation: 0,
                 v: 0.0,
                 last: 0.0,
-                jobs: Jobs::One(None),
+                jobs: Jobs::One {
+                    job: Job {
+                        finish: 0.0,
+                        id: MessageId(0),
+                        class: 0,
+                        started: 0.0,
+                    },
+                    held: false,
+                },
             })
             .collect();
         for (j, &q) in queue_ids.iter().enumerate() {
@@ -592,16 +599,19 @@ impl<'s> Replication<'s> {
         let message = self
             .scenario
             .new_message(j, class, born_at, waited, &mut self.service[j]);
-        let published = match self.broker.publish(self.queue_ids[j], message) {
-            Ok(p) => p,
+        // Read in place: moving the result out copies it through the stack, where the
+        // reloads stall on the callee's narrower stores.
+        match &self.broker.publish(self.queue_ids[j], message) {
+            Ok(published) => {
+                self.scopes.entered(j, class, born_at.is_some(), now);
+                self.after_publish(j, published, now)
+            }
             Err(BrokerError::Full { .. }) => {
                 self.scopes.refused(j, class, born_at.is_some(), now);
-                return Ok(());
+                Ok(())
             }
-            Err(e) => return Err(e),
-        };
-        self.scopes.entered(j, class, born_at.is_some(), now);
-        self.after_publish(j, &published, now)
+            Err(e) => Err(e.clone()),
+        }
     }
 
     /// Acts on what a publish to queue `j` set in motion: a dropped message, a preemption,
@@ -660,7 +670,7 @@ impl<'s> Replication<'s> {
         }
         let mut started = false;
         loop {
-            match self.broker.poll(ConsumerId(c as u32)) {
+            match &self.broker.poll(ConsumerId(c as u32)) {
                 Ok(Some(delivery)) => {
                     self.begin(c, &delivery.message, now);
                     started = true;
@@ -671,7 +681,7 @@ impl<'s> Replication<'s> {
                     }
                 }
                 Ok(None) | Err(BrokerError::Busy(_)) => break,
-                Err(e) => return Err(e),
+                Err(e) => return Err(e.clone()),
             }
         }
         if started {
@@ -742,10 +752,10 @@ impl<'s> Replication<'s> {
                 Err(e) => return Err(e),
             }
         } else {
-            match self.broker.ack(consumer, job.id) {
-                Ok(acked) => self.processed(c, acked.message, acked.delivered_at, now)?,
+            match &self.broker.ack(consumer, job.id) {
+                Ok(acked) => self.processed(c, &acked.message, acked.delivered_at, now)?,
                 Err(BrokerError::NotInFlight { .. }) => {}
-                Err(e) => return Err(e),
+                Err(e) => return Err(e.clone()),
             }
         }
         self.start_next(c, now)
@@ -756,7 +766,7 @@ impl<'s> Replication<'s> {
     fn processed(
         &mut self,
         c: usize,
-        m: Message,
+        m: &Message,
         delivered_at: f64,
         now: f64,
     ) -> Result<(), BrokerError> {
