@@ -894,43 +894,34 @@ impl<C: Clock> Broker<C> {
         let now = self.clock.now();
         let consumer = &mut self.consumers[c.0 as usize];
         let queue = &mut self.queues[consumer.queue as usize];
-        let k = consumer.local as usize;
-        let taken = if queue.ttl.is_none() {
-            next_waiting(queue, consumer)
-        } else {
-            next_live(queue, consumer, now)
-        };
-        let Some((mut message, from_shared)) = taken else {
-            consumer.idle = true;
-            if !consumer.listed {
-                consumer.listed = true;
-                queue.idle.push_back(consumer.local);
+        let seq = &mut self.next_seq;
+        let deadlines = &mut self.deadlines;
+        // Each source hands its message to `deliver` on its own, so that the message is copied
+        // from its buffer straight to where it goes.
+        if queue.ttl.is_none() {
+            // A shared-dispatch queue never puts anything in its consumers' own buffers.
+            if queue.pushes
+                && let Some(m) = consumer.own.pop()
+            {
+                queue.stats.waiting -= 1;
+                let d = deliver(c, queue, consumer, seq, deadlines, m, false, now);
+                return Ok(Some(d));
             }
-            return Ok(None);
-        };
-        if from_shared {
-            queue.loads.add(k, message.size);
-            queue.load_changed(k);
+            if let Some(m) = queue.shared.pop() {
+                queue.stats.waiting -= 1;
+                let d = deliver(c, queue, consumer, seq, deadlines, m, true, now);
+                return Ok(Some(d));
+            }
+        } else if let Some((m, from_shared)) = next_live(queue, consumer, now) {
+            let d = deliver(c, queue, consumer, seq, deadlines, m, from_shared, now);
+            return Ok(Some(d));
         }
-        message.attempt += 1;
-        let seq = self.next_seq;
-        self.next_seq += 1;
-        consumer.idle = false;
-        consumer.in_flight.push(InFlight {
-            message,
-            delivered_at: now,
-            seq,
-            from_shared,
-        });
-        queue.stats.in_flight += 1;
-        if let Some(timeout) = queue.visibility_timeout {
-            schedule_visibility(&mut self.deadlines, now + timeout, message.id, c.0, seq);
+        consumer.idle = true;
+        if !consumer.listed {
+            consumer.listed = true;
+            queue.idle.push_back(consumer.local);
         }
-        Ok(Some(Delivery {
-            consumer: c,
-            message,
-            delivered_at: now,
-        }))
+        Ok(None)
     }
 
     /// Consumer `c` acknowledges message `id` as processed: it leaves the broker.
@@ -1304,32 +1295,67 @@ fn schedule_ttl(
     }));
 }
 
-/// Takes the next waiting message for `consumer` of `queue` — from its own buffer, then
-/// from the shared one — counting it out of `waiting`. True with it when it came from the
-/// shared buffer.
+/// Hands `message`, just taken from its buffer (the shared one if `from_shared`) and counted
+/// out of `waiting`, to `consumer` (`c`) of `queue` at `now`: its load, its attempt, the
+/// in-flight entry (numbered from `next_seq`) and, with a visibility timeout, its deadline.
+#[allow(clippy::too_many_arguments)]
 #[inline(always)]
-fn next_waiting(queue: &mut Queue, consumer: &mut Consumer) -> Option<(Message, bool)> {
-    // A shared-dispatch queue never puts anything in its consumers' own buffers.
-    if queue.pushes
-        && let Some(m) = consumer.own.pop()
-    {
-        queue.stats.waiting -= 1;
-        return Some((m, false));
+fn deliver(
+    c: ConsumerId,
+    queue: &mut Queue,
+    consumer: &mut Consumer,
+    next_seq: &mut u64,
+    deadlines: &mut BinaryHeap<Reverse<Deadline>>,
+    mut message: Message,
+    from_shared: bool,
+    now: f64,
+) -> Delivery {
+    if from_shared {
+        let k = consumer.local as usize;
+        queue.loads.add(k, message.size);
+        queue.load_changed(k);
     }
-    let m = queue.shared.pop()?;
-    queue.stats.waiting -= 1;
-    Some((m, true))
+    message.attempt += 1;
+    let seq = *next_seq;
+    *next_seq += 1;
+    consumer.idle = false;
+    consumer.in_flight.push(InFlight {
+        message,
+        delivered_at: now,
+        seq,
+        from_shared,
+    });
+    queue.stats.in_flight += 1;
+    if let Some(timeout) = queue.visibility_timeout {
+        schedule_visibility(deadlines, now + timeout, message.id, c.0, seq);
+    }
+    Delivery {
+        consumer: c,
+        message,
+        delivered_at: now,
+    }
 }
 
-/// [`next_waiting`] for a queue with a TTL: messages whose time to live has run out by `now`
-/// are expired on the way (and an expired own-buffer message's load taken off `consumer`).
+/// The next waiting message for `consumer` of a queue with a TTL — from its own buffer, then
+/// from the shared one — counted out of `waiting`; messages whose time to live has run out by
+/// `now` are expired on the way (an expired own-buffer message's load taken off `consumer`).
+/// True with it when it came from the shared buffer.
 #[cold]
 #[inline(never)]
 fn next_live(queue: &mut Queue, consumer: &mut Consumer, now: f64) -> Option<(Message, bool)> {
     let ttl = queue.ttl?;
     let k = consumer.local as usize;
     loop {
-        let (message, from_shared) = next_waiting(queue, consumer)?;
+        let own = if queue.pushes {
+            consumer.own.pop()
+        } else {
+            None
+        };
+        let (message, from_shared) = match own {
+            Some(m) => (m, false),
+            None => (queue.shared.pop()?, true),
+        };
+        queue.stats.waiting -= 1;
         queue.waiting_at.remove(&message.id);
         if message.published_at + ttl <= now {
             queue.stats.expired += 1;
