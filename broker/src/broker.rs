@@ -934,30 +934,37 @@ impl<C: Clock> Broker<C> {
             .consumers
             .get_mut(c.0 as usize)
             .ok_or(BrokerError::UnknownConsumer(c))?;
-        // The answer is built straight from the in-flight entry, which is then let go.
-        let Some((acked, size)) = consumer.in_flight.take_with(
-            |f| f.message.id == id,
-            |f| {
-                let acked = Acked {
-                    message: f.message,
-                    delivered_at: f.delivered_at,
-                    acked_at: now,
-                };
-                (acked, f.message.size)
-            },
-        ) else {
-            return Err(BrokerError::NotInFlight {
-                consumer: c,
-                message: id,
-            });
-        };
         let queue = &mut self.queues[consumer.queue as usize];
         let k = consumer.local as usize;
-        queue.stats.in_flight -= 1;
-        queue.loads.remove(k, size);
-        queue.load_changed(k);
-        queue.stats.acked += 1;
-        Ok(acked)
+        let read = |f: &InFlight| Acked {
+            message: f.message,
+            delivered_at: f.delivered_at,
+            acked_at: now,
+        };
+        // Each case builds its answer straight from the in-flight entry, which is then let go:
+        // one copy of the message, into the answer.
+        match &mut consumer.in_flight {
+            Held::One(slot) => {
+                if let Some(f) = slot
+                    && f.message.id == id
+                {
+                    let acked = read(f);
+                    *slot = None;
+                    settle_ack(queue, k, acked.message.size);
+                    return Ok(acked);
+                }
+            }
+            held @ Held::Many(..) => {
+                if let Some(acked) = held.take_with(|f| f.message.id == id, read) {
+                    settle_ack(queue, k, acked.message.size);
+                    return Ok(acked);
+                }
+            }
+        }
+        Err(BrokerError::NotInFlight {
+            consumer: c,
+            message: id,
+        })
     }
 
     /// Consumer `c` stops taking messages — it went offline, crashed or was paused — until it
@@ -1367,6 +1374,16 @@ fn next_live(queue: &mut Queue, consumer: &mut Consumer, now: f64) -> Option<(Me
         }
         return Some((message, from_shared));
     }
+}
+
+/// Counts a message of `size` acknowledged by consumer `k` of `queue` out of `in_flight` and
+/// its load.
+#[inline(always)]
+fn settle_ack(queue: &mut Queue, k: usize, size: f64) {
+    queue.stats.in_flight -= 1;
+    queue.loads.remove(k, size);
+    queue.load_changed(k);
+    queue.stats.acked += 1;
 }
 
 /// Schedules the visibility deadline `at` of delivery `seq` of message `id` to `consumer`.
