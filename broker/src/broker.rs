@@ -767,6 +767,7 @@ impl<C: Clock> Broker<C> {
     /// otherwise drops the oldest waiting message and returns it in [`Published::dropped`].
     /// On a [`Discipline::PriorityPreemptive`] queue, [`Published::preempt`] may name a
     /// consumer to interrupt.
+    #[inline(always)]
     pub fn publish(&mut self, q: QueueId, new: NewMessage) -> Result<Published, BrokerError> {
         let now = self.clock.now();
         let queue = self
@@ -890,6 +891,7 @@ impl<C: Clock> Broker<C> {
     }
 
     /// [`Broker::poll`] for a known consumer with room for another message.
+    #[inline]
     fn poll_free(&mut self, c: ConsumerId) -> Result<Option<Delivery>, BrokerError> {
         let now = self.clock.now();
         let consumer = &mut self.consumers[c.0 as usize];
@@ -928,6 +930,7 @@ impl<C: Clock> Broker<C> {
     ///
     /// [`BrokerError::NotInFlight`] if `c` does not hold `id` — including when its visibility
     /// timeout has passed and [`Broker::expire_due`] took it back (a late ack).
+    #[inline]
     pub fn ack(&mut self, c: ConsumerId, id: MessageId) -> Result<Acked, BrokerError> {
         let now = self.clock.now();
         let consumer = self
