@@ -431,14 +431,30 @@ impl Held {
     /// place, as `Vec::swap_remove` does).
     #[inline]
     fn take(&mut self, pred: impl Fn(&InFlight) -> bool) -> Option<InFlight> {
+        self.take_with(pred, |f| *f)
+    }
+
+    /// [`Held::take`], returning `read` of the delivery instead of a copy of it.
+    #[inline(always)]
+    fn take_with<R>(
+        &mut self,
+        pred: impl Fn(&InFlight) -> bool,
+        read: impl FnOnce(&InFlight) -> R,
+    ) -> Option<R> {
         match self {
             Held::One(slot) => match slot {
-                Some(f) if pred(f) => slot.take(),
+                Some(f) if pred(f) => {
+                    let r = read(f);
+                    *slot = None;
+                    Some(r)
+                }
                 _ => None,
             },
             Held::Many(v, _) => {
                 let i = v.iter().position(pred)?;
-                Some(v.swap_remove(i))
+                let r = read(&v[i]);
+                v.swap_remove(i);
+                Some(r)
             }
         }
     }
@@ -751,6 +767,7 @@ impl<C: Clock> Broker<C> {
     /// otherwise drops the oldest waiting message and returns it in [`Published::dropped`].
     /// On a [`Discipline::PriorityPreemptive`] queue, [`Published::preempt`] may name a
     /// consumer to interrupt.
+    #[inline(always)]
     pub fn publish(&mut self, q: QueueId, new: NewMessage) -> Result<Published, BrokerError> {
         let now = self.clock.now();
         let queue = self
@@ -758,17 +775,57 @@ impl<C: Clock> Broker<C> {
             .get_mut(q.0 as usize)
             .ok_or(BrokerError::UnknownQueue(q))?;
         queue.stats.published += 1;
-        let mut dropped = None;
         if let Some(capacity) = queue.capacity
             && queue.stats.waiting + queue.stats.in_flight >= capacity
         {
-            if queue.overflow == Overflow::DropOldest && queue.stats.waiting > 0 {
-                dropped = Some(drop_oldest(queue, &mut self.consumers));
-            } else {
-                queue.stats.rejected += 1;
-                return Err(BrokerError::Full { queue: q, capacity });
-            }
+            return self.publish_full(q, new, now, capacity);
         }
+        let (id, wake, preempt) = self.enter(q, new, now)?;
+        Ok(Published {
+            id,
+            wake,
+            dropped: None,
+            preempt,
+        })
+    }
+
+    /// [`Broker::publish`] to queue `q` (known, its publish counted) when it is at `capacity`:
+    /// makes room by dropping the oldest waiting message, or refuses the new one.
+    #[cold]
+    #[inline(never)]
+    fn publish_full(
+        &mut self,
+        q: QueueId,
+        new: NewMessage,
+        now: f64,
+        capacity: usize,
+    ) -> Result<Published, BrokerError> {
+        let queue = &mut self.queues[q.0 as usize];
+        if !(queue.overflow == Overflow::DropOldest && queue.stats.waiting > 0) {
+            queue.stats.rejected += 1;
+            return Err(BrokerError::Full { queue: q, capacity });
+        }
+        let dropped = drop_oldest(queue, &mut self.consumers);
+        let (id, wake, preempt) = self.enter(q, new, now)?;
+        Ok(Published {
+            id,
+            wake,
+            dropped: Some(dropped),
+            preempt,
+        })
+    }
+
+    /// The part of [`Broker::publish`] after the capacity check: stamps `new` as a message of
+    /// queue `q` (known, its publish counted), routes it and makes it wait. Returns its id,
+    /// the consumer to wake and the one to preempt.
+    #[inline(always)]
+    fn enter(
+        &mut self,
+        q: QueueId,
+        new: NewMessage,
+        now: f64,
+    ) -> Result<(MessageId, Option<ConsumerId>, Option<ConsumerId>), BrokerError> {
+        let queue = &mut self.queues[q.0 as usize];
         let id = MessageId(self.next_id);
         let message = Message {
             id,
@@ -786,11 +843,7 @@ impl<C: Clock> Broker<C> {
             Route::Consumer(k) => {
                 if k >= queue.consumers as usize {
                     // The message never entered; a drop made for it stands.
-                    queue.stats.published -= 1;
-                    return Err(BrokerError::BadRoute {
-                        chosen: k,
-                        consumers: queue.consumers as usize,
-                    });
+                    return Err(bad_route(queue, k));
                 }
                 queue.loads.add(k, message.size);
                 queue.load_changed(k);
@@ -798,6 +851,7 @@ impl<C: Clock> Broker<C> {
             }
         };
         self.next_id += 1;
+        let priority = message.priority;
         let wake = push_waiting(
             q.0,
             queue,
@@ -809,16 +863,11 @@ impl<C: Clock> Broker<C> {
         );
         let preempt = match (wake, queue.discipline) {
             (None, Discipline::PriorityPreemptive) => {
-                preempt_candidate(queue, &self.consumers, place, message.priority)
+                preempt_candidate(queue, &self.consumers, place, priority)
             }
             _ => None,
         };
-        Ok(Published {
-            id,
-            wake: wake.map(ConsumerId),
-            dropped,
-            preempt: preempt.map(ConsumerId),
-        })
+        Ok((id, wake.map(ConsumerId), preempt.map(ConsumerId)))
     }
 
     /// Consumer `c` asks for its next message: first from its own queue, then from the
@@ -842,97 +891,82 @@ impl<C: Clock> Broker<C> {
     }
 
     /// [`Broker::poll`] for a known consumer with room for another message.
+    #[inline]
     fn poll_free(&mut self, c: ConsumerId) -> Result<Option<Delivery>, BrokerError> {
         let now = self.clock.now();
         let consumer = &mut self.consumers[c.0 as usize];
         let queue = &mut self.queues[consumer.queue as usize];
-        let k = consumer.local as usize;
-        let taken = loop {
+        let seq = &mut self.next_seq;
+        let deadlines = &mut self.deadlines;
+        // Each source hands its message to `deliver` on its own, so that the message is copied
+        // from its buffer straight to where it goes.
+        if queue.ttl.is_none() {
             // A shared-dispatch queue never puts anything in its consumers' own buffers.
-            let own = if queue.pushes {
-                consumer.own.pop()
-            } else {
-                None
-            };
-            let (mut message, from_shared) = match own {
-                Some(m) => (m, false),
-                None => match queue.shared.pop() {
-                    Some(m) => (m, true),
-                    None => break None,
-                },
-            };
-            queue.stats.waiting -= 1;
-            if let Some(ttl) = queue.ttl {
-                queue.waiting_at.remove(&message.id);
-                if message.published_at + ttl <= now {
-                    queue.stats.expired += 1;
-                    if !from_shared {
-                        queue.loads.remove(k, message.size);
-                        queue.load_changed(k);
-                    }
-                    continue;
-                }
+            if queue.pushes
+                && let Some(m) = consumer.own.pop()
+            {
+                queue.stats.waiting -= 1;
+                let d = deliver(c, queue, consumer, seq, deadlines, m, false, now);
+                return Ok(Some(d));
             }
-            if from_shared {
-                queue.loads.add(k, message.size);
-                queue.load_changed(k);
+            if let Some(m) = queue.shared.pop() {
+                queue.stats.waiting -= 1;
+                let d = deliver(c, queue, consumer, seq, deadlines, m, true, now);
+                return Ok(Some(d));
             }
-            message.attempt += 1;
-            break Some((message, from_shared));
-        };
-        match taken {
-            Some((message, from_shared)) => {
-                let seq = self.next_seq;
-                self.next_seq += 1;
-                consumer.idle = false;
-                consumer.in_flight.push(InFlight {
-                    message,
-                    delivered_at: now,
-                    seq,
-                    from_shared,
-                });
-                queue.stats.in_flight += 1;
-                if let Some(timeout) = queue.visibility_timeout {
-                    self.deadlines.push(Reverse(Deadline {
-                        at: TotalF64(now + timeout),
-                        id: message.id,
-                        due: Due::Visibility { consumer: c.0, seq },
-                    }));
-                }
-                Ok(Some(Delivery {
-                    consumer: c,
-                    message,
-                    delivered_at: now,
-                }))
-            }
-            None => {
-                consumer.idle = true;
-                if !consumer.listed {
-                    consumer.listed = true;
-                    queue.idle.push_back(consumer.local);
-                }
-                Ok(None)
-            }
+        } else if let Some((m, from_shared)) = next_live(queue, consumer, now) {
+            let d = deliver(c, queue, consumer, seq, deadlines, m, from_shared, now);
+            return Ok(Some(d));
         }
+        consumer.idle = true;
+        if !consumer.listed {
+            consumer.listed = true;
+            queue.idle.push_back(consumer.local);
+        }
+        Ok(None)
     }
 
     /// Consumer `c` acknowledges message `id` as processed: it leaves the broker.
     ///
     /// [`BrokerError::NotInFlight`] if `c` does not hold `id` — including when its visibility
     /// timeout has passed and [`Broker::expire_due`] took it back (a late ack).
+    #[inline]
     pub fn ack(&mut self, c: ConsumerId, id: MessageId) -> Result<Acked, BrokerError> {
         let now = self.clock.now();
-        let f = self.take_in_flight(c, id)?;
-        let consumer = &self.consumers[c.0 as usize];
+        let consumer = self
+            .consumers
+            .get_mut(c.0 as usize)
+            .ok_or(BrokerError::UnknownConsumer(c))?;
         let queue = &mut self.queues[consumer.queue as usize];
         let k = consumer.local as usize;
-        queue.loads.remove(k, f.message.size);
-        queue.load_changed(k);
-        queue.stats.acked += 1;
-        Ok(Acked {
+        let read = |f: &InFlight| Acked {
             message: f.message,
             delivered_at: f.delivered_at,
             acked_at: now,
+        };
+        // Each case builds its answer straight from the in-flight entry, which is then let go:
+        // one copy of the message, into the answer.
+        match &mut consumer.in_flight {
+            Held::One(slot) => {
+                if let Some(f) = slot
+                    && f.message.id == id
+                {
+                    let acked = read(f);
+                    *slot = None;
+                    settle_ack(queue, k, acked.message.size);
+                    return Ok(acked);
+                }
+            }
+            held @ Held::Many(..) => {
+                if let Some(acked) = held.take_with(|f| f.message.id == id, read) {
+                    settle_ack(queue, k, acked.message.size);
+                    return Ok(acked);
+                }
+            }
+        }
+        Err(BrokerError::NotInFlight {
+            consumer: c,
+            message: id,
         })
     }
 
@@ -1213,7 +1247,7 @@ impl<C: Clock> Broker<C> {
 /// counting it as waiting and, with a TTL, scheduling its expiry. Returns the idle consumer
 /// to wake, if any: the longest idle for the shared buffer, the owner for its own. The load
 /// of a message placed in a consumer's own buffer must already be on that consumer.
-#[inline]
+#[inline(always)]
 fn push_waiting(
     q: u32,
     queue: &mut Queue,
@@ -1223,6 +1257,8 @@ fn push_waiting(
     place: Place,
     front: bool,
 ) -> Option<u32> {
+    // Read before the message moves into its buffer, so that it is not kept as a copy.
+    let (id, published_at) = (message.id, message.published_at);
     match (place, front) {
         (None, false) => queue.shared.push(message),
         (None, true) => queue.shared.push_front(message),
@@ -1234,20 +1270,151 @@ fn push_waiting(
             .push_front(message),
     }
     queue.stats.waiting += 1;
-    if let Some(ttl) = queue.ttl {
-        queue.waiting_at.insert(message.id, place);
-        deadlines.push(Reverse(Deadline {
-            at: TotalF64(message.published_at + ttl),
-            id: message.id,
-            due: Due::Ttl { queue: q },
-        }));
+    if queue.ttl.is_some() {
+        schedule_ttl(q, queue, deadlines, id, published_at, place);
     }
     match place {
+        // Most publishes find no idle consumer: the list is checked here, not in a call.
+        None if queue.idle.is_empty() => None,
         None => next_idle(queue, consumers),
         Some(k) => {
             let global = queue.first_consumer + k;
             std::mem::take(&mut consumers[global as usize].idle).then_some(global)
         }
+    }
+}
+
+/// Records that message `id`, published at `published_at`, now waits in queue `q` (which has
+/// a TTL) at `place`, and schedules its expiry.
+#[cold]
+#[inline(never)]
+fn schedule_ttl(
+    q: u32,
+    queue: &mut Queue,
+    deadlines: &mut BinaryHeap<Reverse<Deadline>>,
+    id: MessageId,
+    published_at: f64,
+    place: Place,
+) {
+    let Some(ttl) = queue.ttl else { return };
+    queue.waiting_at.insert(id, place);
+    deadlines.push(Reverse(Deadline {
+        at: TotalF64(published_at + ttl),
+        id,
+        due: Due::Ttl { queue: q },
+    }));
+}
+
+/// Hands `message`, just taken from its buffer (the shared one if `from_shared`) and counted
+/// out of `waiting`, to `consumer` (`c`) of `queue` at `now`: its load, its attempt, the
+/// in-flight entry (numbered from `next_seq`) and, with a visibility timeout, its deadline.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn deliver(
+    c: ConsumerId,
+    queue: &mut Queue,
+    consumer: &mut Consumer,
+    next_seq: &mut u64,
+    deadlines: &mut BinaryHeap<Reverse<Deadline>>,
+    mut message: Message,
+    from_shared: bool,
+    now: f64,
+) -> Delivery {
+    if from_shared {
+        let k = consumer.local as usize;
+        queue.loads.add(k, message.size);
+        queue.load_changed(k);
+    }
+    message.attempt += 1;
+    let seq = *next_seq;
+    *next_seq += 1;
+    consumer.idle = false;
+    consumer.in_flight.push(InFlight {
+        message,
+        delivered_at: now,
+        seq,
+        from_shared,
+    });
+    queue.stats.in_flight += 1;
+    if let Some(timeout) = queue.visibility_timeout {
+        schedule_visibility(deadlines, now + timeout, message.id, c.0, seq);
+    }
+    Delivery {
+        consumer: c,
+        message,
+        delivered_at: now,
+    }
+}
+
+/// The next waiting message for `consumer` of a queue with a TTL — from its own buffer, then
+/// from the shared one — counted out of `waiting`; messages whose time to live has run out by
+/// `now` are expired on the way (an expired own-buffer message's load taken off `consumer`).
+/// True with it when it came from the shared buffer.
+#[cold]
+#[inline(never)]
+fn next_live(queue: &mut Queue, consumer: &mut Consumer, now: f64) -> Option<(Message, bool)> {
+    let ttl = queue.ttl?;
+    let k = consumer.local as usize;
+    loop {
+        let own = if queue.pushes {
+            consumer.own.pop()
+        } else {
+            None
+        };
+        let (message, from_shared) = match own {
+            Some(m) => (m, false),
+            None => (queue.shared.pop()?, true),
+        };
+        queue.stats.waiting -= 1;
+        queue.waiting_at.remove(&message.id);
+        if message.published_at + ttl <= now {
+            queue.stats.expired += 1;
+            if !from_shared {
+                queue.loads.remove(k, message.size);
+                queue.load_changed(k);
+            }
+            continue;
+        }
+        return Some((message, from_shared));
+    }
+}
+
+/// Counts a message of `size` acknowledged by consumer `k` of `queue` out of `in_flight` and
+/// its load.
+#[inline(always)]
+fn settle_ack(queue: &mut Queue, k: usize, size: f64) {
+    queue.stats.in_flight -= 1;
+    queue.loads.remove(k, size);
+    queue.load_changed(k);
+    queue.stats.acked += 1;
+}
+
+/// Schedules the visibility deadline `at` of delivery `seq` of message `id` to `consumer`.
+#[cold]
+#[inline(never)]
+fn schedule_visibility(
+    deadlines: &mut BinaryHeap<Reverse<Deadline>>,
+    at: f64,
+    id: MessageId,
+    consumer: u32,
+    seq: u64,
+) {
+    deadlines.push(Reverse(Deadline {
+        at: TotalF64(at),
+        id,
+        due: Due::Visibility { consumer, seq },
+    }));
+}
+
+/// Uncounts the publish a custom strategy routed to consumer `k`, which `queue` lacks, and
+/// returns the error.
+#[cold]
+#[inline(never)]
+fn bad_route(queue: &mut Queue, k: usize) -> BrokerError {
+    queue.stats.published -= 1;
+    BrokerError::BadRoute {
+        chosen: k,
+        consumers: queue.consumers as usize,
     }
 }
 
@@ -1313,6 +1480,7 @@ fn drop_oldest(queue: &mut Queue, consumers: &mut [Consumer]) -> Message {
 }
 
 /// Takes the longest-idle consumer of `queue` off its idle list, skipping stale entries.
+#[inline(never)]
 fn next_idle(queue: &mut Queue, consumers: &mut [Consumer]) -> Option<u32> {
     while let Some(local) = queue.idle.pop_front() {
         let global = queue.first_consumer + local;

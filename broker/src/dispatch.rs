@@ -205,7 +205,9 @@ impl DispatchKind {
 
 /// A queue's strategy as the broker holds it: a built-in one, called without dynamic
 /// dispatch, or a custom one through the [`Dispatch`] trait. Built-ins that ignore load
-/// changes are not told of them.
+/// changes are not told of them. The explicit tag makes the test for `Shared`, on every
+/// publish, one comparison.
+#[repr(u8)]
 pub(crate) enum Router {
     Shared,
     RoundRobin(RoundRobin),
