@@ -1,0 +1,126 @@
+//! The performance targets' ratios, measured interleaved: every round times the bare loop,
+//! M/M/1, JSQ over 10,000 consumers and 20 replications on one and on two threads, one
+//! after the other, and takes each ratio within the round. On a shared machine whose speed
+//! drifts by ±20% over minutes, a ratio of two criterion benchmarks run minutes apart
+//! measures the drift as much as the code; a ratio within one round does not.
+//!
+//! `cargo bench --bench ratios [-- ROUNDS]` (default 15) prints each round's ratios and their
+//! median, lowest and highest.
+
+use std::hint::black_box;
+use std::time::Instant;
+
+use kendall_sim::replication::run_replication;
+use kendall_sim::run_experiment;
+
+mod bare;
+mod scenarios;
+
+use scenarios::{WARMUP, mm1, scenario, single};
+
+/// Measured messages per replication (warm-up comes on top).
+const CUSTOMERS: u64 = 200_000;
+/// Replications in the thread-scaling workload.
+const REPLICATIONS: u32 = 20;
+/// Measured messages per replication of the thread-scaling workload.
+const SCALING_CUSTOMERS: u64 = 100_000;
+
+/// Messages per second of `run`, which handles `messages` departures.
+fn rate(messages: u64, run: impl FnOnce()) -> f64 {
+    let start = Instant::now();
+    run();
+    messages as f64 / start.elapsed().as_secs_f64()
+}
+
+fn pool(threads: usize) -> rayon::ThreadPool {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("thread pool")
+}
+
+/// Median, lowest and highest of `xs`.
+fn spread(xs: &mut [f64]) -> (f64, f64, f64) {
+    xs.sort_by(f64::total_cmp);
+    let n = xs.len();
+    let median = if n % 2 == 1 {
+        xs[n / 2]
+    } else {
+        (xs[n / 2 - 1] + xs[n / 2]) / 2.0
+    };
+    (median, xs[0], xs[n - 1])
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; a number among the arguments is the rounds.
+    let rounds: usize = std::env::args()
+        .skip(1)
+        .find_map(|a| a.parse().ok())
+        .unwrap_or(15);
+    let messages = CUSTOMERS + WARMUP;
+    let mm1 = scenario(&mm1(), CUSTOMERS, 2);
+    let jsq = scenario(&single(10_000, 0.9, "jsq", ""), CUSTOMERS, 2);
+    let replications = scenario(&scenarios::mm1(), SCALING_CUSTOMERS, REPLICATIONS);
+    let scaled = u64::from(REPLICATIONS) * (SCALING_CUSTOMERS + WARMUP);
+    let (one, two) = (pool(1), pool(2));
+    let replication = |s: &kendall_sim::Scenario| {
+        let r = run_replication(black_box(s), 0).expect("replication runs");
+        assert_eq!(r.messages, messages);
+    };
+    let experiment = |p: &rayon::ThreadPool| {
+        p.install(|| run_experiment(black_box(&replications)).expect("experiment runs"));
+    };
+    // One untimed round: caches, page faults and the thread pools' start-up.
+    replication(&mm1);
+    replication(&jsq);
+    experiment(&one);
+    experiment(&two);
+
+    let (mut half, mut third, mut scaling) = (vec![], vec![], vec![]);
+    println!(
+        "{:>5} {:>11} {:>11} {:>11} {:>11} {:>11} {:>11} {:>11} {:>10}",
+        "round",
+        "bare M/s",
+        "M/M/1 M/s",
+        "JSQ-10k M/s",
+        "1 thr M/s",
+        "2 thr M/s",
+        "M/M/1/bare",
+        "JSQ/M/M/1",
+        "2 thr/1"
+    );
+    for round in 1..=rounds {
+        let b = rate(messages, || {
+            black_box(bare::mm1(0.9, 1.0, black_box(messages), 42));
+        });
+        let m = rate(messages, || replication(&mm1));
+        let j = rate(messages, || replication(&jsq));
+        let t1 = rate(scaled, || experiment(&one));
+        let t2 = rate(scaled, || experiment(&two));
+        let r = (m / b, j / m, t2 / t1);
+        println!(
+            "{round:>5} {:>11.2} {:>11.2} {:>11.2} {:>11.2} {:>11.2} {:>11.3} {:>11.3} {:>10.3}",
+            b / 1e6,
+            m / 1e6,
+            j / 1e6,
+            t1 / 1e6,
+            t2 / 1e6,
+            r.0,
+            r.1,
+            r.2
+        );
+        half.push(r.0);
+        third.push(r.1);
+        scaling.push(r.2);
+    }
+    for (name, target, xs) in [
+        ("M/M/1 / bare loop", "1/2", &mut half),
+        ("JSQ-10k / M/M/1", "1/3", &mut third),
+        ("2 threads / 1 thread", "1.8", &mut scaling),
+    ] {
+        let (median, low, high) = spread(xs);
+        println!(
+            "{name:<22} median {median:.3}  (lowest {low:.3}, highest {high:.3}; target {target})"
+        );
+    }
+}
