@@ -21,9 +21,9 @@ const SUB_BUCKET_MASK: u64 = (1 << SUB_BUCKET_BITS) - 1;
 /// 64 less the bits of bucket 0's values: `BASE - leading_zeros` is a value's bucket.
 const LEADING_ZERO_BASE: u32 = 64 - SUB_BUCKET_BITS;
 
-/// Counts of recorded integer values, indexed as an `hdrhistogram::Histogram<u32>` with three
-/// significant digits and unit 1 indexes them. Grows with the largest value (logarithmically),
-/// not with the number of values.
+/// Counts of recorded integer values, indexed as hdrhistogram indexes a `Histogram<u32>` of
+/// three significant digits whose lowest discernible value is 1. Grows with the largest value
+/// (logarithmically), not with the number of values.
 #[derive(Debug, Clone, Default)]
 pub struct Recorder {
     counts: Vec<u32>,

@@ -119,7 +119,8 @@ impl Estimates {
 /// interval: ∫N(t)dt over the window is the sum of each message's exit time less its entry
 /// time, so an entry subtracts the clock and an exit adds it (one addition per change, see
 /// [`Tally::estimates`] for the messages still present); per-message sums are added as
-/// messages leave, and T and Wq go into HDR histograms for percentiles.
+/// messages leave, and T and Wq are counted in HDR histogram buckets ([`Recorder`]) for
+/// percentiles.
 /// [`Tally::reset`] starts the measurement window (end of warm-up) without forgetting the
 /// state.
 ///
