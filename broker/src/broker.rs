@@ -727,6 +727,16 @@ impl<C: Clock> Broker<C> {
         Ok(QueueId(self.consumer(c)?.queue))
     }
 
+    /// A hint that consumer `c` will be polled or ack soon: its state is fetched into the
+    /// cache ahead of time (a driver of thousands of consumers knows the next one from its
+    /// event calendar). No effect on what the broker does; ignored for an unknown consumer.
+    #[inline]
+    pub fn prefetch(&self, c: ConsumerId) {
+        if let Some(consumer) = self.consumers.get(c.0 as usize) {
+            crate::prefetch::prefetch(consumer);
+        }
+    }
+
     /// The number of consumers, over all queues (consumer ids run from 0 to this).
     pub fn consumer_count(&self) -> usize {
         self.consumers.len()

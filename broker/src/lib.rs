@@ -41,6 +41,7 @@ mod buffer;
 mod clock;
 mod dispatch;
 mod message;
+pub mod prefetch;
 mod shared;
 
 pub use broker::{

@@ -307,6 +307,25 @@ impl<E: Copy> Agenda<E> {
         self.arrivals.entries.len() + self.events.entries.len() - usize::from(self.event_open)
     }
 
+    /// The event likely due after the one [`Agenda::take_next`] just handed out: the earliest
+    /// of the handed-out event's successors in the heap (an arrival or an event scheduled
+    /// meanwhile may come first). A hint for fetching that event's data ahead of time.
+    #[inline(always)]
+    pub fn likely_next_event(&self) -> Option<E> {
+        let heap = &self.events.entries;
+        let n = heap.len();
+        if !self.event_open || n < 2 {
+            return heap.first().filter(|_| !self.event_open).map(|e| e.event);
+        }
+        let mut best = 1;
+        for c in 2..n.min(ARITY + 1) {
+            if heap[c].key < heap[best].key {
+                best = c;
+            }
+        }
+        Some(heap[best].event)
+    }
+
     /// Number of pending arrivals: the producers that will publish again (a trace with
     /// `at_end = "stop"` that has run out is gone once its arrival is ended).
     #[inline]
@@ -431,6 +450,23 @@ mod tests {
         }
         assert!(agenda.is_empty() && agenda.take_next().is_none());
         assert_eq!(agenda.arrivals(), 0);
+    }
+
+    #[test]
+    fn agenda_names_the_event_likely_next() {
+        let mut agenda: Agenda<u32> = Agenda::with_capacity(0, 8);
+        assert_eq!(agenda.likely_next_event(), None);
+        for (t, e) in [(5.0, 5), (1.0, 1), (3.0, 3), (2.0, 2), (4.0, 4)] {
+            agenda.schedule(t, e);
+        }
+        // Nothing handed out: the earliest is next.
+        assert_eq!(agenda.likely_next_event(), Some(1));
+        for want in 2..=5 {
+            agenda.take_next();
+            assert_eq!(agenda.likely_next_event(), Some(want));
+        }
+        agenda.take_next();
+        assert_eq!(agenda.likely_next_event(), None);
     }
 
     #[test]
