@@ -30,6 +30,16 @@ impl Drop for Scratch {
     }
 }
 
+/// `kendall fit` on the example service-time log.
+const FIT_SERVICE_TIMES: [&str; 6] = [
+    "fit",
+    "scenarios/data/service_times.csv",
+    "--column",
+    "service_ms",
+    "--kind",
+    "service",
+];
+
 /// Exit code 1 and a message on stderr containing every needle.
 fn fails_with(args: &[&str], needles: &[&str]) {
     let out = kendall(args);
@@ -85,17 +95,7 @@ fn fit_ranks_and_writes_the_best_as_a_scenario_line() {
     let s = Scratch::new("write");
     let out = s.0.join("service.toml");
     let out_str = out.to_str().unwrap();
-    let doc = json(&[
-        "fit",
-        "scenarios/data/service_times.csv",
-        "--column",
-        "service_ms",
-        "--kind",
-        "service",
-        "--json",
-        "--write",
-        out_str,
-    ]);
+    let doc = json(&[&FIT_SERVICE_TIMES[..], &["--json", "--write", out_str]].concat());
     // The generator draws lognormal(mu = -0.8, sigma = 0.6) service times.
     let best = &doc["fits"][0];
     assert_eq!(best["kind"], "lognormal");
@@ -284,14 +284,7 @@ fn fit_plot_writes_the_cdf_and_qq_charts() {
     let s = Scratch::new("plot");
     let dir = s.0.join("charts").join("service");
     let d = dir.to_str().unwrap();
-    let args = [
-        "fit",
-        "scenarios/data/service_times.csv",
-        "--column",
-        "service_ms",
-        "--kind",
-        "service",
-    ];
+    let args = FIT_SERVICE_TIMES;
     let out = kendall(&[&args[..], &["--plot", d]].concat());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");

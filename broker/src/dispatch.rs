@@ -165,19 +165,7 @@ impl DispatchKind {
     /// Parameters are assumed valid (see [`DispatchKind::check`]); [`crate::Broker::add_queue`]
     /// checks them first.
     pub fn build(&self, consumers: usize, seed: u64) -> Box<dyn Dispatch> {
-        match self {
-            DispatchKind::Shared => Box::new(Shared),
-            DispatchKind::RoundRobin => Box::new(RoundRobin::new(consumers)),
-            DispatchKind::Random => Box::new(Random::new(consumers, seed)),
-            DispatchKind::WeightedRoundRobin { weights } => {
-                Box::new(WeightedRoundRobin::new(weights))
-            }
-            DispatchKind::Jsq => Box::new(Jsq::new(consumers, seed)),
-            DispatchKind::PowerOfD { d } => Box::new(PowerOfD::new(consumers, *d, seed)),
-            DispatchKind::LeastWork => Box::new(LeastWork::new(consumers, seed)),
-            DispatchKind::Jiq => Box::new(Jiq::new(consumers, seed)),
-            DispatchKind::KeyHash => Box::new(KeyHash::new(consumers, KeyHash::VIRTUAL_NODES)),
-        }
+        Box::new(Router::builtin(self, consumers, seed))
     }
 
     /// Checks the parameters against the number of consumers; the error says what is wrong.
@@ -203,6 +191,22 @@ impl DispatchKind {
     }
 }
 
+/// A built-in strategy behind the [`Dispatch`] trait, as [`DispatchKind::build`] hands it out:
+/// one construction of each built-in, in [`Router::builtin`].
+impl Dispatch for Router {
+    fn route(&mut self, message: &Message, loads: &ConsumerLoads) -> Route {
+        Router::route(self, message, loads)
+    }
+
+    fn on_load_change(&mut self, k: usize, loads: &ConsumerLoads) {
+        Router::on_load_change(self, k, loads);
+    }
+
+    fn wants_load_updates(&self) -> bool {
+        Router::wants_load_updates(self)
+    }
+}
+
 /// A queue's strategy as the broker holds it: a built-in one, called without dynamic
 /// dispatch, or a custom one through the [`Dispatch`] trait. Built-ins that ignore load
 /// changes are not told of them. The explicit tag makes the test for `Shared`, on every
@@ -223,8 +227,8 @@ pub(crate) enum Router {
 }
 
 impl Router {
-    /// The built-in strategy `kind` for `consumers` consumers (parameters already checked),
-    /// built exactly as [`DispatchKind::build`] builds it.
+    /// The built-in strategy `kind` for `consumers` consumers (parameters already checked):
+    /// the one place each built-in is constructed ([`DispatchKind::build`] boxes the result).
     pub(crate) fn builtin(kind: &DispatchKind, consumers: usize, seed: u64) -> Self {
         match kind {
             DispatchKind::Shared => Router::Shared,

@@ -3,7 +3,9 @@
 use plotters::coord::{CoordTranslate, Shift};
 use plotters::prelude::*;
 
-use super::{Chart, Ci, Panel, colour, err, legend, padded, sim_points, theory_line, unit, xy};
+use super::{
+    Chart, Ci, Panel, colour, err, legend, padded, sim_points, styled, theory_line, unit, xy,
+};
 
 /// One simulated load level.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -563,33 +565,6 @@ fn tick(v: &f64) -> String {
     }
 }
 
-/// Builds a panel with x (and, for Q-Q, y) on a linear or a log scale, then hands it to
-/// `body`: plotters types a log axis differently, so the body is generic over the axes.
-macro_rules! fit_panel {
-    ($area:expr, $title:expr, $x_desc:expr, $y_desc:expr, $x:expr, $y:expr, $body:expr) => {{
-        let mut chart = ChartBuilder::on($area)
-            .caption($title, ("sans-serif", 22).into_font())
-            .margin(12)
-            .x_label_area_size(48)
-            .y_label_area_size(72)
-            .build_cartesian_2d($x, $y)
-            .map_err(err)?;
-        chart
-            .configure_mesh()
-            .x_desc($x_desc)
-            .y_desc($y_desc)
-            .x_label_formatter(&tick)
-            .y_label_formatter(&tick)
-            .axis_desc_style(("sans-serif", 16))
-            .label_style(("sans-serif", 13))
-            .light_line_style(WHITE.mix(0.0))
-            .bold_line_style(BLACK.mix(0.08))
-            .draw()
-            .map_err(err)?;
-        $body(&mut chart)
-    }};
-}
-
 impl FitCdf {
     fn series<'a, DB, CT>(&self, chart: &mut ChartContext<'a, DB, CT>) -> Result<(), String>
     where
@@ -634,14 +609,7 @@ impl FitCdf {
                     PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(w))
                 });
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .label_font(("sans-serif", 14))
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.4))
-            .draw()
-            .map_err(err)
+        legend(chart, SeriesLabelPosition::LowerRight)
     }
 }
 
@@ -649,25 +617,21 @@ impl Chart for FitCdf {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
         let x = self.x.clone();
         if self.log_x {
-            fit_panel!(
+            self.series(&mut styled(
                 root,
-                &self.title,
-                &self.x_desc,
-                "P(X ≤ x)",
+                (&self.title, &self.x_desc, "P(X ≤ x)"),
                 x.log_scale(),
                 0.0..1.02,
-                |c: &mut _| self.series(c)
-            )
+                Some(&tick),
+            )?)
         } else {
-            fit_panel!(
+            self.series(&mut styled(
                 root,
-                &self.title,
-                &self.x_desc,
-                "P(X ≤ x)",
+                (&self.title, &self.x_desc, "P(X ≤ x)"),
                 x,
                 0.0..1.02,
-                |c: &mut _| self.series(c)
-            )
+                Some(&tick),
+            )?)
         }
     }
 }
@@ -703,14 +667,7 @@ impl FitQq {
             .map_err(err)?
             .label(&self.label)
             .legend(move |(x, y)| Circle::new((x + 10, y), 3, c.filled()));
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .label_font(("sans-serif", 14))
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.4))
-            .draw()
-            .map_err(err)
+        legend(chart, SeriesLabelPosition::UpperLeft)
     }
 }
 
@@ -734,24 +691,26 @@ impl Chart for FitQq {
         };
         let r = range.clone();
         if self.log {
-            fit_panel!(
-                root,
-                &self.title,
-                &self.x_desc,
-                &self.y_desc,
-                range.clone().log_scale(),
-                range.log_scale(),
-                |c: &mut _| self.series(c, r)
+            self.series(
+                &mut styled(
+                    root,
+                    (&self.title, &self.x_desc, &self.y_desc),
+                    range.clone().log_scale(),
+                    range.log_scale(),
+                    Some(&tick),
+                )?,
+                r,
             )
         } else {
-            fit_panel!(
-                root,
-                &self.title,
-                &self.x_desc,
-                &self.y_desc,
-                range.clone(),
-                range,
-                |c: &mut _| self.series(c, r)
+            self.series(
+                &mut styled(
+                    root,
+                    (&self.title, &self.x_desc, &self.y_desc),
+                    range.clone(),
+                    range,
+                    Some(&tick),
+                )?,
+                r,
             )
         }
     }

@@ -11,6 +11,7 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 use plotters::coord::Shift;
+use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
@@ -149,23 +150,52 @@ pub(crate) fn xy<'a, DB: DrawingBackend>(
     area: &'a DrawingArea<DB, Shift>,
     p: &Panel,
 ) -> Result<XY<'a, DB>, String> {
+    let (x, y) = (p.x.clone(), p.y.clone());
+    styled(area, (p.title, p.x_desc, p.y_desc), x, y, None)
+}
+
+/// A chart on axes built from ranges `X` and `Y` (linear or logarithmic).
+pub(crate) type Styled<'a, DB, X, Y> = ChartContext<
+    'a,
+    DB,
+    Cartesian2d<<X as AsRangedCoord>::CoordDescType, <Y as AsRangedCoord>::CoordDescType>,
+>;
+
+/// The house chart on `area`, on axes of any kind (linear or logarithmic ranges of f64), with
+/// its (title, x description, y description), its mesh drawn, and tick labels by `tick`
+/// (plotters' own when `None`).
+pub(crate) fn styled<'a, DB, X, Y>(
+    area: &'a DrawingArea<DB, Shift>,
+    (title, x_desc, y_desc): (&str, &str, &str),
+    x: X,
+    y: Y,
+    tick: Option<&dyn Fn(&f64) -> String>,
+) -> Result<Styled<'a, DB, X, Y>, String>
+where
+    DB: DrawingBackend,
+    X: AsRangedCoord<Value = f64>,
+    Y: AsRangedCoord<Value = f64>,
+    X::CoordDescType: ValueFormatter<f64>,
+    Y::CoordDescType: ValueFormatter<f64>,
+{
     let mut chart = ChartBuilder::on(area)
-        .caption(p.title, ("sans-serif", 22).into_font())
+        .caption(title, ("sans-serif", 22).into_font())
         .margin(12)
         .x_label_area_size(48)
         .y_label_area_size(72)
-        .build_cartesian_2d(p.x.clone(), p.y.clone())
+        .build_cartesian_2d(x, y)
         .map_err(err)?;
-    chart
-        .configure_mesh()
-        .x_desc(p.x_desc)
-        .y_desc(p.y_desc)
+    let mut mesh = chart.configure_mesh();
+    mesh.x_desc(x_desc)
+        .y_desc(y_desc)
         .axis_desc_style(("sans-serif", 16))
         .label_style(("sans-serif", 13))
         .light_line_style(WHITE.mix(0.0))
-        .bold_line_style(BLACK.mix(0.08))
-        .draw()
-        .map_err(err)?;
+        .bold_line_style(BLACK.mix(0.08));
+    if let Some(tick) = tick {
+        mesh.x_label_formatter(tick).y_label_formatter(tick);
+    }
+    mesh.draw().map_err(err)?;
     Ok(chart)
 }
 
@@ -275,9 +305,9 @@ pub(crate) fn error_bar_h(
     ]
 }
 
-/// The legend box, upper left or lower right.
-pub(crate) fn legend<'a, DB: DrawingBackend + 'a>(
-    chart: &mut XY<'a, DB>,
+/// The legend box at `pos`, on a chart of any axes (linear or logarithmic).
+pub(crate) fn legend<'a, DB: DrawingBackend + 'a, CT: plotters::coord::CoordTranslate>(
+    chart: &mut ChartContext<'a, DB, CT>,
     pos: SeriesLabelPosition,
 ) -> Result<(), String> {
     chart
