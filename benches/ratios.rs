@@ -1,6 +1,7 @@
 //! The performance targets' ratios, measured interleaved: every round times the bare loop,
-//! M/M/1, JSQ over 10,000 consumers and 20 replications on one and on two threads, one
-//! after the other, and takes each ratio within the round. On a shared machine whose speed
+//! the bare loop with the real broker in it, M/M/1, JSQ over 10,000 consumers and 20
+//! replications on one and on two threads, one after the other, and takes each ratio within
+//! the round. On a shared machine whose speed
 //! drifts by ±20% over minutes, a ratio of two criterion benchmarks run minutes apart
 //! measures the drift as much as the code; a ratio within one round does not.
 //!
@@ -70,17 +71,24 @@ fn main() {
     let experiment = |p: &rayon::ThreadPool| {
         p.install(|| run_experiment(black_box(&replications)).expect("experiment runs"));
     };
+    // The broker loop is the bare loop's simulation with the broker in it, to the bit.
+    assert_eq!(
+        bare::mm1(0.9, 1.0, messages, 42).to_bits(),
+        bare::mm1_broker(0.9, 1.0, messages, 42).to_bits(),
+        "the bare loop with and without the broker simulate the same"
+    );
     // One untimed round: caches, page faults and the thread pools' start-up.
     replication(&mm1);
     replication(&jsq);
     experiment(&one);
     experiment(&two);
 
-    let (mut half, mut third, mut scaling) = (vec![], vec![], vec![]);
+    let (mut half, mut third, mut scaling, mut brokered) = (vec![], vec![], vec![], vec![]);
     println!(
-        "{:>5} {:>11} {:>11} {:>11} {:>11} {:>11} {:>11} {:>11} {:>10}",
+        "{:>5} {:>11} {:>11} {:>11} {:>11} {:>11} {:>11} {:>11} {:>11} {:>10}",
         "round",
         "bare M/s",
+        "+broker M/s",
         "M/M/1 M/s",
         "JSQ-10k M/s",
         "1 thr M/s",
@@ -93,14 +101,18 @@ fn main() {
         let b = rate(messages, || {
             black_box(bare::mm1(0.9, 1.0, black_box(messages), 42));
         });
+        let k = rate(messages, || {
+            black_box(bare::mm1_broker(0.9, 1.0, black_box(messages), 42));
+        });
         let m = rate(messages, || replication(&mm1));
         let j = rate(messages, || replication(&jsq));
         let t1 = rate(scaled, || experiment(&one));
         let t2 = rate(scaled, || experiment(&two));
         let r = (m / b, j / m, t2 / t1);
         println!(
-            "{round:>5} {:>11.2} {:>11.2} {:>11.2} {:>11.2} {:>11.2} {:>11.3} {:>11.3} {:>10.3}",
+            "{round:>5} {:>11.2} {:>11.2} {:>11.2} {:>11.2} {:>11.2} {:>11.2} {:>11.3} {:>11.3} {:>10.3}",
             b / 1e6,
+            k / 1e6,
             m / 1e6,
             j / 1e6,
             t1 / 1e6,
@@ -112,11 +124,13 @@ fn main() {
         half.push(r.0);
         third.push(r.1);
         scaling.push(r.2);
+        brokered.push(k / b);
     }
     for (name, target, xs) in [
         ("M/M/1 / bare loop", "1/2", &mut half),
         ("JSQ-10k / M/M/1", "1/3", &mut third),
         ("2 threads / 1 thread", "1.8", &mut scaling),
+        ("bare+broker / bare", "-", &mut brokered),
     ] {
         let (median, low, high) = spread(xs);
         println!(
