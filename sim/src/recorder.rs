@@ -6,6 +6,10 @@
 //! maximum, total count), and kendall records two values per message. Counting into the same
 //! buckets here costs about a dozen; the percentiles are then hdrhistogram's own, computed
 //! from identical counts, so the results do not change.
+//!
+//! Each count is kept as 16 low bits and the rest apart: a run's hot buckets (a few octaves
+//! of 1,024 counts for each of T and Wq) then take half the first-level cache they would as
+//! 32-bit counts, and recording misses it less often.
 
 use hdrhistogram::Histogram;
 
@@ -26,7 +30,10 @@ const LEADING_ZERO_BASE: u32 = 64 - SUB_BUCKET_BITS;
 /// (logarithmically), not with the number of values.
 #[derive(Debug, Clone, Default)]
 pub struct Recorder {
-    counts: Vec<u32>,
+    /// Each count modulo 2^16.
+    low: Vec<u16>,
+    /// Each count divided by 2^16: touched once per 65,536 values in a bucket.
+    high: Vec<u32>,
     total: u64,
 }
 
@@ -56,18 +63,36 @@ impl Recorder {
     #[inline]
     pub fn record(&mut self, value: u64) {
         let i = index_of(value);
-        if i >= self.counts.len() {
+        if i >= self.low.len() {
             self.grow(i);
         }
-        self.counts[i] = self.counts[i].saturating_add(1);
+        self.low[i] = self.low[i].wrapping_add(1);
+        if self.low[i] == 0 {
+            self.carry(i);
+        }
         self.total += 1;
+    }
+
+    /// Count `i`'s low bits wrapped round: one more 2^16 in its high part.
+    #[cold]
+    fn carry(&mut self, i: usize) {
+        self.high[i] = self.high[i].saturating_add(1);
     }
 
     #[cold]
     fn grow(&mut self, index: usize) {
         // Whole buckets at a time, as hdrhistogram resizes.
         let half = 1usize << HALF_BITS;
-        self.counts.resize((index / half + 1) * half, 0);
+        let len = (index / half + 1) * half;
+        self.low.resize(len, 0);
+        self.high.resize(len, 0);
+    }
+
+    /// The number of values counted at `index`, saturated at `u32::MAX` (hdrhistogram's
+    /// `Histogram<u32>` counts no further).
+    fn count(&self, index: usize) -> u32 {
+        let n = (u64::from(self.high[index]) << 16) | u64::from(self.low[index]);
+        u32::try_from(n).unwrap_or(u32::MAX)
     }
 
     /// True when nothing has been recorded.
@@ -77,14 +102,16 @@ impl Recorder {
 
     /// Forgets every value recorded (keeping the memory).
     pub fn reset(&mut self) {
-        self.counts.fill(0);
+        self.low.fill(0);
+        self.high.fill(0);
         self.total = 0;
     }
 
     /// The recorded values as an hdrhistogram, for its percentile queries.
     pub fn histogram(&self) -> Histogram<u32> {
         let mut h = Histogram::new(SIGFIG).expect("3 significant digits is a valid precision");
-        for (i, &n) in self.counts.iter().enumerate() {
+        for i in 0..self.low.len() {
+            let n = self.count(i);
             if n > 0 {
                 let v = value_at(i);
                 if h.record_n(v, n).is_err() {
@@ -133,6 +160,22 @@ mod tests {
                 assert_eq!(index_of(high + 1), i + 1, "the next bucket after {v}");
             }
         }
+    }
+
+    #[test]
+    fn counts_carry_past_sixteen_bits() {
+        let mut r = Recorder::default();
+        for _ in 0..200_000 {
+            r.record(7);
+        }
+        for v in [3, 70_000, 70_000] {
+            r.record(v);
+        }
+        let h = r.histogram();
+        assert_eq!(h.len(), 200_003);
+        assert_eq!(h.count_at(7), 200_000);
+        assert_eq!(h.count_at(70_000), 2);
+        assert_eq!(h.value_at_quantile(0.5), 7);
     }
 
     #[test]
