@@ -837,43 +837,46 @@ impl<C: Clock> Broker<C> {
     ) -> Result<(MessageId, Option<ConsumerId>, Option<ConsumerId>), BrokerError> {
         let queue = &mut self.queues[q.0 as usize];
         let id = MessageId(self.next_id);
-        let message = Message {
+        let born_at = new.born_at.unwrap_or(now);
+        // Built where it is needed (for a strategy that looks at it, then in its buffer)
+        // rather than once on the stack and moved: the move reloads, 16 bytes at a time,
+        // fields just stored one by one, and the reloads stall on store forwarding.
+        let message = || Message {
             id,
             class: new.class,
             priority: new.priority,
             key: new.key,
             size: new.size,
             published_at: now,
-            born_at: new.born_at.unwrap_or(now),
+            born_at,
             waited_before: new.waited_before,
             attempt: 0,
         };
-        let place = match queue.dispatch.route(&message, &queue.loads) {
+        let place = match queue.dispatch.route_with(message, &queue.loads) {
             Route::Shared => None,
             Route::Consumer(k) => {
                 if k >= queue.consumers as usize {
                     // The message never entered; a drop made for it stands.
                     return Err(bad_route(queue, k));
                 }
-                queue.loads.add(k, message.size);
+                queue.loads.add(k, new.size);
                 queue.load_changed(k);
                 Some(k as u32)
             }
         };
         self.next_id += 1;
-        let priority = message.priority;
         let wake = push_waiting(
             q.0,
             queue,
             &mut self.consumers,
             &mut self.deadlines,
-            message,
+            message(),
             place,
             false,
         );
         let preempt = match (wake, queue.discipline) {
             (None, Discipline::PriorityPreemptive) => {
-                preempt_candidate(queue, &self.consumers, place, priority)
+                preempt_candidate(queue, &self.consumers, place, new.priority)
             }
             _ => None,
         };
@@ -908,20 +911,28 @@ impl<C: Clock> Broker<C> {
         let queue = &mut self.queues[consumer.queue as usize];
         let seq = &mut self.next_seq;
         let deadlines = &mut self.deadlines;
-        // Each source hands its message to `deliver` on its own, so that the message is copied
-        // from its buffer straight to where it goes.
+        // Each source's next message is copied from its buffer straight to the in-flight entry
+        // and the answer, and only then popped: popping first would merge the sources' values
+        // into one stack temporary, reloaded wider than it was stored (a store-forwarding
+        // stall on every delivery).
         if queue.ttl.is_none() {
             // A shared-dispatch queue never puts anything in its consumers' own buffers.
             if queue.pushes
-                && let Some(m) = consumer.own.pop()
+                && let Some(m) = consumer.own.next()
             {
+                let n = take_seq(seq);
+                let d = hand_over(c, m, &mut consumer.in_flight, n, false, now);
+                consumer.own.pop();
                 queue.stats.waiting -= 1;
-                let d = deliver(c, queue, consumer, seq, deadlines, m, false, now);
+                settle_delivery(queue, consumer, deadlines, &d, n, false);
                 return Ok(Some(d));
             }
-            if let Some(m) = queue.shared.pop() {
+            if let Some(m) = queue.shared.next() {
+                let n = take_seq(seq);
+                let d = hand_over(c, m, &mut consumer.in_flight, n, true, now);
+                queue.shared.pop();
                 queue.stats.waiting -= 1;
-                let d = deliver(c, queue, consumer, seq, deadlines, m, true, now);
+                settle_delivery(queue, consumer, deadlines, &d, n, true);
                 return Ok(Some(d));
             }
         } else if let Some((m, from_shared)) = next_live(queue, consumer, now) {
@@ -1326,33 +1337,81 @@ fn deliver(
     consumer: &mut Consumer,
     next_seq: &mut u64,
     deadlines: &mut BinaryHeap<Reverse<Deadline>>,
-    mut message: Message,
+    message: Message,
     from_shared: bool,
     now: f64,
 ) -> Delivery {
-    if from_shared {
-        let k = consumer.local as usize;
-        queue.loads.add(k, message.size);
-        queue.load_changed(k);
-    }
-    message.attempt += 1;
+    let seq = take_seq(next_seq);
+    let d = hand_over(c, &message, &mut consumer.in_flight, seq, from_shared, now);
+    settle_delivery(queue, consumer, deadlines, &d, seq, from_shared);
+    d
+}
+
+/// The next delivery number, counted.
+#[inline(always)]
+fn take_seq(next_seq: &mut u64) -> u64 {
     let seq = *next_seq;
     *next_seq += 1;
-    consumer.idle = false;
-    consumer.in_flight.push(InFlight {
+    seq
+}
+
+/// The first half of a delivery: copies `message` (still in its buffer, or just taken from
+/// it) with its attempt counted to `held`, as delivery number `seq` to `c` at `now`, and
+/// returns the answer. Both copies are made from the source, before any call, so that
+/// neither goes through a stack temporary.
+#[inline(always)]
+fn hand_over(
+    c: ConsumerId,
+    message: &Message,
+    held: &mut Held,
+    seq: u64,
+    from_shared: bool,
+    now: f64,
+) -> Delivery {
+    let message = Message {
+        attempt: message.attempt + 1,
+        ..*message
+    };
+    held.push(InFlight {
         message,
         delivered_at: now,
         seq,
         from_shared,
     });
-    queue.stats.in_flight += 1;
-    if let Some(timeout) = queue.visibility_timeout {
-        schedule_visibility(deadlines, now + timeout, message.id, c.0, seq);
-    }
     Delivery {
         consumer: c,
         message,
         delivered_at: now,
+    }
+}
+
+/// The second half of a delivery `d` (numbered `seq`) to `consumer` of `queue`, once its
+/// message is out of its buffer and counted out of `waiting`: the consumer is busy, a message
+/// from the shared buffer adds to its load, and with a visibility timeout the deadline is set.
+#[inline(always)]
+fn settle_delivery(
+    queue: &mut Queue,
+    consumer: &mut Consumer,
+    deadlines: &mut BinaryHeap<Reverse<Deadline>>,
+    d: &Delivery,
+    seq: u64,
+    from_shared: bool,
+) {
+    consumer.idle = false;
+    if from_shared {
+        let k = consumer.local as usize;
+        queue.loads.add(k, d.message.size);
+        queue.load_changed(k);
+    }
+    queue.stats.in_flight += 1;
+    if let Some(timeout) = queue.visibility_timeout {
+        schedule_visibility(
+            deadlines,
+            d.delivered_at + timeout,
+            d.message.id,
+            d.consumer.0,
+            seq,
+        );
     }
 }
 

@@ -67,6 +67,7 @@ pub(crate) trait Seq: Default {
     fn pop_front(&mut self) -> Option<Message>;
     fn pop_back(&mut self) -> Option<Message>;
     fn front(&self) -> Option<&Message>;
+    fn back(&self) -> Option<&Message>;
     /// Removes message `id`, keeping the order of the others.
     fn remove(&mut self, id: MessageId) -> Option<Message>;
     #[cfg(test)]
@@ -97,8 +98,14 @@ impl Seq for VecDeque<Message> {
         VecDeque::pop_back(self)
     }
 
+    #[inline]
     fn front(&self) -> Option<&Message> {
         VecDeque::front(self)
+    }
+
+    #[inline]
+    fn back(&self) -> Option<&Message> {
+        VecDeque::back(self)
     }
 
     fn remove(&mut self, id: MessageId) -> Option<Message> {
@@ -164,8 +171,14 @@ impl Seq for Deque {
         }
     }
 
+    #[inline]
     fn front(&self) -> Option<&Message> {
         self.head.as_ref().or_else(|| self.rest.front())
+    }
+
+    #[inline]
+    fn back(&self) -> Option<&Message> {
+        self.rest.back().or(self.head.as_ref())
     }
 
     #[cfg(test)]
@@ -260,6 +273,17 @@ impl<S: Seq> Buffer<S> {
             Buffer::Fifo(b) => b.pop_front(),
             Buffer::Lifo(b) => b.pop_back(),
             Buffer::Priority { heap, .. } => heap.pop().map(|u| u.0),
+        }
+    }
+
+    /// The message [`Buffer::pop`] would take, left in place: a delivery copies it from here
+    /// straight to where it goes, then pops it.
+    #[inline]
+    pub(crate) fn next(&self) -> Option<&Message> {
+        match self {
+            Buffer::Fifo(b) => b.front(),
+            Buffer::Lifo(b) => b.back(),
+            Buffer::Priority { heap, .. } => heap.peek().map(|u| &u.0),
         }
     }
 
@@ -361,6 +385,31 @@ mod tests {
         assert_eq!(drain(&mut bufs[0]), vec![8, 7, 0, 1, 2]);
         assert_eq!(drain(&mut bufs[1]), vec![8, 7, 2, 1, 0]);
         assert_eq!(drain(&mut bufs[2]), vec![1, 8, 7, 0, 2]);
+    }
+
+    #[test]
+    fn next_is_what_pop_takes() {
+        for d in [Discipline::Fifo, Discipline::Lifo, Discipline::Priority] {
+            let mut own = OwnBuffer::new(d);
+            let mut shared = SharedBuffer::new(d);
+            for (i, p) in [2, 0, 1, 0].iter().enumerate() {
+                own.push(msg(i as u64, *p));
+                shared.push(msg(i as u64, *p));
+            }
+            own.push_front(msg(9, 1));
+            shared.push_front(msg(9, 1));
+            loop {
+                let (next_own, next_shared) =
+                    (own.next().map(|m| m.id), shared.next().map(|m| m.id));
+                let (own_popped, shared_popped) =
+                    (own.pop().map(|m| m.id), shared.pop().map(|m| m.id));
+                assert_eq!(next_own, own_popped, "{d:?}");
+                assert_eq!(next_shared, shared_popped, "{d:?}");
+                if own_popped.is_none() && shared_popped.is_none() {
+                    break;
+                }
+            }
+        }
     }
 
     #[test]
