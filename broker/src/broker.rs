@@ -374,10 +374,33 @@ impl QueueStats {
 struct InFlight {
     message: Message,
     delivered_at: f64,
+    /// The broker-wide delivery number ([`InFlight::seq`]) shifted left by one, and in the low
+    /// bit [`InFlight::taken_from_shared`]: one word for both keeps the entry at 88 bytes rather
+    /// than 96, so that a consumer's hot fields fit in fewer cache lines.
+    delivery: u64,
+}
+
+impl InFlight {
+    #[inline(always)]
+    fn new(message: Message, delivered_at: f64, seq: u64, from_shared: bool) -> Self {
+        Self {
+            message,
+            delivered_at,
+            delivery: seq << 1 | u64::from(from_shared),
+        }
+    }
+
     /// Broker-wide delivery number: tells this delivery's visibility deadline from stale ones.
-    seq: u64,
+    #[inline(always)]
+    fn seq(&self) -> u64 {
+        self.delivery >> 1
+    }
+
     /// Taken from the shared buffer (handed back there), not from the consumer's own.
-    from_shared: bool,
+    #[inline(always)]
+    fn taken_from_shared(&self) -> bool {
+        self.delivery & 1 != 0
+    }
 }
 
 /// The messages one consumer holds in flight: an inline slot for a consumer of prefetch 1
@@ -461,16 +484,24 @@ impl Held {
 }
 
 /// One consumer's state: its own queue (for push strategies) and the messages it processes.
+///
+/// Laid out (`repr(C)`, on a cache-line boundary) so that an ack followed by a poll that finds
+/// the own buffer empty — every completion of a consumer that is not backlogged — touches
+/// two cache lines: the in-flight entry (88 bytes), the ids and flags, the own buffer's tag
+/// and the start of its inline head (bytes 0..128). A publish to it and the poll that takes
+/// the message touch a third, the rest of the head; the own buffer's overflow, on the fourth,
+/// only when it holds more than one message.
+#[repr(C, align(64))]
 struct Consumer {
-    queue: u32,
-    local: u32,
-    own: OwnBuffer,
     /// At most the queue's prefetch.
     in_flight: Held,
+    queue: u32,
+    local: u32,
     /// Waiting for work: polled and found nothing, and not told to poll since.
     idle: bool,
     /// Listed in its queue's `idle` deque (possibly stale: `idle` is the truth).
     listed: bool,
+    own: OwnBuffer,
 }
 
 /// Where a waiting message is: the shared buffer (`None`) or consumer k's own (`Some(k)`).
@@ -1050,7 +1081,7 @@ impl<C: Clock> Broker<C> {
         let (q, k) = (consumer.queue, consumer.local as usize);
         let queue = &mut self.queues[q as usize];
         queue.stats.preempted += 1;
-        if !f.from_shared {
+        if !f.taken_from_shared() {
             // It stays with c: its held count is unchanged, its work shrinks.
             queue.loads.remove(k, f.message.size);
             queue.loads.add(k, remaining_size);
@@ -1101,7 +1132,7 @@ impl<C: Clock> Broker<C> {
                 Due::Visibility { consumer, seq } => {
                     let c = ConsumerId(consumer);
                     let held = &mut self.consumers[consumer as usize].in_flight;
-                    let Some(f) = held.take(|f| f.seq == seq) else {
+                    let Some(f) = held.take(|f| f.seq() == seq) else {
                         continue;
                     };
                     let q = self.consumers[consumer as usize].queue;
@@ -1167,7 +1198,7 @@ impl<C: Clock> Broker<C> {
             Due::Visibility { consumer, seq } => self.consumers[consumer as usize]
                 .in_flight
                 .iter()
-                .any(|f| f.seq == seq),
+                .any(|f| f.seq() == seq),
             Due::Ttl { queue } => self.queues[queue as usize].waiting_at.contains_key(&d.id),
         }
     }
@@ -1199,7 +1230,7 @@ impl<C: Clock> Broker<C> {
         let consumer = &self.consumers[c.0 as usize];
         let (q, k) = (consumer.queue, consumer.local);
         let queue = &mut self.queues[q as usize];
-        let place = if f.from_shared {
+        let place = if f.taken_from_shared() {
             queue.loads.remove(k as usize, held_size);
             queue.load_changed(k as usize);
             None
@@ -1372,12 +1403,7 @@ fn hand_over(
         attempt: message.attempt + 1,
         ..*message
     };
-    held.push(InFlight {
-        message,
-        delivered_at: now,
-        seq,
-        from_shared,
-    });
+    held.push(InFlight::new(message, now, seq, from_shared));
     Delivery {
         consumer: c,
         message,
@@ -1507,7 +1533,7 @@ fn preempt_candidate(
             consumers[g as usize]
                 .in_flight
                 .iter()
-                .map(move |f| ((f.message.priority, f.seq), g))
+                .map(move |f| ((f.message.priority, f.seq()), g))
         })
         .max()
         .filter(|((least, _), _)| *least > priority)

@@ -126,11 +126,31 @@ impl Seq for VecDeque<Message> {
 
 /// A double-ended queue of messages whose first one is held inline: a consumer's own buffer,
 /// which rarely holds more than one message under JSQ-like dispatch, is then read and written
-/// without touching the heap. The sequence is `head` (if any) followed by `rest`.
+/// without touching the heap. The sequence is `head` (if any) followed by `rest`, and `rest`
+/// is empty whenever `head` is. Whether there is a front, and which, is read from `head`
+/// alone, and whether `rest` has any from `more`: neither a push nor a pop of the only message
+/// touches `rest`, which lies on another cache line of a consumer (`repr(C)` keeps `more` and
+/// `head` first).
 #[derive(Debug, Clone, Default)]
+#[repr(C)]
 pub(crate) struct Deque {
+    /// `!rest.is_empty()`.
+    more: bool,
     head: Option<Message>,
     rest: VecDeque<Message>,
+}
+
+impl Deque {
+    /// Takes the head, moving the first of `rest` (if any) up to replace it.
+    #[inline]
+    fn take_head(&mut self) -> Option<Message> {
+        let head = self.head.take();
+        if self.more {
+            self.head = self.rest.pop_front();
+            self.more = !self.rest.is_empty();
+        }
+        head
+    }
 }
 
 impl Seq for Deque {
@@ -141,10 +161,11 @@ impl Seq for Deque {
 
     #[inline]
     fn push_back(&mut self, m: Message) {
-        if self.head.is_none() && self.rest.is_empty() {
+        if self.head.is_none() {
             self.head = Some(m);
         } else {
             self.rest.push_back(m);
+            self.more = true;
         }
     }
 
@@ -152,33 +173,38 @@ impl Seq for Deque {
     fn push_front(&mut self, m: Message) {
         if let Some(h) = self.head.replace(m) {
             self.rest.push_front(h);
+            self.more = true;
         }
     }
 
     #[inline]
     fn pop_front(&mut self) -> Option<Message> {
-        match self.head.take() {
-            Some(m) => Some(m),
-            None => self.rest.pop_front(),
-        }
+        self.take_head()
     }
 
     #[inline]
     fn pop_back(&mut self) -> Option<Message> {
-        match self.rest.pop_back() {
-            Some(m) => Some(m),
-            None => self.head.take(),
+        if self.more {
+            let m = self.rest.pop_back();
+            self.more = !self.rest.is_empty();
+            m
+        } else {
+            self.head.take()
         }
     }
 
     #[inline]
     fn front(&self) -> Option<&Message> {
-        self.head.as_ref().or_else(|| self.rest.front())
+        self.head.as_ref()
     }
 
     #[inline]
     fn back(&self) -> Option<&Message> {
-        self.rest.back().or(self.head.as_ref())
+        if self.more {
+            self.rest.back()
+        } else {
+            self.head.as_ref()
+        }
     }
 
     #[cfg(test)]
@@ -188,10 +214,12 @@ impl Seq for Deque {
 
     fn remove(&mut self, id: MessageId) -> Option<Message> {
         if self.head.is_some_and(|m| m.id == id) {
-            return self.head.take();
+            return self.take_head();
         }
         let i = self.rest.iter().position(|m| m.id == id)?;
-        self.rest.remove(i)
+        let m = self.rest.remove(i);
+        self.more = !self.rest.is_empty();
+        m
     }
 }
 
