@@ -942,26 +942,27 @@ impl<C: Clock> Broker<C> {
         let queue = &mut self.queues[consumer.queue as usize];
         let seq = &mut self.next_seq;
         let deadlines = &mut self.deadlines;
-        // Each source's next message is copied from its buffer straight to the in-flight entry
-        // and the answer, and only then popped: popping first would merge the sources' values
-        // into one stack temporary, reloaded wider than it was stored (a store-forwarding
-        // stall on every delivery).
+        // Each source hands its message, as it pops it, to `hand_over`, which copies it straight
+        // to the in-flight entry and the answer (see `Buffer::pop_with`).
         if queue.ttl.is_none() {
             // A shared-dispatch queue never puts anything in its consumers' own buffers.
+            let n = *seq;
+            let held = &mut consumer.in_flight;
             if queue.pushes
-                && let Some(m) = consumer.own.next()
+                && let Some(d) = consumer
+                    .own
+                    .pop_with(|m| hand_over(c, m, held, n, false, now))
             {
-                let n = take_seq(seq);
-                let d = hand_over(c, m, &mut consumer.in_flight, n, false, now);
-                consumer.own.pop();
+                *seq += 1;
                 queue.stats.waiting -= 1;
                 settle_delivery(queue, consumer, deadlines, &d, n, false);
                 return Ok(Some(d));
             }
-            if let Some(m) = queue.shared.next() {
-                let n = take_seq(seq);
-                let d = hand_over(c, m, &mut consumer.in_flight, n, true, now);
-                queue.shared.pop();
+            if let Some(d) = queue
+                .shared
+                .pop_with(|m| hand_over(c, m, &mut consumer.in_flight, n, true, now))
+            {
+                *seq += 1;
                 queue.stats.waiting -= 1;
                 settle_delivery(queue, consumer, deadlines, &d, n, true);
                 return Ok(Some(d));
@@ -1386,10 +1387,10 @@ fn take_seq(next_seq: &mut u64) -> u64 {
     seq
 }
 
-/// The first half of a delivery: copies `message` (still in its buffer, or just taken from
-/// it) with its attempt counted to `held`, as delivery number `seq` to `c` at `now`, and
-/// returns the answer. Both copies are made from the source, before any call, so that
-/// neither goes through a stack temporary.
+/// The first half of a delivery: copies `message`, just taken from its buffer, with its
+/// attempt counted to `held`, as delivery number `seq` to `c` at `now`, and returns the
+/// answer. Both copies are made from the source, before any call, so that neither goes
+/// through a stack temporary.
 #[inline(always)]
 fn hand_over(
     c: ConsumerId,
