@@ -97,6 +97,7 @@ impl Seq for VecDeque<Message> {
         VecDeque::pop_back(self)
     }
 
+    #[inline]
     fn front(&self) -> Option<&Message> {
         VecDeque::front(self)
     }
@@ -119,11 +120,33 @@ impl Seq for VecDeque<Message> {
 
 /// A double-ended queue of messages whose first one is held inline: a consumer's own buffer,
 /// which rarely holds more than one message under JSQ-like dispatch, is then read and written
-/// without touching the heap. The sequence is `head` (if any) followed by `rest`.
+/// without touching the heap. The sequence is `head` (if any) followed by `rest`, and `rest`
+/// is empty whenever `head` is. Whether there is a front, and which, is read from `head`
+/// alone, and whether `rest` has any from `more`: neither a push nor a pop of the only message
+/// touches `rest`, which lies on another cache line of a consumer (`repr(C)` keeps `more` and
+/// `head` first).
 #[derive(Debug, Clone, Default)]
+#[repr(C)]
 pub(crate) struct Deque {
+    /// `!rest.is_empty()`.
+    more: bool,
     head: Option<Message>,
     rest: VecDeque<Message>,
+}
+
+impl Deque {
+    /// Takes the head, moving the first of `rest` (if any) up to replace it.
+    #[inline]
+    fn take_head(&mut self) -> Option<Message> {
+        // Tested first, so that finding it empty reads the tag alone, not the whole head.
+        self.head.as_ref()?;
+        let head = self.head.take();
+        if self.more {
+            self.head = self.rest.pop_front();
+            self.more = !self.rest.is_empty();
+        }
+        head
+    }
 }
 
 impl Seq for Deque {
@@ -134,10 +157,11 @@ impl Seq for Deque {
 
     #[inline]
     fn push_back(&mut self, m: Message) {
-        if self.head.is_none() && self.rest.is_empty() {
+        if self.head.is_none() {
             self.head = Some(m);
         } else {
             self.rest.push_back(m);
+            self.more = true;
         }
     }
 
@@ -145,27 +169,29 @@ impl Seq for Deque {
     fn push_front(&mut self, m: Message) {
         if let Some(h) = self.head.replace(m) {
             self.rest.push_front(h);
+            self.more = true;
         }
     }
 
     #[inline]
     fn pop_front(&mut self) -> Option<Message> {
-        match self.head.take() {
-            Some(m) => Some(m),
-            None => self.rest.pop_front(),
-        }
+        self.take_head()
     }
 
     #[inline]
     fn pop_back(&mut self) -> Option<Message> {
-        match self.rest.pop_back() {
-            Some(m) => Some(m),
-            None => self.head.take(),
+        if self.more {
+            let m = self.rest.pop_back();
+            self.more = !self.rest.is_empty();
+            m
+        } else {
+            self.head.take()
         }
     }
 
+    #[inline]
     fn front(&self) -> Option<&Message> {
-        self.head.as_ref().or_else(|| self.rest.front())
+        self.head.as_ref()
     }
 
     #[cfg(test)]
@@ -175,10 +201,12 @@ impl Seq for Deque {
 
     fn remove(&mut self, id: MessageId) -> Option<Message> {
         if self.head.is_some_and(|m| m.id == id) {
-            return self.head.take();
+            return self.take_head();
         }
         let i = self.rest.iter().position(|m| m.id == id)?;
-        self.rest.remove(i)
+        let m = self.rest.remove(i);
+        self.more = !self.rest.is_empty();
+        m
     }
 }
 
@@ -260,6 +288,19 @@ impl<S: Seq> Buffer<S> {
             Buffer::Fifo(b) => b.pop_front(),
             Buffer::Lifo(b) => b.pop_back(),
             Buffer::Priority { heap, .. } => heap.pop().map(|u| u.0),
+        }
+    }
+
+    /// [`Buffer::pop`], handing the message to `f` within each discipline's own branch: a
+    /// delivery copies it from there straight to where it goes. Popping first would merge the
+    /// branches' messages into one stack temporary, reloaded wider than it was stored (a
+    /// store-forwarding stall on every delivery).
+    #[inline(always)]
+    pub(crate) fn pop_with<R>(&mut self, f: impl FnOnce(&Message) -> R) -> Option<R> {
+        match self {
+            Buffer::Fifo(b) => b.pop_front().map(|m| f(&m)),
+            Buffer::Lifo(b) => b.pop_back().map(|m| f(&m)),
+            Buffer::Priority { heap, .. } => heap.pop().map(|u| f(&u.0)),
         }
     }
 
@@ -361,6 +402,46 @@ mod tests {
         assert_eq!(drain(&mut bufs[0]), vec![8, 7, 0, 1, 2]);
         assert_eq!(drain(&mut bufs[1]), vec![8, 7, 2, 1, 0]);
         assert_eq!(drain(&mut bufs[2]), vec![1, 8, 7, 0, 2]);
+    }
+
+    #[test]
+    fn deque_keeps_its_order_and_its_overflow_flag() {
+        // Deterministic mix of every operation, checked against a plain VecDeque.
+        let (mut d, mut model) = (Deque::default(), VecDeque::new());
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for i in 0..2000u64 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            match x % 6 {
+                0 | 1 => {
+                    d.push_back(msg(i, 0));
+                    model.push_back(i);
+                }
+                2 => {
+                    d.push_front(msg(i, 0));
+                    model.push_front(i);
+                }
+                3 => assert_eq!(d.pop_front().map(|m| m.id.0), model.pop_front()),
+                4 => assert_eq!(d.pop_back().map(|m| m.id.0), model.pop_back()),
+                _ => {
+                    let id = model.get((x >> 8) as usize % (model.len() + 1)).copied();
+                    let id = id.unwrap_or(i);
+                    let pos = model.iter().position(|&m| m == id);
+                    assert_eq!(
+                        d.remove(MessageId(id)).map(|m| m.id.0),
+                        pos.and_then(|p| model.remove(p))
+                    );
+                }
+            }
+            assert_eq!(d.more, !d.rest.is_empty());
+            assert!(d.head.is_some() || d.rest.is_empty());
+            assert_eq!(d.front().map(|m| m.id.0), model.front().copied());
+            assert_eq!(
+                d.iter().map(|m| m.id.0).collect::<Vec<_>>(),
+                Vec::from(model.clone())
+            );
+        }
     }
 
     #[test]

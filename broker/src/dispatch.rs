@@ -264,6 +264,24 @@ impl Router {
         }
     }
 
+    /// [`Router::route`] of the message `make` builds, built only for a strategy that looks at
+    /// it. The ones handled inline ignore the message, so a publish to them never builds it
+    /// on the stack only to copy it again into its buffer (the copy's wide reloads of fields
+    /// just written narrowly stall on store forwarding).
+    #[inline(always)]
+    pub(crate) fn route_with(
+        &mut self,
+        make: impl FnOnce() -> Message,
+        loads: &ConsumerLoads,
+    ) -> Route {
+        match self {
+            Router::Shared => Route::Shared,
+            Router::RoundRobin(s) => s.next_consumer(),
+            Router::Jsq(s) => s.pick(),
+            _ => self.route_other(&make(), loads),
+        }
+    }
+
     /// [`Router::route`] for the strategies not handled inline.
     #[inline(never)]
     fn route_other(&mut self, message: &Message, loads: &ConsumerLoads) -> Route {
@@ -331,12 +349,20 @@ impl RoundRobin {
     }
 }
 
-impl Dispatch for RoundRobin {
+impl RoundRobin {
+    /// [`Dispatch::route`]: the next consumer in turn.
     #[inline]
-    fn route(&mut self, _: &Message, _: &ConsumerLoads) -> Route {
+    fn next_consumer(&mut self) -> Route {
         let k = self.next;
         self.next = if k + 1 == self.consumers { 0 } else { k + 1 };
         Route::Consumer(k)
+    }
+}
+
+impl Dispatch for RoundRobin {
+    #[inline]
+    fn route(&mut self, _: &Message, _: &ConsumerLoads) -> Route {
+        self.next_consumer()
     }
 
     fn wants_load_updates(&self) -> bool {
@@ -590,11 +616,19 @@ impl Jsq {
     }
 }
 
+impl Jsq {
+    /// [`Dispatch::route`]: a consumer holding the fewest messages, at random.
+    #[inline]
+    fn pick(&mut self) -> Route {
+        let bucket = &self.buckets[self.min];
+        Route::Consumer(bucket[self.rng.random_range(0..bucket.len())] as usize)
+    }
+}
+
 impl Dispatch for Jsq {
     #[inline]
     fn route(&mut self, _: &Message, _: &ConsumerLoads) -> Route {
-        let bucket = &self.buckets[self.min];
-        Route::Consumer(bucket[self.rng.random_range(0..bucket.len())] as usize)
+        self.pick()
     }
 
     fn on_load_change(&mut self, k: usize, loads: &ConsumerLoads) {
