@@ -9,6 +9,7 @@ use std::collections::VecDeque;
 use std::rc::Rc;
 
 use kendall_broker::{Broker, Clock, ConsumerId, NewMessage, QueueConfig};
+use kendall_sim::stats::{Estimates, Tally};
 
 use rand::SeedableRng;
 use rand_distr::{Distribution, Exp};
@@ -116,4 +117,69 @@ pub fn mm1_broker(lambda: f64, mu: f64, messages: u64, seed: u64) -> f64 {
         }
     }
     sum_t / messages as f64
+}
+
+/// [`mm1_broker`] recording what kendall records for the whole system ([`Tally`]: time
+/// averages of the number in system and in service, sums of T and Wq, and their histograms
+/// for percentiles), still without kendall's calendar and event loop. Between
+/// [`mm1_broker`] and kendall's own M/M/1, it shows what the statistics cost and what the
+/// event loop costs. Returns the tally's estimates.
+pub fn mm1_broker_stats(lambda: f64, mu: f64, messages: u64, seed: u64) -> Estimates {
+    let mut arrivals_rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+    let mut service_rng = Xoshiro256PlusPlus::seed_from_u64(seed ^ 0x9e37_79b9_7f4a_7c15);
+    let inter = Exp::new(lambda).expect("positive rate");
+    let service = Exp::new(mu).expect("positive rate");
+    let clock = LoopClock::default();
+    let mut broker = Broker::new(clock.clone());
+    let q = broker
+        .add_queue(QueueConfig::new("q", 1))
+        .expect("valid queue");
+    let consumer = ConsumerId(0);
+    let mut tally = Tally::new(1e-4 / mu, true);
+    let mut held = None;
+    let mut next_arrival = inter.sample(&mut arrivals_rng);
+    let mut next_departure = f64::INFINITY;
+    let mut done = 0u64;
+    while done < messages {
+        if next_arrival <= next_departure {
+            let now = next_arrival;
+            clock.0.set(now);
+            let new = NewMessage {
+                size: service.sample(&mut service_rng),
+                ..NewMessage::default()
+            };
+            let published = broker.publish(q, new).expect("unbounded queue accepts");
+            tally.enter(now);
+            if published.wake.is_some()
+                && let Some(d) = broker.poll(consumer).expect("known consumer")
+            {
+                tally.start_service(now);
+                next_departure = now + d.message.size;
+                held = Some(d.message.id);
+            }
+            next_arrival = now + inter.sample(&mut arrivals_rng);
+        } else {
+            let now = next_departure;
+            clock.0.set(now);
+            let id = held.take().expect("a message in service");
+            let acked = broker.ack(consumer, id).expect("held message");
+            tally.end_service(now);
+            let m = acked.message;
+            tally.leave(
+                now,
+                now - m.published_at,
+                acked.delivered_at - m.published_at,
+            );
+            done += 1;
+            next_departure = match broker.poll(consumer).expect("known consumer") {
+                Some(d) => {
+                    tally.start_service(now);
+                    held = Some(d.message.id);
+                    now + d.message.size
+                }
+                None => f64::INFINITY,
+            };
+        }
+    }
+    tally.estimates(clock.now(), 1)
 }

@@ -13,6 +13,7 @@ use std::time::Instant;
 
 use kendall_sim::replication::run_replication;
 use kendall_sim::run_experiment;
+use kendall_sim::stats::Metric;
 
 mod bare;
 mod scenarios;
@@ -77,18 +78,27 @@ fn main() {
         bare::mm1_broker(0.9, 1.0, messages, 42).to_bits(),
         "the bare loop with and without the broker simulate the same"
     );
+    assert_eq!(
+        bare::mm1(0.9, 1.0, messages, 42).to_bits(),
+        bare::mm1_broker_stats(0.9, 1.0, messages, 42)
+            .get(Metric::T)
+            .to_bits(),
+        "the bare loop with the broker and statistics simulates the same"
+    );
     // One untimed round: caches, page faults and the thread pools' start-up.
     replication(&mm1);
     replication(&jsq);
     experiment(&one);
     experiment(&two);
 
-    let (mut half, mut third, mut scaling, mut brokered) = (vec![], vec![], vec![], vec![]);
+    let (mut half, mut third, mut scaling) = (vec![], vec![], vec![]);
+    let (mut brokered, mut counted) = (vec![], vec![]);
     println!(
-        "{:>5} {:>11} {:>11} {:>11} {:>11} {:>11} {:>11} {:>11} {:>11} {:>10}",
+        "{:>5} {:>11} {:>11} {:>11} {:>11} {:>11} {:>11} {:>11} {:>11} {:>11} {:>10}",
         "round",
         "bare M/s",
         "+broker M/s",
+        "+stats M/s",
         "M/M/1 M/s",
         "JSQ-10k M/s",
         "1 thr M/s",
@@ -104,15 +114,19 @@ fn main() {
         let k = rate(messages, || {
             black_box(bare::mm1_broker(0.9, 1.0, black_box(messages), 42));
         });
+        let s = rate(messages, || {
+            black_box(bare::mm1_broker_stats(0.9, 1.0, black_box(messages), 42));
+        });
         let m = rate(messages, || replication(&mm1));
         let j = rate(messages, || replication(&jsq));
         let t1 = rate(scaled, || experiment(&one));
         let t2 = rate(scaled, || experiment(&two));
         let r = (m / b, j / m, t2 / t1);
         println!(
-            "{round:>5} {:>11.2} {:>11.2} {:>11.2} {:>11.2} {:>11.2} {:>11.2} {:>11.3} {:>11.3} {:>10.3}",
+            "{round:>5} {:>11.2} {:>11.2} {:>11.2} {:>11.2} {:>11.2} {:>11.2} {:>11.2} {:>11.3} {:>11.3} {:>10.3}",
             b / 1e6,
             k / 1e6,
+            s / 1e6,
             m / 1e6,
             j / 1e6,
             t1 / 1e6,
@@ -125,12 +139,14 @@ fn main() {
         third.push(r.1);
         scaling.push(r.2);
         brokered.push(k / b);
+        counted.push(s / b);
     }
     for (name, target, xs) in [
         ("M/M/1 / bare loop", "1/2", &mut half),
         ("JSQ-10k / M/M/1", "1/3", &mut third),
         ("2 threads / 1 thread", "1.8", &mut scaling),
         ("bare+broker / bare", "-", &mut brokered),
+        ("bare+broker+stats / bare", "-", &mut counted),
     ] {
         let (median, low, high) = spread(xs);
         println!(
