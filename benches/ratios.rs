@@ -1,9 +1,12 @@
 //! The performance targets' ratios, measured interleaved: every round times the bare loop,
-//! the bare loop with the real broker in it, M/M/1, JSQ over 10,000 consumers and 20
-//! replications on one and on two threads, one after the other, and takes each ratio within
-//! the round. On a shared machine whose speed
-//! drifts by ±20% over minutes, a ratio of two criterion benchmarks run minutes apart
-//! measures the drift as much as the code; a ratio within one round does not.
+//! the bare loop with the real broker in it, then with kendall's statistics as well, M/M/1,
+//! JSQ over 10,000 consumers, and 20 replications on one and on two threads, one after the
+//! other, and takes each ratio within the round. On a shared machine whose speed drifts by
+//! ±20% over minutes, a ratio of two criterion benchmarks run minutes apart measures the
+//! drift as much as the code; a ratio within one round does not.
+//!
+//! The two intermediate loops split the distance from the bare loop to kendall: what the
+//! broker costs, what the statistics cost, and what is left for kendall's event loop.
 //!
 //! `cargo bench --bench ratios [-- ROUNDS]` (default 15) prints each round's ratios and their
 //! median, lowest and highest.
