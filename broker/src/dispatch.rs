@@ -195,7 +195,7 @@ impl DispatchKind {
 /// one construction of each built-in, in [`Router::builtin`].
 impl Dispatch for Router {
     fn route(&mut self, message: &Message, loads: &ConsumerLoads) -> Route {
-        Router::route(self, message, loads)
+        self.route_with(|| *message, loads)
     }
 
     fn on_load_change(&mut self, k: usize, loads: &ConsumerLoads) {
@@ -253,18 +253,7 @@ impl Router {
         Router::Custom(dispatch, wants)
     }
 
-    /// [`Dispatch::route`] of the strategy.
-    #[inline(always)]
-    pub(crate) fn route(&mut self, message: &Message, loads: &ConsumerLoads) -> Route {
-        match self {
-            Router::Shared => Route::Shared,
-            Router::RoundRobin(s) => s.route(message, loads),
-            Router::Jsq(s) => s.route(message, loads),
-            _ => self.route_other(message, loads),
-        }
-    }
-
-    /// [`Router::route`] of the message `make` builds, built only for a strategy that looks at
+    /// [`Dispatch::route`] of the message `make` builds, built only for a strategy that looks at
     /// it. The ones handled inline ignore the message, so a publish to them never builds it
     /// on the stack only to copy it again into its buffer (the copy's wide reloads of fields
     /// just written narrowly stall on store forwarding).
@@ -282,7 +271,7 @@ impl Router {
         }
     }
 
-    /// [`Router::route`] for the strategies not handled inline.
+    /// [`Dispatch::route`] for the strategies not handled inline.
     #[inline(never)]
     fn route_other(&mut self, message: &Message, loads: &ConsumerLoads) -> Route {
         match self {

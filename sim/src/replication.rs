@@ -265,8 +265,8 @@ impl Worker {
         match &mut self.jobs {
             Jobs::One { job, held } => {
                 debug_assert!(!*held, "an ordinary consumer holds one message");
-                // A unit speed (the usual case) skips the division, the slowest step between
-                // a message's delivery and its completion's place in the calendar; x / 1 = x.
+                // A unit speed (the usual case) skips the division (x / 1 = x), whose latency
+                // lies between a delivery and its completion's place in the calendar.
                 let work = if self.speed == 1.0 {
                     m.size
                 } else {
