@@ -1373,18 +1373,11 @@ fn deliver(
     from_shared: bool,
     now: f64,
 ) -> Delivery {
-    let seq = take_seq(next_seq);
+    let seq = *next_seq;
+    *next_seq += 1;
     let d = hand_over(c, &message, &mut consumer.in_flight, seq, from_shared, now);
     settle_delivery(queue, consumer, deadlines, &d, seq, from_shared);
     d
-}
-
-/// The next delivery number, counted.
-#[inline(always)]
-fn take_seq(next_seq: &mut u64) -> u64 {
-    let seq = *next_seq;
-    *next_seq += 1;
-    seq
 }
 
 /// The first half of a delivery: copies `message`, just taken from its buffer, with its

@@ -265,14 +265,7 @@ impl Worker {
         match &mut self.jobs {
             Jobs::One { job, held } => {
                 debug_assert!(!*held, "an ordinary consumer holds one message");
-                // A unit speed (the usual case) skips the division (x / 1 = x), whose latency
-                // lies between a delivery and its completion's place in the calendar.
-                let work = if self.speed == 1.0 {
-                    m.size
-                } else {
-                    m.size / self.speed
-                };
-                job.finish = now + work;
+                job.finish = now + m.size / self.speed;
                 job.id = m.id;
                 job.class = m.class;
                 job.started = now;
