@@ -703,6 +703,9 @@ impl<C: Clock> Broker<C> {
         }
         let id = self.queues.len() as u32;
         let first_consumer = self.consumers.len() as u32;
+        // One allocation for them all: pushing thousands one by one would copy the array at
+        // every doubling.
+        self.consumers.reserve_exact(consumers);
         for local in 0..consumers as u32 {
             self.consumers.push(Consumer {
                 queue: id,
