@@ -8,6 +8,11 @@
 //! The two intermediate loops split the distance from the bare loop to kendall: what the
 //! broker costs, what the statistics cost, and what is left for kendall's event loop.
 //!
+//! The thread-scaling ratio is split in two, from the process's CPU time: the share of the
+//! two threads' time they were busy (the code: idle or waiting threads lower it), and each
+//! busy thread's speed against one thread running alone (the machine: two vCPUs of a shared
+//! host may slow each other down).
+//!
 //! `cargo bench --bench ratios [-- ROUNDS]` (default 15) prints each round's ratios and their
 //! median, lowest and highest.
 
@@ -32,9 +37,24 @@ const SCALING_CUSTOMERS: u64 = 100_000;
 
 /// Messages per second of `run`, which handles `messages` departures.
 fn rate(messages: u64, run: impl FnOnce()) -> f64 {
-    let start = Instant::now();
+    rate_and_busy(messages, run).0
+}
+
+/// CPU time the whole process (every thread) has used so far, in seconds.
+fn cpu_seconds() -> f64 {
+    let t = rustix::time::clock_gettime(rustix::time::ClockId::ProcessCPUTime);
+    t.tv_sec as f64 + t.tv_nsec as f64 * 1e-9
+}
+
+/// Messages per second of `run`, which handles `messages` departures, and the CPU seconds
+/// it used per wall-clock second: the number of threads kept busy. Splits a thread-scaling
+/// ratio into what the code does (threads left idle) and what the machine does (each busy
+/// thread running slower when another is).
+fn rate_and_busy(messages: u64, run: impl FnOnce()) -> (f64, f64) {
+    let (start, cpu) = (Instant::now(), cpu_seconds());
     run();
-    messages as f64 / start.elapsed().as_secs_f64()
+    let (wall, cpu) = (start.elapsed().as_secs_f64(), cpu_seconds() - cpu);
+    (messages as f64 / wall, cpu / wall)
 }
 
 fn pool(threads: usize) -> rayon::ThreadPool {
@@ -96,8 +116,9 @@ fn main() {
 
     let (mut half, mut third, mut scaling) = (vec![], vec![], vec![]);
     let (mut brokered, mut counted) = (vec![], vec![]);
+    let (mut busy, mut speed) = (vec![], vec![]);
     println!(
-        "{:>5} {:>11} {:>11} {:>11} {:>11} {:>11} {:>11} {:>11} {:>11} {:>11} {:>10}",
+        "{:>5} {:>11} {:>11} {:>11} {:>11} {:>11} {:>11} {:>11} {:>11} {:>11} {:>10} {:>8} {:>8}",
         "round",
         "bare M/s",
         "+broker M/s",
@@ -108,7 +129,9 @@ fn main() {
         "2 thr M/s",
         "M/M/1/bare",
         "JSQ/M/M/1",
-        "2 thr/1"
+        "2 thr/1",
+        "busy/2",
+        "speed"
     );
     for round in 1..=rounds {
         let b = rate(messages, || {
@@ -122,11 +145,13 @@ fn main() {
         });
         let m = rate(messages, || replication(&mm1));
         let j = rate(messages, || replication(&jsq));
-        let t1 = rate(scaled, || experiment(&one));
-        let t2 = rate(scaled, || experiment(&two));
+        let (t1, busy1) = rate_and_busy(scaled, || experiment(&one));
+        let (t2, busy2) = rate_and_busy(scaled, || experiment(&two));
         let r = (m / b, j / m, t2 / t1);
+        // t2 / t1 = (busy2 / busy1) × (each busy thread's rate with two / with one).
+        let each = (t2 / busy2) / (t1 / busy1);
         println!(
-            "{round:>5} {:>11.2} {:>11.2} {:>11.2} {:>11.2} {:>11.2} {:>11.2} {:>11.2} {:>11.3} {:>11.3} {:>10.3}",
+            "{round:>5} {:>11.2} {:>11.2} {:>11.2} {:>11.2} {:>11.2} {:>11.2} {:>11.2} {:>11.3} {:>11.3} {:>10.3} {:>8.3} {:>8.3}",
             b / 1e6,
             k / 1e6,
             s / 1e6,
@@ -136,13 +161,17 @@ fn main() {
             t2 / 1e6,
             r.0,
             r.1,
-            r.2
+            r.2,
+            busy2 / 2.0,
+            each
         );
         half.push(r.0);
         third.push(r.1);
         scaling.push(r.2);
         brokered.push(k / b);
         counted.push(s / b);
+        busy.push(busy2 / 2.0);
+        speed.push(each);
     }
     for (name, target, xs) in [
         ("M/M/1 / bare loop", "1/2", &mut half),
@@ -150,6 +179,8 @@ fn main() {
         ("2 threads / 1 thread", "1.8", &mut scaling),
         ("bare+broker / bare", "-", &mut brokered),
         ("bare+broker+stats / bare", "-", &mut counted),
+        ("2 threads: share busy", "-", &mut busy),
+        ("2 threads: thread speed / 1", "-", &mut speed),
     ] {
         let (median, low, high) = spread(xs);
         println!(
