@@ -21,6 +21,7 @@ pub mod mminf;
 pub mod oracle;
 pub mod priority;
 pub mod ps;
+pub mod relaxation;
 #[cfg(test)]
 mod testkit;
 
@@ -44,6 +45,7 @@ pub use oracle::{
 };
 pub use priority::{NonPreemptivePriority, PreemptiveResumePriority, PriorityClass};
 pub use ps::MG1Ps;
+pub use relaxation::{relaxation_time, startup_bias};
 
 use thiserror::Error;
 
