@@ -377,3 +377,40 @@ fn auto_warmup_is_resolved_and_reported() {
     let reps = doc["replications"].as_u64().unwrap();
     assert_eq!(doc["messages"].as_u64().unwrap(), reps * (warmup + 20_000));
 }
+
+/// 5,000 consumers at ρ = 0.9 fill in a few service times; runs of 4.4 ms after a 0.44 ms
+/// warm-up measure mostly the start-up (T 15% low). `run` says so, with how long a run would
+/// do, and a run of that length agrees with theory and is not warned about.
+#[test]
+fn short_runs_of_a_large_fleet_get_a_start_up_warning() {
+    let path = "tests/scenarios/fleet_short.toml";
+    let start_up = |doc: &Value| -> Vec<String> {
+        doc["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|w| w.as_str().unwrap().to_string())
+            .filter(|w| w.starts_with("start-up:"))
+            .collect()
+    };
+    let short = json(&["run", path, "--customers", "20000", "--json"]);
+    let warned = start_up(&short);
+    assert_eq!(warned.len(), 1, "{warned:?}");
+    assert!(
+        warned[0].contains("queue orders") && warned[0].contains("biased low by about 14%"),
+        "{warned:?}"
+    );
+    assert_eq!(short["metrics"]["T"]["theory_in_ci"], false);
+    // The advice: at least so many customers per replication.
+    let needed = warned[0]
+        .split("use at least ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .unwrap()
+        .to_string();
+    let long = json(&["run", path, "--customers", &needed, "--json"]);
+    assert!(start_up(&long).is_empty(), "{:?}", long["warnings"]);
+    for m in ["T", "L"] {
+        assert_eq!(long["metrics"][m]["theory_in_ci"], true, "{m}: {long}");
+    }
+}

@@ -22,6 +22,19 @@ fn erlang_c_wq(c: u32, a: f64) -> f64 {
     tail / (sum + tail) / (f64::from(c) - a)
 }
 
+/// [`erlang_c_wq`] for fleets whose terms a^k/k! overflow: Erlang B by its recursion
+/// B(k) = a·B(k−1)/(k + a·B(k−1)) from B(0) = 1, then C = B/(1 − (a/c)(1 − B)) (Gross and
+/// Harris, *Fundamentals of Queueing Theory*, the Erlang B recursion and the B–C relation).
+fn erlang_c_wq_large(c: u32, a: f64) -> f64 {
+    let mut b = 1.0;
+    for k in 1..=c {
+        b = a * b / (f64::from(k) + a * b);
+    }
+    let rho = a / f64::from(c);
+    let erlang_c = b / (1.0 - rho * (1.0 - b));
+    erlang_c / (f64::from(c) - a)
+}
+
 /// The fewest consumers with Wq < `threshold`.
 fn erlang_c_answer(a: f64, threshold: f64) -> u32 {
     let mut c = 1;
@@ -125,4 +138,59 @@ fn plan_scales_relative_loads_and_writes_csv() {
     assert!(text.starts_with("load,offered,consumers,theory_consumers,confirmed"));
     assert_eq!(text.lines().count(), 3);
     std::fs::remove_dir_all(&dir).ok();
+}
+
+/// A large fleet near its capacity, with runs far shorter than the queue's relaxation time:
+/// every count looks good from an empty start, and simulation alone would confirm 3,001
+/// consumers for λ = 3,000 (its Wq then 0.009 ms against Erlang C's 0.98). The plan must not
+/// confirm it, must keep theory's answer, and must say how long a run would do.
+#[test]
+fn plan_does_not_confirm_from_runs_too_short_to_settle() {
+    // The recursion agrees with the textbook sum where both work.
+    for (c, a) in [(2, 1.0), (12, 10.0), (40, 36.0)] {
+        let (sum, rec) = (erlang_c_wq(c, a), erlang_c_wq_large(c, a));
+        assert!((sum / rec - 1.0).abs() < 1e-10, "c {c}: {sum} vs {rec}");
+    }
+    let doc = json(&[
+        "plan",
+        "scenarios/mmc.toml",
+        "--target",
+        "mean(Wq) < 0.1",
+        "--target",
+        "p99(T) < 5",
+        "--load",
+        "3000..5000:2000",
+        "--replications",
+        "10",
+        "--customers",
+        "20000",
+        "--json",
+    ]);
+    for row in doc["rows"].as_array().unwrap() {
+        let load = row["load"].as_f64().unwrap();
+        // Theory's answer is the fewest c with Erlang C's Wq < 0.1 (p99 of T is then met too).
+        let want = (load as u32 + 1..)
+            .find(|&c| erlang_c_wq_large(c, load) < 0.1)
+            .unwrap();
+        assert_eq!(row["theory_consumers"].as_u64(), Some(u64::from(want)));
+        assert_eq!(row["consumers"].as_u64(), Some(u64::from(want)), "{row}");
+        assert_eq!(row["confirmed"], Value::Bool(false), "{row}");
+        let notes: Vec<&str> = row["notes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n.as_str().unwrap())
+            .collect();
+        assert!(
+            notes.iter().any(|n| n.contains("too short to trust")
+                && n.contains(&format!("theory's {want} consumers stand"))),
+            "{notes:?}"
+        );
+        assert!(
+            notes
+                .iter()
+                .any(|n| n.starts_with(&format!("to confirm {want} consumers by simulation"))),
+            "{notes:?}"
+        );
+    }
 }

@@ -9,10 +9,12 @@ mod json;
 mod live;
 mod predict;
 mod run;
+mod startup;
 mod sweep;
 mod table;
 mod warnings;
 
+pub use startup::{STARTUP_BIAS, Unsettled, unsettled};
 pub use warnings::{LITTLE_SLACK, MIN_REPLICATIONS, NEAR_SATURATION};
 
 pub use compare::{Alternative, COMPARED, Comparison, Difference, Ranked};

@@ -14,6 +14,8 @@ use kendall_sim::traffic::queue_loads;
 use kendall_sim::{ExperimentResult, Scenario, Summary, run_experiment};
 use serde_json::{Map, Value, json};
 
+use crate::startup::unsettled;
+
 /// Most consumers the search will consider.
 pub const MAX_CONSUMERS: u32 = 100_000;
 /// Most simulation steps (one consumer count each) per load level.
@@ -460,6 +462,40 @@ fn plan_level(
     }
     if consumers.is_none() {
         notes.push("simulation did not settle within its step limit".into());
+    }
+    // Runs too short for the fleet to settle from empty flatter every count alike: n's pass
+    // is not evidence, and theory's answer (if any) stands.
+    if let Some(n) = consumers {
+        let short = |c: u32| {
+            let sc = with_consumers(s, spec.queue, c);
+            unsettled(&sc, &theory::predict(&sc)).into_iter().next()
+        };
+        if let Some(u) = short(n) {
+            confirmed = false;
+            let unit = &s.time_unit;
+            match theory_consumers.filter(|&t| t != n) {
+                Some(t) => {
+                    notes.push(format!(
+                        "at {n} consumers the runs are too short to trust: {}; theory's {t} \
+                         consumers stand",
+                        u.summary(unit)
+                    ));
+                    if let Some(at_t) = short(t) {
+                        notes.push(format!(
+                            "to confirm {t} consumers by simulation, {}",
+                            at_t.advice()
+                        ));
+                    }
+                    consumers = Some(t);
+                    chosen = eval(t)?.1;
+                }
+                None => notes.push(format!(
+                    "at {n} consumers the runs are too short to trust: {}; to confirm, {}",
+                    u.summary(unit),
+                    u.advice()
+                )),
+            }
+        }
     }
     if let (Some(a), Some(b)) = (consumers, theory_consumers)
         && a != b

@@ -174,6 +174,11 @@ impl RunReport {
             warnings: Vec::new(),
         };
         report.warnings = report.diagnose();
+        report.warnings.extend(
+            crate::startup::unsettled(scenario, theory)
+                .iter()
+                .map(|u| u.warning(&scenario.time_unit)),
+        );
         // [fit] trace producers: burstiness, and replications cut short by a stopping trace.
         for p in &scenario.producers {
             report
