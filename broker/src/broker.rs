@@ -771,6 +771,20 @@ impl<C: Clock> Broker<C> {
         }
     }
 
+    /// A hint that a message will be published to queue `q` next. Where its strategy can
+    /// tell ahead which consumer the message will go to (JSQ), that consumer's state is
+    /// fetched into the cache and its id returned, for the driver to fetch its own; None
+    /// otherwise. Routing is the same with or without the hint, whatever happens in between.
+    #[inline]
+    pub fn prefetch_route(&mut self, q: QueueId) -> Option<ConsumerId> {
+        let queue = self.queues.get_mut(q.0 as usize)?;
+        let k = queue.dispatch.peek()?;
+        queue.loads.prefetch(k);
+        let c = ConsumerId(queue.first_consumer + k as u32);
+        self.prefetch(c);
+        Some(c)
+    }
+
     /// The number of consumers, over all queues (consumer ids run from 0 to this).
     pub fn consumer_count(&self) -> usize {
         self.consumers.len()
@@ -1925,6 +1939,26 @@ mod tests {
         take(&mut b, 1);
         let p = b.publish(q, NewMessage::default()).unwrap();
         assert!(b.consumers[1].own.iter().any(|m| m.id == p.id));
+    }
+
+    #[test]
+    fn route_hint_names_where_jsq_sends_the_next_message() {
+        let (mut b, q, _) = broker(5, DispatchKind::Jsq);
+        for _ in 0..12 {
+            let hinted = b.prefetch_route(q).expect("JSQ can tell");
+            let p = b.publish(q, NewMessage::default()).unwrap();
+            assert!(
+                b.consumers[hinted.0 as usize]
+                    .own
+                    .iter()
+                    .any(|m| m.id == p.id)
+            );
+        }
+        // A shared queue cannot tell (any idle consumer may take the message); an unknown
+        // queue has nothing to hint.
+        let (mut shared, sq, _) = broker(5, DispatchKind::Shared);
+        assert_eq!(shared.prefetch_route(sq), None);
+        assert_eq!(shared.prefetch_route(QueueId(9)), None);
     }
 
     fn poll_id(b: &mut Broker<TestClock>, c: u32) -> (u64, u32) {

@@ -54,6 +54,15 @@ impl ConsumerLoads {
         self.loads.is_empty()
     }
 
+    /// Fetches consumer `k`'s load into the cache (a hint; nothing if there is no such
+    /// consumer).
+    #[inline]
+    pub(crate) fn prefetch(&self, k: usize) {
+        if let Some(load) = self.loads.get(k) {
+            crate::prefetch::prefetch(load);
+        }
+    }
+
     /// Messages consumer `k` holds: in its own queue or in service.
     #[inline]
     pub fn held(&self, k: usize) -> u32 {
@@ -268,6 +277,17 @@ impl Router {
             Router::RoundRobin(s) => s.next_consumer(),
             Router::Jsq(s) => s.pick(),
             _ => self.route_other(&make(), loads),
+        }
+    }
+
+    /// The consumer the next message will be routed to, for strategies that can tell ahead
+    /// (JSQ, drawing now for its next pick), with the strategy's own state for it fetched into
+    /// the cache; None for the others. Routing is the same with or without it.
+    #[inline]
+    pub(crate) fn peek(&mut self) -> Option<usize> {
+        match self {
+            Router::Jsq(s) => Some(s.peek()),
+            _ => None,
         }
     }
 
@@ -591,6 +611,19 @@ pub struct Jsq {
     /// `buckets[n]`: the consumers holding n messages, in no particular order.
     buckets: Vec<Vec<u32>>,
     min: usize,
+    /// The next pick's draw, made ahead by [`Jsq::peek`]: valid while the lowest bucket
+    /// and its length are the same.
+    drawn: Option<Drawn>,
+}
+
+/// A draw made ahead of a pick: the position it chose in bucket `min` of `len` consumers, and
+/// the generator's state after it.
+#[derive(Debug, Clone)]
+struct Drawn {
+    min: usize,
+    len: usize,
+    position: usize,
+    rng: Xoshiro256PlusPlus,
 }
 
 impl Jsq {
@@ -601,16 +634,43 @@ impl Jsq {
             slot: (0..consumers as u32).map(|k| (0, k)).collect(),
             buckets: vec![(0..consumers as u32).collect()],
             min: 0,
+            drawn: None,
         }
     }
 }
 
 impl Jsq {
-    /// [`Dispatch::route`]: a consumer holding the fewest messages, at random.
+    /// [`Dispatch::route`]: a consumer holding the fewest messages, at random. Uses the draw
+    /// [`Jsq::peek`] made if it still applies: the same draw this would make.
     #[inline]
     fn pick(&mut self) -> Route {
         let bucket = &self.buckets[self.min];
-        Route::Consumer(bucket[self.rng.random_range(0..bucket.len())] as usize)
+        let position = match self.drawn.take() {
+            Some(d) if d.min == self.min && d.len == bucket.len() => {
+                self.rng = d.rng;
+                d.position
+            }
+            _ => self.rng.random_range(0..bucket.len()),
+        };
+        Route::Consumer(bucket[position] as usize)
+    }
+
+    /// The consumer the next pick will choose, as things stand: the draw is made now, on a
+    /// copy of the generator, and kept for that pick. Its slot is fetched into the cache.
+    #[inline]
+    pub(crate) fn peek(&mut self) -> usize {
+        let (min, len) = (self.min, self.buckets[self.min].len());
+        let mut rng = self.rng.clone();
+        let position = rng.random_range(0..len);
+        self.drawn = Some(Drawn {
+            min,
+            len,
+            position,
+            rng,
+        });
+        let k = self.buckets[min][position] as usize;
+        crate::prefetch::prefetch(&self.slot[k]);
+        k
     }
 }
 

@@ -514,6 +514,9 @@ impl<'s> Replication<'s> {
             self.clock.set(now);
             self.events += 1;
             if PREFETCH {
+                if let Due::Arrival(i) = due {
+                    self.prefetch_route(i as usize);
+                }
                 self.prefetch_next();
             }
             let exits_before = self.exits;
@@ -563,6 +566,19 @@ impl<'s> Replication<'s> {
                 kendall_broker::prefetch::prefetch(w);
             }
             self.broker.prefetch(ConsumerId(consumer));
+        }
+    }
+
+    /// Fetches the state of the consumer producer `i`'s arrival will be routed to (where the
+    /// strategy can tell, as JSQ can) into the cache, at the start of the arrival: its several
+    /// misses then overlap instead of following one another through publish and poll.
+    #[inline(never)]
+    fn prefetch_route(&mut self, i: usize) {
+        let q = self.queue_ids[self.scenario.producers[i].queue];
+        if let Some(c) = self.broker.prefetch_route(q)
+            && let Some(w) = self.workers.get(c.0 as usize)
+        {
+            kendall_broker::prefetch::prefetch(w);
         }
     }
 

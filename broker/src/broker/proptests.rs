@@ -427,3 +427,50 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    /// JSQ routes the same with and without [`Broker::prefetch_route`]'s draw made ahead: a
+    /// hint followed at once by a route names the consumer routed to, and a hint overtaken by
+    /// load changes (its bucket's length or the lowest bucket moved) is drawn again.
+    #[test]
+    fn jsq_routes_the_same_with_draws_made_ahead(
+        n in 1..40usize,
+        seed in any::<u64>(),
+        steps in proptest::collection::vec((any::<usize>(), any::<bool>(), 0..3u8), 1..300),
+    ) {
+        use crate::{Dispatch, Jsq};
+        let (mut plain, mut hinted) = (Jsq::new(n, seed), Jsq::new(n, seed));
+        let mut loads = ConsumerLoads::new(n);
+        let m = Message {
+            id: MessageId(0), class: 0, priority: 0, key: None, size: 1.0,
+            published_at: 0.0, born_at: 0.0, waited_before: 0.0, attempt: 0,
+        };
+        for (k, up, hint) in steps {
+            // hint 0: none; 1: hint, then route; 2: hint, a load change, then route.
+            let ahead = (hint > 0).then(|| hinted.peek());
+            let k = k % n;
+            if hint == 2 {
+                if up || loads.held(k) == 0 {
+                    loads.add(k, 1.0);
+                } else {
+                    loads.remove(k, 1.0);
+                }
+                plain.on_load_change(k, &loads);
+                hinted.on_load_change(k, &loads);
+            }
+            let a = plain.route(&m, &loads);
+            let b = hinted.route(&m, &loads);
+            prop_assert_eq!(a, b);
+            if hint == 1 {
+                prop_assert_eq!(Some(a), ahead.map(Route::Consumer));
+            }
+            // The routed message arrives at its consumer.
+            let Route::Consumer(j) = a else { panic!("shared") };
+            loads.add(j, 1.0);
+            plain.on_load_change(j, &loads);
+            hinted.on_load_change(j, &loads);
+        }
+    }
+}
