@@ -595,6 +595,18 @@ fn sweep(args: SweepArgs) -> Result<()> {
         )?;
     }
     io::stdout().write_all(sweep_table(&keys, &done).as_bytes())?;
+    // A point's warnings (Little's law, saturation, start-up bias, ...) as `run` prints
+    // them, named by the point's settings.
+    for point in &done {
+        let at: Vec<String> = keys
+            .iter()
+            .zip(&point.values)
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        for w in &point.report.warnings {
+            eprintln!("warning: point {} ({}): {w}", point.index, at.join(", "));
+        }
+    }
     if progress::interrupted() {
         eprintln!("interrupted: kept {} of {} points", done.len(), mine.len());
         std::process::exit(130);
@@ -692,6 +704,12 @@ fn compare(args: CompareArgs) -> Result<()> {
             replications: r.unwrap_or_default(),
         })
         .collect();
+    // Runs too short to settle bias every alternative, and not alike: say so for each.
+    for (a, s) in alternatives.iter().zip(&scenarios) {
+        for u in kendall_reports::unsettled(s, &theory::predict(s)) {
+            eprintln!("warning: {}: {}", a.name, u.warning(&s.time_unit));
+        }
+    }
     let comparison = Comparison::new(&base.name, &alternatives);
     if let Some(dir) = &args.plot {
         let theory: Vec<(String, Option<f64>)> = alternatives

@@ -245,3 +245,29 @@ fn plots_are_written() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A sweep point's warnings and a compared alternative's start-up warning reach stderr, named
+/// by their settings: here both counts of a large fleet, run far too briefly to settle.
+#[test]
+fn sweep_and_compare_pass_on_warnings() {
+    for command in ["sweep", "compare"] {
+        let out = kendall(&[
+            command,
+            "tests/scenarios/fleet_short.toml",
+            "--set",
+            "queues.orders.consumers=4600,5000",
+            "--customers",
+            "20000",
+        ]);
+        assert!(out.status.success());
+        let err = String::from_utf8_lossy(&out.stderr);
+        for (point, consumers) in [(0, 4600), (1, 5000)] {
+            let name = if command == "sweep" {
+                format!("warning: point {point} (queues.orders.consumers={consumers}): start-up:")
+            } else {
+                format!("warning: queues.orders.consumers={consumers}: start-up:")
+            };
+            assert!(err.contains(&name), "{command}: {err}");
+        }
+    }
+}
