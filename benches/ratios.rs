@@ -1,9 +1,9 @@
-//! The performance targets' ratios, measured interleaved: every round times the bare loop,
-//! the bare loop with the real broker in it, then with kendall's statistics as well, M/M/1,
-//! JSQ over 10,000 consumers, and 20 replications on one and on two threads, one after the
-//! other, and takes each ratio within the round. On a shared machine whose speed drifts by
-//! ±20% over minutes, a ratio of two criterion benchmarks run minutes apart measures the
-//! drift as much as the code; a ratio within one round does not.
+//! The performance targets' ratios, measured interleaved: every round times the bare loop, the
+//! bare loop with the real broker in it, then with kendall's statistics as well, M/M/1 and JSQ
+//! over 10,000 consumers (twice each, in A-B-B-A order), and 20 replications on one and on two
+//! threads, one after the other, and takes each ratio within the round. On a shared machine
+//! whose speed drifts by ±20% over minutes, a ratio of two criterion benchmarks run minutes
+//! apart measures the drift as much as the code; a ratio within one round does not.
 //!
 //! The two intermediate loops split the distance from the bare loop to kendall: what the
 //! broker costs, what the statistics cost, and what is left for kendall's event loop.
@@ -38,6 +38,13 @@ const SCALING_CUSTOMERS: u64 = 100_000;
 /// Messages per second of `run`, which handles `messages` departures.
 fn rate(messages: u64, run: impl FnOnce()) -> f64 {
     rate_and_busy(messages, run).0
+}
+
+/// Wall-clock seconds `run` takes.
+fn seconds(run: impl FnOnce()) -> f64 {
+    let start = Instant::now();
+    run();
+    start.elapsed().as_secs_f64()
 }
 
 /// CPU time the whole process (every thread) has used so far, in seconds.
@@ -143,8 +150,14 @@ fn main() {
         let s = rate(messages, || {
             black_box(bare::mm1_broker_stats(0.9, 1.0, black_box(messages), 42));
         });
-        let m = rate(messages, || replication(&mm1));
-        let j = rate(messages, || replication(&jsq));
+        // M/M/1 and JSQ in A-B-B-A order, so that a drift within the round weighs on both
+        // alike; each rate is the pair's (messages over the two times).
+        let (m1, j1) = (seconds(|| replication(&mm1)), seconds(|| replication(&jsq)));
+        let (j2, m2) = (seconds(|| replication(&jsq)), seconds(|| replication(&mm1)));
+        let (m, j) = (
+            2.0 * messages as f64 / (m1 + m2),
+            2.0 * messages as f64 / (j1 + j2),
+        );
         let (t1, busy1) = rate_and_busy(scaled, || experiment(&one));
         let (t2, busy2) = rate_and_busy(scaled, || experiment(&two));
         let r = (m / b, j / m, t2 / t1);
