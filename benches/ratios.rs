@@ -37,7 +37,7 @@ const SCALING_CUSTOMERS: u64 = 100_000;
 
 /// Messages per second of `run`, which handles `messages` departures.
 fn rate(messages: u64, run: impl FnOnce()) -> f64 {
-    rate_and_busy(messages, run).0
+    messages as f64 / seconds(run)
 }
 
 /// Wall-clock seconds `run` takes.
@@ -58,10 +58,9 @@ fn cpu_seconds() -> f64 {
 /// ratio into what the code does (threads left idle) and what the machine does (each busy
 /// thread running slower when another is).
 fn rate_and_busy(messages: u64, run: impl FnOnce()) -> (f64, f64) {
-    let (start, cpu) = (Instant::now(), cpu_seconds());
-    run();
-    let (wall, cpu) = (start.elapsed().as_secs_f64(), cpu_seconds() - cpu);
-    (messages as f64 / wall, cpu / wall)
+    let cpu = cpu_seconds();
+    let wall = seconds(run);
+    (messages as f64 / wall, (cpu_seconds() - cpu) / wall)
 }
 
 fn pool(threads: usize) -> rayon::ThreadPool {

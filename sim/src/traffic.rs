@@ -21,9 +21,14 @@ pub struct QueueLoad {
 /// Solves the traffic equations per class by fixed-point iteration (it converges because
 /// every message eventually leaves; validation rejects networks where one cannot).
 pub fn queue_loads(s: &Scenario) -> Vec<QueueLoad> {
+    loads_from(s, &class_rates(s))
+}
+
+/// Each queue's load from the classes' arrival rates there (`[queue][class]`).
+fn loads_from(s: &Scenario, rates: &[Vec<f64>]) -> Vec<QueueLoad> {
     s.queues
         .iter()
-        .zip(&class_rates(s))
+        .zip(rates)
         .map(|(q, r)| {
             let lambda: f64 = r.iter().sum();
             // A failed attempt is redone in full: expected attempts (1 − f^m)/(1 − f) with an
@@ -104,10 +109,11 @@ pub fn relaxation_times(s: &Scenario) -> Vec<Option<f64>> {
                 .any(|q| q.routes.iter().any(|&(to, _)| to == j))
         })
         .collect();
+    let rates = class_rates(s);
     s.queues
         .iter()
         .enumerate()
-        .zip(queue_loads(s).iter().zip(&class_rates(s)))
+        .zip(loads_from(s, &rates).iter().zip(&rates))
         .map(|((j, q), (load, rates))| {
             if q.capacity.is_some() || load.arrival_rate <= 0.0 || load.rho <= 0.0 {
                 return None;
