@@ -174,6 +174,10 @@ struct RunOverrides {
     /// Override `run.customers` (messages measured per replication).
     #[arg(long)]
     customers: Option<u64>,
+    /// Override `run.warmup`: messages discarded per replication before measuring, or
+    /// "auto" (MSER-5). Applied after --customers, so it is kept as given.
+    #[arg(long, value_parser = parse_warmup)]
+    warmup: Option<Warmup>,
     /// Override `run.seed`.
     #[arg(long)]
     seed: Option<u64>,
@@ -202,11 +206,29 @@ impl RunOverrides {
                 scenario.run.warmup_mode = Warmup::Count(scenario.run.warmup);
             }
         }
+        if let Some(w) = self.warmup {
+            scenario.run.warmup_mode = w;
+            scenario.run.warmup = match w {
+                Warmup::Count(n) => n,
+                // A tenth until the pilot resolves it, as for `warmup = "auto"` in a file.
+                Warmup::Auto => scenario.run.customers / 10,
+            };
+        }
         if let Some(s) = self.seed {
             scenario.run.seed = s;
         }
         Ok(())
     }
+}
+
+/// `--warmup`: a count of messages or "auto".
+fn parse_warmup(s: &str) -> Result<Warmup, String> {
+    if s == "auto" {
+        return Ok(Warmup::Auto);
+    }
+    s.parse()
+        .map(Warmup::Count)
+        .map_err(|_| format!("expected a count of messages or \"auto\", not {s:?}"))
 }
 
 #[derive(Debug, Args)]
@@ -704,10 +726,14 @@ fn compare(args: CompareArgs) -> Result<()> {
             replications: r.unwrap_or_default(),
         })
         .collect();
-    // Runs too short to settle bias every alternative, and not alike: say so for each.
+    // Runs too short to settle, or warm-ups too short for the longest stays, bias every
+    // alternative, and not alike: say so for each.
     for (a, s) in alternatives.iter().zip(&scenarios) {
         for u in kendall_reports::unsettled(s, &theory::predict(s)) {
             eprintln!("warning: {}: {}", a.name, u.warning(&s.time_unit));
+        }
+        if let Some(short) = kendall_reports::short_warmup(s, &summarize(s, &a.replications)) {
+            eprintln!("warning: {}: {}", a.name, short.warning(&s.time_unit));
         }
     }
     let comparison = Comparison::new(&base.name, &alternatives);

@@ -394,12 +394,14 @@ fn short_runs_of_a_large_fleet_get_a_start_up_warning() {
             .collect()
     };
     let short = json(&["run", path, "--customers", "20000", "--json"]);
+    // The queue's relaxation; the long stays cut off by the short warm-up are warned of too.
     let warned = start_up(&short);
-    assert_eq!(warned.len(), 1, "{warned:?}");
+    assert_eq!(warned.len(), 2, "{warned:?}");
     assert!(
         warned[0].contains("queue orders") && warned[0].contains("biased low by about 14%"),
         "{warned:?}"
     );
+    assert!(warned[1].contains("longest stays"), "{warned:?}");
     assert_eq!(short["metrics"]["T"]["theory_in_ci"], false);
     // The advice: at least so many customers per replication.
     let needed = warned[0]
@@ -413,4 +415,117 @@ fn short_runs_of_a_large_fleet_get_a_start_up_warning() {
     for m in ["T", "L"] {
         assert_eq!(long["metrics"][m]["theory_in_ci"], true, "{m}: {long}");
     }
+}
+
+/// The same fleet measured long enough to settle but after a warm-up of 2 messages per
+/// consumer: the warm-up ends about 2.95 ms in, before the longest stays of the first
+/// messages would have, so the run misses long stays and T's tail comes out low. `run` warns
+/// of it, the measured T_p999 is what the cut predicts, and the advised warm-up removes it.
+#[test]
+fn a_warm_up_shorter_than_the_longest_stays_is_warned_of() {
+    let path = "tests/scenarios/fleet_short.toml";
+    let start_up = |doc: &Value| -> Vec<String> {
+        doc["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|w| w.as_str().unwrap().to_string())
+            .filter(|w| w.starts_with("start-up:"))
+            .collect()
+    };
+    let run = |warmup: &str| {
+        json(&[
+            "run",
+            path,
+            "--customers",
+            "100000",
+            "--warmup",
+            warmup,
+            "--json",
+        ])
+    };
+    let short = run("9000");
+    let warned = start_up(&short);
+    assert_eq!(warned.len(), 1, "{warned:?}");
+    assert!(warned[0].contains("longest stays"), "{warned:?}");
+    for m in ["T", "T_p99", "T_p999"] {
+        assert_eq!(short["metrics"][m]["theory_in_ci"], false, "{m}: {short}");
+    }
+    // An independent check of the cause. With next to no waiting, T is the Exp(1) service
+    // time and the fleet an M/M/∞: 9,000 departures take w with 4500(w − 1 + e^(−w)) = 9000,
+    // and the run then lasts D = 100000/4500. A message staying t is missed for (t − w)⁺ of
+    // D, so the measured P(T > s) is e^(−s)(D − (s − w) − 1)/(D − e^(−w)) for s ≥ w: the
+    // p99.9 where that is 0.001. The simulated T_p999 must agree at 99.9%.
+    let mut w = 3.0f64;
+    for _ in 0..50 {
+        w = 2.0 + 1.0 - (-w).exp();
+    }
+    let d = 100_000.0 / 4500.0;
+    let measured = |s: f64| (-s).exp() * (d - (s - w) - 1.0) / (d - (-w).exp());
+    let (mut lo, mut hi) = (w, 10.0);
+    for _ in 0..60 {
+        let mid = 0.5 * (lo + hi);
+        if measured(mid) > 0.001 {
+            lo = mid
+        } else {
+            hi = mid
+        }
+    }
+    let p999 = &short["metrics"]["T_p999"];
+    let (lo, hi95) = (
+        p999["ci95"][0].as_f64().unwrap(),
+        p999["ci95"][1].as_f64().unwrap(),
+    );
+    let (mean, half) = ((lo + hi95) / 2.0, (hi95 - lo) / 2.0);
+    // 99.9% from 95% with 10 replications: t(0.9995, 9)/t(0.975, 9) = 4.781/2.262.
+    assert!(
+        (mean - hi).abs() <= half * 4.781 / 2.262,
+        "T_p999 {mean} ± {half}, cut predicts {hi}"
+    );
+    assert!((6.907 - hi) / 6.907 > 0.03, "the cut moves p99.9 by {hi}");
+    // The advice: a warm-up long enough.
+    let needed = warned[0]
+        .split("--warmup ")
+        .nth(1)
+        .and_then(|rest| rest.split(')').next())
+        .unwrap()
+        .to_string();
+    let long = run(&needed);
+    assert!(start_up(&long).is_empty(), "{:?}", long["warnings"]);
+    for m in ["T", "T_p99", "T_p999"] {
+        assert_eq!(long["metrics"][m]["theory_in_ci"], true, "{m}: {long}");
+    }
+}
+
+/// `--warmup` sets the warm-up as given, after `--customers` (which alone caps it at a
+/// tenth); "auto" asks for MSER-5; anything else is a usage error naming the flag.
+#[test]
+fn warmup_flag_overrides_the_scenario() {
+    let run = |warmup: &str| {
+        json(&[
+            "run",
+            "scenarios/mm1.toml",
+            "--customers",
+            "2000",
+            "--replications",
+            "2",
+            "--warmup",
+            warmup,
+            "--json",
+        ])
+    };
+    let fixed = run("700");
+    assert_eq!(
+        (fixed["warmup"].as_u64(), fixed["warmup_mode"].as_str()),
+        (Some(700), Some("count"))
+    );
+    assert_eq!(fixed["messages"].as_u64(), Some(2 * 2700));
+    assert_eq!(run("auto")["warmup_mode"], "auto");
+    let bad = kendall(&["run", "scenarios/mm1.toml", "--warmup", "soon"]);
+    assert_eq!(bad.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        err.contains("--warmup") && err.contains("\"auto\""),
+        "{err}"
+    );
 }

@@ -271,3 +271,35 @@ fn sweep_and_compare_pass_on_warnings() {
         }
     }
 }
+
+/// A warm-up too short for the longest stays is warned of by both commands, for each point or
+/// alternative, named by its settings.
+#[test]
+fn sweep_and_compare_warn_of_a_warm_up_shorter_than_the_longest_stays() {
+    for command in ["sweep", "compare"] {
+        let out = kendall(&[
+            command,
+            "tests/scenarios/fleet_short.toml",
+            "--set",
+            "queues.orders.consumers=4800,5000",
+            "--customers",
+            "100000",
+            "--warmup",
+            "9000",
+        ]);
+        assert!(out.status.success());
+        let err = String::from_utf8_lossy(&out.stderr);
+        for (point, consumers) in [(0, 4800), (1, 5000)] {
+            let name = if command == "sweep" {
+                format!("warning: point {point} (queues.orders.consumers={consumers}): start-up:")
+            } else {
+                format!("warning: queues.orders.consumers={consumers}: start-up:")
+            };
+            assert!(
+                err.lines()
+                    .any(|l| l.starts_with(&name) && l.contains("longest stays")),
+                "{command}: {err}"
+            );
+        }
+    }
+}

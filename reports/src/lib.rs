@@ -4,16 +4,19 @@
 //! [`RunReport::to_table`] render it.
 
 mod compare;
+mod early_sojourns;
 pub mod fit;
 mod json;
 mod live;
 mod predict;
 mod run;
+mod sojourn_tail;
 mod startup;
 mod sweep;
 mod table;
 mod warnings;
 
+pub use early_sojourns::{CutMetric, ShortWarmup, short_warmup};
 pub use startup::{STARTUP_BIAS, Unsettled, unsettled};
 pub use warnings::{LITTLE_SLACK, MIN_REPLICATIONS, NEAR_SATURATION};
 

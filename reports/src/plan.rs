@@ -14,6 +14,7 @@ use kendall_sim::traffic::queue_loads;
 use kendall_sim::{ExperimentResult, Scenario, Summary, run_experiment};
 use serde_json::{Map, Value, json};
 
+use crate::early_sojourns::{percent_of, short_warmup};
 use crate::startup::unsettled;
 
 /// Most consumers the search will consider.
@@ -324,6 +325,20 @@ fn sim_metric(r: &ExperimentResult, queue: usize, m: Metric) -> Summary {
     }
 }
 
+/// The targets of `spec` that a warm-up too short for the longest stays biases in `result`
+/// (a run of `s`), with their biases ("T_p99 by 2.6%"), and the warm-up that would do; None
+/// if the targets are clear of it.
+fn cut_targets(s: &Scenario, result: &ExperimentResult, spec: &PlanSpec) -> Option<(String, u64)> {
+    let short = short_warmup(s, result)?;
+    let cut: Vec<String> = short
+        .cut
+        .iter()
+        .filter(|c| c.scope == "system" && spec.targets.iter().any(|t| t.metric == c.metric))
+        .map(|c| format!("{} by {}", c.metric.name(), percent_of(c.bias)))
+        .collect();
+    (!cut.is_empty()).then(|| (cut.join(", "), short.warmup_needed))
+}
+
 /// Theory's verdict at `c` consumers: Some(true/false) on the targets it can evaluate, None
 /// when the model is unstable or absent for every target.
 fn theory_ok(s: &Scenario, spec: &PlanSpec, c: u32) -> (bool, Theory) {
@@ -423,6 +438,7 @@ fn plan_level(
     let mut consumers = None;
     let mut confirmed = false;
     let mut chosen: Option<ExperimentResult> = None;
+    let first = n;
     for _ in 0..MAX_SIM_STEPS {
         let (j, r) = eval(n)?;
         match j {
@@ -465,12 +481,14 @@ fn plan_level(
     }
     // Runs too short for the fleet to settle from empty flatter every count alike: n's pass
     // is not evidence, and theory's answer (if any) stands.
+    let mut distrusted = false;
     if let Some(n) = consumers {
         let short = |c: u32| {
             let sc = with_consumers(s, spec.queue, c);
             unsettled(&sc, &theory::predict(&sc)).into_iter().next()
         };
         if let Some(u) = short(n) {
+            distrusted = true;
             confirmed = false;
             let unit = &s.time_unit;
             match theory_consumers.filter(|&t| t != n) {
@@ -496,6 +514,30 @@ fn plan_level(
                 )),
             }
         }
+    }
+    // So does a warm-up too short for the longest stays, which biases T low at every count
+    // alike: as found at the first count simulated, where the search started.
+    if !distrusted
+        && let (_, Some(r)) = eval(first)?
+        && let Some((cut, warmup)) = cut_targets(&with_consumers(s, spec.queue, first), &r, spec)
+    {
+        confirmed = false;
+        let why = format!(
+            "at {first} consumers the warm-up is too short for the longest stays, so targets \
+             on T come out low ({cut})"
+        );
+        match theory_consumers {
+            Some(t) if consumers != Some(t) => {
+                notes.push(format!("{why}; theory's {t} consumers stand"));
+                consumers = Some(t);
+                chosen = eval(t)?.1;
+            }
+            _ => notes.push(why),
+        }
+        notes.push(format!(
+            "to confirm by simulation, use a warm-up of at least {warmup} messages (--warmup \
+             {warmup})"
+        ));
     }
     if let (Some(a), Some(b)) = (consumers, theory_consumers)
         && a != b

@@ -61,14 +61,15 @@ impl Unsettled {
     /// How long a run would do.
     pub fn advice(&self) -> String {
         format!(
-            "use at least {} customers per replication, or a warm-up of at least {} messages",
-            self.customers_needed, self.warmup_needed
+            "use at least {} customers per replication (--customers {}), or a warm-up of at \
+             least {} messages (--warmup {})",
+            self.customers_needed, self.customers_needed, self.warmup_needed, self.warmup_needed
         )
     }
 }
 
 /// Four significant digits, trailing zeros dropped.
-fn short(x: f64) -> String {
+pub(crate) fn short(x: f64) -> String {
     let magnitude = if x == 0.0 {
         0
     } else {
@@ -141,7 +142,7 @@ pub fn unsettled(scenario: &Scenario, theory: &Theory) -> Vec<Unsettled> {
 
 /// The least whole number from `from` up for which `enough` holds, `enough` being monotone
 /// (false, then true for good); by doubling, then bisection.
-fn least(from: f64, enough: impl Fn(f64) -> bool) -> u64 {
+pub(crate) fn least(from: f64, enough: impl Fn(f64) -> bool) -> u64 {
     let mut low = from.max(1.0).ceil();
     if enough(low) {
         return low as u64;
