@@ -315,6 +315,15 @@ impl Worker {
 /// and the event loop fetches the next completion's ahead ([`Replication::prefetch_next`]).
 const PREFETCH_CONSUMERS: usize = 256;
 
+/// A message whose earlier deliveries did not complete ([`Replication::unfinished`]).
+#[derive(Debug, Clone, Copy)]
+struct Unfinished {
+    /// Time spent in service so far.
+    served: f64,
+    /// When it was first delivered.
+    first_delivered_at: f64,
+}
+
 struct Replication<'s> {
     scenario: &'s Scenario,
     clock: SimClock,
@@ -331,10 +340,10 @@ struct Replication<'s> {
     routing: Vec<Stream>,
     failures: Vec<Stream>,
     crashes: Vec<Stream>,
-    /// Time spent in service by messages whose earlier deliveries did not complete (failed,
-    /// interrupted, crashed): that time is processing, not waiting. Bounded by the messages
-    /// in the system.
-    served_before: HashMap<MessageId, f64>,
+    /// Messages whose earlier deliveries did not complete (failed, interrupted, crashed):
+    /// the time they spent in service, which is processing, not waiting, and when they were
+    /// first delivered. Bounded by the messages in the system.
+    served_before: HashMap<MessageId, Unfinished>,
     /// Reused for the broker's deadline reports.
     expired: Expired,
     /// Whether any queue has deadlines, and the earliest Deadline event scheduled.
@@ -705,7 +714,7 @@ impl<'s> Replication<'s> {
     /// Removes (and returns) the service time recorded for `id`'s unfinished deliveries. Most
     /// runs have none: the map is then not hashed at all.
     #[inline]
-    fn forget_served(&mut self, id: MessageId) -> Option<f64> {
+    fn forget_served(&mut self, id: MessageId) -> Option<Unfinished> {
         if self.served_before.is_empty() {
             None
         } else {
@@ -716,7 +725,13 @@ impl<'s> Replication<'s> {
     /// A delivery of `job` ends at `now` without completing: its service so far is not
     /// waiting time.
     fn unfinished(&mut self, job: &Job, now: f64) {
-        *self.served_before.entry(job.id).or_insert(0.0) += now - job.started;
+        self.served_before
+            .entry(job.id)
+            .or_insert(Unfinished {
+                served: 0.0,
+                first_delivered_at: job.started,
+            })
+            .served += now - job.started;
     }
 
     /// Consumer `c` takes messages while the broker gives it any (one for an ordinary
@@ -839,18 +854,27 @@ impl<'s> Replication<'s> {
             (here - m.size / self.workers[c].speed).max(0.0)
         } else {
             match earlier {
-                Some(served) => (delivered_at - m.published_at - served).max(0.0),
+                Some(e) => (delivered_at - m.published_at - e.served).max(0.0),
                 None => delivered_at - m.published_at,
             }
         };
-        self.scopes.queues[j].leave(now, here, wait_here);
+        // p_wait counts the messages that could not start at once: their first delivery
+        // came after their publication. Waits after an interruption, and the slowing of
+        // processor sharing, add to Wq but do not make a message one that found no consumer.
+        let first_delivered_at = earlier.map_or(delivered_at, |e| e.first_delivered_at);
+        let found_none = first_delivered_at > m.published_at;
+        self.scopes.queues[j].leave_waited(now, here, wait_here, found_none);
         let waited = m.waited_before + wait_here;
         match self.scenario.queues[j].next_queue(&mut self.routing[j]) {
             Some(to) => self.publish(to, class, Some(m.born_at), waited, now),
             None => {
                 self.last_sojourn = now - m.born_at;
-                self.scopes.system.leave(now, now - m.born_at, waited);
-                self.scopes.classes[class].leave(now, now - m.born_at, waited);
+                // Upstream, any wait counts (the message carries its total, not how it
+                // began at each queue).
+                let found_none = found_none || m.waited_before > 0.0;
+                let t = now - m.born_at;
+                self.scopes.system.leave_waited(now, t, waited, found_none);
+                self.scopes.classes[class].leave_waited(now, t, waited, found_none);
                 self.exits += 1;
                 Ok(())
             }

@@ -255,3 +255,40 @@ fn deterministic_service_follows_m_d_c() {
         "P(wait)",
     );
 }
+
+/// Preemptive-resume priority: an interrupted message waits again before it resumes, but it
+/// started at once, so p_wait counts only messages that could not start when they arrived —
+/// the probability σ_k that the consumer is busy with a class at least as urgent (PASTA):
+/// σ_urgent = 0.4 × 0.5 = 0.2 and σ_bulk = 0.2 + 0.3 × 1.5 = 0.65, by hand. T per class is
+/// the preemptive-resume formula, 0.625 and 4.642857 (the scenario's header). Six checks at
+/// 99.9% each, the project's level for statistical tests.
+#[test]
+fn preemptive_priority_counts_waits_before_the_first_start() {
+    let mut s = Scenario::load(Path::new(
+        "../scenarios/validation/priority_preemptive.toml",
+    ))
+    .unwrap_or_else(|e| panic!("{e}"));
+    s.run.customers = 60_000;
+    s.run.warmup = 6_000;
+    let r = run_experiment(&s).unwrap();
+    let inside = |summary: Summary, expected: f64, what: &str| {
+        assert!(
+            summary.contains_at(expected, 0.999),
+            "{what}: {expected} not within 99.9% of {summary:?}"
+        );
+    };
+    for (k, (sigma, t)) in [(0.2, 0.625), (0.65, 4.642_857)].into_iter().enumerate() {
+        let name = &s.classes[k].name;
+        inside(
+            r.classes[k].get(Metric::PWait),
+            sigma,
+            &format!("{name} p_wait"),
+        );
+        inside(r.classes[k].get(Metric::T), t, &format!("{name} T"));
+    }
+    inside(
+        r.system.get(Metric::PWait),
+        (0.4 * 0.2 + 0.3 * 0.65) / 0.7,
+        "system p_wait",
+    );
+}
