@@ -295,6 +295,26 @@ impl Worker {
         }
     }
 
+    /// A sharing consumer's share clock at `now`: the work each message it holds has
+    /// received, over its speed. Each of n messages held gets 1/n of the consumer, so a
+    /// message's share of it over a stay — its part in the consumer's busy time — is the
+    /// clock's advance over the stay. None for an ordinary consumer (a message held has it
+    /// all).
+    fn share_clock(&self, now: f64) -> Option<f64> {
+        match &self.jobs {
+            Jobs::One { .. } => None,
+            Jobs::Many(sharing) => {
+                let n = sharing.heap.len();
+                let v = if n > 0 {
+                    sharing.v + (now - sharing.last) * self.speed / n as f64
+                } else {
+                    sharing.v
+                };
+                Some(v / self.speed)
+            }
+        }
+    }
+
     /// When the earliest-finishing job will be done, if nothing changes meanwhile.
     #[inline]
     fn next_completion(&self) -> Option<f64> {
@@ -358,6 +378,9 @@ struct Replication<'s> {
     queue_mirrors: bool,
     /// The lone class's scope is the system's.
     class_mirrors: bool,
+    /// Some consumer shares its capacity (processor sharing): the classes' busy areas count
+    /// shares of consumers ([`Worker::share_clock`]).
+    sharing: bool,
     /// End-to-end sojourn time of the last message that left the system.
     last_sojourn: f64,
 }
@@ -440,10 +463,8 @@ impl<'s> Replication<'s> {
         // all of them: such scopes skip percentile recording and copy the system's.
         let queue_mirrors = nq == 1 && scenario.queues[0].routes.is_empty();
         let class_mirrors = scenario.classes.len() == 1;
-        // Mirroring scopes record nothing at all and copy the system's estimates, except a
-        // lone class under processor sharing: its busy count is messages in service, not busy
-        // consumers, so it keeps its own means (and only the percentiles are copied).
-        let class_copies = class_mirrors && !scenario.queues.iter().any(|q| q.sharing);
+        // Mirroring scopes record nothing at all and copy the system's estimates.
+        let sharing = scenario.queues.iter().any(|q| q.sharing);
         let scope = |mirrors: bool, copies: bool| {
             if copies {
                 Tally::mirror()
@@ -481,13 +502,14 @@ impl<'s> Replication<'s> {
             scopes: Scopes {
                 system: Tally::new(resolution, true),
                 queues: vec![scope(queue_mirrors, queue_mirrors); nq],
-                classes: vec![scope(class_mirrors, class_copies); scenario.classes.len()],
+                classes: vec![scope(class_mirrors, class_mirrors); scenario.classes.len()],
             },
             window_start,
             events: 0,
             exits: 0,
             queue_mirrors,
             class_mirrors,
+            sharing,
             last_sojourn: f64::NAN,
         })
     }
@@ -606,8 +628,11 @@ impl<'s> Replication<'s> {
         empty
     }
 
-    fn finish(self) -> Result<ReplicationResult, BrokerError> {
+    fn finish(mut self) -> Result<ReplicationResult, BrokerError> {
         let now = self.clock.now();
+        if self.sharing {
+            self.settle_shares(1.0, now);
+        }
         let scenario = self.scenario;
         let consumers: Vec<u32> = scenario.queues.iter().map(|q| q.consumers).collect();
         let (system, queues, classes) =
@@ -631,6 +656,9 @@ impl<'s> Replication<'s> {
 
     fn reset(&mut self, now: f64) -> Result<(), BrokerError> {
         self.scopes.reset(now);
+        if self.sharing {
+            self.settle_shares(-1.0, now);
+        }
         for (j, &q) in self.queue_ids.iter().enumerate() {
             self.window_start[j] = self.broker.stats(q)?;
         }
@@ -773,7 +801,12 @@ impl<'s> Replication<'s> {
             self.scopes.system.start_service(now);
         }
         w.start(m, now);
-        self.scopes.classes[m.class as usize].start_service(now);
+        let class = &mut self.scopes.classes[m.class as usize];
+        match w.share_clock(now) {
+            // Its class is busy by its share of the consumer: the share clock from now on.
+            Some(u) => class.shift_busy_area(-u),
+            None => class.start_service(now),
+        }
     }
 
     /// Removes the earliest-finishing job of consumer `c` at `now`.
@@ -785,8 +818,26 @@ impl<'s> Replication<'s> {
             self.scopes.queues[w.queue as usize].end_service(now);
             self.scopes.system.end_service(now);
         }
-        self.scopes.classes[job.class as usize].end_service(now);
+        let class = &mut self.scopes.classes[job.class as usize];
+        match w.share_clock(now) {
+            Some(u) => class.shift_busy_area(u),
+            None => class.end_service(now),
+        }
         Some(job)
+    }
+
+    /// Adds `sign` × the share clock at `now` of every message held by a sharing consumer to
+    /// its class's busy area: −1 when the window opens (shares count from then on), +1 when
+    /// it closes (shares count up to then), as [`Tally`] does with the clock for whole
+    /// consumers.
+    fn settle_shares(&mut self, sign: f64, now: f64) {
+        for w in &self.workers {
+            if let (Some(u), Jobs::Many(sharing)) = (w.share_clock(now), &w.jobs) {
+                for job in &sharing.heap {
+                    self.scopes.classes[job.class as usize].shift_busy_area(sign * u);
+                }
+            }
+        }
     }
 
     /// Schedules consumer `c`'s next completion, invalidating any scheduled before.

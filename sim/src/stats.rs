@@ -241,6 +241,16 @@ impl Tally {
         self.busy -= 1;
     }
 
+    /// Adds `by` to the area under the number in service, for a message that holds a share
+    /// of a consumer rather than all of it (processor sharing): its caller counts the share's
+    /// time, which the clock alone cannot give.
+    #[inline]
+    pub fn shift_busy_area(&mut self, by: f64) {
+        if self.on {
+            self.area_busy += by;
+        }
+    }
+
     /// A message leaves the scope after sojourn `t`, of which `wq` was spent waiting.
     #[inline]
     pub fn leave(&mut self, now: f64, t: f64, wq: f64) {

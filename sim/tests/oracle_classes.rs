@@ -292,3 +292,65 @@ fn preemptive_priority_counts_waits_before_the_first_start() {
         "system p_wait",
     );
 }
+
+/// Two classes sharing one consumer (processor sharing, ρ = 0.2 + 0.5). Each message held
+/// gets 1/n of the consumer, so a class's part of the busy time — its utilization — is its
+/// load λ_k·E[S_k], and the classes' parts add up to the consumer's. T_k = E[S_k]/(1 − ρ)
+/// whatever the service distribution (Kleinrock, *Queueing Systems* Vol. 2, §4.4), so
+/// 0.5/0.3 and 5/0.3, by hand; Lq_k is L_k less the class's utilization.
+#[test]
+fn processor_sharing_classes_are_busy_by_their_share() {
+    let s = scenario(
+        r#"
+        [[classes]]
+        name = "small"
+        [[classes]]
+        name = "large"
+        [[producers]]
+        name = "s"
+        class = "small"
+        interarrival = { kind = "exponential", rate = 0.4 }
+        [[producers]]
+        name = "l"
+        class = "large"
+        interarrival = { kind = "exponential", rate = 0.1 }
+        [[queues]]
+        name = "q"
+        consumers = 1
+        discipline = "ps"
+        service = { kind = "exponential", mean = 0.5 }
+        service_by_class = { large = { kind = "exponential", mean = 5.0 } }
+        [run]
+        replications = 20
+        customers = 60000
+        seed = 17
+        "#,
+    );
+    let r = run_experiment(&s).unwrap();
+    let inside = |summary: Summary, expected: f64, what: &str| {
+        assert!(
+            summary.contains_at(expected, 0.999),
+            "{what}: {expected} not within 99.9% of {summary:?}"
+        );
+    };
+    for (k, (load, t)) in [(0.2, 0.5 / 0.3), (0.5, 5.0 / 0.3)].into_iter().enumerate() {
+        let c = &r.classes[k];
+        let name = &s.classes[k].name;
+        inside(
+            c.get(Metric::Utilization),
+            load,
+            &format!("{name} utilization"),
+        );
+        inside(c.get(Metric::T), t, &format!("{name} T"));
+        let lq = c.get(Metric::L).mean - c.get(Metric::Utilization).mean;
+        assert!((c.get(Metric::Lq).mean - lq).abs() < 1e-9, "{name} Lq");
+    }
+    // The shares add up to the consumer's busy time in every replication, so the means do.
+    let shares: f64 = r
+        .classes
+        .iter()
+        .map(|c| c.get(Metric::Utilization).mean)
+        .sum();
+    let busy = r.system.get(Metric::Utilization).mean;
+    assert!((shares - busy).abs() < 1e-9 * busy, "{shares} vs {busy}");
+}
