@@ -34,6 +34,27 @@ impl MG1Ps {
         x / (1.0 - self.lambda * self.mean)
     }
 
+    /// Steady-state measures of one class of the messages served: a Poisson stream of
+    /// `rate` (part of λ) whose mean service is `mean_service`. Each of its messages spends
+    /// E[S_k]/(1−ρ) on average, whatever the distributions (insensitivity, as
+    /// [`MG1Ps::conditional_sojourn`]); `utilization` is its part of the consumer's busy
+    /// time, λ_k·E[S_k], and `lq` = L_k less that part, as `lq` = L − ρ for the whole.
+    pub fn class_measures(&self, rate: f64, mean_service: f64) -> Measures {
+        let t = self.conditional_sojourn(mean_service);
+        let l = rate * t;
+        let busy = rate * mean_service;
+        Measures {
+            t,
+            wq: t - mean_service,
+            l,
+            lq: l - busy,
+            utilization: busy,
+            throughput: rate,
+            p_wait: None,
+            p_loss: 0.0,
+        }
+    }
+
     /// Steady-state measures.
     pub fn measures(&self) -> Measures {
         let rho = self.lambda * self.mean;
@@ -113,6 +134,15 @@ mod tests {
         // Class 1 (mean size 1/μ1): T1 = L1/(λ p1) = (1/μ1)/(1−ρ).
         let t1 = l1 / (lambda * p1);
         assert!((t1 - q.conditional_sojourn(1.0 / mu1)).abs() < 1e-9 * t1);
+        // Each phase as a class of its own: L_k from the chain.
+        for (l_k, rate, mean_k) in [
+            (l1, lambda * p1, 1.0 / mu1),
+            (l2, lambda * (1.0 - p1), 1.0 / mu2),
+        ] {
+            let c = q.class_measures(rate, mean_k);
+            assert!((c.l - l_k).abs() < 1e-9 * l_k, "L_k {} vs {l_k}", c.l);
+            assert!((c.lq - (l_k - rate * mean_k)).abs() < 1e-9 * l_k);
+        }
     }
 
     #[test]

@@ -159,6 +159,9 @@ fn single_queue(s: &Scenario) -> Theory {
         .producers
         .iter()
         .all(|p| p.interarrival.to_variate_spec().shape == Shape::Exponential);
+    if q.sharing && q.capacity.is_none() && n > 1 && poisson {
+        return processor_sharing_classes(s, dispatch, service);
+    }
     if q.sharing || q.capacity.is_some() {
         // Single-class station models: every class must have the same service.
         if (1..n).any(|k| service(k) != service(0)) {
@@ -306,6 +309,60 @@ fn processor_sharing(spec: &StationSpec) -> Verdict {
         Err(e) => Verdict::NoModel {
             reason: e.to_string(),
         },
+    }
+}
+
+/// Classes of Poisson messages sharing a queue's consumers (processor sharing, no capacity):
+/// the queue is M/G/1-PS (per consumer, split at random) on the classes' mixture of service,
+/// of which it needs only the mean, and each class's messages spend E[S_k]/(1 − ρ)
+/// ([`MG1Ps::class_measures`]).
+fn processor_sharing_classes(
+    s: &Scenario,
+    dispatch: ModelDispatch,
+    service: impl Fn(usize) -> VariateSpec,
+) -> Theory {
+    let n = s.classes.len();
+    let q = &s.queues[0];
+    let mut rates = vec![0.0; n];
+    for p in &s.producers {
+        rates[p.class] += 1.0 / p.interarrival.mean();
+    }
+    let total: f64 = rates.iter().sum();
+    let mean = (0..n).map(|k| rates[k] * service(k).mean).sum::<f64>() / total;
+    let system = processor_sharing(&StationSpec {
+        interarrival: VariateSpec {
+            mean: 1.0 / total,
+            scv: 1.0,
+            shape: Shape::Exponential,
+        },
+        // Processor sharing reads only the mean: the mixture's shape does not matter.
+        service: VariateSpec { mean, ..service(0) },
+        consumers: q.consumers,
+        dispatch,
+    });
+    let classes = match &system {
+        Verdict::Predicted(p) => {
+            let c = f64::from(q.consumers);
+            let per_consumer = MG1Ps::new(total / c, mean).expect("the system's model stands");
+            (0..n)
+                .map(|k| {
+                    let mut measures = per_consumer.class_measures(rates[k] / c, service(k).mean);
+                    measures.l *= c;
+                    measures.lq *= c;
+                    measures.throughput *= c;
+                    Some(Prediction {
+                        measures,
+                        ..p.clone()
+                    })
+                })
+                .collect()
+        }
+        _ => vec![None; n],
+    };
+    Theory {
+        queues: vec![predicted(&system)],
+        system,
+        classes,
     }
 }
 

@@ -345,6 +345,15 @@ fn processor_sharing_classes_are_busy_by_their_share() {
         let lq = c.get(Metric::L).mean - c.get(Metric::Utilization).mean;
         assert!((c.get(Metric::Lq).mean - lq).abs() < 1e-9, "{name} Lq");
     }
+    // Theory says the same per class (by hand above), and the mixture's M/G/1-PS overall.
+    let theory = predict(&s);
+    assert_eq!(system(&theory).model, "M/G/1-PS");
+    assert!((system(&theory).measures.t - (0.8 * 0.5 + 0.2 * 5.0) / 0.3).abs() < 1e-12);
+    for (k, (load, t)) in [(0.2, 0.5 / 0.3), (0.5, 5.0 / 0.3)].into_iter().enumerate() {
+        let m = &theory.classes[k].as_ref().unwrap().measures;
+        assert!((m.t - t).abs() < 1e-12 && (m.utilization - load).abs() < 1e-12);
+        assert!((m.lq - (m.l - load)).abs() < 1e-12);
+    }
     // The shares add up to the consumer's busy time in every replication, so the means do.
     let shares: f64 = r
         .classes
