@@ -26,7 +26,8 @@ pub const RULE_OF_THREE: f64 = 2.995_732_273_553_991;
 pub struct NoneSeen {
     /// Messages measured in the scope, over all replications.
     pub messages: u64,
-    /// Theory's probability that a message waits, in the scope.
+    /// Theory's probability that a message waits, in the scope (end to end in a network
+    /// whose model gives none: the waits it expects per message, summed over the queues).
     pub p_wait: f64,
 }
 
@@ -196,14 +197,14 @@ impl RunReport {
                 reason: reason.clone(),
             },
         };
-        let scope =
-            |name: &str, s: &ScopeSummary, p: Option<&kendall_models::Prediction>| ScopeReport {
+        // `p_wait`: theory's P(wait) in the scope, for the rule of three ([`NoneSeen`]).
+        let scope = |name: &str, s: &ScopeSummary, p: Option<&Prediction>, p_wait: Option<f64>| {
+            ScopeReport {
                 name: name.to_string(),
                 rows: Metric::ALL
                     .iter()
                     .map(|&m| {
                         let theory = p.and_then(|p| theory_value(p, m));
-                        let p_wait = p.and_then(|p| p.measures.p_wait);
                         MetricRow {
                             metric: m,
                             summary: s.get(m),
@@ -214,7 +215,9 @@ impl RunReport {
                         }
                     })
                     .collect(),
-            };
+            }
+        };
+        let p_wait = |p: Option<&Prediction>| p.and_then(|p| p.measures.p_wait);
         let mut report = RunReport {
             scenario: scenario.name.clone(),
             time_unit: scenario.time_unit.clone(),
@@ -226,13 +229,18 @@ impl RunReport {
             events: result.events,
             messages: result.messages,
             theory: status,
-            system: scope("system", &result.system, prediction),
+            system: scope(
+                "system",
+                &result.system,
+                prediction,
+                p_wait(prediction).or_else(|| waits_per_message(result, theory)),
+            ),
             queues: scenario
                 .queues
                 .iter()
                 .zip(&result.queues)
                 .zip(&theory.queues)
-                .map(|((q, s), p)| scope(&q.name, s, p.as_ref()))
+                .map(|((q, s), p)| scope(&q.name, s, p.as_ref(), p_wait(p.as_ref())))
                 .collect(),
             classes: scenario
                 .classes
@@ -241,7 +249,8 @@ impl RunReport {
                 .enumerate()
                 // Per-class theory (a lone class gets the system's prediction from `predict`).
                 .map(|(k, (c, s))| {
-                    scope(&c.name, s, theory.classes.get(k).and_then(Option::as_ref))
+                    let p = theory.classes.get(k).and_then(Option::as_ref);
+                    scope(&c.name, s, p, p_wait(p))
                 })
                 .collect(),
             counts: result.counts.clone(),
@@ -285,6 +294,24 @@ impl RunReport {
         }
         report
     }
+}
+
+/// For a network whose model gives no end-to-end P(wait) (a Jackson network): the waits
+/// theory expects per message, Σ_j n_j·P_j(wait) / n over the queues j, with n_j the visits
+/// measured at queue j and n the messages measured end to end. By linearity n times it is the
+/// number of waiting visits theory expects among the messages measured, which bounds the
+/// probability that a message waits anywhere (union bound) and equals it to first order when
+/// waits are rare — the case the rule of three ([`NoneSeen`]) judges. None when a queue has no
+/// P(wait) or nothing was measured.
+fn waits_per_message(result: &ExperimentResult, theory: &Theory) -> Option<f64> {
+    if result.system.measured == 0 {
+        return None;
+    }
+    let mut expected = 0.0;
+    for (s, p) in result.queues.iter().zip(&theory.queues) {
+        expected += s.measured as f64 * p.as_ref()?.measures.p_wait?;
+    }
+    Some(expected / result.system.measured as f64)
 }
 
 /// The model's value of metric `m`.
@@ -408,6 +435,49 @@ mod tests {
         // One replication: p_wait is 0 but its interval is undefined (NaN), so no rule.
         let one = scope(summary(0.0, f64::NAN), 400_000);
         assert_eq!(NoneSeen::of(&one, Metric::PWait, Some(1e-13)), None);
+    }
+
+    #[test]
+    fn a_network_expects_the_waits_of_its_queues() {
+        // Two queues in tandem, 1,000 messages end to end: 1,000 visits at the first queue
+        // (P(wait) 10⁻⁴) and, with feedback, 1,500 at the second (P(wait) 2·10⁻⁴): theory
+        // expects 0.1 + 0.3 = 0.4 waiting visits, 4·10⁻⁴ per message.
+        let prediction = |p_wait: Option<f64>| Prediction {
+            model: "Jackson (M/M/c station)".into(),
+            exactness: kendall_models::Exactness::Exact,
+            measures: kendall_models::Measures {
+                t: 1.0,
+                wq: 0.0,
+                l: 1.0,
+                lq: 0.0,
+                utilization: 0.5,
+                throughput: 1.0,
+                p_wait,
+                p_loss: 0.0,
+            },
+            t_quantiles: None,
+            wq_quantiles: None,
+        };
+        let zero = summary(0.0, 0.0);
+        let result = ExperimentResult {
+            system: scope(zero, 1_000),
+            queues: vec![scope(zero, 1_000), scope(zero, 1_500)],
+            classes: vec![],
+            counts: vec![],
+            replications: 10,
+            events: 0,
+            messages: 0,
+        };
+        let mut theory = Theory {
+            system: Verdict::Predicted(prediction(None)),
+            queues: vec![Some(prediction(Some(1e-4))), Some(prediction(Some(2e-4)))],
+            classes: vec![],
+        };
+        let per_message = waits_per_message(&result, &theory).unwrap();
+        assert!((per_message - 4e-4).abs() < 1e-15, "{per_message}");
+        // A queue without P(wait) leaves the network's unknown.
+        theory.queues[1] = Some(prediction(None));
+        assert_eq!(waits_per_message(&result, &theory), None);
     }
 
     #[test]
