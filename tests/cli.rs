@@ -529,3 +529,50 @@ fn warmup_flag_overrides_the_scenario() {
         "{err}"
     );
 }
+
+/// 1,000 consumers at ρ = 0.6: no message waits, so p_wait, Wq and Lq are [0, 0] in every
+/// scope, while Erlang C's P(wait) is positive (about 2e-50). Among the 500,000 messages
+/// measured theory expects far fewer than −ln 0.05 ≈ 3 waits, so seeing none agrees with it
+/// (the rule of three), in JSON and in the table.
+#[test]
+fn a_fleet_where_nobody_waits_agrees_with_theory() {
+    let path = "tests/scenarios/fleet_no_wait.toml";
+    let doc = json(&["run", path, "--json"]);
+    let start_up: Vec<&Value> = doc["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|w| w.as_str().unwrap().starts_with("start-up:"))
+        .collect();
+    assert!(start_up.is_empty(), "{start_up:?}");
+    for metrics in [
+        &doc["metrics"],
+        &doc["queues"]["orders"]["metrics"],
+        &doc["classes"]["default"]["metrics"],
+    ] {
+        for m in ["p_wait", "Wq", "Lq"] {
+            let row = &metrics[m];
+            assert_eq!(row["ci95"], serde_json::json!([0.0, 0.0]), "{m}: {row}");
+            // Theory is not 0, so the interval alone would not hold it.
+            let theory = row["theory"].as_f64().unwrap();
+            assert!(theory > 0.0, "{m}: {row}");
+            let expected = row["expected_waits"].as_f64().unwrap();
+            assert!(expected > 0.0 && expected < 3.0, "{m}: {row}");
+            assert_eq!(row["theory_in_ci"], true, "{m}: {row}");
+        }
+        // A figure that waits do not decide is judged by its interval alone.
+        assert_eq!(metrics["T"]["expected_waits"], Value::Null);
+        assert_eq!(metrics["T"]["theory_in_ci"], true);
+    }
+    let out = kendall(&["run", path]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    for m in ["p_wait", "Wq", "Lq"] {
+        assert!(
+            text.lines()
+                .any(|l| l.trim_start().starts_with(&format!("{m} "))
+                    && l.ends_with("yes (none seen)")),
+            "{m}: {text}"
+        );
+    }
+}

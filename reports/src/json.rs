@@ -66,6 +66,7 @@ fn metrics(scope: &ScopeReport) -> Value {
                 "theory_kind": row.theory_kind,
                 "model": row.model,
                 "theory_in_ci": row.theory_in_ci(),
+                "expected_waits": row.none_seen.map(|z| z.expected_waits()),
             }),
         );
     }

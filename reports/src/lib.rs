@@ -23,7 +23,7 @@ pub use warnings::{LITTLE_SLACK, MIN_REPLICATIONS, NEAR_SATURATION};
 pub use compare::{Alternative, COMPARED, Comparison, Difference, Ranked};
 pub use live::LiveReport;
 pub use predict::PredictReport;
-pub use run::{MetricRow, RunReport, ScopeReport, TheoryStatus};
+pub use run::{MetricRow, NoneSeen, RULE_OF_THREE, RunReport, ScopeReport, TheoryStatus};
 pub use sweep::{COLUMNS, SweepPoint, merge_csv, sweep_chart, sweep_csv, sweep_table};
 pub mod charts;
 pub mod describe;

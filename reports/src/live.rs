@@ -183,6 +183,7 @@ impl LiveReport {
                         "theory_kind": l.theory_kind,
                         "model": l.model,
                         "theory_in_ci": l.theory_in_ci(),
+                        "expected_waits": l.none_seen.map(|z| z.expected_waits()),
                         "relative_error": relative_error(l.summary.mean, l.theory),
                     }),
                 );

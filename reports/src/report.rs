@@ -427,11 +427,7 @@ impl Doc<'_> {
                     num(r.summary.mean),
                     format!("[{}, {}]", num(lo), num(hi)),
                     r.theory.map_or("-".into(), num),
-                    match r.theory_in_ci() {
-                        Some(true) => "yes".into(),
-                        Some(false) => "NO".into(),
-                        None => "-".into(),
-                    },
+                    r.verdict().into(),
                 ]
             })
             .collect()

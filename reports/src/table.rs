@@ -81,19 +81,15 @@ fn scope_table(out: &mut String, title: &str, scope: &ScopeReport) {
     for row in &scope.rows {
         let (lo, hi) = row.summary.ci();
         let theory = row.theory.map_or("-".to_string(), num);
-        let verdict = match row.theory_in_ci() {
-            Some(true) => "yes",
-            Some(false) => "NO",
-            None => "-",
-        };
         let _ = writeln!(
             out,
-            "  {:<12} {:>12}  {:>27}  {:>12}  {:<24} {verdict}",
+            "  {:<12} {:>12}  {:>27}  {:>12}  {:<24} {}",
             row.metric.name(),
             num(row.summary.mean),
             format!("[{}, {}]", num(lo), num(hi)),
             theory,
             row.model.as_deref().unwrap_or("-"),
+            row.verdict(),
         );
     }
     out.push('\n');

@@ -153,6 +153,7 @@ mod tests {
             theory: None,
             theory_kind: None,
             model: None,
+            none_seen: None,
         };
         ScopeReport {
             name: name.into(),

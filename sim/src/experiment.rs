@@ -77,23 +77,30 @@ pub fn welch_half_width(a: &[f64], b: &[f64]) -> f64 {
     t * (sa + sb).sqrt()
 }
 
-/// Every metric's summary for one scope, indexed like [`Metric::ALL`].
+/// Every metric's summary for one scope, and how many messages it was measured over.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ScopeSummary(pub Vec<Summary>);
+pub struct ScopeSummary {
+    /// The summaries, indexed like [`Metric::ALL`].
+    pub metrics: Vec<Summary>,
+    /// Messages processed in the scope during the measurement windows of all replications
+    /// together: the number T, Wq and p_wait are averaged over.
+    pub measured: u64,
+}
 
 impl ScopeSummary {
     fn of(estimates: &[&Estimates]) -> Self {
-        ScopeSummary(
-            Metric::ALL
+        ScopeSummary {
+            metrics: Metric::ALL
                 .iter()
                 .map(|&m| Summary::of(&estimates.iter().map(|e| e.get(m)).collect::<Vec<_>>()))
                 .collect(),
-        )
+            measured: estimates.iter().map(|e| e.measured).sum(),
+        }
     }
 
     /// The summary of metric `m`.
     pub fn get(&self, m: Metric) -> Summary {
-        self.0[m as usize]
+        self.metrics[m as usize]
     }
 }
 
@@ -242,5 +249,43 @@ mod tests {
         assert!((w - 2.306_004_135_204_166).abs() < 1e-9, "{w}");
         // 99.9%: t_{0.9995,4} = 8.6103 (tables), so the half-width is 8.6103·√0.5 = 6.088.
         assert!(s.contains_at(3.0 + 6.08, 0.999) && !s.contains_at(3.0 + 6.10, 0.999));
+    }
+
+    #[test]
+    fn every_scope_counts_the_messages_it_measured() {
+        // Two classes through one queue, nothing lost: the system measures every message
+        // after the warm-up, the classes share them out, and the lone queue (a mirror of the
+        // system, recording nothing itself) takes the system's count.
+        let text = r#"
+            [[classes]]
+            name = "a"
+            [[classes]]
+            name = "b"
+            [[producers]]
+            name = "pa"
+            class = "a"
+            interarrival = { kind = "exponential", rate = 0.3 }
+            [[producers]]
+            name = "pb"
+            class = "b"
+            interarrival = { kind = "exponential", rate = 0.2 }
+            [[queues]]
+            name = "q"
+            consumers = 1
+            service = { kind = "exponential", mean = 1.0 }
+            [run]
+            replications = 3
+            customers = 2000
+            warmup = 100
+            seed = 5
+        "#;
+        let scenario = Scenario::parse(std::path::Path::new("inline.toml"), text).unwrap();
+        let r = run_experiment(&scenario).unwrap();
+        assert_eq!(r.system.measured, 3 * 2000);
+        assert_eq!(r.queues[0].measured, r.system.measured);
+        let (a, b) = (r.classes[0].measured, r.classes[1].measured);
+        assert_eq!(a + b, r.system.measured);
+        // Class a brings 60% of the traffic.
+        assert!((3400..3800).contains(&a), "{a}");
     }
 }

@@ -277,12 +277,13 @@ pub fn run_live(
         .expect("the main thread closes the run at the horizon");
     let summary = |whole: &Estimates, pick: &dyn Fn(&ScopeEstimates) -> Estimates| {
         let per_batch: Vec<Estimates> = r.batches.iter().map(pick).collect();
-        ScopeSummary(
-            Metric::ALL
+        ScopeSummary {
+            metrics: Metric::ALL
                 .iter()
                 .map(|&m| batch_summary(whole.get(m), per_batch.iter().map(|e| e.get(m))))
                 .collect(),
-        )
+            measured: whole.measured,
+        }
     };
     Ok(LiveResult {
         system: summary(system, &|b| b.0),

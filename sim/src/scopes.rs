@@ -70,7 +70,7 @@ impl Scopes {
             }
             let mut e = t.estimates(now, consumers);
             if mirrors {
-                e.0[8..METRICS].copy_from_slice(&system.0[8..METRICS]);
+                e.values[8..METRICS].copy_from_slice(&system.values[8..METRICS]);
             }
             e
         };

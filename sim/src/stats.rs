@@ -102,14 +102,20 @@ impl Metric {
     }
 }
 
-/// One replication's estimate of every metric, indexed like [`Metric::ALL`].
+/// One replication's estimate of every metric of a scope, and how many messages they cover.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct Estimates(pub [f64; METRICS]);
+pub struct Estimates {
+    /// The estimates, indexed like [`Metric::ALL`].
+    pub values: [f64; METRICS],
+    /// Messages processed in the scope during the window: the number T, Wq and p_wait are
+    /// averaged over.
+    pub measured: u64,
+}
 
 impl Estimates {
     /// The estimate of `m`.
     pub fn get(&self, m: Metric) -> f64 {
-        self.0[m as usize]
+        self.values[m as usize]
     }
 }
 
@@ -348,7 +354,10 @@ impl Tally {
                 e[12 + i] = quantile(&h[1], q);
             }
         }
-        Estimates(e)
+        Estimates {
+            values: e,
+            measured: self.done,
+        }
     }
 }
 
@@ -376,6 +385,7 @@ mod tests {
         assert_eq!(e.get(Metric::Lq), 0.25);
         assert_eq!(e.get(Metric::Throughput), 0.5);
         assert_eq!(e.get(Metric::PWait), 0.5);
+        assert_eq!(e.measured, 2);
         // Two sojourns, 2 and 3: the median is 2, the upper percentiles 3.
         assert!((e.get(Metric::TP50) - 2.0).abs() < 2e-3);
         assert!((e.get(Metric::TP99) - 3.0).abs() < 3e-3);
