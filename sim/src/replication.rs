@@ -802,10 +802,14 @@ impl<'s> Replication<'s> {
         }
         w.start(m, now);
         let class = &mut self.scopes.classes[m.class as usize];
-        match w.share_clock(now) {
-            // Its class is busy by its share of the consumer: the share clock from now on.
-            Some(u) => class.shift_busy_area(-u),
-            None => class.start_service(now),
+        // Under sharing its class is busy by its share of the consumer: the share clock from
+        // now on. (`sharing` first: a flag that ordinary runs read and never branch on.)
+        if self.sharing
+            && let Some(u) = w.share_clock(now)
+        {
+            class.shift_busy_area(-u);
+        } else {
+            class.start_service(now);
         }
     }
 
@@ -819,9 +823,12 @@ impl<'s> Replication<'s> {
             self.scopes.system.end_service(now);
         }
         let class = &mut self.scopes.classes[job.class as usize];
-        match w.share_clock(now) {
-            Some(u) => class.shift_busy_area(u),
-            None => class.end_service(now),
+        if self.sharing
+            && let Some(u) = w.share_clock(now)
+        {
+            class.shift_busy_area(u);
+        } else {
+            class.end_service(now);
         }
         Some(job)
     }
