@@ -17,7 +17,7 @@ use kendall_reports::{
 };
 use kendall_sim::overrides::{Override, grid};
 use kendall_sim::scenario::Warmup;
-use kendall_sim::{Control, run_points, summarize};
+use kendall_sim::{Control, Point, run_points, summarize};
 use kendall_sim::{Scenario, run_experiment, theory, warmup};
 
 /// Simulate and capacity-plan message-processing systems against queueing theory.
@@ -533,7 +533,7 @@ fn run_all(
     scenarios: &[Scenario],
     threads: Option<usize>,
     machine_output: bool,
-) -> Result<Vec<Option<Vec<kendall_sim::replication::ReplicationResult>>>> {
+) -> Result<Vec<Option<Point>>> {
     progress::catch_interrupt();
     let total = scenarios
         .iter()
@@ -583,8 +583,9 @@ fn sweep(args: SweepArgs) -> Result<()> {
     let wall = started.elapsed().as_secs_f64();
     let mut done = Vec::new();
     for ((&p, s), r) in mine.iter().zip(&scenarios).zip(results) {
-        if let Some(reps) = r {
-            let report = RunReport::new(s, &summarize(s, &reps), &theory::predict(s), wall);
+        if let Some(point) = r {
+            let result = summarize(s, &point.replications, &point.tails);
+            let report = RunReport::new(s, &result, &theory::predict(s), wall);
             done.push(SweepPoint {
                 index: p,
                 values: points[p].iter().map(|(_, v)| value_text(v)).collect(),
@@ -718,21 +719,26 @@ fn compare(args: CompareArgs) -> Result<()> {
         eprintln!("interrupted: a comparison needs every alternative; nothing written");
         std::process::exit(130);
     }
-    let alternatives: Vec<Alternative> = alternatives
+    let (alternatives, tails): (Vec<Alternative>, Vec<_>) = alternatives
         .iter()
         .zip(results)
-        .map(|(a, r)| Alternative {
-            name: name(a),
-            replications: r.unwrap_or_default(),
+        .map(|(a, r)| {
+            let point = r.unwrap_or_default();
+            let alternative = Alternative {
+                name: name(a),
+                replications: point.replications,
+            };
+            (alternative, point.tails)
         })
-        .collect();
+        .unzip();
     // Runs too short to settle, or warm-ups too short for the longest stays, bias every
     // alternative, and not alike: say so for each.
-    for (a, s) in alternatives.iter().zip(&scenarios) {
+    for ((a, s), tails) in alternatives.iter().zip(&scenarios).zip(&tails) {
         for u in kendall_reports::unsettled(s, &theory::predict(s)) {
             eprintln!("warning: {}: {}", a.name, u.warning(&s.time_unit));
         }
-        if let Some(short) = kendall_reports::short_warmup(s, &summarize(s, &a.replications)) {
+        let result = summarize(s, &a.replications, tails);
+        if let Some(short) = kendall_reports::short_warmup(s, &result) {
             eprintln!("warning: {}: {}", a.name, short.warning(&s.time_unit));
         }
     }

@@ -2,13 +2,14 @@
 
 use kendall_broker::BrokerError;
 use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
+use std::sync::{Mutex, PoisonError};
 
 use rayon::prelude::*;
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
 use crate::replication::{QueueCounts, ReplicationResult, run_replication};
 use crate::scenario::Scenario;
-use crate::stats::{Estimates, Metric};
+use crate::stats::{Estimates, Metric, Tails};
 
 /// Mean of the replication estimates and its 95% confidence interval.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -33,6 +34,23 @@ impl Summary {
             mean,
             half_width: t * (var / n).sqrt(),
             replications: xs.len(),
+        }
+    }
+
+    /// Sectioning: the estimate `whole` made from all the replications' data together, with
+    /// the interval from the spread of each replication's own estimate `sections` about it,
+    /// t·s/√n with s² = Σ(xᵢ − whole)²/(n − 1). For an estimator biased in small samples, as
+    /// a percentile is, the pooled estimate carries the bias of n times the data, and the
+    /// spread about it errs wide rather than narrow (S. Asmussen, P. W. Glynn, *Stochastic
+    /// Simulation: Algorithms and Analysis*, Springer 2007, §III.5a).
+    pub fn sectioned(whole: f64, sections: &[f64]) -> Summary {
+        let n = sections.len() as f64;
+        let var = sections.iter().map(|x| (x - whole).powi(2)).sum::<f64>() / (n - 1.0);
+        let t = StudentsT::new(0.0, 1.0, n - 1.0).map_or(f64::NAN, |d| d.inverse_cdf(0.975));
+        Summary {
+            mean: whole,
+            half_width: t * (var / n).sqrt(),
+            replications: sections.len(),
         }
     }
 
@@ -88,11 +106,22 @@ pub struct ScopeSummary {
 }
 
 impl ScopeSummary {
-    fn of(estimates: &[&Estimates]) -> Self {
+    /// The summaries of one scope's `estimates`, one per replication; with `pooled`, the
+    /// scope's percentiles (T's then Wq's) from every replication's messages together,
+    /// which the percentile metrics take as their estimates ([`Summary::sectioned`]).
+    fn of(estimates: &[&Estimates], pooled: Option<[f64; 8]>) -> Self {
         ScopeSummary {
             metrics: Metric::ALL
                 .iter()
-                .map(|&m| Summary::of(&estimates.iter().map(|e| e.get(m)).collect::<Vec<_>>()))
+                .map(|&m| {
+                    let xs: Vec<f64> = estimates.iter().map(|e| e.get(m)).collect();
+                    match (m.percentile(), pooled) {
+                        (Some((is_t, i)), Some(p)) => {
+                            Summary::sectioned(p[if is_t { i } else { 4 + i }], &xs)
+                        }
+                        _ => Summary::of(&xs),
+                    }
+                })
                 .collect(),
             measured: estimates.iter().map(|e| e.measured).sum(),
         }
@@ -129,12 +158,12 @@ pub struct ExperimentResult {
 /// replication order, so the outcome does not depend on the number of threads.
 pub fn run_experiment(scenario: &Scenario) -> Result<ExperimentResult, BrokerError> {
     let results = run_points(std::slice::from_ref(scenario), &Control::default())?;
-    let reps = results
+    let point = results
         .into_iter()
         .next()
         .flatten()
         .expect("nothing stops an uncontrolled run");
-    Ok(summarize(scenario, &reps))
+    Ok(summarize(scenario, &point.replications, &point.tails))
 }
 
 /// How a long run reports progress and is told to stop.
@@ -152,38 +181,63 @@ impl Control<'_> {
     }
 }
 
+/// The replications of one scenario, in order, and their T and Wq pooled.
+#[derive(Debug, Clone, Default)]
+pub struct Point {
+    /// Each replication's result (its own tails handed over to `tails`).
+    pub replications: Vec<ReplicationResult>,
+    /// The replications' recorded T and Wq, pooled.
+    pub tails: Tails,
+}
+
 /// Runs every replication of every scenario (the points of a sweep, the alternatives of a
 /// comparison) as one parallel batch, so that small points do not leave cores idle.
 ///
-/// Returns, per scenario in order, its replications in order — or None for a scenario some of
-/// whose replications were skipped because `control` said stop (the others are complete).
+/// Returns, per scenario in order, its replications in order with their tails pooled — or
+/// None for a scenario some of whose replications were skipped because `control` said stop
+/// (the others are complete). Each replication's recorded values are pooled as it ends, so
+/// memory holds one pool per scenario rather than one per replication.
 pub fn run_points(
     scenarios: &[Scenario],
     control: &Control<'_>,
-) -> Result<Vec<Option<Vec<ReplicationResult>>>, BrokerError> {
+) -> Result<Vec<Option<Point>>, BrokerError> {
     let tasks: Vec<(usize, u64)> = scenarios
         .iter()
         .enumerate()
         .flat_map(|(p, s)| (0..u64::from(s.run.replications)).map(move |i| (p, i)))
         .collect();
+    let pools: Vec<Mutex<Tails>> = scenarios.iter().map(|_| Mutex::default()).collect();
     let done: Vec<Option<ReplicationResult>> = tasks
         .par_iter()
         .map(|&(p, i)| {
             if control.stopped() {
                 return Ok(None);
             }
-            let r = run_replication(&scenarios[p], i)?;
+            let mut r = run_replication(&scenarios[p], i)?;
+            // Counts add exactly: the pool does not depend on the order replications end in.
+            let tails = std::mem::take(&mut r.tails);
+            pools[p]
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .merge(&tails);
             if let Some(f) = control.on_replication {
                 f();
             }
             Ok(Some(r))
         })
         .collect::<Result<_, BrokerError>>()?;
-    let mut per_point: Vec<Option<Vec<ReplicationResult>>> =
-        scenarios.iter().map(|_| Some(Vec::new())).collect();
+    let mut per_point: Vec<Option<Point>> = pools
+        .into_iter()
+        .map(|pool| {
+            Some(Point {
+                replications: Vec::new(),
+                tails: pool.into_inner().unwrap_or_else(PoisonError::into_inner),
+            })
+        })
+        .collect();
     for ((p, _), r) in tasks.iter().zip(done) {
         match (r, &mut per_point[*p]) {
-            (Some(r), Some(list)) => list.push(r),
+            (Some(r), Some(point)) => point.replications.push(r),
             (None, slot) => *slot = None,
             (Some(_), None) => {}
         }
@@ -191,22 +245,27 @@ pub fn run_points(
     Ok(per_point)
 }
 
-/// Summarises the replications of `scenario` (in replication order).
-pub fn summarize(scenario: &Scenario, results: &[ReplicationResult]) -> ExperimentResult {
-    let scope = |pick: &dyn Fn(&ReplicationResult) -> &Estimates| {
-        ScopeSummary::of(&results.iter().map(pick).collect::<Vec<_>>())
+/// Summarises the replications of `scenario` (in replication order): each metric's mean and
+/// interval over them, except the percentiles, taken from `tails` (their pooled T and Wq)
+/// when it has them, with intervals by sectioning.
+pub fn summarize(
+    scenario: &Scenario,
+    results: &[ReplicationResult],
+    tails: &Tails,
+) -> ExperimentResult {
+    // A scope that records no percentiles mirrors the system's.
+    let pooled = |i: usize| tails.percentiles(i).or_else(|| tails.percentiles(0));
+    let nq = scenario.queues.len();
+    let scope = |pick: &dyn Fn(&ReplicationResult) -> &Estimates, i: usize| {
+        ScopeSummary::of(&results.iter().map(pick).collect::<Vec<_>>(), pooled(i))
     };
     ExperimentResult {
-        system: scope(&|r| &r.system),
-        queues: (0..scenario.queues.len())
-            .map(|j| scope(&|r| &r.queues[j]))
-            .collect(),
+        system: scope(&|r| &r.system, 0),
+        queues: (0..nq).map(|j| scope(&|r| &r.queues[j], 1 + j)).collect(),
         classes: (0..scenario.classes.len())
-            .map(|k| scope(&|r| &r.classes[k]))
+            .map(|k| scope(&|r| &r.classes[k], 1 + nq + k))
             .collect(),
-        counts: (0..scenario.queues.len())
-            .map(|j| mean_counts(results, j))
-            .collect(),
+        counts: (0..nq).map(|j| mean_counts(results, j)).collect(),
         replications: results.len() as u32,
         events: results.iter().map(|r| r.events).sum(),
         messages: results.iter().map(|r| r.messages).sum(),
@@ -249,6 +308,55 @@ mod tests {
         assert!((w - 2.306_004_135_204_166).abs() < 1e-9, "{w}");
         // 99.9%: t_{0.9995,4} = 8.6103 (tables), so the half-width is 8.6103·√0.5 = 6.088.
         assert!(s.contains_at(3.0 + 6.08, 0.999) && !s.contains_at(3.0 + 6.10, 0.999));
+    }
+
+    #[test]
+    fn percentiles_are_those_of_every_replication_pooled() {
+        // A second method: every measured sojourn of every replication, sorted; the sample
+        // p-quantile is the ⌈p·N⌉-th. The run's percentiles must be it, to the histogram's
+        // 0.1%, and their intervals must hold the per-replication spread about it.
+        let text = r#"
+            [[producers]]
+            name = "p"
+            interarrival = { kind = "exponential", rate = 0.8 }
+            [[queues]]
+            name = "q"
+            consumers = 1
+            service = { kind = "exponential", mean = 1.0 }
+            [run]
+            replications = 4
+            customers = 20000
+            warmup = 1000
+            seed = 9
+        "#;
+        let scenario = Scenario::parse(std::path::Path::new("inline.toml"), text).unwrap();
+        let mut all = Vec::new();
+        let mut each = Vec::new();
+        for i in 0..4 {
+            let mut t = Vec::new();
+            let r = crate::replication::run_replication_observed(&scenario, i, &mut |_, s| {
+                t.push(s);
+            })
+            .unwrap();
+            all.extend_from_slice(&t[1000..]);
+            each.push(r.system.get(Metric::TP999));
+        }
+        all.sort_by(f64::total_cmp);
+        let r = run_experiment(&scenario).unwrap();
+        let quantiles = [Metric::TP50, Metric::TP90, Metric::TP99, Metric::TP999];
+        for (m, q) in quantiles.into_iter().zip(crate::stats::QUANTILES) {
+            let exact = all[(q * all.len() as f64).ceil() as usize - 1];
+            let got = r.system.get(m);
+            assert!(
+                (got.mean / exact - 1.0).abs() < 2e-3,
+                "{}: {got:?} vs {exact}",
+                m.name()
+            );
+        }
+        let p999 = r.system.get(Metric::TP999);
+        assert_eq!(p999, Summary::sectioned(p999.mean, &each));
+        // Not the average of the replications' own.
+        assert_ne!(p999.mean, each.iter().sum::<f64>() / 4.0);
     }
 
     #[test]

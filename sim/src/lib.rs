@@ -26,7 +26,7 @@ pub mod warmup;
 
 pub use error::ScenarioError;
 pub use experiment::{
-    Control, ExperimentResult, ScopeSummary, Summary, run_experiment, run_points, summarize,
+    Control, ExperimentResult, Point, ScopeSummary, Summary, run_experiment, run_points, summarize,
 };
 pub use scenario::Scenario;
 pub use stats::Metric;

@@ -28,7 +28,7 @@ const LEADING_ZERO_BASE: u32 = 64 - SUB_BUCKET_BITS;
 /// Counts of recorded integer values, indexed as hdrhistogram indexes a `Histogram<u32>` of
 /// three significant digits whose lowest discernible value is 1. Grows with the largest value
 /// (logarithmically), not with the number of values.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Recorder {
     /// Each count modulo 2^16.
     low: Vec<u16>,
@@ -93,6 +93,21 @@ impl Recorder {
     fn count(&self, index: usize) -> u32 {
         let n = (u64::from(self.high[index]) << 16) | u64::from(self.low[index]);
         u32::try_from(n).unwrap_or(u32::MAX)
+    }
+
+    /// Adds every value `other` counted, as if recorded here: exact, so the order in which
+    /// recorders are merged does not change the result.
+    pub fn merge(&mut self, other: &Recorder) {
+        if other.low.len() > self.low.len() {
+            self.low.resize(other.low.len(), 0);
+            self.high.resize(other.low.len(), 0);
+        }
+        for (i, (&low, &high)) in other.low.iter().zip(&other.high).enumerate() {
+            let sum = u32::from(self.low[i]) + u32::from(low);
+            self.low[i] = sum as u16;
+            self.high[i] = self.high[i].saturating_add(high).saturating_add(sum >> 16);
+        }
+        self.total += other.total;
     }
 
     /// True when nothing has been recorded.
@@ -176,6 +191,41 @@ mod tests {
         assert_eq!(h.count_at(7), 200_000);
         assert_eq!(h.count_at(70_000), 2);
         assert_eq!(h.value_at_quantile(0.5), 7);
+    }
+
+    #[test]
+    fn merged_recorders_count_as_one() {
+        // Values split between three recorders, one past 2^16 in a bucket, merged in two
+        // orders: the same counts as one recorder that saw them all.
+        let values = probes();
+        let mut parts = [
+            Recorder::default(),
+            Recorder::default(),
+            Recorder::default(),
+        ];
+        let mut whole = Recorder::default();
+        for (i, &v) in values.iter().enumerate() {
+            parts[i % 3].record(v);
+            whole.record(v);
+        }
+        for _ in 0..70_000 {
+            parts[1].record(9);
+            parts[2].record(9);
+            whole.record(9);
+            whole.record(9);
+        }
+        let mut forward = Recorder::default();
+        let mut backward = Recorder::default();
+        for p in &parts {
+            forward.merge(p);
+        }
+        for p in parts.iter().rev() {
+            backward.merge(p);
+        }
+        for merged in [forward, backward] {
+            assert_eq!(merged.total, whole.total);
+            assert_eq!(merged.histogram(), whole.histogram());
+        }
     }
 
     #[test]

@@ -22,7 +22,7 @@ use crate::dist::ArrivalProcess;
 use crate::rng::{Source, Stream, seed_for, stream};
 use crate::scenario::Scenario;
 use crate::scopes::Scopes;
-use crate::stats::{Estimates, Tally};
+use crate::stats::{Estimates, Tails, Tally};
 
 /// The simulator's clock: the time of the event being processed. Clones share one reading.
 #[derive(Debug, Clone, Default)]
@@ -111,6 +111,9 @@ pub struct ReplicationResult {
     pub events: u64,
     /// Messages that left the system (warm-up included).
     pub messages: u64,
+    /// The recorded T and Wq of the measurement window, for percentiles pooled over
+    /// replications ([`crate::experiment::run_points`] takes them to its pool).
+    pub tails: Tails,
 }
 
 /// Runs replication `replication` of `scenario` to completion.
@@ -644,6 +647,12 @@ impl<'s> Replication<'s> {
             .zip(&self.window_start)
             .map(|(&q, before)| Ok(QueueCounts::between(before, &self.broker.stats(q)?)))
             .collect::<Result<_, BrokerError>>()?;
+        let scopes = &self.scopes;
+        let tails = Tails::of(
+            std::iter::once(&scopes.system)
+                .chain(&scopes.queues)
+                .chain(&scopes.classes),
+        );
         Ok(ReplicationResult {
             system,
             queues,
@@ -651,6 +660,7 @@ impl<'s> Replication<'s> {
             counts,
             events: self.events,
             messages: self.exits,
+            tails,
         })
     }
 

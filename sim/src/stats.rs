@@ -1,7 +1,5 @@
 //! Streaming statistics of one replication: constant memory, whatever the run length.
 
-use hdrhistogram::Histogram;
-
 use crate::recorder::Recorder;
 
 /// The metrics kendall reports, in output order.
@@ -322,6 +320,12 @@ impl Tally {
         self.lost = 0;
     }
 
+    /// The recorded T and Wq of the window (None for a scope that records no percentiles),
+    /// and the recorded units per time unit: what [`Tails`] pools over replications.
+    pub fn recorders(&self) -> Option<(&[Recorder; 2], f64)> {
+        self.hists.as_deref().map(|r| (r, self.scale))
+    }
+
     /// The window's estimates at `now`, for a scope served by `consumers` consumers.
     pub fn estimates(&self, now: f64, consumers: u32) -> Estimates {
         let span = now - self.start;
@@ -329,13 +333,6 @@ impl Tally {
         let l = per(self.area_in_system + self.in_system as f64 * now, span);
         let busy = per(self.area_busy + self.busy as f64 * now, span);
         let done = self.done as f64;
-        let quantile = |h: &Histogram<u32>, q: f64| {
-            if h.is_empty() {
-                f64::NAN
-            } else {
-                h.median_equivalent(h.value_at_quantile(q)) as f64 / self.scale
-            }
-        };
         let mut e = [f64::NAN; METRICS];
         e[..8].copy_from_slice(&[
             per(self.sum_t, done),
@@ -348,16 +345,78 @@ impl Tally {
             per(self.lost as f64, done + self.lost as f64),
         ]);
         if let Some(r) = &self.hists {
-            let h = [r[0].histogram(), r[1].histogram()];
-            for (i, &q) in QUANTILES.iter().enumerate() {
-                e[8 + i] = quantile(&h[0], q);
-                e[12 + i] = quantile(&h[1], q);
-            }
+            e[8..].copy_from_slice(&percentiles(r, self.scale));
         }
         Estimates {
             values: e,
             measured: self.done,
         }
+    }
+}
+
+/// The T and Wq percentiles at [`QUANTILES`] (T's four, then Wq's) of the values counted in
+/// `recorders` (T, Wq), recorded at `scale` units per time unit; NaN where nothing was.
+pub fn percentiles(recorders: &[Recorder; 2], scale: f64) -> [f64; 8] {
+    let mut out = [f64::NAN; 8];
+    for (k, r) in recorders.iter().enumerate() {
+        let h = r.histogram();
+        if h.is_empty() {
+            continue;
+        }
+        for (i, &q) in QUANTILES.iter().enumerate() {
+            out[4 * k + i] = h.median_equivalent(h.value_at_quantile(q)) as f64 / scale;
+        }
+    }
+    out
+}
+
+/// The recorded T and Wq of every scope that records them, pooled over replications: the
+/// percentiles of all the messages measured, whose bias is that of R times the sample of one
+/// replication ([`crate::experiment::summarize`]). Counts add exactly, so pooling in any
+/// order gives the same result.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Tails {
+    /// Recorded units per time unit (the same for every scope of a run).
+    scale: f64,
+    /// Per scope — the system, then each queue, then each class — its T and Wq recorders,
+    /// or None for a scope that records none (a mirror of the system).
+    scopes: Vec<Option<Box<[Recorder; 2]>>>,
+}
+
+impl Tails {
+    /// One replication's, from its scopes' tallies (system, queues, classes in order).
+    pub fn of<'a>(tallies: impl Iterator<Item = &'a Tally>) -> Self {
+        let mut scale = 0.0;
+        let scopes = tallies
+            .map(|t| {
+                t.recorders().map(|(r, s)| {
+                    scale = s;
+                    Box::new(r.clone())
+                })
+            })
+            .collect();
+        Tails { scale, scopes }
+    }
+
+    /// Adds `other`'s counts (a replication of the same scenario) to these.
+    pub fn merge(&mut self, other: &Tails) {
+        if self.scopes.is_empty() {
+            *self = other.clone();
+            return;
+        }
+        for (mine, theirs) in self.scopes.iter_mut().zip(&other.scopes) {
+            if let (Some(a), Some(b)) = (mine, theirs) {
+                a[0].merge(&b[0]);
+                a[1].merge(&b[1]);
+            }
+        }
+    }
+
+    /// The percentiles of scope `i` (0 the system, then queues, then classes), T's then
+    /// Wq's; None for a scope that records none.
+    pub fn percentiles(&self, i: usize) -> Option<[f64; 8]> {
+        let r = self.scopes.get(i)?.as_ref()?;
+        Some(percentiles(r, self.scale))
     }
 }
 
