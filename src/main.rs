@@ -719,25 +719,25 @@ fn compare(args: CompareArgs) -> Result<()> {
         eprintln!("interrupted: a comparison needs every alternative; nothing written");
         std::process::exit(130);
     }
-    let (alternatives, tails): (Vec<Alternative>, Vec<_>) = alternatives
+    let alternatives: Vec<Alternative> = alternatives
         .iter()
         .zip(results)
         .map(|(a, r)| {
             let point = r.unwrap_or_default();
-            let alternative = Alternative {
+            Alternative {
                 name: name(a),
                 replications: point.replications,
-            };
-            (alternative, point.tails)
+                tails: point.tails,
+            }
         })
-        .unzip();
+        .collect();
     // Runs too short to settle, or warm-ups too short for the longest stays, bias every
     // alternative, and not alike: say so for each.
-    for ((a, s), tails) in alternatives.iter().zip(&scenarios).zip(&tails) {
+    for (a, s) in alternatives.iter().zip(&scenarios) {
         for u in kendall_reports::unsettled(s, &theory::predict(s)) {
             eprintln!("warning: {}: {}", a.name, u.warning(&s.time_unit));
         }
-        let result = summarize(s, &a.replications, tails);
+        let result = summarize(s, &a.replications, &a.tails);
         if let Some(short) = kendall_reports::short_warmup(s, &result) {
             eprintln!("warning: {}: {}", a.name, short.warning(&s.time_unit));
         }

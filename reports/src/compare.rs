@@ -5,7 +5,7 @@ use std::fmt::Write;
 use kendall_sim::Summary;
 use kendall_sim::experiment::welch_half_width;
 use kendall_sim::replication::ReplicationResult;
-use kendall_sim::stats::Metric;
+use kendall_sim::stats::{Metric, Tails};
 use serde_json::{Value, json};
 
 /// The metrics a comparison ranks and differences.
@@ -20,6 +20,20 @@ pub struct Alternative {
     pub name: String,
     /// Its replications, in replication order.
     pub replications: Vec<ReplicationResult>,
+    /// Their recorded T and Wq pooled: its percentiles, as `run` reads them.
+    pub tails: Tails,
+}
+
+impl Alternative {
+    /// Metric `m` of the whole system: its mean and interval over the replications, or for a
+    /// percentile the pooled one with its sectioning interval (as `run`).
+    fn summary(&self, m: Metric) -> Summary {
+        let xs: Vec<f64> = self.replications.iter().map(|r| r.system.get(m)).collect();
+        match (m.percentile(), self.tails.percentiles(0)) {
+            (Some((is_t, i)), Some(p)) => Summary::sectioned(p[if is_t { i } else { 4 + i }], &xs),
+            _ => Summary::of(&xs),
+        }
+    }
 }
 
 /// A metric's difference from the best alternative.
@@ -87,10 +101,7 @@ impl Comparison {
                 });
                 Ranked {
                     name: a.name.clone(),
-                    metrics: COMPARED
-                        .iter()
-                        .map(|&m| Summary::of(&values(a, m)))
-                        .collect(),
+                    metrics: COMPARED.iter().map(|&m| a.summary(m)).collect(),
                     vs_best,
                 }
             })
