@@ -378,21 +378,23 @@ fn auto_warmup_is_resolved_and_reported() {
     assert_eq!(doc["messages"].as_u64().unwrap(), reps * (warmup + 20_000));
 }
 
+/// The `start-up:` warnings of a run's JSON.
+fn start_up(doc: &Value) -> Vec<String> {
+    doc["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w.as_str().unwrap().to_string())
+        .filter(|w| w.starts_with("start-up:"))
+        .collect()
+}
+
 /// 5,000 consumers at ρ = 0.9 fill in a few service times; runs of 4.4 ms after a 0.44 ms
 /// warm-up measure mostly the start-up (T 15% low). `run` says so, with how long a run would
 /// do, and a run of that length agrees with theory and is not warned about.
 #[test]
 fn short_runs_of_a_large_fleet_get_a_start_up_warning() {
     let path = "tests/scenarios/fleet_short.toml";
-    let start_up = |doc: &Value| -> Vec<String> {
-        doc["warnings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|w| w.as_str().unwrap().to_string())
-            .filter(|w| w.starts_with("start-up:"))
-            .collect()
-    };
     let short = json(&["run", path, "--customers", "20000", "--json"]);
     // The queue's relaxation; the long stays cut off by the short warm-up are warned of too.
     let warned = start_up(&short);
@@ -424,15 +426,6 @@ fn short_runs_of_a_large_fleet_get_a_start_up_warning() {
 #[test]
 fn a_warm_up_shorter_than_the_longest_stays_is_warned_of() {
     let path = "tests/scenarios/fleet_short.toml";
-    let start_up = |doc: &Value| -> Vec<String> {
-        doc["warnings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|w| w.as_str().unwrap().to_string())
-            .filter(|w| w.starts_with("start-up:"))
-            .collect()
-    };
     let run = |warmup: &str| {
         json(&[
             "run",

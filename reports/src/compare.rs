@@ -3,7 +3,7 @@
 use std::fmt::Write;
 
 use kendall_sim::Summary;
-use kendall_sim::experiment::welch_half_width;
+use kendall_sim::experiment::{metric_summary, welch_half_width};
 use kendall_sim::replication::ReplicationResult;
 use kendall_sim::stats::{Metric, Tails};
 use serde_json::{Value, json};
@@ -29,10 +29,7 @@ impl Alternative {
     /// percentile the pooled one with its sectioning interval (as `run`).
     fn summary(&self, m: Metric) -> Summary {
         let xs: Vec<f64> = self.replications.iter().map(|r| r.system.get(m)).collect();
-        match (m.percentile(), self.tails.percentiles(0)) {
-            (Some((is_t, i)), Some(p)) => Summary::sectioned(p[if is_t { i } else { 4 + i }], &xs),
-            _ => Summary::of(&xs),
-        }
+        metric_summary(m, &xs, self.tails.percentiles(0))
     }
 }
 

@@ -115,12 +115,7 @@ impl ScopeSummary {
                 .iter()
                 .map(|&m| {
                     let xs: Vec<f64> = estimates.iter().map(|e| e.get(m)).collect();
-                    match (m.percentile(), pooled) {
-                        (Some((is_t, i)), Some(p)) => {
-                            Summary::sectioned(p[if is_t { i } else { 4 + i }], &xs)
-                        }
-                        _ => Summary::of(&xs),
-                    }
+                    metric_summary(m, &xs, pooled)
                 })
                 .collect(),
             measured: estimates.iter().map(|e| e.measured).sum(),
@@ -178,6 +173,18 @@ pub struct Control<'a> {
 impl Control<'_> {
     fn stopped(&self) -> bool {
         self.stop.is_some_and(|s| s.load(AtomicOrdering::Relaxed))
+    }
+}
+
+/// Metric `m` summarised from its estimates `per_replication`: their mean and interval, or
+/// for a percentile, with `pooled` (T's then Wq's, from every replication's messages), the
+/// pooled one with the sectioning interval ([`Summary::sectioned`]).
+pub fn metric_summary(m: Metric, per_replication: &[f64], pooled: Option<[f64; 8]>) -> Summary {
+    match (m.percentile(), pooled) {
+        (Some((is_t, i)), Some(p)) => {
+            Summary::sectioned(p[if is_t { i } else { 4 + i }], per_replication)
+        }
+        _ => Summary::of(per_replication),
     }
 }
 
