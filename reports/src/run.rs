@@ -264,9 +264,7 @@ impl RunReport {
                 .iter()
                 .map(|u| u.warning(&scenario.time_unit)),
         );
-        if !report.loads.iter().any(|&rho| rho >= 1.0)
-            && let Some(short) = crate::early_sojourns::short_warmup(scenario, result)
-        {
+        if let Some(short) = crate::early_sojourns::short_warmup(scenario, result) {
             report.warnings.push(short.warning(&scenario.time_unit));
         }
         // [fit] trace producers: burstiness, and replications cut short by a stopping trace.

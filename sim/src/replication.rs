@@ -664,6 +664,10 @@ impl<'s> Replication<'s> {
         })
     }
 
+    /// Opens the measurement window at `now` (the warm-up's end): once per replication, out
+    /// of the event loop's line.
+    #[cold]
+    #[inline(never)]
     fn reset(&mut self, now: f64) -> Result<(), BrokerError> {
         self.scopes.reset(now);
         if self.sharing {
@@ -811,15 +815,25 @@ impl<'s> Replication<'s> {
             self.scopes.system.start_service(now);
         }
         w.start(m, now);
-        let class = &mut self.scopes.classes[m.class as usize];
-        // Under sharing its class is busy by its share of the consumer: the share clock from
-        // now on. (`sharing` first: a flag that ordinary runs read and never branch on.)
-        if self.sharing
-            && let Some(u) = w.share_clock(now)
-        {
-            class.shift_busy_area(-u);
+        if self.sharing {
+            self.class_service(c, m.class, -1.0, now);
         } else {
-            class.start_service(now);
+            self.scopes.classes[m.class as usize].start_service(now);
+        }
+    }
+
+    /// A message of `class` starts (`sign` −1) or ends (+1) service at consumer `c` at `now`,
+    /// in a run where some consumer shares its capacity: at a sharing consumer its class is
+    /// busy by its share of it, the share clock's advance over the stay. Out of line, so that
+    /// the path every message takes in other runs stays as it was.
+    #[cold]
+    #[inline(never)]
+    fn class_service(&mut self, c: usize, class: u16, sign: f64, now: f64) {
+        let tally = &mut self.scopes.classes[class as usize];
+        match self.workers[c].share_clock(now) {
+            Some(u) => tally.shift_busy_area(sign * u),
+            None if sign < 0.0 => tally.start_service(now),
+            None => tally.end_service(now),
         }
     }
 
@@ -832,13 +846,10 @@ impl<'s> Replication<'s> {
             self.scopes.queues[w.queue as usize].end_service(now);
             self.scopes.system.end_service(now);
         }
-        let class = &mut self.scopes.classes[job.class as usize];
-        if self.sharing
-            && let Some(u) = w.share_clock(now)
-        {
-            class.shift_busy_area(u);
+        if self.sharing {
+            self.class_service(c, job.class, 1.0, now);
         } else {
-            class.end_service(now);
+            self.scopes.classes[job.class as usize].end_service(now);
         }
         Some(job)
     }
@@ -847,6 +858,8 @@ impl<'s> Replication<'s> {
     /// its class's busy area: −1 when the window opens (shares count from then on), +1 when
     /// it closes (shares count up to then), as [`Tally`] does with the clock for whole
     /// consumers.
+    #[cold]
+    #[inline(never)]
     fn settle_shares(&mut self, sign: f64, now: f64) {
         for w in &self.workers {
             if let (Some(u), Jobs::Many(sharing)) = (w.share_clock(now), &w.jobs) {
