@@ -246,50 +246,18 @@ fn plots_are_written() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
-/// A sweep point's warnings and a compared alternative's start-up warning reach stderr, named
-/// by their settings: here both counts of a large fleet, run far too briefly to settle.
-#[test]
-fn sweep_and_compare_pass_on_warnings() {
+/// Runs `sweep` and `compare` on the large-fleet scenario over `counts` consumers with the
+/// run settings `run`, and asserts that each point or alternative's stderr has a start-up
+/// warning, named by its settings, whose line contains `says`.
+fn start_up_warned_for_each(counts: [u32; 2], run: &[&str], says: &str) {
+    let set = format!("queues.orders.consumers={},{}", counts[0], counts[1]);
     for command in ["sweep", "compare"] {
-        let out = kendall(&[
-            command,
-            "tests/scenarios/fleet_short.toml",
-            "--set",
-            "queues.orders.consumers=4600,5000",
-            "--customers",
-            "20000",
-        ]);
+        let mut args = vec![command, "tests/scenarios/fleet_short.toml", "--set", &set];
+        args.extend_from_slice(run);
+        let out = kendall(&args);
         assert!(out.status.success());
         let err = String::from_utf8_lossy(&out.stderr);
-        for (point, consumers) in [(0, 4600), (1, 5000)] {
-            let name = if command == "sweep" {
-                format!("warning: point {point} (queues.orders.consumers={consumers}): start-up:")
-            } else {
-                format!("warning: queues.orders.consumers={consumers}: start-up:")
-            };
-            assert!(err.contains(&name), "{command}: {err}");
-        }
-    }
-}
-
-/// A warm-up too short for the longest stays is warned of by both commands, for each point or
-/// alternative, named by its settings.
-#[test]
-fn sweep_and_compare_warn_of_a_warm_up_shorter_than_the_longest_stays() {
-    for command in ["sweep", "compare"] {
-        let out = kendall(&[
-            command,
-            "tests/scenarios/fleet_short.toml",
-            "--set",
-            "queues.orders.consumers=4800,5000",
-            "--customers",
-            "100000",
-            "--warmup",
-            "9000",
-        ]);
-        assert!(out.status.success());
-        let err = String::from_utf8_lossy(&out.stderr);
-        for (point, consumers) in [(0, 4800), (1, 5000)] {
+        for (point, consumers) in counts.into_iter().enumerate() {
             let name = if command == "sweep" {
                 format!("warning: point {point} (queues.orders.consumers={consumers}): start-up:")
             } else {
@@ -297,9 +265,24 @@ fn sweep_and_compare_warn_of_a_warm_up_shorter_than_the_longest_stays() {
             };
             assert!(
                 err.lines()
-                    .any(|l| l.starts_with(&name) && l.contains("longest stays")),
+                    .any(|l| l.starts_with(&name) && l.contains(says)),
                 "{command}: {err}"
             );
         }
     }
+}
+
+/// A sweep point's warnings and a compared alternative's start-up warning reach stderr, named
+/// by their settings: here both counts of a large fleet, run far too briefly to settle.
+#[test]
+fn sweep_and_compare_pass_on_warnings() {
+    start_up_warned_for_each([4600, 5000], &["--customers", "20000"], "settles");
+}
+
+/// A warm-up too short for the longest stays is warned of by both commands, for each point or
+/// alternative, named by its settings.
+#[test]
+fn sweep_and_compare_warn_of_a_warm_up_shorter_than_the_longest_stays() {
+    let run = ["--customers", "100000", "--warmup", "9000"];
+    start_up_warned_for_each([4800, 5000], &run, "longest stays");
 }

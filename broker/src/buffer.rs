@@ -351,20 +351,6 @@ impl<S: Seq> Buffer<S> {
 mod tests {
     use super::*;
 
-    fn msg(id: u64, priority: i32) -> Message {
-        Message {
-            id: MessageId(id),
-            class: 0,
-            priority,
-            key: None,
-            size: 1.0,
-            published_at: 0.0,
-            born_at: 0.0,
-            waited_before: 0.0,
-            attempt: 0,
-        }
-    }
-
     fn drain(b: &mut OwnBuffer) -> Vec<u64> {
         std::iter::from_fn(|| b.pop()).map(|m| m.id.0).collect()
     }
@@ -376,7 +362,7 @@ mod tests {
             [Discipline::Fifo, Discipline::Lifo, Discipline::Priority].map(OwnBuffer::new);
         for b in &mut bufs {
             for (i, p) in prios.iter().enumerate() {
-                b.push(msg(i as u64, *p));
+                b.push(Message::for_test(i as u64, *p));
             }
         }
         assert_eq!(drain(&mut bufs[0]), vec![0, 1, 2, 3, 4]);
@@ -394,10 +380,10 @@ mod tests {
             [Discipline::Fifo, Discipline::Lifo, Discipline::Priority].map(OwnBuffer::new);
         for b in &mut bufs {
             for (i, p) in [1, 0, 1].iter().enumerate() {
-                b.push(msg(i as u64, *p));
+                b.push(Message::for_test(i as u64, *p));
             }
-            b.push_front(msg(7, 1));
-            b.push_front(msg(8, 1));
+            b.push_front(Message::for_test(7, 1));
+            b.push_front(Message::for_test(8, 1));
         }
         assert_eq!(drain(&mut bufs[0]), vec![8, 7, 0, 1, 2]);
         assert_eq!(drain(&mut bufs[1]), vec![8, 7, 2, 1, 0]);
@@ -415,11 +401,11 @@ mod tests {
             x ^= x << 17;
             match x % 6 {
                 0 | 1 => {
-                    d.push_back(msg(i, 0));
+                    d.push_back(Message::for_test(i, 0));
                     model.push_back(i);
                 }
                 2 => {
-                    d.push_front(msg(i, 0));
+                    d.push_front(Message::for_test(i, 0));
                     model.push_front(i);
                 }
                 3 => assert_eq!(d.pop_front().map(|m| m.id.0), model.pop_front()),
@@ -449,7 +435,7 @@ mod tests {
         for d in [Discipline::Fifo, Discipline::Lifo, Discipline::Priority] {
             let mut b = OwnBuffer::new(d);
             for i in 0..4 {
-                b.push(msg(i, (i % 2) as i32));
+                b.push(Message::for_test(i, (i % 2) as i32));
             }
             assert_eq!(b.remove(MessageId(2)).map(|m| m.id.0), Some(2));
             assert_eq!(b.remove(MessageId(2)), None);
@@ -462,7 +448,7 @@ mod tests {
         for d in [Discipline::Fifo, Discipline::Lifo, Discipline::Priority] {
             let mut b = OwnBuffer::new(d);
             for (i, p) in [3, 1, 2].iter().enumerate() {
-                b.push(msg(i as u64 + 10, *p));
+                b.push(Message::for_test(i as u64 + 10, *p));
             }
             assert_eq!(b.oldest(), Some(MessageId(10)));
             assert_eq!(b.remove_oldest().unwrap().id, MessageId(10), "{d:?}");

@@ -936,27 +936,14 @@ fn mix(mut x: u64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::MessageId;
-
-    fn msg() -> Message {
-        Message {
-            id: MessageId(0),
-            class: 0,
-            priority: 0,
-            key: None,
-            size: 1.0,
-            published_at: 0.0,
-            born_at: 0.0,
-            waited_before: 0.0,
-            attempt: 0,
-        }
-    }
 
     #[test]
     fn round_robin_cycles() {
         let mut rr = RoundRobin::new(3);
         let loads = ConsumerLoads::new(3);
-        let picks: Vec<_> = (0..7).map(|_| rr.route(&msg(), &loads)).collect();
+        let picks: Vec<_> = (0..7)
+            .map(|_| rr.route(&Message::for_test(0, 0), &loads))
+            .collect();
         let want = [0, 1, 2, 0, 1, 2, 0].map(Route::Consumer);
         assert_eq!(picks, want);
     }
@@ -968,10 +955,13 @@ mod tests {
         let mut b = Random::new(4, 7);
         let mut counts = [0u32; 4];
         for _ in 0..40_000 {
-            let Route::Consumer(k) = a.route(&msg(), &loads) else {
+            let Route::Consumer(k) = a.route(&Message::for_test(0, 0), &loads) else {
                 panic!("shared")
             };
-            assert_eq!(Route::Consumer(k), b.route(&msg(), &loads));
+            assert_eq!(
+                Route::Consumer(k),
+                b.route(&Message::for_test(0, 0), &loads)
+            );
             counts[k] += 1;
         }
         // Each count is Binomial(40000, 1/4): sd ≈ 86.6; 4 sd is 346.
@@ -982,7 +972,10 @@ mod tests {
 
     #[test]
     fn shared_always_shared() {
-        assert_eq!(Shared.route(&msg(), &ConsumerLoads::new(2)), Route::Shared);
+        assert_eq!(
+            Shared.route(&Message::for_test(0, 0), &ConsumerLoads::new(2)),
+            Route::Shared
+        );
     }
 
     /// Gives consumer `k` one more message of `size` and tells the strategy.
@@ -997,7 +990,7 @@ mod tests {
     }
 
     fn pick(s: &mut dyn Dispatch, loads: &ConsumerLoads) -> usize {
-        match s.route(&msg(), loads) {
+        match s.route(&Message::for_test(0, 0), loads) {
             Route::Consumer(k) => k,
             Route::Shared => panic!("shared"),
         }
@@ -1116,7 +1109,7 @@ mod tests {
         for key in 0..4000u64 {
             let m = Message {
                 key: Some(key),
-                ..msg()
+                ..Message::for_test(0, 0)
             };
             let Route::Consumer(k) = kh.route(&m, &loads) else {
                 panic!("shared")

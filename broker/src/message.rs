@@ -61,3 +61,22 @@ pub struct Message {
     /// count as an attempt: it is delivered again with the same number.
     pub attempt: u32,
 }
+
+#[cfg(test)]
+impl Message {
+    /// A message of size 1 numbered `id` with `priority`, published at 0: what the broker's
+    /// unit and property tests route and buffer without caring about the rest.
+    pub(crate) fn for_test(id: u64, priority: i32) -> Message {
+        Message {
+            id: MessageId(id),
+            class: 0,
+            priority,
+            key: None,
+            size: 1.0,
+            published_at: 0.0,
+            born_at: 0.0,
+            waited_before: 0.0,
+            attempt: 0,
+        }
+    }
+}

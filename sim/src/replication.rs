@@ -647,11 +647,11 @@ impl<'s> Replication<'s> {
             .zip(&self.window_start)
             .map(|(&q, before)| Ok(QueueCounts::between(before, &self.broker.stats(q)?)))
             .collect::<Result<_, BrokerError>>()?;
-        let scopes = &self.scopes;
-        let tails = Tails::of(
-            std::iter::once(&scopes.system)
-                .chain(&scopes.queues)
-                .chain(&scopes.classes),
+        let scopes = &mut self.scopes;
+        let tails = Tails::take(
+            std::iter::once(&mut scopes.system)
+                .chain(&mut scopes.queues)
+                .chain(&mut scopes.classes),
         );
         Ok(ReplicationResult {
             system,

@@ -320,10 +320,11 @@ impl Tally {
         self.lost = 0;
     }
 
-    /// The recorded T and Wq of the window (None for a scope that records no percentiles),
-    /// and the recorded units per time unit: what [`Tails`] pools over replications.
-    pub fn recorders(&self) -> Option<(&[Recorder; 2], f64)> {
-        self.hists.as_deref().map(|r| (r, self.scale))
+    /// Hands over the recorded T and Wq of the window (None for a scope that records no
+    /// percentiles), with the recorded units per time unit: what [`Tails`] pools over
+    /// replications. The tally records no percentiles after.
+    pub fn take_recorders(&mut self) -> Option<(Box<[Recorder; 2]>, f64)> {
+        self.hists.take().map(|r| (r, self.scale))
     }
 
     /// The window's estimates at `now`, for a scope served by `consumers` consumers.
@@ -384,14 +385,15 @@ pub struct Tails {
 }
 
 impl Tails {
-    /// One replication's, from its scopes' tallies (system, queues, classes in order).
-    pub fn of<'a>(tallies: impl Iterator<Item = &'a Tally>) -> Self {
+    /// One replication's, taken from its scopes' tallies (system, queues, classes in order)
+    /// once their estimates are made.
+    pub fn take<'a>(tallies: impl Iterator<Item = &'a mut Tally>) -> Self {
         let mut scale = 0.0;
         let scopes = tallies
             .map(|t| {
-                t.recorders().map(|(r, s)| {
+                t.take_recorders().map(|(r, s)| {
                     scale = s;
-                    Box::new(r.clone())
+                    r
                 })
             })
             .collect();

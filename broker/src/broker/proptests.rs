@@ -384,21 +384,6 @@ proptest! {
     }
 }
 
-/// A message of size 1, for strategies that are asked to route without caring what it is.
-fn unit_message() -> Message {
-    Message {
-        id: MessageId(0),
-        class: 0,
-        priority: 0,
-        key: None,
-        size: 1.0,
-        published_at: 0.0,
-        born_at: 0.0,
-        waited_before: 0.0,
-        attempt: 0,
-    }
-}
-
 proptest! {
     #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
 
@@ -415,7 +400,7 @@ proptest! {
         let mut jsq = Jsq::new(n, seed);
         let mut lw = LeastWork::new(n, seed);
         let mut sizes: Vec<Vec<f64>> = vec![Vec::new(); n];
-        let m = unit_message();
+        let m = Message::for_test(0, 0);
         for (k, up, size) in changes {
             let k = k % n;
             if up || sizes[k].is_empty() {
@@ -455,7 +440,7 @@ proptest! {
         use crate::{Dispatch, Jsq};
         let (mut plain, mut hinted) = (Jsq::new(n, seed), Jsq::new(n, seed));
         let mut loads = ConsumerLoads::new(n);
-        let m = unit_message();
+        let m = Message::for_test(0, 0);
         for (k, up, hint) in steps {
             // hint 0: none; 1: hint, then route; 2: hint, a load change, then route.
             let ahead = (hint > 0).then(|| hinted.peek());
