@@ -317,10 +317,20 @@ impl Router {
         }
     }
 
-    /// [`Dispatch::on_load_change`] of the strategy, for those that want it.
+    /// [`Dispatch::on_load_change`] of the strategy, for those that want it. JSQ's, a swap or
+    /// two, is inlined into the publish or ack that calls it; the others' are not.
+    #[inline(always)]
     pub(crate) fn on_load_change(&mut self, k: usize, loads: &ConsumerLoads) {
         match self {
-            Router::Jsq(s) => s.on_load_change(k, loads),
+            Router::Jsq(s) => s.refile(k, loads.held(k) as usize),
+            _ => self.on_other_load_change(k, loads),
+        }
+    }
+
+    /// [`Router::on_load_change`] for the strategies other than JSQ.
+    #[inline(never)]
+    fn on_other_load_change(&mut self, k: usize, loads: &ConsumerLoads) {
+        match self {
             Router::LeastWork(s) => s.on_load_change(k, loads),
             Router::Jiq(s) => s.on_load_change(k, loads),
             Router::Custom(s, true) => s.on_load_change(k, loads),
@@ -601,15 +611,21 @@ impl Dispatch for WeightedRoundRobin {
 /// in service), ties broken uniformly at random from a seeded generator.
 ///
 /// Use it for push dispatch when the broker sees every consumer's load: it comes close to a
-/// shared queue. Keeps consumers in buckets by held count, so that a choice and a load change
-/// each cost O(1), whatever the number of consumers.
+/// shared queue. Keeps its consumers in one array sorted by held count, each count's bucket a
+/// contiguous range, so that a choice and a load change (a swap at a bucket's edge) each cost
+/// O(1), whatever the number of consumers, with no allocation.
 #[derive(Debug, Clone)]
 pub struct Jsq {
     rng: Xoshiro256PlusPlus,
-    /// Per consumer: the held count it is filed under, and its position in that bucket.
+    /// The consumers by held count: those holding n (bucket n) are
+    /// `order[start[n]..start[n + 1]]`, in no particular order among themselves.
+    order: Vec<u32>,
+    /// Per consumer: the held count it is filed under, and its position in `order`.
     slot: Vec<(u32, u32)>,
-    /// `buckets[n]`: the consumers holding n messages, in no particular order.
-    buckets: Vec<Vec<u32>>,
+    /// Where each bucket begins in `order`, up to one past the highest count filed; the
+    /// entries past it are the number of consumers.
+    start: Vec<u32>,
+    /// The lowest count filed: bucket `min` begins at 0.
     min: usize,
     /// The next pick's draw, made ahead by [`Jsq::peek`]: valid while the lowest bucket
     /// and its length are the same.
@@ -631,35 +647,40 @@ impl Jsq {
     pub fn new(consumers: usize, seed: u64) -> Self {
         Self {
             rng: Xoshiro256PlusPlus::seed_from_u64(seed),
+            order: (0..consumers as u32).collect(),
             slot: (0..consumers as u32).map(|k| (0, k)).collect(),
-            buckets: vec![(0..consumers as u32).collect()],
+            start: vec![0, consumers as u32],
             min: 0,
             drawn: None,
         }
     }
-}
 
-impl Jsq {
+    /// Consumers in the lowest bucket, which begins at 0.
+    #[inline]
+    fn lowest(&self) -> usize {
+        self.start[self.min + 1] as usize
+    }
+
     /// [`Dispatch::route`]: a consumer holding the fewest messages, at random. Uses the draw
     /// [`Jsq::peek`] made if it still applies: the same draw this would make.
     #[inline]
     fn pick(&mut self) -> Route {
-        let bucket = &self.buckets[self.min];
+        let len = self.lowest();
         let position = match self.drawn.take() {
-            Some(d) if d.min == self.min && d.len == bucket.len() => {
+            Some(d) if d.min == self.min && d.len == len => {
                 self.rng = d.rng;
                 d.position
             }
-            _ => self.rng.random_range(0..bucket.len()),
+            _ => self.rng.random_range(0..len),
         };
-        Route::Consumer(bucket[position] as usize)
+        Route::Consumer(self.order[position] as usize)
     }
 
     /// The consumer the next pick will choose, as things stand: the draw is made now, on a
     /// copy of the generator, and kept for that pick. Its slot is fetched into the cache.
     #[inline]
     pub(crate) fn peek(&mut self) -> usize {
-        let (min, len) = (self.min, self.buckets[self.min].len());
+        let (min, len) = (self.min, self.lowest());
         let mut rng = self.rng.clone();
         let position = rng.random_range(0..len);
         self.drawn = Some(Drawn {
@@ -668,9 +689,58 @@ impl Jsq {
             position,
             rng,
         });
-        let k = self.buckets[min][position] as usize;
+        let k = self.order[position] as usize;
         crate::prefetch::prefetch(&self.slot[k]);
         k
+    }
+
+    /// Files consumer `k`, now holding `held`, in its bucket: [`Dispatch::on_load_change`].
+    /// Called directly, not through the router's match, and kept out of line: inlined into
+    /// the broker's poll and ack, it would make them slower for every other strategy.
+    ///
+    /// A count goes up by swapping places with the last consumer of its bucket, which bucket
+    /// `n + 1` then begins with; down, with the first, which bucket `n` then begins after. A
+    /// publish or an ack changes a count by one; anything else goes one step at a time.
+    #[inline(never)]
+    fn refile(&mut self, k: usize, held: usize) {
+        let Self {
+            order,
+            slot,
+            start,
+            min,
+            ..
+        } = self;
+        let mut n = slot[k].0 as usize;
+        while n < held {
+            if n + 2 == start.len() {
+                start.push(order.len() as u32);
+            }
+            let edge = start[n + 1] - 1;
+            let from = slot[k].1;
+            let other = order[edge as usize];
+            order[from as usize] = other;
+            slot[other as usize].1 = from;
+            order[edge as usize] = k as u32;
+            n += 1;
+            slot[k] = (n as u32, edge);
+            start[n] = edge;
+            if edge == 0 {
+                // Every bucket below n is empty.
+                *min = n;
+            }
+        }
+        while n > held {
+            let edge = start[n];
+            let from = slot[k].1;
+            let other = order[edge as usize];
+            order[from as usize] = other;
+            slot[other as usize].1 = from;
+            order[edge as usize] = k as u32;
+            start[n] = edge + 1;
+            n -= 1;
+            slot[k] = (n as u32, edge);
+            *min = (*min).min(n);
+        }
     }
 }
 
@@ -681,29 +751,7 @@ impl Dispatch for Jsq {
     }
 
     fn on_load_change(&mut self, k: usize, loads: &ConsumerLoads) {
-        let (old, i) = self.slot[k];
-        let (old, i, new) = (old as usize, i as usize, loads.held(k) as usize);
-        if old == new {
-            return;
-        }
-        let bucket = &mut self.buckets[old];
-        bucket.swap_remove(i);
-        if let Some(&moved) = bucket.get(i) {
-            self.slot[moved as usize].1 = i as u32;
-        }
-        if new >= self.buckets.len() {
-            self.buckets.resize_with(new + 1, Vec::new);
-        }
-        self.slot[k] = (new as u32, self.buckets[new].len() as u32);
-        self.buckets[new].push(k as u32);
-        if new < self.min {
-            self.min = new;
-        } else {
-            // Terminates: bucket `new` holds k.
-            while self.buckets[self.min].is_empty() {
-                self.min += 1;
-            }
-        }
+        self.refile(k, loads.held(k) as usize);
     }
 }
 
