@@ -95,7 +95,8 @@ fn scope_table(out: &mut String, title: &str, scope: &ScopeReport) {
     out.push('\n');
 }
 
-/// Six significant digits, without exponent for ordinary magnitudes.
+/// Six significant digits, without exponent for ordinary magnitudes; below 10⁻⁴ with one
+/// (Erlang C's waiting probability for a large fleet is 1e-50, not 0.000000000).
 pub(crate) fn num(x: f64) -> String {
     if x.is_nan() {
         return "-".into();
@@ -103,7 +104,11 @@ pub(crate) fn num(x: f64) -> String {
     if x == 0.0 {
         return "0".into();
     }
-    let digits = (5 - x.abs().log10().floor() as i32).clamp(0, 9) as usize;
+    let magnitude = x.abs().log10().floor() as i32;
+    if magnitude < -4 {
+        return format!("{x:.5e}");
+    }
+    let digits = (5 - magnitude).clamp(0, 9) as usize;
     format!("{x:.digits$}")
 }
 
@@ -146,4 +151,23 @@ fn fates(out: &mut String, report: &RunReport) {
         );
     }
     out.push('\n');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::num;
+
+    #[test]
+    fn numbers_keep_six_significant_digits_at_any_magnitude() {
+        assert_eq!(num(0.0), "0");
+        assert_eq!(num(f64::NAN), "-");
+        assert_eq!(num(1.0), "1.00000");
+        assert_eq!(num(600.0), "600.000");
+        assert_eq!(num(1234567.0), "1234567");
+        assert_eq!(num(0.000123456), "0.000123456");
+        // Below 1e-4 fixed notation would print zeros: an exponent keeps the digits.
+        assert_eq!(num(1.5e-52), "1.50000e-52");
+        assert_eq!(num(-2.0e-7), "-2.00000e-7");
+        assert_eq!(num(9.99999e-5), "9.99999e-5");
+    }
 }
