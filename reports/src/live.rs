@@ -9,6 +9,7 @@ use kendall_sim::theory::Theory;
 use kendall_sim::{ExperimentResult, Scenario};
 use serde_json::{Map, Value, json};
 
+use crate::table::num;
 use crate::{RunReport, ScopeReport, TheoryStatus};
 
 /// A live run beside a simulated run of the same scenario, both paired with theory.
@@ -242,14 +243,3 @@ fn relative_error(measured: f64, theory: Option<f64>) -> Option<f64> {
         .map(|t| (measured - t) / t)
 }
 
-/// Six significant digits, without exponent for ordinary magnitudes (as the run table).
-fn num(x: f64) -> String {
-    if x.is_nan() {
-        return "-".into();
-    }
-    if x == 0.0 {
-        return "0".into();
-    }
-    let digits = (5 - x.abs().log10().floor() as i32).clamp(0, 9) as usize;
-    format!("{x:.digits$}")
-}
