@@ -6,7 +6,7 @@ use std::collections::{BinaryHeap, HashMap, VecDeque};
 use thiserror::Error;
 
 use crate::buffer::{OwnBuffer, SharedBuffer};
-use crate::dispatch::{Router, TotalF64};
+use crate::dispatch::{Peek, Router, TotalF64};
 use crate::{
     Clock, ConsumerLoads, Discipline, Dispatch, DispatchKind, Message, MessageId, NewMessage, Route,
 };
@@ -772,17 +772,31 @@ impl<C: Clock> Broker<C> {
     }
 
     /// A hint that a message will be published to queue `q` next. Where its strategy can
-    /// tell ahead which consumer the message will go to (JSQ), that consumer's state is
-    /// fetched into the cache and its id returned, for the driver to fetch its own; None
-    /// otherwise. Routing is the same with or without the hint, whatever happens in between.
+    /// tell ahead which consumers the message may go to (JSQ's pick, power-of-d's sample),
+    /// their loads and state are fetched into the cache; where it is one consumer (JSQ), its
+    /// id is returned, for the driver to fetch its own; None otherwise. Routing is the same
+    /// with or without the hint, whatever happens in between.
     #[inline]
     pub fn prefetch_route(&mut self, q: QueueId) -> Option<ConsumerId> {
         let queue = self.queues.get_mut(q.0 as usize)?;
-        let k = queue.dispatch.peek()?;
-        queue.loads.prefetch(k);
-        let c = ConsumerId(queue.first_consumer + k as u32);
-        self.prefetch(c);
-        Some(c)
+        let first = queue.first_consumer;
+        match queue.dispatch.peek()? {
+            Peek::One(k) => {
+                queue.loads.prefetch(k);
+                let c = ConsumerId(first + k as u32);
+                self.prefetch(c);
+                Some(c)
+            }
+            Peek::Among(sample) => {
+                for &k in sample {
+                    queue.loads.prefetch(k);
+                    if let Some(consumer) = self.consumers.get((first + k as u32) as usize) {
+                        crate::prefetch::prefetch(consumer);
+                    }
+                }
+                None
+            }
+        }
     }
 
     /// The number of consumers, over all queues (consumer ids run from 0 to this).

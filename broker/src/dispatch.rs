@@ -280,13 +280,15 @@ impl Router {
         }
     }
 
-    /// The consumer the next message will be routed to, for strategies that can tell ahead
-    /// (JSQ, drawing now for its next pick), with the strategy's own state for it fetched into
-    /// the cache; None for the others. Routing is the same with or without it.
+    /// The consumers the next message will be routed among, for strategies that can tell
+    /// ahead, drawing now for the next route: JSQ's pick, or power-of-d's sample (for a `d`
+    /// of at most [`PowerOfD::FEW`]). None for the others. Routing is the same with or
+    /// without it.
     #[inline]
-    pub(crate) fn peek(&mut self) -> Option<usize> {
+    pub(crate) fn peek(&mut self) -> Option<Peek<'_>> {
         match self {
-            Router::Jsq(s) => Some(s.peek()),
+            Router::Jsq(s) => Some(Peek::One(s.peek())),
+            Router::PowerOfD(s) => s.peek().map(Peek::Among),
             _ => None,
         }
     }
@@ -337,6 +339,15 @@ impl Router {
             _ => {}
         }
     }
+}
+
+/// What [`Router::peek`] knows of the next route.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Peek<'a> {
+    /// It goes to this consumer.
+    One(usize),
+    /// It goes to one of these.
+    Among(&'a [usize]),
 }
 
 /// `shared`: every message waits in the shared queue.
@@ -764,46 +775,144 @@ impl Dispatch for Jsq {
 #[derive(Debug, Clone)]
 pub struct PowerOfD {
     rng: Xoshiro256PlusPlus,
+    /// A permutation of the consumers, for a large `d` only (a partial Fisher–Yates shuffle);
+    /// empty when `d` is at most [`PowerOfD::FEW`].
     perm: Vec<usize>,
+    consumers: usize,
     d: usize,
+    /// The next route's sample, drawn ahead by [`PowerOfD::peek`], and the generator's state
+    /// after it.
+    drawn: Option<([usize; PowerOfD::FEW], Xoshiro256PlusPlus)>,
 }
 
 impl PowerOfD {
+    /// The largest `d` sampled by rejection: a draw equal to an earlier one is drawn again,
+    /// which needs no permutation array (in a large fleet, one cache miss fewer per sample).
+    pub const FEW: usize = 8;
+
     /// Power-of-`d` choices over `consumers` consumers (d is capped at `consumers`).
     pub fn new(consumers: usize, d: usize, seed: u64) -> Self {
+        let d = d.clamp(1, consumers.max(1));
         Self {
             rng: Xoshiro256PlusPlus::seed_from_u64(seed),
-            perm: (0..consumers).collect(),
-            d: d.clamp(1, consumers.max(1)),
+            perm: if d > Self::FEW {
+                (0..consumers).collect()
+            } else {
+                Vec::new()
+            },
+            consumers,
+            d,
+            drawn: None,
         }
+    }
+
+    /// `d` (at most [`PowerOfD::FEW`]) consumers out of `consumers`, sampled uniformly
+    /// without replacement from `rng` by rejection.
+    #[inline]
+    fn draw(rng: &mut Xoshiro256PlusPlus, consumers: usize, d: usize) -> [usize; Self::FEW] {
+        let mut chosen = [0; Self::FEW];
+        for i in 0..d {
+            chosen[i] = loop {
+                let k = rng.random_range(0..consumers);
+                if !chosen[..i].contains(&k) {
+                    break k;
+                }
+            };
+        }
+        chosen
+    }
+
+    /// The sample the next route will choose from, for a `d` of at most [`PowerOfD::FEW`]:
+    /// drawn now, on a copy of the generator, and kept for that route (the sample does not
+    /// depend on the loads, so nothing between makes it stale).
+    #[inline]
+    pub(crate) fn peek(&mut self) -> Option<&[usize]> {
+        if !self.perm.is_empty() {
+            return None;
+        }
+        if self.drawn.is_none() {
+            let mut rng = self.rng.clone();
+            let chosen = Self::draw(&mut rng, self.consumers, self.d);
+            self.drawn = Some((chosen, rng));
+        }
+        self.drawn.as_ref().map(|(chosen, _)| &chosen[..self.d])
+    }
+
+    /// The `i`-th of the `d` consumers sampled without replacement (a large `d`): a partial
+    /// Fisher–Yates shuffle, whose first d entries are a uniform sample whatever order the
+    /// permutation was left in.
+    #[inline]
+    fn shuffled(&mut self, i: usize) -> usize {
+        let j = self.rng.random_range(i..self.consumers);
+        self.perm.swap(i, j);
+        self.perm[i]
     }
 }
 
 impl Dispatch for PowerOfD {
     fn route(&mut self, _: &Message, loads: &ConsumerLoads) -> Route {
-        let n = self.perm.len();
-        let (mut best, mut best_held, mut ties) = (0, u32::MAX, 0u32);
-        // A partial Fisher–Yates shuffle: the first d entries are a uniform sample without
-        // replacement, whatever order the permutation was left in.
-        for i in 0..self.d {
-            let j = self.rng.random_range(i..n);
-            self.perm.swap(i, j);
-            let k = self.perm[i];
-            let held = loads.held(k);
-            if held < best_held {
-                (best, best_held, ties) = (k, held, 1);
-            } else if held == best_held {
-                ties += 1;
-                if self.rng.random_range(0..ties) == 0 {
-                    best = k;
+        let mut fewest = Fewest::default();
+        if self.perm.is_empty() {
+            // The whole sample first (drawn ahead by `peek`, or now), then the ties' draws.
+            let chosen = match self.drawn.take() {
+                Some((chosen, rng)) => {
+                    self.rng = rng;
+                    chosen
                 }
+                None => Self::draw(&mut self.rng, self.consumers, self.d),
+            };
+            for &k in &chosen[..self.d] {
+                fewest.consider(k, loads.held(k), &mut self.rng);
+            }
+        } else {
+            for i in 0..self.d {
+                let k = self.shuffled(i);
+                fewest.consider(k, loads.held(k), &mut self.rng);
             }
         }
-        Route::Consumer(best)
+        Route::Consumer(fewest.consumer)
     }
 
     fn wants_load_updates(&self) -> bool {
         false
+    }
+}
+
+/// The consumer holding the fewest messages among those considered so far, ties broken
+/// uniformly at random (reservoir sampling over the tied).
+#[derive(Debug, Clone, Copy)]
+struct Fewest {
+    consumer: usize,
+    held: u32,
+    ties: u32,
+}
+
+impl Default for Fewest {
+    fn default() -> Self {
+        Self {
+            consumer: 0,
+            held: u32::MAX,
+            ties: 0,
+        }
+    }
+}
+
+impl Fewest {
+    /// Considers consumer `k`, holding `held`.
+    #[inline]
+    fn consider(&mut self, k: usize, held: u32, rng: &mut Xoshiro256PlusPlus) {
+        if held < self.held {
+            *self = Self {
+                consumer: k,
+                held,
+                ties: 1,
+            };
+        } else if held == self.held {
+            self.ties += 1;
+            if rng.random_range(0..self.ties) == 0 {
+                self.consumer = k;
+            }
+        }
     }
 }
 
@@ -1096,6 +1205,43 @@ mod tests {
         assert!(picks.iter().all(|&k| k == 1 || k == 3));
         let ones = picks.iter().filter(|&&k| k == 1).count();
         assert!((150..250).contains(&ones), "{ones}");
+    }
+
+    /// Power-of-d over consumers holding 0, 1, 2, … messages picks consumer k when it is the
+    /// least loaded of a uniform sample of d without replacement: with probability
+    /// C(n − 1 − k, d − 1) / C(n, d). Checked at 99.9% (normal bands on 20,000 picks) for a
+    /// d sampled by rejection and one sampled by the permutation.
+    #[test]
+    fn power_of_d_samples_uniformly_without_replacement() {
+        let choose = |n: usize, r: usize| -> f64 {
+            if r > n {
+                return 0.0;
+            }
+            (0..r).map(|i| (n - i) as f64 / (i + 1) as f64).product()
+        };
+        for (n, d) in [(5, 2), (6, 5), (12, 10)] {
+            let mut loads = ConsumerLoads::new(n);
+            let mut p = PowerOfD::new(n, d, 11);
+            for k in 0..n {
+                for _ in 0..k {
+                    load(&mut loads, &mut p, k, 1.0);
+                }
+            }
+            let picks = 20_000;
+            let mut counts = vec![0usize; n];
+            for _ in 0..picks {
+                counts[pick(&mut p, &loads)] += 1;
+            }
+            for (k, &count) in counts.iter().enumerate() {
+                let want = choose(n - 1 - k, d - 1) / choose(n, d);
+                let band = 3.29 * (want * (1.0 - want) / picks as f64).sqrt();
+                let got = count as f64 / picks as f64;
+                assert!(
+                    (got - want).abs() <= band,
+                    "n {n}, d {d}, consumer {k}: {got} against {want} ± {band}"
+                );
+            }
+        }
     }
 
     #[test]

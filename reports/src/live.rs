@@ -242,4 +242,3 @@ fn relative_error(measured: f64, theory: Option<f64>) -> Option<f64> {
         .filter(|t| *t != 0.0 && measured.is_finite())
         .map(|t| (measured - t) / t)
 }
-

@@ -467,4 +467,42 @@ proptest! {
             hinted.on_load_change(j, &loads);
         }
     }
+
+    /// Power-of-d routes the same with and without its sample drawn ahead
+    /// ([`Broker::prefetch_route`]), whatever load changes come between, and to a consumer of
+    /// that sample.
+    #[test]
+    fn power_of_d_routes_the_same_with_samples_drawn_ahead(
+        n in 1..40usize,
+        d in 1..=8usize,
+        seed in any::<u64>(),
+        steps in proptest::collection::vec((any::<usize>(), any::<bool>(), 0..3u8), 1..300),
+    ) {
+        use crate::{Dispatch, PowerOfD};
+        let d = d.min(n);
+        let (mut plain, mut hinted) = (PowerOfD::new(n, d, seed), PowerOfD::new(n, d, seed));
+        let mut loads = ConsumerLoads::new(n);
+        let m = Message::for_test(0, 0);
+        for (k, up, hint) in steps {
+            // hint 0: none; 1: a sample drawn ahead; 2: drawn ahead twice, a load change between.
+            let ahead = (hint > 0).then(|| hinted.peek().expect("d is few").to_vec());
+            if hint == 2 {
+                let k = k % n;
+                if up || loads.held(k) == 0 {
+                    loads.add(k, 1.0);
+                } else {
+                    loads.remove(k, 1.0);
+                }
+                prop_assert_eq!(hinted.peek().map(<[usize]>::to_vec), ahead.clone());
+            }
+            let a = plain.route(&m, &loads);
+            let b = hinted.route(&m, &loads);
+            prop_assert_eq!(a, b);
+            let Route::Consumer(j) = a else { panic!("shared") };
+            if let Some(sample) = ahead {
+                prop_assert!(sample.contains(&j));
+            }
+            loads.add(j, 1.0);
+        }
+    }
 }
