@@ -727,11 +727,7 @@ impl Jsq {
                 start.push(order.len() as u32);
             }
             let edge = start[n + 1] - 1;
-            let from = slot[k].1;
-            let other = order[edge as usize];
-            order[from as usize] = other;
-            slot[other as usize].1 = from;
-            order[edge as usize] = k as u32;
+            swap_to(order, slot, k, edge);
             n += 1;
             slot[k] = (n as u32, edge);
             start[n] = edge;
@@ -742,17 +738,24 @@ impl Jsq {
         }
         while n > held {
             let edge = start[n];
-            let from = slot[k].1;
-            let other = order[edge as usize];
-            order[from as usize] = other;
-            slot[other as usize].1 = from;
-            order[edge as usize] = k as u32;
+            swap_to(order, slot, k, edge);
             start[n] = edge + 1;
             n -= 1;
             slot[k] = (n as u32, edge);
             *min = (*min).min(n);
         }
     }
+}
+
+/// Swaps consumer `k` of a [`Jsq`] with the consumer at `position` of `order`, recording the
+/// other's new position in `slot` (the caller files `k`, with its new count).
+#[inline(always)]
+fn swap_to(order: &mut [u32], slot: &mut [(u32, u32)], k: usize, position: u32) {
+    let from = slot[k].1;
+    let other = order[position as usize];
+    order[from as usize] = other;
+    slot[other as usize].1 = from;
+    order[position as usize] = k as u32;
 }
 
 impl Dispatch for Jsq {
