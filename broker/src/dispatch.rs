@@ -513,6 +513,7 @@ impl<K: Ord + Copy> IndexedHeap<K> {
         self.heap[0].1 as usize
     }
 
+    #[inline]
     fn update(&mut self, k: usize, key: K) {
         let i = self.pos[k] as usize;
         self.heap[i].0 = key;
@@ -926,25 +927,78 @@ impl Fewest {
 /// Use it when message sizes vary and are known at publish: it balances work, not counts.
 /// An idle consumer is always preferred, chosen uniformly at random among the idle ones. Among
 /// busy consumers with exactly equal work, the tie goes to the smallest random tag, drawn
-/// afresh whenever a consumer's work changes. O(log n) per load change, O(1) per choice.
+/// afresh whenever a consumer's work changes.
+///
+/// In a fleet of [`LeastWork::LAZY`] consumers or more, the heap of consumers' work is
+/// brought up to date only when a choice needs it (no consumer is idle): a load change just
+/// notes the consumer. Where some consumer is idle most of the time, a load change then
+/// costs O(1) instead of a sift through a heap too large for the cache; a choice that needs
+/// the heap costs O(log n) per consumer changed since the last one, or O(n) to rebuild it
+/// when that is cheaper. A smaller fleet, often with no one idle, keeps the heap up to date
+/// at each change (O(log n)). The choices are the same either way.
 #[derive(Debug, Clone)]
 pub struct LeastWork {
     rng: Xoshiro256PlusPlus,
     idle: IndexSet,
     heap: IndexedHeap<(TotalF64, u64)>,
+    /// Each consumer's current key (work, tie-break tag) when `lazy`; the heap may hold
+    /// older ones.
+    keys: Vec<(TotalF64, u64)>,
+    /// Consumers whose key changed since the heap was last brought up to date, once each.
+    changed: Vec<u32>,
+    /// Whether each consumer is in `changed`.
+    listed: Vec<bool>,
+    /// At least [`LeastWork::LAZY`] consumers: the heap is brought up to date when needed.
+    lazy: bool,
 }
 
 impl LeastWork {
+    /// The fleet size from which the heap is brought up to date only when a choice needs it.
+    pub const LAZY: usize = 32;
+
     /// Least-work over `consumers` consumers that hold nothing yet; `seed` drives tie-breaks.
     pub fn new(consumers: usize, seed: u64) -> Self {
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
-        let keys = (0..consumers)
+        let keys: Vec<_> = (0..consumers)
             .map(|_| (TotalF64(0.0), rng.random()))
             .collect();
         Self {
             rng,
             idle: IndexSet::full(consumers),
-            heap: IndexedHeap::new(keys),
+            heap: IndexedHeap::new(keys.clone()),
+            keys,
+            changed: Vec::new(),
+            listed: vec![false; consumers],
+            lazy: consumers >= Self::LAZY,
+        }
+    }
+
+    /// The consumer with the least work (the smallest key).
+    #[inline]
+    fn least(&mut self) -> usize {
+        if !self.changed.is_empty() {
+            self.bring_up_to_date();
+        }
+        self.heap.min()
+    }
+
+    /// Gives the heap the keys of the consumers changed since it was last brought up to date.
+    #[inline(never)]
+    fn bring_up_to_date(&mut self) {
+        let n = self.keys.len();
+        // A sift costs about log2(n) steps; rebuilding costs about 2n.
+        let log2n = (usize::BITS - n.leading_zeros()) as usize;
+        if self.changed.len() * log2n > 2 * n {
+            self.heap = IndexedHeap::new(self.keys.clone());
+            for &k in &self.changed {
+                self.listed[k as usize] = false;
+            }
+            self.changed.clear();
+        }
+        for k in self.changed.drain(..) {
+            let k = k as usize;
+            self.listed[k] = false;
+            self.heap.update(k, self.keys[k]);
         }
     }
 }
@@ -953,13 +1007,21 @@ impl Dispatch for LeastWork {
     fn route(&mut self, _: &Message, _: &ConsumerLoads) -> Route {
         match self.idle.pick(&mut self.rng) {
             Some(k) => Route::Consumer(k),
-            None => Route::Consumer(self.heap.min()),
+            None => Route::Consumer(self.least()),
         }
     }
 
     fn on_load_change(&mut self, k: usize, loads: &ConsumerLoads) {
-        let tag = self.rng.random();
-        self.heap.update(k, (TotalF64(loads.work(k)), tag));
+        let key = (TotalF64(loads.work(k)), self.rng.random());
+        if !self.lazy {
+            self.heap.update(k, key);
+        } else {
+            self.keys[k] = key;
+            if !self.listed[k] {
+                self.listed[k] = true;
+                self.changed.push(k as u32);
+            }
+        }
         if loads.is_idle(k) {
             self.idle.insert(k);
         } else {
@@ -1262,6 +1324,37 @@ mod tests {
         let mut p = PowerOfD::new(2, 2, 9);
         load(&mut loads, &mut p, 0, 1.0);
         assert!((0..100).all(|_| pick(&mut p, &loads) == 1));
+    }
+
+    /// A fleet large enough for least-work to bring its heap up to date only when asked, with
+    /// nobody idle: the choice has the least work after a few changes (each applied to the
+    /// heap) and after many (the heap rebuilt), as a scan of the loads says.
+    #[test]
+    fn lazy_least_work_chooses_the_least_work_when_nobody_is_idle() {
+        let n = 2 * LeastWork::LAZY;
+        let mut loads = ConsumerLoads::new(n);
+        let mut lw = LeastWork::new(n, 8);
+        let mut x: u64 = 5;
+        let mut size = || {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            0.5 + (x >> 40) as f64 / (1u64 << 24) as f64
+        };
+        for k in 0..n {
+            load(&mut loads, &mut lw, k, size());
+        }
+        let least =
+            |loads: &ConsumerLoads| (0..n).map(|k| loads.work(k)).fold(f64::INFINITY, f64::min);
+        for changes in [1, 3, n / 2, n, 3 * n] {
+            for i in 0..changes {
+                load(&mut loads, &mut lw, (i * 7 + changes) % n, size());
+            }
+            assert!(lw.changed.len() <= n);
+            let k = pick(&mut lw, &loads);
+            assert_eq!(loads.work(k), least(&loads), "after {changes} changes");
+            assert!(lw.changed.is_empty());
+        }
     }
 
     #[test]
