@@ -281,14 +281,16 @@ impl Router {
     }
 
     /// The consumers the next message will be routed among, for strategies that can tell
-    /// ahead, drawing now for the next route: JSQ's pick, or power-of-d's sample (for a `d`
-    /// of at most [`PowerOfD::FEW`]). None for the others. Routing is the same with or
-    /// without it.
+    /// ahead, drawing now for the next route: round-robin's next turn, random's and JSQ's
+    /// pick, or power-of-d's sample (for a `d` of at most [`PowerOfD::FEW`]). None for the
+    /// others. Routing is the same with or without it.
     #[inline]
     pub(crate) fn peek(&mut self) -> Option<Peek<'_>> {
         match self {
             Router::Jsq(s) => Some(Peek::One(s.peek())),
             Router::PowerOfD(s) => s.peek().map(Peek::Among),
+            Router::RoundRobin(s) => Some(Peek::One(s.next)),
+            Router::Random(s) => Some(Peek::One(s.peek())),
             _ => None,
         }
     }
@@ -405,6 +407,8 @@ impl Dispatch for RoundRobin {
 pub struct Random {
     rng: Xoshiro256PlusPlus,
     consumers: usize,
+    /// The next choice, drawn ahead by [`Random::peek`], and the generator's state after it.
+    drawn: Option<(usize, Xoshiro256PlusPlus)>,
 }
 
 impl Random {
@@ -413,13 +417,31 @@ impl Random {
         Self {
             rng: Xoshiro256PlusPlus::seed_from_u64(seed),
             consumers,
+            drawn: None,
         }
+    }
+
+    /// The next choice: drawn now, on a copy of the generator, and kept for that route.
+    #[inline]
+    pub(crate) fn peek(&mut self) -> usize {
+        if self.drawn.is_none() {
+            let mut rng = self.rng.clone();
+            let k = rng.random_range(0..self.consumers);
+            self.drawn = Some((k, rng));
+        }
+        self.drawn.as_ref().map_or(0, |&(k, _)| k)
     }
 }
 
 impl Dispatch for Random {
     fn route(&mut self, _: &Message, _: &ConsumerLoads) -> Route {
-        Route::Consumer(self.rng.random_range(0..self.consumers))
+        Route::Consumer(match self.drawn.take() {
+            Some((k, rng)) => {
+                self.rng = rng;
+                k
+            }
+            None => self.rng.random_range(0..self.consumers),
+        })
     }
 
     fn wants_load_updates(&self) -> bool {

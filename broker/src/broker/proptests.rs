@@ -468,6 +468,37 @@ proptest! {
         }
     }
 
+    /// Random and round-robin route the same with and without their next choice told ahead
+    /// ([`Broker::prefetch_route`]), and to the consumer told.
+    #[test]
+    fn random_and_round_robin_route_as_told_ahead(
+        n in 1..40usize,
+        seed in any::<u64>(),
+        hints in proptest::collection::vec(0..3u8, 1..300),
+    ) {
+        use crate::dispatch::{Peek, Router};
+        for kind in [DispatchKind::Random, DispatchKind::RoundRobin] {
+            let mut plain = Router::builtin(&kind, n, seed);
+            let mut hinted = Router::builtin(&kind, n, seed);
+            let loads = ConsumerLoads::new(n);
+            for &hint in &hints {
+                // hint 0: none; 1: told once; 2: told twice.
+                let mut told = None;
+                for _ in 0..hint {
+                    let Some(Peek::One(k)) = hinted.peek() else { panic!("no hint") };
+                    prop_assert!(told.is_none_or(|t| t == k));
+                    told = Some(k);
+                }
+                let a = plain.route_with(|| Message::for_test(0, 0), &loads);
+                let b = hinted.route_with(|| Message::for_test(0, 0), &loads);
+                prop_assert_eq!(a, b);
+                if let Some(k) = told {
+                    prop_assert_eq!(a, Route::Consumer(k));
+                }
+            }
+        }
+    }
+
     /// Power-of-d routes the same with and without its sample drawn ahead
     /// ([`Broker::prefetch_route`]), whatever load changes come between, and to a consumer of
     /// that sample.
