@@ -963,12 +963,12 @@ pub struct LeastWork {
     rng: Xoshiro256PlusPlus,
     idle: IndexSet,
     heap: IndexedHeap<(TotalF64, u64)>,
-    /// Each consumer's current key (work, tie-break tag) when `lazy`; the heap may hold
-    /// older ones.
+    /// Each consumer's current key (work, tie-break tag) when `lazy`, the heap perhaps
+    /// holding older ones; empty otherwise.
     keys: Vec<(TotalF64, u64)>,
     /// Consumers whose key changed since the heap was last brought up to date, once each.
     changed: Vec<u32>,
-    /// Whether each consumer is in `changed`.
+    /// Whether each consumer is in `changed` (when `lazy`; empty otherwise).
     listed: Vec<bool>,
     /// At least [`LeastWork::LAZY`] consumers: the heap is brought up to date when needed.
     lazy: bool,
@@ -984,14 +984,16 @@ impl LeastWork {
         let keys: Vec<_> = (0..consumers)
             .map(|_| (TotalF64(0.0), rng.random()))
             .collect();
+        // Only a lazy heap keeps the keys, and which changed, apart from the heap.
+        let lazy = consumers >= Self::LAZY;
         Self {
             rng,
             idle: IndexSet::full(consumers),
             heap: IndexedHeap::new(keys.clone()),
-            keys,
+            keys: if lazy { keys } else { Vec::new() },
             changed: Vec::new(),
-            listed: vec![false; consumers],
-            lazy: consumers >= Self::LAZY,
+            listed: vec![false; if lazy { consumers } else { 0 }],
+            lazy,
         }
     }
 
