@@ -6,6 +6,7 @@
 //! served FIFO among themselves: they form one *group*, which the priority formulas treat as
 //! a single class whose service time is the rate-weighted mixture of its members'.
 
+use crate::assumptions::Model;
 use crate::oracle::{Exactness, Prediction, Verdict, predict_station};
 use crate::{
     DispatchKind, MG1, Measures, ModelError, NonPreemptivePriority, PreemptiveResumePriority,
@@ -192,7 +193,9 @@ pub fn predict_classes(spec: &MultiClassSpec) -> ClassVerdicts {
     let rho = per * es;
     let prediction = |measures| Prediction {
         model: model.clone(),
+        family: Model::ClassMixture,
         exactness: Exactness::Exact,
+        reason: String::new(),
         measures,
         t_quantiles: None,
         wq_quantiles: None,
@@ -268,12 +271,15 @@ fn groups(classes: &[ClassStream]) -> Vec<(PriorityClass, Vec<usize>)> {
 fn priority_verdicts(
     n: usize,
     model: &str,
+    family: Model,
     system: Measures,
     per_class: Vec<(usize, Measures)>,
 ) -> ClassVerdicts {
     let prediction = |measures| Prediction {
         model: model.to_string(),
+        family,
         exactness: Exactness::Exact,
+        reason: String::new(),
         measures,
         t_quantiles: None,
         wq_quantiles: None,
@@ -318,6 +324,7 @@ pub fn non_preemptive_priority_prediction(
     Ok(priority_verdicts(
         classes.len(),
         "M/G/1 non-preemptive priority (Cobham)",
+        Model::NonPreemptivePriority,
         model.measures(),
         per_class,
     ))
@@ -362,6 +369,7 @@ pub fn preemptive_priority_prediction(
     Ok(priority_verdicts(
         classes.len(),
         "M/G/1 preemptive-resume priority",
+        Model::PreemptiveResumePriority,
         model.measures(),
         per_class,
     ))

@@ -7,6 +7,7 @@
 //! [`StationSpec`]; the simulator builds that description from a scenario.
 
 pub mod approx;
+pub mod assumptions;
 pub mod classes;
 pub mod erlang;
 pub mod gim1;
@@ -39,9 +40,10 @@ pub use mm1::MM1;
 pub use mmc::MMc;
 pub use mmck::MMcK;
 pub use mminf::MMInf;
+pub use assumptions::{ASSUMPTIONS, Admitted, Assumptions, Feature, Features, Fit, Model, judge};
 pub use oracle::{
     DispatchKind, Exactness, PERCENTILES, Prediction, Shape, StationSpec, VariateSpec, Verdict,
-    predict_station,
+    judged, predict_station,
 };
 pub use priority::{NonPreemptivePriority, PreemptiveResumePriority, PriorityClass};
 pub use ps::MG1Ps;

@@ -1,6 +1,7 @@
 //! The oracle: from a description of a station, the most exact prediction that applies.
 
 use crate::approx::{allen_cunneen, jsq_mean_field, kingman, power_of_d};
+use crate::assumptions::{Feature, Features, Fit, Model, judge};
 use crate::{GiM1, GiMc, Interarrival, MD1, MDc, MG1, MM1, MMc, Measures, ModelError};
 
 /// The percentiles of T and Wq that kendall reports everywhere.
@@ -181,8 +182,13 @@ impl Exactness {
 pub struct Prediction {
     /// Kendall-notation name of the model used, e.g. "M/M/c".
     pub model: String,
-    /// Exact or approximate.
+    /// The family whose row of [`crate::assumptions::ASSUMPTIONS`] judges it.
+    pub family: Model,
+    /// Exact or approximate: the family's nature until [`judged`] weighs the features used.
     pub exactness: Exactness,
+    /// Why the figure is exact or approximate: the extensions it rests on, what it ignores
+    /// (empty until [`judged`]).
+    pub reason: String,
     /// Mean-value measures.
     pub measures: Measures,
     /// Quantiles of T at [`PERCENTILES`], where the model gives them.
@@ -242,19 +248,21 @@ pub fn predict_station(spec: &StationSpec) -> Verdict {
             .map(|q| {
                 exact(
                     "M/M/c",
+                    Model::MMc,
                     q.measures(),
                     Some(PERCENTILES.map(|p| q.sojourn_quantile(p))),
                     Some(PERCENTILES.map(|p| q.wait_quantile(p))),
                 )
             }),
         DispatchKind::Shared if poisson && service == Shape::Deterministic && c == 1 => {
-            MD1::new(lambda, es).map(|q| exact("M/D/1", q.measures(), None, None))
+            MD1::new(lambda, es).map(|q| exact("M/D/1", Model::MD1, q.measures(), None, None))
         }
         DispatchKind::Shared if poisson && service == Shape::Deterministic => {
-            MDc::new(lambda, es, c).map(|q| exact("M/D/c", q.measures(), None, None))
+            MDc::new(lambda, es, c)
+                .map(|q| exact("M/D/c", Model::MDc, q.measures(), None, None))
         }
         DispatchKind::Shared if poisson && c == 1 => {
-            MG1::new(lambda, es, cs2).map(|q| exact("M/G/1", q.measures(), None, None))
+            MG1::new(lambda, es, cs2).map(|q| exact("M/G/1", Model::MG1, q.measures(), None, None))
         }
         DispatchKind::Shared if service == Shape::Exponential && renewal.is_some() => {
             let a = renewal.expect("checked");
@@ -263,6 +271,7 @@ pub fn predict_station(spec: &StationSpec) -> Verdict {
                 GiM1::new(a, mu).map(|q| {
                     exact(
                         &format!("{letter}/M/1"),
+                        Model::GiM1,
                         q.measures(),
                         Some(PERCENTILES.map(|p| q.sojourn_quantile(p))),
                         Some(PERCENTILES.map(|p| q.wait_quantile(p))),
@@ -272,6 +281,7 @@ pub fn predict_station(spec: &StationSpec) -> Verdict {
                 GiMc::new(a, mu, c).map(|q| {
                     exact(
                         &format!("{letter}/M/c"),
+                        Model::GiMc,
                         q.measures(),
                         Some(PERCENTILES.map(|p| q.sojourn_quantile(p))),
                         Some(PERCENTILES.map(|p| q.wait_quantile(p))),
@@ -280,10 +290,12 @@ pub fn predict_station(spec: &StationSpec) -> Verdict {
             }
         }
         DispatchKind::Shared if c == 1 => {
-            kingman(lambda, es, ca2, cs2).map(|m| approximate("G/G/1 (Kingman)", m))
+            kingman(lambda, es, ca2, cs2)
+                .map(|m| approximate("G/G/1 (Kingman)", Model::Kingman, m))
         }
         DispatchKind::Shared => {
-            allen_cunneen(lambda, es, c, ca2, cs2).map(|m| approximate("G/G/c (Allen-Cunneen)", m))
+            allen_cunneen(lambda, es, c, ca2, cs2)
+            .map(|m| approximate("G/G/c (Allen-Cunneen)", Model::AllenCunneen, m))
         }
         DispatchKind::Random if poisson => {
             // A random split of a Poisson stream is c independent Poisson streams of rate λ/c
@@ -292,10 +304,12 @@ pub fn predict_station(spec: &StationSpec) -> Verdict {
             let per = lambda / f64::from(c);
             let single = match service {
                 Shape::Exponential => MM1::new(per, mu).map(mm1),
-                _ => MG1::new(per, es, cs2).map(|q| exact("M/G/1", q.measures(), None, None)),
+                _ => MG1::new(per, es, cs2)
+                    .map(|q| exact("M/G/1", Model::MG1, q.measures(), None, None)),
             };
             single.map(|mut p| {
                 p.model = format!("{c} x {} (random split)", p.model);
+                p.family = Model::RandomSplit;
                 scale_counts(&mut p.measures, c);
                 p
             })
@@ -304,6 +318,7 @@ pub fn predict_station(spec: &StationSpec) -> Verdict {
             GiM1::round_robin(lambda, mu, c).map(|q| {
                 let mut p = exact(
                     &format!("{c} x E{c}/M/1 (round-robin)"),
+                    Model::RoundRobinSplit,
                     q.measures(),
                     Some(PERCENTILES.map(|p| q.sojourn_quantile(p))),
                     Some(PERCENTILES.map(|p| q.wait_quantile(p))),
@@ -314,14 +329,18 @@ pub fn predict_station(spec: &StationSpec) -> Verdict {
         }
         DispatchKind::Jsq if poisson && service == Shape::Exponential => {
             jsq_mean_field(lambda / f64::from(c), es).map(|m| {
-                let mut p = approximate("JSQ mean-field (n→∞)", m);
+                let mut p = approximate("JSQ mean-field (n→∞)", Model::JsqMeanField, m);
                 scale_counts(&mut p.measures, c);
                 p
             })
         }
         DispatchKind::PowerOfD { d } if poisson && service == Shape::Exponential => {
             power_of_d(lambda / f64::from(c), es, d).map(|m| {
-                let mut p = approximate("power-of-d mean-field (Mitzenmacher)", m);
+                let mut p = approximate(
+                    "power-of-d mean-field (Mitzenmacher)",
+                    Model::PowerOfDMeanField,
+                    m,
+                );
                 scale_counts(&mut p.measures, c);
                 p
             })
@@ -334,7 +353,13 @@ pub fn predict_station(spec: &StationSpec) -> Verdict {
         // left of it, so the shared-queue M/M/c is only an approximation here.
         DispatchKind::LeastWork if poisson && service == Shape::Exponential => {
             MMc::new(lambda, mu, c)
-                .map(|q| approximate("M/M/c (least-work ≈ shared queue)", q.measures()))
+                .map(|q| {
+                    approximate(
+                        "M/M/c (least-work ≈ shared queue)",
+                        Model::LeastWorkShared,
+                        q.measures(),
+                    )
+                })
         }
         DispatchKind::Jsq | DispatchKind::PowerOfD { .. } | DispatchKind::LeastWork => {
             return none(
@@ -358,10 +383,65 @@ pub fn predict_station(spec: &StationSpec) -> Verdict {
     }
 }
 
-fn approximate(model: &str, measures: Measures) -> Prediction {
+/// Weighs `prediction` against the features a scope `used`, by its family's row of
+/// [`crate::assumptions::ASSUMPTIONS`]: exact only when every feature is admitted (the
+/// extensions it rests on go in [`Prediction::reason`]); an approximation saying what it
+/// ignores; or no model, naming each feature the family cannot take as `name(feature)`
+/// calls it (the scenario key, say). Every figure kendall prints passes through here.
+pub fn judged(mut prediction: Prediction, used: Features, name: impl Fn(Feature) -> String) -> Verdict {
+    let describe = |list: &[(Feature, &str)]| {
+        list.iter()
+            .map(|(f, why)| format!("{}: {why}", name(*f)))
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    match judge(prediction.family, used) {
+        Fit::Exact { extensions } => {
+            prediction.exactness = Exactness::Exact;
+            prediction.reason = if extensions.is_empty() {
+                "every feature used is among the model's assumptions".to_string()
+            } else {
+                format!("exact by extension: {}", describe(&extensions))
+            };
+            Verdict::Predicted(prediction)
+        }
+        Fit::Approximation {
+            ignored,
+            extensions,
+        } => {
+            prediction.exactness = Exactness::Approximation;
+            let mut parts = Vec::new();
+            if ignored.is_empty() {
+                parts.push(format!("{} is an approximation", prediction.model));
+            } else {
+                parts.push(format!("ignores {}", describe(&ignored)));
+            }
+            if !extensions.is_empty() {
+                parts.push(format!("extended: {}", describe(&extensions)));
+            }
+            prediction.reason = parts.join("; ");
+            Verdict::Predicted(prediction)
+        }
+        Fit::NoModel { missing } => Verdict::NoModel {
+            reason: format!(
+                "{} does not admit {}",
+                prediction.model,
+                missing
+                    .iter()
+                    .map(|f| format!("{} ({f})", name(f)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        },
+    }
+}
+
+fn approximate(model: &str, family: Model, measures: Measures) -> Prediction {
     Prediction {
         model: model.to_string(),
+        family,
         exactness: Exactness::Approximation,
+        reason: String::new(),
         measures,
         t_quantiles: None,
         wq_quantiles: None,
@@ -376,13 +456,16 @@ fn none(reason: &str) -> Verdict {
 
 fn exact(
     model: &str,
+    family: Model,
     measures: Measures,
     t_quantiles: Option<[f64; 4]>,
     wq_quantiles: Option<[f64; 4]>,
 ) -> Prediction {
     Prediction {
         model: model.to_string(),
+        family,
         exactness: Exactness::Exact,
+        reason: String::new(),
         measures,
         t_quantiles,
         wq_quantiles,
@@ -392,6 +475,7 @@ fn exact(
 fn mm1(q: MM1) -> Prediction {
     exact(
         "M/M/1",
+        Model::MM1,
         q.measures(),
         Some(PERCENTILES.map(|p| q.sojourn_quantile(p))),
         Some(PERCENTILES.map(|p| q.wait_quantile(p))),

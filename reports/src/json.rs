@@ -27,8 +27,12 @@ impl RunReport {
             );
         }
         let theory = match &self.theory {
-            TheoryStatus::Predicted { model, kind } => {
-                json!({"status": "predicted", "model": model, "kind": kind})
+            TheoryStatus::Predicted {
+                model,
+                kind,
+                reason,
+            } => {
+                json!({"status": "predicted", "model": model, "kind": kind, "reason": reason})
             }
             TheoryStatus::Unstable { rho } => json!({"status": "unstable", "rho": rho}),
             TheoryStatus::NoModel { reason } => json!({"status": "none", "reason": reason}),

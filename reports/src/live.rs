@@ -107,7 +107,9 @@ impl LiveReport {
             self.simulated.seed,
         );
         let _ = match &self.live.theory {
-            TheoryStatus::Predicted { model, kind } => writeln!(out, "theory: {model} ({kind})"),
+            TheoryStatus::Predicted { model, kind, .. } => {
+                writeln!(out, "theory: {model} ({kind})")
+            }
             TheoryStatus::Unstable { rho } => {
                 writeln!(out, "theory: UNSTABLE (rho = {rho:.4} >= 1)")
             }
@@ -199,7 +201,7 @@ impl LiveReport {
             Value::Object(m)
         };
         let theory = match &self.live.theory {
-            TheoryStatus::Predicted { model, kind } => {
+            TheoryStatus::Predicted { model, kind, .. } => {
                 json!({"status": "predicted", "model": model, "kind": kind})
             }
             TheoryStatus::Unstable { rho } => json!({"status": "unstable", "rho": rho}),

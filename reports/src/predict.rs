@@ -42,12 +42,13 @@ impl PredictReport {
     }
 
     /// The JSON document: `status` ("predicted", "unstable", "none"), the system's `model`,
-    /// `theory_kind` and `metrics` (or `rho` / `reason`), then `queues` and `classes`.
+    /// `theory_kind`, `reason` (why exact, or what an approximation ignores) and `metrics`
+    /// (or `rho` / the `reason` there is none), then `queues` and `classes`.
     pub fn to_json(&self) -> Value {
         let mut doc = match &self.system {
             Verdict::Predicted(p) => json!({
                 "scenario": self.scenario, "status": "predicted", "model": p.model,
-                "theory_kind": p.exactness.label(), "metrics": metrics(p),
+                "theory_kind": p.exactness.label(), "reason": p.reason, "metrics": metrics(p),
             }),
             Verdict::Unstable { rho } => {
                 json!({"scenario": self.scenario, "status": "unstable", "rho": rho})
@@ -61,7 +62,10 @@ impl PredictReport {
             for (name, p) in list {
                 let v = match p {
                     Some(p) => {
-                        json!({"model": p.model, "theory_kind": p.exactness.label(), "metrics": metrics(p)})
+                        json!({
+                            "model": p.model, "theory_kind": p.exactness.label(),
+                            "reason": p.reason, "metrics": metrics(p),
+                        })
                     }
                     None => Value::Null,
                 };
@@ -86,6 +90,7 @@ impl PredictReport {
                     p.model,
                     p.exactness.label()
                 );
+                let _ = writeln!(t, "  why: {}", p.reason);
                 for (name, v) in measures(p) {
                     if let Some(v) = v {
                         let _ = writeln!(t, "  {name:<12} {v:.10}");

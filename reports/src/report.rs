@@ -98,7 +98,7 @@ pub fn write_report(
     let base_rho = max_rho(s);
     let unit = s.time_unit.clone();
     let model = match &run.theory {
-        TheoryStatus::Predicted { model, kind } => format!("{model} ({kind})"),
+        TheoryStatus::Predicted { model, kind, .. } => format!("{model} ({kind})"),
         _ => "none".to_string(),
     };
     if base_rho > 0.0 {
@@ -402,10 +402,10 @@ fn esc(x: &str) -> String {
 impl Doc<'_> {
     fn model_line(&self) -> String {
         match &self.run.theory {
-            TheoryStatus::Predicted { model, kind } if *kind == "exact" => {
+            TheoryStatus::Predicted { model, kind, .. } if *kind == "exact" => {
                 format!("Theory: **{model}**, exact for this scenario.")
             }
-            TheoryStatus::Predicted { model, kind } => format!(
+            TheoryStatus::Predicted { model, kind, .. } => format!(
                 "Theory: **{model}**, an {kind}: a gap to the simulation is the formula's error."
             ),
             TheoryStatus::Unstable { rho } => {

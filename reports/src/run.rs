@@ -123,6 +123,8 @@ pub enum TheoryStatus {
         model: String,
         /// "exact" or "approximation".
         kind: &'static str,
+        /// Why: the extensions an exact figure rests on, what an approximation ignores.
+        reason: String,
     },
     /// ρ ≥ 1: no steady state; the simulated figures depend on the run length.
     Unstable {
@@ -191,6 +193,7 @@ impl RunReport {
             Verdict::Predicted(p) => TheoryStatus::Predicted {
                 model: p.model.clone(),
                 kind: p.exactness.label(),
+                reason: p.reason.clone(),
             },
             Verdict::Unstable { rho } => TheoryStatus::Unstable { rho: *rho },
             Verdict::NoModel { reason } => TheoryStatus::NoModel {
@@ -204,7 +207,7 @@ impl RunReport {
                 rows: Metric::ALL
                     .iter()
                     .map(|&m| {
-                        let theory = p.and_then(|p| theory_value(p, m));
+                        let theory = p.and_then(|p| kendall_sim::theory::value(p, m));
                         MetricRow {
                             metric: m,
                             summary: s.get(m),
@@ -317,30 +320,6 @@ fn waits_per_message(result: &ExperimentResult, theory: &Theory) -> Option<f64> 
     Some(expected / result.system.measured as f64)
 }
 
-/// The model's value of metric `m`.
-fn theory_value(prediction: &Prediction, m: Metric) -> Option<f64> {
-    let measures = &prediction.measures;
-    if let Some((is_t, i)) = m.percentile() {
-        let quantiles = if is_t {
-            prediction.t_quantiles
-        } else {
-            prediction.wq_quantiles
-        };
-        return quantiles.map(|q| q[i]);
-    }
-    Some(match m {
-        Metric::T => measures.t,
-        Metric::Wq => measures.wq,
-        Metric::L => measures.l,
-        Metric::Lq => measures.lq,
-        Metric::Utilization => measures.utilization,
-        Metric::Throughput => measures.throughput,
-        Metric::PWait => return measures.p_wait,
-        Metric::PLoss => measures.p_loss,
-        _ => return None,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -447,7 +426,9 @@ mod tests {
         // expects 0.1 + 0.3 = 0.4 waiting visits, 4·10⁻⁴ per message.
         let prediction = |p_wait: Option<f64>| Prediction {
             model: "Jackson (M/M/c station)".into(),
+            family: kendall_models::Model::Jackson,
             exactness: kendall_models::Exactness::Exact,
+            reason: String::new(),
             measures: kendall_models::Measures {
                 t: 1.0,
                 wq: 0.0,

@@ -28,7 +28,17 @@ impl RunReport {
             self.seed
         );
         let _ = match &self.theory {
-            TheoryStatus::Predicted { model, kind } => writeln!(out, "theory: {model} ({kind})"),
+            TheoryStatus::Predicted {
+                model,
+                kind,
+                reason,
+            } => {
+                let _ = writeln!(out, "theory: {model} ({kind})");
+                if *kind != "exact" || reason.starts_with("exact by extension") {
+                    let _ = writeln!(out, "  why: {reason}");
+                }
+                Ok(())
+            }
             TheoryStatus::Unstable { rho } => writeln!(
                 out,
                 "theory: UNSTABLE (rho = {rho:.4} >= 1): queues grow without bound; figures below depend on the run length"

@@ -49,7 +49,7 @@ impl RunReport {
                 ));
             }
         }
-        if let TheoryStatus::Predicted { model, kind } = &self.theory
+        if let TheoryStatus::Predicted { model, kind, .. } = &self.theory
             && *kind == "approximation"
         {
             out.push(format!(
@@ -196,6 +196,7 @@ mod tests {
         TheoryStatus::Predicted {
             model: "M/M/1".into(),
             kind: "exact",
+            reason: String::new(),
         }
     }
 
@@ -247,6 +248,7 @@ mod tests {
         let approx = TheoryStatus::Predicted {
             model: "G/G/1 (Kingman)".into(),
             kind: "approximation",
+            reason: String::new(),
         };
         let w = report(ok.clone(), approx, 0.5, 3).diagnose();
         assert!(w[0].contains("approximation (G/G/1 (Kingman))"), "{w:?}");

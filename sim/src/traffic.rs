@@ -58,7 +58,7 @@ fn loads_from(s: &Scenario, rates: &[Vec<f64>]) -> Vec<QueueLoad> {
 
 /// Arrival rate of each class at each queue (`[queue][class]`), external plus routed: the
 /// traffic equations solved by fixed-point iteration.
-fn class_rates(s: &Scenario) -> Vec<Vec<f64>> {
+pub fn class_rates(s: &Scenario) -> Vec<Vec<f64>> {
     let (nq, nc) = (s.queues.len(), s.classes.len());
     let mut external = vec![vec![0.0; nc]; nq];
     for p in &s.producers {

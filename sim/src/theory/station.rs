@@ -1,0 +1,409 @@
+//! Theory for one station — a queue and what arrives at it — as a whole and per class.
+//!
+//! The structural choice of a model (which formula fits the arrivals, the service, the
+//! dispatch and the order) happens here; whether its figure is exact is for the assumption
+//! table to say ([`super::gate`]).
+
+use kendall_broker::{Discipline, DispatchKind};
+use kendall_models::{
+    ClassStream, DispatchKind as ModelDispatch, Exactness, Feature, MG1Ps, MMcK, Model, ModelError,
+    MultiClassSpec, Order, PERCENTILES, Prediction, Shape, StationSpec, VariateSpec, Verdict,
+    predict_classes, predict_station,
+};
+
+use super::features::{self, Used, common_speed};
+use super::{gate, gate_each, predicted};
+use crate::scenario::{Producer, Queue, Scenario};
+
+/// What arrives at a station.
+#[derive(Debug, Clone, Copy)]
+pub enum Feed<'a> {
+    /// The scenario's own producers, all publishing to it.
+    Producers(&'a [Producer]),
+    /// Independent Poisson streams at these rates, one per class (a station of a network
+    /// decomposed into stations).
+    Poisson(&'a [f64]),
+}
+
+/// A station's verdict as a whole, and each class's prediction there.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StationTheory {
+    /// All classes together.
+    pub system: Verdict,
+    /// Per class, in scenario order (None where no model applies or the class never comes).
+    pub classes: Vec<Option<Prediction>>,
+    /// The features the station uses.
+    pub used: Used,
+}
+
+/// Theory for queue `j` of `s` fed by `feed`, every figure judged by the assumption table.
+pub fn predict(s: &Scenario, j: usize, feed: Feed<'_>) -> StationTheory {
+    let q = &s.queues[j];
+    let n = s.classes.len();
+    let mut rates = vec![0.0; n];
+    let mut used = match feed {
+        Feed::Producers(producers) => {
+            for p in producers {
+                rates[p.class] += 1.0 / p.interarrival.mean();
+            }
+            features::arrivals(producers)
+        }
+        Feed::Poisson(r) => {
+            rates.copy_from_slice(r);
+            Used::default()
+        }
+    };
+    used = used.union(&features::station(s, j, &rates));
+    if dispatch(q).is_none() {
+        let strategy = [
+            Feature::KeyHashDispatch,
+            Feature::WeightedRoundRobinDispatch,
+        ]
+        .into_iter()
+        .find(|f| used.features.contains(*f))
+        .unwrap_or(Feature::KeyHashDispatch);
+        return StationTheory {
+            system: Verdict::NoModel {
+                reason: format!("no model admits {} ({strategy})", used.key(strategy)),
+            },
+            classes: vec![None; n],
+            used,
+        };
+    }
+    let (system, classes) = structural(s, q, feed, &rates);
+    StationTheory {
+        system: gate(system, &used),
+        classes: gate_each(classes, &used),
+        used,
+    }
+}
+
+/// The model that fits the station's structure, its exactness not yet judged.
+fn structural(
+    s: &Scenario,
+    q: &Queue,
+    feed: Feed<'_>,
+    rates: &[f64],
+) -> (Verdict, Vec<Option<Prediction>>) {
+    let n = s.classes.len();
+    let none = |reason: &str| {
+        (
+            Verdict::NoModel {
+                reason: reason.to_string(),
+            },
+            vec![None; n],
+        )
+    };
+    let Some(dispatch) = dispatch(q) else {
+        return none("no model for this dispatch over several consumers");
+    };
+    // What a message really occupies a consumer for: its work over the consumer's speed,
+    // once per attempt.
+    let speed = common_speed(q);
+    let service = |k: usize| with_retries(at_speed(q.service[k].to_variate_spec(), speed), q.fail);
+    let single = match feed {
+        Feed::Producers([p]) => Some(p),
+        _ => None,
+    };
+    let poisson = match feed {
+        Feed::Producers(producers) => producers
+            .iter()
+            .all(|p| p.interarrival.to_variate_spec().shape == Shape::Exponential),
+        Feed::Poisson(_) => true,
+    };
+    if q.sharing && q.capacity.is_none() && n > 1 && poisson {
+        return processor_sharing_classes(q, rates, dispatch, service);
+    }
+    if q.sharing || q.capacity.is_some() {
+        // Single-class station models: every class must have the same service.
+        if (1..n).any(|k| rates[k] > 0.0 && service(k) != service(first_active(rates))) {
+            return none("per-class service with processor sharing or a capacity has no model");
+        }
+        let interarrival = match (poisson, single) {
+            (_, Some(p)) => p.interarrival.to_variate_spec(),
+            (true, None) => VariateSpec {
+                mean: 1.0 / rates.iter().sum::<f64>(),
+                scv: 1.0,
+                shape: Shape::Exponential,
+            },
+            (false, None) => return none("several producers, not all Poisson, have no model"),
+        };
+        let spec = StationSpec {
+            interarrival,
+            service: service(first_active(rates)),
+            consumers: q.consumers,
+            dispatch,
+        };
+        let system = match q.capacity {
+            Some(_) if q.sharing => Verdict::NoModel {
+                reason: "bounded processor sharing has no model".into(),
+            },
+            Some(k) => finite_station(&spec, k),
+            None => processor_sharing(&spec),
+        };
+        let classes = lone_class(n, rates, &system);
+        return (system, classes);
+    }
+    if poisson {
+        let verdicts = predict_classes(&MultiClassSpec {
+            classes: (0..n)
+                .map(|k| ClassStream {
+                    rate: rates[k],
+                    priority: s.classes[k].priority,
+                    service: service(k),
+                })
+                .collect(),
+            consumers: q.consumers,
+            dispatch,
+            order: order(q.discipline),
+        });
+        return (verdicts.system, verdicts.classes);
+    }
+    let Some(p) = single else {
+        return none("several producers, not all Poisson, have no model");
+    };
+    let mut system = predict_station(&StationSpec {
+        interarrival: p.interarrival.to_variate_spec(),
+        service: service(p.class),
+        consumers: q.consumers,
+        dispatch,
+    });
+    if let (Verdict::Predicted(pred), Discipline::Lifo) = (&mut system, q.discipline) {
+        // LIFO keeps FIFO's means (conservation), not its quantiles.
+        pred.model = format!("{} (LIFO: FIFO means)", pred.model);
+        pred.t_quantiles = None;
+        pred.wq_quantiles = None;
+    }
+    let mut classes = vec![None; n];
+    classes[p.class] = predicted(&system);
+    (system, classes)
+}
+
+/// The first class that arrives (0 if none does).
+fn first_active(rates: &[f64]) -> usize {
+    rates.iter().position(|&r| r > 0.0).unwrap_or(0)
+}
+
+/// The station's prediction for its only arriving class; None for each of several.
+fn lone_class(n: usize, rates: &[f64], system: &Verdict) -> Vec<Option<Prediction>> {
+    let mut classes = vec![None; n];
+    let active: Vec<usize> = (0..n).filter(|&k| rates[k] > 0.0).collect();
+    if let [k] = active.as_slice() {
+        classes[*k] = predicted(system);
+    }
+    classes
+}
+
+/// The service order of a discipline, as the multi-class models know it.
+fn order(d: Discipline) -> Order {
+    match d {
+        Discipline::Fifo => Order::Fifo,
+        Discipline::Lifo => Order::Lifo,
+        Discipline::Priority => Order::Priority,
+        Discipline::PriorityPreemptive => Order::PriorityPreemptive,
+    }
+}
+
+/// The models' name for a queue's dispatch; None where the models have none (key-hash,
+/// weighted round-robin), which the assumption table then names.
+fn dispatch(q: &Queue) -> Option<ModelDispatch> {
+    Some(match &q.dispatch {
+        _ if q.consumers == 1 => ModelDispatch::Shared,
+        DispatchKind::Shared => ModelDispatch::Shared,
+        DispatchKind::Random => ModelDispatch::Random,
+        DispatchKind::RoundRobin => ModelDispatch::RoundRobin,
+        DispatchKind::Jsq => ModelDispatch::Jsq,
+        DispatchKind::PowerOfD { d } => ModelDispatch::PowerOfD {
+            d: u32::try_from(*d).unwrap_or(u32::MAX),
+        },
+        DispatchKind::LeastWork => ModelDispatch::LeastWork,
+        DispatchKind::Jiq => ModelDispatch::Jiq,
+        DispatchKind::KeyHash | DispatchKind::WeightedRoundRobin { .. } => return None,
+    })
+}
+
+/// A service time on consumers of speed `s`: every value divided by `s`.
+pub(super) fn at_speed(v: VariateSpec, s: f64) -> VariateSpec {
+    if s == 1.0 {
+        return v;
+    }
+    let shape = match v.shape {
+        Shape::Uniform { low, high } => Shape::Uniform {
+            low: low / s,
+            high: high / s,
+        },
+        Shape::Hyperexponential {
+            phases,
+            probs,
+            rates,
+        } => Shape::Hyperexponential {
+            phases,
+            probs,
+            rates: rates.map(|r| r * s),
+        },
+        other => other,
+    };
+    VariateSpec {
+        mean: v.mean / s,
+        scv: v.scv,
+        shape,
+    }
+}
+
+/// The service a message really gets when each attempt fails with probability `fail` and is
+/// retried (same message, same size) until it succeeds: S·N with N ~ Geometric(1 − fail) on
+/// {1, 2, …} independent of S, so E[S·N] = E[S]/p and E[(S·N)²] = E[S²](2 − p)/p².
+fn with_retries(service: VariateSpec, fail: f64) -> VariateSpec {
+    if fail == 0.0 {
+        return service;
+    }
+    let p = 1.0 - fail;
+    let mean = service.mean / p;
+    let second = service.mean * service.mean * (1.0 + service.scv) * (2.0 - p) / (p * p);
+    VariateSpec {
+        mean,
+        scv: second / (mean * mean) - 1.0,
+        shape: Shape::General,
+    }
+}
+
+/// A station holding at most `k` messages: M/M/c/K when arrivals are Poisson, service is
+/// exponential and consumers share the queue (whether a full queue may drop rather than
+/// reject is for the assumption table to judge).
+fn finite_station(spec: &StationSpec, k: usize) -> Verdict {
+    let exponential = |v: &VariateSpec| v.shape == Shape::Exponential;
+    if !exponential(&spec.interarrival) || !exponential(&spec.service) {
+        return Verdict::NoModel {
+            reason: "a bounded queue has a model only for Poisson arrivals and exponential service"
+                .into(),
+        };
+    }
+    if spec.dispatch != ModelDispatch::Shared && spec.consumers > 1 {
+        return Verdict::NoModel {
+            reason: "a bounded queue has a model only when consumers share it".into(),
+        };
+    }
+    let (lambda, mu) = (1.0 / spec.interarrival.mean, 1.0 / spec.service.mean);
+    let k = u32::try_from(k).unwrap_or(u32::MAX);
+    match MMcK::new(lambda, mu, spec.consumers, k) {
+        Ok(q) => Verdict::Predicted(Prediction {
+            model: if spec.consumers == 1 {
+                "M/M/1/K".into()
+            } else {
+                "M/M/c/K".into()
+            },
+            family: Model::MMcK,
+            exactness: Exactness::Exact,
+            reason: String::new(),
+            measures: q.measures(),
+            t_quantiles: Some(PERCENTILES.map(|p| q.sojourn_quantile(p))),
+            wq_quantiles: Some(PERCENTILES.map(|p| q.wait_quantile(p))),
+        }),
+        Err(e) => Verdict::NoModel {
+            reason: e.to_string(),
+        },
+    }
+}
+
+/// Processor sharing: one consumer is M/G/1-PS (exact mean, insensitive to the service
+/// distribution); a random split over several is that many independent M/G/1-PS queues.
+fn processor_sharing(spec: &StationSpec) -> Verdict {
+    if spec.interarrival.shape != Shape::Exponential {
+        return Verdict::NoModel {
+            reason: "processor sharing has a model only for Poisson arrivals".into(),
+        };
+    }
+    let c = spec.consumers;
+    if c > 1 && spec.dispatch != ModelDispatch::Random {
+        return Verdict::NoModel {
+            reason:
+                "processor sharing over several consumers has a model only with random dispatch"
+                    .into(),
+        };
+    }
+    let lambda = 1.0 / spec.interarrival.mean / f64::from(c);
+    match MG1Ps::new(lambda, spec.service.mean) {
+        Ok(q) => {
+            let mut measures = q.measures();
+            measures.l *= f64::from(c);
+            measures.lq *= f64::from(c);
+            measures.throughput *= f64::from(c);
+            Verdict::Predicted(Prediction {
+                model: if c == 1 {
+                    "M/G/1-PS".into()
+                } else {
+                    format!("{c} x M/G/1-PS (random split)")
+                },
+                family: Model::MG1Ps,
+                exactness: Exactness::Exact,
+                reason: String::new(),
+                measures,
+                t_quantiles: None,
+                wq_quantiles: None,
+            })
+        }
+        Err(ModelError::Unstable { rho }) => Verdict::Unstable { rho },
+        Err(e) => Verdict::NoModel {
+            reason: e.to_string(),
+        },
+    }
+}
+
+/// Classes of Poisson messages sharing a queue's consumers (processor sharing, no capacity):
+/// the queue is M/G/1-PS (per consumer, split at random) on the classes' mixture of service,
+/// of which it needs only the mean, and each class's messages spend E[S_k]/(1 − ρ)
+/// ([`MG1Ps::class_measures`]).
+fn processor_sharing_classes(
+    q: &Queue,
+    rates: &[f64],
+    dispatch: ModelDispatch,
+    service: impl Fn(usize) -> VariateSpec,
+) -> (Verdict, Vec<Option<Prediction>>) {
+    let n = rates.len();
+    let total: f64 = rates.iter().sum();
+    let mean = (0..n).map(|k| rates[k] * service(k).mean).sum::<f64>() / total;
+    let system = processor_sharing(&StationSpec {
+        interarrival: VariateSpec {
+            mean: 1.0 / total,
+            scv: 1.0,
+            shape: Shape::Exponential,
+        },
+        // Processor sharing reads only the mean: the mixture's shape does not matter.
+        service: VariateSpec {
+            mean,
+            ..service(first_active(rates))
+        },
+        consumers: q.consumers,
+        dispatch,
+    });
+    let system = match system {
+        Verdict::Predicted(mut p) => {
+            p.family = Model::PsClasses;
+            Verdict::Predicted(p)
+        }
+        other => other,
+    };
+    let classes = match &system {
+        Verdict::Predicted(p) => {
+            let c = f64::from(q.consumers);
+            let per_consumer = MG1Ps::new(total / c, mean).expect("the system's model stands");
+            (0..n)
+                .map(|k| {
+                    (rates[k] > 0.0).then(|| {
+                        let mut measures =
+                            per_consumer.class_measures(rates[k] / c, service(k).mean);
+                        measures.l *= c;
+                        measures.lq *= c;
+                        measures.throughput *= c;
+                        Prediction {
+                            measures,
+                            ..p.clone()
+                        }
+                    })
+                })
+                .collect()
+        }
+        _ => vec![None; n],
+    };
+    (system, classes)
+}
