@@ -284,6 +284,36 @@ pub enum Model {
     Decomposition,
 }
 
+impl Model {
+    /// The family's name, as the docs and reasons print it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Model::MM1 => "M/M/1",
+            Model::MMc => "M/M/c (Erlang C)",
+            Model::MD1 => "M/D/1",
+            Model::MDc => "M/D/c",
+            Model::MG1 => "M/G/1 (Pollaczek–Khinchine)",
+            Model::GiM1 => "GI/M/1",
+            Model::GiMc => "GI/M/c",
+            Model::MMcK => "M/M/c/K (and Erlang B)",
+            Model::RandomSplit => "c × M/G/1 (random split)",
+            Model::RoundRobinSplit => "c × E_c/M/1 (round-robin)",
+            Model::MG1Ps => "M/G/1-PS",
+            Model::ClassMixture => "M/G/1 on the classes' service mixture",
+            Model::NonPreemptivePriority => "non-preemptive priority (Cobham)",
+            Model::PreemptiveResumePriority => "preemptive-resume priority",
+            Model::PsClasses => "classes at M/G/1-PS",
+            Model::Jackson => "open Jackson network",
+            Model::Kingman => "G/G/1 (Kingman)",
+            Model::AllenCunneen => "G/G/c (Allen–Cunneen)",
+            Model::JsqMeanField => "JSQ mean-field limit",
+            Model::PowerOfDMeanField => "power-of-d mean-field limit",
+            Model::LeastWorkShared => "least-work as the shared queue",
+            Model::Decomposition => "network decomposition",
+        }
+    }
+}
+
 /// A feature a model admits, and why.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Admitted {
