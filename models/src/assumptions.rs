@@ -560,19 +560,20 @@ pub const ASSUMPTIONS: &[Assumptions] = &[
             Extended(
                 F::Lifo,
                 "with exponential service the order of service does not change how many \
-                 messages a station holds, so the means stand",
+                 messages a station holds, so the means stand (whether a message waits at \
+                 all is not given)",
             ),
             Extended(
                 F::Priority,
                 "with one exponential service time for all classes the order of service does \
-                 not change how many messages a station holds: the totals stand, per class \
-                 no figure is given",
+                 not change how many messages a station holds: the totals' means stand, per \
+                 class no figure is given",
             ),
             Extended(
                 F::PriorityPreemptive,
                 "with one exponential service time for all classes the order of service does \
-                 not change how many messages a station holds: the totals stand, per class \
-                 no figure is given",
+                 not change how many messages a station holds: the totals' means stand, per \
+                 class no figure is given",
             ),
         ],
         ignores: &[],
@@ -722,9 +723,7 @@ mod tests {
         // The baseline fits M/M/1 exactly, with no extension.
         assert_eq!(
             judge(Model::MM1, Features::NONE),
-            Fit::Exact {
-                extensions: vec![]
-            }
+            Fit::Exact { extensions: vec![] }
         );
         // A crash fits nothing.
         let crash = Features::of(&[F::Crash]);
@@ -737,7 +736,9 @@ mod tests {
         }
         // Retries: M/G/1 by extension; M/M/1 not at all.
         let fail = Features::of(&[F::Fail, F::GeneralService]);
-        assert!(matches!(judge(Model::MG1, fail), Fit::Exact { extensions } if extensions.len() == 1));
+        assert!(
+            matches!(judge(Model::MG1, fail), Fit::Exact { extensions } if extensions.len() == 1)
+        );
         assert!(matches!(judge(Model::MM1, fail), Fit::NoModel { .. }));
         // Priorities with retries: Cobham, as an approximation that says what it ignores.
         let used = Features::of(&[F::Priority, F::ClassServices, F::Fail, F::GeneralService]);

@@ -26,6 +26,7 @@ pub mod relaxation;
 #[cfg(test)]
 mod testkit;
 
+pub use assumptions::{ASSUMPTIONS, Admitted, Assumptions, Feature, Features, Fit, Model, judge};
 pub use classes::{
     ClassStream, ClassVerdicts, MultiClassSpec, Order, non_preemptive_priority_prediction,
     predict_classes, preemptive_priority_prediction,
@@ -40,7 +41,6 @@ pub use mm1::MM1;
 pub use mmc::MMc;
 pub use mmck::MMcK;
 pub use mminf::MMInf;
-pub use assumptions::{ASSUMPTIONS, Admitted, Assumptions, Feature, Features, Fit, Model, judge};
 pub use oracle::{
     DispatchKind, Exactness, PERCENTILES, Prediction, Shape, StationSpec, VariateSpec, Verdict,
     judged, predict_station,

@@ -258,8 +258,7 @@ pub fn predict_station(spec: &StationSpec) -> Verdict {
             MD1::new(lambda, es).map(|q| exact("M/D/1", Model::MD1, q.measures(), None, None))
         }
         DispatchKind::Shared if poisson && service == Shape::Deterministic => {
-            MDc::new(lambda, es, c)
-                .map(|q| exact("M/D/c", Model::MDc, q.measures(), None, None))
+            MDc::new(lambda, es, c).map(|q| exact("M/D/c", Model::MDc, q.measures(), None, None))
         }
         DispatchKind::Shared if poisson && c == 1 => {
             MG1::new(lambda, es, cs2).map(|q| exact("M/G/1", Model::MG1, q.measures(), None, None))
@@ -290,13 +289,10 @@ pub fn predict_station(spec: &StationSpec) -> Verdict {
             }
         }
         DispatchKind::Shared if c == 1 => {
-            kingman(lambda, es, ca2, cs2)
-                .map(|m| approximate("G/G/1 (Kingman)", Model::Kingman, m))
+            kingman(lambda, es, ca2, cs2).map(|m| approximate("G/G/1 (Kingman)", Model::Kingman, m))
         }
-        DispatchKind::Shared => {
-            allen_cunneen(lambda, es, c, ca2, cs2)
-            .map(|m| approximate("G/G/c (Allen-Cunneen)", Model::AllenCunneen, m))
-        }
+        DispatchKind::Shared => allen_cunneen(lambda, es, c, ca2, cs2)
+            .map(|m| approximate("G/G/c (Allen-Cunneen)", Model::AllenCunneen, m)),
         DispatchKind::Random if poisson => {
             // A random split of a Poisson stream is c independent Poisson streams of rate λ/c
             // (the splitting property, Ross, *Introduction to Probability Models*, §5.3.4), so
@@ -352,14 +348,13 @@ pub fn predict_station(spec: &StationSpec) -> Verdict {
         // kendall's broker counts the message in service with its full size, not what is
         // left of it, so the shared-queue M/M/c is only an approximation here.
         DispatchKind::LeastWork if poisson && service == Shape::Exponential => {
-            MMc::new(lambda, mu, c)
-                .map(|q| {
-                    approximate(
-                        "M/M/c (least-work ≈ shared queue)",
-                        Model::LeastWorkShared,
-                        q.measures(),
-                    )
-                })
+            MMc::new(lambda, mu, c).map(|q| {
+                approximate(
+                    "M/M/c (least-work ≈ shared queue)",
+                    Model::LeastWorkShared,
+                    q.measures(),
+                )
+            })
         }
         DispatchKind::Jsq | DispatchKind::PowerOfD { .. } | DispatchKind::LeastWork => {
             return none(
@@ -388,7 +383,11 @@ pub fn predict_station(spec: &StationSpec) -> Verdict {
 /// extensions it rests on go in [`Prediction::reason`]); an approximation saying what it
 /// ignores; or no model, naming each feature the family cannot take as `name(feature)`
 /// calls it (the scenario key, say). Every figure kendall prints passes through here.
-pub fn judged(mut prediction: Prediction, used: Features, name: impl Fn(Feature) -> String) -> Verdict {
+pub fn judged(
+    mut prediction: Prediction,
+    used: Features,
+    name: impl Fn(Feature) -> String,
+) -> Verdict {
     let describe = |list: &[(Feature, &str)]| {
         list.iter()
             .map(|(f, why)| format!("{}: {why}", name(*f)))

@@ -1,7 +1,7 @@
 //! Theory for networks of queues: an open Jackson network where every station is M/M/c, a
 //! labelled decomposition into stations otherwise.
 
-use kendall_broker::DispatchKind;
+use kendall_broker::{Discipline, DispatchKind};
 use kendall_models::{
     Exactness, Feature, Features, JacksonNetwork, JacksonStation, Measures, Model, ModelError,
     Prediction, Shape, Verdict,
@@ -24,7 +24,10 @@ pub fn predict(s: &Scenario, class_rates: &[Vec<f64>]) -> Theory {
 
 /// Messages per time unit entering the network from outside.
 fn external_rate(s: &Scenario) -> f64 {
-    s.producers.iter().map(|p| 1.0 / p.interarrival.mean()).sum()
+    s.producers
+        .iter()
+        .map(|p| 1.0 / p.interarrival.mean())
+        .sum()
 }
 
 /// The open Jackson network, when every station is M/M/c in structure (one exponential
@@ -87,7 +90,20 @@ fn jackson(s: &Scenario, used: &Used) -> Option<Theory> {
     let queues = net
         .station_measures()
         .iter()
-        .map(|m| predicted(&gate(Verdict::Predicted(exact("Jackson (M/M/c station)", *m)), used)))
+        .zip(&s.queues)
+        .map(|(m, q)| {
+            let mut m = *m;
+            if q.discipline != Discipline::Fifo {
+                // Whether a message waits at all depends, under LIFO or priorities, on who
+                // takes a consumer freed at the instant a message comes back to its queue;
+                // the count of messages, and so the means, does not.
+                m.p_wait = None;
+            }
+            predicted(&gate(
+                Verdict::Predicted(exact("Jackson (M/M/c station)", m)),
+                used,
+            ))
+        })
         .collect();
     Some(Theory {
         classes: Theory::lone_class(s, &system),
@@ -120,7 +136,11 @@ fn decomposition(s: &Scenario, class_rates: &[Vec<f64>], used: &Used) -> Theory 
         ));
     }
     let fed_by_routes: Vec<bool> = (0..s.queues.len())
-        .map(|j| s.queues.iter().any(|q| q.routes.iter().any(|&(to, _)| to == j)))
+        .map(|j| {
+            s.queues
+                .iter()
+                .any(|q| q.routes.iter().any(|&(to, _)| to == j))
+        })
         .collect();
     let mut queues = Vec::new();
     let mut models = Vec::new();
@@ -190,7 +210,9 @@ fn decomposition(s: &Scenario, class_rates: &[Vec<f64>], used: &Used) -> Theory 
         wq_quantiles: None,
     };
     // The stations were judged one by one; the network row judges the network itself.
-    let only_network = Used::default().union(used).without_all_but(Features::of(&[Feature::Network]));
+    let only_network = Used::default()
+        .union(used)
+        .without_all_but(Features::of(&[Feature::Network]));
     let mut system = gate(Verdict::Predicted(network), &only_network);
     if let Verdict::Predicted(p) = &mut system {
         p.reason = format!(

@@ -59,10 +59,18 @@ pub fn exact_figures<'a>(
         scopes.push(("system".into(), Some(p), &r.system));
     }
     for (j, q) in s.queues.iter().enumerate() {
-        scopes.push((format!("queue {}", q.name), theory.queues[j].as_ref(), &r.queues[j]));
+        scopes.push((
+            format!("queue {}", q.name),
+            theory.queues[j].as_ref(),
+            &r.queues[j],
+        ));
     }
     for (k, c) in s.classes.iter().enumerate() {
-        scopes.push((format!("class {}", c.name), theory.classes[k].as_ref(), &r.classes[k]));
+        scopes.push((
+            format!("class {}", c.name),
+            theory.classes[k].as_ref(),
+            &r.classes[k],
+        ));
     }
     let customers = s.run.customers as f64;
     let mut out = Vec::new();
