@@ -318,7 +318,7 @@ fn waits_per_message(result: &ExperimentResult, theory: &Theory) -> Option<f64> 
 }
 
 /// The model's value of metric `m`.
-fn theory_value(prediction: &Prediction, m: Metric) -> Option<f64> {
+pub(crate) fn theory_value(prediction: &Prediction, m: Metric) -> Option<f64> {
     let measures = &prediction.measures;
     if let Some((is_t, i)) = m.percentile() {
         let quantiles = if is_t {
