@@ -70,7 +70,10 @@ fn the_whole_suite_passes_at_ci_length() {
         assert_eq!(case["replications"], 20, "{file}");
         assert_eq!(case["customers_per_replication"], 100000, "{file}");
         let metrics = case["metrics"].as_array().unwrap();
-        assert!(metrics.iter().any(|m| m["metric"] == "T"), "{file} states T");
+        assert!(
+            metrics.iter().any(|m| m["metric"] == "T"),
+            "{file} states T"
+        );
         let is_exact = case["expected_kind"] == "exact";
         assert_eq!(case["theory_kind"], case["expected_kind"], "{file}");
         if is_exact {
@@ -172,7 +175,12 @@ fn a_file_without_values_or_theory_fails_the_suite() {
     .unwrap();
     let out = Command::cargo_bin("kendall")
         .unwrap()
-        .args(["validate-theory", file.to_str().unwrap(), "--customers", "1000"])
+        .args([
+            "validate-theory",
+            file.to_str().unwrap(),
+            "--customers",
+            "1000",
+        ])
         .output()
         .unwrap();
     std::fs::remove_dir_all(&dir).unwrap();

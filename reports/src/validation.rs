@@ -68,7 +68,8 @@ impl MetricCheck {
     /// True when the oracle gives the value and agrees with it.
     pub fn oracle_agrees(&self) -> bool {
         self.oracle.is_some_and(|o| {
-            (o - self.expected).abs() <= MAX_ORACLE_ERROR * self.expected.abs() + ORACLE_ABSOLUTE_SLACK
+            (o - self.expected).abs()
+                <= MAX_ORACLE_ERROR * self.expected.abs() + ORACLE_ABSOLUTE_SLACK
         })
     }
 
@@ -79,8 +80,7 @@ impl MetricCheck {
 
     /// Whether the stated value lies inside the simulation's [`JUDGED_CONFIDENCE`] interval.
     pub fn inside(&self) -> bool {
-        self.simulated
-            .contains_at(self.expected, JUDGED_CONFIDENCE)
+        self.simulated.contains_at(self.expected, JUDGED_CONFIDENCE)
     }
 
     /// Whether it lies inside the 95% interval (reported: about 95% of judged values should).
@@ -200,7 +200,10 @@ impl ValidationRow {
         for c in &self.checks {
             let m = c.metric.name();
             match c.oracle {
-                None => out.push(format!("{name}: the oracle gives no {m} (expected {})", c.expected)),
+                None => out.push(format!(
+                    "{name}: the oracle gives no {m} (expected {})",
+                    c.expected
+                )),
                 Some(o) if !c.oracle_agrees() => out.push(format!(
                     "{name}: the oracle's {m} = {o} differs from the expected {} by {:.3e} \
                      (relative; at most {MAX_ORACLE_ERROR:e})",
@@ -269,7 +272,11 @@ impl ValidationSummary {
         let of_kind = |k: &'static str| rows.iter().filter(move |r| r.kind() == Some(k));
         let checks = || rows.iter().flat_map(|r| &r.checks);
         let judged = || checks().filter(|c| c.judged);
-        let t_gaps = |k| of_kind(k).filter_map(|r| r.check(Metric::T)).map(|c| c.gap().abs());
+        let t_gaps = |k| {
+            of_kind(k)
+                .filter_map(|r| r.check(Metric::T))
+                .map(|c| c.gap().abs())
+        };
         let approx_gaps: Vec<f64> = t_gaps("approximation").collect();
         ValidationSummary {
             cases: rows.len(),
@@ -440,9 +447,15 @@ mod tests {
     fn a_good_suite_passes_with_its_figures() {
         let rows = vec![
             row(ExpectedKind::Exact, vec![check(10.0, 10.0, 10.05, 0.1)]),
-            row(ExpectedKind::Exact, vec![check(2.0, 2.0 + 1e-12, 1.99, 0.02)]),
+            row(
+                ExpectedKind::Exact,
+                vec![check(2.0, 2.0 + 1e-12, 1.99, 0.02)],
+            ),
             // An approximation far from the simulation passes: its gap is reported only.
-            row(ExpectedKind::Approximation, vec![check(3.0, 3.0, 3.3, 0.05)]),
+            row(
+                ExpectedKind::Approximation,
+                vec![check(3.0, 3.0, 3.3, 0.05)],
+            ),
         ];
         let s = ValidationSummary::of(&rows);
         assert!(s.passed(), "{:?}", s.failures);
@@ -473,9 +486,14 @@ mod tests {
     #[test]
     fn an_oracle_off_by_more_than_1e_9_fails_even_for_an_approximation() {
         for kind in [ExpectedKind::Exact, ExpectedKind::Approximation] {
-            let s = ValidationSummary::of(&[row(kind, vec![check(2.0, 2.0 * (1.0 + 3e-9), 2.0, 0.1)])]);
+            let s =
+                ValidationSummary::of(&[row(kind, vec![check(2.0, 2.0 * (1.0 + 3e-9), 2.0, 0.1)])]);
             assert_eq!(s.failures.len(), 1, "{:?}", s.failures);
-            assert!(s.failures[0].contains("the oracle's T"), "{}", s.failures[0]);
+            assert!(
+                s.failures[0].contains("the oracle's T"),
+                "{}",
+                s.failures[0]
+            );
         }
         // A value of zero is compared with an absolute slack.
         assert!(check(0.0, 1e-16, 0.0, 0.0).oracle_agrees());

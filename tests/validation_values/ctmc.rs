@@ -21,7 +21,11 @@ pub struct Solved<S> {
 impl<S> Solved<S> {
     /// The stationary mean of `f(state)`.
     pub fn mean(&self, f: impl Fn(&S) -> f64) -> f64 {
-        self.states.iter().zip(&self.pi).map(|(s, p)| p * f(s)).sum()
+        self.states
+            .iter()
+            .zip(&self.pi)
+            .map(|(s, p)| p * f(s))
+            .sum()
     }
 }
 
@@ -61,7 +65,12 @@ where
         at += 1;
     }
     let pi = gth(&edges);
-    let cut_mass = pi.iter().zip(&cut).filter(|(_, c)| **c).map(|(p, _)| p).sum();
+    let cut_mass = pi
+        .iter()
+        .zip(&cut)
+        .filter(|(_, c)| **c)
+        .map(|(p, _)| p)
+        .sum();
     Solved {
         states,
         pi,
@@ -107,7 +116,10 @@ fn gth(edges: &[Vec<(usize, f64)>]) -> Vec<f64> {
     for k in (1..n).rev() {
         let lo = k.saturating_sub(bw);
         let s: f64 = (lo..k).map(|j| r[at(k, j)]).sum();
-        assert!(s > 0.0, "state {k} cannot reach the states before it: not irreducible");
+        assert!(
+            s > 0.0,
+            "state {k} cannot reach the states before it: not irreducible"
+        );
         out_rate[k] = s;
         for i in lo..k {
             let a = r[at(i, k)];

@@ -54,7 +54,10 @@ fn name(p: &Path) -> String {
 }
 
 fn arrival_rate(s: &Scenario) -> f64 {
-    s.producers.iter().map(|p| 1.0 / numeric::moments(&p.interarrival).0).sum()
+    s.producers
+        .iter()
+        .map(|p| 1.0 / numeric::moments(&p.interarrival).0)
+        .sum()
 }
 
 fn exponential_rate(d: &Distribution) -> f64 {
@@ -107,7 +110,10 @@ fn recompute(file: &str, s: &Scenario) -> (Family, Values) {
             let whole = second::network_ctmc(&stations, &routes);
             for (k, v) in &product {
                 let w = whole[k];
-                assert!((w - v).abs() <= TOLERANCE * v.abs(), "{file} {k}: whole {w} product {v}");
+                assert!(
+                    (w - v).abs() <= TOLERANCE * v.abs(),
+                    "{file} {k}: whole {w} product {v}"
+                );
             }
         }
         return (Family::Network, product);
@@ -142,7 +148,13 @@ fn recompute(file: &str, s: &Scenario) -> (Family, Values) {
             (Family::Markov, second::copies(one, c))
         }
         (DispatchKind::Random, _, true) if all_poisson => {
-            let one = second::markov_station(lambda / f64::from(c), exponential_rate(service), 1, None, true);
+            let one = second::markov_station(
+                lambda / f64::from(c),
+                exponential_rate(service),
+                1,
+                None,
+                true,
+            );
             (Family::Markov, second::copies(one, c))
         }
         (DispatchKind::Random, _, false) if all_poisson => {
@@ -157,9 +169,10 @@ fn recompute(file: &str, s: &Scenario) -> (Family, Values) {
                 second::markov_station(lambda, exponential_rate(service), c, capacity, p99),
             )
         }
-        (DispatchKind::Shared, _, false) if all_poisson && c == 1 => {
-            (Family::General, second::pollaczek_khinchine(lambda, service))
-        }
+        (DispatchKind::Shared, _, false) if all_poisson && c == 1 => (
+            Family::General,
+            second::pollaczek_khinchine(lambda, service),
+        ),
         (DispatchKind::Shared, _, false) if all_poisson => {
             let Distribution::Deterministic(d) = service else {
                 panic!("{file}: several consumers and non-exponential service: only M/D/c")
@@ -176,11 +189,15 @@ fn recompute(file: &str, s: &Scenario) -> (Family, Values) {
         }
         (DispatchKind::Shared, Distribution::Deterministic(d), true) if c == 1 => {
             let _ = d;
-            (Family::General, second::gi_m_1(gaps, exponential_rate(service)))
+            (
+                Family::General,
+                second::gi_m_1(gaps, exponential_rate(service)),
+            )
         }
-        (DispatchKind::Shared, Distribution::Deterministic(d), true) => {
-            (Family::General, second::d_m_c(*d, exponential_rate(service), c))
-        }
+        (DispatchKind::Shared, Distribution::Deterministic(d), true) => (
+            Family::General,
+            second::d_m_c(*d, exponential_rate(service), c),
+        ),
         other => panic!("{file}: no second method for {other:?}"),
     }
 }
@@ -197,7 +214,10 @@ fn check_family(family: Family) -> usize {
         if f != family {
             continue;
         }
-        let expected = s.expected.as_ref().unwrap_or_else(|| panic!("{file}: no [expected]"));
+        let expected = s
+            .expected
+            .as_ref()
+            .unwrap_or_else(|| panic!("{file}: no [expected]"));
         assert_eq!(
             expected.kind == ExpectedKind::Approximation,
             family == Family::Approximation,
@@ -251,6 +271,10 @@ fn every_file_states_values_with_a_source() {
         let s = Scenario::load(&path).unwrap();
         let e = s.expected.expect("[expected]");
         assert!(e.source.len() > 20, "{}: a real source", name(&path));
-        assert!(e.values.iter().any(|(m, _)| m.name() == "T"), "{}: T", name(&path));
+        assert!(
+            e.values.iter().any(|(m, _)| m.name() == "T"),
+            "{}: T",
+            name(&path)
+        );
     }
 }

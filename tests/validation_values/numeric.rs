@@ -31,7 +31,12 @@ fn density(d: &Distribution) -> Option<Box<dyn Fn(f64) -> f64>> {
         }
         Distribution::Hyperexponential { probs, rates, .. } => {
             let (p, r) = (probs.clone(), rates.clone());
-            Box::new(move |x| p.iter().zip(r.iter()).map(|(p, r)| p * r * (-r * x).exp()).sum())
+            Box::new(move |x| {
+                p.iter()
+                    .zip(r.iter())
+                    .map(|(p, r)| p * r * (-r * x).exp())
+                    .sum()
+            })
         }
         other => panic!("no density for {other:?}"),
     })

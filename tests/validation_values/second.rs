@@ -15,7 +15,10 @@ pub type Values = BTreeMap<&'static str, f64>;
 pub const MAX_CUT_MASS: f64 = 1e-13;
 
 fn check_cut(mass: f64, what: &str) {
-    assert!(mass < MAX_CUT_MASS, "{what}: truncation leaves mass {mass:e} at the edge");
+    assert!(
+        mass < MAX_CUT_MASS,
+        "{what}: truncation leaves mass {mass:e} at the edge"
+    );
 }
 
 /// The level past which a geometric tail of ratio `rho` holds less than 1e-17.
@@ -39,7 +42,13 @@ fn fifo_sojourn_sf(found: &[(usize, f64)], c: u32, mu: f64, t: f64) -> f64 {
         let inside: f64 = weights
             .iter()
             .enumerate()
-            .map(|(m, w)| if m <= k { *w } else { w * stay.powi((m - k) as i32) })
+            .map(|(m, w)| {
+                if m <= k {
+                    *w
+                } else {
+                    w * stay.powi((m - k) as i32)
+                }
+            })
             .sum();
         sf += p * inside;
     }
@@ -175,7 +184,11 @@ pub fn erlang_arrivals(phase_rate: f64, k: u32, mu: f64, c: u32) -> Values {
         .filter(|((_, ph), _)| ph + 1 == k)
         .map(|((n, _), p)| (*n as usize, p / at_arrival))
         .collect();
-    let waits: f64 = found.iter().filter(|(n, _)| *n >= c as usize).map(|(_, p)| p).sum();
+    let waits: f64 = found
+        .iter()
+        .filter(|(n, _)| *n >= c as usize)
+        .map(|(_, p)| p)
+        .sum();
     Values::from([
         ("T", l / lambda),
         ("Wq", lq / lambda),
@@ -254,7 +267,11 @@ pub fn m_d_c(lambda: f64, d: f64, c: u32) -> Values {
             }
             next[n] += x * left.max(0.0);
         }
-        let change = next.iter().zip(&p).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
+        let change = next
+            .iter()
+            .zip(&p)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f64::max);
         p = next;
         if change < 1e-17 {
             break;
@@ -283,8 +300,16 @@ pub fn processor_sharing(lambda: f64, probs: &[f64], rates: &[f64]) -> Values {
     let chain = solve_ctmc((0u32, 0u32), |&(a, b)| {
         let mut out = Vec::new();
         for (i, (p, r)) in probs.iter().zip(rates).enumerate() {
-            let (n_i, up) = if i == 0 { (a, (a + 1, b)) } else { (b, (a, b + 1)) };
-            out.push(if n_i < cap { Some((up, lambda * p)) } else { None });
+            let (n_i, up) = if i == 0 {
+                (a, (a + 1, b))
+            } else {
+                (b, (a, b + 1))
+            };
+            out.push(if n_i < cap {
+                Some((up, lambda * p))
+            } else {
+                None
+            });
             if n_i > 0 {
                 let down = if i == 0 { (a - 1, b) } else { (a, b - 1) };
                 out.push(Some((down, r * f64::from(n_i) / f64::from(a + b))));
@@ -297,7 +322,10 @@ pub fn processor_sharing(lambda: f64, probs: &[f64], rates: &[f64]) -> Values {
     Values::from([
         ("T", l / lambda),
         ("L", l),
-        ("utilization", chain.mean(|&(a, b)| f64::from(u8::from(a + b > 0)))),
+        (
+            "utilization",
+            chain.mean(|&(a, b)| f64::from(u8::from(a + b > 0))),
+        ),
     ])
 }
 
@@ -311,7 +339,13 @@ pub fn priority(lambda: [f64; 2], mu: [f64; 2], preemptive: bool) -> Values {
         let mut out = Vec::new();
         let serve = |a: u32, b: u32, s: u8| -> u8 {
             if preemptive || s == 0 {
-                if a > 0 { 1 } else if b > 0 { 2 } else { 0 }
+                if a > 0 {
+                    1
+                } else if b > 0 {
+                    2
+                } else {
+                    0
+                }
             } else {
                 s
             }
@@ -401,10 +435,19 @@ pub fn network_ctmc(st: &[NetStation], routes: &[Vec<(usize, f64)>]) -> Values {
         }
         out
     });
-    assert!(chain.cut_mass < 1e-11, "network truncation leaves {:e}", chain.cut_mass);
+    assert!(
+        chain.cut_mass < 1e-11,
+        "network truncation leaves {:e}",
+        chain.cut_mass
+    );
     let gamma: f64 = st.iter().map(|s| s.external).sum();
     let l = chain.mean(|x| x.iter().map(|&n| f64::from(n)).sum());
-    let lq = chain.mean(|x| x.iter().zip(st).map(|(&n, s)| f64::from(n.saturating_sub(s.c))).sum());
+    let lq = chain.mean(|x| {
+        x.iter()
+            .zip(st)
+            .map(|(&n, s)| f64::from(n.saturating_sub(s.c)))
+            .sum()
+    });
     let busy = chain.mean(|x| x.iter().zip(st).map(|(&n, s)| f64::from(n.min(s.c))).sum());
     let consumers: u32 = st.iter().map(|s| s.c).sum();
     Values::from([
@@ -424,7 +467,12 @@ fn traffic(st: &[NetStation], routes: &[Vec<(usize, f64)>]) -> Vec<f64> {
         for i in 0..st.len() {
             let inflow: f64 = (0..st.len())
                 .map(|j| {
-                    lambda[j] * routes[j].iter().filter(|r| r.0 == i).map(|r| r.1).sum::<f64>()
+                    lambda[j]
+                        * routes[j]
+                            .iter()
+                            .filter(|r| r.0 == i)
+                            .map(|r| r.1)
+                            .sum::<f64>()
                 })
                 .sum();
             let new = st[i].external + inflow;
@@ -486,9 +534,10 @@ pub fn power_of_d(rho: f64, es: f64, d: Option<u32>) -> Values {
         return Values::from([("T", es)]);
     };
     let d = f64::from(d);
-    let t = es * (1..60)
-        .map(|i| rho.powf((d.powi(i) - d) / (d - 1.0)))
-        .take_while(|x| *x > 0.0)
-        .sum::<f64>();
+    let t = es
+        * (1..60)
+            .map(|i| rho.powf((d.powi(i) - d) / (d - 1.0)))
+            .take_while(|x| *x > 0.0)
+            .sum::<f64>();
     Values::from([("T", t), ("Wq", t - es)])
 }
