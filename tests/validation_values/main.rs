@@ -202,6 +202,24 @@ fn recompute(file: &str, s: &Scenario) -> (Family, Values) {
     }
 }
 
+/// The family of a file, told without computing anything (each test recomputes only its own).
+fn family_of(file: &str, s: &Scenario) -> Family {
+    let q = &s.queues[0];
+    if file.starts_with("approx_") {
+        Family::Approximation
+    } else if s.queues.len() > 1 || !q.routes.is_empty() {
+        Family::Network
+    } else if s.classes.len() > 1 || q.sharing {
+        Family::Markov
+    } else if matches!(q.service[0], Distribution::Exponential(..))
+        && !matches!(s.producers[0].interarrival, Distribution::Deterministic(_))
+    {
+        Family::Markov
+    } else {
+        Family::General
+    }
+}
+
 /// Recomputes every file of `family` and compares each stated value; returns how many
 /// values were checked.
 fn check_family(family: Family) -> usize {
@@ -210,10 +228,11 @@ fn check_family(family: Family) -> usize {
     for path in files() {
         let file = name(&path);
         let s = Scenario::load(&path).unwrap();
-        let (f, values) = recompute(&file, &s);
-        if f != family {
+        if family_of(&file, &s) != family {
             continue;
         }
+        let (f, values) = recompute(&file, &s);
+        assert_eq!(f, family, "{file}: family");
         let expected = s
             .expected
             .as_ref()
