@@ -5,6 +5,8 @@ with mpmath at 25 digits from the parameters as written in each file. It does no
 
     python3 scripts/validation_expected.py            # print every file's [expected] table
     python3 scripts/validation_expected.py --write    # replace the tables in the files
+    python3 scripts/validation_expected.py --write mm1_rho30.toml   # only these files
+    python3 scripts/validation_expected.py --doc      # docs/validation.md from the files
 
 tests/validation_values recomputes every value by a second method (CTMC, numerical
 integration, another root finder) in Rust; `kendall validate-theory` then checks the oracle
@@ -253,10 +255,18 @@ def priority(classes, preemptive):
             ws.append(w)
         ts.append(t)
     t = sum(c[0] * tk for c, tk in zip(classes, ts)) / lam
-    out = dict(T=t, L=lam * t, utilization=sig)
-    if not preemptive:
-        wq = sum(c[0] * w for c, w in zip(classes, ws)) / lam
-        out.update(Wq=wq, Lq=lam * wq, p_wait=sig)
+    # Wq: everything but the message's own service (interruptions included), so Lq = L - rho.
+    wq = t - sum(c[0] * c[1] for c in classes) / lam
+    out = dict(T=t, Wq=wq, L=lam * t, Lq=lam * wq, utilization=sig)
+    if preemptive:
+        # class k waits on arrival when a class at least as urgent is in service (PASTA)
+        acc, pw = 0, 0
+        for l, es, _ in classes:
+            acc += l * es
+            pw += l * acc
+        out["p_wait"] = pw / lam
+    else:
+        out["p_wait"] = sig  # waits exactly when the consumer is busy (PASTA)
     return out
 
 
@@ -389,8 +399,8 @@ def case(name):
         t = es / (1 - rho)
         return "exact", (
             "M/G/1 processor sharing: T = E[S]/(1 - rho) whatever the service distribution "
-            f"(Kleinrock, Queueing Systems Vol. 2 (Wiley 1976))"), dict(
-                T=t, L=lam * t, utilization=rho)
+            "(Kleinrock, Queueing Systems Vol. 2 (Wiley 1976) ch. 4); Wq = T - E[S], "
+            "Lq = L - rho"), dict(T=t, Wq=t - es, L=lam * t, Lq=lam * t - rho, utilization=rho)
     if name.startswith("priority"):
         by = {p["class"]: 1 / moments(p["interarrival"])[0] for p in s["producers"]}
         cls = sorted(s["classes"], key=lambda x: x["priority"])
@@ -402,7 +412,10 @@ def case(name):
                if pre else
                "M/G/1 non-preemptive priority (Cobham, Operations Research 2(1), 1954): "
                "W_k = W0/((1 - s_{k-1})(1 - s_k)), W0 = sum lambda_i E[S_i^2]/2")
-        return "exact", src + "; T = sum lambda_k T_k / lambda", priority(params, pre)
+        return "exact", src + (
+            "; T = sum lambda_k T_k / lambda, Wq = T - E[S] (interruptions count as waiting), "
+            "P(wait) = sum lambda_k s_k / lambda (preemptive: a class at least as urgent in "
+            "service) or rho (non-preemptive), by PASTA"), priority(params, pre)
     if name.startswith("approx_kingman"):
         ca2 = scv(s["producers"][0]["interarrival"])
         cs2 = es2 / es**2 - 1
@@ -448,9 +461,67 @@ def table(name):
     return "\n".join(lines) + "\n"
 
 
-def main():
-    write = "--write" in sys.argv
+# The second method of each family, as tests/validation_values implements it (for the doc).
+SECOND = [
+    ("approx", "the formula written out (SCVs integrated from the densities; Erlang C from a birth-death chain)"),
+    ("jackson", "product form written out (traffic equations by Gauss-Seidel, each station's birth-death chain); the whole network as one CTMC for 1-2 stations"),
+    ("mmck", "birth-death CTMC (GTH), finite"),
+    ("erlang_b", "birth-death CTMC (GTH), finite"),
+    ("mm1", "birth-death CTMC (GTH); T_p99 from the distribution arrivals find, by uniformisation"),
+    ("mmc", "birth-death CTMC (GTH); T_p99 from the distribution arrivals find, by uniformisation"),
+    ("md1", "Pollaczek-Khinchine, E[S^2] of the point mass"),
+    ("mg1", "Pollaczek-Khinchine, E[S] and E[S^2] by integrating the density numerically"),
+    ("random_mg1", "Pollaczek-Khinchine per consumer, moments integrated numerically"),
+    ("random_mm1", "birth-death CTMC per consumer (GTH)"),
+    ("roundrobin", "CTMC on (messages, arrival phase) of one consumer"),
+    ("e2m1", "CTMC on (messages, arrival phase)"),
+    ("e3mc", "CTMC on (messages, arrival phase)"),
+    ("dm1", "GI/M/1 root by Illinois regula falsi, the transform integrated numerically"),
+    ("dmc", "embedded chain at arrivals, death process by uniformisation, solved by GTH"),
+    ("mdc", "Crommelin's chain solved by power iteration"),
+    ("priority", "CTMC on (urgent, bulk, class in service)"),
+    ("ps", "CTMC on the numbers in each service phase"),
+]
+
+DOC_HEAD = """# Validation cases
+
+Each file of `scenarios/validation/` states, in its `[expected]` table, the values its
+system-wide measures are known to take and where they come from. The values were computed
+apart from kendall by `scripts/validation_expected.py` (mpmath, 25 digits, from each file's
+parameters as written): closed forms from the cited sources, and, for D/M/4, E3/M/4 and
+M/D/4, which have none, embedded Markov chains solved numerically.
+`tests/validation_values` recomputes every stated value by a second method that does not use
+the models crate (last column) and requires agreement to 1e-9; `kendall validate-theory` then
+requires the oracle to agree with every stated value to 1e-9 and, for exact cases, every
+stated value to lie in the simulation's 99.9% interval. (This page is written by
+`python3 scripts/validation_expected.py --doc`.)
+
+| file | kind | T | values stated | source | second method (tests/validation_values) |
+|---|---|---|---|---|---|
+"""
+
+
+def doc():
+    rows = []
     for f in sorted(DIR.glob("*.toml")):
+        e = tomllib.loads(f.read_text())["expected"]
+        method = next(m for prefix, m in SECOND if f.name.startswith(prefix))
+        stated = ", ".join(k for k in e if k not in ("source", "kind"))
+        rows.append(f"| `{f.name}` | {e.get('kind', 'exact')} | {e['T']:.10g} | {stated} | "
+                    f"{e['source']} | {method} |")
+    out = DIR.parent.parent / "docs" / "validation.md"
+    out.write_text(DOC_HEAD + "\n".join(rows) + "\n")
+
+
+def main():
+    if "--doc" in sys.argv:
+        doc()
+        return
+    write = "--write" in sys.argv
+    only = [a for a in sys.argv[1:] if a.endswith(".toml")]
+    for f in sorted(DIR.glob("*.toml")):
+        if only and f.name not in only:
+            continue
         t = table(f.name)
         if write:
             text = f.read_text()

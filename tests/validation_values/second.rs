@@ -319,13 +319,14 @@ pub fn processor_sharing(lambda: f64, probs: &[f64], rates: &[f64]) -> Values {
     });
     check_cut(chain.cut_mass, "processor-sharing chain");
     let l = chain.mean(|&(a, b)| f64::from(a + b));
+    let busy = chain.mean(|&(a, b)| f64::from(u8::from(a + b > 0)));
+    // Wq counts the time a message is slowed by sharing: T − E[S], and Lq = L − busy.
     Values::from([
         ("T", l / lambda),
+        ("Wq", (l - busy) / lambda),
         ("L", l),
-        (
-            "utilization",
-            chain.mean(|&(a, b)| f64::from(u8::from(a + b > 0))),
-        ),
+        ("Lq", l - busy),
+        ("utilization", busy),
     ])
 }
 
@@ -363,17 +364,23 @@ pub fn priority(lambda: [f64; 2], mu: [f64; 2], preemptive: bool) -> Values {
     let total = lambda[0] + lambda[1];
     let l = chain.mean(|&(a, b, _)| f64::from(a + b));
     let busy = chain.mean(|&(_, _, s)| f64::from(u8::from(s != 0)));
-    let mut v = Values::from([("T", l / total), ("L", l), ("utilization", busy)]);
-    if !preemptive {
-        // Non-preemptive: everyone present but the one in service waits, and an arrival
-        // waits exactly when the consumer is busy (PASTA).
-        v.extend([
-            ("Wq", (l - busy) / total),
-            ("Lq", l - busy),
-            ("p_wait", busy),
-        ]);
-    }
-    v
+    // An urgent arrival waits when an urgent message is in service; a bulk one whenever the
+    // consumer is busy — and, without preemption, so does an urgent one (PASTA).
+    let urgent_busy = chain.mean(|&(_, _, s)| f64::from(u8::from(s == 1)));
+    let p_wait = if preemptive {
+        (lambda[0] * urgent_busy + lambda[1] * busy) / total
+    } else {
+        busy
+    };
+    // Everyone present but the one in service waits (an interrupted message too).
+    Values::from([
+        ("T", l / total),
+        ("Wq", (l - busy) / total),
+        ("L", l),
+        ("Lq", l - busy),
+        ("utilization", busy),
+        ("p_wait", p_wait),
+    ])
 }
 
 /// One station of a network: external Poisson rate, service rate, consumers.
