@@ -209,10 +209,10 @@ fn family_of(file: &str, s: &Scenario) -> Family {
         Family::Approximation
     } else if s.queues.len() > 1 || !q.routes.is_empty() {
         Family::Network
-    } else if s.classes.len() > 1 || q.sharing {
-        Family::Markov
-    } else if matches!(q.service[0], Distribution::Exponential(..))
-        && !matches!(s.producers[0].interarrival, Distribution::Deterministic(_))
+    } else if s.classes.len() > 1
+        || q.sharing
+        || (matches!(q.service[0], Distribution::Exponential(..))
+            && !matches!(s.producers[0].interarrival, Distribution::Deterministic(_)))
     {
         Family::Markov
     } else {
