@@ -1,6 +1,6 @@
 //! Every value the validation scenarios state in their `[expected]` tables, recomputed here
-//! by a second method that shares nothing with the models crate (this test does not link
-//! it): a generic CTMC solver for the Markovian cases, numerical integration of the service
+//! by a second method that shares nothing with the models crate (this test calls none
+//! of it): a generic CTMC solver for the Markovian cases, numerical integration of the service
 //! density into Pollaczek–Khinchine for M/G/1, Illinois regula falsi for the GI/M/1 root,
 //! embedded chains for D/M/c and M/D/c, and the approximations' published formulas written
 //! out. The values in the files were computed apart (scripts/validation_expected.py, closed
@@ -187,13 +187,10 @@ fn recompute(file: &str, s: &Scenario) -> (Family, Values) {
                 second::erlang_arrivals(phase_rate, *k, exponential_rate(service), c),
             )
         }
-        (DispatchKind::Shared, Distribution::Deterministic(d), true) if c == 1 => {
-            let _ = d;
-            (
-                Family::General,
-                second::gi_m_1(gaps, exponential_rate(service)),
-            )
-        }
+        (DispatchKind::Shared, Distribution::Deterministic(_), true) if c == 1 => (
+            Family::General,
+            second::gi_m_1(gaps, exponential_rate(service)),
+        ),
         (DispatchKind::Shared, Distribution::Deterministic(d), true) => (
             Family::General,
             second::d_m_c(*d, exponential_rate(service), c),
