@@ -38,7 +38,7 @@ enum Command {
         #[arg(required = true)]
         scenarios: Vec<PathBuf>,
     },
-    /// Simulate scenarios with known theory and compare T with it, one row per file.
+    /// Simulate scenarios with known values and hold theory and the simulation to them.
     ValidateTheory(ValidateTheoryArgs),
     /// Print what queueing theory predicts for a scenario, without simulating.
     Predict {

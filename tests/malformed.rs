@@ -103,6 +103,12 @@ const CASES: &[(&str, usize, &str, &[&str])] = &[
     ("route_p_zero.toml", 11, "queues[0].route[1].p", &["(0, 1]", "not 0"]),
     ("route_sum.toml", 9, "queues[0].route", &["add up to 1.2"]),
     ("trapped.toml", 9, "queues[0].route", &["no message can ever leave"]),
+    // [expected]
+    ("expected_unknown_key.toml", 12, "expected.utilisation", &["unknown key `utilisation`", "did you mean `utilization`"]),
+    ("expected_no_source.toml", 10, "expected", &["needs `source`"]),
+    ("expected_string_value.toml", 12, "expected.T", &["is a number", "\"2\""]),
+    ("expected_kind_unknown.toml", 12, "expected.kind", &["unknown kind `approx`", "`approximation`"]),
+    ("expected_negative.toml", 12, "expected.p_loss", &["at least 0", "-0.1"]),
     // [run]
     ("warmup_string.toml", 11, "run.warmup", &["\"auto\"", "\"automatic\""]),
     ("warmup_negative.toml", 11, "run.warmup", &["count of messages", "-100"]),

@@ -30,3 +30,4 @@ pub mod describe;
 pub mod plan;
 pub mod report;
 pub mod validation;
+mod validation_output;

@@ -1,25 +1,36 @@
-//! `kendall validate-theory`: run a directory of scenarios with known theory and compare the
-//! simulated end-to-end mean sojourn time T with it, one row per file.
+//! `kendall validate-theory`: run a directory of scenarios whose measures are known and
+//! compare both the oracle and the simulation with the values each file states in its
+//! `[expected]` table (from a published table, a textbook's closed form or a second method,
+//! never from kendall).
 //!
-//! Pass criteria (the exit status of the command): every exact case within 1% relative error,
-//! at least 90% of exact cases with theory inside the 95% confidence interval, and every file
-//! covered by some model. Approximations are reported (their error is the approximation's)
-//! but never fail the suite.
+//! Pass criteria (the exit status of the command), for every file:
+//! - it states expected values ([`kendall_sim::expected`]); a file without them fails;
+//! - the oracle predicts every stated metric and agrees with it within [`MAX_ORACLE_ERROR`]
+//!   (relative), and calls the case exact or approximate as the file does;
+//! - for an exact case, each stated value lies inside the simulation's
+//!   [`JUDGED_CONFIDENCE`] interval for that metric (Student's t over the replications).
+//!
+//! For an approximation the simulation is the truth: its gap to the stated value is the
+//! approximation's error and is reported, never judged.
 
 use std::error::Error;
-use std::fmt::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use kendall_models::Verdict;
+use kendall_sim::expected::{Expected, ExpectedKind};
 use kendall_sim::stats::Metric;
-use kendall_sim::{Scenario, Summary, run_experiment, theory, warmup};
-use serde_json::{Value, json};
+use kendall_sim::{ExperimentResult, Scenario, Summary, run_experiment, theory, warmup};
 
-/// Largest relative error of T allowed for an exact case.
-pub const MAX_EXACT_ERROR: f64 = 0.01;
-/// Smallest fraction of exact cases whose theory must lie inside the 95% CI.
-pub const MIN_INSIDE_FRACTION: f64 = 0.90;
+pub use crate::validation_output::{table, to_json};
+
+/// Largest relative difference allowed between the oracle and a stated value.
+pub const MAX_ORACLE_ERROR: f64 = 1e-9;
+/// Absolute slack below which the oracle and a stated value count as equal (for values at or
+/// near zero, where a relative error means nothing).
+pub const ORACLE_ABSOLUTE_SLACK: f64 = 1e-15;
+/// Confidence of the interval every stated value of an exact case must lie in.
+pub const JUDGED_CONFIDENCE: f64 = 0.999;
 
 /// Errors of the runner: a file that does not load, or a simulation that fails.
 pub type ValidationError = Box<dyn Error + Send + Sync>;
@@ -33,20 +44,81 @@ pub struct Overrides {
     pub replications: Option<u32>,
 }
 
+/// One stated value beside what the oracle and the simulation make of it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MetricCheck {
+    /// The metric (system-wide).
+    pub metric: Metric,
+    /// The value the file states.
+    pub expected: f64,
+    /// The oracle's value, None when it predicts no such figure.
+    pub oracle: Option<f64>,
+    /// The simulation's mean and 95% interval.
+    pub simulated: Summary,
+    /// Whether the simulation is judged against the value (exact cases only).
+    pub judged: bool,
+}
+
+impl MetricCheck {
+    /// (oracle − expected) / expected; None without an oracle value.
+    pub fn oracle_error(&self) -> Option<f64> {
+        self.oracle.map(|o| relative(o, self.expected))
+    }
+
+    /// True when the oracle gives the value and agrees with it.
+    pub fn oracle_agrees(&self) -> bool {
+        self.oracle.is_some_and(|o| {
+            (o - self.expected).abs()
+                <= MAX_ORACLE_ERROR * self.expected.abs() + ORACLE_ABSOLUTE_SLACK
+        })
+    }
+
+    /// (simulated − expected) / expected.
+    pub fn gap(&self) -> f64 {
+        relative(self.simulated.mean, self.expected)
+    }
+
+    /// Whether the stated value lies inside the simulation's [`JUDGED_CONFIDENCE`] interval.
+    pub fn inside(&self) -> bool {
+        self.simulated.contains_at(self.expected, JUDGED_CONFIDENCE)
+    }
+
+    /// Whether it lies inside the 95% interval (reported: about 95% of judged values should).
+    pub fn inside_95(&self) -> bool {
+        self.simulated.contains(self.expected)
+    }
+
+    /// The simulation's [`JUDGED_CONFIDENCE`] interval.
+    pub fn judged_interval(&self) -> (f64, f64) {
+        self.simulated.at_level(JUDGED_CONFIDENCE).ci()
+    }
+}
+
+/// (x − reference) / reference, or the plain difference when the reference is zero.
+fn relative(x: f64, reference: f64) -> f64 {
+    if reference == 0.0 {
+        x
+    } else {
+        (x - reference) / reference
+    }
+}
+
 /// One validation case.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ValidationRow {
     /// The file, as given or found.
     pub file: String,
-    /// Model name, or why there is none ("unstable", "none: …").
+    /// The oracle's model, or why there is none ("unstable", "none: …").
     pub model: String,
-    /// "exact", "approximation", or None without theory.
-    pub kind: Option<&'static str>,
-    /// Theory's T.
-    pub theory: Option<f64>,
-    /// Simulated T: mean and 95% CI.
-    pub simulated: Summary,
-    /// Replications and messages per replication actually run, and the warm-up used.
+    /// The oracle's "exact" or "approximation", None without a prediction.
+    pub oracle_kind: Option<&'static str>,
+    /// The file's `[expected]` table, None when it has none.
+    pub expected: Option<Expected>,
+    /// Each stated value, in [`Metric::ALL`] order.
+    pub checks: Vec<MetricCheck>,
+    /// The simulated end-to-end T (mean and 95% CI), stated or not.
+    pub simulated_t: Summary,
+    /// Replications actually run.
     pub replications: u32,
     /// Messages measured per replication.
     pub customers: u64,
@@ -57,34 +129,139 @@ pub struct ValidationRow {
 }
 
 impl ValidationRow {
-    /// (simulated − theory) / theory.
-    pub fn relative_error(&self) -> Option<f64> {
-        self.theory.map(|t| (self.simulated.mean - t) / t)
+    /// Compares `result` and the oracle's `verdict` with the file's `expected` values.
+    pub fn new(
+        file: String,
+        scenario: &Scenario,
+        verdict: &Verdict,
+        result: &ExperimentResult,
+        wall_seconds: f64,
+    ) -> Self {
+        let (model, oracle_kind, prediction) = match verdict {
+            Verdict::Predicted(p) => (p.model.clone(), Some(p.exactness.label()), Some(p)),
+            Verdict::Unstable { rho } => (format!("unstable (rho = {rho:.4})"), None, None),
+            Verdict::NoModel { reason } => (format!("none: {reason}"), None, None),
+        };
+        let expected = scenario.expected.clone();
+        let checks = expected.as_ref().map_or_else(Vec::new, |e| {
+            e.values
+                .iter()
+                .map(|&(metric, value)| MetricCheck {
+                    metric,
+                    expected: value,
+                    oracle: prediction.and_then(|p| kendall_sim::theory::value(p, metric)),
+                    simulated: result.system.get(metric),
+                    judged: e.kind == ExpectedKind::Exact,
+                })
+                .collect()
+        });
+        ValidationRow {
+            file,
+            model,
+            oracle_kind,
+            expected,
+            checks,
+            simulated_t: result.system.get(Metric::T),
+            replications: scenario.run.replications,
+            customers: scenario.run.customers,
+            warmup: scenario.run.warmup,
+            wall_seconds,
+        }
     }
 
-    /// Whether theory lies inside the 95% CI.
-    pub fn inside_ci(&self) -> Option<bool> {
-        self.theory.map(|t| self.simulated.contains(t))
+    /// The file's kind ("exact", "approximation"), None without `[expected]`.
+    pub fn kind(&self) -> Option<&'static str> {
+        self.expected.as_ref().map(|e| e.kind.label())
     }
+
+    /// The check of metric `m`, if the file states it.
+    pub fn check(&self, m: Metric) -> Option<&MetricCheck> {
+        self.checks.iter().find(|c| c.metric == m)
+    }
+
+    /// Why this case fails, one line each; empty when it passes.
+    pub fn failures(&self) -> Vec<String> {
+        let name = short_name(&self.file);
+        let Some(expected) = &self.expected else {
+            return vec![format!(
+                "{name}: states no expected values (add an [expected] table with its source)"
+            )];
+        };
+        let Some(oracle_kind) = self.oracle_kind else {
+            return vec![format!("{name}: no theory ({})", self.model)];
+        };
+        let mut out = Vec::new();
+        if oracle_kind != expected.kind.label() {
+            out.push(format!(
+                "{name}: the oracle calls it {oracle_kind}, the file {}",
+                expected.kind.label()
+            ));
+        }
+        for c in &self.checks {
+            let m = c.metric.name();
+            match c.oracle {
+                None => out.push(format!(
+                    "{name}: the oracle gives no {m} (expected {})",
+                    c.expected
+                )),
+                Some(o) if !c.oracle_agrees() => out.push(format!(
+                    "{name}: the oracle's {m} = {o} differs from the expected {} by {:.3e} \
+                     (relative; at most {MAX_ORACLE_ERROR:e})",
+                    c.expected,
+                    c.oracle_error().unwrap_or(f64::NAN)
+                )),
+                Some(_) => {}
+            }
+            if c.judged && !c.inside() {
+                let (lo, hi) = c.judged_interval();
+                out.push(format!(
+                    "{name}: the expected {m} = {} is outside the simulation's {}% interval \
+                     [{lo:.6}, {hi:.6}] (mean {:.6}, {:+.3}%)",
+                    c.expected,
+                    100.0 * JUDGED_CONFIDENCE,
+                    c.simulated.mean,
+                    100.0 * c.gap()
+                ));
+            }
+        }
+        out
+    }
+}
+
+/// The file name without its directory.
+pub(crate) fn short_name(file: &str) -> String {
+    Path::new(file)
+        .file_name()
+        .map_or(file.to_string(), |f| f.to_string_lossy().into_owned())
 }
 
 /// The suite's figures and verdict.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ValidationSummary {
+    /// Files run.
+    pub cases: usize,
     /// Exact cases.
     pub exact: usize,
-    /// Exact cases with theory inside the CI.
-    pub exact_inside: usize,
-    /// Largest |relative error| over exact cases (0 without any).
-    pub exact_max_error: f64,
     /// Approximation cases.
     pub approx: usize,
-    /// Approximation cases with theory inside the CI.
-    pub approx_inside: usize,
-    /// Mean |relative error| over approximation cases (NaN without any).
-    pub approx_mean_error: f64,
-    /// Largest |relative error| over approximation cases (0 without any).
-    pub approx_max_error: f64,
+    /// Stated values compared with the oracle.
+    pub oracle_checks: usize,
+    /// Of those, the oracle agrees within [`MAX_ORACLE_ERROR`].
+    pub oracle_agree: usize,
+    /// Largest |relative error| of the oracle over all stated values (0 without any).
+    pub oracle_max_error: f64,
+    /// Stated values of exact cases judged against the simulation.
+    pub judged: usize,
+    /// Of those, inside the [`JUDGED_CONFIDENCE`] interval.
+    pub inside: usize,
+    /// Of those, inside the 95% interval (for calibration: about 95% should be).
+    pub inside_95: usize,
+    /// Largest |relative gap| between simulated and expected T over exact cases.
+    pub exact_max_gap: f64,
+    /// Mean |relative gap| of T over approximation cases (NaN without any).
+    pub approx_mean_gap: f64,
+    /// Largest |relative gap| of T over approximation cases (0 without any).
+    pub approx_max_gap: f64,
     /// Why the suite fails; empty when it passes.
     pub failures: Vec<String>,
 }
@@ -92,46 +269,31 @@ pub struct ValidationSummary {
 impl ValidationSummary {
     /// Computes the figures and checks the pass criteria.
     pub fn of(rows: &[ValidationRow]) -> Self {
-        let of_kind = |k: &'static str| rows.iter().filter(move |r| r.kind == Some(k));
-        let abs_err = |r: &ValidationRow| r.relative_error().map_or(f64::NAN, f64::abs);
-        let max = |it: &mut dyn Iterator<Item = f64>| it.fold(0.0, f64::max);
-        let exact = of_kind("exact").count();
-        let exact_inside = of_kind("exact")
-            .filter(|r| r.inside_ci() == Some(true))
-            .count();
-        let approx = of_kind("approximation").count();
-        let approx_errors: Vec<f64> = of_kind("approximation").map(abs_err).collect();
-        let mut failures = Vec::new();
-        for r in rows {
-            match r.kind {
-                None => failures.push(format!("{}: no theory ({})", r.file, r.model)),
-                Some("exact") if abs_err(r).is_nan() || abs_err(r) > MAX_EXACT_ERROR => failures
-                    .push(format!(
-                        "{}: relative error {:+.3}% exceeds {}%",
-                        r.file,
-                        100.0 * r.relative_error().unwrap_or(f64::NAN),
-                        100.0 * MAX_EXACT_ERROR
-                    )),
-                _ => {}
-            }
-        }
-        if exact > 0 && (exact_inside as f64) < MIN_INSIDE_FRACTION * exact as f64 {
-            failures.push(format!(
-                "only {exact_inside} of {exact} exact cases have theory inside the 95% CI (need {}%)",
-                100.0 * MIN_INSIDE_FRACTION
-            ));
-        }
+        let of_kind = |k: &'static str| rows.iter().filter(move |r| r.kind() == Some(k));
+        let checks = || rows.iter().flat_map(|r| &r.checks);
+        let judged = || checks().filter(|c| c.judged);
+        let t_gaps = |k| {
+            of_kind(k)
+                .filter_map(|r| r.check(Metric::T))
+                .map(|c| c.gap().abs())
+        };
+        let approx_gaps: Vec<f64> = t_gaps("approximation").collect();
         ValidationSummary {
-            exact,
-            exact_inside,
-            exact_max_error: max(&mut of_kind("exact").map(abs_err)),
-            approx,
-            approx_inside: of_kind("approximation")
-                .filter(|r| r.inside_ci() == Some(true))
-                .count(),
-            approx_mean_error: approx_errors.iter().sum::<f64>() / approx_errors.len() as f64,
-            approx_max_error: max(&mut approx_errors.iter().copied()),
-            failures,
+            cases: rows.len(),
+            exact: of_kind("exact").count(),
+            approx: of_kind("approximation").count(),
+            oracle_checks: checks().count(),
+            oracle_agree: checks().filter(|c| c.oracle_agrees()).count(),
+            oracle_max_error: checks()
+                .map(|c| c.oracle_error().map_or(f64::INFINITY, f64::abs))
+                .fold(0.0, f64::max),
+            judged: judged().count(),
+            inside: judged().filter(|c| c.inside()).count(),
+            inside_95: judged().filter(|c| c.inside_95()).count(),
+            exact_max_gap: t_gaps("exact").fold(0.0, f64::max),
+            approx_mean_gap: approx_gaps.iter().sum::<f64>() / approx_gaps.len() as f64,
+            approx_max_gap: approx_gaps.iter().copied().fold(0.0, f64::max),
+            failures: rows.iter().flat_map(ValidationRow::failures).collect(),
         }
     }
 
@@ -142,24 +304,30 @@ impl ValidationSummary {
 
     /// The one-line summary.
     pub fn line(&self) -> String {
-        let pct = |a: usize, b: usize| 100.0 * a as f64 / b.max(1) as f64;
         let approx = if self.approx == 0 {
             "approximations: 0 cases".to_string()
         } else {
             format!(
-                "approximations: {} cases, {} inside CI, mean |error| {:.2}%, max |error| {:.2}%",
+                "approximations: {} cases, T gap mean {:.2}%, max {:.2}% (reported, not judged)",
                 self.approx,
-                self.approx_inside,
-                100.0 * self.approx_mean_error,
-                100.0 * self.approx_max_error
+                100.0 * self.approx_mean_gap,
+                100.0 * self.approx_max_gap
             )
         };
         format!(
-            "exact: {} cases, {} inside CI ({:.0}%), max relative error {:.2}%; {approx}",
+            "{} cases; oracle: {} of {} stated values within {MAX_ORACLE_ERROR:e} (max error \
+             {:.1e}); exact: {} cases, {} of {} values inside the simulation's {}% interval \
+             ({} inside 95%), max T gap {:.2}%; {approx}",
+            self.cases,
+            self.oracle_agree,
+            self.oracle_checks,
+            self.oracle_max_error,
             self.exact,
-            self.exact_inside,
-            pct(self.exact_inside, self.exact),
-            100.0 * self.exact_max_error
+            self.inside,
+            self.judged,
+            100.0 * JUDGED_CONFIDENCE,
+            self.inside_95,
+            100.0 * self.exact_max_gap,
         )
     }
 }
@@ -187,7 +355,8 @@ pub fn scenario_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, ValidationError
     Ok(out)
 }
 
-/// Simulates one file (on the current rayon pool) and compares its T with theory.
+/// Simulates one file (on the current rayon pool) and compares it and its theory with the
+/// values it states.
 pub fn validate_file(path: &Path, overrides: Overrides) -> Result<ValidationRow, ValidationError> {
     let mut scenario = Scenario::load(path)?;
     if let Some(n) = overrides.customers {
@@ -200,22 +369,14 @@ pub fn validate_file(path: &Path, overrides: Overrides) -> Result<ValidationRow,
     warmup::resolve(&mut scenario)?;
     let result = run_experiment(&scenario)?;
     let wall_seconds = started.elapsed().as_secs_f64();
-    let (model, kind, theory) = match theory::predict(&scenario).system {
-        Verdict::Predicted(p) => (p.model, Some(p.exactness.label()), Some(p.measures.t)),
-        Verdict::Unstable { rho } => (format!("unstable (rho = {rho:.4})"), None, None),
-        Verdict::NoModel { reason } => (format!("none: {reason}"), None, None),
-    };
-    Ok(ValidationRow {
-        file: path.display().to_string(),
-        model,
-        kind,
-        theory,
-        simulated: result.system.get(Metric::T),
-        replications: scenario.run.replications,
-        customers: scenario.run.customers,
-        warmup: scenario.run.warmup,
+    let verdict = theory::predict(&scenario).system;
+    Ok(ValidationRow::new(
+        path.display().to_string(),
+        &scenario,
+        &verdict,
+        &result,
         wall_seconds,
-    })
+    ))
 }
 
 /// Every file in turn, calling `progress` after each.
@@ -234,101 +395,47 @@ pub fn validate_files(
         .collect()
 }
 
-/// The table: one row per case, then the summary line and any failures.
-pub fn table(rows: &[ValidationRow], summary: &ValidationSummary) -> String {
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{:<34} {:<40} {:<6} {:>10} {:>10} {:>23} {:>8} {:>6}",
-        "file", "model", "kind", "theory T", "sim T", "95% CI", "error", "in CI"
-    );
-    for r in rows {
-        let file = Path::new(&r.file)
-            .file_name()
-            .map_or(r.file.clone(), |f| f.to_string_lossy().into_owned());
-        let (lo, hi) = r.simulated.ci();
-        let _ = writeln!(
-            out,
-            "{:<34} {:<40} {:<6} {:>10} {:>10.5} {:>23} {:>8} {:>6}",
-            file,
-            r.model,
-            match r.kind {
-                Some("exact") => "exact",
-                Some(_) => "approx",
-                None => "-",
-            },
-            r.theory.map_or("-".into(), |t| format!("{t:.5}")),
-            r.simulated.mean,
-            format!("[{lo:.5}, {hi:.5}]"),
-            r.relative_error()
-                .map_or("-".into(), |e| format!("{:+.2}%", 100.0 * e)),
-            match r.inside_ci() {
-                Some(true) => "yes",
-                Some(false) => "NO",
-                None => "-",
-            },
-        );
-    }
-    let _ = writeln!(out, "\n{}", summary.line());
-    for f in &summary.failures {
-        let _ = writeln!(out, "FAIL: {f}");
-    }
-    out
-}
-
-/// The JSON document: `cases` (one object per row), `summary` and `passed`.
-pub fn to_json(rows: &[ValidationRow], summary: &ValidationSummary) -> Value {
-    let cases: Vec<Value> = rows
-        .iter()
-        .map(|r| {
-            let (lo, hi) = r.simulated.ci();
-            json!({
-                "file": r.file,
-                "model": r.model,
-                "theory_kind": r.kind,
-                "theory_T": r.theory,
-                "T": { "mean": r.simulated.mean, "ci95": [lo, hi] },
-                "relative_error": r.relative_error(),
-                "theory_in_ci": r.inside_ci(),
-                "replications": r.replications,
-                "customers_per_replication": r.customers,
-                "warmup": r.warmup,
-                "wall_seconds": r.wall_seconds,
-            })
-        })
-        .collect();
-    json!({
-        "cases": cases,
-        "summary": {
-            "exact": summary.exact,
-            "exact_inside_ci": summary.exact_inside,
-            "exact_max_relative_error": summary.exact_max_error,
-            "approximations": summary.approx,
-            "approximations_inside_ci": summary.approx_inside,
-            "approximations_mean_abs_error": summary.approx_mean_error,
-            "approximations_max_abs_error": summary.approx_max_error,
-            "line": summary.line(),
-        },
-        "failures": summary.failures,
-        "passed": summary.passed(),
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn row(kind: Option<&'static str>, theory: f64, mean: f64, half_width: f64) -> ValidationRow {
+    fn summary(mean: f64, half_width: f64) -> Summary {
+        Summary {
+            mean,
+            half_width,
+            replications: 20,
+        }
+    }
+
+    fn check(expected: f64, oracle: f64, mean: f64, half_width: f64) -> MetricCheck {
+        MetricCheck {
+            metric: Metric::T,
+            expected,
+            oracle: Some(oracle),
+            simulated: summary(mean, half_width),
+            judged: true,
+        }
+    }
+
+    fn row(kind: ExpectedKind, checks: Vec<MetricCheck>) -> ValidationRow {
+        let checks: Vec<MetricCheck> = checks
+            .into_iter()
+            .map(|c| MetricCheck {
+                judged: kind == ExpectedKind::Exact,
+                ..c
+            })
+            .collect();
         ValidationRow {
-            file: format!("case-{theory}-{mean}.toml"),
+            file: "dir/case.toml".into(),
             model: "M/M/1".into(),
-            kind,
-            theory: kind.map(|_| theory),
-            simulated: Summary {
-                mean,
-                half_width,
-                replications: 20,
-            },
+            oracle_kind: Some(kind.label()),
+            expected: Some(Expected {
+                source: "a textbook".into(),
+                kind,
+                values: checks.iter().map(|c| (c.metric, c.expected)).collect(),
+            }),
+            simulated_t: checks[0].simulated,
+            checks,
             replications: 20,
             customers: 1000,
             warmup: 0,
@@ -339,53 +446,74 @@ mod tests {
     #[test]
     fn a_good_suite_passes_with_its_figures() {
         let rows = vec![
-            row(Some("exact"), 10.0, 10.05, 0.1),
-            row(Some("exact"), 2.0, 1.99, 0.02),
-            row(Some("approximation"), 3.0, 3.3, 0.05),
+            row(ExpectedKind::Exact, vec![check(10.0, 10.0, 10.05, 0.1)]),
+            row(
+                ExpectedKind::Exact,
+                vec![check(2.0, 2.0 + 1e-12, 1.99, 0.02)],
+            ),
+            // An approximation far from the simulation passes: its gap is reported only.
+            row(
+                ExpectedKind::Approximation,
+                vec![check(3.0, 3.0, 3.3, 0.05)],
+            ),
         ];
         let s = ValidationSummary::of(&rows);
         assert!(s.passed(), "{:?}", s.failures);
-        assert_eq!(
-            (s.exact, s.exact_inside, s.approx, s.approx_inside),
-            (2, 2, 1, 0)
-        );
-        assert!((s.exact_max_error - 0.005).abs() < 1e-12);
-        assert!((s.approx_mean_error - 0.1).abs() < 1e-12);
-        assert!(
-            s.line()
-                .starts_with("exact: 2 cases, 2 inside CI (100%), max relative error 0.50%")
-        );
+        assert_eq!((s.cases, s.exact, s.approx), (3, 2, 1));
+        assert_eq!((s.judged, s.inside, s.inside_95), (2, 2, 2));
+        assert_eq!((s.oracle_checks, s.oracle_agree), (3, 3));
+        assert!((s.exact_max_gap - 0.005).abs() < 1e-12);
+        assert!((s.approx_mean_gap - 0.1).abs() < 1e-12);
         let doc = to_json(&rows, &s);
         assert_eq!(doc["passed"], true);
-        assert_eq!(doc["cases"][2]["theory_in_ci"], false);
+        assert_eq!(doc["cases"][2]["metrics"][0]["judged"], false);
+        assert!(table(&rows, &s).contains("case.toml"));
+    }
+
+    /// The simulation is judged with the 99.9% interval, 1.855 times the 95% one with 20
+    /// replications: 1.8 half-widths off passes (outside the 95% interval), 3 fail.
+    #[test]
+    fn an_exact_value_outside_the_wide_interval_fails() {
+        let inside = check(10.0, 10.0, 10.18, 0.1);
+        assert!(inside.inside() && !inside.inside_95());
+        let outside = check(10.0, 10.0, 10.3, 0.1);
+        assert!(!outside.inside());
+        let s = ValidationSummary::of(&[row(ExpectedKind::Exact, vec![outside])]);
+        assert_eq!(s.failures.len(), 1, "{:?}", s.failures);
+        assert!(s.failures[0].contains("outside the simulation's 99.9% interval"));
     }
 
     #[test]
-    fn an_exact_case_beyond_one_percent_fails() {
-        // Inside its (wide) CI, but 2% off: fails on the error criterion alone.
-        let rows = vec![row(Some("exact"), 10.0, 10.2, 0.5)];
-        let s = ValidationSummary::of(&rows);
-        assert_eq!(s.failures.len(), 1, "{:?}", s.failures);
-        assert!(s.failures[0].contains("exceeds 1%"));
+    fn an_oracle_off_by_more_than_1e_9_fails_even_for_an_approximation() {
+        for kind in [ExpectedKind::Exact, ExpectedKind::Approximation] {
+            let s =
+                ValidationSummary::of(&[row(kind, vec![check(2.0, 2.0 * (1.0 + 3e-9), 2.0, 0.1)])]);
+            assert_eq!(s.failures.len(), 1, "{:?}", s.failures);
+            assert!(
+                s.failures[0].contains("the oracle's T"),
+                "{}",
+                s.failures[0]
+            );
+        }
+        // A value of zero is compared with an absolute slack.
+        assert!(check(0.0, 1e-16, 0.0, 0.0).oracle_agrees());
+        assert!(!check(0.0, 1e-12, 0.0, 0.0).oracle_agrees());
     }
 
     #[test]
-    fn too_few_exact_cases_inside_their_interval_fail() {
-        // Every error below 1%, but 2 of 10 intervals miss theory: 80% < 90%.
-        let mut rows: Vec<_> = (0..8)
-            .map(|_| row(Some("exact"), 1.0, 1.001, 0.01))
-            .collect();
-        rows.extend((0..2).map(|_| row(Some("exact"), 1.0, 1.005, 0.001)));
-        let s = ValidationSummary::of(&rows);
-        assert_eq!(s.exact_inside, 8);
-        assert_eq!(s.failures.len(), 1, "{:?}", s.failures);
-        assert!(s.failures[0].starts_with("only 8 of 10"));
-        // A case without theory fails too; approximations never do.
-        let s = ValidationSummary::of(&[
-            row(None, 0.0, 1.0, 0.1),
-            row(Some("approximation"), 1.0, 2.0, 0.1),
-        ]);
-        assert_eq!(s.failures.len(), 1, "{:?}", s.failures);
-        assert!(s.failures[0].contains("no theory"));
+    fn missing_values_missing_theory_and_a_wrong_kind_fail() {
+        let mut r = row(ExpectedKind::Exact, vec![check(1.0, 1.0, 1.0, 0.1)]);
+        r.expected = None;
+        assert!(r.failures()[0].contains("states no expected values"));
+        let mut r = row(ExpectedKind::Exact, vec![check(1.0, 1.0, 1.0, 0.1)]);
+        r.oracle_kind = None;
+        r.model = "none: no model".into();
+        assert!(r.failures()[0].contains("no theory"));
+        let mut r = row(ExpectedKind::Exact, vec![check(1.0, 1.0, 1.0, 0.1)]);
+        r.oracle_kind = Some("approximation");
+        assert!(r.failures()[0].contains("the oracle calls it approximation"));
+        let mut r = row(ExpectedKind::Exact, vec![check(1.0, 1.0, 1.0, 0.1)]);
+        r.checks[0].oracle = None;
+        assert!(r.failures()[0].contains("the oracle gives no T"));
     }
 }

@@ -230,3 +230,45 @@ fn path_at(doc: &toml::Spanned<DeTable<'_>>, offset: usize) -> KeyPath {
 fn contains(span: &Range<usize>, offset: usize) -> bool {
     span.start <= offset && offset < span.end.max(span.start + 1)
 }
+
+/// The deserializer's message in the words of the scenario format rather than Rust's types.
+pub fn plain_words(message: &str) -> String {
+    let mut m = message.trim().to_string();
+    for (rust, plain) in [
+        (
+            "expected struct DistSpec",
+            "expected a distribution table such as { kind = \"exponential\", mean = 1.0 }",
+        ),
+        (
+            "expected struct RouteSpec",
+            "expected a table { to = \"queue\", p = 0.5 }",
+        ),
+        (
+            "expected struct CrashSpec",
+            "expected a table { mtbf = { … }, mttr = { … } }",
+        ),
+        ("expected u32", "expected a whole number ≥ 0"),
+        ("expected u64", "expected a whole number ≥ 0"),
+        ("expected i32", "expected a whole number"),
+        ("expected f64", "expected a number"),
+        ("expected a sequence", "expected an array"),
+        ("invalid type: map", "invalid type: table"),
+        ("invalid type: sequence", "invalid type: array"),
+    ] {
+        m = m.replace(rust, plain);
+    }
+    while let Some(at) = m.find("expected struct ") {
+        let rest = &m[at + "expected struct ".len()..];
+        let end = rest
+            .find(|c: char| !c.is_alphanumeric())
+            .unwrap_or(rest.len());
+        m = format!("{}expected a table{}", &m[..at], &rest[end..]);
+    }
+    if m == "missing field `kind`" {
+        m.push_str(&format!(
+            ": a distribution needs a `kind`, one of {}",
+            crate::dist::KINDS.join(", ")
+        ));
+    }
+    m
+}

@@ -65,14 +65,22 @@ impl Summary {
         lo <= x && x <= hi
     }
 
-    /// True when `x` lies inside the two-sided interval of confidence `level` (e.g. 0.999):
-    /// the 95% half-width rescaled by the ratio of Student-t quantiles.
+    /// True when `x` lies inside the two-sided interval of confidence `level` (e.g. 0.999).
     pub fn contains_at(&self, x: f64, level: f64) -> bool {
+        self.at_level(level).contains(x)
+    }
+
+    /// The same estimate with the two-sided interval of confidence `level` (e.g. 0.999):
+    /// the 95% half-width rescaled by the ratio of Student-t quantiles.
+    pub fn at_level(&self, level: f64) -> Summary {
         let t = |p: f64| {
             StudentsT::new(0.0, 1.0, self.replications as f64 - 1.0)
                 .map_or(f64::NAN, |d| d.inverse_cdf(p))
         };
-        (x - self.mean).abs() <= self.half_width * t(0.5 + level / 2.0) / t(0.975)
+        Summary {
+            half_width: self.half_width * t(0.5 + level / 2.0) / t(0.975),
+            ..*self
+        }
     }
 }
 

@@ -8,6 +8,7 @@
 pub mod calendar;
 pub mod dist;
 pub mod error;
+pub mod expected;
 pub mod experiment;
 pub mod fit;
 pub mod live;

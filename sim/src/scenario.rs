@@ -32,6 +32,8 @@ pub struct ScenarioFile {
     /// How long and how often to run.
     #[serde(default)]
     pub run: RunSpec,
+    /// Known values of the measures and their source ([`crate::expected`]); `run` ignores it.
+    pub expected: Option<toml::Table>,
 }
 
 /// `[[classes]]`.
@@ -268,6 +270,8 @@ pub struct Scenario {
     pub queues: Vec<Queue>,
     /// Run settings.
     pub run: Run,
+    /// The `[expected]` table, validated: what the measures are known to be.
+    pub expected: Option<crate::expected::Expected>,
 }
 
 /// Dispatch names of DESIGN.md, for suggestions and "not yet" messages.
@@ -370,7 +374,7 @@ impl Scenario {
             check_layout(doc).map_err(|(key, message)| locator.at_path(&key, message))?;
         }
         let mut file: ScenarioFile = toml::from_str(text)
-            .map_err(|e| locator.at_span(e.span(), &plain_words(e.message())))?;
+            .map_err(|e| locator.at_span(e.span(), &crate::error::plain_words(e.message())))?;
         // Data files (empirical, trace) are relative to the scenario file's directory.
         file.resolve_files(path.parent().unwrap_or(Path::new("")));
         let default_name = path
@@ -418,48 +422,6 @@ fn check_layout(doc: &DeTable<'_>) -> Result<(), Invalid> {
         }
     }
     Ok(())
-}
-
-/// The deserializer's message in the words of the scenario format rather than Rust's types.
-fn plain_words(message: &str) -> String {
-    let mut m = message.trim().to_string();
-    for (rust, plain) in [
-        (
-            "expected struct DistSpec",
-            "expected a distribution table such as { kind = \"exponential\", mean = 1.0 }",
-        ),
-        (
-            "expected struct RouteSpec",
-            "expected a table { to = \"queue\", p = 0.5 }",
-        ),
-        (
-            "expected struct CrashSpec",
-            "expected a table { mtbf = { … }, mttr = { … } }",
-        ),
-        ("expected u32", "expected a whole number ≥ 0"),
-        ("expected u64", "expected a whole number ≥ 0"),
-        ("expected i32", "expected a whole number"),
-        ("expected f64", "expected a number"),
-        ("expected a sequence", "expected an array"),
-        ("invalid type: map", "invalid type: table"),
-        ("invalid type: sequence", "invalid type: array"),
-    ] {
-        m = m.replace(rust, plain);
-    }
-    while let Some(at) = m.find("expected struct ") {
-        let rest = &m[at + "expected struct ".len()..];
-        let end = rest
-            .find(|c: char| !c.is_alphanumeric())
-            .unwrap_or(rest.len());
-        m = format!("{}expected a table{}", &m[..at], &rest[end..]);
-    }
-    if m == "missing field `kind`" {
-        m.push_str(&format!(
-            ": a distribution needs a `kind`, one of {}",
-            crate::dist::KINDS.join(", ")
-        ));
-    }
-    m
 }
 
 impl ScenarioFile {
@@ -533,6 +495,9 @@ impl ScenarioFile {
             producers,
             queues,
             run: self.run.validate(&root.key("run"))?,
+            expected: (self.expected.as_ref())
+                .map(|t| crate::expected::validate(t, &root.key("expected")))
+                .transpose()?,
         };
         for (start, q) in scenario.queues.iter().enumerate() {
             // Follow the dead-letter chain: it must end, or messages would circle forever.
