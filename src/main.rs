@@ -371,6 +371,7 @@ fn live(args: LiveArgs) -> Result<()> {
         positive(args.duration),
         "--duration must be a positive number of seconds"
     );
+    kendall_sim::live::check_supported(&scenario, &args.scenario)?;
     let live = kendall_sim::live::run_live(&scenario, args.speedup, args.duration)
         .context("live run failed")?;
     let started = Instant::now();
