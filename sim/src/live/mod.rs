@@ -18,18 +18,18 @@
 //! Times are the broker's own stamps: T runs from publication to acknowledgement and Wq from
 //! publication to delivery, as real threads achieved them (scheduling latency and sleep
 //! overshoot included). A consumer the broker names to poll is polled on its behalf at once
-//! and its thread picks the delivery up ([`core`]), so that, as in the simulator, a message
+//! and its thread picks the delivery up ([`state`]), so that, as in the simulator, a message
 //! that found a consumer idle is delivered at its publication instant and p_wait counts the
 //! messages that found every consumer able to take them busy. Time-weighted counts (L, Lq, utilisation) are integrated under the
-//! run's one lock, which also guards the broker ([`core`]).
+//! run's one lock, which also guards the broker ([`state`]).
 //!
 //! A live run is one long run, not independent replications: the first tenth of the run is
 //! discarded as warm-up and the rest is cut into [`BATCHES`] batches of equal length; each
 //! metric's point estimate is over the whole measured period and its 95% interval comes from
 //! the batch means (Student t with `BATCHES − 1` degrees of freedom).
 
-mod core;
 mod recorder;
+mod state;
 #[cfg(test)]
 mod tests;
 mod threads;
@@ -47,9 +47,9 @@ use crate::scenario::Scenario;
 use crate::scopes::{ScopeEstimates, Scopes};
 use crate::stats::{Estimates, Metric, Tally};
 
-pub use self::core::Fates;
-use self::core::{Core, LiveClock};
 use self::recorder::Recorder;
+pub use self::state::Fates;
+use self::state::{LiveClock, State};
 use self::threads::Live;
 
 /// Batches the measured period is cut into for the batch-means confidence intervals.
@@ -83,10 +83,14 @@ impl Unsupported {
     }
 }
 
-/// Refuses `scenario`, read from `file`, if it asks for a feature live runs cannot run: the
-/// first such key, located in the file.
-pub fn check_supported(scenario: &Scenario, file: &Path) -> Result<(), ScenarioError> {
-    unsupported(scenario).map_or(Ok(()), |u| Err(u.located(file)))
+/// Loads the scenario at `file` for a live run: as [`Scenario::load`], and a key live runs
+/// refuse ([`unsupported`]) is an error located in the file.
+pub fn load(file: &Path) -> Result<Scenario, ScenarioError> {
+    let scenario = Scenario::load(file)?;
+    match unsupported(&scenario) {
+        Some(refusal) => Err(refusal.located(file)),
+        None => Ok(scenario),
+    }
 }
 
 impl std::fmt::Display for Unsupported {
@@ -221,9 +225,9 @@ pub fn run_live(scenario: &Scenario, speedup: f64, duration: f64) -> Result<Live
     let (nq, nc) = (scenario.queues.len(), scenario.classes.len());
     let rec = recorder(scenario, warmup, horizon);
     let clock = WallClock::scaled(speedup);
-    let core = Core::new(scenario, LiveClock::wall(clock), rec)?;
+    let state = State::new(scenario, LiveClock::wall(clock), rec)?;
     let has_deadlines = scenario.queues.iter().any(|q| q.delivery.has_deadlines());
-    let live = Live::new(scenario, core, clock, speedup, horizon);
+    let live = Live::new(scenario, state, clock, speedup, horizon);
     let started = Instant::now();
     let consumers = live.lock().consumer_count();
     std::thread::scope(|s| -> Result<(), BrokerError> {
@@ -250,12 +254,12 @@ pub fn run_live(scenario: &Scenario, speedup: f64, duration: f64) -> Result<Live
         result
     })?;
     let wall_seconds = started.elapsed().as_secs_f64();
-    let core = live
-        .core
+    let state = live
+        .state
         .into_inner()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let broker = core.stats()?;
-    for (j, (fates, stats)) in core.fates.iter().zip(&broker).enumerate() {
+    let broker = state.stats()?;
+    for (j, (fates, stats)) in state.fates.iter().zip(&broker).enumerate() {
         if let Some((fate, heard, counted)) = fates.disagreement(stats) {
             return Err(LiveError::Unaccounted {
                 queue: scenario.queues[j].name.clone(),
@@ -265,7 +269,7 @@ pub fn run_live(scenario: &Scenario, speedup: f64, duration: f64) -> Result<Live
             });
         }
     }
-    let r = &core.rec;
+    let r = &state.rec;
     let (system, queues, classes) = r
         .final_estimates
         .as_ref()
@@ -296,7 +300,7 @@ pub fn run_live(scenario: &Scenario, speedup: f64, duration: f64) -> Result<Live
         wake_latency: r.wake_latency / r.woken as f64,
         expiry_lateness: r.expiry_lateness / r.expiries as f64,
         broker,
-        fates: core.fates.clone(),
+        fates: state.fates.clone(),
         wall_seconds,
     })
 }

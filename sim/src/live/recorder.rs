@@ -104,6 +104,13 @@ impl Recorder {
         self.final_estimates.is_none()
     }
 
+    /// Closes the run at `now`, the horizon or later: the last batch ends at the horizon as
+    /// computed from the batch length, whatever rounding makes of it.
+    pub(super) fn close(&mut self, now: f64) {
+        let end = self.warmup + BATCHES as f64 * self.batch_len;
+        self.at(now.max(end));
+    }
+
     /// Applies `f` to the whole period's scopes and the current batch's.
     pub(super) fn each(&mut self, mut f: impl FnMut(&mut Scopes)) {
         f(&mut self.whole);

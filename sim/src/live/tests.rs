@@ -5,7 +5,7 @@ use std::path::Path;
 
 use kendall_broker::{ConsumerId, Delivery};
 
-use super::core::{Core, LiveClock};
+use super::state::{LiveClock, State};
 use super::*;
 use crate::rng::{Source, Stream, stream};
 
@@ -13,9 +13,9 @@ fn scenario(text: &str) -> Scenario {
     Scenario::parse(Path::new("live-test.toml"), text).unwrap()
 }
 
-/// A core on a manual clock for `scenario`, measuring from time 0 to `horizon`.
-fn core(scenario: &Scenario, horizon: f64) -> Core<'_> {
-    Core::new(
+/// The state of a run on a manual clock for `scenario`, measuring from time 0 to `horizon`.
+fn new_state(scenario: &Scenario, horizon: f64) -> State<'_> {
+    State::new(
         scenario,
         LiveClock::manual(),
         recorder(scenario, 0.0, horizon),
@@ -44,29 +44,30 @@ service = {{ kind = "exponential", mean = 1.0 }}
 }
 
 /// Publishes at `t`.
-fn publish(core: &mut Core<'_>, t: f64) {
-    core.set_clock(t);
-    core.publish(0, 0, &mut service()).unwrap();
+fn publish(state: &mut State<'_>, t: f64) {
+    state.set_clock(t);
+    state.publish(0, 0, &mut service()).unwrap();
 }
 
 /// Consumer `c` polls at `t`.
-fn poll(core: &mut Core<'_>, c: u32, t: f64) -> Option<Delivery> {
-    core.set_clock(t);
-    core.poll(ConsumerId(c)).unwrap()
+fn poll(state: &mut State<'_>, c: u32, t: f64) -> Option<Delivery> {
+    state.set_clock(t);
+    state.poll(ConsumerId(c)).unwrap()
 }
 
 /// Consumer `c` finishes `d` at `t` (acked, or nacked when `failed`) and polls again.
-fn finish(core: &mut Core<'_>, c: u32, d: &Delivery, failed: bool, t: f64) -> Option<Delivery> {
-    core.set_clock(t);
-    core.finish(ConsumerId(c), d, None, failed, None, &mut service())
+fn finish(state: &mut State<'_>, c: u32, d: &Delivery, failed: bool, t: f64) -> Option<Delivery> {
+    state.set_clock(t);
+    state
+        .finish(ConsumerId(c), d, None, failed, None, &mut service())
         .unwrap()
 }
 
 /// The system's estimates once the run is closed at `horizon`.
-fn system(core: &mut Core<'_>, horizon: f64) -> Estimates {
-    core.set_clock(horizon);
-    core.close();
-    core.rec.final_estimates.as_ref().unwrap().0
+fn system(state: &mut State<'_>, horizon: f64) -> Estimates {
+    state.set_clock(horizon);
+    state.close();
+    state.rec.final_estimates.as_ref().unwrap().0
 }
 
 /// The p_wait rule: a message counts as waiting only when its publication found every
@@ -77,37 +78,37 @@ fn system(core: &mut Core<'_>, horizon: f64) -> Estimates {
 #[test]
 fn p_wait_counts_only_messages_that_found_every_consumer_busy() {
     let s = one_queue(2, "");
-    let mut core = core(&s, 20.0);
-    assert_eq!(poll(&mut core, 0, 0.0), None); // A idle first
-    assert_eq!(poll(&mut core, 1, 0.0), None); // then B
-    publish(&mut core, 1.0); // m1: delivered to A at once
-    assert_eq!(core.notify.drain(..).collect::<Vec<_>>(), [ConsumerId(0)]);
-    let m1 = core.mail[0].take().unwrap();
+    let mut state = new_state(&s, 20.0);
+    assert_eq!(poll(&mut state, 0, 0.0), None); // A idle first
+    assert_eq!(poll(&mut state, 1, 0.0), None); // then B
+    publish(&mut state, 1.0); // m1: delivered to A at once
+    assert_eq!(state.notify.drain(..).collect::<Vec<_>>(), [ConsumerId(0)]);
+    let m1 = state.mail[0].take().unwrap();
     assert_eq!((m1.message.published_at, m1.delivered_at), (1.0, 1.0));
-    publish(&mut core, 2.0); // m2: A busy, B idle: delivered to B at once
-    assert_eq!(core.notify.drain(..).collect::<Vec<_>>(), [ConsumerId(1)]);
-    assert_eq!(finish(&mut core, 0, &m1, false, 3.0), None); // nothing left for A
-    let m2 = core.mail[1].take().unwrap();
+    publish(&mut state, 2.0); // m2: A busy, B idle: delivered to B at once
+    assert_eq!(state.notify.drain(..).collect::<Vec<_>>(), [ConsumerId(1)]);
+    assert_eq!(finish(&mut state, 0, &m1, false, 3.0), None); // nothing left for A
+    let m2 = state.mail[1].take().unwrap();
     assert_eq!((m2.message.published_at, m2.delivered_at), (2.0, 2.0));
-    assert_eq!(finish(&mut core, 1, &m2, false, 4.0), None);
-    publish(&mut core, 5.0); // m3 → A (idle the longest)
-    let m3 = core.mail[0].take().unwrap();
-    publish(&mut core, 5.5); // m4 → B
-    let m4 = core.mail[1].take().unwrap();
-    core.notify.clear();
-    publish(&mut core, 6.0); // m5: both busy, it waits
-    assert!(core.notify.is_empty() && core.mail.iter().all(Option::is_none));
-    let m5 = finish(&mut core, 0, &m3, false, 7.0).unwrap();
+    assert_eq!(finish(&mut state, 1, &m2, false, 4.0), None);
+    publish(&mut state, 5.0); // m3 → A (idle the longest)
+    let m3 = state.mail[0].take().unwrap();
+    publish(&mut state, 5.5); // m4 → B
+    let m4 = state.mail[1].take().unwrap();
+    state.notify.clear();
+    publish(&mut state, 6.0); // m5: both busy, it waits
+    assert!(state.notify.is_empty() && state.mail.iter().all(Option::is_none));
+    let m5 = finish(&mut state, 0, &m3, false, 7.0).unwrap();
     assert_eq!((m5.message.published_at, m5.delivered_at), (6.0, 7.0));
-    assert_eq!(finish(&mut core, 1, &m4, false, 7.5), None);
-    assert_eq!(finish(&mut core, 0, &m5, false, 8.0), None);
-    let e = system(&mut core, 20.0);
+    assert_eq!(finish(&mut state, 1, &m4, false, 7.5), None);
+    assert_eq!(finish(&mut state, 0, &m5, false, 8.0), None);
+    let e = system(&mut state, 20.0);
     assert_eq!(e.measured, 5);
     assert_eq!(e.get(Metric::PWait), 0.2);
     assert!((e.get(Metric::Wq) - 0.2).abs() < 1e-12);
     assert!(
-        core.fates[0]
-            .disagreement(&core.stats().unwrap()[0])
+        state.fates[0]
+            .disagreement(&state.stats().unwrap()[0])
             .is_none()
     );
 }
@@ -118,18 +119,18 @@ fn p_wait_counts_only_messages_that_found_every_consumer_busy() {
 #[test]
 fn messages_past_their_ttl_expire_reported_not_in_a_silent_poll() {
     let s = one_queue(1, "ttl = 1.0\nfail = 0.5");
-    let mut core = core(&s, 20.0);
-    assert_eq!(poll(&mut core, 0, 0.0), None);
-    publish(&mut core, 0.0);
-    let m1 = core.mail[0].take().unwrap();
-    publish(&mut core, 0.1); // waits behind m1
+    let mut state = new_state(&s, 20.0);
+    assert_eq!(poll(&mut state, 0, 0.0), None);
+    publish(&mut state, 0.0);
+    let m1 = state.mail[0].take().unwrap();
+    publish(&mut state, 0.1); // waits behind m1
     // Processing m1 fails at 2: requeued with its TTL (deadline 1) long past, m2's too.
-    assert_eq!(finish(&mut core, 0, &m1, true, 2.0), None);
-    let stats = core.stats().unwrap()[0];
+    assert_eq!(finish(&mut state, 0, &m1, true, 2.0), None);
+    let stats = state.stats().unwrap()[0];
     assert_eq!((stats.expired, stats.waiting, stats.in_flight), (2, 0, 0));
-    assert_eq!(core.fates[0].expired, 2);
-    assert!(core.fates[0].disagreement(&stats).is_none());
-    let e = system(&mut core, 20.0);
+    assert_eq!(state.fates[0].expired, 2);
+    assert!(state.fates[0].disagreement(&stats).is_none());
+    let e = system(&mut state, 20.0);
     // Both left unprocessed: p_loss 1, and L integrates m1 over [0, 2], m2 over [0.1, 2].
     assert_eq!(e.get(Metric::PLoss), 1.0);
     assert!((e.get(Metric::L) - 3.9 / 20.0).abs() < 1e-12);
@@ -158,29 +159,29 @@ consumers = 1
 service = { kind = "exponential", mean = 1.0 }
 "#,
     );
-    let mut core = core(&s, 20.0);
+    let mut state = new_state(&s, 20.0);
     // Consumer ids follow the broker's order: the dead-letter queue's consumer first.
     let (q, parked) = (1, 0);
-    assert_eq!(core.consumer(ConsumerId(q)).0, 0);
-    assert_eq!(poll(&mut core, parked, 0.0), None);
-    assert_eq!(poll(&mut core, q, 0.0), None);
-    publish(&mut core, 0.0);
-    let first = core.mail[q as usize].take().unwrap();
-    let second = finish(&mut core, q, &first, true, 1.0).unwrap(); // redelivered
+    assert_eq!(state.consumer(ConsumerId(q)).0, 0);
+    assert_eq!(poll(&mut state, parked, 0.0), None);
+    assert_eq!(poll(&mut state, q, 0.0), None);
+    publish(&mut state, 0.0);
+    let first = state.mail[q as usize].take().unwrap();
+    let second = finish(&mut state, q, &first, true, 1.0).unwrap(); // redelivered
     assert_eq!(second.message.attempt, 2);
-    assert_eq!(finish(&mut core, q, &second, true, 2.0), None); // out of attempts
-    let d = core.mail[parked as usize].take().unwrap();
+    assert_eq!(finish(&mut state, q, &second, true, 2.0), None); // out of attempts
+    let d = state.mail[parked as usize].take().unwrap();
     assert_eq!(d.message.born_at, 0.0);
-    assert_eq!(finish(&mut core, parked, &d, false, 3.0), None);
-    let stats = core.stats().unwrap();
-    for (fates, stats) in core.fates.iter().zip(&stats) {
+    assert_eq!(finish(&mut state, parked, &d, false, 3.0), None);
+    let stats = state.stats().unwrap();
+    for (fates, stats) in state.fates.iter().zip(&stats) {
         assert!(
             fates.disagreement(stats).is_none(),
             "{fates:?} vs {stats:?}"
         );
     }
-    assert_eq!((core.fates[0].dead_lettered, core.fates[1].acked), (1, 1));
-    let e = system(&mut core, 20.0);
+    assert_eq!((state.fates[0].dead_lettered, state.fates[1].acked), (1, 1));
+    let e = system(&mut state, 20.0);
     // One message, processed after three services: T = 3, no loss.
     assert_eq!(
         (e.measured, e.get(Metric::T), e.get(Metric::PLoss)),

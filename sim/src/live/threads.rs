@@ -11,7 +11,7 @@ use rand::RngExt;
 use crate::rng::{Source, stream};
 use crate::scenario::Scenario;
 
-use super::core::Core;
+use super::state::State;
 
 /// Longest a thread blocks without looking at the stop flag (real time).
 const TICK: Duration = Duration::from_millis(20);
@@ -30,7 +30,7 @@ const THREAD_STREAMS: u64 = 1 << 32;
 /// What a live run's threads share.
 pub(super) struct Live<'s> {
     pub(super) scenario: &'s Scenario,
-    pub(super) core: Mutex<Core<'s>>,
+    pub(super) state: Mutex<State<'s>>,
     /// One per consumer: notified when the broker names it to poll.
     wakers: Vec<Condvar>,
     /// Notified when a deadline earlier than the driver's appears.
@@ -43,18 +43,20 @@ pub(super) struct Live<'s> {
 }
 
 impl<'s> Live<'s> {
-    /// The threads' shared state around `core`, whose broker reads `clock`.
+    /// The threads' shared state around `state`, whose broker reads `clock`.
     pub(super) fn new(
         scenario: &'s Scenario,
-        core: Core<'s>,
+        state: State<'s>,
         clock: WallClock,
         speedup: f64,
         horizon: f64,
     ) -> Self {
         Live {
             scenario,
-            wakers: (0..core.consumer_count()).map(|_| Condvar::new()).collect(),
-            core: Mutex::new(core),
+            wakers: (0..state.consumer_count())
+                .map(|_| Condvar::new())
+                .collect(),
+            state: Mutex::new(state),
             driver: Condvar::new(),
             clock,
             speedup,
@@ -65,16 +67,16 @@ impl<'s> Live<'s> {
 
     /// Locks the shared state. A thread that panicked while holding it ends the run anyway
     /// (the panic is resumed when it is joined), so poisoning is ignored.
-    pub(super) fn lock(&self) -> MutexGuard<'_, Core<'s>> {
-        self.core.lock().unwrap_or_else(PoisonError::into_inner)
+    pub(super) fn lock(&self) -> MutexGuard<'_, State<'s>> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Tells the consumers and the driver what the last operation on `core` asked for.
-    fn notify(&self, core: &mut Core<'_>) {
-        for c in core.notify.drain(..) {
+    /// Tells the consumers and the driver what the last operation on `state` asked for.
+    fn notify(&self, state: &mut State<'_>) {
+        for c in state.notify.drain(..) {
             self.wakers[c.0 as usize].notify_one();
         }
-        if std::mem::take(&mut core.wake_driver) {
+        if std::mem::take(&mut state.wake_driver) {
             self.driver.notify_one();
         }
     }
@@ -123,10 +125,10 @@ impl<'s> Live<'s> {
             return Ok(());
         };
         while next < self.horizon && self.sleep_until(next, true) {
-            let mut core = self.lock();
-            core.publish(p.queue, p.class, &mut service)?;
-            self.notify(&mut core);
-            drop(core);
+            let mut state = self.lock();
+            state.publish(p.queue, p.class, &mut service)?;
+            self.notify(&mut state);
+            drop(state);
             match process.next_gap(&mut arrivals) {
                 Some(gap) => next += gap,
                 None => break,
@@ -146,30 +148,30 @@ impl<'s> Live<'s> {
         let mut routing = stream(seed, thread, Source::Routing(j));
         let mut service = stream(seed, thread, Source::Service(j));
         let mut failures = stream(seed, thread, Source::Failures(j));
-        let mut core = self.lock();
+        let mut state = self.lock();
         // Consumers start idle: a publish may have delivered to `c` before its thread ran.
-        let mut held = if core.mail[c.0 as usize].is_some() {
+        let mut held = if state.mail[c.0 as usize].is_some() {
             None
         } else {
-            core.poll(c)?
+            state.poll(c)?
         };
-        self.notify(&mut core);
+        self.notify(&mut state);
         loop {
             let (d, woke) = match held.take() {
                 Some(d) => (d, None),
-                None => match core.mail[c.0 as usize].take() {
+                None => match state.mail[c.0 as usize].take() {
                     Some(d) => (d, Some(self.clock.now() - d.delivered_at)),
                     None if self.stopped() => return Ok(()),
                     None => {
-                        core = self.wakers[c.0 as usize]
-                            .wait_timeout(core, TICK)
+                        state = self.wakers[c.0 as usize]
+                            .wait_timeout(state, TICK)
                             .unwrap_or_else(PoisonError::into_inner)
                             .0;
                         continue;
                     }
                 },
             };
-            drop(core);
+            drop(state);
             let started = self.clock.now();
             if !self.sleep_until(started + d.message.size / speed, true) {
                 return Ok(()); // stopped in service: the message stays in flight
@@ -180,26 +182,26 @@ impl<'s> Live<'s> {
             } else {
                 queue.next_queue(&mut routing)
             };
-            core = self.lock();
-            held = core.finish(c, &d, woke, failed, next, &mut service)?;
-            self.notify(&mut core);
+            state = self.lock();
+            held = state.finish(c, &d, woke, failed, next, &mut service)?;
+            self.notify(&mut state);
         }
     }
 
     /// The deadline driver: processes the broker's deadlines (visibility timeouts, times to
     /// live) when they fall due, so that they act on time even when no consumer polls.
     pub(super) fn driver(&self) -> Result<(), BrokerError> {
-        let mut core = self.lock();
+        let mut state = self.lock();
         while !self.stopped() {
-            let next = core.deadlines_due()?;
-            self.notify(&mut core);
+            let next = state.deadlines_due()?;
+            self.notify(&mut state);
             let wait = next.map_or(TICK, |t| {
                 let left = (t - self.clock.now()).max(0.0) / self.speedup;
                 Duration::from_secs_f64(left).min(TICK)
             });
-            core = self
+            state = self
                 .driver
-                .wait_timeout(core, wait)
+                .wait_timeout(state, wait)
                 .unwrap_or_else(PoisonError::into_inner)
                 .0;
         }

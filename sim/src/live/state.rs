@@ -127,7 +127,7 @@ impl Fates {
 }
 
 /// The shared state of a live run (see the module header).
-pub(super) struct Core<'s> {
+pub(super) struct State<'s> {
     scenario: &'s Scenario,
     broker: Broker<LiveClock>,
     queue_ids: Vec<QueueId>,
@@ -160,7 +160,7 @@ pub(super) struct Core<'s> {
     pub(super) wake_driver: bool,
 }
 
-impl<'s> Core<'s> {
+impl<'s> State<'s> {
     /// The state of a run of `scenario` on `clock`, its statistics in `rec`.
     pub(super) fn new(
         scenario: &'s Scenario,
@@ -179,7 +179,7 @@ impl<'s> Core<'s> {
                 speeds[c.0 as usize] = scenario.queues[j].speeds[local];
             }
         }
-        Ok(Core {
+        Ok(State {
             scenario,
             broker,
             fates: vec![Fates::default(); queue_ids.len()],
@@ -250,9 +250,11 @@ impl<'s> Core<'s> {
         Ok(())
     }
 
-    /// Closes the statistics at the current time (the run's end).
+    /// Closes the statistics at the current time (the run's end, the horizon or later).
     pub(super) fn close(&mut self) {
-        self.begin();
+        let now = self.broker.clock().latch();
+        self.rec.close(now);
+        self.open = false;
     }
 
     /// A producer publishes a message of `class` to queue `j`, its size drawn from `service`.
