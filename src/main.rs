@@ -361,7 +361,7 @@ fn run(args: RunArgs) -> Result<()> {
 
 /// `kendall live`: the live run, then the simulation of the same scenario, side by side.
 fn live(args: LiveArgs) -> Result<()> {
-    let scenario = load(&args.scenario)?;
+    let scenario = kendall_sim::live::load(&args.scenario)?;
     let positive = |x: f64| x > 0.0 && x.is_finite();
     anyhow::ensure!(
         positive(args.speedup),

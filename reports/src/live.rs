@@ -35,8 +35,10 @@ pub struct LiveReport {
     pub offered: u64,
     /// Mean service overshoot (scenario time units).
     pub service_overshoot: f64,
-    /// Mean wake-up latency of messages that found a consumer idle (scenario time units).
+    /// Mean time an idle consumer's thread took to pick up a delivery (scenario time units).
     pub wake_latency: f64,
+    /// Mean lateness of time-to-live expiries (scenario time units; NaN without expiries).
+    pub expiry_lateness: f64,
 }
 
 impl LiveReport {
@@ -70,6 +72,7 @@ impl LiveReport {
             offered: live.offered,
             service_overshoot: live.service_overshoot,
             wake_latency: live.wake_latency,
+            expiry_lateness: live.expiry_lateness,
         }
     }
 
@@ -153,12 +156,20 @@ impl LiveReport {
         let real_us = |x: f64| x / self.speedup * 1e6;
         let _ = writeln!(
             out,
-            "real-thread overheads: services overran their size by {} {unit} on average ({:.0} us real); a message finding a consumer idle reached it after {} {unit} ({:.0} us real), counted in Wq and T but not in p_wait",
+            "real-thread overheads: services overran their size by {} {unit} on average ({:.0} us real; counted in T), of which an idle consumer's thread took {} {unit} ({:.0} us real) to pick up a delivery",
             num(self.service_overshoot),
             real_us(self.service_overshoot),
             num(self.wake_latency),
             real_us(self.wake_latency),
         );
+        if self.expiry_lateness.is_finite() {
+            let _ = writeln!(
+                out,
+                "messages whose time to live ran out expired {} {unit} after it on average ({:.0} us real), counted in L",
+                num(self.expiry_lateness),
+                real_us(self.expiry_lateness),
+            );
+        }
         let _ = writeln!(
             out,
             "live run: {:.2} s wall; simulation: {:.2} s wall",
@@ -224,6 +235,7 @@ impl LiveReport {
             "wall_seconds": self.live.wall_seconds,
             "service_overshoot": self.service_overshoot,
             "wake_latency": self.wake_latency,
+            "expiry_lateness": self.expiry_lateness,
             "simulated": {
                 "replications": self.simulated.replications,
                 "customers_per_replication": self.simulated.customers_per_replication,

@@ -18,6 +18,7 @@ pub mod replication;
 pub mod rng;
 pub mod scenario;
 pub mod scopes;
+pub mod setup;
 pub mod stats;
 pub mod suggest;
 pub mod theory;

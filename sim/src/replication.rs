@@ -13,13 +13,13 @@ use std::rc::Rc;
 
 use kendall_broker::{
     Broker, BrokerError, Clock, ConsumerId, Expired, Message, MessageId, Outcome, Published,
-    QueueConfig, QueueId, QueueStats,
+    QueueId, QueueStats,
 };
 use rand::RngExt;
 
 use crate::calendar::{Agenda, Due};
 use crate::dist::ArrivalProcess;
-use crate::rng::{Source, Stream, seed_for, stream};
+use crate::rng::{Source, Stream, stream};
 use crate::scenario::Scenario;
 use crate::scopes::Scopes;
 use crate::stats::{Estimates, Tails, Tally};
@@ -394,33 +394,7 @@ impl<'s> Replication<'s> {
         let clock = SimClock::default();
         let mut broker = Broker::new(clock.clone());
         let nq = scenario.queues.len();
-        // A dead-letter queue must exist before the queues that use it.
-        let mut ids: Vec<Option<QueueId>> = vec![None; nq];
-        while ids.iter().any(Option::is_none) {
-            for (j, q) in scenario.queues.iter().enumerate() {
-                let dead_letter = q.delivery.dead_letter.map(|d| ids[d]);
-                if ids[j].is_some() || dead_letter == Some(None) {
-                    continue;
-                }
-                let sharing_prefetch = q.capacity.unwrap_or(usize::MAX);
-                let mut config = QueueConfig::new(&q.name, q.consumers as usize)
-                    .dispatch(q.dispatch.clone())
-                    .discipline(q.discipline)
-                    .overflow(q.overflow)
-                    .prefetch(if q.sharing { sharing_prefetch } else { 1 })
-                    .seed(seed_for(seed, replication, Source::Dispatch(j)));
-                config.capacity = q.capacity;
-                config.visibility_timeout = q.delivery.visibility_timeout;
-                config.max_attempts = q.delivery.max_attempts;
-                config.ttl = q.delivery.ttl;
-                config.dead_letter = dead_letter.flatten();
-                ids[j] = Some(broker.add_queue(config)?);
-            }
-        }
-        let queue_ids: Vec<QueueId> = ids
-            .into_iter()
-            .map(|id| id.expect("every queue added"))
-            .collect();
+        let queue_ids = crate::setup::add_queues(&mut broker, scenario, replication)?;
         let mut queue_index = vec![0; nq];
         for (j, id) in queue_ids.iter().enumerate() {
             queue_index[id.0 as usize] = j;

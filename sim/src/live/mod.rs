@@ -1,0 +1,335 @@
+//! Live runs: the same scenario on real threads and the real clock.
+//!
+//! [`run_live`] builds the broker with the simulator's own builder ([`crate::setup`]: every
+//! queue key the broker implements) on a wall clock scaled by the speed-up. Each producer is a
+//! thread that sleeps until its next *scheduled* arrival instant (absolute deadlines, so sleep
+//! overshoot never accumulates) and publishes; each consumer is a thread that blocks until the
+//! broker names it, sleeps the message's service time (its size over the consumer's speed, in
+//! scenario time), then acknowledges it and forwards it along the queue's routes — or, when
+//! processing fails (`fail`), nacks it for redelivery, as the simulator does. A driver thread
+//! processes the broker's deadlines (visibility timeouts, times to live) when they fall due.
+//! Every fate the broker reports — expired, dead-lettered, dropped, refused — is recorded as
+//! the simulator records it, and the run ends with a check that the broker counted no fate
+//! the run did not hear of.
+//!
+//! What live cannot run faithfully yet it refuses by the scenario key ([`unsupported`]):
+//! consumer crashes, processor sharing and preemptive priority.
+//!
+//! Times are the broker's own stamps: T runs from publication to acknowledgement and Wq from
+//! publication to delivery, as real threads achieved them (scheduling latency and sleep
+//! overshoot included). A consumer the broker names to poll is polled on its behalf at once
+//! and its thread picks the delivery up ([`state`]), so that, as in the simulator, a message
+//! that found a consumer idle is delivered at its publication instant and p_wait counts the
+//! messages that found every consumer able to take them busy. Time-weighted counts (L, Lq, utilisation) are integrated under the
+//! run's one lock, which also guards the broker ([`state`]).
+//!
+//! A live run is one long run, not independent replications: the first tenth of the run is
+//! discarded as warm-up and the rest is cut into [`BATCHES`] batches of equal length; each
+//! metric's point estimate is over the whole measured period and its 95% interval comes from
+//! the batch means (Student t with `BATCHES − 1` degrees of freedom).
+
+mod recorder;
+mod state;
+#[cfg(test)]
+mod tests;
+mod threads;
+
+use std::path::Path;
+use std::time::Instant;
+
+use kendall_broker::{BrokerError, Discipline, QueueStats, WallClock};
+use thiserror::Error;
+
+use crate::ScenarioError;
+use crate::error::{KeyPath, Locator};
+use crate::experiment::{ScopeSummary, Summary};
+use crate::scenario::Scenario;
+use crate::scopes::{ScopeEstimates, Scopes};
+use crate::stats::{Estimates, Metric, Tally};
+
+use self::recorder::Recorder;
+pub use self::state::Fates;
+use self::state::{LiveClock, State};
+use self::threads::Live;
+
+/// Batches the measured period is cut into for the batch-means confidence intervals.
+pub const BATCHES: usize = 20;
+
+/// Fraction of the run discarded as warm-up.
+pub const WARMUP_FRACTION: f64 = 0.1;
+
+/// A scenario feature live runs cannot reproduce on threads yet: the key that asks for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unsupported {
+    /// The key's path in the file, e.g. `queues[0].crash`, to locate it.
+    pub path: KeyPath,
+    /// The key named by queue, e.g. `queues.orders.crash`.
+    pub key: String,
+    /// Why live cannot run it.
+    pub reason: &'static str,
+}
+
+impl Unsupported {
+    /// The refusal as an error located in `file`, the scenario's file (line and column of the
+    /// key), for the command line.
+    pub fn located(&self, file: &Path) -> ScenarioError {
+        match std::fs::read_to_string(file) {
+            Ok(text) => Locator::new(file, &text).at_path(&self.path, self.to_string()),
+            Err(_) => ScenarioError::CommandLine {
+                file: file.to_path_buf(),
+                message: self.to_string(),
+            },
+        }
+    }
+}
+
+/// Loads the scenario at `file` for a live run: as [`Scenario::load`], and a key live runs
+/// refuse ([`unsupported`]) is an error located in the file.
+pub fn load(file: &Path) -> Result<Scenario, ScenarioError> {
+    let scenario = Scenario::load(file)?;
+    match unsupported(&scenario) {
+        Some(refusal) => Err(refusal.located(file)),
+        None => Ok(scenario),
+    }
+}
+
+impl std::fmt::Display for Unsupported {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "live cannot run `{}` yet: {}; `kendall run` simulates it",
+            self.key, self.reason
+        )
+    }
+}
+
+/// Why a live run did not run or did not finish.
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum LiveError {
+    /// The scenario asks for a feature live runs refuse.
+    #[error("{0}")]
+    Unsupported(Unsupported),
+    /// The broker refused a call.
+    #[error(transparent)]
+    Broker(#[from] BrokerError),
+    /// The broker counted a fate the run was never told of: its figures would be wrong.
+    #[error(
+        "queue `{queue}`: the broker counted {counted} messages {fate} but the live run heard of {heard}"
+    )]
+    Unaccounted {
+        /// The queue's name.
+        queue: String,
+        /// Which fate.
+        fate: &'static str,
+        /// How many the run recorded.
+        heard: u64,
+        /// How many the broker counted.
+        counted: u64,
+    },
+}
+
+/// The first key of `scenario` that live runs refuse, if any: consumer crashes (a thread
+/// would have to be interrupted mid-service and its messages handed back), processor sharing
+/// (a consumer serving several messages at once at shared speed) and preemptive priority (a
+/// publish interrupting a consumer mid-service).
+pub fn unsupported(scenario: &Scenario) -> Option<Unsupported> {
+    scenario.queues.iter().enumerate().find_map(|(j, q)| {
+        let refuse = |key: &str, reason| Unsupported {
+            path: KeyPath::default().key("queues").index(j).key(key),
+            key: format!("queues.{}.{key}", q.name),
+            reason,
+        };
+        if q.crash.is_some() {
+            Some(refuse(
+                "crash",
+                "a consumer thread is not interrupted mid-service to crash",
+            ))
+        } else if q.sharing {
+            Some(refuse(
+                "discipline",
+                "processor sharing (`ps`) would need a consumer thread to serve several \
+                 messages at once",
+            ))
+        } else if q.discipline == Discipline::PriorityPreemptive {
+            Some(refuse(
+                "discipline",
+                "`priority-preemptive` would need a publish to interrupt a consumer thread \
+                 mid-service",
+            ))
+        } else {
+            None
+        }
+    })
+}
+
+/// What a live run measured.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LiveResult {
+    /// End-to-end metrics: whole-period estimate, batch-means 95% CI.
+    pub system: ScopeSummary,
+    /// Per-queue metrics, in scenario order.
+    pub queues: Vec<ScopeSummary>,
+    /// Per-class metrics, in scenario order.
+    pub classes: Vec<ScopeSummary>,
+    /// Scenario time units per real second.
+    pub speedup: f64,
+    /// Real seconds the run lasted (as asked).
+    pub duration: f64,
+    /// The run's length in scenario time units (`duration × speedup`).
+    pub horizon: f64,
+    /// Scenario time discarded as warm-up.
+    pub warmup: f64,
+    /// Batches behind the confidence intervals.
+    pub batches: usize,
+    /// Messages that left the system after processing during the measured period.
+    pub measured: u64,
+    /// Messages producers offered during the run.
+    pub offered: u64,
+    /// Messages that left the system after processing during the run.
+    pub completed: u64,
+    /// Mean service overshoot in the measured period, in scenario time units: how much longer
+    /// than its size over the consumer's speed a service lasted from delivery to
+    /// acknowledgement (wake-up latency, sleep overshoot, scheduling delays). It counts in T.
+    pub service_overshoot: f64,
+    /// Mean time from a delivery to an idle consumer (at the message's publication, or its
+    /// requeue) to its thread picking it up, in scenario time units: the wake-up latency of
+    /// a blocked consumer thread, part of `service_overshoot`.
+    pub wake_latency: f64,
+    /// Mean time from a message's time-to-live deadline to its expiry in the measured
+    /// period, in scenario time units (NaN without expiries): how late the threads got to it.
+    /// An expired message counts in L that much longer.
+    pub expiry_lateness: f64,
+    /// Each queue's broker counters once every thread has stopped.
+    pub broker: Vec<QueueStats>,
+    /// Each queue's fates as the broker's answers reported them to the run; equal to the
+    /// counters in `broker` (checked before the result is returned).
+    pub fates: Vec<Fates>,
+    /// Real seconds from the first thread's start to the last one's end.
+    pub wall_seconds: f64,
+}
+
+/// Runs `scenario` live for `duration` real seconds with the clock running `speedup` scenario
+/// time units per real second (so `duration × speedup` scenario time units in all).
+/// [`LiveError::Unsupported`] before anything runs if the scenario asks for a feature live
+/// runs refuse ([`unsupported`]).
+pub fn run_live(scenario: &Scenario, speedup: f64, duration: f64) -> Result<LiveResult, LiveError> {
+    assert!(
+        speedup > 0.0 && speedup.is_finite() && duration > 0.0 && duration.is_finite(),
+        "speed-up and duration must be positive"
+    );
+    if let Some(refusal) = unsupported(scenario) {
+        return Err(LiveError::Unsupported(refusal));
+    }
+    let horizon = duration * speedup;
+    let warmup = WARMUP_FRACTION * horizon;
+    let (nq, nc) = (scenario.queues.len(), scenario.classes.len());
+    let rec = recorder(scenario, warmup, horizon);
+    let clock = WallClock::scaled(speedup);
+    let state = State::new(scenario, LiveClock::wall(clock), rec)?;
+    let has_deadlines = scenario.queues.iter().any(|q| q.delivery.has_deadlines());
+    let live = Live::new(scenario, state, clock, speedup, horizon);
+    let started = Instant::now();
+    let consumers = live.lock().consumer_count();
+    std::thread::scope(|s| -> Result<(), BrokerError> {
+        let live = &live;
+        let mut threads: Vec<_> = (0..scenario.producers.len())
+            .map(|i| s.spawn(move || live.producer(i)))
+            .collect();
+        threads.extend(
+            (0..consumers)
+                .map(|c| s.spawn(move || live.consumer(kendall_broker::ConsumerId(c as u32)))),
+        );
+        if has_deadlines {
+            threads.push(s.spawn(move || live.driver()));
+        }
+        // The run ends at the horizon: close the statistics, then stop every thread.
+        live.sleep_until(horizon, false);
+        live.lock().close();
+        live.stop();
+        let mut result = Ok(());
+        for h in threads {
+            let r = h.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+            result = result.and(r);
+        }
+        result
+    })?;
+    let wall_seconds = started.elapsed().as_secs_f64();
+    let state = live
+        .state
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let broker = state.stats()?;
+    for (j, (fates, stats)) in state.fates.iter().zip(&broker).enumerate() {
+        if let Some((fate, heard, counted)) = fates.disagreement(stats) {
+            return Err(LiveError::Unaccounted {
+                queue: scenario.queues[j].name.clone(),
+                fate,
+                heard,
+                counted,
+            });
+        }
+    }
+    let r = &state.rec;
+    let (system, queues, classes) = r
+        .final_estimates
+        .as_ref()
+        .expect("the main thread closes the run at the horizon");
+    let summary = |whole: &Estimates, pick: &dyn Fn(&ScopeEstimates) -> Estimates| {
+        let per_batch: Vec<Estimates> = r.batches.iter().map(pick).collect();
+        ScopeSummary {
+            metrics: Metric::ALL
+                .iter()
+                .map(|&m| batch_summary(whole.get(m), per_batch.iter().map(|e| e.get(m))))
+                .collect(),
+            measured: whole.measured,
+        }
+    };
+    Ok(LiveResult {
+        system: summary(system, &|b| b.0),
+        queues: (0..nq).map(|j| summary(&queues[j], &|b| b.1[j])).collect(),
+        classes: (0..nc).map(|k| summary(&classes[k], &|b| b.2[k])).collect(),
+        speedup,
+        duration,
+        horizon,
+        warmup,
+        batches: BATCHES,
+        measured: r.measured,
+        offered: r.offered,
+        completed: r.completed,
+        service_overshoot: r.overshoot / r.served as f64,
+        wake_latency: r.wake_latency / r.woken as f64,
+        expiry_lateness: r.expiry_lateness / r.expiries as f64,
+        broker,
+        fates: state.fates.clone(),
+        wall_seconds,
+    })
+}
+
+/// The statistics of a live run of `scenario` over `horizon`, the first `warmup` discarded.
+fn recorder(scenario: &Scenario, warmup: f64, horizon: f64) -> Recorder {
+    let smallest_service = scenario
+        .queues
+        .iter()
+        .flat_map(|q| q.service.iter().map(|d| d.mean()))
+        .fold(f64::INFINITY, f64::min);
+    let resolution = 1e-4 * smallest_service;
+    let (nq, nc) = (scenario.queues.len(), scenario.classes.len());
+    let mirrors = (nq == 1 && scenario.queues[0].routes.is_empty(), nc == 1);
+    let scopes = Scopes {
+        system: Tally::new(resolution, true),
+        queues: vec![Tally::new(resolution, !mirrors.0); nq],
+        classes: vec![Tally::new(resolution, !mirrors.1); nc],
+    };
+    let consumers = scenario.queues.iter().map(|q| q.consumers).collect();
+    Recorder::new(scopes, consumers, mirrors, warmup, horizon)
+}
+
+/// `whole` with the 95% half-width of the batch means `xs` (Student t, n − 1 degrees of
+/// freedom). A batch without a value (no message left during it) makes the interval NaN.
+fn batch_summary(whole: f64, xs: impl ExactSizeIterator<Item = f64> + Clone) -> Summary {
+    let batches: Vec<f64> = xs.collect();
+    Summary {
+        mean: whole,
+        ..Summary::of(&batches)
+    }
+}
