@@ -31,7 +31,7 @@ use crate::experiment::{ScopeSummary, Summary};
 use crate::rng::{Source, Stream, seed_for, stream};
 use crate::scenario::Scenario;
 use crate::scopes::{ScopeEstimates, Scopes};
-use crate::stats::{Estimates, Metric, Tally};
+use crate::stats::{Departures, Estimates, Metric, Tally};
 
 /// Batches the measured period is cut into for the batch-means confidence intervals.
 pub const BATCHES: usize = 20;
@@ -283,6 +283,16 @@ pub fn run_live(
                 .map(|&m| batch_summary(whole.get(m), per_batch.iter().map(|e| e.get(m))))
                 .collect(),
             measured: whole.measured,
+            departures: Departures {
+                rate: batch_summary(
+                    whole.departures.rate,
+                    per_batch.iter().map(|e| e.departures.rate),
+                ),
+                mean_stay: batch_summary(
+                    whole.departures.mean_stay,
+                    per_batch.iter().map(|e| e.departures.mean_stay),
+                ),
+            },
         }
     };
     Ok(LiveResult {
@@ -390,7 +400,7 @@ impl Live<'_> {
             Err(BrokerError::Full { .. }) => {
                 if open {
                     r.offered += u64::from(born_at.is_none());
-                    r.each(|s| s.refused(j, class, born_at.is_some(), now));
+                    r.each(|s| s.refused(j, class, born_at, now));
                 }
                 return Ok(());
             }
@@ -398,12 +408,11 @@ impl Live<'_> {
         };
         if open {
             r.offered += u64::from(born_at.is_none());
-            let dropped = published.dropped.map(|m| m.class as usize);
             r.each(|s| {
                 s.entered(j, class, born_at.is_some(), now);
-                if let Some(k) = dropped {
+                if let Some(m) = &published.dropped {
                     // The oldest waiting message made room: it leaves unprocessed.
-                    s.lost(j, k, now);
+                    s.lost(j, m, now);
                 }
             });
         }
