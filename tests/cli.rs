@@ -5,6 +5,7 @@ mod common;
 use std::path::Path;
 
 use common::{json, kendall};
+use kendall_sim::Summary;
 use serde_json::Value;
 
 /// Asserts that metric `name` has a 95% CI containing `expected` (an independently computed
@@ -48,15 +49,68 @@ fn mm1_matches_textbook_values() {
         "{}",
         doc["warnings"]
     );
-    // The lone queue and the lone class carry the same figures as the system.
-    assert_eq!(
-        doc["queues"]["orders"]["metrics"]["T"]["mean"],
-        doc["metrics"]["T"]["mean"]
+    // The broker's own count of acknowledgements agrees with the simulator's count of
+    // departures: exactly `customers` per replication in the window, none lost.
+    let counts = &doc["queues"]["orders"]["counts"];
+    assert_eq!(counts["acked"].as_f64(), Some(200_000.0), "{counts}");
+    assert_eq!(counts["rejected"].as_f64(), Some(0.0), "{counts}");
+}
+
+/// (mean, 95% half-width) of metric `name` in a scope's JSON `metrics`.
+fn mean_half(metrics: &Value, name: &str) -> (f64, f64) {
+    let m = &metrics[name];
+    let (lo, hi) = (
+        m["ci95"][0].as_f64().unwrap(),
+        m["ci95"][1].as_f64().unwrap(),
     );
-    assert_eq!(
-        doc["classes"]["default"]["metrics"]["T"]["mean"],
-        doc["metrics"]["T"]["mean"]
-    );
+    (m["mean"].as_f64().unwrap(), (hi - lo) / 2.0)
+}
+
+/// Scopes that share out the system's messages are measured by their own tallies: what the
+/// system counts at each instant is the sum over the queues a message can be in (one at a
+/// time in a network), and over the classes. So the time averages L and Lq, and the rate of
+/// departures, add up across them, in every replication and so in the means.
+#[test]
+fn the_parts_add_up_to_the_system() {
+    let short = ["--json", "--customers", "20000", "--replications", "4"];
+    // Pipeline: three queues, with feedback. L and Lq add up across queues.
+    let doc = json(&[&["run", "scenarios/pipeline.toml"][..], &short].concat());
+    for m in ["L", "Lq"] {
+        let system = mean_half(&doc["metrics"], m).0;
+        let parts: f64 = ["ingest", "enrich", "store"]
+            .iter()
+            .map(|q| mean_half(&doc["queues"][q]["metrics"], m).0)
+            .sum();
+        assert!(
+            (system - parts).abs() <= 1e-9 * system,
+            "{m}: system {system}, queues {parts}"
+        );
+    }
+    // The queues see more messages than leave (a retry revisits enrich and store): 1.25
+    // visits each per message by the traffic equations, so their throughput is higher.
+    let x = |scope: &Value| mean_half(&scope["metrics"], "throughput");
+    let (system, half) = x(&doc);
+    let (store, store_half) = x(&doc["queues"]["store"]);
+    // The ratio's interval by first-order propagation of the two, at 99.9%.
+    let ratio = Summary {
+        mean: store / system,
+        half_width: store / system * (half / system + store_half / store),
+        replications: 4,
+    };
+    assert!(ratio.contains_at(1.25, 0.999), "{ratio:?}");
+    // Messaging: four classes through one queue. L, Lq and throughput add up across classes.
+    let doc = json(&[&["run", "scenarios/messaging.toml"][..], &short].concat());
+    for m in ["L", "Lq", "throughput", "utilization"] {
+        let system = mean_half(&doc["metrics"], m).0;
+        let parts: f64 = ["sms", "chat", "email", "social"]
+            .iter()
+            .map(|c| mean_half(&doc["classes"][c]["metrics"], m).0)
+            .sum();
+        assert!(
+            (system - parts).abs() <= 1e-9 * system,
+            "{m}: system {system}, classes {parts}"
+        );
+    }
 }
 
 #[test]
@@ -82,27 +136,58 @@ fn md1_matches_pollaczek_khinchine() {
     assert_metric(&doc, "L", 2.4, "M/D/1");
 }
 
+/// `run --json` on `threads` threads, as text, without `wall_seconds` (the one figure that
+/// may differ); byte for byte otherwise.
+fn run_on_threads(path: &str, extra: &[&str], threads: &str) -> String {
+    let args = [
+        &["run", path, "--json", "--threads", threads][..],
+        &["--customers", "3000", "--replications", "6"],
+        extra,
+    ]
+    .concat();
+    let out = kendall(&args);
+    assert!(
+        out.status.success(),
+        "{path}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let wall = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("\"wall_seconds\":"))
+        .unwrap_or_else(|| panic!("{path}: no wall_seconds in {text}"));
+    let stripped = text.replacen(wall, "", 1);
+    assert!(!stripped.contains("wall_seconds"), "{path}");
+    stripped
+}
+
+/// Every example scenario gives byte-identical results on 1, 2 and 3 threads (6 replications,
+/// so that each thread count splits them differently).
 #[test]
 fn results_do_not_depend_on_thread_count() {
-    let strip = |mut v: Value| {
-        v.as_object_mut().unwrap().remove("wall_seconds");
-        serde_json::to_string(&v).unwrap()
-    };
-    let args = [
-        "run",
-        "scenarios/mmc.toml",
-        "--json",
-        "--customers",
-        "20000",
-        "--replications",
-        "6",
-    ];
-    let one = json(&[&args[..], &["--threads", "1"]].concat());
-    let two = json(&[&args[..], &["--threads", "2"]].concat());
-    assert_eq!(strip(one.clone()), strip(two));
+    let mut paths: Vec<String> = std::fs::read_dir("scenarios")
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .map(|p| p.to_str().unwrap().to_string())
+        .collect();
+    paths.sort();
+    assert!(paths.len() >= 10, "{paths:?}");
+    for path in &paths {
+        let one = run_on_threads(path, &[], "1");
+        for threads in ["2", "3"] {
+            assert!(
+                one == run_on_threads(path, &[], threads),
+                "{path}: 1 and {threads} threads differ"
+            );
+        }
+    }
     // And a different seed does change the result (the comparison can fail).
-    let other = json(&[&args[..], &["--threads", "2", "--seed", "43"]].concat());
-    assert_ne!(strip(one), strip(other));
+    let path = "scenarios/mmc.toml";
+    assert_ne!(
+        run_on_threads(path, &[], "2"),
+        run_on_threads(path, &["--seed", "43"], "2")
+    );
 }
 
 #[test]
@@ -356,6 +441,107 @@ fn overloaded_scenario_is_reported_unstable_and_still_ends() {
     assert!(table.status.success());
     let text = String::from_utf8(table.stdout).unwrap();
     assert!(text.contains("theory: UNSTABLE") && text.contains("warning: unstable"));
+    let described = kendall(&["validate", path]);
+    let text = String::from_utf8(described.stdout).unwrap();
+    assert!(text.contains("rho = 1.2000, UNSTABLE"), "{text}");
+}
+
+/// The warnings of a run's JSON document.
+fn warnings(doc: &Value) -> Vec<String> {
+    doc["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w.as_str().unwrap().to_string())
+        .collect()
+}
+
+/// A bounded queue past saturation (M/M/2/6 at ρ = 1.5) is stable: it loses messages rather
+/// than grows. `validate` and `run` say so, with a note about the loss and no instability;
+/// its figures are M/M/c/K's, so Little's law is checked and holds.
+#[test]
+fn a_bounded_queue_past_saturation_is_stable() {
+    let path = "tests/scenarios/bounded_overload.toml";
+    let described = String::from_utf8(kendall(&["validate", path]).stdout).unwrap();
+    assert!(
+        described.contains("rho = 1.5000, stable, bounded at 6") && !described.contains("UNSTABLE"),
+        "{described}"
+    );
+    let doc = json(&["run", path, "--json"]);
+    assert_eq!(doc["theory"]["status"], "predicted");
+    let (p_loss, l, t) = mmck_reference(3.0, 1.0, 2, 6);
+    assert_metric(&doc, "p_loss", p_loss, "M/M/c/K");
+    assert_metric(&doc, "L", l, "M/M/c/K");
+    assert_metric(&doc, "T", t, "M/M/c/K");
+    let w = warnings(&doc);
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert!(
+        w[0].starts_with("overloaded: rho = 1.5000 >= 1 for queue q, bounded at 6: stable"),
+        "{w:?}"
+    );
+}
+
+/// M/M/1 at ρ = 0.9 whose waiting messages expire after 5: L counts the time of the ones that
+/// expire, the processed messages' throughput and T do not. Little's law over every message
+/// that left holds, so `run` does not warn of it, although over the processed ones alone it
+/// fails by far more than the allowed gap.
+#[test]
+fn expiring_messages_do_not_break_littles_law() {
+    let doc = json(&["run", "tests/scenarios/expiry.toml", "--json"]);
+    let w = warnings(&doc);
+    assert!(!w.iter().any(|w| w.contains("Little")), "{w:?}");
+    let m = &doc["metrics"];
+    let ((l, l_half), (x, x_half), (t, t_half)) = (
+        mean_half(m, "L"),
+        mean_half(m, "throughput"),
+        mean_half(m, "T"),
+    );
+    // The allowed gap of the check (kendall_reports::LITTLE_SLACK is 1%).
+    let allowed = |xt: f64| l_half + x * t_half + t * x_half + 0.01 * l.max(xt);
+    assert!(
+        l - x * t > 2.0 * allowed(x * t),
+        "L {l}, processed λ·T {}",
+        x * t
+    );
+    // The broker's count of expiries accounts for the gap: each expired message waited the
+    // ttl, 5, and they expire at `expired / customers` times the rate of processed ones.
+    let counts = &doc["queues"]["q"]["counts"];
+    let expired_per_processed = counts["expired"].as_f64().unwrap() / 100_000.0;
+    assert!(expired_per_processed > 0.05, "{counts}");
+    let all = x * t + x * expired_per_processed * 5.0;
+    assert!(
+        (l - all).abs() <= allowed(all),
+        "L {l}, every departure's λ·T {all}"
+    );
+}
+
+/// 300 messages at once, then a light load, measured with no warm-up for 200 departures: the
+/// window sees only the backlog draining, so the messages still waiting make L about twice
+/// λ·T. `run` must warn of Little's law in every scope, citing the run's own figures.
+#[test]
+fn a_run_that_sees_only_a_backlog_drain_breaks_littles_law() {
+    let doc = json(&["run", "tests/scenarios/draining_backlog.toml", "--json"]);
+    let w = warnings(&doc);
+    let little: Vec<&String> = w.iter().filter(|w| w.starts_with("Little's law")).collect();
+    assert_eq!(little.len(), 3, "{w:?}");
+    let m = &doc["metrics"];
+    let (l, x, t) = (
+        mean_half(m, "L").0,
+        mean_half(m, "throughput").0,
+        mean_half(m, "T").0,
+    );
+    assert!(l > 1.8 * x * t, "L {l}, λ·T {}", x * t);
+    // Nothing is lost, so every departure is a processed message: the warning's λ·T is the
+    // throughput times T.
+    assert_eq!(mean_half(m, "p_loss").0, 0.0);
+    assert!(
+        little[0].starts_with(&format!(
+            "Little's law: L = {l:.6} but λ·T = {:.6} for the system",
+            x * t
+        )),
+        "{little:?}"
+    );
+    assert!(little[1].contains("for queue q") && little[2].contains("for class default"));
 }
 
 #[test]

@@ -24,12 +24,18 @@ pub fn describe_lines(s: &Scenario) -> Vec<String> {
         ));
     }
     for (q, load) in s.queues.iter().zip(traffic::queue_loads(s)) {
+        // A bounded queue is stable at any load (`QueueLoad::stable`): it loses instead.
         let verdict = match q.capacity {
-            Some(k) if load.rho >= 1.0 => {
-                format!("bounded at {k}: overloaded, so it will lose messages")
-            }
+            Some(k) if load.rho >= 1.0 => format!(
+                "stable, bounded at {k} ({:?} when full), but overloaded: it will lose many messages",
+                q.overflow
+            ),
             Some(k) => format!("stable, bounded at {k} ({:?} when full)", q.overflow),
             None if load.rho < 1.0 => "stable".to_string(),
+            None if load.stable() => format!(
+                "stable, as waiting messages expire after {}, but overloaded: many will expire",
+                q.delivery.ttl.unwrap_or(f64::NAN)
+            ),
             None => "UNSTABLE (rho >= 1: the queue grows without bound)".to_string(),
         };
         lines.push(format!(

@@ -14,7 +14,7 @@
 //! the far percentiles of the service time.
 
 use kendall_sim::stats::{Metric, QUANTILES};
-use kendall_sim::traffic::queue_loads;
+use kendall_sim::traffic::all_stable;
 use kendall_sim::{ExperimentResult, Scenario, ScopeSummary};
 
 use crate::sojourn_tail::SojournTail;
@@ -261,13 +261,14 @@ fn warmup_ends(tail: &SojournTail, rate: f64, messages: f64) -> f64 {
 /// [`limit`]. Times come from the system's measured throughput and T's percentiles, which
 /// are first freed of the bias this run's warm-up put in them (by fixed-point iteration).
 /// Each scope is taken to start with the system (a queue downstream starts later, and its
-/// bias is larger than estimated). None for a scenario with an unstable queue.
+/// bias is larger than estimated). None for a scenario with an unstable queue (unbounded, at
+/// ρ ≥ 1; a bounded queue is stable at any load).
 pub fn short_warmup(scenario: &Scenario, result: &ExperimentResult) -> Option<ShortWarmup> {
     let rate = result.system.get(Metric::Throughput).mean;
     let window = scenario.run.customers as f64 / rate;
     // An unstable queue has no steady T for a cut to bias; its warnings say so.
-    let unstable = queue_loads(scenario).iter().any(|l| l.rho >= 1.0);
-    if unstable || !(rate > 0.0 && window.is_finite()) {
+    let stable = all_stable(scenario);
+    if !(stable && rate > 0.0 && window.is_finite()) {
         return None;
     }
     let queues = scenario.queues.iter().map(|q| q.name.as_str());

@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 use kendall_models::{Prediction, Verdict};
 use kendall_sim::stats::Metric;
 use kendall_sim::theory::{self, Theory};
-use kendall_sim::traffic::queue_loads;
+use kendall_sim::traffic::{all_stable, queue_loads};
 use kendall_sim::{ExperimentResult, Scenario, Summary, run_experiment};
 use serde_json::{Map, Value, json};
 
@@ -344,11 +344,7 @@ fn cut_targets(s: &Scenario, result: &ExperimentResult, spec: &PlanSpec) -> Opti
 fn theory_ok(s: &Scenario, spec: &PlanSpec, c: u32) -> (bool, Theory) {
     let sc = with_consumers(s, spec.queue, c);
     let t = theory::predict(&sc);
-    let unstable = queue_loads(&sc)
-        .iter()
-        .zip(&sc.queues)
-        .any(|(l, q)| l.rho >= 1.0 && q.capacity.is_none());
-    if unstable {
+    if !all_stable(&sc) {
         return (false, t);
     }
     let ok = spec
@@ -415,10 +411,7 @@ fn plan_level(
     };
     let stable_at = |c: u32| {
         let sc = with_consumers(s, spec.queue, c);
-        !queue_loads(&sc)
-            .iter()
-            .zip(&sc.queues)
-            .any(|(l, q)| l.rho >= 1.0 && q.capacity.is_none())
+        all_stable(&sc)
     };
     let mut n = theory_consumers.unwrap_or(start).max(1);
     let mut cache: Vec<(u32, Judgement, Option<ExperimentResult>)> = Vec::new();

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use kendall_broker::DispatchKind;
 use kendall_models::{MMc, Verdict};
 use kendall_sim::stats::Metric;
-use kendall_sim::traffic::queue_loads;
+use kendall_sim::traffic::{all_stable, queue_loads};
 use kendall_sim::{Scenario, run_experiment, theory, warmup};
 
 use crate::charts::{
@@ -204,7 +204,7 @@ pub fn write_report(
     )?);
 
     // (d) Dispatch strategies, for one queue with several consumers.
-    if s.queues.len() == 1 && s.queues[0].consumers > 1 && base_rho < 1.0 {
+    if s.queues.len() == 1 && s.queues[0].consumers > 1 && all_stable(s) {
         let sh = short(s);
         let mut points = Vec::new();
         let mut csv =
@@ -260,7 +260,7 @@ pub fn write_report(
     let default_plan;
     let plan = match plan {
         Some(p) => Some(p),
-        None if s.queues.len() == 1 && base_rho < 1.0 => {
+        None if s.queues.len() == 1 && all_stable(s) => {
             let spec = PlanSpec {
                 targets: default_targets(s, 0),
                 loads: LoadRange {

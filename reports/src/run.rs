@@ -3,9 +3,9 @@
 use kendall_models::{Prediction, Verdict};
 use kendall_sim::replication::QueueCounts;
 use kendall_sim::scenario::Warmup;
-use kendall_sim::stats::Metric;
+use kendall_sim::stats::{Departures, Metric};
 use kendall_sim::theory::Theory;
-use kendall_sim::traffic::queue_loads;
+use kendall_sim::traffic::{QueueLoad, queue_loads};
 use kendall_sim::{ExperimentResult, Scenario, ScopeSummary, Summary};
 
 /// −ln 0.05 ≈ 2.996: the most waits theory may expect among the messages measured for
@@ -112,6 +112,9 @@ pub struct ScopeReport {
     pub name: String,
     /// Rows in [`Metric::ALL`] order.
     pub rows: Vec<MetricRow>,
+    /// Every message that left the scope, processed or lost, with its mean stay: the λ and T
+    /// of Little's law as L counts them ([`Departures`]).
+    pub departures: Departures<Summary>,
 }
 
 /// What theory had to say about the system, in words when it had no numbers.
@@ -126,7 +129,8 @@ pub enum TheoryStatus {
         /// Why: the extensions an exact figure rests on, what an approximation ignores.
         reason: String,
     },
-    /// ρ ≥ 1: no steady state; the simulated figures depend on the run length.
+    /// An unbounded queue at ρ ≥ 1: no steady state; the simulated figures depend on the run
+    /// length.
     Unstable {
         /// Offered load per consumer.
         rho: f64,
@@ -171,8 +175,8 @@ pub struct RunReport {
     pub counts: Vec<QueueCounts>,
     /// True when the warm-up was chosen by MSER-5 (`warmup = "auto"`).
     pub warmup_auto: bool,
-    /// Offered load per consumer of each queue, in queue order.
-    pub loads: Vec<f64>,
+    /// Each queue's offered load and capacity, in queue order.
+    pub loads: Vec<QueueLoad>,
     /// What the reader should know before trusting the figures ([`RunReport::diagnose`]).
     pub warnings: Vec<String>,
 }
@@ -218,6 +222,7 @@ impl RunReport {
                         }
                     })
                     .collect(),
+                departures: s.departures,
             }
         };
         let p_wait = |p: Option<&Prediction>| p.and_then(|p| p.measures.p_wait);
@@ -258,7 +263,7 @@ impl RunReport {
                 .collect(),
             counts: result.counts.clone(),
             warmup_auto: scenario.run.warmup_mode == Warmup::Auto,
-            loads: queue_loads(scenario).iter().map(|l| l.rho).collect(),
+            loads: queue_loads(scenario),
             warnings: Vec::new(),
         };
         report.warnings = report.diagnose();
@@ -356,6 +361,10 @@ mod tests {
                 })
                 .collect(),
             measured: n,
+            departures: Departures {
+                rate: summary(1.0, 0.01),
+                mean_stay: summary(1.0, 0.01),
+            },
         }
     }
 

@@ -1,8 +1,9 @@
 //! Warnings a reader of a run should see before trusting its figures: Little's law broken,
-//! load near or past saturation, approximate theory, too few replications, too few messages
-//! for the far percentiles.
+//! load near or past saturation (an unbounded queue unstable, a bounded one losing messages),
+//! approximate theory, too few replications, too few messages for the far percentiles.
 
 use kendall_sim::stats::{Metric, QUANTILES};
+use kendall_sim::traffic::QueueLoad;
 
 use crate::{RunReport, ScopeReport, TheoryStatus};
 
@@ -27,27 +28,18 @@ impl RunReport {
     /// replications, then Little's law per scope (system, queues, classes).
     pub fn diagnose(&self) -> Vec<String> {
         let mut out = Vec::new();
-        let unstable = matches!(self.theory, TheoryStatus::Unstable { .. })
-            || self.loads.iter().any(|&r| r >= 1.0);
+        // A bounded queue is stable at any load: it loses messages rather than grows.
+        let unstable_queue = self.loads.iter().any(|l| !l.stable());
+        let unstable = matches!(self.theory, TheoryStatus::Unstable { .. }) || unstable_queue;
         if let TheoryStatus::Unstable { rho } = self.theory
-            && !self.loads.iter().any(|&r| r >= 1.0)
+            && !unstable_queue
         {
             out.push(format!(
                 "unstable: rho = {rho:.4} >= 1: no steady state exists; the figures depend on the run length"
             ));
         }
-        for (q, &rho) in self.queues.iter().zip(&self.loads) {
-            if rho >= 1.0 {
-                out.push(format!(
-                    "unstable: rho = {rho:.4} >= 1 for queue {}: no steady state exists; the figures depend on the run length",
-                    q.name
-                ));
-            } else if rho >= NEAR_SATURATION {
-                out.push(format!(
-                    "near saturation: rho = {rho:.4} >= {NEAR_SATURATION} for queue {}: long warm-up, wide intervals, and small changes in load move T a lot",
-                    q.name
-                ));
-            }
+        for (q, load) in self.queues.iter().zip(&self.loads) {
+            out.extend(load_warning(&q.name, load));
         }
         if let TheoryStatus::Predicted { model, kind, .. } = &self.theory
             && *kind == "approximation"
@@ -76,6 +68,30 @@ impl RunReport {
             }
         }
         out
+    }
+}
+
+/// The warning about queue `name`'s load, if it is past or near saturation: an unbounded
+/// queue at ρ ≥ 1 has no steady state; a bounded one has, but loses messages whenever full.
+fn load_warning(name: &str, load: &QueueLoad) -> Option<String> {
+    let rho = load.rho;
+    match load.capacity {
+        None if rho >= 1.0 && load.ttl.is_some() => Some(format!(
+            "overloaded: rho = {rho:.4} >= 1 for queue {name}: stable, as waiting messages expire after their time to live instead of piling up, but many expire (see p_loss); T and Wq describe only the messages processed"
+        )),
+        None if rho >= 1.0 => Some(format!(
+            "unstable: rho = {rho:.4} >= 1 for queue {name}: no steady state exists; the figures depend on the run length"
+        )),
+        None if rho >= NEAR_SATURATION => Some(format!(
+            "near saturation: rho = {rho:.4} >= {NEAR_SATURATION} for queue {name}: long warm-up, wide intervals, and small changes in load move T a lot"
+        )),
+        Some(k) if rho >= 1.0 => Some(format!(
+            "overloaded: rho = {rho:.4} >= 1 for queue {name}, bounded at {k}: stable, as a full queue loses messages instead of growing, but it loses many (see p_loss); T and Wq describe only the messages processed"
+        )),
+        Some(k) if rho >= NEAR_SATURATION => Some(format!(
+            "near saturation: rho = {rho:.4} >= {NEAR_SATURATION} for queue {name}, bounded at {k}: stable, but it loses messages whenever full (see p_loss); T and Wq describe only the messages processed"
+        )),
+        _ => None,
     }
 }
 
@@ -113,9 +129,12 @@ fn tail(customers: u64) -> Option<String> {
 
 /// Little's law L = λ·T on one scope's simulated means; a warning when they differ by more
 /// than the two intervals' half-widths (the product's by first-order propagation) plus 1%.
+/// L counts the time of every message in the scope, so λ and T are over every message that
+/// left it ([`ScopeReport::departures`]), lost ones included: over the processed ones alone
+/// (the throughput and T rows) the law fails wherever messages expire or are dropped.
 fn little(what: &str, scope: &ScopeReport) -> Option<String> {
-    let get = |m: Metric| scope.rows.iter().find(|r| r.metric == m).map(|r| r.summary);
-    let (l, x, t) = (get(Metric::L)?, get(Metric::Throughput)?, get(Metric::T)?);
+    let l = scope.rows.iter().find(|r| r.metric == Metric::L)?.summary;
+    let (x, t) = (scope.departures.rate, scope.departures.mean_stay);
     let xt = x.mean * t.mean;
     if !(l.mean.is_finite() && xt.is_finite()) {
         return None;
@@ -139,19 +158,36 @@ fn little(what: &str, scope: &ScopeReport) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use kendall_sim::Summary;
+    use kendall_sim::stats::Departures;
 
     use super::*;
     use crate::MetricRow;
 
-    /// A scope whose L, throughput and T are the given (mean, half-width) pairs.
+    fn summary((mean, half_width): (f64, f64)) -> Summary {
+        Summary {
+            mean,
+            half_width,
+            replications: 20,
+        }
+    }
+
+    /// A scope whose L, throughput and T are the given (mean, half-width) pairs, every
+    /// message that left it processed (the departures are the throughput and T).
     fn scope(name: &str, l: (f64, f64), x: (f64, f64), t: (f64, f64)) -> ScopeReport {
-        let row = |metric, (mean, half_width)| MetricRow {
+        with_losses(name, l, (x, t), (x, t))
+    }
+
+    /// A scope with L, the processed messages' (throughput, T) and every departure's (rate,
+    /// mean stay), as (mean, half-width) pairs.
+    fn with_losses(
+        name: &str,
+        l: (f64, f64),
+        processed: ((f64, f64), (f64, f64)),
+        departed: ((f64, f64), (f64, f64)),
+    ) -> ScopeReport {
+        let row = |metric, s| MetricRow {
             metric,
-            summary: Summary {
-                mean,
-                half_width,
-                replications: 20,
-            },
+            summary: summary(s),
             theory: None,
             theory_kind: None,
             model: None,
@@ -160,10 +196,25 @@ mod tests {
         ScopeReport {
             name: name.into(),
             rows: vec![
-                row(Metric::T, t),
+                row(Metric::T, processed.1),
                 row(Metric::L, l),
-                row(Metric::Throughput, x),
+                row(Metric::Throughput, processed.0),
             ],
+            departures: Departures {
+                rate: summary(departed.0),
+                mean_stay: summary(departed.1),
+            },
+        }
+    }
+
+    /// An unbounded queue at load `rho`.
+    fn unbounded(rho: f64) -> QueueLoad {
+        QueueLoad {
+            arrival_rate: rho,
+            mean_service: 1.0,
+            rho,
+            capacity: None,
+            ttl: None,
         }
     }
 
@@ -187,7 +238,7 @@ mod tests {
             system,
             counts: vec![Default::default()],
             warmup_auto: false,
-            loads: vec![rho],
+            loads: vec![unbounded(rho)],
             warnings: vec![],
         }
     }
@@ -279,5 +330,107 @@ mod tests {
         let w = r.diagnose();
         assert!(w[0].contains("(T and Wq p99, p99.9)"), "{w:?}");
         assert!(w[0].contains("about 5 values beyond p99.9 (and 50 beyond p99);"));
+    }
+
+    #[test]
+    fn a_bounded_queue_past_saturation_is_stable_and_loses_messages() {
+        // M/M/2/6 at ρ = 1.5: L = 4.2, throughput 1.9 (p_loss 0.37), T = L / 1.9.
+        let ok = scope("system", (4.2, 0.05), (1.9, 0.01), (4.2 / 1.9, 0.02));
+        let mut r = report(ok.clone(), exact(), 1.5, 20);
+        r.loads[0].capacity = Some(6);
+        let w = r.diagnose();
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(
+            w[0].starts_with("overloaded: rho = 1.5000 >= 1 for queue q, bounded at 6: stable"),
+            "{w:?}"
+        );
+        assert!(!w.iter().any(|w| w.contains("unstable")), "{w:?}");
+        // Stable, so Little's law is checked there as anywhere: inconsistent figures warn.
+        let mut bad = report(
+            scope("system", (5.0, 0.05), (1.9, 0.01), (4.2 / 1.9, 0.02)),
+            exact(),
+            1.5,
+            20,
+        );
+        bad.loads[0].capacity = Some(6);
+        let w = bad.diagnose();
+        assert_eq!(w.len(), 3, "{w:?}");
+        assert!(w[1].starts_with("Little's law: L = 5.0") && w[2].contains("for queue q"));
+        // Near saturation, a bounded queue gets the loss note, not the long-warm-up one.
+        let mut near = report(ok.clone(), exact(), 0.97, 20);
+        near.loads[0].capacity = Some(6);
+        let w = near.diagnose();
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(
+            w[0].starts_with("near saturation: rho = 0.9700 >= 0.95 for queue q, bounded at 6")
+                && w[0].contains("loses messages whenever full")
+                && !w[0].contains("warm-up"),
+            "{w:?}"
+        );
+        // Below saturation: nothing.
+        let mut calm = report(ok, exact(), 0.5, 20);
+        calm.loads[0].capacity = Some(6);
+        assert!(calm.diagnose().is_empty());
+    }
+
+    #[test]
+    fn a_queue_whose_messages_expire_is_stable_past_saturation() {
+        let ok = scope("system", (4.2, 0.05), (1.9, 0.01), (4.2 / 1.9, 0.02));
+        let mut r = report(ok, exact(), 1.3, 20);
+        r.loads[0].ttl = Some(5.0);
+        let w = r.diagnose();
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(
+            w[0].starts_with("overloaded: rho = 1.3000 >= 1 for queue q: stable")
+                && w[0].contains("expire"),
+            "{w:?}"
+        );
+        // Without the time to live the same queue is unstable.
+        r.loads[0].ttl = None;
+        assert!(r.diagnose()[0].starts_with("unstable"));
+    }
+
+    #[test]
+    fn an_unbounded_queue_past_saturation_is_unstable_whatever_theory_says() {
+        // Theory with no model (say, crashing consumers) still leaves the queue unstable.
+        let ok = scope("system", (9.0, 0.2), (0.9, 0.001), (10.0, 0.2));
+        let none = TheoryStatus::NoModel {
+            reason: "no model".into(),
+        };
+        let w = report(ok, none, 1.2, 20).diagnose();
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(w[0].starts_with("unstable: rho = 1.2000 >= 1 for queue q: no steady state"));
+    }
+
+    #[test]
+    fn little_counts_the_messages_lost_inside() {
+        // M/M/1 at λ = 0.9 with expiry (the ttl scenario): processed 0.8 per unit staying 2.8
+        // on average (λ·T = 2.24), and 0.1 per unit expiring after 5 — every departure 0.9
+        // per unit staying (0.8·2.8 + 0.1·5)/0.9 = 3.0444, so λ·T = 2.74 = L.
+        let stay = (0.8 * 2.8 + 0.1 * 5.0) / 0.9;
+        let ttl = with_losses(
+            "system",
+            (2.74, 0.02),
+            ((0.8, 0.002), (2.8, 0.01)),
+            ((0.9, 0.002), (stay, 0.01)),
+        );
+        let r = report(ttl, exact(), 0.9, 20);
+        assert!(r.diagnose().is_empty(), "{:?}", r.diagnose());
+        // The processed messages alone would have broken the law: 2.74 against 2.24.
+        let (l, xt) = (2.74, 0.8 * 2.8);
+        assert!(l - xt > 0.02 + (0.8 * 0.01 + 2.8 * 0.002) + LITTLE_SLACK * l);
+        // Departures that do not account for L: a warning, with λ·T over all of them.
+        let off = with_losses(
+            "system",
+            (2.74, 0.02),
+            ((0.8, 0.002), (2.8, 0.01)),
+            ((0.9, 0.002), (2.8, 0.01)),
+        );
+        let w = report(off, exact(), 0.9, 20).diagnose();
+        assert_eq!(w.len(), 2, "{w:?}");
+        assert!(
+            w[0].starts_with("Little's law: L = 2.740000 but λ·T = 2.520000 for the system"),
+            "{w:?}"
+        );
     }
 }

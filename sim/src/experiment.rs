@@ -9,7 +9,7 @@ use statrs::distribution::{ContinuousCDF, StudentsT};
 
 use crate::replication::{QueueCounts, ReplicationResult, run_replication};
 use crate::scenario::Scenario;
-use crate::stats::{Estimates, Metric, Tails};
+use crate::stats::{Departures, Estimates, Metric, Tails};
 
 /// Mean of the replication estimates and its 95% confidence interval.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -111,6 +111,9 @@ pub struct ScopeSummary {
     /// Messages processed in the scope during the measurement windows of all replications
     /// together: the number T, Wq and p_wait are averaged over.
     pub measured: u64,
+    /// The rate and mean stay of every message that left the scope, processed or lost:
+    /// what Little's law L = λ·T holds for ([`Departures`]).
+    pub departures: Departures<Summary>,
 }
 
 impl ScopeSummary {
@@ -118,6 +121,9 @@ impl ScopeSummary {
     /// scope's percentiles (T's then Wq's) from every replication's messages together,
     /// which the percentile metrics take as their estimates ([`Summary::sectioned`]).
     fn of(estimates: &[&Estimates], pooled: Option<[f64; 8]>) -> Self {
+        let each = |f: &dyn Fn(&Departures) -> f64| -> Vec<f64> {
+            estimates.iter().map(|e| f(&e.departures)).collect()
+        };
         ScopeSummary {
             metrics: Metric::ALL
                 .iter()
@@ -127,6 +133,10 @@ impl ScopeSummary {
                 })
                 .collect(),
             measured: estimates.iter().map(|e| e.measured).sum(),
+            departures: Departures {
+                rate: Summary::of(&each(&|d| d.rate)),
+                mean_stay: Summary::of(&each(&|d| d.mean_stay)),
+            },
         }
     }
 

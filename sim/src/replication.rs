@@ -690,7 +690,7 @@ impl<'s> Replication<'s> {
                 self.after_publish(j, published, now)
             }
             Err(BrokerError::Full { .. }) => {
-                self.scopes.refused(j, class, born_at.is_some(), now);
+                self.scopes.refused(j, class, born_at, now);
                 Ok(())
             }
             Err(e) => Err(e.clone()),
@@ -723,7 +723,7 @@ impl<'s> Replication<'s> {
     /// A message in queue `j` leaves the system unprocessed (dropped, expired, dead-lettered
     /// with nowhere to go).
     fn leave_system(&mut self, j: usize, m: &Message, now: f64) {
-        self.scopes.lost(j, m.class as usize, now);
+        self.scopes.lost(j, m, now);
         self.forget_served(m.id);
     }
 
@@ -958,7 +958,7 @@ impl<'s> Replication<'s> {
             } => {
                 // It moves to the dead-letter queue and is still in the system.
                 let d = self.queue_index[dlq.0 as usize];
-                self.scopes.queues[j].lose(now);
+                self.scopes.queues[j].lose(now, now - m.published_at);
                 self.scopes.queues[d].enter(now);
                 self.after_publish(d, &p, now)?;
             }

@@ -1,6 +1,8 @@
 //! The scopes a run measures — the whole system, each queue, each class — and the bookkeeping
 //! a message's entry, refusal and loss make in them, shared by simulated and live runs.
 
+use kendall_broker::Message;
+
 use crate::stats::{Estimates, METRICS, Tally};
 
 /// One estimate per scope: the system's, each queue's, each class's.
@@ -36,25 +38,29 @@ impl Scopes {
         self.queues[j].enter(now);
     }
 
-    /// Queue `j` refused a message of `class` (it was full): from outside the message is
-    /// rejected; forwarded from upstream it is lost to the system, which it had entered.
-    pub fn refused(&mut self, j: usize, class: usize, forwarded: bool, now: f64) {
+    /// Queue `j` refused a message of `class` (it was full): from outside (`born_at` None)
+    /// the message is rejected; forwarded from upstream it is lost to the system, which it
+    /// had entered at `born_at`.
+    pub fn refused(&mut self, j: usize, class: usize, born_at: Option<f64>, now: f64) {
         self.queues[j].reject();
-        if forwarded {
-            self.system.lose(now);
-            self.classes[class].lose(now);
-        } else {
-            self.system.reject();
-            self.classes[class].reject();
+        match born_at {
+            Some(born) => {
+                self.system.lose(now, now - born);
+                self.classes[class].lose(now, now - born);
+            }
+            None => {
+                self.system.reject();
+                self.classes[class].reject();
+            }
         }
     }
 
-    /// A message of `class` waiting in queue `j` leaves the system unprocessed (dropped,
-    /// expired, dead-lettered with nowhere to go).
-    pub fn lost(&mut self, j: usize, class: usize, now: f64) {
-        self.queues[j].lose(now);
-        self.system.lose(now);
-        self.classes[class].lose(now);
+    /// Message `m`, in queue `j`, leaves the system unprocessed (dropped, expired,
+    /// dead-lettered with nowhere to go): each scope counts its stay there.
+    pub fn lost(&mut self, j: usize, m: &Message, now: f64) {
+        self.queues[j].lose(now, now - m.published_at);
+        self.system.lose(now, now - m.born_at);
+        self.classes[m.class as usize].lose(now, now - m.born_at);
     }
 
     /// Every scope's estimates at `now`, queue j served by `consumers[j]` consumers.

@@ -108,6 +108,20 @@ pub struct Estimates {
     /// Messages processed in the scope during the window: the number T, Wq and p_wait are
     /// averaged over.
     pub measured: u64,
+    /// Every message that left the scope during the window, processed or not.
+    pub departures: Departures,
+}
+
+/// The messages that left a scope after entering it — processed, or lost inside it (expired,
+/// dropped, dead-lettered, refused further on) — as Little's law L = λ·T counts them: L
+/// counts every message's time in the scope, while T and the throughput count the processed
+/// ones only. Generic so that a run's summary can hold an interval for each.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Departures<T = f64> {
+    /// Messages that left per time unit.
+    pub rate: T,
+    /// Their mean stay in the scope.
+    pub mean_stay: T,
 }
 
 impl Estimates {
@@ -150,7 +164,12 @@ pub struct Tally {
     waited: u64,
     sum_t: f64,
     sum_wq: f64,
+    /// Messages lost, whether refused at the door or lost after entering: for p_loss.
     lost: u64,
+    /// Messages lost after entering (a part of `lost`), and the sum of their stays: with
+    /// `done` and `sum_t`, every departure ([`Departures`]).
+    lost_inside: u64,
+    lost_stay: f64,
     /// False for a scope that mirrors another exactly: it records nothing at all.
     on: bool,
 }
@@ -189,6 +208,8 @@ impl Tally {
             sum_t: 0.0,
             sum_wq: 0.0,
             lost: 0,
+            lost_inside: 0,
+            lost_stay: 0.0,
             on: true,
         }
     }
@@ -294,15 +315,18 @@ impl Tally {
         self.lost += 1;
     }
 
-    /// A waiting message in the scope is dropped unprocessed (overflow, or refused further on).
+    /// A message in the scope leaves it unprocessed (dropped, expired, dead-lettered, or
+    /// refused further on) after staying `stay` in it.
     #[inline]
-    pub fn lose(&mut self, now: f64) {
+    pub fn lose(&mut self, now: f64, stay: f64) {
         if !self.on {
             return;
         }
         self.area_in_system += now;
         self.in_system -= 1;
         self.lost += 1;
+        self.lost_inside += 1;
+        self.lost_stay += stay;
     }
 
     /// Starts the measurement window at `now`: sums and areas restart from zero.
@@ -318,6 +342,8 @@ impl Tally {
         self.sum_t = 0.0;
         self.sum_wq = 0.0;
         self.lost = 0;
+        self.lost_inside = 0;
+        self.lost_stay = 0.0;
     }
 
     /// Hands over the recorded T and Wq of the window (None for a scope that records no
@@ -348,9 +374,14 @@ impl Tally {
         if let Some(r) = &self.hists {
             e[8..].copy_from_slice(&percentiles(r, self.scale));
         }
+        let left = done + self.lost_inside as f64;
         Estimates {
             values: e,
             measured: self.done,
+            departures: Departures {
+                rate: per(left, span),
+                mean_stay: per(self.sum_t + self.lost_stay, left),
+            },
         }
     }
 }
@@ -494,12 +525,33 @@ mod tests {
         t.enter(0.0);
         t.enter(0.0);
         t.reject();
-        t.lose(1.0);
+        t.lose(1.0, 1.0);
         t.leave(2.0, 2.0, 0.0);
         let e = t.estimates(2.0, 1);
         assert_eq!(e.get(Metric::PLoss), 2.0 / 3.0);
         assert_eq!(e.get(Metric::L), 1.5); // 2 in [0, 1), 1 in [1, 2): area 3 over 2
         assert_eq!(e.get(Metric::T), 2.0, "T counts completed messages only");
+        // Two departures in 2 time units, staying 1 and 2: λ·T = 1 · 1.5 = 1.5 = L (Little),
+        // where the processed messages alone give 0.5 · 2 = 1. The refused one never entered.
+        assert_eq!(e.departures.rate, 1.0);
+        assert_eq!(e.departures.mean_stay, 1.5);
+        assert_eq!(e.get(Metric::Throughput) * e.get(Metric::T), 1.0);
+    }
+
+    #[test]
+    fn departures_restart_with_the_window() {
+        // A loss before the window opens is forgotten; one inside it counts its whole stay
+        // (as T counts a processed message's), the same boundary convention for both.
+        let mut t = Tally::default();
+        t.enter(0.0);
+        t.enter(0.0);
+        t.lose(1.0, 1.0);
+        t.reset(2.0);
+        t.lose(3.0, 3.0);
+        let e = t.estimates(4.0, 1);
+        assert_eq!(e.departures.rate, 0.5);
+        assert_eq!(e.departures.mean_stay, 3.0);
+        assert!(e.get(Metric::T).is_nan(), "nothing was processed");
     }
 
     #[test]

@@ -13,9 +13,28 @@ pub struct QueueLoad {
     pub arrival_rate: f64,
     /// Mean service time over the class mix arriving there.
     pub mean_service: f64,
-    /// Offered load per consumer, λ·E[S]/c (work over total speed, retries included); the
-    /// queue is stable only below 1.
+    /// Offered load per consumer, λ·E[S]/c (work over total speed, retries included). An
+    /// unbounded queue is stable only below 1; see [`QueueLoad::stable`].
     pub rho: f64,
+    /// The queue's capacity (messages waiting and in service), None when unbounded.
+    pub capacity: Option<usize>,
+    /// The time to live of its waiting messages, None when they never expire.
+    pub ttl: Option<f64>,
+}
+
+impl QueueLoad {
+    /// True when the queue has a steady state: always for a bounded queue, which loses
+    /// messages when full rather than growing, and for one whose waiting messages expire,
+    /// which waits no longer than their time to live (at ρ ≥ 1 either loses many); for
+    /// any other only below ρ = 1.
+    pub fn stable(&self) -> bool {
+        self.capacity.is_some() || self.ttl.is_some() || self.rho < 1.0
+    }
+}
+
+/// True when every queue of `s` has a steady state ([`QueueLoad::stable`]).
+pub fn all_stable(s: &Scenario) -> bool {
+    queue_loads(s).iter().all(QueueLoad::stable)
 }
 
 /// Solves the traffic equations per class by fixed-point iteration (it converges because
@@ -51,6 +70,8 @@ fn loads_from(s: &Scenario, rates: &[Vec<f64>]) -> Vec<QueueLoad> {
                 arrival_rate: lambda,
                 mean_service,
                 rho: work / q.speeds.iter().sum::<f64>(),
+                capacity: q.capacity,
+                ttl: q.delivery.ttl,
             }
         })
         .collect()
@@ -216,6 +237,22 @@ mod tests {
         assert_eq!(jsq, pooled);
         let random = relaxation_times(&one_queue(rate36, 4, "random", EXP_1))[0].unwrap();
         assert!((random - tau).abs() < 1e-9, "{random}");
+    }
+
+    #[test]
+    fn bounded_queues_are_stable_at_any_load() {
+        // ρ = 1.5 on one consumer: unstable without a capacity, stable with one.
+        let mut s = one_queue("{ kind = \"exponential\", rate = 1.5 }", 1, "shared", EXP_1);
+        let load = queue_loads(&s)[0];
+        assert_eq!((load.rho, load.capacity), (1.5, None));
+        assert!(!load.stable() && !all_stable(&s));
+        s.queues[0].capacity = Some(10);
+        let load = queue_loads(&s)[0];
+        assert_eq!((load.rho, load.capacity), (1.5, Some(10)));
+        assert!(load.stable() && all_stable(&s));
+        // Below saturation either way.
+        let below = one_queue(POISSON_09, 1, "shared", EXP_1);
+        assert!(all_stable(&below));
     }
 
     #[test]

@@ -45,7 +45,7 @@ use crate::error::{KeyPath, Locator};
 use crate::experiment::{ScopeSummary, Summary};
 use crate::scenario::Scenario;
 use crate::scopes::{ScopeEstimates, Scopes};
-use crate::stats::{Estimates, Metric, Tally};
+use crate::stats::{Departures, Estimates, Metric, Tally};
 
 use self::recorder::Recorder;
 pub use self::state::Fates;
@@ -282,6 +282,16 @@ pub fn run_live(scenario: &Scenario, speedup: f64, duration: f64) -> Result<Live
                 .map(|&m| batch_summary(whole.get(m), per_batch.iter().map(|e| e.get(m))))
                 .collect(),
             measured: whole.measured,
+            departures: Departures {
+                rate: batch_summary(
+                    whole.departures.rate,
+                    per_batch.iter().map(|e| e.departures.rate),
+                ),
+                mean_stay: batch_summary(
+                    whole.departures.mean_stay,
+                    per_batch.iter().map(|e| e.departures.mean_stay),
+                ),
+            },
         }
     };
     Ok(LiveResult {

@@ -422,8 +422,7 @@ impl<'s> State<'s> {
             Err(BrokerError::Full { .. }) => {
                 self.fates[j].rejected += 1;
                 if self.open {
-                    self.rec
-                        .each(|s| s.refused(j, class, born_at.is_some(), now));
+                    self.rec.each(|s| s.refused(j, class, born_at, now));
                 }
                 Ok(())
             }
@@ -458,7 +457,7 @@ impl<'s> State<'s> {
     fn leave_system(&mut self, j: usize, m: &Message, now: f64) {
         self.tracked.remove(&m.id);
         if self.open {
-            self.rec.each(|s| s.lost(j, m.class as usize, now));
+            self.rec.each(|s| s.lost(j, m, now));
         }
     }
 
@@ -544,7 +543,7 @@ impl<'s> State<'s> {
                     .remove(&m.id)
                     .is_some_and(|t| t.waited_upstream);
                 if self.open {
-                    self.rec.queue(j, |q| q.lose(now));
+                    self.rec.queue(j, |q| q.lose(now, now - m.published_at));
                     self.rec.queue(d, |q| q.enter(now));
                 }
                 self.after_publish(d, &p, upstream, now);
