@@ -8,7 +8,9 @@ use thiserror::Error;
 use crate::buffer::{OwnBuffer, SharedBuffer};
 use crate::dispatch::{Peek, Router, TotalF64};
 use crate::{
-    Clock, ConsumerLoads, Discipline, Dispatch, DispatchKind, Message, MessageId, NewMessage, Route,
+    Acked, Clock, ConsumerLoads, Delivery, Discipline, Dispatch, DispatchKind, Expired, Expiry,
+    HandedBack, Message, MessageId, Nacked, NewMessage, Outcome, Polled, Published, QueueStats,
+    Route,
 };
 
 /// Index of a queue within its broker, returned by [`Broker::add_queue`].
@@ -212,161 +214,6 @@ pub enum BrokerError {
     /// A work amount handed to the broker is negative or not finite.
     #[error("invalid message size {0}")]
     InvalidSize(f64),
-}
-
-/// The outcome of an accepted publish.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Published {
-    /// The new message's id.
-    pub id: MessageId,
-    /// An idle consumer that can take the message now and should be told to poll.
-    pub wake: Option<ConsumerId>,
-    /// The waiting message dropped to make room ([`Overflow::DropOldest`] on a full queue).
-    pub dropped: Option<Message>,
-    /// Only for [`Discipline::PriorityPreemptive`] queues: no idle consumer can take the new
-    /// message, but it is strictly more urgent than a message in service at a consumer that
-    /// could take it (any consumer of a shared queue; the chosen one for own-queue routing).
-    /// This names that consumer (the one serving the least urgent such message, the most
-    /// recently delivered among equals): the caller should interrupt it, hand its message back
-    /// with [`Broker::requeue_front`] and poll it again.
-    pub preempt: Option<ConsumerId>,
-}
-
-/// A message handed to a consumer.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Delivery {
-    /// Who received it.
-    pub consumer: ConsumerId,
-    /// The message; [`Message::attempt`] says which delivery this is (1 for the first).
-    pub message: Message,
-    /// When it was handed over.
-    pub delivered_at: f64,
-}
-
-/// A message acknowledged as processed; it has left the queue.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Acked {
-    /// The message.
-    pub message: Message,
-    /// When it was handed to the consumer.
-    pub delivered_at: f64,
-    /// When it was acknowledged.
-    pub acked_at: f64,
-}
-
-/// What became of a message taken back from a consumer or expired.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Outcome {
-    /// It waits again, at the head of its buffer, for redelivery; `wake` names an idle
-    /// consumer that can take it now and should be told to poll.
-    Requeued {
-        /// An idle consumer to tell to poll.
-        wake: Option<ConsumerId>,
-    },
-    /// It left the queue as dead-lettered. With a dead-letter queue configured it was
-    /// published there: `published` is that publish (its `wake` and `preempt` concern the
-    /// dead-letter queue), or `None` if the dead-letter queue refused it (counted in that
-    /// queue's [`QueueStats::rejected`]).
-    DeadLettered {
-        /// The dead-letter queue, if the queue has one.
-        to: Option<QueueId>,
-        /// The publish to it, if accepted.
-        published: Option<Published>,
-    },
-    /// Its time to live ran out while it waited; it left the queue undelivered.
-    Expired,
-}
-
-/// A message a consumer rejected with [`Broker::nack`].
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Nacked {
-    /// The message (with the attempt number of the rejected delivery).
-    pub message: Message,
-    /// When it had been handed to the consumer.
-    pub delivered_at: f64,
-    /// Requeued or dead-lettered.
-    pub outcome: Outcome,
-}
-
-/// One deadline processed by [`Broker::expire_due`].
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Expiry {
-    /// The queue the message was in.
-    pub queue: QueueId,
-    /// For a visibility timeout, the consumer that held the message (it is freed and will get
-    /// [`BrokerError::NotInFlight`] if it acks late); `None` for a TTL expiry.
-    pub consumer: Option<ConsumerId>,
-    /// The message.
-    pub message: Message,
-    /// Redelivered (requeued), dead-lettered, or expired.
-    pub outcome: Outcome,
-}
-
-/// What [`Broker::expire_due`] did. Reuse one value with [`Broker::expire_due_into`] to avoid
-/// allocating on every call.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Expired {
-    /// Timed-out messages put back to wait for redelivery.
-    pub redelivered: u64,
-    /// Timed-out messages dead-lettered (they had reached their queue's `max_attempts`).
-    pub dead_lettered: u64,
-    /// Waiting messages whose time to live ran out.
-    pub expired: u64,
-    /// Idle consumers that can now take a message and should be told to poll (of the queues
-    /// the messages were requeued in or dead-lettered to).
-    pub wake: Vec<ConsumerId>,
-    /// Every deadline acted on, in deadline order.
-    pub events: Vec<Expiry>,
-}
-
-impl Expired {
-    /// True when nothing was due.
-    pub fn is_empty(&self) -> bool {
-        self.events.is_empty()
-    }
-}
-
-/// A queue's counters. At every moment
-/// `published == acked + rejected + dropped + expired + dead_lettered + waiting + in_flight`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct QueueStats {
-    /// Publish calls that reached the queue, accepted or not.
-    pub published: u64,
-    /// Messages acknowledged (processed).
-    pub acked: u64,
-    /// Publishes refused because the queue was full.
-    pub rejected: u64,
-    /// Waiting messages dropped to make room for newer ones.
-    pub dropped: u64,
-    /// Waiting messages whose time to live ran out.
-    pub expired: u64,
-    /// Messages dead-lettered: rejected without requeue, or out of attempts.
-    pub dead_lettered: u64,
-    /// Deliveries rejected by consumers ([`Broker::nack`]), requeued or not.
-    pub nacked: u64,
-    /// Deliveries whose visibility timeout passed before an ack.
-    pub timed_out: u64,
-    /// Messages put back to wait for redelivery, after a rejection or a timeout.
-    pub redelivered: u64,
-    /// Messages handed back by their consumer with [`Broker::requeue_front`] (preemption).
-    pub preempted: u64,
-    /// Messages waiting now (not yet delivered, or put back).
-    pub waiting: usize,
-    /// Messages in service now (delivered, not yet acknowledged or rejected).
-    pub in_flight: usize,
-}
-
-impl QueueStats {
-    /// True when the conservation identity holds: every published message is accounted for.
-    pub fn balanced(&self) -> bool {
-        self.published
-            == self.acked
-                + self.rejected
-                + self.dropped
-                + self.expired
-                + self.dead_lettered
-                + (self.waiting + self.in_flight) as u64
-    }
 }
 
 /// A message in flight at a consumer.
@@ -578,7 +425,8 @@ struct Deadline {
 /// failing message is dead-lettered; a message waiting longer than its TTL expires. The broker
 /// is passive — it owns no thread and no timer — so a driver asks [`Broker::next_deadline`]
 /// when to call in and then calls [`Broker::expire_due`]. Every message ends acknowledged,
-/// dropped, expired or dead-lettered, and [`Broker::stats`] counts each.
+/// rejected, dropped, expired or dead-lettered; the call that decides its fate reports it
+/// (see the crate documentation), and [`Broker::stats`] counts each.
 ///
 /// ```
 /// use kendall_broker::{Broker, NewMessage, Outcome, QueueConfig, WallClock};
@@ -589,10 +437,10 @@ struct Deadline {
 ///     .unwrap();
 /// let c = broker.publish(q, NewMessage::default()).unwrap().wake.unwrap();
 /// // The first attempt fails and the message is requeued; the second fails too.
-/// let d = broker.poll(c).unwrap().unwrap();
+/// let d = broker.poll(c).unwrap().delivery.unwrap();
 /// assert_eq!(d.message.attempt, 1);
 /// broker.nack(c, d.message.id, true).unwrap();
-/// let d = broker.poll(c).unwrap().unwrap();
+/// let d = broker.poll(c).unwrap().delivery.unwrap();
 /// assert_eq!(d.message.attempt, 2);
 /// let nacked = broker.nack(c, d.message.id, true).unwrap();
 /// assert!(matches!(nacked.outcome, Outcome::DeadLettered { to: Some(_), published: Some(_) }));
@@ -946,15 +794,16 @@ impl<C: Clock> Broker<C> {
     }
 
     /// Consumer `c` asks for its next message: first from its own queue, then from the
-    /// shared one, each in the order of the queue's [`Discipline`]. `Ok(None)` means there is
-    /// none and the consumer is now idle (a later publish will name it in
-    /// [`Published::wake`]). [`BrokerError::Busy`] means it already holds its prefetch.
+    /// shared one, each in the order of the queue's [`Discipline`]. [`Polled::delivery`] is
+    /// the message, or `None` when there is none and the consumer is now idle (a later
+    /// publish will name it in [`Published::wake`]). [`BrokerError::Busy`] means it already
+    /// holds its prefetch.
     ///
-    /// Waiting messages whose time to live has run out are expired on the way (counted in
-    /// [`QueueStats::expired`], not reported one by one; a driver that wants each expired
-    /// message calls [`Broker::expire_due`] first).
+    /// On a queue with a TTL, waiting messages whose time to live has run out are expired on
+    /// the way: each is returned in [`Polled::expired`] (and counted in
+    /// [`QueueStats::expired`]). Without a TTL that list is always empty.
     #[inline]
-    pub fn poll(&mut self, c: ConsumerId) -> Result<Option<Delivery>, BrokerError> {
+    pub fn poll(&mut self, c: ConsumerId) -> Result<Polled, BrokerError> {
         let consumer = self
             .consumers
             .get(c.0 as usize)
@@ -965,49 +814,61 @@ impl<C: Clock> Broker<C> {
         self.poll_free(c)
     }
 
-    /// [`Broker::poll`] for a known consumer with room for another message.
+    /// `Ok` when consumer `c` exists and has room for another message, else the error
+    /// [`Broker::poll`] would return.
+    pub(crate) fn check_room(&self, c: ConsumerId) -> Result<(), BrokerError> {
+        if self.consumer(c)?.in_flight.is_full() {
+            return Err(BrokerError::Busy(c));
+        }
+        Ok(())
+    }
+
+    /// [`Broker::poll`] for a known consumer with room for another message. (It answers the
+    /// `Result` itself, each return built where the caller reads it: wrapping a returned
+    /// `Polled` in `Ok` would copy it.)
     #[inline]
-    fn poll_free(&mut self, c: ConsumerId) -> Result<Option<Delivery>, BrokerError> {
+    fn poll_free(&mut self, c: ConsumerId) -> Result<Polled, BrokerError> {
         let now = self.clock.now();
         let consumer = &mut self.consumers[c.0 as usize];
         let queue = &mut self.queues[consumer.queue as usize];
         let seq = &mut self.next_seq;
         let deadlines = &mut self.deadlines;
+        if queue.ttl.is_some() {
+            return Ok(poll_live(c, queue, consumer, seq, deadlines, now));
+        }
         // Each source hands its message, as it pops it, to `hand_over`, which copies it straight
-        // to the in-flight entry and the answer (see `Buffer::pop_with`).
-        if queue.ttl.is_none() {
-            // A shared-dispatch queue never puts anything in its consumers' own buffers.
-            let n = *seq;
-            let held = &mut consumer.in_flight;
-            if queue.pushes
-                && let Some(d) = consumer
-                    .own
-                    .pop_with(|m| hand_over(c, m, held, n, false, now))
-            {
-                *seq += 1;
-                queue.stats.waiting -= 1;
-                settle_delivery(queue, consumer, deadlines, &d, n, false);
-                return Ok(Some(d));
-            }
-            if let Some(d) = queue
-                .shared
-                .pop_with(|m| hand_over(c, m, &mut consumer.in_flight, n, true, now))
-            {
-                *seq += 1;
-                queue.stats.waiting -= 1;
-                settle_delivery(queue, consumer, deadlines, &d, n, true);
-                return Ok(Some(d));
-            }
-        } else if let Some((m, from_shared)) = next_live(queue, consumer, now) {
-            let d = deliver(c, queue, consumer, seq, deadlines, m, from_shared, now);
-            return Ok(Some(d));
+        // to the in-flight entry and the answer (see `Buffer::pop_with`). Without a TTL nothing
+        // expires: each answer's empty list is built in place, a constant.
+        // A shared-dispatch queue never puts anything in its consumers' own buffers.
+        let n = *seq;
+        let held = &mut consumer.in_flight;
+        if queue.pushes
+            && let Some(d) = consumer
+                .own
+                .pop_with(|m| hand_over(c, m, held, n, false, now))
+        {
+            *seq += 1;
+            queue.stats.waiting -= 1;
+            settle_delivery(queue, consumer, deadlines, &d, n, false);
+            return Ok(Polled {
+                delivery: Some(d),
+                expired: Vec::new(),
+            });
         }
-        consumer.idle = true;
-        if !consumer.listed {
-            consumer.listed = true;
-            queue.idle.push_back(consumer.local);
+        if let Some(d) = queue
+            .shared
+            .pop_with(|m| hand_over(c, m, &mut consumer.in_flight, n, true, now))
+        {
+            *seq += 1;
+            queue.stats.waiting -= 1;
+            settle_delivery(queue, consumer, deadlines, &d, n, true);
+            return Ok(Polled {
+                delivery: Some(d),
+                expired: Vec::new(),
+            });
         }
-        Ok(None)
+        go_idle(queue, consumer);
+        Ok(Polled::default())
     }
 
     /// Consumer `c` acknowledges message `id` as processed: it leaves the broker.
@@ -1071,7 +932,8 @@ impl<C: Clock> Broker<C> {
     /// Consumer `c` rejects message `id`: processing failed. With `requeue` the message waits
     /// again at the head of the buffer it came from (the shared one or `c`'s own) for
     /// redelivery — unless it has had its queue's `max_attempts` deliveries, in which case,
-    /// as without `requeue`, it is dead-lettered.
+    /// as without `requeue`, it is dead-lettered; or unless its time to live ran out while it
+    /// was in flight, in which case it expires ([`Outcome::Expired`]).
     pub fn nack(
         &mut self,
         c: ConsumerId,
@@ -1097,14 +959,16 @@ impl<C: Clock> Broker<C> {
     /// Consumer `c` hands back message `id`, interrupted before it finished (preemption), with
     /// `remaining_size` work units still to do. The message waits again at the head of its
     /// priority level in the buffer it came from, keeping its id, publish time and attempt
-    /// number; its [`Message::size`] becomes `remaining_size`. Returns an idle consumer to
-    /// tell to poll, if one can take it now; `c` itself should poll again.
+    /// number; its [`Message::size`] becomes `remaining_size`. The outcome is
+    /// [`Outcome::Requeued`], naming an idle consumer to tell to poll if one can take it now,
+    /// or [`Outcome::Expired`] if its time to live ran out while it was in service. `c` itself
+    /// should poll again.
     pub fn requeue_front(
         &mut self,
         c: ConsumerId,
         id: MessageId,
         remaining_size: f64,
-    ) -> Result<Option<ConsumerId>, BrokerError> {
+    ) -> Result<HandedBack, BrokerError> {
         if !(remaining_size >= 0.0 && remaining_size.is_finite()) {
             return Err(BrokerError::InvalidSize(remaining_size));
         }
@@ -1121,8 +985,10 @@ impl<C: Clock> Broker<C> {
         }
         let held_size = f.message.size;
         f.message.size = remaining_size;
+        let message = f.message;
         f.message.attempt -= 1;
-        Ok(self.put_back(c, f, held_size).map(ConsumerId))
+        let outcome = self.put_back(c, f, held_size);
+        Ok(HandedBack { message, outcome })
     }
 
     /// The earliest pending deadline — a visibility timeout or a time to live — or `None`.
@@ -1140,7 +1006,9 @@ impl<C: Clock> Broker<C> {
 
     /// Processes every deadline at or before the clock's `now()`: in-flight messages past
     /// their visibility timeout are taken back from their consumer and redelivered (or
-    /// dead-lettered once out of attempts); waiting messages past their time to live expire.
+    /// dead-lettered once out of attempts, or expired if their time to live ran out while in
+    /// flight); waiting messages past their time to live expire. Each is reported as an
+    /// [`Expiry`] in [`Expired::events`].
     pub fn expire_due(&mut self) -> Expired {
         let mut out = Expired::default();
         self.expire_due_into(&mut out);
@@ -1149,11 +1017,7 @@ impl<C: Clock> Broker<C> {
 
     /// [`Broker::expire_due`] into `out` (cleared first), reusing its storage.
     pub fn expire_due_into(&mut self, out: &mut Expired) {
-        out.redelivered = 0;
-        out.dead_lettered = 0;
-        out.expired = 0;
-        out.wake.clear();
-        out.events.clear();
+        out.clear();
         let now = self.clock.now();
         while let Some(Reverse(top)) = self.deadlines.peek().copied() {
             if top.at.0 > now {
@@ -1172,18 +1036,20 @@ impl<C: Clock> Broker<C> {
                     queue.stats.in_flight -= 1;
                     queue.stats.timed_out += 1;
                     let outcome = if queue.may_retry(f.message.attempt) {
-                        out.redelivered += 1;
                         self.redeliver(c, f)
                     } else {
-                        out.dead_lettered += 1;
                         self.dead_letter(c, f)
                     };
                     match outcome {
-                        Outcome::Requeued { wake: Some(w) } => out.wake.push(w),
-                        Outcome::DeadLettered {
-                            published: Some(p), ..
-                        } => out.wake.extend(p.wake),
-                        _ => {}
+                        Outcome::Requeued { wake } => {
+                            out.redelivered += 1;
+                            out.wake.extend(wake);
+                        }
+                        Outcome::DeadLettered { published, .. } => {
+                            out.dead_lettered += 1;
+                            out.wake.extend(published.and_then(|p| p.wake));
+                        }
+                        Outcome::Expired => out.expired += 1,
                     }
                     out.events.push(Expiry {
                         queue: QueueId(q),
@@ -1257,11 +1123,28 @@ impl<C: Clock> Broker<C> {
 
     /// Puts message `f`, just taken from consumer `c` (its load settled for an own-buffer
     /// message, still on `c` as `held_size` for a shared one), back at the head of the buffer
-    /// it came from. Returns a consumer to wake.
-    fn put_back(&mut self, c: ConsumerId, f: InFlight, held_size: f64) -> Option<u32> {
+    /// it came from: [`Outcome::Requeued`] with a consumer to wake. A message whose time to
+    /// live ran out while it was in flight cannot wait again: it expires instead, its load
+    /// taken off `c` ([`Outcome::Expired`]).
+    fn put_back(&mut self, c: ConsumerId, f: InFlight, held_size: f64) -> Outcome {
+        let now = self.clock.now();
         let consumer = &self.consumers[c.0 as usize];
         let (q, k) = (consumer.queue, consumer.local);
         let queue = &mut self.queues[q as usize];
+        if queue
+            .ttl
+            .is_some_and(|ttl| f.message.published_at + ttl <= now)
+        {
+            let held = if f.taken_from_shared() {
+                held_size
+            } else {
+                f.message.size
+            };
+            queue.loads.remove(k as usize, held);
+            queue.load_changed(k as usize);
+            queue.stats.expired += 1;
+            return Outcome::Expired;
+        }
         let place = if f.taken_from_shared() {
             queue.loads.remove(k as usize, held_size);
             queue.load_changed(k as usize);
@@ -1269,7 +1152,7 @@ impl<C: Clock> Broker<C> {
         } else {
             Some(k)
         };
-        push_waiting(
+        let wake = push_waiting(
             q,
             queue,
             &mut self.consumers,
@@ -1277,20 +1160,28 @@ impl<C: Clock> Broker<C> {
             f.message,
             place,
             true,
-        )
-    }
-
-    /// Requeues a failed or timed-out delivery for another attempt.
-    fn redeliver(&mut self, c: ConsumerId, f: InFlight) -> Outcome {
-        let q = self.consumers[c.0 as usize].queue;
-        self.queues[q as usize].stats.redelivered += 1;
+        );
         Outcome::Requeued {
-            wake: self.put_back(c, f, f.message.size).map(ConsumerId),
+            wake: wake.map(ConsumerId),
         }
     }
 
+    /// Requeues a failed or timed-out delivery for another attempt (or expires it, past its
+    /// time to live).
+    fn redeliver(&mut self, c: ConsumerId, f: InFlight) -> Outcome {
+        let outcome = self.put_back(c, f, f.message.size);
+        if let Outcome::Requeued { .. } = outcome {
+            let q = self.consumers[c.0 as usize].queue;
+            self.queues[q as usize].stats.redelivered += 1;
+        }
+        outcome
+    }
+
     /// Dead-letters message `f`, just taken from consumer `c`: counts it out of the queue and
-    /// publishes it to the dead-letter queue, if there is one.
+    /// publishes it to the dead-letter queue, if there is one. A publish the dead-letter queue
+    /// does not accept is counted there as published and rejected, whatever the reason (full,
+    /// or a custom strategy routing nowhere, which a direct publish would not count), so that
+    /// `to: Some(_), published: None` always means one refusal in its counters.
     fn dead_letter(&mut self, c: ConsumerId, f: InFlight) -> Outcome {
         let consumer = &self.consumers[c.0 as usize];
         let queue = &mut self.queues[consumer.queue as usize];
@@ -1309,7 +1200,16 @@ impl<C: Clock> Broker<C> {
                 born_at: Some(m.born_at),
                 waited_before: m.waited_before,
             };
-            self.publish(to, new).ok()
+            match self.publish(to, new) {
+                Ok(p) => Some(p),
+                Err(BrokerError::Full { .. }) => None,
+                Err(_) => {
+                    let stats = &mut self.queues[to.0 as usize].stats;
+                    stats.published += 1;
+                    stats.rejected += 1;
+                    None
+                }
+            }
         });
         Outcome::DeadLettered { to, published }
     }
@@ -1466,13 +1366,47 @@ fn settle_delivery(
     }
 }
 
-/// The next waiting message for `consumer` of a queue with a TTL — from its own buffer, then
-/// from the shared one — counted out of `waiting`; messages whose time to live has run out by
-/// `now` are expired on the way (an expired own-buffer message's load taken off `consumer`).
-/// True with it when it came from the shared buffer.
+/// [`Broker::poll`] by `consumer` (`c`) of `queue`, which has a TTL, at `now`: the next live
+/// message delivered (numbered from `next_seq`), and the expired ones found on the way.
 #[cold]
 #[inline(never)]
-fn next_live(queue: &mut Queue, consumer: &mut Consumer, now: f64) -> Option<(Message, bool)> {
+fn poll_live(
+    c: ConsumerId,
+    queue: &mut Queue,
+    consumer: &mut Consumer,
+    next_seq: &mut u64,
+    deadlines: &mut BinaryHeap<Reverse<Deadline>>,
+    now: f64,
+) -> Polled {
+    let mut expired = Vec::new();
+    let delivery = next_live(queue, consumer, now, &mut expired)
+        .map(|(m, shared)| deliver(c, queue, consumer, next_seq, deadlines, m, shared, now));
+    if delivery.is_none() {
+        go_idle(queue, consumer);
+    }
+    Polled { delivery, expired }
+}
+
+/// `consumer` of `queue` polled and found nothing: it is idle, listed to be woken.
+#[inline(always)]
+fn go_idle(queue: &mut Queue, consumer: &mut Consumer) {
+    consumer.idle = true;
+    if !consumer.listed {
+        consumer.listed = true;
+        queue.idle.push_back(consumer.local);
+    }
+}
+
+/// The next waiting message for `consumer` of a queue with a TTL — from its own buffer, then
+/// from the shared one — counted out of `waiting`; messages whose time to live has run out by
+/// `now` are expired on the way and added to `expired` (an expired own-buffer message's load
+/// taken off `consumer`). True with it when it came from the shared buffer.
+fn next_live(
+    queue: &mut Queue,
+    consumer: &mut Consumer,
+    now: f64,
+    expired: &mut Vec<Message>,
+) -> Option<(Message, bool)> {
     let ttl = queue.ttl?;
     let k = consumer.local as usize;
     loop {
@@ -1493,6 +1427,7 @@ fn next_live(queue: &mut Queue, consumer: &mut Consumer, now: f64) -> Option<(Me
                 queue.loads.remove(k, message.size);
                 queue.load_changed(k);
             }
+            expired.push(message);
             continue;
         }
         return Some((message, from_shared));

@@ -23,8 +23,8 @@ use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use kendall_broker::{
-    Broker, BrokerError, Clock, ConsumerId, QueueConfig, QueueId, QueueStats, SharedBroker,
-    WallClock,
+    Broker, BrokerError, Clock, ConsumerId, Expired, Outcome, QueueConfig, QueueId, QueueStats,
+    SharedBroker, WallClock,
 };
 
 use crate::experiment::{ScopeSummary, Summary};
@@ -410,6 +410,40 @@ impl Live<'_> {
         Ok(())
     }
 
+    /// Records the fates a blocking poll reported besides its delivery, as the simulator
+    /// does: expired and dead-lettered messages leave (a dead letter accepted by its queue
+    /// moves there). Queues are added in scenario order, so a queue's id is its index.
+    fn record_expired(&self, expired: &Expired) {
+        self.record(|r, now| {
+            for e in &expired.events {
+                let (j, class) = (e.queue.0 as usize, e.message.class as usize);
+                match e.outcome {
+                    Outcome::Requeued { .. } => {}
+                    Outcome::DeadLettered {
+                        to: Some(d),
+                        published,
+                    } => r.each(|s| {
+                        let d = d.0 as usize;
+                        match published {
+                            Some(p) => {
+                                s.queues[j].lose(now);
+                                s.queues[d].enter(now);
+                                if let Some(m) = p.dropped {
+                                    s.lost(d, m.class as usize, now);
+                                }
+                            }
+                            None => {
+                                s.queues[d].reject();
+                                s.lost(j, class, now);
+                            }
+                        }
+                    }),
+                    _ => r.each(|s| s.lost(j, class, now)),
+                }
+            }
+        });
+    }
+
     /// Consumer `c`: poll, serve, ack, forward, until the run stops.
     fn consumer(&self, c: ConsumerId) -> Result<(), BrokerError> {
         let j = self.consumer_queue[c.0 as usize];
@@ -422,7 +456,11 @@ impl Live<'_> {
         // did not queue, whatever the wake-up latency before its delivery.
         let mut idle_since = self.clock.now();
         while !self.stop.load(Ordering::Relaxed) {
-            let Some(d) = self.broker.poll_timeout(c, TICK)? else {
+            let polled = self.broker.poll_timeout(c, TICK)?;
+            if !polled.expired.is_empty() {
+                self.record_expired(&polled.expired);
+            }
+            let Some(d) = polled.delivery else {
                 continue;
             };
             let m = d.message;

@@ -786,7 +786,13 @@ impl<'s> Replication<'s> {
         let mut started = false;
         loop {
             match &self.broker.poll(ConsumerId(c as u32)) {
-                Ok(Some(delivery)) => {
+                Ok(polled) => {
+                    if !polled.expired.is_empty() {
+                        self.expired_waiting(c, &polled.expired, now);
+                    }
+                    let Some(delivery) = &polled.delivery else {
+                        break;
+                    };
                     self.begin(c, &delivery.message, now);
                     started = true;
                     // A consumer of prefetch 1 is full now: polling again would only be
@@ -795,7 +801,7 @@ impl<'s> Replication<'s> {
                         break;
                     }
                 }
-                Ok(None) | Err(BrokerError::Busy(_)) => break,
+                Err(BrokerError::Busy(_)) => break,
                 Err(e) => return Err(e.clone()),
             }
         }
@@ -804,6 +810,17 @@ impl<'s> Replication<'s> {
             self.arm_deadline();
         }
         Ok(())
+    }
+
+    /// Waiting messages of consumer `c`'s queue that its poll found past their time to live
+    /// leave the system.
+    #[cold]
+    #[inline(never)]
+    fn expired_waiting(&mut self, c: usize, messages: &[Message], now: f64) {
+        let j = self.workers[c].queue as usize;
+        for m in messages {
+            self.leave_system(j, m, now);
+        }
     }
 
     /// Consumer `c` starts processing message `m` at `now`.
@@ -963,7 +980,7 @@ impl<'s> Replication<'s> {
     }
 
     /// What became of message `m` of queue `j` that the broker took back (nack, timeout,
-    /// expiry).
+    /// hand-back, expiry): every outcome is recorded, an expiry included.
     fn outcome(
         &mut self,
         j: usize,
@@ -1000,7 +1017,8 @@ impl<'s> Replication<'s> {
     }
 
     /// Consumer `c` is interrupted by a more urgent message: it hands its message back with
-    /// the work still to do and takes the next (the urgent one).
+    /// the work still to do (which expires there if its time to live has run out) and takes
+    /// the next (the urgent one).
     fn preempt(&mut self, c: usize, now: f64) -> Result<(), BrokerError> {
         let Some(job) = self.take_job(c, now) else {
             return Ok(());
@@ -1008,14 +1026,12 @@ impl<'s> Replication<'s> {
         let remaining = self.workers[c].remaining(&job, now);
         self.unfinished(&job, now);
         self.reschedule(c);
-        let other = self
+        let back = self
             .broker
             .requeue_front(ConsumerId(c as u32), job.id, remaining)?;
         self.start_next(c, now)?;
-        if let Some(o) = other {
-            self.start_next(o.0 as usize, now)?;
-        }
-        Ok(())
+        let j = self.workers[c].queue as usize;
+        self.outcome(j, &back.message, back.outcome, now)
     }
 
     /// The broker's deadlines are due: redeliver, dead-letter or expire, as it decides.

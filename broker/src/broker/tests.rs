@@ -50,7 +50,7 @@ fn poll_delivers_fifo_and_ack_stamps_times() {
     let c = ConsumerId(0);
     for (i, id) in ids.iter().enumerate() {
         clock.0.set(10.0 + i as f64);
-        let d = b.poll(c).unwrap().unwrap();
+        let d = b.poll(c).unwrap().delivery.unwrap();
         assert_eq!(d.message.id, *id, "FIFO order");
         assert_eq!(d.message.published_at, i as f64);
         assert_eq!(b.poll(c), Err(BrokerError::Busy(c)));
@@ -61,7 +61,7 @@ fn poll_delivers_fifo_and_ack_stamps_times() {
             (10.0 + i as f64, 10.5 + i as f64)
         );
     }
-    assert_eq!(b.poll(c).unwrap(), None);
+    assert_eq!(b.poll(c).unwrap(), Polled::default());
     assert_eq!(b.counts(q).unwrap(), (3, 3));
 }
 
@@ -71,9 +71,9 @@ fn idle_consumer_is_woken_again_after_empty_poll() {
     let c = ConsumerId(0);
     let p = b.publish(q, NewMessage::default()).unwrap();
     assert_eq!(p.wake, Some(c));
-    let d = b.poll(c).unwrap().unwrap();
+    let d = b.poll(c).unwrap().delivery.unwrap();
     b.ack(c, d.message.id).unwrap();
-    assert_eq!(b.poll(c).unwrap(), None);
+    assert_eq!(b.poll(c).unwrap(), Polled::default());
     assert_eq!(b.publish(q, NewMessage::default()).unwrap().wake, Some(c));
 }
 
@@ -83,7 +83,7 @@ fn ack_of_wrong_message_is_refused() {
     let id = b.publish(q, NewMessage::default()).unwrap().id;
     let c = ConsumerId(0);
     assert!(matches!(b.ack(c, id), Err(BrokerError::NotInFlight { .. })));
-    b.poll(c).unwrap().unwrap();
+    b.poll(c).unwrap().delivery.unwrap();
     assert!(b.ack(c, MessageId(99)).is_err());
     assert!(b.ack(c, id).is_ok());
     assert!(b.ack(c, id).is_err(), "no double ack");
@@ -98,11 +98,11 @@ fn round_robin_pushes_to_each_consumer_in_turn() {
     let w = |i| Some(ConsumerId(i));
     assert_eq!(wakes, vec![w(0), w(1), w(2), None, None, None]);
     // Consumer 1 gets messages 1 and 4, in order, from its own queue.
-    let first = b.poll(ConsumerId(1)).unwrap().unwrap();
+    let first = b.poll(ConsumerId(1)).unwrap().delivery.unwrap();
     assert_eq!(first.message.id, MessageId(1));
     b.ack(ConsumerId(1), first.message.id).unwrap();
     assert_eq!(
-        b.poll(ConsumerId(1)).unwrap().unwrap().message.id,
+        b.poll(ConsumerId(1)).unwrap().delivery.unwrap().message.id,
         MessageId(4)
     );
 }
@@ -140,7 +140,7 @@ fn forwarded_message_keeps_its_origin_time() {
         ..NewMessage::default()
     };
     b.publish(q, new).unwrap();
-    let d = b.poll(ConsumerId(0)).unwrap().unwrap();
+    let d = b.poll(ConsumerId(0)).unwrap().delivery.unwrap();
     assert_eq!((d.message.born_at, d.message.published_at), (1.0, 5.0));
 }
 
@@ -166,7 +166,7 @@ fn configuration_errors() {
 
 /// Polls consumer `c` and acks at once; the id delivered.
 fn take(b: &mut Broker<TestClock>, c: u32) -> Option<u64> {
-    let d = b.poll(ConsumerId(c)).unwrap()?;
+    let d = b.poll(ConsumerId(c)).unwrap().delivery?;
     b.ack(ConsumerId(c), d.message.id).unwrap();
     Some(d.message.id.0)
 }
@@ -206,7 +206,7 @@ fn priority_is_non_preemptive_and_applies_to_own_buffers() {
     for p in [5, 5, 2, 2, 0, 9] {
         b.publish(q, with_priority(p)).unwrap();
     }
-    let first = b.poll(ConsumerId(0)).unwrap().unwrap();
+    let first = b.poll(ConsumerId(0)).unwrap().delivery.unwrap();
     assert_eq!(first.message.id, MessageId(4), "most urgent first");
     // A more urgent arrival does not interrupt the message in service.
     b.publish(q, with_priority(-1)).unwrap(); // id 6, to consumer 0
@@ -222,7 +222,7 @@ fn full_queue_rejects_and_counts() {
     let mut b = Broker::new(TestClock::default());
     let q = b.add_queue(QueueConfig::new("q", 1).capacity(2)).unwrap();
     b.publish(q, NewMessage::default()).unwrap();
-    b.poll(ConsumerId(0)).unwrap().unwrap();
+    b.poll(ConsumerId(0)).unwrap().delivery.unwrap();
     b.publish(q, NewMessage::default()).unwrap();
     let full = b.publish(q, NewMessage::default());
     assert_eq!(
@@ -258,7 +258,7 @@ fn drop_oldest_makes_room_but_never_drops_in_service() {
     for _ in 0..3 {
         assert_eq!(b.publish(q, NewMessage::default()).unwrap().dropped, None);
     }
-    let d = b.poll(ConsumerId(0)).unwrap().unwrap(); // id 0 in service
+    let d = b.poll(ConsumerId(0)).unwrap().delivery.unwrap(); // id 0 in service
     let p = b.publish(q, NewMessage::default()).unwrap();
     assert_eq!(
         p.dropped.map(|m| m.id),
@@ -277,7 +277,7 @@ fn drop_oldest_makes_room_but_never_drops_in_service() {
         .overflow(Overflow::DropOldest);
     let q = b.add_queue(cfg).unwrap();
     b.publish(q, NewMessage::default()).unwrap();
-    b.poll(ConsumerId(0)).unwrap().unwrap();
+    b.poll(ConsumerId(0)).unwrap().delivery.unwrap();
     assert!(matches!(
         b.publish(q, NewMessage::default()),
         Err(BrokerError::Full { .. })
@@ -357,7 +357,7 @@ fn route_hint_names_where_jsq_sends_the_next_message() {
 }
 
 fn poll_id(b: &mut Broker<TestClock>, c: u32) -> (u64, u32) {
-    let d = b.poll(ConsumerId(c)).unwrap().unwrap();
+    let d = b.poll(ConsumerId(c)).unwrap().delivery.unwrap();
     (d.message.id.0, d.message.attempt)
 }
 
@@ -419,11 +419,11 @@ fn nack_to_own_buffer_and_dead_letter_queue_wakes_its_consumer() {
     let p = b.publish(q, NewMessage::default()).unwrap();
     let c = p.wake.unwrap();
     assert_eq!(c, ConsumerId(1), "first consumer of the second queue");
-    b.poll(c).unwrap().unwrap();
+    b.poll(c).unwrap().delivery.unwrap();
     let n = b.nack(c, p.id, true).unwrap();
     assert_eq!(n.outcome, Outcome::Requeued { wake: None });
     assert_eq!(b.loads(q).unwrap().held(0), 1, "still c's");
-    assert_eq!(b.poll(c).unwrap().unwrap().message.attempt, 2);
+    assert_eq!(b.poll(c).unwrap().delivery.unwrap().message.attempt, 2);
     let n = b.nack(c, p.id, false).unwrap();
     let Outcome::DeadLettered {
         to: Some(to),
@@ -434,7 +434,7 @@ fn nack_to_own_buffer_and_dead_letter_queue_wakes_its_consumer() {
     };
     assert_eq!((to, dp.wake), (dlq, Some(ConsumerId(0))));
     assert_eq!(b.loads(q).unwrap().held(0), 0);
-    let d = b.poll(ConsumerId(0)).unwrap().unwrap();
+    let d = b.poll(ConsumerId(0)).unwrap().delivery.unwrap();
     assert_eq!(
         (d.message.attempt, d.message.born_at),
         (1, n.message.born_at)
@@ -455,7 +455,7 @@ fn visibility_timeout_redelivers_and_frees_the_consumer() {
     let (slow, other) = (ConsumerId(0), ConsumerId(1));
     clock.0.set(1.0);
     assert_eq!(poll_id(&mut b, 0), (0, 1));
-    assert_eq!(b.poll(other).unwrap(), None, "other goes idle");
+    assert_eq!(b.poll(other).unwrap(), Polled::default(), "other goes idle");
     assert_eq!(b.next_deadline(), Some(6.0));
     clock.0.set(5.9);
     assert!(b.expire_due().is_empty());
@@ -516,7 +516,10 @@ fn ttl_expires_waiting_messages_at_deadline_and_at_poll() {
     assert_eq!(poll_id(&mut b, 0), (2, 1));
     b.ack(ConsumerId(0), MessageId(2)).unwrap();
     clock.0.set(11.0);
-    assert_eq!(b.poll(ConsumerId(0)).unwrap(), None);
+    let polled = b.poll(ConsumerId(0)).unwrap();
+    assert_eq!(polled.delivery, None);
+    let expired: Vec<MessageId> = polled.expired.iter().map(|m| m.id).collect();
+    assert_eq!(expired, [MessageId(1)], "the poll reports what it expired");
     let s = b.stats(q).unwrap();
     assert_eq!((s.expired, s.acked, s.waiting), (2, 1, 0));
     assert!(s.balanced());
@@ -538,7 +541,7 @@ fn paused_consumer_is_not_woken_until_it_polls() {
         "0 is paused"
     );
     assert!(
-        b.poll(ConsumerId(0)).unwrap().is_some(),
+        b.poll(ConsumerId(0)).unwrap().delivery.is_some(),
         "polling resumes it"
     );
     assert!(b.pause(ConsumerId(9)).is_err());
@@ -553,7 +556,7 @@ fn prefetch_lets_a_consumer_hold_several_and_be_woken_with_spare_credit() {
     assert_eq!(poll_id(&mut b, 0), (0, 1));
     assert_eq!(
         b.poll(c).unwrap(),
-        None,
+        Polled::default(),
         "spare credit, nothing waiting: idle"
     );
     assert_eq!(b.publish(q, NewMessage::default()).unwrap().wake, Some(c));
@@ -587,12 +590,13 @@ fn preemptive_priority_names_the_consumer_and_resumes_at_the_head() {
     b.publish(q, sized(2, 1.0)).unwrap(); // id 2: not more urgent than anyone
     let p = b.publish(q, sized(0, 1.0)).unwrap(); // id 3
     assert_eq!((p.wake, p.preempt), (None, Some(ConsumerId(1))));
-    let wake = b.requeue_front(ConsumerId(1), MessageId(0), 1.5).unwrap();
-    assert_eq!(wake, None);
+    let back = b.requeue_front(ConsumerId(1), MessageId(0), 1.5).unwrap();
+    assert_eq!(back.outcome, Outcome::Requeued { wake: None });
+    assert_eq!((back.message.id, back.message.size), (MessageId(0), 1.5));
     assert_eq!(poll_id(&mut b, 1), (3, 1));
     b.ack(ConsumerId(1), MessageId(3)).unwrap();
     // The interrupted message goes before id 2 of the same priority, same attempt.
-    let d = b.poll(ConsumerId(1)).unwrap().unwrap();
+    let d = b.poll(ConsumerId(1)).unwrap().delivery.unwrap();
     assert_eq!((d.message.id, d.message.attempt), (MessageId(0), 1));
     assert_eq!((d.message.size, d.message.published_at), (1.5, 0.0));
     assert_eq!(b.stats(q).unwrap().preempted, 1);
@@ -628,7 +632,8 @@ fn preemption_with_own_queues_names_only_the_chosen_consumer() {
         Some(ConsumerId(0)),
         "not 1, though its message is less urgent"
     );
-    b.requeue_front(ConsumerId(0), MessageId(0), 0.5).unwrap();
+    let back = b.requeue_front(ConsumerId(0), MessageId(0), 0.5).unwrap();
+    assert_eq!(back.outcome, Outcome::Requeued { wake: None });
     let loads = b.loads(q).unwrap();
     assert_eq!((loads.held(0), loads.work(0)), (2, 1.5));
     assert_eq!(poll_id(&mut b, 0), (2, 1));
@@ -649,4 +654,148 @@ fn delivery_configuration_is_checked() {
             Err(BrokerError::InvalidConfig { .. })
         ));
     }
+}
+
+/// A queue of one consumer with a TTL of 2 (and `tweak` applied), one message published at 0
+/// and delivered, and the clock moved to 3: the message's time to live ran out in service.
+fn in_service_past_ttl(
+    tweak: impl FnOnce(QueueConfig) -> QueueConfig,
+) -> (Broker<TestClock>, QueueId, TestClock, Delivery) {
+    let clock = TestClock::default();
+    let mut b = Broker::new(clock.clone());
+    let q = b
+        .add_queue(tweak(QueueConfig::new("q", 1).ttl(2.0)))
+        .unwrap();
+    b.publish(q, NewMessage::default()).unwrap();
+    let d = b.poll(ConsumerId(0)).unwrap().delivery.unwrap();
+    clock.0.set(3.0);
+    (b, q, clock, d)
+}
+
+/// Checks that queue `q` holds nothing, counts one expiry, balances, and has no deadline left.
+fn expired_once(b: &mut Broker<TestClock>, q: QueueId) {
+    let s = b.stats(q).unwrap();
+    assert_eq!(
+        (s.expired, s.waiting, s.in_flight, s.redelivered),
+        (1, 0, 0, 0)
+    );
+    assert!(s.balanced(), "{s:?}");
+    assert_eq!(b.loads(q).unwrap().held(0), 0);
+    assert_eq!(b.loads(q).unwrap().work(0), 0.0);
+    assert_eq!(
+        b.next_deadline(),
+        None,
+        "no deadline for a message that is gone"
+    );
+    assert_eq!(b.poll(ConsumerId(0)).unwrap(), Polled::default());
+}
+
+#[test]
+fn nack_with_requeue_past_the_ttl_reports_the_expiry() {
+    for dispatch in [DispatchKind::Shared, DispatchKind::RoundRobin] {
+        let (mut b, q, _, d) = in_service_past_ttl(|c| c.dispatch(dispatch.clone()));
+        let n = b.nack(ConsumerId(0), d.message.id, true).unwrap();
+        assert_eq!(n.outcome, Outcome::Expired);
+        assert_eq!(b.stats(q).unwrap().nacked, 1);
+        expired_once(&mut b, q);
+    }
+}
+
+#[test]
+fn visibility_timeout_past_the_ttl_reports_the_expiry() {
+    let (mut b, q, _, d) = in_service_past_ttl(|c| c.visibility_timeout(3.0));
+    let e = b.expire_due();
+    assert_eq!((e.redelivered, e.dead_lettered, e.expired), (0, 0, 1));
+    assert_eq!(e.wake, []);
+    let event = e.events[0];
+    assert_eq!(event.consumer, Some(ConsumerId(0)));
+    assert_eq!(
+        (event.message.id, event.outcome),
+        (d.message.id, Outcome::Expired)
+    );
+    assert_eq!(b.stats(q).unwrap().timed_out, 1);
+    expired_once(&mut b, q);
+}
+
+#[test]
+fn hand_back_past_the_ttl_reports_the_expiry() {
+    for dispatch in [DispatchKind::Shared, DispatchKind::Jsq] {
+        let (mut b, q, _, d) = in_service_past_ttl(|c| {
+            c.dispatch(dispatch.clone())
+                .discipline(Discipline::PriorityPreemptive)
+        });
+        let back = b.requeue_front(ConsumerId(0), d.message.id, 0.25).unwrap();
+        assert_eq!(back.outcome, Outcome::Expired);
+        assert_eq!((back.message.size, back.message.attempt), (0.25, 1));
+        assert_eq!(b.stats(q).unwrap().preempted, 1);
+        expired_once(&mut b, q);
+    }
+}
+
+#[test]
+fn a_refused_dead_letter_is_told_apart() {
+    let mut b = Broker::new(TestClock::default());
+    let dlq = b.add_queue(QueueConfig::new("dlq", 1).capacity(1)).unwrap();
+    let q = b
+        .add_queue(QueueConfig::new("q", 1).dead_letter(dlq))
+        .unwrap();
+    let nack_one = |b: &mut Broker<TestClock>| {
+        b.publish(q, NewMessage::default()).unwrap();
+        let d = b.poll(ConsumerId(1)).unwrap().delivery.unwrap();
+        b.nack(ConsumerId(1), d.message.id, false).unwrap().outcome
+    };
+    let first = nack_one(&mut b);
+    assert!(matches!(
+        first,
+        Outcome::DeadLettered {
+            to: Some(_),
+            published: Some(_)
+        }
+    ));
+    assert!(!first.dead_letter_refused());
+    let second = nack_one(&mut b);
+    assert_eq!(
+        second,
+        Outcome::DeadLettered {
+            to: Some(dlq),
+            published: None
+        }
+    );
+    assert!(second.dead_letter_refused());
+    let s = b.stats(dlq).unwrap();
+    assert_eq!((s.published, s.rejected, s.waiting), (2, 1, 1));
+    assert!(s.balanced() && b.stats(q).unwrap().balanced());
+    // Without a dead-letter queue nothing is refused: the message is simply gone.
+    let mut b = Broker::new(TestClock::default());
+    b.add_queue(QueueConfig::new("q", 1)).unwrap();
+    let q = QueueId(0);
+    b.publish(q, NewMessage::default()).unwrap();
+    let d = b.poll(ConsumerId(0)).unwrap().delivery.unwrap();
+    let gone = b.nack(ConsumerId(0), d.message.id, false).unwrap().outcome;
+    assert!(!gone.dead_letter_refused());
+}
+
+/// A custom strategy that routes every message to a consumer its queue does not have.
+struct Nowhere;
+
+impl Dispatch for Nowhere {
+    fn route(&mut self, _: &Message, _: &ConsumerLoads) -> Route {
+        Route::Consumer(99)
+    }
+}
+
+#[test]
+fn a_dead_letter_routed_nowhere_counts_as_refused() {
+    let mut b = Broker::new(TestClock::default());
+    let dlq = b.add_queue_with("dlq", 1, Box::new(Nowhere)).unwrap();
+    let q = b
+        .add_queue(QueueConfig::new("q", 1).dead_letter(dlq))
+        .unwrap();
+    b.publish(q, NewMessage::default()).unwrap();
+    let d = b.poll(ConsumerId(1)).unwrap().delivery.unwrap();
+    let outcome = b.nack(ConsumerId(1), d.message.id, false).unwrap().outcome;
+    assert!(outcome.dead_letter_refused(), "{outcome:?}");
+    let s = b.stats(dlq).unwrap();
+    assert_eq!((s.published, s.rejected), (1, 1));
+    assert!(s.balanced());
 }
