@@ -24,6 +24,9 @@ use crate::scenario::Scenario;
 use crate::scopes::Scopes;
 use crate::stats::{Estimates, Tails, Tally};
 
+mod books;
+pub use books::{Books, QueueBooks, QueueCounts};
+
 /// The simulator's clock: the time of the event being processed. Clones share one reading.
 #[derive(Debug, Clone, Default)]
 pub struct SimClock(Rc<Cell<f64>>);
@@ -53,49 +56,6 @@ enum Event {
     Recover(u32),
 }
 
-/// Messages' fates at one queue over the measurement window, per replication.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct QueueCounts {
-    /// Publishes to the queue (accepted or not).
-    pub published: f64,
-    /// Processed and acknowledged.
-    pub acked: f64,
-    /// Refused by a full queue.
-    pub rejected: f64,
-    /// Dropped to make room (drop-oldest).
-    pub dropped: f64,
-    /// Expired after waiting their time to live.
-    pub expired: f64,
-    /// Dead-lettered after failing too often.
-    pub dead_lettered: f64,
-    /// Delivered again after a failure, a timeout or a crash.
-    pub redelivered: f64,
-    /// Interrupted by a more urgent message.
-    pub preempted: f64,
-}
-
-impl QueueCounts {
-    /// Everything a queue's broker counters have counted since it was created.
-    pub fn total(stats: &QueueStats) -> Self {
-        Self::between(&QueueStats::default(), stats)
-    }
-
-    /// The fates counted between two readings of a queue's broker counters.
-    pub fn between(before: &QueueStats, after: &QueueStats) -> Self {
-        let d = |a: u64, b: u64| (a - b) as f64;
-        QueueCounts {
-            published: d(after.published, before.published),
-            acked: d(after.acked, before.acked),
-            rejected: d(after.rejected, before.rejected),
-            dropped: d(after.dropped, before.dropped),
-            expired: d(after.expired, before.expired),
-            dead_lettered: d(after.dead_lettered, before.dead_lettered),
-            redelivered: d(after.redelivered, before.redelivered),
-            preempted: d(after.preempted, before.preempted),
-        }
-    }
-}
-
 /// What one replication measured.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReplicationResult {
@@ -107,6 +67,8 @@ pub struct ReplicationResult {
     pub classes: Vec<Estimates>,
     /// Per-queue message fates over the measurement window.
     pub counts: Vec<QueueCounts>,
+    /// Every scope's books at the end: [`Books::check`] holds for every replication.
+    pub books: Books,
     /// Events processed (warm-up included).
     pub events: u64,
     /// Messages that left the system (warm-up included).
@@ -641,12 +603,11 @@ impl<'s> Replication<'s> {
         let (system, queues, classes) =
             self.scopes
                 .estimates(now, &consumers, (self.queue_mirrors, self.class_mirrors));
-        let counts = self
-            .queue_ids
-            .iter()
-            .zip(&self.window_start)
-            .map(|(&q, before)| Ok(QueueCounts::between(before, &self.broker.stats(q)?)))
-            .collect::<Result<_, BrokerError>>()?;
+        let books = self.books()?;
+        debug_assert_eq!(books.check(), Ok(()), "the simulator's books disagree");
+        let counts = (self.window_start.iter().zip(&books.queues))
+            .map(|(before, q)| QueueCounts::between(before, &q.broker))
+            .collect();
         let scopes = &mut self.scopes;
         let tails = Tails::take(
             std::iter::once(&mut scopes.system)
@@ -658,6 +619,7 @@ impl<'s> Replication<'s> {
             queues,
             classes,
             counts,
+            books,
             events: self.events,
             messages: self.exits,
             tails,
