@@ -961,8 +961,10 @@ impl<'s> Replication<'s> {
                 to: Some(dlq),
                 published: Some(p),
             } => {
-                // It moves to the dead-letter queue and is still in the system.
+                // It moves to the dead-letter queue and is still in the system, as a new
+                // message: its old id's unfinished service is forgotten (else kept for ever).
                 let d = self.queue_index[dlq.0 as usize];
+                self.forget_served(m.id);
                 self.scopes.queues[j].lose(now);
                 self.scopes.queues[d].enter(now);
                 self.after_publish(d, &p, now)?;
