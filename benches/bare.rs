@@ -157,7 +157,7 @@ fn mm1_through_broker(
             let published = broker.publish(q, new).expect("unbounded queue accepts");
             record.enter(now);
             if published.wake.is_some()
-                && let Some(d) = broker.poll(consumer).expect("known consumer")
+                && let Some(d) = broker.poll(consumer).expect("known consumer").delivery
             {
                 record.start(now);
                 next_departure = now + d.message.size;
@@ -178,7 +178,7 @@ fn mm1_through_broker(
             );
             sum_t += now - m.published_at;
             done += 1;
-            next_departure = match broker.poll(consumer).expect("known consumer") {
+            next_departure = match broker.poll(consumer).expect("known consumer").delivery {
                 Some(d) => {
                     record.start(now);
                     held = Some(d.message.id);

@@ -407,6 +407,12 @@ fn drop_oldest_keeps_the_loss_rate() {
         doc["theory"]["status"], "none",
         "no model for drop-oldest T"
     );
+    // Beside the fates, the JSON reports the messages still queued at the end: at most the
+    // capacity, and some, at this load.
+    let held = doc["queues"]["jobs"]["counts"]["in_system"]
+        .as_f64()
+        .unwrap();
+    assert!(held > 0.0 && held <= 6.0, "in_system {held}");
     let (p_loss, l, _) = mmck_reference(2.4, 1.0, 2, 6);
     for (name, want) in [("p_loss", p_loss), ("L", l)] {
         let ci = &doc["metrics"][name]["ci95"];

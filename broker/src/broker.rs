@@ -8,7 +8,9 @@ use thiserror::Error;
 use crate::buffer::{OwnBuffer, SharedBuffer};
 use crate::dispatch::{Peek, Router, TotalF64};
 use crate::{
-    Clock, ConsumerLoads, Discipline, Dispatch, DispatchKind, Message, MessageId, NewMessage, Route,
+    Acked, Clock, ConsumerLoads, Delivery, Discipline, Dispatch, DispatchKind, Expired, Expiry,
+    HandedBack, Message, MessageId, Nacked, NewMessage, Outcome, Polled, Published, QueueStats,
+    Route,
 };
 
 /// Index of a queue within its broker, returned by [`Broker::add_queue`].
@@ -212,161 +214,6 @@ pub enum BrokerError {
     /// A work amount handed to the broker is negative or not finite.
     #[error("invalid message size {0}")]
     InvalidSize(f64),
-}
-
-/// The outcome of an accepted publish.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Published {
-    /// The new message's id.
-    pub id: MessageId,
-    /// An idle consumer that can take the message now and should be told to poll.
-    pub wake: Option<ConsumerId>,
-    /// The waiting message dropped to make room ([`Overflow::DropOldest`] on a full queue).
-    pub dropped: Option<Message>,
-    /// Only for [`Discipline::PriorityPreemptive`] queues: no idle consumer can take the new
-    /// message, but it is strictly more urgent than a message in service at a consumer that
-    /// could take it (any consumer of a shared queue; the chosen one for own-queue routing).
-    /// This names that consumer (the one serving the least urgent such message, the most
-    /// recently delivered among equals): the caller should interrupt it, hand its message back
-    /// with [`Broker::requeue_front`] and poll it again.
-    pub preempt: Option<ConsumerId>,
-}
-
-/// A message handed to a consumer.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Delivery {
-    /// Who received it.
-    pub consumer: ConsumerId,
-    /// The message; [`Message::attempt`] says which delivery this is (1 for the first).
-    pub message: Message,
-    /// When it was handed over.
-    pub delivered_at: f64,
-}
-
-/// A message acknowledged as processed; it has left the queue.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Acked {
-    /// The message.
-    pub message: Message,
-    /// When it was handed to the consumer.
-    pub delivered_at: f64,
-    /// When it was acknowledged.
-    pub acked_at: f64,
-}
-
-/// What became of a message taken back from a consumer or expired.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Outcome {
-    /// It waits again, at the head of its buffer, for redelivery; `wake` names an idle
-    /// consumer that can take it now and should be told to poll.
-    Requeued {
-        /// An idle consumer to tell to poll.
-        wake: Option<ConsumerId>,
-    },
-    /// It left the queue as dead-lettered. With a dead-letter queue configured it was
-    /// published there: `published` is that publish (its `wake` and `preempt` concern the
-    /// dead-letter queue), or `None` if the dead-letter queue refused it (counted in that
-    /// queue's [`QueueStats::rejected`]).
-    DeadLettered {
-        /// The dead-letter queue, if the queue has one.
-        to: Option<QueueId>,
-        /// The publish to it, if accepted.
-        published: Option<Published>,
-    },
-    /// Its time to live ran out while it waited; it left the queue undelivered.
-    Expired,
-}
-
-/// A message a consumer rejected with [`Broker::nack`].
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Nacked {
-    /// The message (with the attempt number of the rejected delivery).
-    pub message: Message,
-    /// When it had been handed to the consumer.
-    pub delivered_at: f64,
-    /// Requeued or dead-lettered.
-    pub outcome: Outcome,
-}
-
-/// One deadline processed by [`Broker::expire_due`].
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Expiry {
-    /// The queue the message was in.
-    pub queue: QueueId,
-    /// For a visibility timeout, the consumer that held the message (it is freed and will get
-    /// [`BrokerError::NotInFlight`] if it acks late); `None` for a TTL expiry.
-    pub consumer: Option<ConsumerId>,
-    /// The message.
-    pub message: Message,
-    /// Redelivered (requeued), dead-lettered, or expired.
-    pub outcome: Outcome,
-}
-
-/// What [`Broker::expire_due`] did. Reuse one value with [`Broker::expire_due_into`] to avoid
-/// allocating on every call.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Expired {
-    /// Timed-out messages put back to wait for redelivery.
-    pub redelivered: u64,
-    /// Timed-out messages dead-lettered (they had reached their queue's `max_attempts`).
-    pub dead_lettered: u64,
-    /// Waiting messages whose time to live ran out.
-    pub expired: u64,
-    /// Idle consumers that can now take a message and should be told to poll (of the queues
-    /// the messages were requeued in or dead-lettered to).
-    pub wake: Vec<ConsumerId>,
-    /// Every deadline acted on, in deadline order.
-    pub events: Vec<Expiry>,
-}
-
-impl Expired {
-    /// True when nothing was due.
-    pub fn is_empty(&self) -> bool {
-        self.events.is_empty()
-    }
-}
-
-/// A queue's counters. At every moment
-/// `published == acked + rejected + dropped + expired + dead_lettered + waiting + in_flight`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct QueueStats {
-    /// Publish calls that reached the queue, accepted or not.
-    pub published: u64,
-    /// Messages acknowledged (processed).
-    pub acked: u64,
-    /// Publishes refused because the queue was full.
-    pub rejected: u64,
-    /// Waiting messages dropped to make room for newer ones.
-    pub dropped: u64,
-    /// Waiting messages whose time to live ran out.
-    pub expired: u64,
-    /// Messages dead-lettered: rejected without requeue, or out of attempts.
-    pub dead_lettered: u64,
-    /// Deliveries rejected by consumers ([`Broker::nack`]), requeued or not.
-    pub nacked: u64,
-    /// Deliveries whose visibility timeout passed before an ack.
-    pub timed_out: u64,
-    /// Messages put back to wait for redelivery, after a rejection or a timeout.
-    pub redelivered: u64,
-    /// Messages handed back by their consumer with [`Broker::requeue_front`] (preemption).
-    pub preempted: u64,
-    /// Messages waiting now (not yet delivered, or put back).
-    pub waiting: usize,
-    /// Messages in service now (delivered, not yet acknowledged or rejected).
-    pub in_flight: usize,
-}
-
-impl QueueStats {
-    /// True when the conservation identity holds: every published message is accounted for.
-    pub fn balanced(&self) -> bool {
-        self.published
-            == self.acked
-                + self.rejected
-                + self.dropped
-                + self.expired
-                + self.dead_lettered
-                + (self.waiting + self.in_flight) as u64
-    }
 }
 
 /// A message in flight at a consumer.
@@ -578,7 +425,8 @@ struct Deadline {
 /// failing message is dead-lettered; a message waiting longer than its TTL expires. The broker
 /// is passive — it owns no thread and no timer — so a driver asks [`Broker::next_deadline`]
 /// when to call in and then calls [`Broker::expire_due`]. Every message ends acknowledged,
-/// dropped, expired or dead-lettered, and [`Broker::stats`] counts each.
+/// rejected, dropped, expired or dead-lettered; the call that decides its fate reports it
+/// (see the crate documentation), and [`Broker::stats`] counts each.
 ///
 /// ```
 /// use kendall_broker::{Broker, NewMessage, Outcome, QueueConfig, WallClock};
@@ -589,10 +437,10 @@ struct Deadline {
 ///     .unwrap();
 /// let c = broker.publish(q, NewMessage::default()).unwrap().wake.unwrap();
 /// // The first attempt fails and the message is requeued; the second fails too.
-/// let d = broker.poll(c).unwrap().unwrap();
+/// let d = broker.poll(c).unwrap().delivery.unwrap();
 /// assert_eq!(d.message.attempt, 1);
 /// broker.nack(c, d.message.id, true).unwrap();
-/// let d = broker.poll(c).unwrap().unwrap();
+/// let d = broker.poll(c).unwrap().delivery.unwrap();
 /// assert_eq!(d.message.attempt, 2);
 /// let nacked = broker.nack(c, d.message.id, true).unwrap();
 /// assert!(matches!(nacked.outcome, Outcome::DeadLettered { to: Some(_), published: Some(_) }));
@@ -946,15 +794,16 @@ impl<C: Clock> Broker<C> {
     }
 
     /// Consumer `c` asks for its next message: first from its own queue, then from the
-    /// shared one, each in the order of the queue's [`Discipline`]. `Ok(None)` means there is
-    /// none and the consumer is now idle (a later publish will name it in
-    /// [`Published::wake`]). [`BrokerError::Busy`] means it already holds its prefetch.
+    /// shared one, each in the order of the queue's [`Discipline`]. [`Polled::delivery`] is
+    /// the message, or `None` when there is none and the consumer is now idle (a later
+    /// publish will name it in [`Published::wake`]). [`BrokerError::Busy`] means it already
+    /// holds its prefetch.
     ///
-    /// Waiting messages whose time to live has run out are expired on the way (counted in
-    /// [`QueueStats::expired`], not reported one by one; a driver that wants each expired
-    /// message calls [`Broker::expire_due`] first).
+    /// On a queue with a TTL, waiting messages whose time to live has run out are expired on
+    /// the way: each is returned in [`Polled::expired`] (and counted in
+    /// [`QueueStats::expired`]). Without a TTL that list is always empty.
     #[inline]
-    pub fn poll(&mut self, c: ConsumerId) -> Result<Option<Delivery>, BrokerError> {
+    pub fn poll(&mut self, c: ConsumerId) -> Result<Polled, BrokerError> {
         let consumer = self
             .consumers
             .get(c.0 as usize)
@@ -965,49 +814,61 @@ impl<C: Clock> Broker<C> {
         self.poll_free(c)
     }
 
-    /// [`Broker::poll`] for a known consumer with room for another message.
+    /// `Ok` when consumer `c` exists and has room for another message, else the error
+    /// [`Broker::poll`] would return.
+    pub(crate) fn check_room(&self, c: ConsumerId) -> Result<(), BrokerError> {
+        if self.consumer(c)?.in_flight.is_full() {
+            return Err(BrokerError::Busy(c));
+        }
+        Ok(())
+    }
+
+    /// [`Broker::poll`] for a known consumer with room for another message. (It answers the
+    /// `Result` itself, each return built where the caller reads it: wrapping a returned
+    /// `Polled` in `Ok` would copy it.)
     #[inline]
-    fn poll_free(&mut self, c: ConsumerId) -> Result<Option<Delivery>, BrokerError> {
+    fn poll_free(&mut self, c: ConsumerId) -> Result<Polled, BrokerError> {
         let now = self.clock.now();
         let consumer = &mut self.consumers[c.0 as usize];
         let queue = &mut self.queues[consumer.queue as usize];
         let seq = &mut self.next_seq;
         let deadlines = &mut self.deadlines;
+        if queue.ttl.is_some() {
+            return Ok(poll_live(c, queue, consumer, seq, deadlines, now));
+        }
         // Each source hands its message, as it pops it, to `hand_over`, which copies it straight
-        // to the in-flight entry and the answer (see `Buffer::pop_with`).
-        if queue.ttl.is_none() {
-            // A shared-dispatch queue never puts anything in its consumers' own buffers.
-            let n = *seq;
-            let held = &mut consumer.in_flight;
-            if queue.pushes
-                && let Some(d) = consumer
-                    .own
-                    .pop_with(|m| hand_over(c, m, held, n, false, now))
-            {
-                *seq += 1;
-                queue.stats.waiting -= 1;
-                settle_delivery(queue, consumer, deadlines, &d, n, false);
-                return Ok(Some(d));
-            }
-            if let Some(d) = queue
-                .shared
-                .pop_with(|m| hand_over(c, m, &mut consumer.in_flight, n, true, now))
-            {
-                *seq += 1;
-                queue.stats.waiting -= 1;
-                settle_delivery(queue, consumer, deadlines, &d, n, true);
-                return Ok(Some(d));
-            }
-        } else if let Some((m, from_shared)) = next_live(queue, consumer, now) {
-            let d = deliver(c, queue, consumer, seq, deadlines, m, from_shared, now);
-            return Ok(Some(d));
+        // to the in-flight entry and the answer (see `Buffer::pop_with`). Without a TTL nothing
+        // expires: each answer's empty list is built in place, a constant.
+        // A shared-dispatch queue never puts anything in its consumers' own buffers.
+        let n = *seq;
+        let held = &mut consumer.in_flight;
+        if queue.pushes
+            && let Some(d) = consumer
+                .own
+                .pop_with(|m| hand_over(c, m, held, n, false, now))
+        {
+            *seq += 1;
+            queue.stats.waiting -= 1;
+            settle_delivery(queue, consumer, deadlines, &d, n, false);
+            return Ok(Polled {
+                delivery: Some(d),
+                expired: Vec::new(),
+            });
         }
-        consumer.idle = true;
-        if !consumer.listed {
-            consumer.listed = true;
-            queue.idle.push_back(consumer.local);
+        if let Some(d) = queue
+            .shared
+            .pop_with(|m| hand_over(c, m, &mut consumer.in_flight, n, true, now))
+        {
+            *seq += 1;
+            queue.stats.waiting -= 1;
+            settle_delivery(queue, consumer, deadlines, &d, n, true);
+            return Ok(Polled {
+                delivery: Some(d),
+                expired: Vec::new(),
+            });
         }
-        Ok(None)
+        go_idle(queue, consumer);
+        Ok(Polled::default())
     }
 
     /// Consumer `c` acknowledges message `id` as processed: it leaves the broker.
@@ -1071,7 +932,8 @@ impl<C: Clock> Broker<C> {
     /// Consumer `c` rejects message `id`: processing failed. With `requeue` the message waits
     /// again at the head of the buffer it came from (the shared one or `c`'s own) for
     /// redelivery — unless it has had its queue's `max_attempts` deliveries, in which case,
-    /// as without `requeue`, it is dead-lettered.
+    /// as without `requeue`, it is dead-lettered; or unless its time to live ran out while it
+    /// was in flight, in which case it expires ([`Outcome::Expired`]).
     pub fn nack(
         &mut self,
         c: ConsumerId,
@@ -1097,14 +959,16 @@ impl<C: Clock> Broker<C> {
     /// Consumer `c` hands back message `id`, interrupted before it finished (preemption), with
     /// `remaining_size` work units still to do. The message waits again at the head of its
     /// priority level in the buffer it came from, keeping its id, publish time and attempt
-    /// number; its [`Message::size`] becomes `remaining_size`. Returns an idle consumer to
-    /// tell to poll, if one can take it now; `c` itself should poll again.
+    /// number; its [`Message::size`] becomes `remaining_size`. The outcome is
+    /// [`Outcome::Requeued`], naming an idle consumer to tell to poll if one can take it now,
+    /// or [`Outcome::Expired`] if its time to live ran out while it was in service. `c` itself
+    /// should poll again.
     pub fn requeue_front(
         &mut self,
         c: ConsumerId,
         id: MessageId,
         remaining_size: f64,
-    ) -> Result<Option<ConsumerId>, BrokerError> {
+    ) -> Result<HandedBack, BrokerError> {
         if !(remaining_size >= 0.0 && remaining_size.is_finite()) {
             return Err(BrokerError::InvalidSize(remaining_size));
         }
@@ -1121,8 +985,10 @@ impl<C: Clock> Broker<C> {
         }
         let held_size = f.message.size;
         f.message.size = remaining_size;
+        let message = f.message;
         f.message.attempt -= 1;
-        Ok(self.put_back(c, f, held_size).map(ConsumerId))
+        let outcome = self.put_back(c, f, held_size);
+        Ok(HandedBack { message, outcome })
     }
 
     /// The earliest pending deadline — a visibility timeout or a time to live — or `None`.
@@ -1140,7 +1006,9 @@ impl<C: Clock> Broker<C> {
 
     /// Processes every deadline at or before the clock's `now()`: in-flight messages past
     /// their visibility timeout are taken back from their consumer and redelivered (or
-    /// dead-lettered once out of attempts); waiting messages past their time to live expire.
+    /// dead-lettered once out of attempts, or expired if their time to live ran out while in
+    /// flight); waiting messages past their time to live expire. Each is reported as an
+    /// [`Expiry`] in [`Expired::events`].
     pub fn expire_due(&mut self) -> Expired {
         let mut out = Expired::default();
         self.expire_due_into(&mut out);
@@ -1149,11 +1017,7 @@ impl<C: Clock> Broker<C> {
 
     /// [`Broker::expire_due`] into `out` (cleared first), reusing its storage.
     pub fn expire_due_into(&mut self, out: &mut Expired) {
-        out.redelivered = 0;
-        out.dead_lettered = 0;
-        out.expired = 0;
-        out.wake.clear();
-        out.events.clear();
+        out.clear();
         let now = self.clock.now();
         while let Some(Reverse(top)) = self.deadlines.peek().copied() {
             if top.at.0 > now {
@@ -1172,18 +1036,20 @@ impl<C: Clock> Broker<C> {
                     queue.stats.in_flight -= 1;
                     queue.stats.timed_out += 1;
                     let outcome = if queue.may_retry(f.message.attempt) {
-                        out.redelivered += 1;
                         self.redeliver(c, f)
                     } else {
-                        out.dead_lettered += 1;
                         self.dead_letter(c, f)
                     };
                     match outcome {
-                        Outcome::Requeued { wake: Some(w) } => out.wake.push(w),
-                        Outcome::DeadLettered {
-                            published: Some(p), ..
-                        } => out.wake.extend(p.wake),
-                        _ => {}
+                        Outcome::Requeued { wake } => {
+                            out.redelivered += 1;
+                            out.wake.extend(wake);
+                        }
+                        Outcome::DeadLettered { published, .. } => {
+                            out.dead_lettered += 1;
+                            out.wake.extend(published.and_then(|p| p.wake));
+                        }
+                        Outcome::Expired => out.expired += 1,
                     }
                     out.events.push(Expiry {
                         queue: QueueId(q),
@@ -1257,11 +1123,28 @@ impl<C: Clock> Broker<C> {
 
     /// Puts message `f`, just taken from consumer `c` (its load settled for an own-buffer
     /// message, still on `c` as `held_size` for a shared one), back at the head of the buffer
-    /// it came from. Returns a consumer to wake.
-    fn put_back(&mut self, c: ConsumerId, f: InFlight, held_size: f64) -> Option<u32> {
+    /// it came from: [`Outcome::Requeued`] with a consumer to wake. A message whose time to
+    /// live ran out while it was in flight cannot wait again: it expires instead, its load
+    /// taken off `c` ([`Outcome::Expired`]).
+    fn put_back(&mut self, c: ConsumerId, f: InFlight, held_size: f64) -> Outcome {
+        let now = self.clock.now();
         let consumer = &self.consumers[c.0 as usize];
         let (q, k) = (consumer.queue, consumer.local);
         let queue = &mut self.queues[q as usize];
+        if queue
+            .ttl
+            .is_some_and(|ttl| f.message.published_at + ttl <= now)
+        {
+            let held = if f.taken_from_shared() {
+                held_size
+            } else {
+                f.message.size
+            };
+            queue.loads.remove(k as usize, held);
+            queue.load_changed(k as usize);
+            queue.stats.expired += 1;
+            return Outcome::Expired;
+        }
         let place = if f.taken_from_shared() {
             queue.loads.remove(k as usize, held_size);
             queue.load_changed(k as usize);
@@ -1269,7 +1152,7 @@ impl<C: Clock> Broker<C> {
         } else {
             Some(k)
         };
-        push_waiting(
+        let wake = push_waiting(
             q,
             queue,
             &mut self.consumers,
@@ -1277,20 +1160,28 @@ impl<C: Clock> Broker<C> {
             f.message,
             place,
             true,
-        )
-    }
-
-    /// Requeues a failed or timed-out delivery for another attempt.
-    fn redeliver(&mut self, c: ConsumerId, f: InFlight) -> Outcome {
-        let q = self.consumers[c.0 as usize].queue;
-        self.queues[q as usize].stats.redelivered += 1;
+        );
         Outcome::Requeued {
-            wake: self.put_back(c, f, f.message.size).map(ConsumerId),
+            wake: wake.map(ConsumerId),
         }
     }
 
+    /// Requeues a failed or timed-out delivery for another attempt (or expires it, past its
+    /// time to live).
+    fn redeliver(&mut self, c: ConsumerId, f: InFlight) -> Outcome {
+        let outcome = self.put_back(c, f, f.message.size);
+        if let Outcome::Requeued { .. } = outcome {
+            let q = self.consumers[c.0 as usize].queue;
+            self.queues[q as usize].stats.redelivered += 1;
+        }
+        outcome
+    }
+
     /// Dead-letters message `f`, just taken from consumer `c`: counts it out of the queue and
-    /// publishes it to the dead-letter queue, if there is one.
+    /// publishes it to the dead-letter queue, if there is one. A publish the dead-letter queue
+    /// does not accept is counted there as published and rejected, whatever the reason (full,
+    /// or a custom strategy routing nowhere, which a direct publish would not count), so that
+    /// `to: Some(_), published: None` always means one refusal in its counters.
     fn dead_letter(&mut self, c: ConsumerId, f: InFlight) -> Outcome {
         let consumer = &self.consumers[c.0 as usize];
         let queue = &mut self.queues[consumer.queue as usize];
@@ -1309,7 +1200,16 @@ impl<C: Clock> Broker<C> {
                 born_at: Some(m.born_at),
                 waited_before: m.waited_before,
             };
-            self.publish(to, new).ok()
+            match self.publish(to, new) {
+                Ok(p) => Some(p),
+                Err(BrokerError::Full { .. }) => None,
+                Err(_) => {
+                    let stats = &mut self.queues[to.0 as usize].stats;
+                    stats.published += 1;
+                    stats.rejected += 1;
+                    None
+                }
+            }
         });
         Outcome::DeadLettered { to, published }
     }
@@ -1466,13 +1366,47 @@ fn settle_delivery(
     }
 }
 
-/// The next waiting message for `consumer` of a queue with a TTL — from its own buffer, then
-/// from the shared one — counted out of `waiting`; messages whose time to live has run out by
-/// `now` are expired on the way (an expired own-buffer message's load taken off `consumer`).
-/// True with it when it came from the shared buffer.
+/// [`Broker::poll`] by `consumer` (`c`) of `queue`, which has a TTL, at `now`: the next live
+/// message delivered (numbered from `next_seq`), and the expired ones found on the way.
 #[cold]
 #[inline(never)]
-fn next_live(queue: &mut Queue, consumer: &mut Consumer, now: f64) -> Option<(Message, bool)> {
+fn poll_live(
+    c: ConsumerId,
+    queue: &mut Queue,
+    consumer: &mut Consumer,
+    next_seq: &mut u64,
+    deadlines: &mut BinaryHeap<Reverse<Deadline>>,
+    now: f64,
+) -> Polled {
+    let mut expired = Vec::new();
+    let delivery = next_live(queue, consumer, now, &mut expired)
+        .map(|(m, shared)| deliver(c, queue, consumer, next_seq, deadlines, m, shared, now));
+    if delivery.is_none() {
+        go_idle(queue, consumer);
+    }
+    Polled { delivery, expired }
+}
+
+/// `consumer` of `queue` polled and found nothing: it is idle, listed to be woken.
+#[inline(always)]
+fn go_idle(queue: &mut Queue, consumer: &mut Consumer) {
+    consumer.idle = true;
+    if !consumer.listed {
+        consumer.listed = true;
+        queue.idle.push_back(consumer.local);
+    }
+}
+
+/// The next waiting message for `consumer` of a queue with a TTL — from its own buffer, then
+/// from the shared one — counted out of `waiting`; messages whose time to live has run out by
+/// `now` are expired on the way and added to `expired` (an expired own-buffer message's load
+/// taken off `consumer`). True with it when it came from the shared buffer.
+fn next_live(
+    queue: &mut Queue,
+    consumer: &mut Consumer,
+    now: f64,
+    expired: &mut Vec<Message>,
+) -> Option<(Message, bool)> {
     let ttl = queue.ttl?;
     let k = consumer.local as usize;
     loop {
@@ -1493,6 +1427,7 @@ fn next_live(queue: &mut Queue, consumer: &mut Consumer, now: f64) -> Option<(Me
                 queue.loads.remove(k, message.size);
                 queue.load_changed(k);
             }
+            expired.push(message);
             continue;
         }
         return Some((message, from_shared));
@@ -1617,656 +1552,4 @@ fn next_idle(queue: &mut Queue, consumers: &mut [Consumer]) -> Option<u32> {
 mod proptests;
 
 #[cfg(test)]
-mod tests {
-    use std::cell::Cell;
-    use std::rc::Rc;
-
-    use super::*;
-    use crate::{Discipline, DispatchKind};
-
-    /// A clock the test moves by hand.
-    #[derive(Clone, Default)]
-    struct TestClock(Rc<Cell<f64>>);
-
-    impl Clock for TestClock {
-        fn now(&self) -> f64 {
-            self.0.get()
-        }
-    }
-
-    fn broker(consumers: usize, dispatch: DispatchKind) -> (Broker<TestClock>, QueueId, TestClock) {
-        let clock = TestClock::default();
-        let mut b = Broker::new(clock.clone());
-        let q = b
-            .add_queue(QueueConfig::new("q", consumers).dispatch(dispatch))
-            .unwrap();
-        (b, q, clock)
-    }
-
-    #[test]
-    fn publish_wakes_longest_idle_consumer_then_queues() {
-        let (mut b, q, _) = broker(2, DispatchKind::Shared);
-        let p1 = b.publish(q, NewMessage::default()).unwrap();
-        let p2 = b.publish(q, NewMessage::default()).unwrap();
-        let p3 = b.publish(q, NewMessage::default()).unwrap();
-        assert_eq!(p1.wake, Some(ConsumerId(0)));
-        assert_eq!(p2.wake, Some(ConsumerId(1)));
-        assert_eq!(p3.wake, None, "both consumers already told to poll");
-        assert_eq!(b.waiting(q).unwrap(), 3);
-        assert_eq!(b.counts(q).unwrap(), (3, 0));
-    }
-
-    #[test]
-    fn poll_delivers_fifo_and_ack_stamps_times() {
-        let (mut b, q, clock) = broker(1, DispatchKind::Shared);
-        let ids: Vec<_> = (0..3)
-            .map(|i| {
-                clock.0.set(f64::from(i));
-                b.publish(q, NewMessage::default()).unwrap().id
-            })
-            .collect();
-        let c = ConsumerId(0);
-        for (i, id) in ids.iter().enumerate() {
-            clock.0.set(10.0 + i as f64);
-            let d = b.poll(c).unwrap().unwrap();
-            assert_eq!(d.message.id, *id, "FIFO order");
-            assert_eq!(d.message.published_at, i as f64);
-            assert_eq!(b.poll(c), Err(BrokerError::Busy(c)));
-            clock.0.set(10.5 + i as f64);
-            let a = b.ack(c, *id).unwrap();
-            assert_eq!(
-                (a.delivered_at, a.acked_at),
-                (10.0 + i as f64, 10.5 + i as f64)
-            );
-        }
-        assert_eq!(b.poll(c).unwrap(), None);
-        assert_eq!(b.counts(q).unwrap(), (3, 3));
-    }
-
-    #[test]
-    fn idle_consumer_is_woken_again_after_empty_poll() {
-        let (mut b, q, _) = broker(1, DispatchKind::Shared);
-        let c = ConsumerId(0);
-        let p = b.publish(q, NewMessage::default()).unwrap();
-        assert_eq!(p.wake, Some(c));
-        let d = b.poll(c).unwrap().unwrap();
-        b.ack(c, d.message.id).unwrap();
-        assert_eq!(b.poll(c).unwrap(), None);
-        assert_eq!(b.publish(q, NewMessage::default()).unwrap().wake, Some(c));
-    }
-
-    #[test]
-    fn ack_of_wrong_message_is_refused() {
-        let (mut b, q, _) = broker(1, DispatchKind::Shared);
-        let id = b.publish(q, NewMessage::default()).unwrap().id;
-        let c = ConsumerId(0);
-        assert!(matches!(b.ack(c, id), Err(BrokerError::NotInFlight { .. })));
-        b.poll(c).unwrap().unwrap();
-        assert!(b.ack(c, MessageId(99)).is_err());
-        assert!(b.ack(c, id).is_ok());
-        assert!(b.ack(c, id).is_err(), "no double ack");
-    }
-
-    #[test]
-    fn round_robin_pushes_to_each_consumer_in_turn() {
-        let (mut b, q, _) = broker(3, DispatchKind::RoundRobin);
-        let wakes: Vec<_> = (0..6)
-            .map(|_| b.publish(q, NewMessage::default()).unwrap().wake)
-            .collect();
-        let w = |i| Some(ConsumerId(i));
-        assert_eq!(wakes, vec![w(0), w(1), w(2), None, None, None]);
-        // Consumer 1 gets messages 1 and 4, in order, from its own queue.
-        let first = b.poll(ConsumerId(1)).unwrap().unwrap();
-        assert_eq!(first.message.id, MessageId(1));
-        b.ack(ConsumerId(1), first.message.id).unwrap();
-        assert_eq!(
-            b.poll(ConsumerId(1)).unwrap().unwrap().message.id,
-            MessageId(4)
-        );
-    }
-
-    #[test]
-    fn random_dispatch_spreads_and_is_reproducible() {
-        let picks = |seed| {
-            let clock = TestClock::default();
-            let mut b = Broker::new(clock);
-            let cfg = QueueConfig::new("q", 4)
-                .dispatch(DispatchKind::Random)
-                .seed(seed);
-            let q = b.add_queue(cfg).unwrap();
-            (0..400)
-                .map(|_| {
-                    let id = b.publish(q, NewMessage::default()).unwrap().id;
-                    (0..4u32)
-                        .find(|&c| b.consumers[c as usize].own.iter().any(|m| m.id == id))
-                        .unwrap()
-                })
-                .collect::<Vec<_>>()
-        };
-        let a = picks(1);
-        assert_eq!(a, picks(1));
-        assert_ne!(a, picks(2));
-        assert!((0..4).all(|c| a.contains(&c)));
-    }
-
-    #[test]
-    fn forwarded_message_keeps_its_origin_time() {
-        let (mut b, q, clock) = broker(1, DispatchKind::Shared);
-        clock.0.set(5.0);
-        let new = NewMessage {
-            born_at: Some(1.0),
-            ..NewMessage::default()
-        };
-        b.publish(q, new).unwrap();
-        let d = b.poll(ConsumerId(0)).unwrap().unwrap();
-        assert_eq!((d.message.born_at, d.message.published_at), (1.0, 5.0));
-    }
-
-    #[test]
-    fn configuration_errors() {
-        let (mut b, q, _) = broker(1, DispatchKind::Shared);
-        assert!(matches!(
-            b.add_queue(QueueConfig::new("q", 1)),
-            Err(BrokerError::DuplicateQueue(_))
-        ));
-        assert!(matches!(
-            b.add_queue(QueueConfig::new("r", 0)),
-            Err(BrokerError::NoConsumers(_))
-        ));
-        assert!(b.publish(QueueId(9), NewMessage::default()).is_err());
-        assert!(b.poll(ConsumerId(9)).is_err());
-        assert_eq!(b.queue_id("q"), Some(q));
-        assert_eq!(
-            b.consumers_of(q).unwrap().collect::<Vec<_>>(),
-            vec![ConsumerId(0)]
-        );
-    }
-
-    /// Polls consumer `c` and acks at once; the id delivered.
-    fn take(b: &mut Broker<TestClock>, c: u32) -> Option<u64> {
-        let d = b.poll(ConsumerId(c)).unwrap()?;
-        b.ack(ConsumerId(c), d.message.id).unwrap();
-        Some(d.message.id.0)
-    }
-
-    fn with_priority(priority: i32) -> NewMessage {
-        NewMessage {
-            priority,
-            ..NewMessage::default()
-        }
-    }
-
-    #[test]
-    fn disciplines_order_the_shared_buffer() {
-        let order = |discipline| {
-            let mut b = Broker::new(TestClock::default());
-            let q = b
-                .add_queue(QueueConfig::new("q", 1).discipline(discipline))
-                .unwrap();
-            for p in [3, 1, 2, 1] {
-                b.publish(q, with_priority(p)).unwrap();
-            }
-            std::iter::from_fn(|| take(&mut b, 0)).collect::<Vec<_>>()
-        };
-        assert_eq!(order(Discipline::Fifo), vec![0, 1, 2, 3]);
-        assert_eq!(order(Discipline::Lifo), vec![3, 2, 1, 0]);
-        assert_eq!(order(Discipline::Priority), vec![1, 3, 2, 0]);
-    }
-
-    #[test]
-    fn priority_is_non_preemptive_and_applies_to_own_buffers() {
-        let mut b = Broker::new(TestClock::default());
-        let cfg = QueueConfig::new("q", 2)
-            .dispatch(DispatchKind::RoundRobin)
-            .discipline(Discipline::Priority);
-        let q = b.add_queue(cfg).unwrap();
-        // Consumer 0 gets ids 0, 2, 4; consumer 1 gets 1, 3, 5.
-        for p in [5, 5, 2, 2, 0, 9] {
-            b.publish(q, with_priority(p)).unwrap();
-        }
-        let first = b.poll(ConsumerId(0)).unwrap().unwrap();
-        assert_eq!(first.message.id, MessageId(4), "most urgent first");
-        // A more urgent arrival does not interrupt the message in service.
-        b.publish(q, with_priority(-1)).unwrap(); // id 6, to consumer 0
-        b.ack(ConsumerId(0), first.message.id).unwrap();
-        let rest: Vec<_> = std::iter::from_fn(|| take(&mut b, 0)).collect();
-        assert_eq!(rest, vec![6, 2, 0]);
-        let other: Vec<_> = std::iter::from_fn(|| take(&mut b, 1)).collect();
-        assert_eq!(other, vec![3, 1, 5]);
-    }
-
-    #[test]
-    fn full_queue_rejects_and_counts() {
-        let mut b = Broker::new(TestClock::default());
-        let q = b.add_queue(QueueConfig::new("q", 1).capacity(2)).unwrap();
-        b.publish(q, NewMessage::default()).unwrap();
-        b.poll(ConsumerId(0)).unwrap().unwrap();
-        b.publish(q, NewMessage::default()).unwrap();
-        let full = b.publish(q, NewMessage::default());
-        assert_eq!(
-            full,
-            Err(BrokerError::Full {
-                queue: q,
-                capacity: 2
-            })
-        );
-        b.ack(ConsumerId(0), MessageId(0)).unwrap();
-        let p = b.publish(q, NewMessage::default()).unwrap();
-        assert_eq!(p.id, MessageId(2), "a rejected publish takes no id");
-        let stats = b.stats(q).unwrap();
-        let want = QueueStats {
-            published: 4,
-            acked: 1,
-            rejected: 1,
-            dropped: 0,
-            waiting: 2,
-            in_flight: 0,
-            ..QueueStats::default()
-        };
-        assert_eq!(stats, want);
-    }
-
-    #[test]
-    fn drop_oldest_makes_room_but_never_drops_in_service() {
-        let mut b = Broker::new(TestClock::default());
-        let cfg = QueueConfig::new("q", 1)
-            .capacity(3)
-            .overflow(Overflow::DropOldest);
-        let q = b.add_queue(cfg).unwrap();
-        for _ in 0..3 {
-            assert_eq!(b.publish(q, NewMessage::default()).unwrap().dropped, None);
-        }
-        let d = b.poll(ConsumerId(0)).unwrap().unwrap(); // id 0 in service
-        let p = b.publish(q, NewMessage::default()).unwrap();
-        assert_eq!(
-            p.dropped.map(|m| m.id),
-            Some(MessageId(1)),
-            "oldest waiting"
-        );
-        b.ack(ConsumerId(0), d.message.id).unwrap();
-        assert_eq!(take(&mut b, 0), Some(2));
-        assert_eq!(take(&mut b, 0), Some(3));
-        let stats = b.stats(q).unwrap();
-        assert_eq!((stats.published, stats.acked, stats.dropped), (4, 3, 1));
-
-        let mut b = Broker::new(TestClock::default());
-        let cfg = QueueConfig::new("q", 1)
-            .capacity(1)
-            .overflow(Overflow::DropOldest);
-        let q = b.add_queue(cfg).unwrap();
-        b.publish(q, NewMessage::default()).unwrap();
-        b.poll(ConsumerId(0)).unwrap().unwrap();
-        assert!(matches!(
-            b.publish(q, NewMessage::default()),
-            Err(BrokerError::Full { .. })
-        ));
-    }
-
-    #[test]
-    fn drop_oldest_from_a_consumer_buffer_updates_its_load() {
-        let mut b = Broker::new(TestClock::default());
-        let cfg = QueueConfig::new("q", 2)
-            .dispatch(DispatchKind::Jsq)
-            .capacity(2)
-            .overflow(Overflow::DropOldest);
-        let q = b.add_queue(cfg).unwrap();
-        let owner = |b: &Broker<TestClock>, id: MessageId| {
-            (0..2).find(|&k| b.consumers[k].own.iter().any(|m| m.id == id))
-        };
-        let first = b.publish(q, NewMessage::default()).unwrap().id;
-        let k0 = owner(&b, first).unwrap();
-        b.publish(q, NewMessage::default()).unwrap(); // to the other consumer
-        let held_before = b.loads(q).unwrap().held(k0);
-        let p = b.publish(q, NewMessage::default()).unwrap();
-        assert_eq!(p.dropped.unwrap().id, first);
-        // The drop freed a slot on k0, and JSQ saw it: the new message went there.
-        assert_eq!(owner(&b, p.id), Some(k0));
-        assert_eq!(b.loads(q).unwrap().held(k0), held_before);
-    }
-
-    #[test]
-    fn invalid_configurations_are_refused() {
-        let mut b = Broker::new(TestClock::default());
-        let bad = [
-            QueueConfig::new("a", 2).dispatch(DispatchKind::PowerOfD { d: 3 }),
-            QueueConfig::new("b", 2)
-                .dispatch(DispatchKind::WeightedRoundRobin { weights: vec![1.0] }),
-            QueueConfig::new("c", 2).capacity(0),
-        ];
-        for cfg in bad {
-            assert!(matches!(
-                b.add_queue(cfg),
-                Err(BrokerError::InvalidConfig { .. })
-            ));
-        }
-    }
-
-    #[test]
-    fn jsq_in_the_broker_balances_held_messages() {
-        let (mut b, q, _) = broker(3, DispatchKind::Jsq);
-        for _ in 0..9 {
-            b.publish(q, NewMessage::default()).unwrap();
-        }
-        let loads = b.loads(q).unwrap();
-        assert_eq!((0..3).map(|k| loads.held(k)).collect::<Vec<_>>(), [3, 3, 3]);
-        take(&mut b, 1);
-        take(&mut b, 1);
-        let p = b.publish(q, NewMessage::default()).unwrap();
-        assert!(b.consumers[1].own.iter().any(|m| m.id == p.id));
-    }
-
-    #[test]
-    fn route_hint_names_where_jsq_sends_the_next_message() {
-        let (mut b, q, _) = broker(5, DispatchKind::Jsq);
-        for _ in 0..12 {
-            let hinted = b.prefetch_route(q).expect("JSQ can tell");
-            let p = b.publish(q, NewMessage::default()).unwrap();
-            assert!(
-                b.consumers[hinted.0 as usize]
-                    .own
-                    .iter()
-                    .any(|m| m.id == p.id)
-            );
-        }
-        // A shared queue cannot tell (any idle consumer may take the message); an unknown
-        // queue has nothing to hint.
-        let (mut shared, sq, _) = broker(5, DispatchKind::Shared);
-        assert_eq!(shared.prefetch_route(sq), None);
-        assert_eq!(shared.prefetch_route(QueueId(9)), None);
-    }
-
-    fn poll_id(b: &mut Broker<TestClock>, c: u32) -> (u64, u32) {
-        let d = b.poll(ConsumerId(c)).unwrap().unwrap();
-        (d.message.id.0, d.message.attempt)
-    }
-
-    #[test]
-    fn nack_requeues_to_the_front_then_dead_letters_after_max_attempts() {
-        let mut b = Broker::new(TestClock::default());
-        let q = b
-            .add_queue(QueueConfig::new("q", 1).max_attempts(2))
-            .unwrap();
-        for _ in 0..2 {
-            b.publish(q, NewMessage::default()).unwrap();
-        }
-        let c = ConsumerId(0);
-        assert_eq!(poll_id(&mut b, 0), (0, 1));
-        let n = b.nack(c, MessageId(0), true).unwrap();
-        assert_eq!(n.outcome, Outcome::Requeued { wake: None });
-        assert_eq!(
-            poll_id(&mut b, 0),
-            (0, 2),
-            "back at the head, second attempt"
-        );
-        let n = b.nack(c, MessageId(0), true).unwrap();
-        assert_eq!(
-            n.outcome,
-            Outcome::DeadLettered {
-                to: None,
-                published: None
-            }
-        );
-        assert_eq!(poll_id(&mut b, 0), (1, 1));
-        let n = b.nack(c, MessageId(1), false).unwrap();
-        assert!(matches!(n.outcome, Outcome::DeadLettered { .. }));
-        assert!(
-            b.nack(c, MessageId(1), true).is_err(),
-            "no longer in flight"
-        );
-        let s = b.stats(q).unwrap();
-        assert_eq!(
-            (
-                s.nacked,
-                s.redelivered,
-                s.dead_lettered,
-                s.waiting,
-                s.in_flight
-            ),
-            (3, 1, 2, 0, 0)
-        );
-        assert!(s.balanced());
-    }
-
-    #[test]
-    fn nack_to_own_buffer_and_dead_letter_queue_wakes_its_consumer() {
-        let mut b = Broker::new(TestClock::default());
-        let dlq = b.add_queue(QueueConfig::new("dlq", 1)).unwrap();
-        let cfg = QueueConfig::new("q", 2)
-            .dispatch(DispatchKind::RoundRobin)
-            .dead_letter(dlq);
-        let q = b.add_queue(cfg).unwrap();
-        let p = b.publish(q, NewMessage::default()).unwrap();
-        let c = p.wake.unwrap();
-        assert_eq!(c, ConsumerId(1), "first consumer of the second queue");
-        b.poll(c).unwrap().unwrap();
-        let n = b.nack(c, p.id, true).unwrap();
-        assert_eq!(n.outcome, Outcome::Requeued { wake: None });
-        assert_eq!(b.loads(q).unwrap().held(0), 1, "still c's");
-        assert_eq!(b.poll(c).unwrap().unwrap().message.attempt, 2);
-        let n = b.nack(c, p.id, false).unwrap();
-        let Outcome::DeadLettered {
-            to: Some(to),
-            published: Some(dp),
-        } = n.outcome
-        else {
-            panic!("{n:?}")
-        };
-        assert_eq!((to, dp.wake), (dlq, Some(ConsumerId(0))));
-        assert_eq!(b.loads(q).unwrap().held(0), 0);
-        let d = b.poll(ConsumerId(0)).unwrap().unwrap();
-        assert_eq!(
-            (d.message.attempt, d.message.born_at),
-            (1, n.message.born_at)
-        );
-        assert!(b.stats(q).unwrap().balanced() && b.stats(dlq).unwrap().balanced());
-    }
-
-    #[test]
-    fn visibility_timeout_redelivers_and_frees_the_consumer() {
-        let clock = TestClock::default();
-        let mut b = Broker::new(clock.clone());
-        let cfg = QueueConfig::new("q", 2)
-            .visibility_timeout(5.0)
-            .max_attempts(2);
-        let q = b.add_queue(cfg).unwrap();
-        assert_eq!(b.next_deadline(), None);
-        b.publish(q, NewMessage::default()).unwrap();
-        let (slow, other) = (ConsumerId(0), ConsumerId(1));
-        clock.0.set(1.0);
-        assert_eq!(poll_id(&mut b, 0), (0, 1));
-        assert_eq!(b.poll(other).unwrap(), None, "other goes idle");
-        assert_eq!(b.next_deadline(), Some(6.0));
-        clock.0.set(5.9);
-        assert!(b.expire_due().is_empty());
-        clock.0.set(6.0);
-        let e = b.expire_due();
-        assert_eq!((e.redelivered, e.dead_lettered, e.expired), (1, 0, 0));
-        assert_eq!(e.wake, vec![other]);
-        assert_eq!(e.events[0].consumer, Some(slow));
-        assert!(matches!(
-            b.ack(slow, MessageId(0)),
-            Err(BrokerError::NotInFlight { .. })
-        ));
-        assert_eq!(poll_id(&mut b, 1), (0, 2));
-        assert_eq!(b.next_deadline(), Some(11.0));
-        // An ack in time makes the deadline moot.
-        clock.0.set(7.0);
-        b.ack(other, MessageId(0)).unwrap();
-        assert_eq!(b.next_deadline(), None);
-        // Out of attempts: the second timeout dead-letters.
-        b.publish(q, NewMessage::default()).unwrap();
-        poll_id(&mut b, 0);
-        clock.0.set(12.0);
-        b.expire_due();
-        poll_id(&mut b, 0);
-        clock.0.set(17.0);
-        let e = b.expire_due();
-        assert_eq!((e.redelivered, e.dead_lettered), (0, 1));
-        let s = b.stats(q).unwrap();
-        assert_eq!(
-            (s.timed_out, s.redelivered, s.acked, s.dead_lettered),
-            (3, 2, 1, 1)
-        );
-        assert!(s.balanced());
-    }
-
-    #[test]
-    fn ttl_expires_waiting_messages_at_deadline_and_at_poll() {
-        let clock = TestClock::default();
-        let mut b = Broker::new(clock.clone());
-        let cfg = QueueConfig::new("q", 1)
-            .ttl(10.0)
-            .dispatch(DispatchKind::RoundRobin)
-            .discipline(Discipline::Priority);
-        let q = b.add_queue(cfg).unwrap();
-        for t in [0.0, 1.0, 2.0] {
-            clock.0.set(t);
-            b.publish(q, with_priority(-(t as i32))).unwrap();
-        }
-        assert_eq!(b.next_deadline(), Some(10.0));
-        clock.0.set(10.5);
-        let e = b.expire_due();
-        assert_eq!(e.expired, 1);
-        assert_eq!(e.events[0].message.id, MessageId(0));
-        assert_eq!(e.events[0].outcome, Outcome::Expired);
-        assert_eq!(b.loads(q).unwrap().held(0), 2);
-        assert_eq!(b.next_deadline(), Some(11.0));
-        // At poll the most urgent (id 2) is delivered; id 1 is expired lazily on a later poll.
-        assert_eq!(poll_id(&mut b, 0), (2, 1));
-        b.ack(ConsumerId(0), MessageId(2)).unwrap();
-        clock.0.set(11.0);
-        assert_eq!(b.poll(ConsumerId(0)).unwrap(), None);
-        let s = b.stats(q).unwrap();
-        assert_eq!((s.expired, s.acked, s.waiting), (2, 1, 0));
-        assert!(s.balanced());
-        assert_eq!(b.loads(q).unwrap().held(0), 0);
-        assert_eq!(b.next_deadline(), None, "the stale TTL deadline is gone");
-    }
-
-    #[test]
-    fn paused_consumer_is_not_woken_until_it_polls() {
-        let (mut b, q, _) = broker(2, DispatchKind::Shared);
-        b.pause(ConsumerId(0)).unwrap();
-        assert_eq!(
-            b.publish(q, NewMessage::default()).unwrap().wake,
-            Some(ConsumerId(1))
-        );
-        assert_eq!(
-            b.publish(q, NewMessage::default()).unwrap().wake,
-            None,
-            "0 is paused"
-        );
-        assert!(
-            b.poll(ConsumerId(0)).unwrap().is_some(),
-            "polling resumes it"
-        );
-        assert!(b.pause(ConsumerId(9)).is_err());
-    }
-
-    #[test]
-    fn prefetch_lets_a_consumer_hold_several_and_be_woken_with_spare_credit() {
-        let mut b = Broker::new(TestClock::default());
-        let q = b.add_queue(QueueConfig::new("q", 1).prefetch(2)).unwrap();
-        let c = ConsumerId(0);
-        assert_eq!(b.publish(q, NewMessage::default()).unwrap().wake, Some(c));
-        assert_eq!(poll_id(&mut b, 0), (0, 1));
-        assert_eq!(
-            b.poll(c).unwrap(),
-            None,
-            "spare credit, nothing waiting: idle"
-        );
-        assert_eq!(b.publish(q, NewMessage::default()).unwrap().wake, Some(c));
-        b.publish(q, NewMessage::default()).unwrap();
-        assert_eq!(poll_id(&mut b, 0), (1, 1));
-        assert_eq!(b.poll(c), Err(BrokerError::Busy(c)));
-        assert_eq!(b.in_flight(c).unwrap().count(), 2);
-        b.ack(c, MessageId(0)).unwrap();
-        assert_eq!(poll_id(&mut b, 0), (2, 1));
-        assert_eq!(b.stats(q).unwrap().in_flight, 2);
-        assert!(matches!(
-            b.add_queue(QueueConfig::new("r", 1).prefetch(0)),
-            Err(BrokerError::InvalidConfig { .. })
-        ));
-    }
-
-    #[test]
-    fn preemptive_priority_names_the_consumer_and_resumes_at_the_head() {
-        let mut b = Broker::new(TestClock::default());
-        let cfg = QueueConfig::new("q", 2).discipline(Discipline::PriorityPreemptive);
-        let q = b.add_queue(cfg).unwrap();
-        let sized = |priority, size| NewMessage {
-            priority,
-            size,
-            ..NewMessage::default()
-        };
-        b.publish(q, sized(2, 4.0)).unwrap(); // id 0
-        b.publish(q, sized(1, 4.0)).unwrap(); // id 1
-        assert_eq!(poll_id(&mut b, 0), (1, 1), "most urgent first");
-        assert_eq!(poll_id(&mut b, 1), (0, 1));
-        b.publish(q, sized(2, 1.0)).unwrap(); // id 2: not more urgent than anyone
-        let p = b.publish(q, sized(0, 1.0)).unwrap(); // id 3
-        assert_eq!((p.wake, p.preempt), (None, Some(ConsumerId(1))));
-        let wake = b.requeue_front(ConsumerId(1), MessageId(0), 1.5).unwrap();
-        assert_eq!(wake, None);
-        assert_eq!(poll_id(&mut b, 1), (3, 1));
-        b.ack(ConsumerId(1), MessageId(3)).unwrap();
-        // The interrupted message goes before id 2 of the same priority, same attempt.
-        let d = b.poll(ConsumerId(1)).unwrap().unwrap();
-        assert_eq!((d.message.id, d.message.attempt), (MessageId(0), 1));
-        assert_eq!((d.message.size, d.message.published_at), (1.5, 0.0));
-        assert_eq!(b.stats(q).unwrap().preempted, 1);
-        assert!(
-            b.requeue_front(ConsumerId(1), MessageId(0), f64::NAN)
-                .is_err()
-        );
-        // Equal urgency never preempts; non-preemptive priority never names anyone.
-        assert_eq!(b.publish(q, sized(2, 1.0)).unwrap().preempt, None);
-        let mut b = Broker::new(TestClock::default());
-        let q = b
-            .add_queue(QueueConfig::new("q", 1).discipline(Discipline::Priority))
-            .unwrap();
-        b.publish(q, with_priority(5)).unwrap();
-        poll_id(&mut b, 0);
-        assert_eq!(b.publish(q, with_priority(0)).unwrap().preempt, None);
-    }
-
-    #[test]
-    fn preemption_with_own_queues_names_only_the_chosen_consumer() {
-        let mut b = Broker::new(TestClock::default());
-        let cfg = QueueConfig::new("q", 2)
-            .dispatch(DispatchKind::RoundRobin)
-            .discipline(Discipline::PriorityPreemptive);
-        let q = b.add_queue(cfg).unwrap();
-        b.publish(q, with_priority(1)).unwrap(); // → 0
-        b.publish(q, with_priority(9)).unwrap(); // → 1
-        poll_id(&mut b, 0);
-        poll_id(&mut b, 1);
-        let p = b.publish(q, with_priority(0)).unwrap(); // → 0
-        assert_eq!(
-            p.preempt,
-            Some(ConsumerId(0)),
-            "not 1, though its message is less urgent"
-        );
-        b.requeue_front(ConsumerId(0), MessageId(0), 0.5).unwrap();
-        let loads = b.loads(q).unwrap();
-        assert_eq!((loads.held(0), loads.work(0)), (2, 1.5));
-        assert_eq!(poll_id(&mut b, 0), (2, 1));
-    }
-
-    #[test]
-    fn delivery_configuration_is_checked() {
-        let mut b = Broker::new(TestClock::default());
-        let bad = [
-            QueueConfig::new("a", 1).visibility_timeout(0.0),
-            QueueConfig::new("b", 1).ttl(-1.0),
-            QueueConfig::new("c", 1).max_attempts(0),
-            QueueConfig::new("d", 1).dead_letter(QueueId(0)),
-        ];
-        for cfg in bad {
-            assert!(matches!(
-                b.add_queue(cfg),
-                Err(BrokerError::InvalidConfig { .. })
-            ));
-        }
-    }
-}
+mod tests;

@@ -1114,10 +1114,10 @@ impl Dispatch for Jiq {
 /// // The first message of key 42 woke its consumer; the second waits behind it there.
 /// let consumer = first.wake.unwrap();
 /// assert_eq!(second.wake, None);
-/// let d = broker.poll(consumer).unwrap().unwrap();
+/// let d = broker.poll(consumer).unwrap().delivery.unwrap();
 /// assert_eq!(d.message.id, first.id);
 /// broker.ack(consumer, d.message.id).unwrap();
-/// assert_eq!(broker.poll(consumer).unwrap().unwrap().message.id, second.id);
+/// assert_eq!(broker.poll(consumer).unwrap().delivery.unwrap().message.id, second.id);
 /// ```
 #[derive(Debug, Clone)]
 pub struct KeyHash {

@@ -18,9 +18,19 @@
 //! [`QueueConfig::max_attempts`] deliveries it is dead-lettered (to
 //! [`QueueConfig::dead_letter`], if set); a message waiting longer than its
 //! [`QueueConfig::ttl`] expires. The broker owns no thread: [`Broker::next_deadline`] tells a
-//! driver when to call [`Broker::expire_due`]. [`Broker::stats`] counts every outcome, and
-//! `published = acked + rejected + dropped + expired + dead_lettered + waiting + in_flight`.
-//! [`SharedBroker`] wraps a broker for use from many threads, with blocking polls.
+//! driver when to call [`Broker::expire_due`].
+//!
+//! Nothing leaves in silence: every message the broker stops holding is reported to the
+//! caller of the call that decided it — [`Acked`] by [`Broker::ack`]; [`BrokerError::Full`]
+//! and [`Published::dropped`] by [`Broker::publish`]; [`Polled::expired`] by [`Broker::poll`]
+//! (waiting messages found past their TTL); an [`Outcome`] by [`Broker::nack`] and
+//! [`Broker::requeue_front`] (a message taken back past its TTL expires at once); an
+//! [`Expiry`] per deadline by [`Broker::expire_due`]; a dead-lettered message's publish to its
+//! dead-letter queue, or that queue's refusal, in [`Outcome::DeadLettered`]. [`Broker::stats`]
+//! counts the same fates, and for every queue at every moment
+//! `published = acked + rejected + dropped + expired + dead_lettered + waiting + in_flight`
+//! ([`QueueStats::balanced`]). [`SharedBroker`] wraps a broker for use from many threads, with
+//! blocking polls that report the same.
 //!
 //! Time enters only through a [`Clock`]: [`WallClock`] for real use, or any other
 //! implementation (the simulator supplies a virtual one). The broker never knows which.
@@ -31,7 +41,9 @@
 //! let q = broker.add_queue(QueueConfig::new("orders", 2)).unwrap();
 //! let published = broker.publish(q, NewMessage::default()).unwrap();
 //! let consumer = published.wake.expect("an idle consumer is told to poll");
-//! let delivery = broker.poll(consumer).unwrap().expect("the message is waiting");
+//! let polled = broker.poll(consumer).unwrap();
+//! assert!(polled.expired.is_empty(), "a queue without a TTL expires nothing");
+//! let delivery = polled.delivery.expect("the message is waiting");
 //! let acked = broker.ack(consumer, delivery.message.id).unwrap();
 //! assert_eq!(acked.message.id, published.id);
 //! ```
@@ -40,19 +52,20 @@ mod broker;
 mod buffer;
 mod clock;
 mod dispatch;
+mod fates;
 mod message;
 pub mod prefetch;
 mod shared;
 
-pub use broker::{
-    Acked, Broker, BrokerError, ConsumerId, Delivery, Expired, Expiry, Nacked, Outcome, Overflow,
-    Published, QueueConfig, QueueId, QueueStats,
-};
+pub use broker::{Broker, BrokerError, ConsumerId, Overflow, QueueConfig, QueueId};
 pub use buffer::Discipline;
 pub use clock::{Clock, WallClock};
 pub use dispatch::{
     ConsumerLoads, Dispatch, DispatchKind, Jiq, Jsq, KeyHash, LeastWork, PowerOfD, Random,
     RoundRobin, Route, Shared, WeightedRoundRobin,
 };
+pub use fates::{
+    Acked, Delivery, Expired, Expiry, HandedBack, Nacked, Outcome, Polled, Published, QueueStats,
+};
 pub use message::{Message, MessageId, NewMessage};
-pub use shared::SharedBroker;
+pub use shared::{SharedBroker, TimedPoll};

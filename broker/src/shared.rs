@@ -4,9 +4,23 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use crate::{
-    Acked, Broker, BrokerError, Clock, ConsumerId, Delivery, Expired, MessageId, Nacked,
-    NewMessage, Outcome, Published, QueueId, QueueStats,
+    Acked, Broker, BrokerError, Clock, ConsumerId, Delivery, Expired, HandedBack, MessageId,
+    Nacked, NewMessage, Outcome, Polled, Published, QueueId, QueueStats,
 };
+
+/// What [`SharedBroker::poll_timeout`] returns: the message delivered, if any, and every fate
+/// decided while the consumer waited.
+#[must_use = "deadlines processed and messages expired by the poll must be acted on"]
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TimedPoll {
+    /// The message delivered; `None` when the timeout passed first.
+    pub delivery: Option<Delivery>,
+    /// The deadlines processed on the way (of any queue, as [`Broker::expire_due`] reports
+    /// them, their consumers to wake already notified), then the waiting messages of the
+    /// consumer's queue that the poll found past their time to live, as TTL expiries
+    /// ([`crate::Expiry::consumer`] `None`, [`Outcome::Expired`]).
+    pub expired: Expired,
+}
 
 /// A [`Broker`] shared between threads: producers publish from any thread, each consumer
 /// thread blocks in [`SharedBroker::poll_timeout`] until a publish names it (or the timeout
@@ -20,7 +34,9 @@ use crate::{
 /// Deadlines (visibility timeouts, TTLs) are processed at the start of every
 /// [`SharedBroker::poll_timeout`], and by [`SharedBroker::expire_due`] for a driver that wants
 /// them on time even when no consumer polls (a timer thread calling it at
-/// [`SharedBroker::next_deadline`]).
+/// [`SharedBroker::next_deadline`]). Either way each one is reported to the caller, as on the
+/// broker: a blocking poll returns the deadlines it processed, with the messages it expired,
+/// in [`TimedPoll::expired`].
 ///
 /// ```
 /// use std::time::Duration;
@@ -36,6 +52,7 @@ use crate::{
 ///         let d = shared
 ///             .poll_timeout(c, Duration::from_secs(10))
 ///             .unwrap()
+///             .delivery
 ///             .expect("a message within 10 s");
 ///         shared.ack(c, d.message.id).unwrap();
 ///     })
@@ -108,14 +125,14 @@ impl<C: Clock + Send> SharedBroker<C> {
         Ok(published)
     }
 
-    /// Consumer `c`'s next message, waiting up to `timeout` for one to be published to it;
-    /// `Ok(None)` when the time runs out. Due deadlines are processed first.
-    /// [`BrokerError::Busy`] if `c` already holds its prefetch.
-    pub fn poll_timeout(
-        &self,
-        c: ConsumerId,
-        timeout: Duration,
-    ) -> Result<Option<Delivery>, BrokerError> {
+    /// Consumer `c`'s next message, waiting up to `timeout` for one to be published to it:
+    /// [`TimedPoll::delivery`] is `None` when the time runs out. Due deadlines (of every
+    /// queue) are processed first, and again on each wake-up; they and any waiting messages
+    /// the poll found past their time to live are reported in [`TimedPoll::expired`], which a
+    /// caller counting its messages must act on even when no message was delivered.
+    /// [`BrokerError::Busy`] if `c` already holds its prefetch when the call starts; nothing
+    /// is done then (no deadline processed, so none goes unreported).
+    pub fn poll_timeout(&self, c: ConsumerId, timeout: Duration) -> Result<TimedPoll, BrokerError> {
         let waker = self
             .inner
             .wakers
@@ -123,19 +140,33 @@ impl<C: Clock + Send> SharedBroker<C> {
             .ok_or(BrokerError::UnknownConsumer(c))?;
         let until = Instant::now() + timeout;
         let mut broker = self.lock();
+        broker.check_room(c)?;
+        let q = broker.queue_of(c)?;
+        let mut expired = Expired::default();
         loop {
-            let expired = broker.expire_due();
-            for w in expired.wake {
+            let due = broker.expire_due();
+            for &w in &due.wake {
                 self.wake(Some(w));
             }
-            if let Some(d) = broker.poll(c)? {
-                return Ok(Some(d));
+            expired.append(due);
+            // Only another thread polling for `c` itself could fill it meanwhile: what was
+            // processed is reported all the same, with nothing delivered.
+            let polled = broker.poll(c).unwrap_or_default();
+            expired.append_polled(q, polled.expired);
+            if polled.delivery.is_some() {
+                return Ok(TimedPoll {
+                    delivery: polled.delivery,
+                    expired,
+                });
             }
             // Polling found nothing: `c` is idle, and the publish that names it will notify
             // its condition variable while holding the lock — so no wake-up is lost.
             let now = Instant::now();
             if now >= until {
-                return Ok(None);
+                return Ok(TimedPoll {
+                    delivery: None,
+                    expired,
+                });
             }
             broker = waker
                 .wait_timeout(broker, until - now)
@@ -144,8 +175,9 @@ impl<C: Clock + Send> SharedBroker<C> {
         }
     }
 
-    /// Consumer `c`'s next message if one is waiting, without blocking (see [`Broker::poll`]).
-    pub fn try_poll(&self, c: ConsumerId) -> Result<Option<Delivery>, BrokerError> {
+    /// Consumer `c`'s next message if one is waiting, without blocking, with any messages
+    /// expired on the way (see [`Broker::poll`]). Deadlines are not processed.
+    pub fn try_poll(&self, c: ConsumerId) -> Result<Polled, BrokerError> {
         self.lock().poll(c)
     }
 
@@ -162,16 +194,17 @@ impl<C: Clock + Send> SharedBroker<C> {
         Ok(nacked)
     }
 
-    /// Consumer `c` hands back an interrupted message (see [`Broker::requeue_front`]).
+    /// Consumer `c` hands back an interrupted message (see [`Broker::requeue_front`]); a
+    /// consumer that can take it is woken.
     pub fn requeue_front(
         &self,
         c: ConsumerId,
         id: MessageId,
         remaining_size: f64,
-    ) -> Result<Option<ConsumerId>, BrokerError> {
-        let wake = self.lock().requeue_front(c, id, remaining_size)?;
-        self.wake(wake);
-        Ok(wake)
+    ) -> Result<HandedBack, BrokerError> {
+        let back = self.lock().requeue_front(c, id, remaining_size)?;
+        self.wake_outcome(&back.outcome);
+        Ok(back)
     }
 
     /// The earliest pending deadline (see [`Broker::next_deadline`]).
@@ -244,7 +277,9 @@ mod tests {
                     let mut got = Vec::new();
                     while acked.load(Ordering::Relaxed) < MESSAGES {
                         let timeout = Duration::from_millis(2);
-                        if let Some(d) = shared.poll_timeout(c, timeout).unwrap() {
+                        let polled = shared.poll_timeout(c, timeout).unwrap();
+                        assert!(polled.expired.is_empty(), "no deadlines here");
+                        if let Some(d) = polled.delivery {
                             got.push(d.message.id);
                             shared.ack(c, d.message.id).unwrap();
                             acked.fetch_add(1, Ordering::Relaxed);
@@ -295,12 +330,16 @@ mod tests {
         let started = Instant::now();
         assert_eq!(
             shared.poll_timeout(a, Duration::from_millis(20)).unwrap(),
-            None
+            TimedPoll::default()
         );
         assert!(started.elapsed() >= Duration::from_millis(20));
         shared.publish(q, NewMessage::default()).unwrap();
-        let d = shared.poll_timeout(a, Duration::ZERO).unwrap().unwrap();
-        assert_eq!(shared.try_poll(b).unwrap(), None); // b idle
+        let d = shared
+            .poll_timeout(a, Duration::ZERO)
+            .unwrap()
+            .delivery
+            .unwrap();
+        assert_eq!(shared.try_poll(b).unwrap(), Polled::default()); // b idle
         let waiter = {
             let shared = shared.clone();
             std::thread::spawn(move || shared.poll_timeout(b, Duration::from_secs(10)))
@@ -308,10 +347,99 @@ mod tests {
         std::thread::sleep(Duration::from_millis(10));
         let nacked = shared.nack(a, d.message.id, true).unwrap();
         assert_eq!(nacked.outcome, Outcome::Requeued { wake: Some(b) });
-        let redelivered = waiter.join().unwrap().unwrap().unwrap();
+        let redelivered = waiter.join().unwrap().unwrap().delivery.unwrap();
         assert_eq!(
             (redelivered.message.id, redelivered.message.attempt),
             (d.message.id, 2)
         );
+    }
+
+    /// A clock moved by hand that also moves on by `step` each time it is read, so that a
+    /// deadline can pass between two reads within one call.
+    #[derive(Clone, Default)]
+    struct TickingClock(Arc<std::sync::Mutex<(f64, f64)>>);
+
+    impl TickingClock {
+        fn set(&self, t: f64, step: f64) {
+            *self.0.lock().unwrap() = (t, step);
+        }
+    }
+
+    impl Clock for TickingClock {
+        fn now(&self) -> f64 {
+            let mut g = self.0.lock().unwrap();
+            let t = g.0;
+            g.0 += g.1;
+            t
+        }
+    }
+
+    /// A blocking poll reports every deadline it processed and every message its poll found
+    /// past its time to live, even when it delivers nothing.
+    #[test]
+    fn poll_timeout_reports_deadlines_and_expiries() {
+        let clock = TickingClock::default();
+        let mut broker = Broker::new(clock.clone());
+        let cfg = QueueConfig::new("q", 2).ttl(1.0).visibility_timeout(0.5);
+        let q = broker.add_queue(cfg).unwrap();
+        let shared = SharedBroker::new(broker);
+        let [c, other] = shared.consumers_of(q).unwrap()[..] else {
+            panic!("two consumers")
+        };
+        let ids = |p: &TimedPoll| -> Vec<(MessageId, Option<ConsumerId>, bool)> {
+            let e = &p.expired.events;
+            let requeued = |o: &Outcome| matches!(o, Outcome::Requeued { .. });
+            e.iter()
+                .map(|e| (e.message.id, e.consumer, requeued(&e.outcome)))
+                .collect()
+        };
+        // Published at 0; the deadline pass (read at 0.6) finds nothing due, the poll (read
+        // at 1.2) finds the message past its TTL of 1.
+        clock.set(0.0, 0.6);
+        let m0 = shared.publish(q, NewMessage::default()).unwrap().id;
+        let p = shared.poll_timeout(c, Duration::ZERO).unwrap();
+        assert_eq!(p.delivery, None);
+        assert_eq!(ids(&p), [(m0, None, false)]);
+        assert_eq!(p.expired.events[0].outcome, Outcome::Expired);
+        assert_eq!(p.expired.expired, 1);
+        // Published at 5, its TTL deadline (6) due at 7: the deadline pass expires it.
+        clock.set(5.0, 0.0);
+        let m1 = shared.publish(q, NewMessage::default()).unwrap().id;
+        clock.set(7.0, 0.0);
+        let p = shared.poll_timeout(c, Duration::ZERO).unwrap();
+        assert_eq!((p.delivery, ids(&p)), (None, vec![(m1, None, false)]));
+        // Delivered to c at 8, timed out at 8.5. A poll by c, which holds its prefetch, is
+        // refused and does nothing; the other consumer's poll at 8.6 takes it back from c
+        // and is handed it again.
+        clock.set(8.0, 0.0);
+        let m2 = shared.publish(q, NewMessage::default()).unwrap().id;
+        let d = shared
+            .poll_timeout(c, Duration::ZERO)
+            .unwrap()
+            .delivery
+            .unwrap();
+        assert_eq!(d.message.id, m2);
+        clock.set(8.6, 0.0);
+        assert_eq!(
+            shared.poll_timeout(c, Duration::ZERO),
+            Err(BrokerError::Busy(c))
+        );
+        assert_eq!(
+            shared.next_deadline(),
+            Some(8.5),
+            "the refused poll processed nothing"
+        );
+        let p = shared.poll_timeout(other, Duration::ZERO).unwrap();
+        assert_eq!(ids(&p), [(m2, Some(c), true)]);
+        let again = p
+            .delivery
+            .map(|d| (d.consumer, d.message.id, d.message.attempt));
+        assert_eq!(again, Some((other, m2, 2)));
+        let s = shared.stats(q).unwrap();
+        assert_eq!(
+            (s.expired, s.timed_out, s.redelivered, s.in_flight),
+            (2, 1, 1, 1)
+        );
+        assert!(s.balanced());
     }
 }

@@ -20,6 +20,7 @@ impl RunReport {
                 "published": c.published, "acked": c.acked, "rejected": c.rejected,
                 "dropped": c.dropped, "expired": c.expired, "dead_lettered": c.dead_lettered,
                 "redelivered": c.redelivered, "preempted": c.preempted,
+                "in_system": c.in_system,
             });
             queues.insert(
                 s.name.clone(),

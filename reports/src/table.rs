@@ -123,7 +123,7 @@ pub(crate) fn num(x: f64) -> String {
 }
 
 /// Per queue, what became of its messages (means per replication), when anything other than
-/// a plain acknowledgement happened.
+/// a plain acknowledgement happened, and how many were still in it at the end.
 fn fates(out: &mut String, report: &RunReport) {
     let unusual = |c: &kendall_sim::replication::QueueCounts| {
         c.rejected + c.dropped + c.expired + c.dead_lettered + c.redelivered + c.preempted > 0.0
@@ -134,7 +134,7 @@ fn fates(out: &mut String, report: &RunReport) {
     let _ = writeln!(out, "message fates per replication (measurement window)");
     let _ = writeln!(
         out,
-        "  {:<16} {:>11} {:>11} {:>9} {:>9} {:>9} {:>9} {:>11} {:>9}",
+        "  {:<16} {:>11} {:>11} {:>9} {:>9} {:>9} {:>9} {:>11} {:>9} {:>9}",
         "queue",
         "published",
         "acked",
@@ -143,12 +143,13 @@ fn fates(out: &mut String, report: &RunReport) {
         "expired",
         "dead-ltr",
         "redelivered",
-        "preempted"
+        "preempted",
+        "in system"
     );
     for (q, c) in report.queues.iter().zip(&report.counts) {
         let _ = writeln!(
             out,
-            "  {:<16} {:>11.1} {:>11.1} {:>9.1} {:>9.1} {:>9.1} {:>9.1} {:>11.1} {:>9.1}",
+            "  {:<16} {:>11.1} {:>11.1} {:>9.1} {:>9.1} {:>9.1} {:>9.1} {:>11.1} {:>9.1} {:>9.1}",
             q.name,
             c.published,
             c.acked,
@@ -157,7 +158,8 @@ fn fates(out: &mut String, report: &RunReport) {
             c.expired,
             c.dead_lettered,
             c.redelivered,
-            c.preempted
+            c.preempted,
+            c.in_system
         );
     }
     out.push('\n');

@@ -311,6 +311,7 @@ fn mean_counts(results: &[ReplicationResult], j: usize) -> QueueCounts {
         m.dead_lettered += c.dead_lettered / n;
         m.redelivered += c.redelivered / n;
         m.preempted += c.preempted / n;
+        m.in_system += c.in_system / n;
     }
     m
 }

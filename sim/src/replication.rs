@@ -24,6 +24,9 @@ use crate::scenario::Scenario;
 use crate::scopes::Scopes;
 use crate::stats::{Estimates, Tails, Tally};
 
+mod books;
+pub use books::{Books, QueueBooks, QueueCounts};
+
 /// The simulator's clock: the time of the event being processed. Clones share one reading.
 #[derive(Debug, Clone, Default)]
 pub struct SimClock(Rc<Cell<f64>>);
@@ -53,49 +56,6 @@ enum Event {
     Recover(u32),
 }
 
-/// Messages' fates at one queue over the measurement window, per replication.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct QueueCounts {
-    /// Publishes to the queue (accepted or not).
-    pub published: f64,
-    /// Processed and acknowledged.
-    pub acked: f64,
-    /// Refused by a full queue.
-    pub rejected: f64,
-    /// Dropped to make room (drop-oldest).
-    pub dropped: f64,
-    /// Expired after waiting their time to live.
-    pub expired: f64,
-    /// Dead-lettered after failing too often.
-    pub dead_lettered: f64,
-    /// Delivered again after a failure, a timeout or a crash.
-    pub redelivered: f64,
-    /// Interrupted by a more urgent message.
-    pub preempted: f64,
-}
-
-impl QueueCounts {
-    /// Everything a queue's broker counters have counted since it was created.
-    pub fn total(stats: &QueueStats) -> Self {
-        Self::between(&QueueStats::default(), stats)
-    }
-
-    /// The fates counted between two readings of a queue's broker counters.
-    pub fn between(before: &QueueStats, after: &QueueStats) -> Self {
-        let d = |a: u64, b: u64| (a - b) as f64;
-        QueueCounts {
-            published: d(after.published, before.published),
-            acked: d(after.acked, before.acked),
-            rejected: d(after.rejected, before.rejected),
-            dropped: d(after.dropped, before.dropped),
-            expired: d(after.expired, before.expired),
-            dead_lettered: d(after.dead_lettered, before.dead_lettered),
-            redelivered: d(after.redelivered, before.redelivered),
-            preempted: d(after.preempted, before.preempted),
-        }
-    }
-}
-
 /// What one replication measured.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReplicationResult {
@@ -107,6 +67,8 @@ pub struct ReplicationResult {
     pub classes: Vec<Estimates>,
     /// Per-queue message fates over the measurement window.
     pub counts: Vec<QueueCounts>,
+    /// Every scope's books at the end: [`Books::check`] holds for every replication.
+    pub books: Books,
     /// Events processed (warm-up included).
     pub events: u64,
     /// Messages that left the system (warm-up included).
@@ -615,12 +577,11 @@ impl<'s> Replication<'s> {
         let (system, queues, classes) =
             self.scopes
                 .estimates(now, &consumers, (self.queue_mirrors, self.class_mirrors));
-        let counts = self
-            .queue_ids
-            .iter()
-            .zip(&self.window_start)
-            .map(|(&q, before)| Ok(QueueCounts::between(before, &self.broker.stats(q)?)))
-            .collect::<Result<_, BrokerError>>()?;
+        let books = self.books()?;
+        debug_assert_eq!(books.check(), Ok(()), "the simulator's books disagree");
+        let counts = (self.window_start.iter().zip(&books.queues))
+            .map(|(before, q)| QueueCounts::between(before, &q.broker))
+            .collect();
         let scopes = &mut self.scopes;
         let tails = Tails::take(
             std::iter::once(&mut scopes.system)
@@ -632,6 +593,7 @@ impl<'s> Replication<'s> {
             queues,
             classes,
             counts,
+            books,
             events: self.events,
             messages: self.exits,
             tails,
@@ -760,7 +722,13 @@ impl<'s> Replication<'s> {
         let mut started = false;
         loop {
             match &self.broker.poll(ConsumerId(c as u32)) {
-                Ok(Some(delivery)) => {
+                Ok(polled) => {
+                    if !polled.expired.is_empty() {
+                        self.expired_waiting(c, &polled.expired, now);
+                    }
+                    let Some(delivery) = &polled.delivery else {
+                        break;
+                    };
                     self.begin(c, &delivery.message, now);
                     started = true;
                     // A consumer of prefetch 1 is full now: polling again would only be
@@ -769,7 +737,7 @@ impl<'s> Replication<'s> {
                         break;
                     }
                 }
-                Ok(None) | Err(BrokerError::Busy(_)) => break,
+                Err(BrokerError::Busy(_)) => break,
                 Err(e) => return Err(e.clone()),
             }
         }
@@ -778,6 +746,17 @@ impl<'s> Replication<'s> {
             self.arm_deadline();
         }
         Ok(())
+    }
+
+    /// Waiting messages of consumer `c`'s queue that its poll found past their time to live
+    /// leave the system.
+    #[cold]
+    #[inline(never)]
+    fn expired_waiting(&mut self, c: usize, messages: &[Message], now: f64) {
+        let j = self.workers[c].queue as usize;
+        for m in messages {
+            self.leave_system(j, m, now);
+        }
     }
 
     /// Consumer `c` starts processing message `m` at `now`.
@@ -937,7 +916,7 @@ impl<'s> Replication<'s> {
     }
 
     /// What became of message `m` of queue `j` that the broker took back (nack, timeout,
-    /// expiry).
+    /// hand-back, expiry): every outcome is recorded, an expiry included.
     fn outcome(
         &mut self,
         j: usize,
@@ -956,8 +935,10 @@ impl<'s> Replication<'s> {
                 to: Some(dlq),
                 published: Some(p),
             } => {
-                // It moves to the dead-letter queue and is still in the system.
+                // It moves to the dead-letter queue and is still in the system, as a new
+                // message: its old id's unfinished service is forgotten (else kept for ever).
                 let d = self.queue_index[dlq.0 as usize];
+                self.forget_served(m.id);
                 self.scopes.queues[j].lose(now, now - m.published_at);
                 self.scopes.queues[d].enter(now);
                 self.after_publish(d, &p, now)?;
@@ -974,7 +955,8 @@ impl<'s> Replication<'s> {
     }
 
     /// Consumer `c` is interrupted by a more urgent message: it hands its message back with
-    /// the work still to do and takes the next (the urgent one).
+    /// the work still to do (which expires there if its time to live has run out) and takes
+    /// the next (the urgent one).
     fn preempt(&mut self, c: usize, now: f64) -> Result<(), BrokerError> {
         let Some(job) = self.take_job(c, now) else {
             return Ok(());
@@ -982,14 +964,12 @@ impl<'s> Replication<'s> {
         let remaining = self.workers[c].remaining(&job, now);
         self.unfinished(&job, now);
         self.reschedule(c);
-        let other = self
+        let back = self
             .broker
             .requeue_front(ConsumerId(c as u32), job.id, remaining)?;
         self.start_next(c, now)?;
-        if let Some(o) = other {
-            self.start_next(o.0 as usize, now)?;
-        }
-        Ok(())
+        let j = self.workers[c].queue as usize;
+        self.outcome(j, &back.message, back.outcome, now)
     }
 
     /// The broker's deadlines are due: redeliver, dead-letter or expire, as it decides.

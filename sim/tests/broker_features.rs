@@ -205,7 +205,8 @@ fn dead_letters_go_to_their_queue() {
 }
 
 /// Messages that wait longer than their time to live expire; crashing consumers nack what
-/// they hold; a short visibility timeout redelivers slow messages. Nothing is lost or made up.
+/// they hold; a short visibility timeout redelivers slow messages, or expires those whose time
+/// to live ran out while they were in service. Nothing is lost or made up.
 #[test]
 fn expiry_crashes_and_timeouts_conserve_messages() {
     let (_, r) = run(r#"
@@ -216,7 +217,7 @@ fn expiry_crashes_and_timeouts_conserve_messages() {
         name = "q"
         consumers = 2
         ttl = 3.0
-        visibility_timeout = 4.0
+        visibility_timeout = 2.0
         crash = { mtbf = { kind = "exponential", mean = 200.0 }, mttr = { kind = "exponential", mean = 20.0 } }
         service = { kind = "exponential", mean = 1.0 }
         [run]

@@ -284,8 +284,20 @@ proptest! {
                     let own_min = min_priority(consumer.own.iter(), config.ttl, now);
                     let shared_min = min_priority(b.queues[1].shared.iter(), config.ttl, now);
                     let full = consumer.in_flight.as_slice().len() == config.prefetch;
-                    match b.poll(c) {
-                        Ok(Some(d)) => {
+                    let polled = match b.poll(c) {
+                        Ok(polled) => polled,
+                        Err(BrokerError::Busy(_)) => {
+                            prop_assert!(full);
+                            Polled::default()
+                        }
+                        Err(e) => panic!("unexpected {e}"),
+                    };
+                    for m in &polled.expired {
+                        prop_assert!(deliverable.remove(&m.id), "only waiting ones expire");
+                        prop_assert!(m.published_at + config.ttl.unwrap() <= now, "expired early");
+                    }
+                    match polled.delivery {
+                        Some(d) => {
                             let id = d.message.id;
                             prop_assert!(deliverable.remove(&id), "delivered again without a cause");
                             let last = attempts.get(&id).copied().unwrap_or(0);
@@ -310,9 +322,7 @@ proptest! {
                                 *last = Some(id);
                             }
                         }
-                        Ok(None) => prop_assert!(own_min.is_none() && shared_min.is_none()),
-                        Err(BrokerError::Busy(_)) => prop_assert!(full),
-                        Err(e) => panic!("unexpected {e}"),
+                        None => prop_assert!(full || (own_min.is_none() && shared_min.is_none())),
                     }
                 }
                 Op::Ack(c, i) => {
@@ -329,9 +339,10 @@ proptest! {
                     let Some(m) = in_flight_of(&b, c, i) else { continue };
                     let nacked = b.nack(c, m.id, requeue).unwrap();
                     let retry = requeue && config.max_attempts.is_none_or(|max| m.attempt < max);
+                    let past_ttl = config.ttl.is_some_and(|ttl| m.published_at + ttl <= now);
                     match nacked.outcome {
                         Outcome::Requeued { .. } => {
-                            prop_assert!(retry);
+                            prop_assert!(retry && !past_ttl);
                             requeued_any = true;
                             deliverable.insert(m.id);
                         }
@@ -339,16 +350,24 @@ proptest! {
                             prop_assert!(!retry);
                             prop_assert_eq!(to, config.dead_letter);
                         }
-                        Outcome::Expired => panic!("a nack never expires"),
+                        Outcome::Expired => prop_assert!(retry && past_ttl),
                     }
                 }
                 Op::RequeueFront(c, i, fraction) => {
                     let c = global(c);
                     let Some(m) = in_flight_of(&b, c, i) else { continue };
-                    b.requeue_front(c, m.id, m.size * fraction).unwrap();
-                    requeued_any = true;
-                    deliverable.insert(m.id);
-                    preempted.insert(m.id);
+                    let back = b.requeue_front(c, m.id, m.size * fraction).unwrap();
+                    let past_ttl = config.ttl.is_some_and(|ttl| m.published_at + ttl <= now);
+                    prop_assert_eq!(back.message.id, m.id);
+                    if past_ttl {
+                        prop_assert_eq!(back.outcome, Outcome::Expired);
+                    } else {
+                        let requeued = matches!(back.outcome, Outcome::Requeued { .. });
+                        prop_assert!(requeued, "{:?}", back.outcome);
+                        requeued_any = true;
+                        deliverable.insert(m.id);
+                        preempted.insert(m.id);
+                    }
                 }
                 Op::Advance(dt) => {
                     clock.0.set(now + dt);
@@ -367,9 +386,17 @@ proptest! {
                             }
                             (Some(_), outcome) => {
                                 prop_assert!(held.contains(&id), "only in-flight ones time out");
-                                if let Outcome::Requeued { .. } = outcome {
-                                    requeued_any = true;
-                                    deliverable.insert(id);
+                                let past_ttl = config
+                                    .ttl
+                                    .is_some_and(|ttl| e.message.published_at + ttl <= now);
+                                match outcome {
+                                    Outcome::Requeued { .. } => {
+                                        prop_assert!(!past_ttl);
+                                        requeued_any = true;
+                                        deliverable.insert(id);
+                                    }
+                                    Outcome::Expired => prop_assert!(past_ttl),
+                                    Outcome::DeadLettered { .. } => {}
                                 }
                             }
                             (None, other) => panic!("TTL gave {other:?}"),

@@ -289,11 +289,12 @@ impl<'s> State<'s> {
             self.expire(now)?;
         }
         let polled = self.broker.poll(c)?;
-        if let Some(d) = &polled {
+        self.expired_on_poll(c, &polled.expired, now);
+        if let Some(d) = &polled.delivery {
             self.start(c, d, now);
         }
         self.end(now)?;
-        Ok(polled)
+        Ok(polled.delivery)
     }
 
     /// Polls each consumer named since the last call on its behalf, leaving what it gets in
@@ -306,19 +307,33 @@ impl<'s> State<'s> {
                 continue;
             }
             match self.broker.poll(c) {
-                Ok(Some(d)) => {
-                    self.start(c, &d, now);
-                    self.mail[k] = Some(d);
-                    self.notify.push(c);
+                Ok(polled) => {
+                    self.expired_on_poll(c, &polled.expired, now);
+                    if let Some(d) = polled.delivery {
+                        self.start(c, &d, now);
+                        self.mail[k] = Some(d);
+                        self.notify.push(c);
+                    }
+                    // Else named twice in one operation and served already, or the message
+                    // is gone.
                 }
-                // Named twice in one operation and served already, or the message is gone.
-                Ok(None) | Err(BrokerError::Busy(_)) => {}
+                Err(BrokerError::Busy(_)) => {}
                 Err(e) => return Err(e),
             }
         }
         named.clear();
         self.named = named;
         Ok(())
+    }
+
+    /// Records the messages a poll by consumer `c` found past their time to live: none, as
+    /// deadlines due are processed before every poll, but recorded all the same.
+    fn expired_on_poll(&mut self, c: ConsumerId, expired: &[Message], now: f64) {
+        let j = self.consumer_queue[c.0 as usize];
+        for m in expired {
+            self.fates[j].expired += 1;
+            self.leave_system(j, m, now);
+        }
     }
 
     /// Consumer `c` starts delivery `d` at `now`.
