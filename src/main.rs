@@ -184,6 +184,9 @@ struct RunOverrides {
     /// Worker threads (default: all cores). Results do not depend on it.
     #[arg(long)]
     threads: Option<usize>,
+    /// Override `run.max_events`: a replication stops after this many events.
+    #[arg(long)]
+    max_events: Option<u64>,
 }
 
 impl RunOverrides {
@@ -216,6 +219,10 @@ impl RunOverrides {
         }
         if let Some(s) = self.seed {
             scenario.run.seed = s;
+        }
+        if let Some(n) = self.max_events {
+            anyhow::ensure!(n >= 1, "--max-events must be at least 1");
+            scenario.run.max_events = Some(n);
         }
         Ok(())
     }

@@ -59,6 +59,7 @@ impl LiveReport {
             replications: 1,
             events: 0,
             messages: live.completed,
+            stopped: 0,
         };
         LiveReport {
             live: RunReport::new(scenario, &as_experiment, theory, live.wall_seconds),

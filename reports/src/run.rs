@@ -175,6 +175,8 @@ pub struct RunReport {
     pub counts: Vec<QueueCounts>,
     /// True when the warm-up was chosen by MSER-5 (`warmup = "auto"`).
     pub warmup_auto: bool,
+    /// Replications stopped by `[run] max_events` before their customers, and that budget.
+    pub stopped: (u32, Option<u64>),
     /// Each queue's offered load and capacity, in queue order.
     pub loads: Vec<QueueLoad>,
     /// What the reader should know before trusting the figures ([`RunReport::diagnose`]).
@@ -263,6 +265,7 @@ impl RunReport {
                 .collect(),
             counts: result.counts.clone(),
             warmup_auto: scenario.run.warmup_mode == Warmup::Auto,
+            stopped: (result.stopped, scenario.run.max_events),
             loads: queue_loads(scenario),
             warnings: Vec::new(),
         };
@@ -282,7 +285,8 @@ impl RunReport {
                 .extend(kendall_sim::fit::producer_warnings(p));
         }
         let asked = u64::from(result.replications) * (scenario.run.warmup + scenario.run.customers);
-        if result.messages < asked {
+        // Replications stopped by max_events say so in their own warning.
+        if result.messages < asked && result.stopped == 0 {
             // `customers` (after `warmup`) is then an upper bound. A replication that ended
             // inside its warm-up never opened its measurement window: its figures cover the
             // whole run, warm-up included.
@@ -460,6 +464,7 @@ mod tests {
             replications: 10,
             events: 0,
             messages: 0,
+            stopped: 0,
         };
         let mut theory = Theory {
             system: Verdict::Predicted(prediction(None)),

@@ -28,6 +28,13 @@ impl RunReport {
     /// replications, then Little's law per scope (system, queues, classes).
     pub fn diagnose(&self) -> Vec<String> {
         let mut out = Vec::new();
+        if let (n @ 1.., Some(budget)) = self.stopped {
+            out.push(format!(
+                "stopped: {n} of {} replications reached max_events = {budget} before their {} \
+                 customers and stopped there; their figures cover only what happened until then",
+                self.replications, self.customers_per_replication
+            ));
+        }
         // A bounded queue is stable at any load: it loses messages rather than grows.
         let unstable_queue = self.loads.iter().any(|l| !l.stable());
         let unstable = matches!(self.theory, TheoryStatus::Unstable { .. }) || unstable_queue;
@@ -238,6 +245,7 @@ mod tests {
             system,
             counts: vec![Default::default()],
             warmup_auto: false,
+            stopped: (0, None),
             loads: vec![unbounded(rho)],
             warnings: vec![],
         }

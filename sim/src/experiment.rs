@@ -163,6 +163,8 @@ pub struct ExperimentResult {
     pub events: u64,
     /// Messages that left the system over all replications (warm-up included).
     pub messages: u64,
+    /// Replications that reached `[run] max_events` before their customers and stopped.
+    pub stopped: u32,
 }
 
 /// Runs every replication of `scenario` on the current rayon pool and summarises them.
@@ -294,6 +296,7 @@ pub fn summarize(
         replications: results.len() as u32,
         events: results.iter().map(|r| r.events).sum(),
         messages: results.iter().map(|r| r.messages).sum(),
+        stopped: results.iter().filter(|r| r.stopped).count() as u32,
     }
 }
 

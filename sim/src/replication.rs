@@ -73,6 +73,9 @@ pub struct ReplicationResult {
     pub events: u64,
     /// Messages that left the system (warm-up included).
     pub messages: u64,
+    /// The replication reached `[run] max_events` before its customers and stopped there:
+    /// its figures cover only what happened until then.
+    pub stopped: bool,
     /// The recorded T and Wq of the measurement window, for percentiles pooled over
     /// replications ([`crate::experiment::run_points`] takes them to its pool).
     pub tails: Tails,
@@ -303,7 +306,8 @@ const PREFETCH_CONSUMERS: usize = 256;
 /// A message whose earlier deliveries did not complete ([`Replication::unfinished`]).
 #[derive(Debug, Clone, Copy)]
 struct Unfinished {
-    /// Time spent in service so far.
+    /// Service so far: the time an ordinary consumer held it; under processor sharing, the
+    /// work done over the consumer's speed (the time it would have taken alone).
     served: f64,
     /// When it was first delivered.
     first_delivered_at: f64,
@@ -470,6 +474,7 @@ impl<'s> Replication<'s> {
         }
         let run = self.scenario.run;
         let target = run.warmup + run.customers;
+        let budget = run.max_events.unwrap_or(u64::MAX);
         if run.warmup == 0 {
             self.reset(0.0)?;
         }
@@ -477,7 +482,7 @@ impl<'s> Replication<'s> {
         // stopped (traces with at_end = "stop") — as soon as the system is empty: no message
         // waits, is in service or in flight anywhere, so no departure can follow. Crash and
         // recovery events go on for ever, so an empty calendar alone would never come.
-        while self.exits < target && !self.drained() {
+        while self.exits < target && !self.drained() && self.events < budget {
             let Some((now, due)) = self.calendar.take_next() else {
                 break;
             };
@@ -577,6 +582,8 @@ impl<'s> Replication<'s> {
         let (system, queues, classes) =
             self.scopes
                 .estimates(now, &consumers, (self.queue_mirrors, self.class_mirrors));
+        let stopped = self.events >= scenario.run.max_events.unwrap_or(u64::MAX)
+            && self.exits < scenario.run.warmup + scenario.run.customers;
         let books = self.books()?;
         debug_assert_eq!(books.check(), Ok(()), "the simulator's books disagree");
         let counts = (self.window_start.iter().zip(&books.queues))
@@ -596,6 +603,7 @@ impl<'s> Replication<'s> {
             books,
             events: self.events,
             messages: self.exits,
+            stopped,
             tails,
         })
     }
@@ -700,16 +708,27 @@ impl<'s> Replication<'s> {
         }
     }
 
-    /// A delivery of `job` ends at `now` without completing: its service so far is not
-    /// waiting time.
-    fn unfinished(&mut self, job: &Job, now: f64) {
+    /// A delivery of `job` ends without completing after `served` of service (see
+    /// [`Unfinished::served`]): that service is not waiting time.
+    fn unfinished(&mut self, job: &Job, served: f64) {
         self.served_before
             .entry(job.id)
             .or_insert(Unfinished {
                 served: 0.0,
                 first_delivered_at: job.started,
             })
-            .served += now - job.started;
+            .served += served;
+    }
+
+    /// The service a delivery of `job` to consumer `c`, taken off it at `now` with
+    /// `remaining` of its `size` left, gave it (see [`Unfinished::served`]).
+    fn service_given(&self, c: usize, job: &Job, size: f64, remaining: f64, now: f64) -> f64 {
+        let w = &self.workers[c];
+        if w.single() {
+            now - job.started
+        } else {
+            (size - remaining).max(0.0) / w.speed
+        }
     }
 
     /// Consumer `c` takes messages while the broker gives it any (one for an ordinary
@@ -851,11 +870,17 @@ impl<'s> Replication<'s> {
         let consumer = ConsumerId(c as u32);
         let q = &self.scenario.queues[j];
         if q.fail > 0.0 && self.failures[j].random::<f64>() < q.fail {
-            self.unfinished(&job, now);
             match self.broker.nack(consumer, job.id, true) {
-                Ok(nacked) => self.outcome(j, &nacked.message, nacked.outcome, now)?,
+                Ok(nacked) => {
+                    // The attempt did all its work before it failed.
+                    let size = nacked.message.size;
+                    self.unfinished(&job, self.service_given(c, &job, size, 0.0, now));
+                    self.outcome(j, &nacked.message, nacked.outcome, now)?
+                }
                 // Timed out while being processed: already redelivered by the broker.
-                Err(BrokerError::NotInFlight { .. }) => {}
+                Err(BrokerError::NotInFlight { .. }) => {
+                    self.unfinished(&job, now - job.started);
+                }
                 Err(e) => return Err(e),
             }
         } else {
@@ -885,7 +910,8 @@ impl<'s> Replication<'s> {
         // service) the sojourn less the message's own work time.
         let earlier = self.forget_served(m.id);
         let wait_here = if self.scenario.queues[j].sharing {
-            (here - m.size / self.workers[c].speed).max(0.0)
+            let before = earlier.map_or(0.0, |e| e.served);
+            (here - m.size / self.workers[c].speed - before).max(0.0)
         } else {
             match earlier {
                 Some(e) => (delivered_at - m.published_at - e.served).max(0.0),
@@ -962,7 +988,7 @@ impl<'s> Replication<'s> {
             return Ok(());
         };
         let remaining = self.workers[c].remaining(&job, now);
-        self.unfinished(&job, now);
+        self.unfinished(&job, now - job.started);
         self.reschedule(c);
         let back = self
             .broker
@@ -1024,14 +1050,18 @@ impl<'s> Replication<'s> {
         let consumer = ConsumerId(c as u32);
         self.broker.pause(consumer)?;
         while let Some(job) = self.take_job(c, now) {
-            self.unfinished(&job, now);
             if self.scenario.queues[j]
                 .delivery
                 .visibility_timeout
                 .is_none()
             {
+                let remaining = self.workers[c].remaining(&job, now);
                 let nacked = self.broker.nack(consumer, job.id, true)?;
+                let size = nacked.message.size;
+                self.unfinished(&job, self.service_given(c, &job, size, remaining, now));
                 self.outcome(j, &nacked.message, nacked.outcome, now)?;
+            } else {
+                self.unfinished(&job, now - job.started);
             }
         }
         self.reschedule(c);

@@ -136,6 +136,9 @@ pub struct RunSpec {
     pub warmup: Option<toml::Value>,
     /// Base seed (default 1).
     pub seed: Option<u64>,
+    /// Most events one replication may process (default: no limit): a replication that
+    /// reaches it stops where it is, and the run says so.
+    pub max_events: Option<u64>,
 }
 
 /// A message type.
@@ -253,6 +256,8 @@ pub struct Run {
     pub warmup_mode: Warmup,
     /// Base seed.
     pub seed: u64,
+    /// Most events one replication processes before it stops where it is (None: no limit).
+    pub max_events: Option<u64>,
 }
 
 /// A validated scenario: every reference resolved, every number in range.
@@ -579,6 +584,10 @@ impl RunSpec {
             warmup,
             warmup_mode,
             seed: self.seed.unwrap_or(1),
+            max_events: match self.max_events {
+                Some(0) => return Err((path.key("max_events"), "must be at least 1".into())),
+                m => m,
+            },
         })
     }
 }

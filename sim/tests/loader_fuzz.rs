@@ -1,6 +1,8 @@
 //! Fuzzing the scenario loader: `Scenario::parse` must never panic, and every error it
 //! returns must point at a real line (≥ 1, within the text) with a non-empty message; an
 //! error that names a key must point at a line that names it (or at its table's header).
+//! Every scenario it accepts is also predicted and run briefly, under an event budget: what
+//! the loader lets through, theory and the simulator must take without panicking.
 //!
 //! Four generators, 100 000 inputs in all (each test checks that it saw its share): raw
 //! bytes, arbitrary Unicode, TOML assembled from the scenario grammar with random keys, values
@@ -12,7 +14,9 @@
 use std::cell::Cell;
 use std::path::Path;
 
-use kendall_sim::{Scenario, ScenarioError};
+use kendall_models::Verdict;
+use kendall_sim::scenario::Warmup;
+use kendall_sim::{Metric, Scenario, ScenarioError, run_experiment};
 use proptest::prelude::*;
 use proptest::test_runner::{RngSeed, TestCaseError, TestRunner};
 
@@ -56,7 +60,10 @@ impl Outcomes {
 /// it was.
 fn check(text: &str) -> Result<Outcome, TestCaseError> {
     match Scenario::parse(Path::new("fuzz.toml"), text) {
-        Ok(_) => Ok(Outcome::Valid),
+        Ok(s) => {
+            predict_and_run(s)?;
+            Ok(Outcome::Valid)
+        }
         Err(ScenarioError::Invalid {
             line,
             column,
@@ -97,6 +104,38 @@ fn check(text: &str) -> Result<Outcome, TestCaseError> {
             Err(TestCaseError::fail(format!("unexpected error: {e}")))
         }
     }
+}
+
+/// Events a fuzzed scenario's replication may process: what it accepts must run, and end.
+const FUZZ_EVENTS: u64 = 20_000;
+
+/// What the loader accepts, theory must judge and the simulator must run without panicking:
+/// a short run (two replications of at most 200 messages, under an event budget, since a
+/// valid scenario may be one that never reaches its customers), whose figures may be NaN
+/// only where nothing was measured and whose books balance (checked in the replication).
+fn predict_and_run(mut s: Scenario) -> Result<(), TestCaseError> {
+    let theory = kendall_sim::theory::predict(&s);
+    if let Verdict::NoModel { reason } = &theory.system {
+        prop_assert!(!reason.trim().is_empty(), "no model, and no reason");
+    }
+    s.run.replications = 2;
+    s.run.customers = s.run.customers.min(200);
+    s.run.warmup = s.run.warmup.min(20);
+    s.run.warmup_mode = Warmup::Count(s.run.warmup);
+    s.run.max_events = Some(FUZZ_EVENTS);
+    let r = run_experiment(&s);
+    prop_assert!(r.is_ok(), "the run failed: {:?}", r.err());
+    let r = r.unwrap();
+    prop_assert!(r.events <= 2 * FUZZ_EVENTS, "{} events", r.events);
+    let t = r.system.get(Metric::T).mean;
+    prop_assert!(
+        t.is_nan() || t >= 0.0,
+        "system T = {t} with {} measured",
+        r.system.measured
+    );
+    let u = r.system.get(Metric::Utilization).mean;
+    prop_assert!(u.is_nan() || (-1e-9..=1.0 + 1e-9).contains(&u), "utilisation {u}");
+    Ok(())
 }
 
 /// One input's outcome.
