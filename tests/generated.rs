@@ -17,7 +17,9 @@ use kendall_models::{Exactness, Verdict};
 use kendall_reports::RunReport;
 use kendall_sim::experiment::ScopeSummary;
 use kendall_sim::theory::{Theory, predict, value};
-use kendall_sim::{ExperimentResult, Metric, Scenario, run_experiment, warmup};
+use kendall_sim::{
+    Control, ExperimentResult, Metric, Scenario, run_experiment, run_points, summarize, warmup,
+};
 
 /// Scenarios checked in CI.
 const CI_SCENARIOS: u64 = 500;
@@ -42,16 +44,33 @@ struct Tally {
 }
 
 /// `kendall run --json`'s document for `s` on `threads` threads (wall time left out).
-fn run_json(s: &Scenario, threads: usize) -> (String, ExperimentResult) {
+/// `kendall run --json`'s document for `s` on `threads` threads (wall time left out), the
+/// summary, and each replication's books checked: every queue's counters balance, and the
+/// simulator's count of the messages in each queue, class and the system is what the broker
+/// holds.
+fn run_json(
+    s: &Scenario,
+    threads: usize,
+    out: &mut Vec<String>,
+) -> (String, ExperimentResult, RunReport) {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
         .unwrap();
-    let r = pool
-        .install(|| run_experiment(s))
-        .unwrap_or_else(|e| panic!("{}: run failed: {e}", s.name));
-    let doc = RunReport::new(s, &r, &predict(s), 0.0).to_json();
-    (format!("{doc:#}"), r)
+    let point = pool
+        .install(|| run_points(std::slice::from_ref(s), &Control::default()))
+        .unwrap_or_else(|e| panic!("{}: run failed: {e}", s.name))
+        .pop()
+        .flatten()
+        .expect("an uncontrolled run completes");
+    for (i, rep) in point.replications.iter().enumerate() {
+        if let Err(e) = rep.books.check() {
+            out.push(format!("replication {i} on {threads} threads: {e}"));
+        }
+    }
+    let r = summarize(s, &point.replications, &point.tails);
+    let report = RunReport::new(s, &r, &predict(s), 0.0);
+    (format!("{:#}", report.to_json()), r, report)
 }
 
 /// Messages per time unit the producers offer.
@@ -259,13 +278,22 @@ fn check(seed: u64, tally: &mut Tally) {
     let mut out = Vec::new();
     warmup::resolve(&mut scenario).unwrap_or_else(|e| panic!("warm-up failed: {e}\n{text}"));
     let theory = predict(&scenario);
-    let (one, r) = run_json(&scenario, 1);
+    let (one, r, report) = run_json(&scenario, 1, &mut out);
     for threads in [2, 3] {
-        if run_json(&scenario, threads).0 != one {
+        if run_json(&scenario, threads, &mut out).0 != one {
             out.push(format!("output differs on {threads} threads"));
         }
     }
     invariants(&scenario, &r, &mut out);
+    // Little's law over the same messages, as the run's own check applies it (L against
+    // the rate and mean stay of every message that left, processed or lost).
+    out.extend(
+        report
+            .warnings
+            .iter()
+            .filter(|w| w.starts_with("Little's law"))
+            .cloned(),
+    );
     match &theory.system {
         Verdict::Predicted(p) if p.exactness == Exactness::Exact => tally.exact += 1,
         Verdict::Predicted(_) => tally.approximation += 1,

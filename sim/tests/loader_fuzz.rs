@@ -134,7 +134,10 @@ fn predict_and_run(mut s: Scenario) -> Result<(), TestCaseError> {
         r.system.measured
     );
     let u = r.system.get(Metric::Utilization).mean;
-    prop_assert!(u.is_nan() || (-1e-9..=1.0 + 1e-9).contains(&u), "utilisation {u}");
+    prop_assert!(
+        u.is_nan() || (-1e-9..=1.0 + 1e-9).contains(&u),
+        "utilisation {u}"
+    );
     Ok(())
 }
 

@@ -433,7 +433,21 @@ pub fn generate(seed: u64, mode: Mode) -> Generated {
         .map(|(l, q)| {
             let up = q.crash.map_or(1.0, |(mtbf, mttr)| mtbf / (mtbf + mttr));
             let target = g.between(0.3, 0.85) * up;
-            if l.rho > 0.0 { target / l.rho } else { 1.0 }
+            // A strategy blind (or nearly) to the consumers' loads gives each consumer its
+            // share of the traffic whatever its speed: the slowest must keep up with its own.
+            let blind = matches!(
+                q.dispatch,
+                "random" | "round-robin" | "key-hash" | "jiq" | "power-of-d"
+            );
+            let rho = match &q.speeds {
+                Some(speeds) if blind => {
+                    let total: f64 = speeds.iter().sum();
+                    let slowest = speeds.iter().copied().fold(f64::INFINITY, f64::min);
+                    l.rho * total / (slowest * speeds.len() as f64)
+                }
+                _ => l.rho,
+            };
+            if rho > 0.0 { target / rho } else { 1.0 }
         })
         .collect();
     let text = render(&s, &scale, &name);
