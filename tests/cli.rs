@@ -318,7 +318,7 @@ fn predict_prints_theory_only() {
     assert!((doc["metrics"]["T"].as_f64().unwrap() - 10.0).abs() < 1e-12);
 }
 
-/// DESIGN.md: the broker depends on no other kendall crate and offers the simulator no back
+/// The crate graph: the broker depends on no other kendall crate and offers the simulator no back
 /// doors. This reads the broker's manifest and sources, so adding either makes it fail.
 #[test]
 fn broker_stands_alone() {

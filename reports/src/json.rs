@@ -1,4 +1,4 @@
-//! The `kendall run --json` document of DESIGN.md.
+//! The `kendall run --json` document of the README's contract.
 
 use serde_json::{Map, Value, json};
 

@@ -671,7 +671,7 @@ impl PlanReport {
         out
     }
 
-    /// `{"rows": [...]}` as in DESIGN.md, with the plan's settings beside.
+    /// `{"rows": [...]}` as in the README, with the plan's settings beside.
     pub fn to_json(&self) -> Value {
         let rows: Vec<Value> = self
             .rows

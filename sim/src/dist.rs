@@ -1,6 +1,6 @@
 //! Random variates for inter-arrival and service times.
 //!
-//! Every kind of the scenario contract (DESIGN.md) is here: exponential, deterministic,
+//! Every kind of the scenario contract (the README) is here: exponential, deterministic,
 //! uniform, erlang, gamma, lognormal, weibull, hyperexponential, pareto, empirical and trace.
 //! Each is validated once by [`Distribution::from_spec`] (errors name the key and say what is
 //! wrong) and then sampled without allocating.

@@ -1,4 +1,4 @@
-//! Scenario files: the TOML contract of DESIGN.md, parsed and validated into a [`Scenario`].
+//! Scenario files: the TOML contract of the README, parsed and validated into a [`Scenario`].
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -279,7 +279,7 @@ pub struct Scenario {
     pub expected: Option<crate::expected::Expected>,
 }
 
-/// Dispatch names of DESIGN.md, for suggestions and "not yet" messages.
+/// Dispatch names of the scenario format, for suggestions and "not yet" messages.
 const DISPATCHES: &[&str] = &[
     "shared",
     "random",

@@ -109,6 +109,17 @@ pub fn class_rates(s: &Scenario) -> Vec<Vec<f64>> {
     rate
 }
 
+/// For each queue, whether some queue's routes lead to it (else only producers feed it).
+pub fn fed_by_routes(s: &Scenario) -> Vec<bool> {
+    (0..s.queues.len())
+        .map(|j| {
+            s.queues
+                .iter()
+                .any(|q| q.routes.iter().any(|&(to, _)| to == j))
+        })
+        .collect()
+}
+
 /// Each queue's relaxation time ([`relaxation_time`]): about how long, in the scenario's time
 /// unit, the queue takes to settle after an empty start. None for a queue that never settles
 /// (ρ ≥ 1), has a capacity (it fills quickly, and the formula is for unbounded queues),
@@ -123,13 +134,7 @@ pub fn class_rates(s: &Scenario) -> Vec<Vec<f64>> {
 /// saturation. Arrivals keep their producer's variability when one producer alone feeds
 /// the queue, and count as Poisson otherwise; service variability is that of the class mix.
 pub fn relaxation_times(s: &Scenario) -> Vec<Option<f64>> {
-    let fed_by_routes: Vec<bool> = (0..s.queues.len())
-        .map(|j| {
-            s.queues
-                .iter()
-                .any(|q| q.routes.iter().any(|&(to, _)| to == j))
-        })
-        .collect();
+    let fed_by_routes = fed_by_routes(s);
     let rates = class_rates(s);
     s.queues
         .iter()

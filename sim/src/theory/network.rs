@@ -135,13 +135,7 @@ fn decomposition(s: &Scenario, class_rates: &[Vec<f64>], used: &Used) -> Theory 
             used.key(f)
         ));
     }
-    let fed_by_routes: Vec<bool> = (0..s.queues.len())
-        .map(|j| {
-            s.queues
-                .iter()
-                .any(|q| q.routes.iter().any(|&(to, _)| to == j))
-        })
-        .collect();
+    let fed_by_routes = crate::traffic::fed_by_routes(s);
     let mut queues = Vec::new();
     let mut models = Vec::new();
     for (j, q) in s.queues.iter().enumerate() {
