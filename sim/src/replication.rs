@@ -720,6 +720,21 @@ impl<'s> Replication<'s> {
             .served += served;
     }
 
+    /// Consumer `c`'s delivery of message `id` timed out at `now`: the broker took it back.
+    /// Its time in service until then is service, not waiting (the consumer, unaware, goes
+    /// on with the work until it finds its acknowledgement refused, which counts for
+    /// nothing).
+    fn timed_out(&mut self, c: usize, id: MessageId, now: f64) {
+        let job = match &self.workers[c].jobs {
+            Jobs::One { job, held: true } if job.id == id => Some(*job),
+            Jobs::Many(sharing) => sharing.heap.iter().find(|j| j.id == id).copied(),
+            _ => None,
+        };
+        if let Some(job) = job {
+            self.unfinished(&job, now - job.started);
+        }
+    }
+
     /// The service a delivery of `job` to consumer `c`, taken off it at `now` with
     /// `remaining` of its `size` left, gave it (see [`Unfinished::served`]).
     fn service_given(&self, c: usize, job: &Job, size: f64, remaining: f64, now: f64) -> f64 {
@@ -877,10 +892,9 @@ impl<'s> Replication<'s> {
                     self.unfinished(&job, self.service_given(c, &job, size, 0.0, now));
                     self.outcome(j, &nacked.message, nacked.outcome, now)?
                 }
-                // Timed out while being processed: already redelivered by the broker.
-                Err(BrokerError::NotInFlight { .. }) => {
-                    self.unfinished(&job, now - job.started);
-                }
+                // Timed out while being processed: already taken back by the broker, and its
+                // service until then recorded ([`Replication::timed_out`]).
+                Err(BrokerError::NotInFlight { .. }) => {}
                 Err(e) => return Err(e),
             }
         } else {
@@ -1007,6 +1021,9 @@ impl<'s> Replication<'s> {
         self.broker.expire_due_into(&mut expired);
         for e in &expired.events {
             let j = self.queue_index[e.queue.0 as usize];
+            if let Some(c) = e.consumer {
+                self.timed_out(c.0 as usize, e.message.id, now);
+            }
             self.outcome(j, &e.message, e.outcome, now)?;
         }
         for &w in &expired.wake {
