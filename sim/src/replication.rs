@@ -226,21 +226,21 @@ impl Worker {
         }
     }
 
-    /// Starts message `m` at `now`.
+    /// Starts message `m`, of `size` work, at `now`.
     #[inline]
-    fn start(&mut self, m: &Message, now: f64) {
+    fn start(&mut self, m: &Message, size: f64, now: f64) {
         self.advance(now);
         match &mut self.jobs {
             Jobs::One { job, held } => {
                 debug_assert!(!*held, "an ordinary consumer holds one message");
-                job.finish = now + m.size / self.speed;
+                job.finish = now + size / self.speed;
                 job.id = m.id;
                 job.class = m.class;
                 job.started = now;
                 *held = true;
             }
             Jobs::Many(sharing) => sharing.heap.push(Job {
-                finish: sharing.v + m.size,
+                finish: sharing.v + size,
                 id: m.id,
                 class: m.class,
                 started: now,
@@ -311,6 +311,11 @@ struct Unfinished {
     served: f64,
     /// When it was first delivered.
     first_delivered_at: f64,
+    /// Its whole work, once a preemption has left the broker holding only what remained of
+    /// it (NaN before): a failed or crashed attempt repeats the whole work, not the rest.
+    whole: f64,
+    /// Its next delivery repeats the whole work (an attempt after a preemption failed).
+    restart: bool,
 }
 
 struct Replication<'s> {
@@ -333,6 +338,9 @@ struct Replication<'s> {
     /// the time they spent in service, which is processing, not waiting, and when they were
     /// first delivered. Bounded by the messages in the system.
     served_before: HashMap<MessageId, Unfinished>,
+    /// Entries of `served_before` whose next delivery repeats the whole work: none in most
+    /// runs, so that a delivery looks them up only when there are.
+    restarts: u32,
     /// Reused for the broker's deadline reports.
     expired: Expired,
     /// Whether any queue has deadlines, and the earliest Deadline event scheduled.
@@ -439,6 +447,7 @@ impl<'s> Replication<'s> {
             failures: streams(Source::Failures, nq),
             crashes: streams(Source::Crashes, nq),
             served_before: HashMap::new(),
+            restarts: 0,
             expired: Expired::default(),
             deadlines: scenario.queues.iter().any(|q| q.delivery.has_deadlines()),
             armed: f64::INFINITY,
@@ -704,7 +713,38 @@ impl<'s> Replication<'s> {
         if self.served_before.is_empty() {
             None
         } else {
-            self.served_before.remove(&id)
+            let u = self.served_before.remove(&id);
+            if u.is_some_and(|u| u.restart) {
+                self.restarts -= 1;
+            }
+            u
+        }
+    }
+
+    /// An attempt at message `id` failed, crashed or timed out: if a preemption had left the
+    /// broker holding only the rest of its work, its next delivery repeats the whole.
+    fn repeat_whole(&mut self, id: MessageId) {
+        if let Some(u) = self.served_before.get_mut(&id)
+            && u.whole.is_finite()
+            && !u.restart
+        {
+            u.restart = true;
+            self.restarts += 1;
+        }
+    }
+
+    /// The work of the delivery of `m`: its size, or its whole work where an attempt after a
+    /// preemption failed ([`Replication::repeat_whole`]).
+    #[cold]
+    #[inline(never)]
+    fn delivered_work(&mut self, m: &Message) -> f64 {
+        match self.served_before.get_mut(&m.id) {
+            Some(u) if u.restart => {
+                u.restart = false;
+                self.restarts -= 1;
+                u.whole
+            }
+            _ => m.size,
         }
     }
 
@@ -716,6 +756,8 @@ impl<'s> Replication<'s> {
             .or_insert(Unfinished {
                 served: 0.0,
                 first_delivered_at: job.started,
+                whole: f64::NAN,
+                restart: false,
             })
             .served += served;
     }
@@ -733,6 +775,7 @@ impl<'s> Replication<'s> {
         if let Some(job) = job {
             self.unfinished(&job, now - job.started);
         }
+        self.repeat_whole(id);
     }
 
     /// The service a delivery of `job` to consumer `c`, taken off it at `now` with
@@ -796,12 +839,17 @@ impl<'s> Replication<'s> {
     /// Consumer `c` starts processing message `m` at `now`.
     #[inline(always)]
     fn begin(&mut self, c: usize, m: &Message, now: f64) {
+        let size = if self.restarts == 0 {
+            m.size
+        } else {
+            self.delivered_work(m)
+        };
         let w = &mut self.workers[c];
         if w.jobs.is_empty() {
             self.scopes.queues[w.queue as usize].start_service(now);
             self.scopes.system.start_service(now);
         }
-        w.start(m, now);
+        w.start(m, size, now);
         if self.sharing {
             self.class_service(c, m.class, -1.0, now);
         } else {
@@ -890,6 +938,7 @@ impl<'s> Replication<'s> {
                     // The attempt did all its work before it failed.
                     let size = nacked.message.size;
                     self.unfinished(&job, self.service_given(c, &job, size, 0.0, now));
+                    self.repeat_whole(job.id);
                     self.outcome(j, &nacked.message, nacked.outcome, now)?
                 }
                 // Timed out while being processed: already taken back by the broker, and its
@@ -1003,6 +1052,13 @@ impl<'s> Replication<'s> {
         };
         let remaining = self.workers[c].remaining(&job, now);
         self.unfinished(&job, now - job.started);
+        let done = (now - job.started) * self.workers[c].speed;
+        if let Some(u) = self.served_before.get_mut(&job.id)
+            && u.whole.is_nan()
+        {
+            // Its first preemption: the attempt began with the whole work.
+            u.whole = done + remaining;
+        }
         self.reschedule(c);
         let back = self
             .broker
@@ -1076,9 +1132,11 @@ impl<'s> Replication<'s> {
                 let nacked = self.broker.nack(consumer, job.id, true)?;
                 let size = nacked.message.size;
                 self.unfinished(&job, self.service_given(c, &job, size, remaining, now));
+                self.repeat_whole(job.id);
                 self.outcome(j, &nacked.message, nacked.outcome, now)?;
             } else {
                 self.unfinished(&job, now - job.started);
+                self.repeat_whole(job.id);
             }
         }
         self.reschedule(c);
