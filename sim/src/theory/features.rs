@@ -188,9 +188,11 @@ pub fn network(s: &Scenario, class_rates: &[Vec<f64>]) -> Used {
         routed.map_or("queues".into(), |q| format!("queues.{}.route", q.name)),
     );
     for (j, rates) in class_rates.iter().enumerate() {
-        used = used.union(&station(s, j, rates));
+        used = used
+            .union(&station(s, j, rates))
+            .union(&arrivals(s.producers.iter().filter(|p| p.queue == j)));
     }
-    used.union(&arrivals(&s.producers))
+    used
 }
 
 /// The common speed of `q`'s consumers (1 when they differ: the assumption table then
