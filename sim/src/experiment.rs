@@ -1,12 +1,12 @@
 //! Independent replications in parallel, summarised with Student-t confidence intervals.
 
-use kendall_broker::BrokerError;
 use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
 use std::sync::{Mutex, PoisonError};
 
 use rayon::prelude::*;
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
+use crate::error::SimError;
 use crate::replication::{QueueCounts, ReplicationResult, run_replication};
 use crate::scenario::Scenario;
 use crate::stats::{Departures, Estimates, Metric, Tails};
@@ -171,7 +171,7 @@ pub struct ExperimentResult {
 ///
 /// Replication i draws only from streams seeded by (seed, i), and results are reduced in
 /// replication order, so the outcome does not depend on the number of threads.
-pub fn run_experiment(scenario: &Scenario) -> Result<ExperimentResult, BrokerError> {
+pub fn run_experiment(scenario: &Scenario) -> Result<ExperimentResult, SimError> {
     let results = run_points(std::slice::from_ref(scenario), &Control::default())?;
     let point = results
         .into_iter()
@@ -227,7 +227,7 @@ pub struct Point {
 pub fn run_points(
     scenarios: &[Scenario],
     control: &Control<'_>,
-) -> Result<Vec<Option<Point>>, BrokerError> {
+) -> Result<Vec<Option<Point>>, SimError> {
     let tasks: Vec<(usize, u64)> = scenarios
         .iter()
         .enumerate()
@@ -252,7 +252,7 @@ pub fn run_points(
             }
             Ok(Some(r))
         })
-        .collect::<Result<_, BrokerError>>()?;
+        .collect::<Result<_, SimError>>()?;
     let mut per_point: Vec<Option<Point>> = pools
         .into_iter()
         .map(|pool| {

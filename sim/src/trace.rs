@@ -7,8 +7,7 @@
 //! the messages that leave before the run ends (lost messages, and those still inside at the
 //! end, are not counted).
 
-use kendall_broker::BrokerError;
-
+use crate::error::SimError;
 use crate::replication::run_replication_observed;
 use crate::scenario::Scenario;
 
@@ -114,7 +113,7 @@ pub fn occupancy_trace(
     scenario: &Scenario,
     replication: u64,
     max_points: usize,
-) -> Result<OccupancyTrace, BrokerError> {
+) -> Result<OccupancyTrace, SimError> {
     let n = max_points.max(2);
     // A first guess at the bin width: the expected run length spread over the bins.
     let rate: f64 = scenario

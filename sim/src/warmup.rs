@@ -14,8 +14,7 @@
 //! order they leave. The truncation point, in messages, becomes the warm-up of every
 //! replication.
 
-use kendall_broker::BrokerError;
-
+use crate::error::SimError;
 use crate::replication::run_replication_observed;
 use crate::scenario::{Scenario, Warmup};
 
@@ -106,7 +105,7 @@ impl Batcher {
 }
 
 /// Runs the pilot of `scenario` and returns its MSER-5 truncation point in messages.
-pub fn mser5_warmup(scenario: &Scenario) -> Result<u64, BrokerError> {
+pub fn mser5_warmup(scenario: &Scenario) -> Result<u64, SimError> {
     let mut pilot = scenario.clone();
     pilot.run.warmup = 0;
     pilot.run.customers = pilot_length(scenario.run.customers);
@@ -121,7 +120,7 @@ pub fn mser5_warmup(scenario: &Scenario) -> Result<u64, BrokerError> {
 /// Resolves `warmup = "auto"`: runs the pilot and stores its truncation point in
 /// `scenario.run.warmup`. A fixed count is stored as it is. Returns the count in use.
 /// Call it after any override of the run length (the pilot's length follows `customers`).
-pub fn resolve(scenario: &mut Scenario) -> Result<u64, BrokerError> {
+pub fn resolve(scenario: &mut Scenario) -> Result<u64, SimError> {
     scenario.run.warmup = match scenario.run.warmup_mode {
         Warmup::Count(n) => n,
         Warmup::Auto => mser5_warmup(scenario)?,

@@ -9,8 +9,9 @@
 //! twice) would show as a difference that grows with the run.
 
 use kendall_broker::{BrokerError, QueueStats};
+use thiserror::Error;
 
-use super::Replication;
+use super::state::Replication;
 
 /// Messages' fates at one queue over the measurement window, per replication.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -89,38 +90,79 @@ impl Books {
     /// each queue equals what the broker holds there, and the system's and the classes'
     /// counts equal the sum over the queues (a message in the system is in exactly one
     /// queue). Otherwise the first difference found.
-    pub fn check(&self) -> Result<(), String> {
+    pub fn check(&self) -> Result<(), BooksError> {
         for (j, q) in self.queues.iter().enumerate() {
             let s = &q.broker;
             if !s.balanced() {
-                return Err(format!("queue {j}: its counters do not balance: {s:?}"));
+                return Err(BooksError::Unbalanced { queue: j, stats: *s });
             }
             if q.tracked != s.in_system() {
-                return Err(format!(
-                    "queue {j}: the simulator counts {} messages in it, the broker holds {} \
-                     ({} waiting, {} in flight)",
-                    q.tracked,
-                    s.in_system(),
-                    s.waiting,
-                    s.in_flight
-                ));
+                return Err(BooksError::QueueCount {
+                    queue: j,
+                    tracked: q.tracked,
+                    stats: *s,
+                });
             }
         }
         let held: u64 = self.queues.iter().map(|q| q.broker.in_system()).sum();
         if self.system != held {
-            return Err(format!(
-                "the simulator counts {} messages in the system, the broker holds {held}",
-                self.system
-            ));
+            return Err(BooksError::SystemCount {
+                tracked: self.system,
+                held,
+            });
         }
         let by_class: u64 = self.classes.iter().sum();
         if !self.classes.is_empty() && by_class != held {
-            return Err(format!(
-                "the classes count {by_class} messages in the system, the broker holds {held}"
-            ));
+            return Err(BooksError::ClassCount { by_class, held });
         }
         Ok(())
     }
+}
+
+/// The first place where a replication's books do not balance ([`Books::check`]): a fate the
+/// simulator missed or recorded twice.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum BooksError {
+    /// A queue's broker counters do not add up.
+    #[error("queue {queue}: its counters do not balance: {stats:?}")]
+    Unbalanced {
+        /// Scenario index of the queue.
+        queue: usize,
+        /// Its broker counters.
+        stats: QueueStats,
+    },
+    /// The simulator's count of a queue's messages is not what the broker holds there.
+    #[error(
+        "queue {queue}: the simulator counts {tracked} messages in it, the broker holds {} \
+         ({} waiting, {} in flight)",
+        stats.in_system(),
+        stats.waiting,
+        stats.in_flight
+    )]
+    QueueCount {
+        /// Scenario index of the queue.
+        queue: usize,
+        /// The messages the simulator believes are in it.
+        tracked: u64,
+        /// Its broker counters.
+        stats: QueueStats,
+    },
+    /// The simulator's count of the system's messages is not the sum of the queues'.
+    #[error("the simulator counts {tracked} messages in the system, the broker holds {held}")]
+    SystemCount {
+        /// The messages the simulator believes are in the system.
+        tracked: u64,
+        /// The messages the broker holds over every queue.
+        held: u64,
+    },
+    /// The classes' counts do not add up to the messages held.
+    #[error("the classes count {by_class} messages in the system, the broker holds {held}")]
+    ClassCount {
+        /// The classes' counts summed.
+        by_class: u64,
+        /// The messages the broker holds over every queue.
+        held: u64,
+    },
 }
 
 impl Replication<'_> {
@@ -185,7 +227,7 @@ mod tests {
         assert_eq!(books.check(), Ok(()));
         let mut off = books.clone();
         off.queues[0].tracked = 4;
-        assert!(off.check().unwrap_err().contains("queue 0"));
+        assert!(off.check().unwrap_err().to_string().contains("queue 0"));
         let mut off = books.clone();
         off.system = 5;
         assert!(off.check().is_err());
@@ -194,7 +236,7 @@ mod tests {
         assert!(off.check().is_err());
         let mut off = books.clone();
         off.queues[1].broker.published = 5;
-        assert!(off.check().unwrap_err().contains("balance"));
+        assert!(off.check().unwrap_err().to_string().contains("balance"));
         // A lone class mirrors the system and is not counted apart.
         let mut mirrored = books;
         mirrored.classes.clear();

@@ -1,0 +1,166 @@
+//! A replication's state — the broker, the simulated consumers, the calendar, the random
+//! streams and the scopes it measures — and how it is set up from a scenario.
+
+use std::collections::HashMap;
+
+use kendall_broker::{Broker, BrokerError, Expired, MessageId, QueueId, QueueStats};
+
+use super::clock::SimClock;
+use super::event_loop::Event;
+use super::unfinished::Unfinished;
+use super::worker::{Job, Jobs, Worker};
+use crate::calendar::Agenda;
+use crate::dist::ArrivalProcess;
+use crate::rng::{Source, Stream, stream};
+use crate::scenario::Scenario;
+use crate::scopes::Scopes;
+use crate::stats::Tally;
+
+pub(super) struct Replication<'s> {
+    pub(super) scenario: &'s Scenario,
+    pub(super) clock: SimClock,
+    pub(super) broker: Broker<SimClock>,
+    pub(super) calendar: Agenda<Event>,
+    pub(super) queue_ids: Vec<QueueId>,
+    /// Scenario index of each broker queue id.
+    pub(super) queue_index: Vec<usize>,
+    pub(super) workers: Vec<Worker>,
+    pub(super) arrivals: Vec<Stream>,
+    // [fit/trace] per-producer arrival process (a trace's replay cursor); draws from `arrivals`.
+    pub(super) arrival_processes: Vec<ArrivalProcess>,
+    pub(super) service: Vec<Stream>,
+    pub(super) routing: Vec<Stream>,
+    pub(super) failures: Vec<Stream>,
+    pub(super) crashes: Vec<Stream>,
+    /// Messages whose earlier deliveries did not complete (failed, interrupted, crashed):
+    /// the time they spent in service, which is processing, not waiting, and when they were
+    /// first delivered. Bounded by the messages in the system.
+    pub(super) served_before: HashMap<MessageId, Unfinished>,
+    /// Entries of `served_before` whose next delivery repeats the whole work: none in most
+    /// runs, so that a delivery looks them up only when there are.
+    pub(super) restarts: u32,
+    /// Reused for the broker's deadline reports.
+    pub(super) expired: Expired,
+    /// Whether any queue has deadlines, and the earliest Deadline event scheduled.
+    pub(super) deadlines: bool,
+    pub(super) armed: f64,
+    pub(super) scopes: Scopes,
+    /// Broker counters at the start of the measurement window.
+    pub(super) window_start: Vec<QueueStats>,
+    pub(super) events: u64,
+    pub(super) exits: u64,
+    /// The lone queue's scope is the system's (no percentiles recorded for it).
+    pub(super) queue_mirrors: bool,
+    /// The lone class's scope is the system's.
+    pub(super) class_mirrors: bool,
+    /// Some consumer shares its capacity (processor sharing): the classes' busy areas count
+    /// shares of consumers ([`Worker::share_clock`]).
+    pub(super) sharing: bool,
+    /// End-to-end sojourn time of the last message that left the system.
+    pub(super) last_sojourn: f64,
+}
+
+impl<'s> Replication<'s> {
+    pub(super) fn new(scenario: &'s Scenario, replication: u64) -> Result<Self, BrokerError> {
+        let seed = scenario.run.seed;
+        let clock = SimClock::default();
+        let mut broker = Broker::new(clock.clone());
+        let nq = scenario.queues.len();
+        let queue_ids = crate::setup::add_queues(&mut broker, scenario, replication)?;
+        let mut queue_index = vec![0; nq];
+        for (j, id) in queue_ids.iter().enumerate() {
+            queue_index[id.0 as usize] = j;
+        }
+        let mut workers: Vec<Worker> = (0..broker.consumer_count())
+            .map(|_| Worker {
+                queue: 0,
+                speed: 1.0,
+                down: false,
+                generation: 0,
+                jobs: Jobs::One {
+                    job: Job {
+                        finish: 0.0,
+                        id: MessageId(0),
+                        class: 0,
+                        started: 0.0,
+                    },
+                    held: false,
+                },
+            })
+            .collect();
+        for (j, &q) in queue_ids.iter().enumerate() {
+            for (local, c) in broker.consumers_of(q)?.enumerate() {
+                let w = &mut workers[c.0 as usize];
+                w.queue = j as u32;
+                w.speed = scenario.queues[j].speeds[local];
+                if scenario.queues[j].sharing {
+                    w.jobs = Jobs::Many(Box::default());
+                }
+            }
+        }
+        let streams = |f: fn(usize) -> Source, n: usize| -> Vec<Stream> {
+            (0..n).map(|i| stream(seed, replication, f(i))).collect()
+        };
+        let np = scenario.producers.len();
+        let smallest_service = scenario
+            .queues
+            .iter()
+            .flat_map(|q| q.service.iter().map(|d| d.mean()))
+            .fold(f64::INFINITY, f64::min);
+        let resolution = 1e-4 * smallest_service;
+        // A lone queue without routes sees exactly the system's messages, and a lone class is
+        // all of them: such scopes skip percentile recording and copy the system's.
+        let queue_mirrors = nq == 1 && scenario.queues[0].routes.is_empty();
+        let class_mirrors = scenario.classes.len() == 1;
+        // Mirroring scopes record nothing at all and copy the system's estimates.
+        let sharing = scenario.queues.iter().any(|q| q.sharing);
+        let scope = |mirrors: bool, copies: bool| {
+            if copies {
+                Tally::mirror()
+            } else {
+                Tally::new(resolution, !mirrors)
+            }
+        };
+        let window_start = queue_ids
+            .iter()
+            .map(|&q| broker.stats(q))
+            .collect::<Result<_, _>>()?;
+        Ok(Self {
+            scenario,
+            clock,
+            broker,
+            calendar: Agenda::with_capacity(np, 2 * workers.len() + 1),
+            queue_ids,
+            queue_index,
+            workers,
+            arrivals: streams(Source::Arrivals, np),
+            // [fit/trace]
+            arrival_processes: scenario
+                .producers
+                .iter()
+                .map(|p| ArrivalProcess::new(&p.interarrival))
+                .collect(),
+            service: streams(Source::Service, nq),
+            routing: streams(Source::Routing, nq),
+            failures: streams(Source::Failures, nq),
+            crashes: streams(Source::Crashes, nq),
+            served_before: HashMap::new(),
+            restarts: 0,
+            expired: Expired::default(),
+            deadlines: scenario.queues.iter().any(|q| q.delivery.has_deadlines()),
+            armed: f64::INFINITY,
+            scopes: Scopes {
+                system: Tally::new(resolution, true),
+                queues: vec![scope(queue_mirrors, queue_mirrors); nq],
+                classes: vec![scope(class_mirrors, class_mirrors); scenario.classes.len()],
+            },
+            window_start,
+            events: 0,
+            exits: 0,
+            queue_mirrors,
+            class_mirrors,
+            sharing,
+            last_sojourn: f64::NAN,
+        })
+    }
+}

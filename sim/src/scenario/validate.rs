@@ -1,0 +1,224 @@
+//! Validation: the file's specs checked, every reference resolved and every number in range,
+//! into the [`Scenario`] the simulator runs. A queue's own keys are checked in [`queue`].
+
+use super::{Class, Producer, ProducerSpec, Run, RunSpec, Scenario, ScenarioFile, Warmup};
+use crate::dist::Distribution;
+use crate::error::{InvalidKey, KeyPath};
+use crate::suggest::suggest;
+
+mod queue;
+
+impl ScenarioFile {
+    /// Checks every reference and number, producing the scenario the simulator runs.
+    pub fn validate(&self, default_name: &str) -> Result<Scenario, InvalidKey> {
+        let root = KeyPath::default();
+        let classes = self.validate_classes(&root)?;
+        if self.queues.is_empty() {
+            return Err(InvalidKey::new(
+                root.key("queues"),
+                "the scenario needs at least one [[queues]] table",
+            ));
+        }
+        if self.producers.is_empty() {
+            return Err(InvalidKey::new(
+                root.key("producers"),
+                "the scenario needs at least one [[producers]] table",
+            ));
+        }
+        let queue_names: Vec<&str> = self.queues.iter().map(|q| q.name.as_str()).collect();
+        let class_names: Vec<&str> = classes.iter().map(|c| c.name.as_str()).collect();
+        let queues = self
+            .queues
+            .iter()
+            .enumerate()
+            .map(|(i, q)| {
+                queue::validate_queue(q, &root.key("queues").index(i), &queue_names, &class_names)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        unique(&queue_names, &root.key("queues"), "queue")?;
+        let producers = self
+            .producers
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                validate_producer(
+                    p,
+                    &root.key("producers").index(i),
+                    &queue_names,
+                    &class_names,
+                )
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let producer_names: Vec<&str> = self.producers.iter().map(|p| p.name.as_str()).collect();
+        unique(&producer_names, &root.key("producers"), "producer")?;
+        let scenario = Scenario {
+            name: self
+                .name
+                .clone()
+                .unwrap_or_else(|| default_name.to_string()),
+            time_unit: self.time_unit.clone().unwrap_or_default(),
+            classes,
+            producers,
+            queues,
+            run: self.run.validate(&root.key("run"))?,
+            expected: (self.expected.as_ref())
+                .map(|t| crate::expected::validate(t, &root.key("expected")))
+                .transpose()?,
+        };
+        for (start, q) in scenario.queues.iter().enumerate() {
+            // Follow the dead-letter chain: it must end, or messages would circle forever.
+            let (mut at, mut steps) = (q.delivery.dead_letter, 0);
+            while let Some(next) = at {
+                steps += 1;
+                if next == start || steps > scenario.queues.len() {
+                    return Err(InvalidKey::new(
+                        root.key("queues").index(start).key("dead_letter"),
+                        "dead-letter queues form a loop",
+                    ));
+                }
+                at = scenario.queues[next].delivery.dead_letter;
+            }
+        }
+        if let Some(&j) = crate::traffic::trapped_queues(&scenario).first() {
+            return Err(InvalidKey::new(
+                root.key("queues").index(j).key("route"),
+                format!(
+                    "no message can ever leave the system from queue `{}`: its routes loop forever",
+                    scenario.queues[j].name
+                ),
+            ));
+        }
+        Ok(scenario)
+    }
+
+    fn validate_classes(&self, root: &KeyPath) -> Result<Vec<Class>, InvalidKey> {
+        if self.classes.is_empty() {
+            return Ok(vec![Class {
+                name: "default".into(),
+                priority: 0,
+            }]);
+        }
+        let names: Vec<&str> = self.classes.iter().map(|c| c.name.as_str()).collect();
+        unique(&names, &root.key("classes"), "class")?;
+        Ok(self
+            .classes
+            .iter()
+            .map(|c| Class {
+                name: c.name.clone(),
+                priority: c.priority,
+            })
+            .collect())
+    }
+}
+
+impl RunSpec {
+    fn validate(&self, path: &KeyPath) -> Result<Run, InvalidKey> {
+        let replications = self.replications.unwrap_or(10);
+        if replications < 2 {
+            return Err(InvalidKey::new(
+                path.key("replications"),
+                "needs at least 2 replications for a confidence interval",
+            ));
+        }
+        let customers = self.customers.unwrap_or(100_000);
+        if customers == 0 {
+            return Err(InvalidKey::new(path.key("customers"), "must be at least 1"));
+        }
+        let warmup_mode = match &self.warmup {
+            None => Warmup::Count(customers / 10),
+            Some(toml::Value::Integer(n)) if *n >= 0 => Warmup::Count(*n as u64),
+            Some(toml::Value::String(s)) if s == "auto" => Warmup::Auto,
+            Some(other) => {
+                return Err(InvalidKey::new(
+                    path.key("warmup"),
+                    format!("warmup must be a count of messages or \"auto\", not {other}"),
+                ));
+            }
+        };
+        let warmup = match warmup_mode {
+            Warmup::Count(n) => n,
+            Warmup::Auto => customers / 10,
+        };
+        Ok(Run {
+            replications,
+            customers,
+            warmup,
+            warmup_mode,
+            seed: self.seed.unwrap_or(1),
+            max_events: match self.max_events {
+                Some(0) => {
+                    return Err(InvalidKey::new(
+                        path.key("max_events"),
+                        "must be at least 1",
+                    ));
+                }
+                m => m,
+            },
+        })
+    }
+}
+
+fn validate_producer(
+    p: &ProducerSpec,
+    path: &KeyPath,
+    queues: &[&str],
+    classes: &[&str],
+) -> Result<Producer, InvalidKey> {
+    let queue = match &p.to {
+        Some(to) => find(queues, to, &path.key("to"), "queue")?,
+        None if queues.len() == 1 => 0,
+        None => {
+            return Err(InvalidKey::new(
+                path.key("to"),
+                "with several queues, say which one with `to`",
+            ));
+        }
+    };
+    let class = match &p.class {
+        Some(c) => find(classes, c, &path.key("class"), "class")?,
+        None if classes.len() == 1 => 0,
+        None => {
+            return Err(InvalidKey::new(
+                path.key("class"),
+                "with several classes, say which one with `class`",
+            ));
+        }
+    };
+    let interarrival = Distribution::from_spec(&p.interarrival, &path.key("interarrival"))?;
+    Ok(Producer {
+        name: p.name.clone(),
+        queue,
+        class,
+        interarrival,
+    })
+}
+
+fn find(names: &[&str], name: &str, path: &KeyPath, what: &str) -> Result<usize, InvalidKey> {
+    names.iter().position(|n| *n == name).ok_or_else(|| {
+        InvalidKey::new(
+            path.clone(),
+            format!("no {what} named `{name}`{}", suggest(name, names)),
+        )
+    })
+}
+
+fn unique(names: &[&str], path: &KeyPath, what: &str) -> Result<(), InvalidKey> {
+    for (i, n) in names.iter().enumerate() {
+        if names[..i].contains(n) {
+            return Err(InvalidKey::new(
+                path.index(i).key("name"),
+                format!("two {} are named `{n}`", plural(what)),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// "queues", "classes".
+fn plural(what: &str) -> String {
+    if what.ends_with('s') {
+        format!("{what}es")
+    } else {
+        format!("{what}s")
+    }
+}
