@@ -154,6 +154,17 @@ pub struct Scenario {
 }
 
 impl Scenario {
+    /// The time unit T and Wq are recorded in for percentiles ([`crate::stats::Tally::new`]):
+    /// 10⁻⁴ of the smallest mean service time, shared by simulated and live runs.
+    pub fn time_resolution(&self) -> f64 {
+        let smallest_service = self
+            .queues
+            .iter()
+            .flat_map(|q| q.service.iter().map(|d| d.mean()))
+            .fold(f64::INFINITY, f64::min);
+        1e-4 * smallest_service
+    }
+
     /// A message of `class` to publish to queue `j`, its service requirement drawn there
     /// from `rng`. `born_at` is None for a message from outside (born at publication) and
     /// `waited` is the waiting it did upstream.

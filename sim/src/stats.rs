@@ -178,9 +178,7 @@ pub struct Tally {
 /// memory grows with the logarithm of the largest value, not with the number of values).
 #[inline]
 fn record(h: &mut Recorder, value: f64) {
-    // Through i64: x86-64 converts a double to a signed integer in one instruction, to an
-    // unsigned one only with a correction for values past 2^63, which no time reaches. The
-    // same integer for every value in [0, 2^63); a larger one saturates at 2^63 − 1.
+    // Through i64, one instruction on x86-64; the same for every value below 2^63.
     h.record((value + 0.5).max(0.0) as i64 as u64);
 }
 
@@ -192,8 +190,8 @@ impl Default for Tally {
 
 impl Tally {
     /// An empty tally recording times to a resolution of `resolution` time units (kendall
-    /// uses 10⁻⁴ of the smallest mean service time); without `percentiles` it keeps means
-    /// only and reports NaN percentiles.
+    /// uses [`crate::scenario::Scenario::time_resolution`]); without `percentiles` it keeps
+    /// means only and reports NaN percentiles.
     pub fn new(resolution: f64, percentiles: bool) -> Self {
         Tally {
             scale: 1.0 / resolution,

@@ -317,12 +317,7 @@ pub fn run_live(scenario: &Scenario, speedup: f64, duration: f64) -> Result<Live
 
 /// The statistics of a live run of `scenario` over `horizon`, the first `warmup` discarded.
 fn recorder(scenario: &Scenario, warmup: f64, horizon: f64) -> Recorder {
-    let smallest_service = scenario
-        .queues
-        .iter()
-        .flat_map(|q| q.service.iter().map(|d| d.mean()))
-        .fold(f64::INFINITY, f64::min);
-    let resolution = 1e-4 * smallest_service;
+    let resolution = scenario.time_resolution();
     let (nq, nc) = (scenario.queues.len(), scenario.classes.len());
     let mirrors = (nq == 1 && scenario.queues[0].routes.is_empty(), nc == 1);
     let scopes = Scopes {

@@ -102,12 +102,7 @@ impl<'s> Replication<'s> {
             (0..n).map(|i| stream(seed, replication, f(i))).collect()
         };
         let np = scenario.producers.len();
-        let smallest_service = scenario
-            .queues
-            .iter()
-            .flat_map(|q| q.service.iter().map(|d| d.mean()))
-            .fold(f64::INFINITY, f64::min);
-        let resolution = 1e-4 * smallest_service;
+        let resolution = scenario.time_resolution();
         // A lone queue without routes sees exactly the system's messages, and a lone class is
         // all of them: such scopes skip percentile recording and copy the system's.
         let queue_mirrors = nq == 1 && scenario.queues[0].routes.is_empty();
