@@ -111,9 +111,7 @@ impl<E: Copy> Heap<E> {
                 break;
             }
             let best = if first + ARITY <= n {
-                // A full node: the smallest of four by a tournament of selects, which compile
-                // to conditional moves — in a large heap these comparisons are coin flips,
-                // and branching on them mispredicts half the time.
+                // A full node: branch-free selects, as these comparisons are coin flips.
                 let k = |c: usize| heap[c].key;
                 let (a, ka) = select(k(first + 1) < k(first), first + 1, first, &k);
                 let (b, kb) = select(k(first + 3) < k(first + 2), first + 3, first + 2, &k);

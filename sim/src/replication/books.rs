@@ -94,7 +94,10 @@ impl Books {
         for (j, q) in self.queues.iter().enumerate() {
             let s = &q.broker;
             if !s.balanced() {
-                return Err(BooksError::Unbalanced { queue: j, stats: *s });
+                return Err(BooksError::Unbalanced {
+                    queue: j,
+                    stats: *s,
+                });
             }
             if q.tracked != s.in_system() {
                 return Err(BooksError::QueueCount {

@@ -35,8 +35,7 @@ impl Replication<'_> {
         let message = self
             .scenario
             .new_message(j, class, born_at, waited, &mut self.service[j]);
-        // Read in place: moving the result out copies it through the stack, where the
-        // reloads stall on the callee's narrower stores.
+        // Read in place: a moved-out result stalls on store forwarding.
         match &self.broker.publish(self.queue_ids[j], message) {
             Ok(published) => {
                 self.scopes.entered(j, class, born_at.is_some(), now);

@@ -97,7 +97,14 @@ impl Replication<'_> {
 
     /// The service a delivery of `job` to consumer `c`, taken off it at `now` with
     /// `remaining` of its `size` left, gave it (see [`Unfinished::served`]).
-    pub(super) fn service_given(&self, c: usize, job: &Job, size: f64, remaining: f64, now: f64) -> f64 {
+    pub(super) fn service_given(
+        &self,
+        c: usize,
+        job: &Job,
+        size: f64,
+        remaining: f64,
+        now: f64,
+    ) -> f64 {
         let w = &self.workers[c];
         if w.single() {
             now - job.started

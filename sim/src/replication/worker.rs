@@ -44,9 +44,8 @@ impl Ord for Job {
 /// The messages a consumer holds: at most one for an ordinary consumer (a slot, no heap
 /// allocation and no ordering work), any number under processor sharing (a heap by finish).
 ///
-/// The slot is a job and a flag rather than an `Option<Job>`: a job is then written field by
-/// field where it lives, not built on the stack and copied over, whose wide reloads of narrow
-/// stores stall the processor (store forwarding fails).
+/// A job and a flag rather than an `Option<Job>`, so a job is written in place (a stack copy
+/// stalls on store forwarding).
 #[derive(Debug)]
 pub(super) enum Jobs {
     One { job: Job, held: bool },
@@ -94,8 +93,7 @@ impl Jobs {
 /// clock `v` (work done per message) makes exact: a message of size s delivered at virtual
 /// time v0 finishes when `v` reaches v0 + s ([`Sharing`]).
 ///
-/// One cache line, aligned: a fleet of thousands does not keep its workers in cache, and an
-/// event then misses once on its worker rather than on two lines.
+/// One cache line, aligned: a large fleet's workers are not in cache, and each costs one miss.
 #[derive(Debug)]
 #[repr(align(64))]
 pub(super) struct Worker {
