@@ -7,6 +7,7 @@ use super::event_loop::Event;
 use super::state::Replication;
 
 impl Replication<'_> {
+    /// Schedules consumer `c`'s next crash, up from `now`, if its queue's consumers crash.
     pub(super) fn schedule_crash(&mut self, c: usize, now: f64) {
         let j = self.workers[c].queue as usize;
         if let Some((mtbf, _)) = &self.scenario.queues[j].crash {

@@ -16,6 +16,7 @@ use crate::scenario::Scenario;
 use crate::scopes::Scopes;
 use crate::stats::Tally;
 
+/// One replication in progress: what the event loop and its handlers share.
 pub(super) struct Replication<'s> {
     pub(super) scenario: &'s Scenario,
     pub(super) clock: SimClock,
