@@ -6,9 +6,9 @@
 //! broker decides — where a message waits, who is preempted, what times out or expires, what
 //! is dead-lettered — is the broker's own logic; this loop only supplies time and work.
 //!
-//! [`state`] sets a replication up, [`event_loop`] runs it; the handlers are split by what
-//! they deal with: [`messages`], [`service`] (the consumers, modelled in [`worker`]),
-//! [`unfinished`] deliveries, [`deadlines`], [`crashes`]; [`books`] checks the counts.
+//! `state` sets a replication up, `event_loop` runs it; the handlers are split by what
+//! they deal with: `messages`, `service` (the consumers, modelled in `worker`),
+//! `unfinished` deliveries, `deadlines`, `crashes`; `books` checks the counts.
 
 mod books;
 mod clock;

@@ -1,6 +1,6 @@
 //! Scenario files: the TOML contract of the README, parsed and validated into a [`Scenario`].
 //!
-//! [`file`] holds the file as written, [`validate`] turns it into the types below, and
+//! [`file`] holds the file as written, `validate` turns it into the types below, and
 //! loading (reading, `--set` overrides, locating errors) is [`Scenario::load`] and its
 //! siblings.
 

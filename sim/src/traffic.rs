@@ -13,7 +13,7 @@ pub struct QueueLoad {
     pub arrival_rate: f64,
     /// Mean service time over the class mix arriving there.
     pub mean_service: f64,
-    /// Offered load per consumer, λ·E[S]/c (work over total speed, retries included). An
+    /// Offered load per consumer, λ·E\[S\]/c (work over total speed, retries included). An
     /// unbounded queue is stable only below 1; see [`QueueLoad::stable`].
     pub rho: f64,
     /// The queue's capacity (messages waiting and in service), None when unbounded.
