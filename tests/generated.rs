@@ -12,7 +12,7 @@ mod generator;
 
 use std::fmt::Write;
 
-use generator::{Generated, Mode, generate};
+use generator::{EVENTS_PER_CUSTOMER, Generated, Mode, generate};
 use kendall_models::{Exactness, Verdict};
 use kendall_reports::RunReport;
 use kendall_sim::experiment::ScopeSummary;
@@ -39,6 +39,8 @@ struct Tally {
     approximation: u64,
     none: u64,
     unstable: u64,
+    /// Scenarios with a replication that spent its event budget (a collapse).
+    stopped: u64,
     figures: u64,
     failures: Vec<String>,
 }
@@ -225,6 +227,7 @@ fn run_long(s: &Scenario, replications: u32, customers: u64, seed: u64) -> Exper
     long.run.replications = replications;
     long.run.customers = customers;
     long.run.warmup = customers / 10;
+    long.run.max_events = Some(customers * EVENTS_PER_CUSTOMER);
     long.run.seed = seed;
     run_experiment(&long).unwrap_or_else(|e| panic!("{}: long run failed: {e}", s.name))
 }
@@ -285,15 +288,31 @@ fn check(seed: u64, tally: &mut Tally) {
         }
     }
     invariants(&scenario, &r, &mut out);
-    // Little's law over the same messages, as the run's own check applies it (L against
-    // the rate and mean stay of every message that left, processed or lost).
-    out.extend(
-        report
-            .warnings
-            .iter()
-            .filter(|w| w.starts_with("Little's law"))
-            .cloned(),
-    );
+    if r.stopped > 0 {
+        // A collapse: the run says so itself, and its figures cover a system still filling
+        // up, where Little's law over the departures need not hold. A system theory calls
+        // exact (so stable, and within its assumptions) must never collapse.
+        tally.stopped += 1;
+        if matches!(&theory.system, Verdict::Predicted(p) if p.exactness == Exactness::Exact) {
+            out.push(format!(
+                "{} of {} replications spent their event budget, yet theory is exact",
+                r.stopped, scenario.run.replications
+            ));
+        }
+        if !report.warnings.iter().any(|w| w.starts_with("stopped")) {
+            out.push("a run that stopped at its event budget does not warn of it".into());
+        }
+    } else {
+        // Little's law over the same messages, as the run's own check applies it (L
+        // against the rate and mean stay of every message that left, processed or lost).
+        out.extend(
+            report
+                .warnings
+                .iter()
+                .filter(|w| w.starts_with("Little's law"))
+                .cloned(),
+        );
+    }
     match &theory.system {
         Verdict::Predicted(p) if p.exactness == Exactness::Exact => tally.exact += 1,
         Verdict::Predicted(_) => tally.approximation += 1,
@@ -321,12 +340,13 @@ fn run(seeds: std::ops::Range<u64>) -> Tally {
         check(seed, &mut tally);
     }
     println!(
-        "{} scenarios: system theory exact {}, approximation {}, none {}, unstable {}; {} exact figures checked; {} failed",
+        "{} scenarios: system theory exact {}, approximation {}, none {}, unstable {}; {} stopped at their event budget; {} exact figures checked; {} failed",
         tally.scenarios,
         tally.exact,
         tally.approximation,
         tally.none,
         tally.unstable,
+        tally.stopped,
         tally.figures,
         tally.failures.len()
     );

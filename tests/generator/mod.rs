@@ -404,8 +404,11 @@ fn render(s: &Structure, scale: &[f64], name: &str) -> String {
     }
     let _ = writeln!(
         t,
-        "[run]\nreplications = {}\ncustomers = {}\nseed = {}",
-        s.replications, s.customers, s.seed
+        "[run]\nreplications = {}\ncustomers = {}\nseed = {}\nmax_events = {}",
+        s.replications,
+        s.customers,
+        s.seed,
+        s.customers * EVENTS_PER_CUSTOMER
     );
     match s.warmup {
         Some(w) => {
@@ -417,6 +420,13 @@ fn render(s: &Structure, scale: &[f64], name: &str) -> String {
     }
     t
 }
+
+/// A replication's event budget per customer: far beyond what a scenario that keeps up
+/// spends (a few events per message per queue), so only a run that has collapsed reaches
+/// it — a processor-sharing queue with a visibility timeout, say, whose timed-out attempts
+/// go on taking their share of the consumer until every attempt times out. Without it such
+/// a run would never reach its customers.
+pub const EVENTS_PER_CUSTOMER: u64 = 200;
 
 /// The scenario of `seed` in `mode`: each queue's service scaled so that its offered load
 /// (retries and speeds counted by the simulator's traffic equations, crashes by the share of
