@@ -6,7 +6,8 @@ use std::collections::{BinaryHeap, HashMap, VecDeque};
 use thiserror::Error;
 
 use crate::buffer::{OwnBuffer, SharedBuffer};
-use crate::dispatch::{Peek, Router, TotalF64};
+use crate::dispatch::{Peek, Router};
+use crate::total_f64::TotalF64;
 use crate::{
     Acked, Clock, ConsumerLoads, Delivery, Discipline, Dispatch, DispatchKind, Expired, Expiry,
     HandedBack, Message, MessageId, Nacked, NewMessage, Outcome, Polled, Published, QueueStats,

@@ -56,6 +56,7 @@ mod fates;
 mod message;
 pub mod prefetch;
 mod shared;
+mod total_f64;
 
 pub use broker::{Broker, BrokerError, ConsumerId, Overflow, QueueConfig, QueueId};
 pub use buffer::Discipline;
