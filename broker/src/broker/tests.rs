@@ -4,7 +4,7 @@ use std::cell::Cell;
 use std::rc::Rc;
 
 use super::*;
-use crate::{Discipline, DispatchKind};
+use crate::*;
 
 /// A clock the test moves by hand.
 #[derive(Clone, Default)]

@@ -14,9 +14,9 @@ pub enum DispatchKind {
     /// A consumer chosen uniformly at random. Stateless and simple; the worst balancer, the
     /// baseline others are measured against.
     Random,
-    /// `weighted-round-robin`: consumers take turns in proportion to their weights (their
-    /// speeds), smoothly interleaved. Use it for push dispatch over consumers of unequal
-    /// speed when no load feedback is available. See [`WeightedRoundRobin`](super::WeightedRoundRobin).
+    /// `weighted-round-robin`: consumers take turns in proportion to their weights (their speeds),
+    /// smoothly interleaved. Use it for push dispatch over consumers of unequal speed when no load
+    /// feedback is available. See [`WeightedRoundRobin`](super::WeightedRoundRobin).
     WeightedRoundRobin {
         /// One positive, finite weight per consumer.
         weights: Vec<f64>,
@@ -25,14 +25,15 @@ pub enum DispatchKind {
     /// at random. Near-optimal push dispatch when the broker sees every consumer's load.
     /// See [`Jsq`](super::Jsq).
     Jsq,
-    /// `power-of-d`: sample `d` consumers, join the least loaded of them. Most of JSQ's benefit
-    /// for a fraction of the load information (d = 2 is the classic choice). See [`PowerOfD`](super::PowerOfD).
+    /// `power-of-d`: sample `d` consumers, join the least loaded of them. Most of JSQ's benefit for
+    /// a fraction of the load information (d = 2 is the classic choice). See
+    /// [`PowerOfD`](super::PowerOfD).
     PowerOfD {
         /// How many consumers to sample, 1 ..= consumers.
         d: usize,
     },
-    /// `least-work`: the consumer with the least remaining work (sum of message sizes held).
-    /// Beats JSQ when message sizes vary and are known at publish. See [`LeastWork`](super::LeastWork).
+    /// `least-work`: the consumer with the least remaining work (sum of message sizes held). Beats
+    /// JSQ when message sizes vary and are known at publish. See [`LeastWork`](super::LeastWork).
     LeastWork,
     /// `jiq`: join an idle consumer if there is one, else a random one. Cheap and good at low
     /// to moderate load with many consumers. See [`Jiq`](super::Jiq).

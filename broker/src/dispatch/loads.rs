@@ -3,8 +3,8 @@
 /// What a strategy may look at when choosing: for each consumer, how many messages it holds
 /// (waiting in its own queue plus the one in service) and how much work they add up to.
 ///
-/// Work is the sum of the [`Message::size`](crate::Message::size)s a consumer holds. The message in service counts
-/// with its full size: the broker does not know how far along its processing is.
+/// Work is the sum of the [`Message::size`](crate::Message::size)s a consumer holds. The message in
+/// service counts with its full size: the broker does not know how far along its processing is.
 #[derive(Debug, Clone, Default)]
 pub struct ConsumerLoads {
     /// Held count and work side by side: one cache line per consumer touched.
