@@ -18,6 +18,7 @@ mod setup;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
+pub use cache_hints::Upcoming;
 pub use config::{Overflow, QueueConfig};
 use consumer::Consumer;
 use deadlines::Deadline;

@@ -20,7 +20,7 @@ mod weighted_round_robin;
 pub use jiq::Jiq;
 pub use jsq::Jsq;
 pub use key_hash::KeyHash;
-pub use kind::DispatchKind;
+pub use kind::{DispatchKind, InvalidDispatch};
 pub use least_work::LeastWork;
 pub use loads::ConsumerLoads;
 pub use power_of_d::PowerOfD;

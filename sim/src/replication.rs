@@ -13,7 +13,7 @@ use std::rc::Rc;
 
 use kendall_broker::{
     Broker, BrokerError, Clock, ConsumerId, Expired, Message, MessageId, Outcome, Published,
-    QueueId, QueueStats,
+    QueueId, QueueStats, Upcoming,
 };
 use rand::RngExt;
 
@@ -544,12 +544,13 @@ impl<'s> Replication<'s> {
     /// and each event would otherwise wait for several cache misses (JSQ over 10,000
     /// consumers runs about 1.35× faster with it).
     #[inline(never)]
-    fn prefetch_next(&self) {
+    fn prefetch_next(&mut self) {
         if let Some(Event::Completion { consumer, .. }) = self.calendar.likely_next_event() {
-            if let Some(w) = self.workers.get(consumer as usize) {
-                kendall_broker::prefetch::prefetch(w);
-            }
-            self.broker.prefetch(ConsumerId(consumer));
+            let workers = &self.workers;
+            self.broker
+                .prefetch(Upcoming::Consumer(ConsumerId(consumer)), |c| {
+                    workers.get(c.0 as usize)
+                });
         }
     }
 
@@ -559,11 +560,9 @@ impl<'s> Replication<'s> {
     #[inline(never)]
     fn prefetch_route(&mut self, i: usize) {
         let q = self.queue_ids[self.scenario.producers[i].queue];
-        if let Some(c) = self.broker.prefetch_route(q)
-            && let Some(w) = self.workers.get(c.0 as usize)
-        {
-            kendall_broker::prefetch::prefetch(w);
-        }
+        let workers = &self.workers;
+        self.broker
+            .prefetch(Upcoming::Publish(q), |c| workers.get(c.0 as usize));
     }
 
     /// True when no producer will publish again and no message is in the system.

@@ -661,7 +661,7 @@ fn validate_queue(
             DispatchKind::WeightedRoundRobin { .. } => "speeds",
             _ => "d",
         };
-        (path.key(key), reason)
+        (path.key(key), reason.to_string())
     })?;
     let (discipline, sharing) = match q.discipline.as_deref().unwrap_or("fifo") {
         "fifo" => (Discipline::Fifo, false),

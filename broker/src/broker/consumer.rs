@@ -6,12 +6,7 @@ use crate::buffer::OwnBuffer;
 
 /// One consumer's state: its own queue (for push strategies) and the messages it processes.
 ///
-/// Laid out (`repr(C)`, on a cache-line boundary) so that an ack followed by a poll that finds
-/// the own buffer empty — every completion of a consumer that is not backlogged — touches
-/// two cache lines: the in-flight entry (88 bytes), the ids and flags, the own buffer's tag
-/// and the start of its inline head (bytes 0..128). A publish to it and the poll that takes
-/// the message touch a third, the rest of the head; the own buffer's overflow, on the fourth,
-/// only when it holds more than one message.
+/// Field order and alignment: an ack, then a poll that finds nothing, touch two cache lines.
 #[repr(C, align(64))]
 pub(super) struct Consumer {
     /// At most the queue's prefetch.
@@ -26,7 +21,7 @@ pub(super) struct Consumer {
 }
 
 /// `consumer` of `queue` polled and found nothing: it is idle, listed to be woken.
-#[inline(always)]
+#[inline(always)] // Two stores on the poll path; a call would cost more.
 pub(super) fn go_idle(queue: &mut Queue, consumer: &mut Consumer) {
     consumer.idle = true;
     if !consumer.listed {
@@ -36,7 +31,7 @@ pub(super) fn go_idle(queue: &mut Queue, consumer: &mut Consumer) {
 }
 
 /// Takes the longest-idle consumer of `queue` off its idle list, skipping stale entries.
-#[inline(never)]
+#[inline(never)] // Rarely reached (most publishes find no one idle): kept out of publish.
 pub(super) fn next_idle(queue: &mut Queue, consumers: &mut [Consumer]) -> Option<u32> {
     while let Some(local) = queue.idle.pop_front() {
         let global = queue.first_consumer + local;

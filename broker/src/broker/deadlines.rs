@@ -139,7 +139,7 @@ impl<C: Clock> Broker<C> {
 
 /// Records that message `id`, published at `published_at`, now waits in queue `q` (which has
 /// a TTL) at `place`, and schedules its expiry.
-#[cold]
+#[cold] // Queues with a TTL are rare: kept out of publish.
 #[inline(never)]
 pub(super) fn schedule_ttl(
     q: u32,
@@ -159,7 +159,7 @@ pub(super) fn schedule_ttl(
 }
 
 /// Schedules the visibility deadline `at` of delivery `seq` of message `id` to `consumer`.
-#[cold]
+#[cold] // Queues with a visibility timeout are rare: kept out of poll.
 #[inline(never)]
 pub(super) fn schedule_visibility(
     deadlines: &mut BinaryHeap<Reverse<Deadline>>,

@@ -7,14 +7,14 @@ use crate::Message;
 pub(super) struct InFlight {
     pub(super) message: Message,
     pub(super) delivered_at: f64,
-    /// The broker-wide delivery number ([`InFlight::seq`]) shifted left by one, and in the low
-    /// bit [`InFlight::taken_from_shared`]: one word for both keeps the entry at 88 bytes rather
-    /// than 96, so that a consumer's hot fields fit in fewer cache lines.
+    /// [`InFlight::seq`] shifted left by one, [`InFlight::taken_from_shared`] in the low bit:
+    /// one word for both keeps the entry at 88 bytes, not 96 (fewer cache lines per consumer).
     pub(super) delivery: u64,
 }
 
 impl InFlight {
-    #[inline(always)]
+    /// Delivery number `seq` of `message` at `delivered_at`, taken from the shared buffer or not.
+    #[inline(always)] // Built on every delivery, in place in the consumer's entry.
     pub(super) fn new(message: Message, delivered_at: f64, seq: u64, from_shared: bool) -> Self {
         Self {
             message,
@@ -24,13 +24,13 @@ impl InFlight {
     }
 
     /// Broker-wide delivery number: tells this delivery's visibility deadline from stale ones.
-    #[inline(always)]
+    #[inline(always)] // A shift, read on every visibility check.
     pub(super) fn seq(&self) -> u64 {
         self.delivery >> 1
     }
 
     /// Taken from the shared buffer (handed back there), not from the consumer's own.
-    #[inline(always)]
+    #[inline(always)] // A mask, read on every hand-back.
     pub(super) fn taken_from_shared(&self) -> bool {
         self.delivery & 1 != 0
     }
@@ -91,7 +91,7 @@ impl Held {
     }
 
     /// [`Held::take`], returning `read` of the delivery instead of a copy of it.
-    #[inline(always)]
+    #[inline(always)] // So that `read` builds the caller's answer straight from the entry.
     pub(super) fn take_with<R>(
         &mut self,
         pred: impl Fn(&InFlight) -> bool,

@@ -8,7 +8,7 @@ use crate::{Clock, Message, MessageId, NewMessage, Published};
 impl<C: Clock> Broker<C> {
     /// [`Broker::publish`] to queue `q` (known, its publish counted) when it is at `capacity`:
     /// makes room by dropping the oldest waiting message, or refuses the new one.
-    #[cold]
+    #[cold] // A publish to a full queue is the exception: kept out of publish.
     #[inline(never)]
     pub(super) fn publish_full(
         &mut self,

@@ -42,9 +42,8 @@ impl<C: Clock> Broker<C> {
         Ok(())
     }
 
-    /// [`Broker::poll`] for a known consumer with room for another message. (It answers the
-    /// `Result` itself, each return built where the caller reads it: wrapping a returned
-    /// `Polled` in `Ok` would copy it.)
+    /// [`Broker::poll`] for a known consumer with room for another message. It returns the
+    /// `Result` itself: wrapping a returned `Polled` in `Ok` would copy it.
     #[inline]
     pub(super) fn poll_free(&mut self, c: ConsumerId) -> Result<Polled, BrokerError> {
         let now = self.clock.now();
@@ -55,9 +54,8 @@ impl<C: Clock> Broker<C> {
         if queue.ttl.is_some() {
             return Ok(poll_live(c, queue, consumer, seq, deadlines, now));
         }
-        // Each source hands its message, as it pops it, to `hand_over`, which copies it straight
-        // to the in-flight entry and the answer (see `Buffer::pop_with`). Without a TTL nothing
-        // expires: each answer's empty list is built in place, a constant.
+        // Each source hands its message, as it pops it, to `hand_over`, which copies it to the
+        // in-flight entry and the answer. Without a TTL nothing expires: the list stays empty.
         // A shared-dispatch queue never puts anything in its consumers' own buffers.
         let n = *seq;
         let held = &mut consumer.in_flight;
@@ -109,7 +107,7 @@ impl<C: Clock> Broker<C> {
 /// out of `waiting`, to `consumer` (`c`) of `queue` at `now`: its load, its attempt, the
 /// in-flight entry (numbered from `next_seq`) and, with a visibility timeout, its deadline.
 #[allow(clippy::too_many_arguments)]
-#[inline(always)]
+#[inline(always)] // Inlined into its one caller, so the delivery is built where it is returned.
 pub(super) fn deliver(
     c: ConsumerId,
     queue: &mut Queue,
@@ -129,9 +127,8 @@ pub(super) fn deliver(
 
 /// The first half of a delivery: copies `message`, just taken from its buffer, with its
 /// attempt counted to `held`, as delivery number `seq` to `c` at `now`, and returns the
-/// answer. Both copies are made from the source, before any call, so that neither goes
-/// through a stack temporary.
-#[inline(always)]
+/// answer.
+#[inline(always)] // Both copies made from the source, with no stack temporary between.
 pub(super) fn hand_over(
     c: ConsumerId,
     message: &Message,
@@ -155,7 +152,7 @@ pub(super) fn hand_over(
 /// The second half of a delivery `d` (numbered `seq`) to `consumer` of `queue`, once its
 /// message is out of its buffer and counted out of `waiting`: the consumer is busy, a message
 /// from the shared buffer adds to its load, and with a visibility timeout the deadline is set.
-#[inline(always)]
+#[inline(always)] // On every delivery, with `d` still in registers.
 pub(super) fn settle_delivery(
     queue: &mut Queue,
     consumer: &mut Consumer,
@@ -184,7 +181,7 @@ pub(super) fn settle_delivery(
 
 /// [`Broker::poll`] by `consumer` (`c`) of `queue`, which has a TTL, at `now`: the next live
 /// message delivered (numbered from `next_seq`), and the expired ones found on the way.
-#[cold]
+#[cold] // Queues with a TTL are rare: kept out of the common poll.
 #[inline(never)]
 pub(super) fn poll_live(
     c: ConsumerId,

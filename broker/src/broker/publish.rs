@@ -20,7 +20,7 @@ impl<C: Clock> Broker<C> {
     /// otherwise drops the oldest waiting message and returns it in [`Published::dropped`]. On a
     /// [`Discipline::PriorityPreemptive`] queue, [`Published::preempt`] may name a consumer to
     /// interrupt.
-    #[inline(always)]
+    #[inline(always)] // The hot path: inlined into the driver's event loop.
     pub fn publish(&mut self, q: QueueId, new: NewMessage) -> Result<Published, BrokerError> {
         let now = self.clock.now();
         let queue = self
@@ -45,7 +45,7 @@ impl<C: Clock> Broker<C> {
     /// The part of [`Broker::publish`] after the capacity check: stamps `new` as a message of
     /// queue `q` (known, its publish counted), routes it and makes it wait. Returns its id,
     /// the consumer to wake and the one to preempt.
-    #[inline(always)]
+    #[inline(always)] // Part of publish, split out only so that `publish_full` shares it.
     pub(super) fn enter(
         &mut self,
         q: QueueId,
@@ -55,9 +55,7 @@ impl<C: Clock> Broker<C> {
         let queue = &mut self.queues[q.0 as usize];
         let id = MessageId(self.next_id);
         let born_at = new.born_at.unwrap_or(now);
-        // Built where it is needed (for a strategy that looks at it, then in its buffer)
-        // rather than once on the stack and moved: the move reloads, 16 bytes at a time,
-        // fields just stored one by one, and the reloads stall on store forwarding.
+        // Built where it is needed, not moved from the stack (a store-forwarding stall).
         let message = || Message {
             id,
             class: new.class,
@@ -105,7 +103,7 @@ impl<C: Clock> Broker<C> {
 /// counting it as waiting and, with a TTL, scheduling its expiry. Returns the idle consumer
 /// to wake, if any: the longest idle for the shared buffer, the owner for its own. The load
 /// of a message placed in a consumer's own buffer must already be on that consumer.
-#[inline(always)]
+#[inline(always)] // On every publish and requeue; `place` and `front` then fold to constants.
 pub(super) fn push_waiting(
     q: u32,
     queue: &mut Queue,
@@ -144,7 +142,7 @@ pub(super) fn push_waiting(
 
 /// Uncounts the publish a custom strategy routed to consumer `k`, which `queue` lacks, and
 /// returns the error.
-#[cold]
+#[cold] // Only a faulty custom strategy gets here.
 #[inline(never)]
 pub(super) fn bad_route(queue: &mut Queue, k: usize) -> BrokerError {
     queue.stats.published -= 1;

@@ -80,7 +80,7 @@ impl<C: Clock> Broker<C> {
 
     /// Removes message `id` from consumer `c`'s in-flight set (counting it out of
     /// `in_flight`); its load stays on `c` for the caller to settle.
-    #[inline(always)]
+    #[inline(always)] // The entry is copied out once, into the caller's own.
     pub(super) fn take_in_flight(
         &mut self,
         c: ConsumerId,
@@ -198,7 +198,7 @@ impl<C: Clock> Broker<C> {
 
 /// Counts a message of `size` acknowledged by consumer `k` of `queue` out of `in_flight` and
 /// its load.
-#[inline(always)]
+#[inline(always)] // A few counter updates on every ack.
 pub(super) fn settle_ack(queue: &mut Queue, k: usize, size: f64) {
     queue.stats.in_flight -= 1;
     queue.loads.remove(k, size);

@@ -18,7 +18,7 @@ impl<C: Clock> Broker<C> {
             .check(config.consumers)
             .map_err(|reason| BrokerError::InvalidConfig {
                 queue: config.name.clone(),
-                reason,
+                reason: reason.to_string(),
             })?;
         let dispatch = Router::builtin(&config.dispatch, config.consumers, config.seed);
         self.add_queue_strategy(&config, dispatch)

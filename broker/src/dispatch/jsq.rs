@@ -94,13 +94,11 @@ impl Jsq {
     }
 
     /// Files consumer `k`, now holding `held`, in its bucket: [`Dispatch::on_load_change`].
-    /// Called directly, not through the router's match, and kept out of line: inlined into
-    /// the broker's poll and ack, it would make them slower for every other strategy.
     ///
     /// A count goes up by swapping places with the last consumer of its bucket, which bucket
     /// `n + 1` then begins with; down, with the first, which bucket `n` then begins after. A
     /// publish or an ack changes a count by one; anything else goes one step at a time.
-    #[inline(never)]
+    #[inline(never)] // Inlined into poll and ack, it slowed them for every other strategy.
     pub(super) fn refile(&mut self, k: usize, held: usize) {
         let Self {
             order,
@@ -137,7 +135,7 @@ impl Jsq {
 
 /// Swaps consumer `k` of a [`Jsq`] with the consumer at `position` of `order`, recording the
 /// other's new position in `slot` (the caller files `k`, with its new count).
-#[inline(always)]
+#[inline(always)] // Three stores inside refile's loops.
 fn swap_to(order: &mut [u32], slot: &mut [(u32, u32)], k: usize, position: u32) {
     let from = slot[k].1;
     let other = order[position as usize];

@@ -1,6 +1,6 @@
 //! The built-in strategies by name, as scenario files and queue configurations give them.
 
-use super::{Dispatch, Router};
+use thiserror::Error;
 
 /// The built-in strategies, by the names scenario files use.
 #[derive(Debug, Clone, PartialEq)]
@@ -44,33 +44,49 @@ pub enum DispatchKind {
 }
 
 impl DispatchKind {
-    /// Builds the strategy for `consumers` consumers, seeding any randomness it uses.
-    ///
-    /// Parameters are assumed valid (see [`DispatchKind::check`]); [`crate::Broker::add_queue`]
-    /// checks them first.
-    pub fn build(&self, consumers: usize, seed: u64) -> Box<dyn Dispatch> {
-        Box::new(Router::builtin(self, consumers, seed))
-    }
-
     /// Checks the parameters against the number of consumers; the error says what is wrong.
-    pub fn check(&self, consumers: usize) -> Result<(), String> {
+    pub fn check(&self, consumers: usize) -> Result<(), InvalidDispatch> {
         match self {
             DispatchKind::WeightedRoundRobin { weights } => {
                 if weights.len() != consumers {
-                    return Err(format!(
-                        "{} weights for {consumers} consumers",
-                        weights.len()
-                    ));
+                    return Err(InvalidDispatch::WeightCount {
+                        weights: weights.len(),
+                        consumers,
+                    });
                 }
-                if let Some(w) = weights.iter().find(|w| !(w.is_finite() && **w > 0.0)) {
-                    return Err(format!("weight {w} is not positive and finite"));
+                if let Some(&w) = weights.iter().find(|w| !(w.is_finite() && **w > 0.0)) {
+                    return Err(InvalidDispatch::Weight(w));
                 }
                 Ok(())
             }
             DispatchKind::PowerOfD { d } if *d == 0 || *d > consumers => {
-                Err(format!("d = {d} is not in 1..={consumers}"))
+                Err(InvalidDispatch::D { d: *d, consumers })
             }
             _ => Ok(()),
         }
     }
+}
+
+/// What is wrong with a built-in strategy's parameters ([`DispatchKind::check`]).
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum InvalidDispatch {
+    /// Weighted round-robin needs one weight per consumer.
+    #[error("{weights} weights for {consumers} consumers")]
+    WeightCount {
+        /// How many weights were given.
+        weights: usize,
+        /// How many consumers the queue has.
+        consumers: usize,
+    },
+    /// A weight is zero, negative or not finite.
+    #[error("weight {0} is not positive and finite")]
+    Weight(f64),
+    /// Power-of-d samples between 1 and all of the consumers.
+    #[error("d = {d} is not in 1..={consumers}")]
+    D {
+        /// The `d` given.
+        d: usize,
+        /// How many consumers the queue has.
+        consumers: usize,
+    },
 }

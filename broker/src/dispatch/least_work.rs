@@ -74,7 +74,7 @@ impl LeastWork {
     }
 
     /// Gives the heap the keys of the consumers changed since it was last brought up to date.
-    #[inline(never)]
+    #[inline(never)] // The rare case of a choice: kept out of `least`.
     fn bring_up_to_date(&mut self) {
         let n = self.keys.len();
         // A sift costs about log2(n) steps; rebuilding costs about 2n.

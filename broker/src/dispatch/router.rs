@@ -6,27 +6,10 @@ use super::{
 };
 use crate::Message;
 
-/// A built-in strategy behind the [`Dispatch`] trait, as [`DispatchKind::build`] hands it out:
-/// one construction of each built-in, in [`Router::builtin`].
-impl Dispatch for Router {
-    fn route(&mut self, message: &Message, loads: &ConsumerLoads) -> Route {
-        self.route_with(|| *message, loads)
-    }
-
-    fn on_load_change(&mut self, k: usize, loads: &ConsumerLoads) {
-        Router::on_load_change(self, k, loads);
-    }
-
-    fn wants_load_updates(&self) -> bool {
-        Router::wants_load_updates(self)
-    }
-}
-
 /// A queue's strategy as the broker holds it: a built-in one, called without dynamic
 /// dispatch, or a custom one through the [`Dispatch`] trait. Built-ins that ignore load
-/// changes are not told of them. The explicit tag makes the test for `Shared`, on every
-/// publish, one comparison.
-#[repr(u8)]
+/// changes are not told of them.
+#[repr(u8)] // An explicit tag: the test for `Shared`, on every publish, is one comparison.
 pub(crate) enum Router {
     Shared,
     RoundRobin(RoundRobin),
@@ -42,8 +25,7 @@ pub(crate) enum Router {
 }
 
 impl Router {
-    /// The built-in strategy `kind` for `consumers` consumers (parameters already checked):
-    /// the one place each built-in is constructed ([`DispatchKind::build`] boxes the result).
+    /// The built-in strategy `kind` for `consumers` consumers (parameters already checked).
     pub(crate) fn builtin(kind: &DispatchKind, consumers: usize, seed: u64) -> Self {
         match kind {
             DispatchKind::Shared => Router::Shared,
@@ -69,10 +51,8 @@ impl Router {
     }
 
     /// [`Dispatch::route`] of the message `make` builds, built only for a strategy that looks at
-    /// it. The ones handled inline ignore the message, so a publish to them never builds it
-    /// on the stack only to copy it again into its buffer (the copy's wide reloads of fields
-    /// just written narrowly stall on store forwarding).
-    #[inline(always)]
+    /// it: the ones handled here ignore it.
+    #[inline(always)] // A message built and copied on the stack stalls on store forwarding.
     pub(crate) fn route_with(
         &mut self,
         make: impl FnOnce() -> Message,
@@ -102,7 +82,7 @@ impl Router {
     }
 
     /// [`Dispatch::route`] for the strategies not handled inline.
-    #[inline(never)]
+    #[inline(never)] // Keeps publish small for the strategies handled inline.
     fn route_other(&mut self, message: &Message, loads: &ConsumerLoads) -> Route {
         match self {
             Router::Shared => Route::Shared,
@@ -127,9 +107,9 @@ impl Router {
         }
     }
 
-    /// [`Dispatch::on_load_change`] of the strategy, for those that want it. JSQ's, a swap or
-    /// two, is inlined into the publish or ack that calls it; the others' are not.
-    #[inline(always)]
+    /// [`Dispatch::on_load_change`] of the strategy, for those that want it: JSQ's called
+    /// directly, the others' through [`Router::on_other_load_change`].
+    #[inline(always)] // Publish, poll and ack call it; JSQ's refile is then one direct call.
     pub(crate) fn on_load_change(&mut self, k: usize, loads: &ConsumerLoads) {
         match self {
             Router::Jsq(s) => s.refile(k, loads.held(k) as usize),
@@ -138,7 +118,7 @@ impl Router {
     }
 
     /// [`Router::on_load_change`] for the strategies other than JSQ.
-    #[inline(never)]
+    #[inline(never)] // Keeps publish, poll and ack small for JSQ and for strategies not listening.
     fn on_other_load_change(&mut self, k: usize, loads: &ConsumerLoads) {
         match self {
             Router::LeastWork(s) => s.on_load_change(k, loads),
