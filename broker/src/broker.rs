@@ -1,4 +1,8 @@
-//! The broker: queues, their consumers, publish / poll / ack / nack, deadlines.
+//! The broker: queues, their consumers, publish / poll / ack / nack, deadlines. This file
+//! holds the ids and the [`Broker`] itself; each of its jobs has a file of its own: queue
+//! set-up (`setup`), read-only questions (`inspect`), `publish` and a publish at capacity
+//! (`overflow`), `poll`, the end of a delivery (`settle`), `preemption`, `deadlines` and
+//! cache hints (`cache_hints`), over the state in `queue`, `consumer` and `in_flight`.
 
 mod cache_hints;
 mod config;
