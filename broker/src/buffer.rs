@@ -123,10 +123,9 @@ impl Seq for VecDeque<Message> {
 /// without touching the heap. The sequence is `head` (if any) followed by `rest`, and `rest`
 /// is empty whenever `head` is. Whether there is a front, and which, is read from `head`
 /// alone, and whether `rest` has any from `more`: neither a push nor a pop of the only message
-/// touches `rest`, which lies on another cache line of a consumer (`repr(C)` keeps `more` and
-/// `head` first).
+/// touches `rest`.
 #[derive(Debug, Clone, Default)]
-#[repr(C)]
+#[repr(C)] // `more` and `head` first: `rest` lies on another of the consumer's cache lines.
 pub(crate) struct Deque {
     /// `!rest.is_empty()`.
     more: bool,
@@ -211,11 +210,9 @@ impl Seq for Deque {
 }
 
 /// A buffer of waiting messages in the order of its discipline. Storage is reused: pushing and
-/// popping allocate only when the buffer grows past its largest size so far. An explicit tag
-/// (rather than one folded into a vector's capacity) makes telling the variants apart, on
-/// every push and pop, one comparison.
+/// popping allocate only when the buffer grows past its largest size so far.
 #[derive(Debug, Clone)]
-#[repr(u8)]
+#[repr(u8)] // An explicit tag: telling the variants apart, on each push and pop, is one test.
 pub(crate) enum Buffer<S> {
     Fifo(S),
     Lifo(S),
@@ -292,10 +289,8 @@ impl<S: Seq> Buffer<S> {
     }
 
     /// [`Buffer::pop`], handing the message to `f` within each discipline's own branch: a
-    /// delivery copies it from there straight to where it goes. Popping first would merge the
-    /// branches' messages into one stack temporary, reloaded wider than it was stored (a
-    /// store-forwarding stall on every delivery).
-    #[inline(always)]
+    /// delivery copies it from there straight to where it goes.
+    #[inline(always)] // A pop into one stack temporary stalled on store forwarding.
     pub(crate) fn pop_with<R>(&mut self, f: impl FnOnce(&Message) -> R) -> Option<R> {
         match self {
             Buffer::Fifo(b) => b.pop_front().map(|m| f(&m)),

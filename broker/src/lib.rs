@@ -54,15 +54,16 @@ mod clock;
 mod dispatch;
 mod fates;
 mod message;
-pub mod prefetch;
+mod prefetch;
 mod shared;
+mod total_f64;
 
-pub use broker::{Broker, BrokerError, ConsumerId, Overflow, QueueConfig, QueueId};
+pub use broker::{Broker, BrokerError, ConsumerId, Overflow, QueueConfig, QueueId, Upcoming};
 pub use buffer::Discipline;
 pub use clock::{Clock, WallClock};
 pub use dispatch::{
-    ConsumerLoads, Dispatch, DispatchKind, Jiq, Jsq, KeyHash, LeastWork, PowerOfD, Random,
-    RoundRobin, Route, Shared, WeightedRoundRobin,
+    ConsumerLoads, Dispatch, DispatchKind, InvalidDispatch, Jiq, Jsq, KeyHash, LeastWork, PowerOfD,
+    Random, RoundRobin, Route, Shared, WeightedRoundRobin,
 };
 pub use fates::{
     Acked, Delivery, Expired, Expiry, HandedBack, Nacked, Outcome, Polled, Published, QueueStats,

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use proptest::prelude::*;
 
 use super::*;
-use crate::{Discipline, DispatchKind};
+use crate::*;
 
 /// A clock the property test moves forward.
 #[derive(Clone, Default)]

@@ -4,7 +4,7 @@ use std::cell::Cell;
 use std::rc::Rc;
 
 use super::*;
-use crate::{Discipline, DispatchKind};
+use crate::*;
 
 /// A clock the test moves by hand.
 #[derive(Clone, Default)]
@@ -354,6 +354,34 @@ fn route_hint_names_where_jsq_sends_the_next_message() {
     let (mut shared, sq, _) = broker(5, DispatchKind::Shared);
     assert_eq!(shared.prefetch_route(sq), None);
     assert_eq!(shared.prefetch_route(QueueId(9)), None);
+}
+
+/// The public hint asks the driver for its state of the consumer concerned: the one JSQ will
+/// route the next message to, or the consumer named; none for a shared queue.
+#[test]
+fn prefetch_hint_asks_the_driver_for_the_consumer_concerned() {
+    let (mut b, q, _) = broker(5, DispatchKind::Jsq);
+    let driver = [0u8; 5];
+    for _ in 0..12 {
+        let mut asked = None;
+        b.prefetch(Upcoming::Publish(q), |c| {
+            asked = Some(c);
+            driver.get(c.0 as usize)
+        });
+        let p = b.publish(q, NewMessage::default()).unwrap();
+        let c = asked.expect("JSQ can tell");
+        assert!(b.consumers[c.0 as usize].own.iter().any(|m| m.id == p.id));
+    }
+    let mut asked = None;
+    b.prefetch(Upcoming::Consumer(ConsumerId(3)), |c| {
+        asked = Some(c);
+        driver.get(c.0 as usize)
+    });
+    assert_eq!(asked, Some(ConsumerId(3)));
+    let (mut shared, sq, _) = broker(5, DispatchKind::Shared);
+    shared.prefetch(Upcoming::Publish(sq), |_| -> Option<&u8> {
+        panic!("a shared queue cannot tell")
+    });
 }
 
 fn poll_id(b: &mut Broker<TestClock>, c: u32) -> (u64, u32) {

@@ -1,7 +1,7 @@
 //! The event loop: events taken from the calendar in time order and handed to their handlers
 //! until the replication has its customers, then the books closed and the estimates made.
 
-use kendall_broker::{BrokerError, Clock, ConsumerId};
+use kendall_broker::{BrokerError, Clock, ConsumerId, Upcoming};
 
 use super::state::Replication;
 use super::{QueueCounts, ReplicationResult};
@@ -102,12 +102,13 @@ impl Replication<'_> {
     /// Fetches the consumer state of the completion likely due next into the cache, while
     /// this event is handled: a large fleet's consumers are not in cache between events.
     #[inline(never)]
-    fn prefetch_next(&self) {
+    fn prefetch_next(&mut self) {
         if let Some(Event::Completion { consumer, .. }) = self.calendar.likely_next_event() {
-            if let Some(w) = self.workers.get(consumer as usize) {
-                kendall_broker::prefetch::prefetch(w);
-            }
-            self.broker.prefetch(ConsumerId(consumer));
+            let workers = &self.workers;
+            self.broker
+                .prefetch(Upcoming::Consumer(ConsumerId(consumer)), |c| {
+                    workers.get(c.0 as usize)
+                });
         }
     }
 
@@ -116,11 +117,9 @@ impl Replication<'_> {
     #[inline(never)]
     fn prefetch_route(&mut self, i: usize) {
         let q = self.queue_ids[self.scenario.producers[i].queue];
-        if let Some(c) = self.broker.prefetch_route(q)
-            && let Some(w) = self.workers.get(c.0 as usize)
-        {
-            kendall_broker::prefetch::prefetch(w);
-        }
+        let workers = &self.workers;
+        self.broker
+            .prefetch(Upcoming::Publish(q), |c| workers.get(c.0 as usize));
     }
 
     /// True when no producer will publish again and no message is in the system.

@@ -97,7 +97,7 @@ pub(super) fn validate_queue(
             DispatchKind::WeightedRoundRobin { .. } => "speeds",
             _ => "d",
         };
-        InvalidKey::new(path.key(key), reason)
+        InvalidKey::new(path.key(key), reason.to_string())
     })?;
     let (discipline, sharing) = match q.discipline.as_deref().unwrap_or("fifo") {
         "fifo" => (Discipline::Fifo, false),

@@ -1,0 +1,51 @@
+//! One queue's state: its buffers, strategy, idle consumers, limits and counters.
+
+use std::collections::{HashMap, VecDeque};
+
+use super::{Overflow, QueueId};
+use crate::buffer::SharedBuffer;
+use crate::dispatch::Router;
+use crate::{ConsumerLoads, Discipline, MessageId, QueueStats};
+
+/// Where a waiting message is: the shared buffer (`None`) or consumer k's own (`Some(k)`).
+pub(super) type Place = Option<u32>;
+
+/// One queue: a shared buffer, the dispatch strategy, and the idle consumers in wake order.
+pub(super) struct Queue {
+    pub(super) name: String,
+    pub(super) first_consumer: u32,
+    pub(super) consumers: u32,
+    pub(super) shared: SharedBuffer,
+    pub(super) idle: VecDeque<u32>,
+    pub(super) dispatch: Router,
+    /// `dispatch.wants_load_updates()`, asked once.
+    pub(super) load_updates: bool,
+    /// False for built-in shared dispatch, whose consumers' own buffers stay empty.
+    pub(super) pushes: bool,
+    pub(super) loads: ConsumerLoads,
+    pub(super) capacity: Option<usize>,
+    pub(super) overflow: Overflow,
+    pub(super) discipline: Discipline,
+    pub(super) visibility_timeout: Option<f64>,
+    pub(super) max_attempts: Option<u32>,
+    pub(super) ttl: Option<f64>,
+    pub(super) dead_letter: Option<QueueId>,
+    /// With a TTL only: where each waiting message is, so that an expiry finds it.
+    pub(super) waiting_at: HashMap<MessageId, Place>,
+    pub(super) stats: QueueStats,
+}
+
+impl Queue {
+    /// True when a message on its `attempt`-th delivery may be delivered again.
+    pub(super) fn may_retry(&self, attempt: u32) -> bool {
+        self.max_attempts.is_none_or(|max| attempt < max)
+    }
+
+    /// Tells the dispatch strategy, if it listens, that consumer `k`'s load changed.
+    #[inline]
+    pub(super) fn load_changed(&mut self, k: usize) {
+        if self.load_updates {
+            self.dispatch.on_load_change(k, &self.loads);
+        }
+    }
+}
