@@ -21,13 +21,13 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         .with_context(|| format!("cannot rename {} to {}", tmp.display(), path.display()))
 }
 
-/// Draws `chart` as `DIR/NAME.svg` and `DIR/NAME.png` (creating DIR), each written whole, and
-/// says where on stderr: `--plot DIR` of sweep, compare and fit.
-pub fn plot<C: Chart>(dir: &Path, name: &str, chart: &C) -> Result<()> {
+/// Draws `chart` as `DIR/NAME.svg` and `DIR/NAME.png` (creating DIR), each written whole;
+/// returns the lines that say where, for stderr: `--plot DIR` of sweep, compare and fit.
+pub fn plot<C: Chart>(dir: &Path, name: &str, chart: &C) -> Result<Vec<String>> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     write_chart(chart, dir, name).map_err(anyhow::Error::msg)?;
-    for ext in ["svg", "png"] {
-        eprintln!("wrote {}", dir.join(format!("{name}.{ext}")).display());
-    }
-    Ok(())
+    Ok(["svg", "png"]
+        .iter()
+        .map(|ext| format!("wrote {}", dir.join(format!("{name}.{ext}")).display()))
+        .collect())
 }

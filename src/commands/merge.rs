@@ -1,0 +1,29 @@
+//! `kendall merge`: the shards' CSVs of `sweep --shard` joined in point order.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use kendall_reports::merge_csv;
+
+use super::Output;
+use crate::output;
+
+/// Joins the shards; writes the result to `out`, or returns it for standard output.
+pub fn run(shards: &[PathBuf], out: Option<&Path>) -> Result<Output> {
+    let inputs = shards
+        .iter()
+        .map(|p| {
+            Ok((
+                p.display().to_string(),
+                std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?,
+            ))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let merged = merge_csv(&inputs).map_err(anyhow::Error::msg)?;
+    let mut printed = Output::new();
+    match out {
+        Some(path) => output::write_atomic(path, &merged)?,
+        None => printed.out(merged),
+    }
+    Ok(printed)
+}
