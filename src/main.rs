@@ -5,6 +5,7 @@
 mod cli;
 mod commands;
 mod output;
+mod plan_search;
 mod progress;
 mod settings;
 

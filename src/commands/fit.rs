@@ -3,6 +3,7 @@
 //! reported on stderr).
 
 use anyhow::{Context, Result};
+use kendall_reports::write_atomic;
 use kendall_sim::fit;
 
 use super::Output;
@@ -61,9 +62,7 @@ pub fn run(args: &FitArgs) -> Result<Output> {
     }
     if let Some(path) = &args.write {
         let line = fit::snippet(&args.kind, &report.best().spec) + "\n";
-        let tmp = path.with_extension("tmp-kendall-fit");
-        std::fs::write(&tmp, line).with_context(|| format!("cannot write {}", tmp.display()))?;
-        std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
+        write_atomic(path, line.as_bytes())?;
     }
     out.document(args.json, || view.to_json(), || view.to_table());
     if args.json {

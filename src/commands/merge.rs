@@ -5,8 +5,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use kendall_reports::merge_csv;
 
+use kendall_reports::write_atomic;
+
 use super::Output;
-use crate::output;
 
 /// Joins the shards; writes the result to `out`, or returns it for standard output.
 pub fn run(shards: &[PathBuf], out: Option<&Path>) -> Result<Output> {
@@ -22,7 +23,7 @@ pub fn run(shards: &[PathBuf], out: Option<&Path>) -> Result<Output> {
     let merged = merge_csv(&inputs).map_err(anyhow::Error::msg)?;
     let mut printed = Output::new();
     match out {
-        Some(path) => output::write_atomic(path, &merged)?,
+        Some(path) => write_atomic(path, &merged)?,
         None => printed.out(merged),
     }
     Ok(printed)

@@ -1,12 +1,15 @@
-//! `kendall plan`: the capacity table.
+//! `kendall plan`: the capacity table (the search is in `plan_search`).
 
 use anyhow::{Context, Result};
-use kendall_reports::plan::{self, LoadRange, PlanSpec, Target};
+use kendall_reports::plan::{LoadRange, PlanSpec, Target};
+use kendall_reports::report::write_report;
+use kendall_reports::write_atomic;
 use kendall_sim::Scenario;
 
 use super::Output;
 use crate::cli::PlanArgs;
-use crate::settings::{load_overridden, thread_pool};
+use crate::plan_search;
+use crate::settings::{load_overridden, resolve_warmup, thread_pool};
 
 /// Plans the consumers of the varied queue over the load levels.
 pub fn run(args: &PlanArgs) -> Result<Output> {
@@ -14,10 +17,9 @@ pub fn run(args: &PlanArgs) -> Result<Output> {
         .targets
         .iter()
         .map(|t| Target::parse(t))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| anyhow::anyhow!(e))?;
-    let loads = LoadRange::parse(&args.load).map_err(|e| anyhow::anyhow!(e))?;
-    let scenario = load_overridden(&args.scenario, &args.run)?;
+        .collect::<Result<Vec<_>, _>>()?;
+    let loads = LoadRange::parse(&args.load)?;
+    let mut scenario = load_overridden(&args.scenario, &args.run)?;
     let queue = varied_queue(&scenario, args.vary.as_deref())?;
     let pool = thread_pool(args.run.threads)?;
     let spec = PlanSpec {
@@ -25,16 +27,19 @@ pub fn run(args: &PlanArgs) -> Result<Output> {
         loads,
         queue,
     };
-    let report = pool
-        .install(|| plan::plan(&scenario, &spec, &mut |_, _| {}))
-        .map_err(|e| anyhow::anyhow!(e))?;
+    let report = pool.install(|| -> Result<_> {
+        // As `run` does: the pilot settles `warmup = "auto"` once, for every count tried.
+        resolve_warmup(&mut scenario)?;
+        plan_search::plan(&scenario, &spec)
+    })?;
     if let Some(path) = &args.csv {
-        kendall_reports::report::write_atomic(path, report.to_csv().as_bytes())
-            .with_context(|| format!("cannot write {}", path.display()))?;
+        write_atomic(path, report.to_csv().as_bytes())?;
     }
     if let Some(dir) = &args.report {
-        pool.install(|| kendall_reports::report::write_report(&scenario, Some(&report), dir))
-            .map_err(|e| anyhow::anyhow!(e))?;
+        pool.install(|| -> Result<_> {
+            let runs = super::report::simulate(&scenario, Some(report.clone()))?;
+            Ok(write_report(&runs, dir)?)
+        })?;
     }
     let mut out = Output::new();
     out.document(args.json, || report.to_json(), || report.to_table());

@@ -6,9 +6,10 @@ use anyhow::{Context, Result};
 use kendall_reports::{RunReport, SweepPoint, sweep_csv};
 use kendall_sim::{run_experiment, theory};
 
+use kendall_reports::write_atomic;
+
 use super::Output;
 use crate::cli::RunArgs;
-use crate::output;
 use crate::settings::{load_overridden, resolve_warmup, thread_pool};
 
 /// Runs the scenario as `args` say; writes the CSV if asked.
@@ -28,7 +29,7 @@ pub fn run(args: &RunArgs) -> Result<Output> {
             values: Vec::new(),
             report: report.clone(),
         };
-        output::write_atomic(path, &sweep_csv(&[], &[point])?)?;
+        write_atomic(path, &sweep_csv(&[], &[point])?)?;
     }
     let mut out = Output::new();
     out.document(args.json, || report.to_json(), || report.to_table());

@@ -5,7 +5,7 @@
 use std::time::Instant;
 
 use anyhow::Result;
-use kendall_reports::{RunReport, SweepPoint, sweep_csv, sweep_table};
+use kendall_reports::{RunReport, SweepPoint, sweep_csv, sweep_table, write_atomic};
 use kendall_sim::overrides::{Override, grid};
 use kendall_sim::{summarize, theory};
 
@@ -49,7 +49,7 @@ pub fn run(args: &SweepArgs) -> Result<Output> {
     }
     let mut out = Output::new();
     if let Some(path) = &args.csv {
-        output::write_atomic(path, &sweep_csv(&keys, &done)?)?;
+        write_atomic(path, &sweep_csv(&keys, &done)?)?;
     }
     if let Some(dir) = &args.plot {
         let rho: Vec<f64> = done

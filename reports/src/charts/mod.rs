@@ -98,8 +98,10 @@ pub fn write_chart<C: Chart>(chart: &C, dir: &Path, name: &str) -> Result<(), St
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let svg = to_svg(chart)?;
     let svg_path = dir.join(format!("{name}.svg"));
-    crate::report::write_atomic(&svg_path, svg.as_bytes())
-        .map_err(|e| format!("cannot write {}: {e}", svg_path.display()))?;
+    crate::atomic_write::write_atomic(&svg_path, svg.as_bytes()).map_err(|e| {
+        let why = std::error::Error::source(&e).map_or(e.to_string(), ToString::to_string);
+        format!("cannot write {}: {why}", svg_path.display())
+    })?;
     // The bitmap encoder picks the format from the extension: keep `.png` last.
     let tmp = dir.join(format!(".{name}.tmp.png"));
     {
