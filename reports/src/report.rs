@@ -15,8 +15,8 @@ use kendall_sim::{ExperimentResult, Scenario, theory};
 
 use crate::atomic_write::{WriteError, write_atomic};
 use crate::charts::{
-    self, CapacityCurve, CapacitySeries, Chart, Ci, DispatchComparison, LoadCurve, LoadPoint,
-    OccupancyTrace, SojournCdf, StrategyPoint, TheoryLoadPoint,
+    self, CapacityCurve, CapacitySeries, Chart, ChartError, Ci, DispatchComparison, LoadCurve,
+    LoadPoint, OccupancyTrace, SojournCdf, StrategyPoint, TheoryLoadPoint,
 };
 use crate::plan::{self, PlanReport, Target};
 use crate::table::num;
@@ -37,8 +37,8 @@ pub enum ReportError {
     #[error(transparent)]
     Write(#[from] WriteError),
     /// A chart could not be drawn or written.
-    #[error("{0}")]
-    Chart(String),
+    #[error(transparent)]
+    Chart(#[from] ChartError),
 }
 
 /// Highest ρ over the queues.
@@ -54,8 +54,8 @@ struct Figure {
 }
 
 fn figure<C: Chart>(dir: &Path, name: &str, caption: &str, c: &C) -> Result<Figure, ReportError> {
-    charts::write_chart(c, dir, name).map_err(ReportError::Chart)?;
-    let svg = charts::to_svg(c).map_err(ReportError::Chart)?;
+    charts::write_chart(c, dir, name)?;
+    let svg = charts::to_svg(c)?;
     Ok(Figure {
         name: name.to_string(),
         caption: caption.to_string(),

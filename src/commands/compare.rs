@@ -60,16 +60,9 @@ pub fn run(args: &CompareArgs) -> Result<Output> {
     // Runs too short to settle, or warm-ups too short for the longest stays, bias every
     // alternative, and not alike: say so for each.
     for (a, s) in alternatives.iter().zip(&scenarios) {
-        for u in kendall_reports::unsettled(s, &theory::predict(s)) {
-            out.err(format!("warning: {}: {}", a.name, u.warning(&s.time_unit)));
-        }
         let result = summarize(s, &a.replications, &a.tails);
-        if let Some(short) = kendall_reports::short_warmup(s, &result) {
-            out.err(format!(
-                "warning: {}: {}",
-                a.name,
-                short.warning(&s.time_unit)
-            ));
+        for w in kendall_reports::bias_warnings(s, &result, &theory::predict(s)) {
+            out.err(format!("warning: {}: {w}", a.name));
         }
     }
     let comparison = Comparison::new(&base.name, &alternatives);

@@ -20,7 +20,7 @@ pub fn run(shards: &[PathBuf], out: Option<&Path>) -> Result<Output> {
             ))
         })
         .collect::<Result<Vec<_>>>()?;
-    let merged = merge_csv(&inputs).map_err(anyhow::Error::msg)?;
+    let merged = merge_csv(&inputs)?;
     let mut printed = Output::new();
     match out {
         Some(path) => write_atomic(path, &merged)?,
