@@ -20,6 +20,7 @@ use commands::{Interrupted, Output, Part};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    progress::on_second_interrupt(quit_now);
     match dispatch(cli.command) {
         Ok(output) => print(output),
         Err(err) => failure(&err),
@@ -75,6 +76,11 @@ fn failure(err: &anyhow::Error) -> ExitCode {
     }
     eprintln!("error: {err:#}");
     ExitCode::from(1)
+}
+
+/// A second Ctrl-C: the user will not wait for the running work to finish.
+fn quit_now() {
+    std::process::exit(130);
 }
 
 fn is_broken_pipe(err: &anyhow::Error) -> bool {
