@@ -1,6 +1,7 @@
 //! Progress bars on a terminal, and Ctrl-C as a request to stop cleanly.
 
 use std::io::IsTerminal;
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use indicatif::{ProgressBar, ProgressStyle};
@@ -8,11 +9,23 @@ use indicatif::{ProgressBar, ProgressStyle};
 /// Set by Ctrl-C: work not yet started is skipped and what finished is kept.
 pub static STOP: AtomicBool = AtomicBool::new(false);
 
-/// Installs the Ctrl-C handler (once). A second Ctrl-C ends the process at once.
+/// What a second Ctrl-C does; `main` sets it to end the process at once.
+static QUIT_NOW: OnceLock<fn()> = OnceLock::new();
+
+/// Sets what a second Ctrl-C does (the first only asks the long commands to stop).
+pub fn on_second_interrupt(quit_now: fn()) {
+    let _ = QUIT_NOW.set(quit_now);
+}
+
+/// Installs the Ctrl-C handler (once). A second Ctrl-C calls what [`on_second_interrupt`]
+/// set.
 pub fn catch_interrupt() {
     let _ = ctrlc::set_handler(|| {
         if STOP.swap(true, Ordering::SeqCst) {
-            std::process::exit(130);
+            if let Some(quit_now) = QUIT_NOW.get() {
+                quit_now();
+            }
+            return;
         }
         eprintln!(
             "\ninterrupted: finishing what is running, keeping what is done (Ctrl-C again to quit now)"

@@ -3,6 +3,7 @@
 //! [`RunReport`] pairs each simulated metric with its theory; [`RunReport::to_json`] and
 //! [`RunReport::to_table`] render it.
 
+mod atomic_write;
 mod compare;
 mod early_sojourns;
 pub mod fit;
@@ -18,13 +19,14 @@ mod warnings;
 
 pub use early_sojourns::{CutMetric, ShortWarmup, short_warmup};
 pub use startup::{STARTUP_BIAS, Unsettled, unsettled};
-pub use warnings::{LITTLE_SLACK, MIN_REPLICATIONS, NEAR_SATURATION};
+pub use warnings::{LITTLE_SLACK, MIN_REPLICATIONS, NEAR_SATURATION, bias_warnings};
 
+pub use atomic_write::{WriteError, write_atomic};
 pub use compare::{Alternative, COMPARED, Comparison, Difference, Ranked};
 pub use live::LiveReport;
 pub use predict::PredictReport;
 pub use run::{MetricRow, NoneSeen, RULE_OF_THREE, RunReport, ScopeReport, TheoryStatus};
-pub use sweep::{COLUMNS, SweepPoint, merge_csv, sweep_chart, sweep_csv, sweep_table};
+pub use sweep::{COLUMNS, MergeError, SweepPoint, merge_csv, sweep_chart, sweep_csv, sweep_table};
 pub mod charts;
 pub mod describe;
 pub mod plan;

@@ -1,26 +1,58 @@
-//! Capacity planning: the fewest consumers that meet every target, per load level.
-//!
-//! Theory proposes (exact where the oracle has a model, its approximation otherwise; targets
-//! theory cannot evaluate are left to simulation), simulation decides around the boundary:
-//! n consumers pass and n − 1 fail, each at 95% confidence (the interval against the
-//! threshold).
+//! Capacity planning's inputs and answer: the targets and load levels as parsed, the rows
+//! the search (in the `kendall` binary) fills in, and their table, JSON and CSV.
 
 use std::fmt::Write as _;
 
-use kendall_models::{Prediction, Verdict};
 use kendall_sim::stats::Metric;
-use kendall_sim::theory::{self, Theory};
-use kendall_sim::traffic::{all_stable, queue_loads};
-use kendall_sim::{ExperimentResult, Scenario, Summary, run_experiment};
+use kendall_sim::{ExperimentResult, Scenario, Summary};
 use serde_json::{Map, Value, json};
 
 use crate::early_sojourns::{percent_of, short_warmup};
-use crate::startup::unsettled;
 
-/// Most consumers the search will consider.
-pub const MAX_CONSUMERS: u32 = 100_000;
-/// Most simulation steps (one consumer count each) per load level.
-const MAX_SIM_STEPS: usize = 12;
+/// The grammar of a target, quoted in every target error.
+const TARGET_GRAMMAR: &str = "expected METRIC < NUMBER or METRIC <= NUMBER, where METRIC is \
+                              p50|p90|p99|p999(T|Wq), mean(T|Wq|L|Lq), util, p_loss or p_wait";
+
+/// A `--target` or `--load` that does not parse.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum PlanError {
+    /// The target has neither `<` nor `<=`.
+    #[error("target `{text}`: no `<` or `<=`; {TARGET_GRAMMAR}")]
+    NoComparison {
+        /// The target as written.
+        text: String,
+    },
+    /// The target's metric is not one plan knows.
+    #[error("target `{text}`: unknown metric `{name}`; {TARGET_GRAMMAR}")]
+    UnknownMetric {
+        /// The target as written.
+        text: String,
+        /// The metric as read (spaces removed).
+        name: String,
+    },
+    /// The threshold is not a number.
+    #[error("target `{text}`: `{threshold}` is not a number")]
+    BadThreshold {
+        /// The target as written.
+        text: String,
+        /// The threshold as written.
+        threshold: String,
+    },
+    /// The threshold is infinite or NaN.
+    #[error("target `{text}`: the threshold must be finite")]
+    InfiniteThreshold {
+        /// The target as written.
+        text: String,
+    },
+    /// The load range does not parse, and why.
+    #[error("--load `{text}`: {why}; expected FROM..TO[:STEP], e.g. 2..20:2 or x0.5..x1.5:0.25")]
+    BadLoad {
+        /// The range as written.
+        text: String,
+        /// What is wrong with it.
+        why: String,
+    },
+}
 
 /// `<` or `<=`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,15 +80,13 @@ pub struct Target {
 impl Target {
     /// Parses `p50|p90|p99|p999(T|Wq)`, `mean(T|Wq|L|Lq)`, `util`, `p_loss` or `p_wait`,
     /// then `<` or `<=`, then a number.
-    pub fn parse(text: &str) -> Result<Target, String> {
-        let grammar = "expected METRIC < NUMBER or METRIC <= NUMBER, where METRIC is \
-                       p50|p90|p99|p999(T|Wq), mean(T|Wq|L|Lq), util, p_loss or p_wait";
+    pub fn parse(text: &str) -> Result<Target, PlanError> {
         let (lhs, cmp, rhs) = if let Some((l, r)) = text.split_once("<=") {
             (l, Cmp::Le, r)
         } else if let Some((l, r)) = text.split_once('<') {
             (l, Cmp::Lt, r)
         } else {
-            return Err(format!("target `{text}`: no `<` or `<=`; {grammar}"));
+            return Err(PlanError::NoComparison { text: text.into() });
         };
         let name: String = lhs.chars().filter(|c| !c.is_whitespace()).collect();
         let metric = match name.as_str() {
@@ -76,17 +106,18 @@ impl Target {
             "p99(Wq)" => Metric::WqP99,
             "p999(Wq)" => Metric::WqP999,
             _ => {
-                return Err(format!(
-                    "target `{text}`: unknown metric `{name}`; {grammar}"
-                ));
+                return Err(PlanError::UnknownMetric {
+                    text: text.into(),
+                    name,
+                });
             }
         };
-        let threshold: f64 = rhs
-            .trim()
-            .parse()
-            .map_err(|_| format!("target `{text}`: `{}` is not a number", rhs.trim()))?;
+        let threshold: f64 = rhs.trim().parse().map_err(|_| PlanError::BadThreshold {
+            text: text.into(),
+            threshold: rhs.trim().into(),
+        })?;
         if !threshold.is_finite() {
-            return Err(format!("target `{text}`: the threshold must be finite"));
+            return Err(PlanError::InfiniteThreshold { text: text.into() });
         }
         let op = match cmp {
             Cmp::Lt => "<",
@@ -148,11 +179,10 @@ pub struct LoadRange {
 impl LoadRange {
     /// Parses `FROM..TO[:STEP]` (total arrival rates) or `xFROM..xTO[:STEP]` (multiples of
     /// the scenario's rates). Without a step, ten evenly spaced levels; `FROM` alone is one.
-    pub fn parse(text: &str) -> Result<LoadRange, String> {
-        let bad = |why: &str| {
-            format!(
-                "--load `{text}`: {why}; expected FROM..TO[:STEP], e.g. 2..20:2 or x0.5..x1.5:0.25"
-            )
+    pub fn parse(text: &str) -> Result<LoadRange, PlanError> {
+        let bad = |why: &str| PlanError::BadLoad {
+            text: text.into(),
+            why: why.into(),
         };
         let t = text.trim();
         let (range, step) = match t.split_once(':') {
@@ -164,7 +194,7 @@ impl LoadRange {
         if to.trim().starts_with('x') != relative && range.contains("..") {
             return Err(bad("write x on both ends or on neither"));
         }
-        let num = |s: &str| -> Result<f64, String> {
+        let num = |s: &str| -> Result<f64, PlanError> {
             let s = s.trim().trim_start_matches('x');
             s.parse::<f64>()
                 .ok()
@@ -276,59 +306,14 @@ pub struct PlanReport {
     pub rows: Vec<PlanRow>,
 }
 
-/// The theory value of `m` in `p` (the varied queue's prediction for `util`).
-fn theory_metric(t: &Theory, queue: usize, m: Metric) -> Option<f64> {
-    let p: &Prediction = if m == Metric::Utilization {
-        t.queues.get(queue)?.as_ref()?
-    } else {
-        match &t.system {
-            Verdict::Predicted(p) => p,
-            _ => return None,
-        }
-    };
-    let ms = &p.measures;
-    if let Some((is_t, i)) = m.percentile() {
-        let q = if is_t { p.t_quantiles } else { p.wq_quantiles };
-        return q.map(|q| q[i]);
-    }
-    match m {
-        Metric::T => Some(ms.t),
-        Metric::Wq => Some(ms.wq),
-        Metric::L => Some(ms.l),
-        Metric::Lq => Some(ms.lq),
-        Metric::Utilization => Some(ms.utilization),
-        Metric::Throughput => Some(ms.throughput),
-        Metric::PWait => ms.p_wait,
-        Metric::PLoss => Some(ms.p_loss),
-        _ => None,
-    }
-}
-
-fn with_consumers(s: &Scenario, queue: usize, c: u32) -> Scenario {
-    let mut s = s.clone();
-    let q = &mut s.queues[queue];
-    q.consumers = c;
-    // Per-consumer speeds follow the count (all equal speeds are kept equal).
-    if !q.speeds.is_empty() {
-        let v = q.speeds[0];
-        q.speeds = vec![v; c as usize];
-    }
-    s
-}
-
-/// The simulated value of `m` for the plan (the varied queue's for `util`).
-fn sim_metric(r: &ExperimentResult, queue: usize, m: Metric) -> Summary {
-    if m == Metric::Utilization {
-        r.queues[queue].get(m)
-    } else {
-        r.system.get(m)
-    }
-}
-
 /// The targets of `spec` that a warm-up too short for the longest stays biases in `result`
 /// (a run of `s`), with their biases ("T_p99 by 2.6%"), and the warm-up that would do; None
 /// if the targets are clear of it.
-fn cut_targets(s: &Scenario, result: &ExperimentResult, spec: &PlanSpec) -> Option<(String, u64)> {
+pub fn cut_targets(
+    s: &Scenario,
+    result: &ExperimentResult,
+    spec: &PlanSpec,
+) -> Option<(String, u64)> {
     let short = short_warmup(s, result)?;
     let cut: Vec<String> = short
         .cut
@@ -337,271 +322,6 @@ fn cut_targets(s: &Scenario, result: &ExperimentResult, spec: &PlanSpec) -> Opti
         .map(|c| format!("{} by {}", c.metric.name(), percent_of(c.bias)))
         .collect();
     (!cut.is_empty()).then(|| (cut.join(", "), short.warmup_needed))
-}
-
-/// Theory's verdict at `c` consumers: Some(true/false) on the targets it can evaluate, None
-/// when the model is unstable or absent for every target.
-fn theory_ok(s: &Scenario, spec: &PlanSpec, c: u32) -> (bool, Theory) {
-    let sc = with_consumers(s, spec.queue, c);
-    let t = theory::predict(&sc);
-    if !all_stable(&sc) {
-        return (false, t);
-    }
-    let ok = spec
-        .targets
-        .iter()
-        .all(|tg| theory_metric(&t, spec.queue, tg.metric).is_none_or(|v| tg.met_by(v)));
-    (ok, t)
-}
-
-/// Plans one load level of scenario `s` (already scaled). `simulate` runs an experiment.
-fn plan_level(
-    s: &Scenario,
-    spec: &PlanSpec,
-    load: f64,
-    simulate: &mut dyn FnMut(&Scenario) -> Result<ExperimentResult, String>,
-) -> Result<PlanRow, String> {
-    let ql = queue_loads(s)[spec.queue];
-    let offered = ql.rho * f64::from(s.queues[spec.queue].consumers);
-    let mut notes = Vec::new();
-    // Theory: the least c from the stability bound up that meets every evaluable target.
-    let start = if s.queues[spec.queue].capacity.is_some() {
-        1
-    } else {
-        (offered.floor() as u32).max(1)
-    };
-    let mut theory_consumers = None;
-    let mut model = None;
-    let mut theory_lacks = Vec::new();
-    let mut c = start;
-    while c <= MAX_CONSUMERS {
-        let (ok, t) = theory_ok(s, spec, c);
-        if ok {
-            if let Verdict::Predicted(p) = &t.system {
-                model = Some((p.model.clone(), p.exactness.label()));
-            }
-            theory_lacks = spec
-                .targets
-                .iter()
-                .filter(|tg| theory_metric(&t, spec.queue, tg.metric).is_none())
-                .map(|tg| tg.label.clone())
-                .collect();
-            theory_consumers = Some(c);
-            break;
-        }
-        c += 1;
-    }
-    if !theory_lacks.is_empty() {
-        notes.push(format!(
-            "theory has no value for {}: simulation decides",
-            theory_lacks.join(", ")
-        ));
-    }
-    // Simulation around the boundary.
-    let judge = |r: &ExperimentResult| {
-        let mut verdict = Judgement::Pass;
-        for tg in &spec.targets {
-            match tg.judge(&sim_metric(r, spec.queue, tg.metric)) {
-                Judgement::Fail => return Judgement::Fail,
-                Judgement::Undecided => verdict = Judgement::Undecided,
-                Judgement::Pass => {}
-            }
-        }
-        verdict
-    };
-    let stable_at = |c: u32| {
-        let sc = with_consumers(s, spec.queue, c);
-        all_stable(&sc)
-    };
-    let mut n = theory_consumers.unwrap_or(start).max(1);
-    let mut cache: Vec<(u32, Judgement, Option<ExperimentResult>)> = Vec::new();
-    let mut eval = |c: u32| -> Result<(Judgement, Option<ExperimentResult>), String> {
-        if let Some((_, j, r)) = cache.iter().find(|(k, _, _)| *k == c) {
-            return Ok((*j, r.clone()));
-        }
-        let out = if c == 0 || !stable_at(c) {
-            (Judgement::Fail, None)
-        } else {
-            let r = simulate(&with_consumers(s, spec.queue, c))?;
-            (judge(&r), Some(r))
-        };
-        cache.push((c, out.0, out.1.clone()));
-        Ok(out)
-    };
-    let mut consumers = None;
-    let mut confirmed = false;
-    let mut chosen: Option<ExperimentResult> = None;
-    let first = n;
-    for _ in 0..MAX_SIM_STEPS {
-        let (j, r) = eval(n)?;
-        match j {
-            Judgement::Pass => {
-                let (below, _) = eval(n - 1)?;
-                match below {
-                    Judgement::Fail => {
-                        consumers = Some(n);
-                        confirmed = true;
-                        chosen = r;
-                        break;
-                    }
-                    Judgement::Pass => n -= 1,
-                    Judgement::Undecided => {
-                        notes.push(format!(
-                            "simulation cannot tell whether {} consumers suffice (an interval straddles a threshold)",
-                            n - 1
-                        ));
-                        consumers = Some(n);
-                        chosen = r;
-                        break;
-                    }
-                }
-            }
-            Judgement::Fail => n += 1,
-            Judgement::Undecided => {
-                notes.push(format!(
-                    "simulation cannot tell whether {n} consumers suffice (an interval straddles a threshold)"
-                ));
-                // The next count up is the safe answer if it passes.
-                let (up, r_up) = eval(n + 1)?;
-                consumers = Some(if up == Judgement::Pass { n + 1 } else { n });
-                chosen = if up == Judgement::Pass { r_up } else { r };
-                break;
-            }
-        }
-    }
-    if consumers.is_none() {
-        notes.push("simulation did not settle within its step limit".into());
-    }
-    // Runs too short for the fleet to settle from empty flatter every count alike: n's pass
-    // is not evidence, and theory's answer (if any) stands.
-    let mut distrusted = false;
-    if let Some(n) = consumers {
-        let short = |c: u32| {
-            let sc = with_consumers(s, spec.queue, c);
-            unsettled(&sc, &theory::predict(&sc)).into_iter().next()
-        };
-        if let Some(u) = short(n) {
-            distrusted = true;
-            confirmed = false;
-            let unit = &s.time_unit;
-            match theory_consumers.filter(|&t| t != n) {
-                Some(t) => {
-                    notes.push(format!(
-                        "at {n} consumers the runs are too short to trust: {}; theory's {t} \
-                         consumers stand",
-                        u.summary(unit)
-                    ));
-                    if let Some(at_t) = short(t) {
-                        notes.push(format!(
-                            "to confirm {t} consumers by simulation, {}",
-                            at_t.advice()
-                        ));
-                    }
-                    consumers = Some(t);
-                    chosen = eval(t)?.1;
-                }
-                None => notes.push(format!(
-                    "at {n} consumers the runs are too short to trust: {}; to confirm, {}",
-                    u.summary(unit),
-                    u.advice()
-                )),
-            }
-        }
-    }
-    // So does a warm-up too short for the longest stays, which biases T low at every count
-    // alike: as found at the first count simulated, where the search started.
-    if !distrusted
-        && let (_, Some(r)) = eval(first)?
-        && let Some((cut, warmup)) = cut_targets(&with_consumers(s, spec.queue, first), &r, spec)
-    {
-        confirmed = false;
-        let why = format!(
-            "at {first} consumers the warm-up is too short for the longest stays, so targets \
-             on T come out low ({cut})"
-        );
-        match theory_consumers {
-            Some(t) if consumers != Some(t) => {
-                notes.push(format!("{why}; theory's {t} consumers stand"));
-                consumers = Some(t);
-                chosen = eval(t)?.1;
-            }
-            _ => notes.push(why),
-        }
-        notes.push(format!(
-            "to confirm by simulation, use a warm-up of at least {warmup} messages (--warmup \
-             {warmup})"
-        ));
-    }
-    if let (Some(a), Some(b)) = (consumers, theory_consumers)
-        && a != b
-    {
-        notes.push(format!(
-            "simulation says {a} consumers, theory {b}: they disagree"
-        ));
-    }
-    let theory_at = consumers.map(|c| theory_ok(s, spec, c).1);
-    let mut wanted: Vec<Metric> = spec.targets.iter().map(|t| t.metric).collect();
-    for m in [Metric::T, Metric::Wq, Metric::Utilization] {
-        if !wanted.contains(&m) {
-            wanted.push(m);
-        }
-    }
-    let metrics = match &chosen {
-        Some(r) => wanted
-            .iter()
-            .map(|&m| PlanMetric {
-                metric: m,
-                summary: sim_metric(r, spec.queue, m),
-                theory: theory_at
-                    .as_ref()
-                    .and_then(|t| theory_metric(t, spec.queue, m)),
-            })
-            .collect(),
-        None => Vec::new(),
-    };
-    Ok(PlanRow {
-        load,
-        offered,
-        consumers,
-        theory_consumers,
-        model,
-        theory_lacks,
-        confirmed,
-        notes,
-        metrics,
-    })
-}
-
-/// Plans every load level of `spec` for `scenario`, simulating with `run_experiment` on the
-/// current rayon pool. `progress` is called after each level.
-pub fn plan(
-    scenario: &Scenario,
-    spec: &PlanSpec,
-    progress: &mut dyn FnMut(usize, usize),
-) -> Result<PlanReport, String> {
-    let base = total_rate(scenario);
-    let mut simulate =
-        |s: &Scenario| run_experiment(s).map_err(|e| format!("simulation failed: {e}"));
-    let mut rows = Vec::new();
-    for (i, &level) in spec.loads.levels.iter().enumerate() {
-        let factor = if spec.loads.relative {
-            level
-        } else {
-            level / base
-        };
-        let s = scale_load(scenario, factor);
-        rows.push(plan_level(&s, spec, base * factor, &mut simulate)?);
-        progress(i + 1, spec.loads.levels.len());
-    }
-    Ok(PlanReport {
-        scenario: scenario.name.clone(),
-        time_unit: scenario.time_unit.clone(),
-        queue: scenario.queues[spec.queue].name.clone(),
-        targets: spec.targets.iter().map(|t| t.label.clone()).collect(),
-        replications: scenario.run.replications,
-        customers: scenario.run.customers,
-        rows,
-    })
 }
 
 fn opt_u32(x: Option<u32>) -> String {

@@ -8,44 +8,37 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use kendall_broker::DispatchKind;
 use kendall_models::{MMc, Verdict};
 use kendall_sim::stats::Metric;
-use kendall_sim::traffic::{all_stable, queue_loads};
-use kendall_sim::{Scenario, run_experiment, theory, warmup};
+use kendall_sim::traffic::queue_loads;
+use kendall_sim::{ExperimentResult, Scenario, theory};
 
+use crate::atomic_write::{WriteError, write_atomic};
 use crate::charts::{
-    self, CapacityCurve, CapacitySeries, Chart, Ci, DispatchComparison, LoadCurve, LoadPoint,
-    OccupancyTrace, SojournCdf, StrategyPoint, TheoryLoadPoint,
+    self, CapacityCurve, CapacitySeries, Chart, ChartError, Ci, DispatchComparison, LoadCurve,
+    LoadPoint, OccupancyTrace, SojournCdf, StrategyPoint, TheoryLoadPoint,
 };
-use crate::plan::{self, LoadRange, PlanReport, PlanSpec, Target};
+use crate::plan::{self, PlanReport, Target};
 use crate::table::num;
 use crate::{RunReport, TheoryStatus};
 
-/// Writes `bytes` to `path` through a temporary file in the same directory, then renames it.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "out".into());
-    let tmp = path.with_file_name(format!(".{name}.tmp"));
-    std::fs::write(&tmp, bytes)?;
-    std::fs::rename(&tmp, path)
-}
-
-/// The shorter run of the auxiliary simulations.
-fn short(s: &Scenario) -> Scenario {
-    let mut s = s.clone();
-    s.run.replications = s.run.replications.clamp(2, 10);
-    if s.run.customers > 20_000 {
-        s.run.warmup = s
-            .run
-            .warmup
-            .min(2_000)
-            .max(s.run.warmup * 20_000 / s.run.customers);
-        s.run.customers = 20_000;
-    }
-    s
+/// A report that could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    /// The output directory could not be created.
+    #[error("cannot create {}", path.display())]
+    Create {
+        /// The directory.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A file of the report could not be written.
+    #[error(transparent)]
+    Write(#[from] WriteError),
+    /// A chart could not be drawn or written.
+    #[error(transparent)]
+    Chart(#[from] ChartError),
 }
 
 /// Highest ρ over the queues.
@@ -60,7 +53,7 @@ struct Figure {
     svg: String,
 }
 
-fn figure<C: Chart>(dir: &Path, name: &str, caption: &str, c: &C) -> Result<Figure, String> {
+fn figure<C: Chart>(dir: &Path, name: &str, caption: &str, c: &C) -> Result<Figure, ReportError> {
     charts::write_chart(c, dir, name)?;
     let svg = charts::to_svg(c)?;
     Ok(Figure {
@@ -77,21 +70,48 @@ pub fn default_targets(s: &Scenario, queue: usize) -> Vec<Target> {
     Target::parse(&text).map(|t| vec![t]).unwrap_or_default()
 }
 
-/// Writes the report for `scenario` into `dir`; returns the HTML file's path. `plan` is the
-/// capacity plan to show (default: a plan of [`default_targets`] over 0.5× to 1.5× the
-/// scenario's load, when it has one queue).
-pub fn write_report(
-    scenario: &Scenario,
-    plan: Option<&PlanReport>,
-    dir: &Path,
-) -> Result<PathBuf, String> {
-    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    let mut scenario = scenario.clone();
-    warmup::resolve(&mut scenario).map_err(|e| format!("warm-up pilot failed: {e}"))?;
-    let s = &scenario;
+/// The simulations behind a report, run by the caller: the scenario's own experiment and
+/// the shorter ones behind the charts and the capacity table.
+#[derive(Debug, Clone)]
+pub struct ReportRuns {
+    /// The scenario as run (warm-up resolved).
+    pub scenario: Scenario,
+    /// Its experiment, at the scenario's own `[run]`.
+    pub result: ExperimentResult,
+    /// T and L simulated at a few loads (ρ of the busiest queue), each with theory's (T, L)
+    /// at that load; empty when no queue has load.
+    pub loads: Vec<LoadRun>,
+    /// L(t) over replication 0.
+    pub trace: kendall_sim::trace::OccupancyTrace,
+    /// Every dispatch strategy on the same arrivals; empty unless the scenario has one
+    /// stable queue with several consumers.
+    pub dispatch: Vec<StrategyPoint>,
+    /// The capacity plan to show, if any.
+    pub plan: Option<PlanReport>,
+}
+
+/// One simulated load level of the load chart.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LoadRun {
+    /// Simulated T and L at the level.
+    pub point: LoadPoint,
+    /// Theory's (T, L) there, if a model predicts them.
+    pub theory: Option<(f64, f64)>,
+}
+
+/// The load levels (ρ of the busiest queue) the report simulates for its load chart.
+pub const REPORT_LOADS: [f64; 5] = [0.3, 0.5, 0.7, 0.8, 0.9];
+
+/// Writes the report of `runs` into `dir`; returns the HTML file's path.
+pub fn write_report(runs: &ReportRuns, dir: &Path) -> Result<PathBuf, ReportError> {
+    std::fs::create_dir_all(dir).map_err(|source| ReportError::Create {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let s = &runs.scenario;
+    let result = &runs.result;
     let th = theory::predict(s);
-    let result = run_experiment(s).map_err(|e| format!("simulation failed: {e}"))?;
-    let run = RunReport::new(s, &result, &th, 0.0);
+    let run = RunReport::new(s, result, &th, 0.0);
     let mut figures = Vec::new();
 
     // (a) T and L against load.
@@ -102,22 +122,18 @@ pub fn write_report(
         _ => "none".to_string(),
     };
     if base_rho > 0.0 {
-        let sh = short(s);
         let mut load_csv =
             String::from("rho,T_mean,T_lo,T_hi,L_mean,L_lo,L_hi,T_theory,L_theory\n");
         let mut sim = Vec::new();
-        for target in [0.3, 0.5, 0.7, 0.8, 0.9] {
-            let sc = plan::scale_load(&sh, target / base_rho);
-            let r = run_experiment(&sc).map_err(|e| format!("simulation failed: {e}"))?;
-            let p = LoadPoint {
-                rho: target,
-                t: Ci::from(r.system.get(Metric::T)),
-                l: Ci::from(r.system.get(Metric::L)),
-            };
-            let t = theory_tl(&sc);
+        for LoadRun {
+            point: p,
+            theory: t,
+        } in &runs.loads
+        {
             let _ = writeln!(
                 load_csv,
-                "{target},{},{},{},{},{},{},{},{}",
+                "{},{},{},{},{},{},{},{},{}",
+                p.rho,
                 p.t.mean,
                 p.t.lo,
                 p.t.hi,
@@ -127,7 +143,7 @@ pub fn write_report(
                 t.map_or(String::new(), |t| t.0.to_string()),
                 t.map_or(String::new(), |t| t.1.to_string())
             );
-            sim.push(p);
+            sim.push(*p);
         }
         let theory: Vec<TheoryLoadPoint> = (1..48)
             .filter_map(|i| {
@@ -139,7 +155,7 @@ pub fn write_report(
                 })
             })
             .collect();
-        write_atomic(&dir.join("load.csv"), load_csv.as_bytes()).map_err(|e| e.to_string())?;
+        write_atomic(&dir.join("load.csv"), load_csv.as_bytes())?;
         figures.push(figure(
             dir,
             "load",
@@ -184,8 +200,7 @@ pub fn write_report(
     )?);
 
     // (c) L(t) over one replication.
-    let tr = kendall_sim::trace::occupancy_trace(s, 0, 2000)
-        .map_err(|e| format!("simulation failed: {e}"))?;
+    let tr = &runs.trace;
     let theory_l = match &th.system {
         Verdict::Predicted(p) => Some(p.measures.l),
         _ => None,
@@ -197,53 +212,31 @@ pub fn write_report(
         &OccupancyTrace {
             title: format!("{}: L(t), one replication", s.name),
             time_unit: unit.clone(),
-            points: tr.points,
+            points: tr.points.clone(),
             warmup_end: tr.warmup_end,
             theory_l,
         },
     )?);
 
     // (d) Dispatch strategies, for one queue with several consumers.
-    if s.queues.len() == 1 && s.queues[0].consumers > 1 && all_stable(s) {
-        let sh = short(s);
-        let mut points = Vec::new();
+    if !runs.dispatch.is_empty() {
         let mut csv =
             String::from("strategy,T_mean,T_lo,T_hi,T_p99_mean,T_p99_lo,T_p99_hi,T_theory\n");
-        for (name, d) in [
-            ("shared", DispatchKind::Shared),
-            ("round-robin", DispatchKind::RoundRobin),
-            ("random", DispatchKind::Random),
-            ("jsq", DispatchKind::Jsq),
-            ("power-of-2", DispatchKind::PowerOfD { d: 2 }),
-            ("least-work", DispatchKind::LeastWork),
-        ] {
-            let mut sc = sh.clone();
-            sc.queues[0].dispatch = d;
-            let r = run_experiment(&sc).map_err(|e| format!("simulation failed: {e}"))?;
-            let theory_t = match theory::predict(&sc).system {
-                Verdict::Predicted(p) => Some(p.measures.t),
-                _ => None,
-            };
-            let p = StrategyPoint {
-                name: name.to_string(),
-                t: Ci::from(r.system.get(Metric::T)),
-                p99: Ci::from(r.system.get(Metric::TP99)),
-                theory_t,
-            };
+        for p in &runs.dispatch {
             let _ = writeln!(
                 csv,
-                "{name},{},{},{},{},{},{},{}",
+                "{},{},{},{},{},{},{},{}",
+                p.name,
                 p.t.mean,
                 p.t.lo,
                 p.t.hi,
                 p.p99.mean,
                 p.p99.lo,
                 p.p99.hi,
-                theory_t.map_or(String::new(), |t| t.to_string())
+                p.theory_t.map_or(String::new(), |t| t.to_string())
             );
-            points.push(p);
         }
-        write_atomic(&dir.join("dispatch.csv"), csv.as_bytes()).map_err(|e| e.to_string())?;
+        write_atomic(&dir.join("dispatch.csv"), csv.as_bytes())?;
         figures.push(figure(
             dir,
             "dispatch",
@@ -251,31 +244,15 @@ pub fn write_report(
             &DispatchComparison {
                 title: format!("{}: dispatch strategies", s.name),
                 time_unit: unit.clone(),
-                strategies: points,
+                strategies: runs.dispatch.clone(),
             },
         )?);
     }
 
     // (e) Capacity.
-    let default_plan;
-    let plan = match plan {
-        Some(p) => Some(p),
-        None if s.queues.len() == 1 && all_stable(s) => {
-            let spec = PlanSpec {
-                targets: default_targets(s, 0),
-                loads: LoadRange {
-                    levels: (0..6).map(|i| 0.5 + 0.2 * f64::from(i)).collect(),
-                    relative: true,
-                },
-                queue: 0,
-            };
-            default_plan = plan::plan(&short(s), &spec, &mut |_, _| {})?;
-            Some(&default_plan)
-        }
-        None => None,
-    };
+    let plan = runs.plan.as_ref();
     if let Some(p) = plan {
-        write_atomic(&dir.join("plan.csv"), p.to_csv().as_bytes()).map_err(|e| e.to_string())?;
+        write_atomic(&dir.join("plan.csv"), p.to_csv().as_bytes())?;
         let label = p.targets.join(" and ");
         figures.push(figure(
             dir,
@@ -328,7 +305,7 @@ pub fn write_report(
             );
         }
     }
-    write_atomic(&dir.join("results.csv"), csv.as_bytes()).map_err(|e| e.to_string())?;
+    write_atomic(&dir.join("results.csv"), csv.as_bytes())?;
 
     let doc = Doc {
         s,
@@ -336,9 +313,9 @@ pub fn write_report(
         plan,
         figures: &figures,
     };
-    write_atomic(&dir.join("report.md"), doc.markdown().as_bytes()).map_err(|e| e.to_string())?;
+    write_atomic(&dir.join("report.md"), doc.markdown().as_bytes())?;
     let html = dir.join("report.html");
-    write_atomic(&html, doc.html().as_bytes()).map_err(|e| e.to_string())?;
+    write_atomic(&html, doc.html().as_bytes())?;
     Ok(html)
 }
 

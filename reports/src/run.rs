@@ -270,14 +270,9 @@ impl RunReport {
             warnings: Vec::new(),
         };
         report.warnings = report.diagnose();
-        report.warnings.extend(
-            crate::startup::unsettled(scenario, theory)
-                .iter()
-                .map(|u| u.warning(&scenario.time_unit)),
-        );
-        if let Some(short) = crate::early_sojourns::short_warmup(scenario, result) {
-            report.warnings.push(short.warning(&scenario.time_unit));
-        }
+        report
+            .warnings
+            .extend(crate::warnings::bias_warnings(scenario, result, theory));
         // [fit] trace producers: burstiness, and replications cut short by a stopping trace.
         for p in &scenario.producers {
             report

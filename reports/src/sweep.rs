@@ -110,57 +110,111 @@ pub fn sweep_table(keys: &[String], points: &[SweepPoint]) -> String {
     out
 }
 
+/// Shard CSVs that do not join into one sweep's CSV.
+#[derive(Debug, thiserror::Error)]
+pub enum MergeError {
+    /// A shard is not valid CSV (the reader's complaint follows as the source).
+    #[error("{name}")]
+    Csv {
+        /// The shard.
+        name: String,
+        /// The CSV reader's complaint.
+        source: csv::Error,
+    },
+    /// A shard has no `point` column first.
+    #[error("{name}: not a kendall sweep CSV (no `point` column first)")]
+    NotASweep {
+        /// The shard.
+        name: String,
+    },
+    /// A shard's columns differ from the first shard's.
+    #[error("{name}: its columns differ from the first shard's: not the same sweep")]
+    OtherSweep {
+        /// The shard.
+        name: String,
+    },
+    /// A row's `point` is not a number.
+    #[error("{name}: line {line}: `point` is not a number")]
+    BadPoint {
+        /// The shard.
+        name: String,
+        /// The line of the file (the header is line 1).
+        line: usize,
+    },
+    /// Two shards hold the same point.
+    #[error("{name}: point {point} is also in {other}: overlapping shards")]
+    Overlap {
+        /// The shard.
+        name: String,
+        /// The point.
+        point: usize,
+        /// The other shard holding it.
+        other: String,
+    },
+    /// No shard was given.
+    #[error("no shards to merge")]
+    NoShards,
+    /// The merged CSV could not be written out.
+    #[error("{0}")]
+    Write(String),
+}
+
 /// Joins the CSVs of a sharded sweep: same header everywhere, rows ordered by point (each
 /// shard keeps its rows' order within a point), no point twice. The result is byte-identical
 /// to the unsharded sweep's CSV.
-pub fn merge_csv(shards: &[(String, Vec<u8>)]) -> Result<Vec<u8>, String> {
+pub fn merge_csv(shards: &[(String, Vec<u8>)]) -> Result<Vec<u8>, MergeError> {
     let mut header: Option<csv::StringRecord> = None;
     let mut rows: Vec<(usize, usize, csv::StringRecord)> = Vec::new();
     let mut owner: std::collections::BTreeMap<usize, usize> = Default::default();
     for (s, (name, bytes)) in shards.iter().enumerate() {
+        let csv_error = |source| MergeError::Csv {
+            name: name.clone(),
+            source,
+        };
         let mut r = csv::Reader::from_reader(bytes.as_slice());
-        let h = r.headers().map_err(|e| format!("{name}: {e}"))?.clone();
+        let h = r.headers().map_err(csv_error)?.clone();
         if h.get(0) != Some("point") {
-            return Err(format!(
-                "{name}: not a kendall sweep CSV (no `point` column first)"
-            ));
+            return Err(MergeError::NotASweep { name: name.clone() });
         }
         match &header {
             None => header = Some(h),
             Some(first) if *first != h => {
-                return Err(format!(
-                    "{name}: its columns differ from the first shard's: not the same sweep"
-                ));
+                return Err(MergeError::OtherSweep { name: name.clone() });
             }
             Some(_) => {}
         }
         for (line, rec) in r.records().enumerate() {
-            let rec = rec.map_err(|e| format!("{name}: {e}"))?;
-            let point: usize = rec
-                .get(0)
-                .and_then(|p| p.parse().ok())
-                .ok_or_else(|| format!("{name}: line {}: `point` is not a number", line + 2))?;
+            let rec = rec.map_err(csv_error)?;
+            let point: usize =
+                rec.get(0)
+                    .and_then(|p| p.parse().ok())
+                    .ok_or_else(|| MergeError::BadPoint {
+                        name: name.clone(),
+                        line: line + 2,
+                    })?;
             if let Some(&other) = owner.get(&point)
                 && other != s
             {
-                return Err(format!(
-                    "{name}: point {point} is also in {}: overlapping shards",
-                    shards[other].0
-                ));
+                return Err(MergeError::Overlap {
+                    name: name.clone(),
+                    point,
+                    other: shards[other].0.clone(),
+                });
             }
             owner.insert(point, s);
             rows.push((point, rows.len(), rec));
         }
     }
-    let header = header.ok_or("no shards to merge")?;
+    let header = header.ok_or(MergeError::NoShards)?;
     rows.sort_by_key(|(point, order, _)| (*point, *order));
     let mut w = csv::Writer::from_writer(Vec::new());
-    let io = |e: csv::Error| e.to_string();
+    let io = |e: csv::Error| MergeError::Write(e.to_string());
     w.write_record(&header).map_err(io)?;
     for (_, _, rec) in rows {
         w.write_record(&rec).map_err(io)?;
     }
-    w.into_inner().map_err(|e| e.into_error().to_string())
+    w.into_inner()
+        .map_err(|e| MergeError::Write(e.into_error().to_string()))
 }
 
 /// The sweep's T and L against offered load, theory as a line and simulation as points with

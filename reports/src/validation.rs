@@ -1,6 +1,6 @@
-//! `kendall validate-theory`: run a directory of scenarios whose measures are known and
-//! compare both the oracle and the simulation with the values each file states in its
-//! `[expected]` table (from a published table, a textbook's closed form or a second method,
+//! `kendall validate-theory`'s verdicts: for a directory of scenarios whose measures are
+//! known (run by the `kendall` binary), compare both the oracle and the simulation with the
+//! values each file states in its `[expected]` table (from a published table, a textbook's closed form or a second method,
 //! never from kendall).
 //!
 //! Pass criteria (the exit status of the command), for every file:
@@ -13,14 +13,12 @@
 //! For an approximation the simulation is the truth: its gap to the stated value is the
 //! approximation's error and is reported, never judged.
 
-use std::error::Error;
-use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::path::Path;
 
 use kendall_models::Verdict;
 use kendall_sim::expected::{Expected, ExpectedKind};
 use kendall_sim::stats::Metric;
-use kendall_sim::{ExperimentResult, Scenario, Summary, run_experiment, theory, warmup};
+use kendall_sim::{ExperimentResult, Scenario, Summary};
 
 pub use crate::validation_output::{table, to_json};
 
@@ -31,18 +29,6 @@ pub const MAX_ORACLE_ERROR: f64 = 1e-9;
 pub const ORACLE_ABSOLUTE_SLACK: f64 = 1e-15;
 /// Confidence of the interval every stated value of an exact case must lie in.
 pub const JUDGED_CONFIDENCE: f64 = 0.999;
-
-/// Errors of the runner: a file that does not load, or a simulation that fails.
-pub type ValidationError = Box<dyn Error + Send + Sync>;
-
-/// Run-length overrides applied to every file (None keeps the file's value).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Overrides {
-    /// Messages measured per replication.
-    pub customers: Option<u64>,
-    /// Replications.
-    pub replications: Option<u32>,
-}
 
 /// One stated value beside what the oracle and the simulation make of it.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -330,69 +316,6 @@ impl ValidationSummary {
             100.0 * self.exact_max_gap,
         )
     }
-}
-
-/// The scenario files named by `paths`: files as they are, directories' `*.toml` files
-/// (not recursive), each directory's files sorted by name.
-pub fn scenario_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, ValidationError> {
-    let mut out = Vec::new();
-    for p in paths {
-        if p.is_dir() {
-            let mut files: Vec<PathBuf> = std::fs::read_dir(p)
-                .map_err(|e| format!("{}: {e}", p.display()))?
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|f| f.extension().is_some_and(|x| x == "toml"))
-                .collect();
-            files.sort();
-            if files.is_empty() {
-                return Err(format!("{}: no .toml scenario files", p.display()).into());
-            }
-            out.extend(files);
-        } else {
-            out.push(p.clone());
-        }
-    }
-    Ok(out)
-}
-
-/// Simulates one file (on the current rayon pool) and compares it and its theory with the
-/// values it states.
-pub fn validate_file(path: &Path, overrides: Overrides) -> Result<ValidationRow, ValidationError> {
-    let mut scenario = Scenario::load(path)?;
-    if let Some(n) = overrides.customers {
-        scenario.run.customers = n;
-    }
-    if let Some(n) = overrides.replications {
-        scenario.run.replications = n;
-    }
-    let started = Instant::now();
-    warmup::resolve(&mut scenario)?;
-    let result = run_experiment(&scenario)?;
-    let wall_seconds = started.elapsed().as_secs_f64();
-    let verdict = theory::predict(&scenario).system;
-    Ok(ValidationRow::new(
-        path.display().to_string(),
-        &scenario,
-        &verdict,
-        &result,
-        wall_seconds,
-    ))
-}
-
-/// Every file in turn, calling `progress` after each.
-pub fn validate_files(
-    files: &[PathBuf],
-    overrides: Overrides,
-    progress: &mut dyn FnMut(&ValidationRow),
-) -> Result<Vec<ValidationRow>, ValidationError> {
-    files
-        .iter()
-        .map(|f| {
-            let row = validate_file(f, overrides)?;
-            progress(&row);
-            Ok(row)
-        })
-        .collect()
 }
 
 #[cfg(test)]

@@ -5,7 +5,29 @@
 use kendall_sim::stats::{Metric, QUANTILES};
 use kendall_sim::traffic::QueueLoad;
 
+use kendall_sim::theory::Theory;
+use kendall_sim::{ExperimentResult, Scenario};
+
 use crate::{RunReport, ScopeReport, TheoryStatus};
+
+/// The warnings of a run whose figures are biased by its length: too short for the system to
+/// settle from empty, or a warm-up too short for the longest stays. `run` and `sweep` show
+/// them among a run's warnings, `compare` for each alternative.
+pub fn bias_warnings(
+    scenario: &Scenario,
+    result: &ExperimentResult,
+    theory: &Theory,
+) -> Vec<String> {
+    let unit = &scenario.time_unit;
+    let mut out: Vec<String> = crate::startup::unsettled(scenario, theory)
+        .iter()
+        .map(|u| u.warning(unit))
+        .collect();
+    if let Some(short) = crate::early_sojourns::short_warmup(scenario, result) {
+        out.push(short.warning(unit));
+    }
+    out
+}
 
 /// Load per consumer from which a queue counts as near saturation.
 pub const NEAR_SATURATION: f64 = 0.95;

@@ -4,7 +4,8 @@ use plotters::coord::{CoordTranslate, Shift};
 use plotters::prelude::*;
 
 use super::{
-    Chart, Ci, Panel, colour, err, legend, padded, sim_points, styled, theory_line, unit, xy,
+    Chart, ChartError, Ci, Panel, colour, err, legend, padded, sim_points, styled, theory_line,
+    unit, xy,
 };
 
 /// One simulated load level.
@@ -45,7 +46,7 @@ pub struct LoadCurve {
 }
 
 impl Chart for LoadCurve {
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), ChartError> {
         let root = root.titled(&self.title, ("sans-serif", 24)).map_err(err)?;
         let (left, right) = root.split_horizontally(SIZE_HALF);
         let rhos = self
@@ -124,7 +125,7 @@ pub struct SojournCdf {
 }
 
 impl Chart for SojournCdf {
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), ChartError> {
         let u = unit(&self.time_unit);
         let xs = self
             .theory
@@ -209,7 +210,7 @@ pub struct OccupancyTrace {
 }
 
 impl Chart for OccupancyTrace {
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), ChartError> {
         let u = unit(&self.time_unit);
         let x = padded(self.points.iter().map(|p| p.0), true);
         let y = padded(self.points.iter().map(|p| p.1).chain(self.theory_l), true);
@@ -282,7 +283,7 @@ pub struct DispatchComparison {
 }
 
 impl Chart for DispatchComparison {
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), ChartError> {
         let root = root.titled(&self.title, ("sans-serif", 24)).map_err(err)?;
         let (left, right) = root.split_horizontally(SIZE_HALF);
         let u = unit(&self.time_unit);
@@ -391,7 +392,7 @@ pub struct LoadByStrategy {
 }
 
 impl Chart for LoadByStrategy {
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), ChartError> {
         let u = unit(&self.time_unit);
         let xs = self.series.iter().flat_map(|s| {
             s.sim
@@ -457,7 +458,7 @@ pub struct CapacityCurve {
 }
 
 impl Chart for CapacityCurve {
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), ChartError> {
         let u = unit(&self.time_unit);
         let xs = self
             .series
@@ -566,7 +567,7 @@ fn tick(v: &f64) -> String {
 }
 
 impl FitCdf {
-    fn series<'a, DB, CT>(&self, chart: &mut ChartContext<'a, DB, CT>) -> Result<(), String>
+    fn series<'a, DB, CT>(&self, chart: &mut ChartContext<'a, DB, CT>) -> Result<(), ChartError>
     where
         DB: DrawingBackend + 'a,
         CT: CoordTranslate<From = (f64, f64)>,
@@ -614,7 +615,7 @@ impl FitCdf {
 }
 
 impl Chart for FitCdf {
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), ChartError> {
         let x = self.x.clone();
         if self.log_x {
             self.series(&mut styled(
@@ -641,7 +642,7 @@ impl FitQq {
         &self,
         chart: &mut ChartContext<'a, DB, CT>,
         range: std::ops::Range<f64>,
-    ) -> Result<(), String>
+    ) -> Result<(), ChartError>
     where
         DB: DrawingBackend + 'a,
         CT: CoordTranslate<From = (f64, f64)>,
@@ -672,7 +673,7 @@ impl FitQq {
 }
 
 impl Chart for FitQq {
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), ChartError> {
         // One range for both axes, so that y = x is the diagonal.
         let values = self.points.iter().flat_map(|&(x, y)| [x, y]);
         let range = if self.log {

@@ -7,7 +7,7 @@
 //! [`write_chart`] writes `<name>.svg` and `<name>.png` through temporary names, then renames.
 
 use std::ops::Range;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use plotters::coord::Shift;
@@ -60,27 +60,55 @@ impl Ci {
 /// Something that draws itself on any plotters backend.
 pub trait Chart {
     /// Draws on `root` (already filled white).
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String>;
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), ChartError>;
 }
 
 /// Registers the embedded DejaVu Sans as "sans-serif" once per process.
-pub fn register_fonts() -> Result<(), String> {
-    static DONE: OnceLock<Result<(), String>> = OnceLock::new();
+pub fn register_fonts() -> Result<(), ChartError> {
+    static DONE: OnceLock<Result<(), ChartError>> = OnceLock::new();
     DONE.get_or_init(|| {
         plotters::style::register_font("sans-serif", FontStyle::Normal, dejavu::sans::regular())
-            .map_err(|_| "cannot load the embedded DejaVu Sans font".to_string())?;
+            .map_err(|_| ChartError::Font("DejaVu Sans"))?;
         plotters::style::register_font("sans-serif", FontStyle::Bold, dejavu::sans::bold())
-            .map_err(|_| "cannot load the embedded DejaVu Sans Bold font".to_string())
+            .map_err(|_| ChartError::Font("DejaVu Sans Bold"))
     })
     .clone()
 }
 
-pub(crate) fn err<E: std::fmt::Debug>(e: E) -> String {
-    format!("drawing failed: {e:?}")
+/// A chart that could not be drawn or written.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ChartError {
+    /// An embedded font would not load.
+    #[error("cannot load the embedded {0} font")]
+    Font(&'static str),
+    /// The drawing backend failed.
+    #[error("drawing failed: {0}")]
+    Draw(String),
+    /// The directory could not be created.
+    #[error("cannot create {}: {reason}", path.display())]
+    Create {
+        /// The directory.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// A file could not be written.
+    #[error("cannot write {}: {reason}", path.display())]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// A backend's error as a [`ChartError::Draw`].
+pub(crate) fn err<E: std::fmt::Debug>(e: E) -> ChartError {
+    ChartError::Draw(format!("{e:?}"))
 }
 
 /// The chart as an SVG document.
-pub fn to_svg<C: Chart>(chart: &C) -> Result<String, String> {
+pub fn to_svg<C: Chart>(chart: &C) -> Result<String, ChartError> {
     register_fonts()?;
     let mut svg = String::new();
     {
@@ -93,13 +121,21 @@ pub fn to_svg<C: Chart>(chart: &C) -> Result<String, String> {
 }
 
 /// Writes `dir/<name>.svg` and `dir/<name>.png` (each via a temporary name, then renamed).
-pub fn write_chart<C: Chart>(chart: &C, dir: &Path, name: &str) -> Result<(), String> {
+pub fn write_chart<C: Chart>(chart: &C, dir: &Path, name: &str) -> Result<(), ChartError> {
     register_fonts()?;
-    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    std::fs::create_dir_all(dir).map_err(|e| ChartError::Create {
+        path: dir.to_path_buf(),
+        reason: e.to_string(),
+    })?;
     let svg = to_svg(chart)?;
     let svg_path = dir.join(format!("{name}.svg"));
-    crate::report::write_atomic(&svg_path, svg.as_bytes())
-        .map_err(|e| format!("cannot write {}: {e}", svg_path.display()))?;
+    crate::atomic_write::write_atomic(&svg_path, svg.as_bytes()).map_err(|e| {
+        let reason = std::error::Error::source(&e).map_or(e.to_string(), ToString::to_string);
+        ChartError::Write {
+            path: svg_path.clone(),
+            reason,
+        }
+    })?;
     // The bitmap encoder picks the format from the extension: keep `.png` last.
     let tmp = dir.join(format!(".{name}.tmp.png"));
     {
@@ -109,7 +145,10 @@ pub fn write_chart<C: Chart>(chart: &C, dir: &Path, name: &str) -> Result<(), St
         root.present().map_err(err)?;
     }
     let png = dir.join(format!("{name}.png"));
-    std::fs::rename(&tmp, &png).map_err(|e| format!("cannot write {}: {e}", png.display()))
+    std::fs::rename(&tmp, &png).map_err(|e| ChartError::Write {
+        path: png.clone(),
+        reason: e.to_string(),
+    })
 }
 
 /// `lo..hi` padded by 5% on each side (and widened when empty or degenerate).
@@ -149,7 +188,7 @@ pub(crate) type XY<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, Ra
 pub(crate) fn xy<'a, DB: DrawingBackend>(
     area: &'a DrawingArea<DB, Shift>,
     p: &Panel,
-) -> Result<XY<'a, DB>, String> {
+) -> Result<XY<'a, DB>, ChartError> {
     let (x, y) = (p.x.clone(), p.y.clone());
     styled(area, (p.title, p.x_desc, p.y_desc), x, y, None)
 }
@@ -170,7 +209,7 @@ pub(crate) fn styled<'a, DB, X, Y>(
     x: X,
     y: Y,
     tick: Option<&dyn Fn(&f64) -> String>,
-) -> Result<Styled<'a, DB, X, Y>, String>
+) -> Result<Styled<'a, DB, X, Y>, ChartError>
 where
     DB: DrawingBackend,
     X: AsRangedCoord<Value = f64>,
@@ -218,7 +257,7 @@ pub(crate) fn theory_line<'a, DB: DrawingBackend + 'a>(
     points: Vec<(f64, f64)>,
     label: &str,
     c: RGBColor,
-) -> Result<(), String> {
+) -> Result<(), ChartError> {
     let pts: Vec<(f64, f64)> = points
         .into_iter()
         .filter(|(x, y)| x.is_finite() && y.is_finite())
@@ -240,7 +279,7 @@ pub(crate) fn sim_points<'a, DB: DrawingBackend + 'a>(
     points: &[(f64, Ci)],
     label: &str,
     c: RGBColor,
-) -> Result<(), String> {
+) -> Result<(), ChartError> {
     let pts: Vec<(f64, Ci)> = points
         .iter()
         .copied()
@@ -309,7 +348,7 @@ pub(crate) fn error_bar_h(
 pub(crate) fn legend<'a, DB: DrawingBackend + 'a, CT: plotters::coord::CoordTranslate>(
     chart: &mut ChartContext<'a, DB, CT>,
     pos: SeriesLabelPosition,
-) -> Result<(), String> {
+) -> Result<(), ChartError> {
     chart
         .configure_series_labels()
         .position(pos)

@@ -167,7 +167,7 @@ fn capacity_curve_is_written() {
 struct Bare(&'static str);
 
 impl Chart for Bare {
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), ChartError> {
         xy(
             root,
             &Panel {

@@ -1,0 +1,74 @@
+//! `kendall fit`: read a column, fit every family, print them ranked; optionally write the
+//! best as a scenario line and draw the CDF and Q-Q charts (`--plot`, each written path
+//! reported on stderr).
+
+use anyhow::{Context, Result};
+use kendall_reports::write_atomic;
+use kendall_sim::fit;
+
+use super::Output;
+use crate::cli::FitArgs;
+use crate::output;
+
+/// Fits the log named by `args`.
+pub fn run(args: &FitArgs) -> Result<Output> {
+    anyhow::ensure!(
+        !(args.timestamps && args.kind == "service"),
+        "--timestamps gives inter-arrival times: it does not go with --kind service"
+    );
+    let name = args.file.display().to_string();
+    let text =
+        std::fs::read_to_string(&args.file).with_context(|| format!("cannot read {name}"))?;
+    let values =
+        fit::read_log(&text, args.column.as_deref()).map_err(|e| anyhow::anyhow!("{name} {e}"))?;
+    let data = if args.timestamps {
+        fit::gaps_from_timestamps(&values)
+    } else {
+        fit::durations(&values)
+    }
+    .map_err(|e| anyhow::anyhow!("{name} {e}"))?;
+    let report = fit::fit_all(&data).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+    let burstiness = if args.kind == "interarrival" {
+        fit::burstiness(&data)
+    } else {
+        None
+    };
+    let view = kendall_reports::fit::FitView {
+        source: match &args.column {
+            Some(c) => format!("{name} column {c}"),
+            None => name.clone(),
+        },
+        kind: &args.kind,
+        report: &report,
+        burstiness: burstiness.as_ref(),
+    };
+    let mut out = Output::new();
+    if let Some(dir) = &args.plot {
+        let file = args
+            .file
+            .file_name()
+            .map_or(name.clone(), |f| f.to_string_lossy().into_owned());
+        let label = match &args.column {
+            Some(c) => format!("{file} column {c}"),
+            None => file,
+        };
+        let (cdf, qq) = view.charts(&data, &label);
+        for line in output::plot(dir, "fit-cdf", &cdf)? {
+            out.err(line);
+        }
+        for line in output::plot(dir, "fit-qq", &qq)? {
+            out.err(line);
+        }
+    }
+    if let Some(path) = &args.write {
+        let line = fit::snippet(&args.kind, &report.best().spec) + "\n";
+        write_atomic(path, line.as_bytes())?;
+    }
+    out.document(args.json, || view.to_json(), || view.to_table());
+    if args.json {
+        for w in view.warnings() {
+            out.err(format!("warning: {w}"));
+        }
+    }
+    Ok(out)
+}

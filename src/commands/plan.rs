@@ -1,0 +1,63 @@
+//! `kendall plan`: the capacity table (the search is in `plan_search`).
+
+use anyhow::{Context, Result};
+use kendall_reports::plan::{LoadRange, PlanSpec, Target};
+use kendall_reports::report::write_report;
+use kendall_reports::write_atomic;
+use kendall_sim::Scenario;
+
+use super::Output;
+use crate::cli::PlanArgs;
+use crate::plan_search;
+use crate::settings::{load_overridden, resolve_warmup, thread_pool};
+
+/// Plans the consumers of the varied queue over the load levels.
+pub fn run(args: &PlanArgs) -> Result<Output> {
+    let targets = args
+        .targets
+        .iter()
+        .map(|t| Target::parse(t))
+        .collect::<Result<Vec<_>, _>>()?;
+    let loads = LoadRange::parse(&args.load)?;
+    let mut scenario = load_overridden(&args.scenario, &args.run)?;
+    let queue = varied_queue(&scenario, args.vary.as_deref())?;
+    let pool = thread_pool(args.run.threads)?;
+    let spec = PlanSpec {
+        targets,
+        loads,
+        queue,
+    };
+    let report = pool.install(|| -> Result<_> {
+        // As `run` does: the pilot settles `warmup = "auto"` once, for every count tried.
+        resolve_warmup(&mut scenario)?;
+        plan_search::plan(&scenario, &spec)
+    })?;
+    if let Some(path) = &args.csv {
+        write_atomic(path, report.to_csv().as_bytes())?;
+    }
+    if let Some(dir) = &args.report {
+        pool.install(|| -> Result<_> {
+            let runs = super::report::simulate(&scenario, Some(report.clone()))?;
+            Ok(write_report(&runs, dir)?)
+        })?;
+    }
+    let mut out = Output::new();
+    out.document(args.json, || report.to_json(), || report.to_table());
+    Ok(out)
+}
+
+/// The `--vary` queue's index (default: the only queue).
+fn varied_queue(s: &Scenario, vary: Option<&str>) -> Result<usize> {
+    match vary {
+        Some(name) => s
+            .queues
+            .iter()
+            .position(|q| q.name == name)
+            .with_context(|| format!("--vary: no queue named `{name}`")),
+        None if s.queues.len() == 1 => Ok(0),
+        None => anyhow::bail!(
+            "the scenario has {} queues: say which to vary with --vary QUEUE",
+            s.queues.len()
+        ),
+    }
+}

@@ -1,0 +1,143 @@
+//! `kendall report`: the full report in a directory. The simulations behind it (the
+//! scenario's own run, then shorter ones for the charts and the capacity table) run here;
+//! `kendall_reports::report` draws and writes them.
+
+use anyhow::{Context, Result};
+use kendall_broker::DispatchKind;
+use kendall_models::Verdict;
+use kendall_reports::charts::{Ci, LoadPoint, StrategyPoint};
+use kendall_reports::plan::{LoadRange, PlanReport, PlanSpec, scale_load};
+use kendall_reports::report::{LoadRun, REPORT_LOADS, ReportRuns, default_targets, write_report};
+use kendall_sim::stats::Metric;
+use kendall_sim::traffic::{all_stable, queue_loads};
+use kendall_sim::{Scenario, run_experiment, theory};
+
+use super::Output;
+use crate::cli::ReportArgs;
+use crate::plan_search;
+use crate::settings::{load_overridden, resolve_warmup, thread_pool};
+
+/// Writes the report; prints the HTML file's path.
+pub fn run(args: &ReportArgs) -> Result<Output> {
+    let mut scenario = load_overridden(&args.scenario, &args.run)?;
+    let pool = thread_pool(args.run.threads)?;
+    let written = pool.install(|| -> Result<_> {
+        resolve_warmup(&mut scenario)?;
+        let runs = simulate(&scenario, None)?;
+        Ok(write_report(&runs, &args.out)?)
+    })?;
+    let mut out = Output::new();
+    out.out(format!("{}\n", written.display()));
+    Ok(out)
+}
+
+/// Runs every simulation a report of `scenario` (warm-up resolved) shows, on the current
+/// rayon pool. `plan` is the capacity plan to show; without one, a plan of the default
+/// target over 0.5× to 1.5× the scenario's load, when it has one stable queue.
+pub fn simulate(scenario: &Scenario, plan: Option<PlanReport>) -> Result<ReportRuns> {
+    let s = scenario;
+    let result = run_experiment(s).context("simulation failed")?;
+    let loads = load_runs(s)?;
+    let trace = kendall_sim::trace::occupancy_trace(s, 0, 2000).context("simulation failed")?;
+    let dispatch = if s.queues.len() == 1 && s.queues[0].consumers > 1 && all_stable(s) {
+        dispatch_runs(s)?
+    } else {
+        Vec::new()
+    };
+    let plan = match plan {
+        Some(p) => Some(p),
+        None if s.queues.len() == 1 && all_stable(s) => {
+            let spec = PlanSpec {
+                targets: default_targets(s, 0),
+                loads: LoadRange {
+                    levels: (0..6).map(|i| 0.5 + 0.2 * f64::from(i)).collect(),
+                    relative: true,
+                },
+                queue: 0,
+            };
+            Some(plan_search::plan(&short(s), &spec)?)
+        }
+        None => None,
+    };
+    Ok(ReportRuns {
+        scenario: s.clone(),
+        result,
+        loads,
+        trace,
+        dispatch,
+        plan,
+    })
+}
+
+/// The shorter run of the auxiliary simulations: at most 10 replications × 20 000 messages.
+fn short(s: &Scenario) -> Scenario {
+    let mut s = s.clone();
+    s.run.replications = s.run.replications.clamp(2, 10);
+    if s.run.customers > 20_000 {
+        s.run.warmup = s
+            .run
+            .warmup
+            .min(2_000)
+            .max(s.run.warmup * 20_000 / s.run.customers);
+        s.run.customers = 20_000;
+    }
+    s
+}
+
+/// T and L at each of [`REPORT_LOADS`] (ρ of the busiest queue), with theory's; none when
+/// no queue has load.
+fn load_runs(s: &Scenario) -> Result<Vec<LoadRun>> {
+    let base_rho = queue_loads(s).iter().map(|l| l.rho).fold(0.0, f64::max);
+    if base_rho <= 0.0 {
+        return Ok(Vec::new());
+    }
+    let sh = short(s);
+    let mut out = Vec::new();
+    for target in REPORT_LOADS {
+        let sc = scale_load(&sh, target / base_rho);
+        let r = run_experiment(&sc).context("simulation failed")?;
+        let point = LoadPoint {
+            rho: target,
+            t: Ci::from(r.system.get(Metric::T)),
+            l: Ci::from(r.system.get(Metric::L)),
+        };
+        let theory_tl = match theory::predict(&sc).system {
+            Verdict::Predicted(p) => Some((p.measures.t, p.measures.l)),
+            _ => None,
+        };
+        out.push(LoadRun {
+            point,
+            theory: theory_tl,
+        });
+    }
+    Ok(out)
+}
+
+/// Every dispatch strategy on the short run's arrivals (common random numbers).
+fn dispatch_runs(s: &Scenario) -> Result<Vec<StrategyPoint>> {
+    let sh = short(s);
+    let mut points = Vec::new();
+    for (name, d) in [
+        ("shared", DispatchKind::Shared),
+        ("round-robin", DispatchKind::RoundRobin),
+        ("random", DispatchKind::Random),
+        ("jsq", DispatchKind::Jsq),
+        ("power-of-2", DispatchKind::PowerOfD { d: 2 }),
+        ("least-work", DispatchKind::LeastWork),
+    ] {
+        let mut sc = sh.clone();
+        sc.queues[0].dispatch = d;
+        let r = run_experiment(&sc).context("simulation failed")?;
+        let theory_t = match theory::predict(&sc).system {
+            Verdict::Predicted(p) => Some(p.measures.t),
+            _ => None,
+        };
+        points.push(StrategyPoint {
+            name: name.to_string(),
+            t: Ci::from(r.system.get(Metric::T)),
+            p99: Ci::from(r.system.get(Metric::TP99)),
+            theory_t,
+        });
+    }
+    Ok(points)
+}

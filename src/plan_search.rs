@@ -1,0 +1,331 @@
+//! The capacity search of `kendall plan`: the fewest consumers that meet every target, per
+//! load level.
+//!
+//! Theory proposes (exact where the oracle has a model, its approximation otherwise; targets
+//! theory cannot evaluate are left to simulation), simulation decides around the boundary:
+//! n consumers pass and n − 1 fail, each at 95% confidence (the interval against the
+//! threshold).
+
+use anyhow::{Context, Result};
+use kendall_models::{Prediction, Verdict};
+use kendall_reports::plan::{
+    Judgement, PlanMetric, PlanReport, PlanRow, PlanSpec, cut_targets, scale_load, total_rate,
+};
+use kendall_reports::unsettled;
+use kendall_sim::stats::Metric;
+use kendall_sim::theory::{self, Theory};
+use kendall_sim::traffic::{all_stable, queue_loads};
+use kendall_sim::{ExperimentResult, Scenario, Summary, run_experiment};
+
+/// Most consumers the search will consider.
+pub const MAX_CONSUMERS: u32 = 100_000;
+/// Most simulation steps (one consumer count each) per load level.
+const MAX_SIM_STEPS: usize = 12;
+
+/// The theory value of `m` in `p` (the varied queue's prediction for `util`).
+fn theory_metric(t: &Theory, queue: usize, m: Metric) -> Option<f64> {
+    let p: &Prediction = if m == Metric::Utilization {
+        t.queues.get(queue)?.as_ref()?
+    } else {
+        match &t.system {
+            Verdict::Predicted(p) => p,
+            _ => return None,
+        }
+    };
+    let ms = &p.measures;
+    if let Some((is_t, i)) = m.percentile() {
+        let q = if is_t { p.t_quantiles } else { p.wq_quantiles };
+        return q.map(|q| q[i]);
+    }
+    match m {
+        Metric::T => Some(ms.t),
+        Metric::Wq => Some(ms.wq),
+        Metric::L => Some(ms.l),
+        Metric::Lq => Some(ms.lq),
+        Metric::Utilization => Some(ms.utilization),
+        Metric::Throughput => Some(ms.throughput),
+        Metric::PWait => ms.p_wait,
+        Metric::PLoss => Some(ms.p_loss),
+        _ => None,
+    }
+}
+
+fn with_consumers(s: &Scenario, queue: usize, c: u32) -> Scenario {
+    let mut s = s.clone();
+    let q = &mut s.queues[queue];
+    q.consumers = c;
+    // Per-consumer speeds follow the count (all equal speeds are kept equal).
+    if !q.speeds.is_empty() {
+        let v = q.speeds[0];
+        q.speeds = vec![v; c as usize];
+    }
+    s
+}
+
+/// The simulated value of `m` for the plan (the varied queue's for `util`).
+fn sim_metric(r: &ExperimentResult, queue: usize, m: Metric) -> Summary {
+    if m == Metric::Utilization {
+        r.queues[queue].get(m)
+    } else {
+        r.system.get(m)
+    }
+}
+
+/// Theory's verdict at `c` consumers: Some(true/false) on the targets it can evaluate, None
+/// when the model is unstable or absent for every target.
+fn theory_ok(s: &Scenario, spec: &PlanSpec, c: u32) -> (bool, Theory) {
+    let sc = with_consumers(s, spec.queue, c);
+    let t = theory::predict(&sc);
+    if !all_stable(&sc) {
+        return (false, t);
+    }
+    let ok = spec
+        .targets
+        .iter()
+        .all(|tg| theory_metric(&t, spec.queue, tg.metric).is_none_or(|v| tg.met_by(v)));
+    (ok, t)
+}
+
+/// Plans one load level of scenario `s` (already scaled). `simulate` runs an experiment.
+fn plan_level(
+    s: &Scenario,
+    spec: &PlanSpec,
+    load: f64,
+    simulate: &mut dyn FnMut(&Scenario) -> Result<ExperimentResult>,
+) -> Result<PlanRow> {
+    let ql = queue_loads(s)[spec.queue];
+    let offered = ql.rho * f64::from(s.queues[spec.queue].consumers);
+    let mut notes = Vec::new();
+    // Theory: the least c from the stability bound up that meets every evaluable target.
+    let start = if s.queues[spec.queue].capacity.is_some() {
+        1
+    } else {
+        (offered.floor() as u32).max(1)
+    };
+    let mut theory_consumers = None;
+    let mut model = None;
+    let mut theory_lacks = Vec::new();
+    let mut c = start;
+    while c <= MAX_CONSUMERS {
+        let (ok, t) = theory_ok(s, spec, c);
+        if ok {
+            if let Verdict::Predicted(p) = &t.system {
+                model = Some((p.model.clone(), p.exactness.label()));
+            }
+            theory_lacks = spec
+                .targets
+                .iter()
+                .filter(|tg| theory_metric(&t, spec.queue, tg.metric).is_none())
+                .map(|tg| tg.label.clone())
+                .collect();
+            theory_consumers = Some(c);
+            break;
+        }
+        c += 1;
+    }
+    if !theory_lacks.is_empty() {
+        notes.push(format!(
+            "theory has no value for {}: simulation decides",
+            theory_lacks.join(", ")
+        ));
+    }
+    // Simulation around the boundary.
+    let judge = |r: &ExperimentResult| {
+        let mut verdict = Judgement::Pass;
+        for tg in &spec.targets {
+            match tg.judge(&sim_metric(r, spec.queue, tg.metric)) {
+                Judgement::Fail => return Judgement::Fail,
+                Judgement::Undecided => verdict = Judgement::Undecided,
+                Judgement::Pass => {}
+            }
+        }
+        verdict
+    };
+    let stable_at = |c: u32| {
+        let sc = with_consumers(s, spec.queue, c);
+        all_stable(&sc)
+    };
+    let mut n = theory_consumers.unwrap_or(start).max(1);
+    let mut cache: Vec<(u32, Judgement, Option<ExperimentResult>)> = Vec::new();
+    let mut eval = |c: u32| -> Result<(Judgement, Option<ExperimentResult>)> {
+        if let Some((_, j, r)) = cache.iter().find(|(k, _, _)| *k == c) {
+            return Ok((*j, r.clone()));
+        }
+        let out = if c == 0 || !stable_at(c) {
+            (Judgement::Fail, None)
+        } else {
+            let r = simulate(&with_consumers(s, spec.queue, c))?;
+            (judge(&r), Some(r))
+        };
+        cache.push((c, out.0, out.1.clone()));
+        Ok(out)
+    };
+    let mut consumers = None;
+    let mut confirmed = false;
+    let mut chosen: Option<ExperimentResult> = None;
+    let first = n;
+    for _ in 0..MAX_SIM_STEPS {
+        let (j, r) = eval(n)?;
+        match j {
+            Judgement::Pass => {
+                let (below, _) = eval(n - 1)?;
+                match below {
+                    Judgement::Fail => {
+                        consumers = Some(n);
+                        confirmed = true;
+                        chosen = r;
+                        break;
+                    }
+                    Judgement::Pass => n -= 1,
+                    Judgement::Undecided => {
+                        notes.push(format!(
+                            "simulation cannot tell whether {} consumers suffice (an interval straddles a threshold)",
+                            n - 1
+                        ));
+                        consumers = Some(n);
+                        chosen = r;
+                        break;
+                    }
+                }
+            }
+            Judgement::Fail => n += 1,
+            Judgement::Undecided => {
+                notes.push(format!(
+                    "simulation cannot tell whether {n} consumers suffice (an interval straddles a threshold)"
+                ));
+                // The next count up is the safe answer if it passes.
+                let (up, r_up) = eval(n + 1)?;
+                consumers = Some(if up == Judgement::Pass { n + 1 } else { n });
+                chosen = if up == Judgement::Pass { r_up } else { r };
+                break;
+            }
+        }
+    }
+    if consumers.is_none() {
+        notes.push("simulation did not settle within its step limit".into());
+    }
+    // Runs too short for the fleet to settle from empty flatter every count alike: n's pass
+    // is not evidence, and theory's answer (if any) stands.
+    let mut distrusted = false;
+    if let Some(n) = consumers {
+        let short = |c: u32| {
+            let sc = with_consumers(s, spec.queue, c);
+            unsettled(&sc, &theory::predict(&sc)).into_iter().next()
+        };
+        if let Some(u) = short(n) {
+            distrusted = true;
+            confirmed = false;
+            let unit = &s.time_unit;
+            match theory_consumers.filter(|&t| t != n) {
+                Some(t) => {
+                    notes.push(format!(
+                        "at {n} consumers the runs are too short to trust: {}; theory's {t} \
+                         consumers stand",
+                        u.summary(unit)
+                    ));
+                    if let Some(at_t) = short(t) {
+                        notes.push(format!(
+                            "to confirm {t} consumers by simulation, {}",
+                            at_t.advice()
+                        ));
+                    }
+                    consumers = Some(t);
+                    chosen = eval(t)?.1;
+                }
+                None => notes.push(format!(
+                    "at {n} consumers the runs are too short to trust: {}; to confirm, {}",
+                    u.summary(unit),
+                    u.advice()
+                )),
+            }
+        }
+    }
+    // So does a warm-up too short for the longest stays, which biases T low at every count
+    // alike: as found at the first count simulated, where the search started.
+    if !distrusted
+        && let (_, Some(r)) = eval(first)?
+        && let Some((cut, warmup)) = cut_targets(&with_consumers(s, spec.queue, first), &r, spec)
+    {
+        confirmed = false;
+        let why = format!(
+            "at {first} consumers the warm-up is too short for the longest stays, so targets \
+             on T come out low ({cut})"
+        );
+        match theory_consumers {
+            Some(t) if consumers != Some(t) => {
+                notes.push(format!("{why}; theory's {t} consumers stand"));
+                consumers = Some(t);
+                chosen = eval(t)?.1;
+            }
+            _ => notes.push(why),
+        }
+        notes.push(format!(
+            "to confirm by simulation, use a warm-up of at least {warmup} messages (--warmup \
+             {warmup})"
+        ));
+    }
+    if let (Some(a), Some(b)) = (consumers, theory_consumers)
+        && a != b
+    {
+        notes.push(format!(
+            "simulation says {a} consumers, theory {b}: they disagree"
+        ));
+    }
+    let theory_at = consumers.map(|c| theory_ok(s, spec, c).1);
+    let mut wanted: Vec<Metric> = spec.targets.iter().map(|t| t.metric).collect();
+    for m in [Metric::T, Metric::Wq, Metric::Utilization] {
+        if !wanted.contains(&m) {
+            wanted.push(m);
+        }
+    }
+    let metrics = match &chosen {
+        Some(r) => wanted
+            .iter()
+            .map(|&m| PlanMetric {
+                metric: m,
+                summary: sim_metric(r, spec.queue, m),
+                theory: theory_at
+                    .as_ref()
+                    .and_then(|t| theory_metric(t, spec.queue, m)),
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    Ok(PlanRow {
+        load,
+        offered,
+        consumers,
+        theory_consumers,
+        model,
+        theory_lacks,
+        confirmed,
+        notes,
+        metrics,
+    })
+}
+
+/// Plans every load level of `spec` for `scenario` (warm-up resolved), simulating with
+/// `run_experiment` on the current rayon pool.
+pub fn plan(scenario: &Scenario, spec: &PlanSpec) -> Result<PlanReport> {
+    let base = total_rate(scenario);
+    let mut simulate = |s: &Scenario| run_experiment(s).context("simulation failed");
+    let mut rows = Vec::new();
+    for &level in &spec.loads.levels {
+        let factor = if spec.loads.relative {
+            level
+        } else {
+            level / base
+        };
+        let s = scale_load(scenario, factor);
+        rows.push(plan_level(&s, spec, base * factor, &mut simulate)?);
+    }
+    Ok(PlanReport {
+        scenario: scenario.name.clone(),
+        time_unit: scenario.time_unit.clone(),
+        queue: scenario.queues[spec.queue].name.clone(),
+        targets: spec.targets.iter().map(|t| t.label.clone()).collect(),
+        replications: scenario.run.replications,
+        customers: scenario.run.customers,
+        rows,
+    })
+}

@@ -1,0 +1,89 @@
+//! Settings resolved from the flags: the run overrides applied to a scenario, the warm-up
+//! resolved, the worker threads started. Every simulating command goes through here, so each
+//! resolves its settings the same way and once.
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use kendall_sim::scenario::Warmup;
+use kendall_sim::{Scenario, warmup};
+
+use crate::cli::RunOverrides;
+
+/// Applies the overrides to `scenario`'s `[run]`; a fixed warm-up longer than a tenth of
+/// an overridden run length shrinks to that tenth.
+pub fn apply(flags: &RunOverrides, scenario: &mut Scenario) -> Result<()> {
+    if let Some(n) = flags.replications {
+        anyhow::ensure!(
+            n >= 2,
+            "--replications must be at least 2 for a confidence interval"
+        );
+        scenario.run.replications = n;
+    }
+    if let Some(n) = flags.customers {
+        anyhow::ensure!(n >= 1, "--customers must be at least 1");
+        scenario.run.customers = n;
+        // A shorter run keeps a warm-up in proportion: at most a tenth of it.
+        scenario.run.warmup = scenario.run.warmup.min(n / 10);
+        if let Warmup::Count(_) = scenario.run.warmup_mode {
+            scenario.run.warmup_mode = Warmup::Count(scenario.run.warmup);
+        }
+    }
+    if let Some(w) = flags.warmup {
+        scenario.run.warmup_mode = w;
+        scenario.run.warmup = match w {
+            Warmup::Count(n) => n,
+            // A tenth until the pilot resolves it, as for `warmup = "auto"` in a file.
+            Warmup::Auto => scenario.run.customers / 10,
+        };
+    }
+    if let Some(s) = flags.seed {
+        scenario.run.seed = s;
+    }
+    if let Some(n) = flags.max_events {
+        anyhow::ensure!(n >= 1, "--max-events must be at least 1");
+        scenario.run.max_events = Some(n);
+    }
+    Ok(())
+}
+
+/// Loads the scenario file as written.
+pub fn load(path: &Path) -> Result<Scenario> {
+    Ok(Scenario::load(path)?)
+}
+
+/// Loads the scenario file and applies the run overrides, warm-up not yet resolved.
+pub fn load_overridden(path: &Path, flags: &RunOverrides) -> Result<Scenario> {
+    let mut scenario = load(path)?;
+    apply(flags, &mut scenario)?;
+    Ok(scenario)
+}
+
+/// Resolves `warmup = "auto"` by the MSER-5 pilot (a no-op for a fixed warm-up).
+pub fn resolve_warmup(scenario: &mut Scenario) -> Result<()> {
+    warmup::resolve(scenario).context("warm-up pilot failed")?;
+    Ok(())
+}
+
+/// Loads one variant of the scenario with `settings` applied, then the run overrides and
+/// the warm-up (MSER-5 when asked).
+pub fn variant(
+    path: &Path,
+    settings: &[(String, toml::Value)],
+    flags: &RunOverrides,
+) -> Result<Scenario> {
+    let mut s = Scenario::load_with(path, settings)?;
+    apply(flags, &mut s)?;
+    resolve_warmup(&mut s)?;
+    Ok(s)
+}
+
+/// The worker threads: `--threads` of them, or one per core.
+pub fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
+    let mut builder = rayon::ThreadPoolBuilder::new();
+    if let Some(n) = threads {
+        anyhow::ensure!(n >= 1, "--threads must be at least 1");
+        builder = builder.num_threads(n);
+    }
+    builder.build().context("cannot start worker threads")
+}
