@@ -184,7 +184,7 @@ pub fn write_report(
     )?);
 
     // (c) L(t) over one replication.
-    let tr = kendall_sim::trace::occupancy_trace(s, 0, 2000)
+    let tr = kendall_sim::occupancy::occupancy_trace(s, 0, 2000)
         .map_err(|e| format!("simulation failed: {e}"))?;
     let theory_l = match &th.system {
         Verdict::Predicted(p) => Some(p.measures.l),

@@ -59,6 +59,9 @@ impl ScenarioError {
     }
 }
 
+/// A scenario problem before it is located in the file: the key at fault, and what is wrong.
+pub type Invalid = (KeyPath, String);
+
 /// One step of a key path: a table key or an array index.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Segment {

@@ -3,8 +3,7 @@
 //! run` ignores the table; `kendall validate-theory` checks both the oracle and the
 //! simulation against it, so that a wrong oracle cannot pass by agreeing with itself.
 
-use crate::dist::Invalid;
-use crate::error::KeyPath;
+use crate::error::{Invalid, KeyPath};
 use crate::stats::Metric;
 use crate::suggest::suggest;
 

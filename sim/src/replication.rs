@@ -18,7 +18,7 @@ use kendall_broker::{
 use rand::RngExt;
 
 use crate::calendar::{Agenda, Due};
-use crate::dist::ArrivalProcess;
+use crate::arrivals::ArrivalProcess;
 use crate::rng::{Source, Stream, stream};
 use crate::scenario::Scenario;
 use crate::scopes::Scopes;

@@ -8,8 +8,9 @@ use rand::Rng;
 use serde::Deserialize;
 use toml::de::{DeTable, DeValue};
 
-use crate::dist::{DistSpec, Distribution, Invalid};
-use crate::error::{KeyPath, Locator, ScenarioError};
+use crate::arrivals::Interarrival;
+use crate::dist::{DistSpec, Distribution};
+use crate::error::{Invalid, KeyPath, Locator, ScenarioError};
 use crate::suggest::suggest;
 
 /// The file as written: every key of the contract, nothing validated yet.
@@ -159,8 +160,8 @@ pub struct Producer {
     pub queue: usize,
     /// Index of its messages' class.
     pub class: usize,
-    /// Inter-arrival times.
-    pub interarrival: Distribution,
+    /// Inter-arrival times: a distribution or a replayed trace.
+    pub interarrival: Interarrival,
 }
 
 /// A validated queue.
@@ -854,7 +855,7 @@ fn validate_producer(
             ));
         }
     };
-    let interarrival = Distribution::from_spec(&p.interarrival, &path.key("interarrival"))?;
+    let interarrival = Interarrival::from_spec(&p.interarrival, &path.key("interarrival"))?;
     Ok(Producer {
         name: p.name.clone(),
         queue,
