@@ -45,7 +45,12 @@ mod tests {
         let got: Vec<_> = numbers("# head\n1.5\n\n  2e0  # two\n-3\ninf\n").collect();
         assert_eq!(
             got,
-            [Ok((2, 1.5)), Ok((4, 2.0)), Ok((5, -3.0)), Ok((6, f64::INFINITY))]
+            [
+                Ok((2, 1.5)),
+                Ok((4, 2.0)),
+                Ok((5, -3.0)),
+                Ok((6, f64::INFINITY))
+            ]
         );
     }
 

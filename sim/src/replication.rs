@@ -17,8 +17,8 @@ use kendall_broker::{
 };
 use rand::RngExt;
 
-use crate::calendar::{Agenda, Due};
 use crate::arrivals::ArrivalProcess;
+use crate::calendar::{Agenda, Due};
 use crate::rng::{Source, Stream, stream};
 use crate::scenario::Scenario;
 use crate::scopes::Scopes;

@@ -17,9 +17,9 @@ use std::path::{Path, PathBuf};
 
 use kendall_broker::{Discipline, DispatchKind};
 use kendall_sim::Scenario;
-use kendall_sim::scenario::Producer;
 use kendall_sim::dist::Distribution;
 use kendall_sim::expected::ExpectedKind;
+use kendall_sim::scenario::Producer;
 
 use second::{NetStation, Values};
 

@@ -6,9 +6,9 @@
 //! [`ArrivalProcess`] is one producer's arrivals in one replication.
 
 mod process;
-mod trace;
 #[cfg(test)]
 mod tests;
+mod trace;
 
 use kendall_models::{Shape, VariateSpec};
 

@@ -86,7 +86,11 @@ fn trace_errors_name_the_line() {
         (f, s)
     };
     let (_f, s) = t("unsorted", "1\n2\n1.5\n");
-    assert_err(s, "interarrival.file", "line 3: arrival times must be sorted");
+    assert_err(
+        s,
+        "interarrival.file",
+        "line 3: arrival times must be sorted",
+    );
     let (_f, s) = t("nan", "1\nx\n");
     assert_err(s, "interarrival.file", "line 2: `x` is not a number");
     let (_f, s) = t("one", "1\n");

@@ -184,11 +184,7 @@ impl Distribution {
         if !(mean > 0.0 && mean.is_finite()) {
             return Err(DistProblem::SamplesMean(mean));
         }
-        Ok(Distribution::Empirical {
-            samples,
-            mean,
-            scv,
-        })
+        Ok(Distribution::Empirical { samples, mean, scv })
     }
 
     /// The same distribution with every value multiplied by `factor` (> 0).

@@ -50,8 +50,8 @@ mod tests {
     use rand_distr::Exp;
 
     use super::*;
-    use crate::fit::tests::draw;
     use crate::fit::fit_all;
+    use crate::fit::tests::draw;
 
     #[test]
     fn kolmogorov_tail_matches_tables() {

@@ -30,13 +30,15 @@ pub fn read_log(text: &str, column: Option<&str>) -> Result<Vec<(Line, f64)>, Lo
 fn read_plain(text: &str) -> Result<Vec<(Line, f64)>, LogError> {
     let mut out = Vec::new();
     for item in numbers(text) {
-        let value = item.map_err(LogError::NotANumber).and_then(|(line, value)| {
-            if value.is_finite() {
-                Ok((line, value))
-            } else {
-                Err(LogError::NotFinite { line, value })
-            }
-        });
+        let value = item
+            .map_err(LogError::NotANumber)
+            .and_then(|(line, value)| {
+                if value.is_finite() {
+                    Ok((line, value))
+                } else {
+                    Err(LogError::NotFinite { line, value })
+                }
+            });
         match value {
             Ok(v) => out.push(v),
             Err(e) if out.is_empty() => return Err(LogError::HeaderWithoutColumn(Box::new(e))),
@@ -139,7 +141,9 @@ mod tests {
             e.contains("line 1: no column named `sise`") && e.contains("size"),
             "{e}"
         );
-        let e = read_log("time\n1\nabc\n", Some("time")).unwrap_err().to_string();
+        let e = read_log("time\n1\nabc\n", Some("time"))
+            .unwrap_err()
+            .to_string();
         assert!(e.starts_with("line 3: `abc` is not a number"), "{e}");
         let e = read_log("1\n2\nx\n", None).unwrap_err().to_string();
         assert!(e.starts_with("line 3: `x` is not a number"), "{e}");

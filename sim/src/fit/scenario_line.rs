@@ -28,8 +28,8 @@ mod tests {
     use rand_distr::Gamma;
 
     use super::*;
-    use crate::fit::tests::draw;
     use crate::fit::fit_all;
+    use crate::fit::tests::draw;
 
     #[test]
     fn snippet_round_trips_through_the_scenario_parser() {

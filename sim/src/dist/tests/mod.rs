@@ -37,8 +37,8 @@ pub(crate) struct TempFile(std::path::PathBuf);
 impl TempFile {
     /// Writes `text` to a file named after `name` and this process.
     pub(crate) fn new(name: &str, text: &str) -> Self {
-        let path = std::env::temp_dir()
-            .join(format!("kendall-dist-{}-{name}.txt", std::process::id()));
+        let path =
+            std::env::temp_dir().join(format!("kendall-dist-{}-{name}.txt", std::process::id()));
         std::fs::write(&path, text).unwrap();
         TempFile(path)
     }

@@ -43,9 +43,7 @@ fn gamma_fn(x: f64) -> f64 {
 fn raw_moments(d: &Distribution) -> [f64; 4] {
     let by = |f: &dyn Fn(i32) -> f64| [f(1), f(2), f(3), f(4)];
     match d {
-        Distribution::Exponential(_, rate) => {
-            by(&|n| gamma_fn(f64::from(n) + 1.0) / rate.powi(n))
-        }
+        Distribution::Exponential(_, rate) => by(&|n| gamma_fn(f64::from(n) + 1.0) / rate.powi(n)),
         Distribution::Deterministic(v) => by(&|n| v.powi(n)),
         Distribution::Uniform { low, high, .. } => {
             by(&|n| (high.powi(n + 1) - low.powi(n + 1)) / (f64::from(n + 1) * (high - low)))
@@ -80,7 +78,6 @@ fn raw_moments(d: &Distribution) -> [f64; 4] {
         }
     }
 }
-
 
 #[test]
 fn exponential_by_rate_or_mean() {

@@ -355,8 +355,7 @@ fn toml_tables_parse() {
     let s: DistSpec = toml::from_str("kind = \"erlang\"\nk = 3\nmean = 1").unwrap();
     assert_eq!(build(s).scv(), 1.0 / 3.0);
     let s: DistSpec =
-        toml::from_str("kind = \"hyperexponential\"\nprobs = [0.5, 0.5]\nrates = [1, 3]")
-            .unwrap();
+        toml::from_str("kind = \"hyperexponential\"\nprobs = [0.5, 0.5]\nrates = [1, 3]").unwrap();
     assert!(close(build(s).mean(), 0.5 + 0.5 / 3.0, 1e-12));
     assert!(toml::from_str::<DistSpec>("kind = \"gamma\"\nshap = 1").is_err());
 }

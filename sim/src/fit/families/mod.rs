@@ -28,7 +28,11 @@ pub(super) const FAMILIES: [(&str, FitFn, bool); 6] = [
     ("gamma", gamma::fit_gamma, true),
     ("lognormal", lognormal::fit_lognormal, true),
     ("weibull", weibull::fit_weibull, true),
-    ("hyperexponential", hyperexponential::fit_hyperexponential, false),
+    (
+        "hyperexponential",
+        hyperexponential::fit_hyperexponential,
+        false,
+    ),
     ("pareto", pareto::fit_pareto, true),
 ];
 
@@ -44,8 +48,8 @@ fn finish(
     if !loglik.is_finite() {
         return Err(FitError::LogLikelihood(loglik));
     }
-    let dist = Distribution::from_spec(&spec, &KeyPath::default())
-        .map_err(FitError::InvalidParameters)?;
+    let dist =
+        Distribution::from_spec(&spec, &KeyPath::default()).map_err(FitError::InvalidParameters)?;
     let n_params = params.len();
     let ks = ks_statistic(sorted, cdf);
     Ok(Fit {
