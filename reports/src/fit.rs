@@ -70,7 +70,7 @@ impl FitView<'_> {
         let skipped: Vec<Value> = r
             .skipped
             .iter()
-            .map(|(k, why)| json!({"kind": k, "reason": why}))
+            .map(|s| json!({"kind": s.kind, "reason": s.reason.to_string()}))
             .collect();
         let burstiness = self.burstiness.map_or(Value::Null, |b| {
             json!({
@@ -141,8 +141,8 @@ impl FitView<'_> {
                 f.ks_p
             );
         }
-        for (kind, why) in &r.skipped {
-            let _ = writeln!(out, "  {kind:<17} not fitted: {why}");
+        for s in &r.skipped {
+            let _ = writeln!(out, "  {:<17} not fitted: {}", s.kind, s.reason);
         }
         let _ = writeln!(
             out,

@@ -82,7 +82,7 @@ pub struct ReportRuns {
     /// at that load; empty when no queue has load.
     pub loads: Vec<LoadRun>,
     /// L(t) over replication 0.
-    pub trace: kendall_sim::trace::OccupancyTrace,
+    pub trace: kendall_sim::occupancy::OccupancyTrace,
     /// Every dispatch strategy on the same arrivals; empty unless the scenario has one
     /// stable queue with several consumers.
     pub dispatch: Vec<StrategyPoint>,

@@ -84,14 +84,6 @@ impl InvalidKey {
     }
 }
 
-/// The distributions' and the `[expected]` table's validators report a (key path, message)
-/// pair ([`crate::dist::Invalid`]).
-impl From<(KeyPath, String)> for InvalidKey {
-    fn from((key, message): (KeyPath, String)) -> Self {
-        Self { key, message }
-    }
-}
-
 /// A simulated run that fails: the broker refused a call the simulator made, which is a bug
 /// in the simulator (back-pressure and the broker's own decisions are handled, not errors).
 #[derive(Debug, Clone, PartialEq, Error)]

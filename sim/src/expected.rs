@@ -3,8 +3,7 @@
 //! run` ignores the table; `kendall validate-theory` checks both the oracle and the
 //! simulation against it, so that a wrong oracle cannot pass by agreeing with itself.
 
-use crate::dist::Invalid;
-use crate::error::KeyPath;
+use crate::error::{InvalidKey, KeyPath};
 use crate::stats::Metric;
 use crate::suggest::suggest;
 
@@ -46,7 +45,7 @@ const KEYS: &[&str] = &["source", "kind"];
 /// default) or "approximation", and at least one metric, each named as in the JSON output
 /// (`T`, `Wq`, `L`, `Lq`, `utilization`, `throughput`, `p_wait`, `p_loss`, `T_p50`, …) with a
 /// finite value ≥ 0. Any other key is an error.
-pub fn validate(table: &toml::Table, path: &KeyPath) -> Result<Expected, Invalid> {
+pub fn validate(table: &toml::Table, path: &KeyPath) -> Result<Expected, InvalidKey> {
     let names: Vec<&str> = KEYS
         .iter()
         .copied()
@@ -58,7 +57,7 @@ pub fn validate(table: &toml::Table, path: &KeyPath) -> Result<Expected, Invalid
             continue;
         }
         let Some(metric) = Metric::ALL.iter().copied().find(|m| m.name() == key) else {
-            return Err((
+            return Err(InvalidKey::new(
                 path.key(key),
                 format!("unknown key `{key}` in [expected]{}", suggest(key, &names)),
             ));
@@ -67,14 +66,14 @@ pub fn validate(table: &toml::Table, path: &KeyPath) -> Result<Expected, Invalid
             toml::Value::Float(x) => *x,
             toml::Value::Integer(n) => *n as f64,
             other => {
-                return Err((
+                return Err(InvalidKey::new(
                     path.key(key),
                     format!("an expected value is a number, not {other}"),
                 ));
             }
         };
         if !(x.is_finite() && x >= 0.0) {
-            return Err((
+            return Err(InvalidKey::new(
                 path.key(key),
                 format!("an expected value is finite and at least 0, not {x}"),
             ));
@@ -85,23 +84,22 @@ pub fn validate(table: &toml::Table, path: &KeyPath) -> Result<Expected, Invalid
     let source = match table.get("source") {
         Some(toml::Value::String(s)) if !s.trim().is_empty() => s.trim().to_string(),
         Some(toml::Value::String(_)) => {
-            return Err((
+            return Err(InvalidKey::new(
                 path.key("source"),
-                "say where the expected values come from".into(),
+                "say where the expected values come from",
             ));
         }
         Some(other) => {
-            return Err((
+            return Err(InvalidKey::new(
                 path.key("source"),
                 format!("`source` is a string, not {other}"),
             ));
         }
         None => {
-            return Err((
+            return Err(InvalidKey::new(
                 path.clone(),
                 "[expected] needs `source`: where the values come from (a table, a textbook's \
-                 formula, a second method)"
-                    .into(),
+                 formula, a second method)",
             ));
         }
     };
@@ -111,7 +109,7 @@ pub fn validate(table: &toml::Table, path: &KeyPath) -> Result<Expected, Invalid
         Some(toml::Value::String(s)) if s == "approximation" => ExpectedKind::Approximation,
         Some(other) => {
             let word = other.as_str().map_or(other.to_string(), str::to_string);
-            return Err((
+            return Err(InvalidKey::new(
                 path.key("kind"),
                 format!(
                     "unknown kind `{word}`{}",
@@ -121,9 +119,9 @@ pub fn validate(table: &toml::Table, path: &KeyPath) -> Result<Expected, Invalid
         }
     };
     if values.is_empty() {
-        return Err((
+        return Err(InvalidKey::new(
             path.clone(),
-            "[expected] states no value: give at least `T`".into(),
+            "[expected] states no value: give at least `T`",
         ));
     }
     Ok(Expected {
@@ -137,7 +135,7 @@ pub fn validate(table: &toml::Table, path: &KeyPath) -> Result<Expected, Invalid
 mod tests {
     use super::*;
 
-    fn check(text: &str) -> Result<Expected, Invalid> {
+    fn check(text: &str) -> Result<Expected, InvalidKey> {
         validate(&text.parse::<toml::Table>().unwrap(), &KeyPath::default())
     }
 
@@ -156,17 +154,17 @@ mod tests {
     #[test]
     fn rejects_what_is_not_a_stated_value() {
         let err = |text: &str| check(text).unwrap_err();
-        let (key, message) = err("source = \"x\"\nutilisation = 0.5\n");
+        let InvalidKey { key, message } = err("source = \"x\"\nutilisation = 0.5\n");
         assert_eq!(key.to_string(), "utilisation");
         assert!(message.contains("did you mean `utilization`"), "{message}");
-        assert!(err("T = 1.0\n").1.contains("needs `source`"));
-        assert!(err("source = \"\"\nT = 1.0\n").1.contains("say where"));
-        assert!(err("source = \"x\"\n").1.contains("no value"));
-        assert!(err("source = \"x\"\nT = \"1\"\n").1.contains("is a number"));
-        assert!(err("source = \"x\"\nT = -1.0\n").1.contains("at least 0"));
+        assert!(err("T = 1.0\n").message.contains("needs `source`"));
+        assert!(err("source = \"\"\nT = 1.0\n").message.contains("say where"));
+        assert!(err("source = \"x\"\n").message.contains("no value"));
+        assert!(err("source = \"x\"\nT = \"1\"\n").message.contains("is a number"));
+        assert!(err("source = \"x\"\nT = -1.0\n").message.contains("at least 0"));
         assert!(
             err("source = \"x\"\nkind = \"approx\"\nT = 1.0\n")
-                .1
+                .message
                 .contains("one of `exact`, `approximation`")
         );
     }

@@ -5,6 +5,7 @@
 //! in parallel, each a [`replication::run_replication`] on its own virtual clock and seeded
 //! streams; [`theory::predict`] asks the models crate what theory says.
 
+pub mod arrivals;
 pub mod calendar;
 pub mod dist;
 pub mod error;
@@ -12,6 +13,8 @@ pub mod expected;
 pub mod experiment;
 pub mod fit;
 pub mod live;
+pub mod number_column;
+pub mod occupancy;
 pub mod overrides;
 pub mod recorder;
 pub mod replication;
@@ -22,7 +25,6 @@ pub mod setup;
 pub mod stats;
 pub mod suggest;
 pub mod theory;
-pub mod trace;
 pub mod traffic;
 pub mod warmup;
 

@@ -7,6 +7,7 @@
 use kendall_broker::{Discipline, DispatchKind, NewMessage, Overflow};
 use rand::Rng;
 
+use crate::arrivals::Interarrival;
 use crate::dist::Distribution;
 
 mod file;
@@ -33,8 +34,8 @@ pub struct Producer {
     pub queue: usize,
     /// Index of its messages' class.
     pub class: usize,
-    /// Inter-arrival times.
-    pub interarrival: Distribution,
+    /// Inter-arrival times: a distribution or a replayed trace.
+    pub interarrival: Interarrival,
 }
 
 /// A validated queue.

@@ -38,7 +38,7 @@ pub fn simulate(scenario: &Scenario, plan: Option<PlanReport>) -> Result<ReportR
     let s = scenario;
     let result = run_experiment(s).context("simulation failed")?;
     let loads = load_runs(s)?;
-    let trace = kendall_sim::trace::occupancy_trace(s, 0, 2000).context("simulation failed")?;
+    let trace = kendall_sim::occupancy::occupancy_trace(s, 0, 2000).context("simulation failed")?;
     let dispatch = if s.queues.len() == 1 && s.queues[0].consumers > 1 && all_stable(s) {
         dispatch_runs(s)?
     } else {

@@ -19,6 +19,7 @@ use kendall_broker::{Discipline, DispatchKind};
 use kendall_sim::Scenario;
 use kendall_sim::dist::Distribution;
 use kendall_sim::expected::ExpectedKind;
+use kendall_sim::scenario::Producer;
 
 use second::{NetStation, Values};
 
@@ -53,10 +54,17 @@ fn name(p: &Path) -> String {
     p.file_name().unwrap().to_string_lossy().into_owned()
 }
 
+/// A producer's inter-arrival distribution (validation scenarios replay no trace).
+fn renewal(p: &Producer) -> &Distribution {
+    p.interarrival
+        .renewal()
+        .expect("validation scenarios have renewal arrivals")
+}
+
 fn arrival_rate(s: &Scenario) -> f64 {
     s.producers
         .iter()
-        .map(|p| 1.0 / numeric::moments(&p.interarrival).0)
+        .map(|p| 1.0 / numeric::moments(renewal(p)).0)
         .sum()
 }
 
@@ -73,11 +81,11 @@ fn recompute(file: &str, s: &Scenario) -> (Family, Values) {
     let c = q.consumers;
     let lambda = arrival_rate(s);
     let service = &q.service[0];
-    let gaps = &s.producers[0].interarrival;
+    let gaps = renewal(&s.producers[0]);
     let all_poisson = s
         .producers
         .iter()
-        .all(|p| matches!(p.interarrival, Distribution::Exponential(..)));
+        .all(|p| matches!(renewal(p), Distribution::Exponential(..)));
     if file.starts_with("approx_") {
         let es = numeric::moments(service).0;
         let v = match q.dispatch {
@@ -97,7 +105,7 @@ fn recompute(file: &str, s: &Scenario) -> (Family, Values) {
                     .producers
                     .iter()
                     .filter(|p| p.queue == i)
-                    .map(|p| 1.0 / numeric::moments(&p.interarrival).0)
+                    .map(|p| 1.0 / numeric::moments(renewal(p)).0)
                     .sum(),
                 mu: exponential_rate(&s.queues[i].service[0]),
                 c: s.queues[i].consumers,
@@ -125,7 +133,7 @@ fn recompute(file: &str, s: &Scenario) -> (Family, Values) {
         order.sort_by_key(|&k| s.classes[k].priority);
         for p in &s.producers {
             let rank = order.iter().position(|&k| k == p.class).unwrap();
-            rates[rank] += 1.0 / numeric::moments(&p.interarrival).0;
+            rates[rank] += 1.0 / numeric::moments(renewal(p)).0;
             mus[rank] = exponential_rate(&q.service[p.class]);
         }
         let preemptive = q.discipline == Discipline::PriorityPreemptive;
@@ -209,7 +217,7 @@ fn family_of(file: &str, s: &Scenario) -> Family {
     } else if s.classes.len() > 1
         || q.sharing
         || (matches!(q.service[0], Distribution::Exponential(..))
-            && !matches!(s.producers[0].interarrival, Distribution::Deterministic(_)))
+            && !matches!(renewal(&s.producers[0]), Distribution::Deterministic(_)))
     {
         Family::Markov
     } else {

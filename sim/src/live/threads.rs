@@ -120,7 +120,7 @@ impl<'s> Live<'s> {
         let mut arrivals = stream(seed, 0, Source::Arrivals(i));
         let mut service = stream(seed, THREAD_STREAMS + i as u64, Source::Service(p.queue));
         // A trace replays in order (and may stop); other kinds draw as `sample` does.
-        let mut process = crate::dist::ArrivalProcess::new(&p.interarrival);
+        let mut process = crate::arrivals::ArrivalProcess::new(&p.interarrival);
         let Some(mut next) = process.next_gap(&mut arrivals) else {
             return Ok(());
         };

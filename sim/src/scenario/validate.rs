@@ -2,7 +2,7 @@
 //! into the [`Scenario`] the simulator runs. A queue's own keys are checked in [`queue`].
 
 use super::{Class, Producer, ProducerSpec, Run, RunSpec, Scenario, ScenarioFile, Warmup};
-use crate::dist::Distribution;
+use crate::arrivals::Interarrival;
 use crate::error::{InvalidKey, KeyPath};
 use crate::suggest::suggest;
 
@@ -184,7 +184,7 @@ fn validate_producer(
             ));
         }
     };
-    let interarrival = Distribution::from_spec(&p.interarrival, &path.key("interarrival"))?;
+    let interarrival = Interarrival::from_spec(&p.interarrival, &path.key("interarrival"))?;
     Ok(Producer {
         name: p.name.clone(),
         queue,

@@ -4,6 +4,7 @@
 use kendall_broker::{Discipline, DispatchKind, Overflow};
 use kendall_models::{Feature, Features, Shape};
 
+use crate::arrivals::Interarrival;
 use crate::dist::Distribution;
 use crate::scenario::{Producer, Queue, Scenario};
 
@@ -48,11 +49,11 @@ impl Used {
     }
 }
 
-/// How a distribution of inter-arrival times departs from Poisson, if it does.
-pub fn arrival_feature(d: &Distribution) -> Option<Feature> {
-    if let Distribution::Trace { .. } = d {
+/// How a producer's inter-arrival times depart from Poisson, if they do.
+pub fn arrival_feature(a: &Interarrival) -> Option<Feature> {
+    let Interarrival::Renewal(d) = a else {
         return Some(Feature::TraceArrivals);
-    }
+    };
     let spec = d.to_variate_spec();
     match spec.shape {
         Shape::Exponential => None,
