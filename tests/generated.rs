@@ -190,6 +190,11 @@ fn exact_figures(s: &Scenario, theory: &Theory, customers: u64) -> Vec<Figure> {
         let Some(p) = p.filter(|p| p.exactness == Exactness::Exact) else {
             continue;
         };
+        if p.measures.throughput == 0.0 {
+            // No message reaches the scope (a queue nothing routes to): its figures are what
+            // a message would see, and no run can measure them.
+            continue;
+        }
         for &m in Metric::ALL.iter() {
             if let Some((_, i)) = m.percentile()
                 && (customers as f64) * (1.0 - kendall_models::PERCENTILES[i]) < MIN_TAIL_VALUES
