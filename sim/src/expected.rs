@@ -158,10 +158,22 @@ mod tests {
         assert_eq!(key.to_string(), "utilisation");
         assert!(message.contains("did you mean `utilization`"), "{message}");
         assert!(err("T = 1.0\n").message.contains("needs `source`"));
-        assert!(err("source = \"\"\nT = 1.0\n").message.contains("say where"));
+        assert!(
+            err("source = \"\"\nT = 1.0\n")
+                .message
+                .contains("say where")
+        );
         assert!(err("source = \"x\"\n").message.contains("no value"));
-        assert!(err("source = \"x\"\nT = \"1\"\n").message.contains("is a number"));
-        assert!(err("source = \"x\"\nT = -1.0\n").message.contains("at least 0"));
+        assert!(
+            err("source = \"x\"\nT = \"1\"\n")
+                .message
+                .contains("is a number")
+        );
+        assert!(
+            err("source = \"x\"\nT = -1.0\n")
+                .message
+                .contains("at least 0")
+        );
         assert!(
             err("source = \"x\"\nkind = \"approx\"\nT = 1.0\n")
                 .message
