@@ -11,17 +11,29 @@ fn read(file: &str) -> Result<String, DataFileError> {
     })
 }
 
+/// The numbers of `text` (read from `file`) with their 1-based lines; a line that is not a
+/// number is an error naming `per_line`, what each line should hold.
+fn column<'a>(
+    file: &'a str,
+    text: &'a str,
+    per_line: &'static str,
+) -> impl Iterator<Item = Result<(usize, f64), DataFileError>> + 'a {
+    numbers(text).map(move |item| {
+        item.map_err(|e| DataFileError::NotANumber {
+            file: file.to_string(),
+            line: e.line,
+            text: e.text,
+            per_line,
+        })
+    })
+}
+
 /// Reads the samples of an `empirical` table: non-negative numbers, at least one.
 pub(crate) fn read_samples(file: &str) -> Result<Vec<f64>, DataFileError> {
     let text = read(file)?;
     let mut samples = Vec::new();
-    for item in numbers(&text) {
-        let (line, x) = item.map_err(|e| DataFileError::NotANumber {
-            file: file.to_string(),
-            line: e.line,
-            text: e.text,
-            per_line: "sample",
-        })?;
+    for item in column(file, &text, "sample") {
+        let (line, x) = item?;
         if !(x.is_finite() && x >= 0.0) {
             return Err(DataFileError::BadSample {
                 file: file.to_string(),
@@ -43,13 +55,8 @@ pub(crate) fn read_samples(file: &str) -> Result<Vec<f64>, DataFileError> {
 pub(crate) fn read_timestamps(file: &str) -> Result<Vec<f64>, DataFileError> {
     let text = read(file)?;
     let mut times: Vec<f64> = Vec::new();
-    for item in numbers(&text) {
-        let (line, t) = item.map_err(|e| DataFileError::NotANumber {
-            file: file.to_string(),
-            line: e.line,
-            text: e.text,
-            per_line: "arrival time",
-        })?;
+    for item in column(file, &text, "arrival time") {
+        let (line, t) = item?;
         if !t.is_finite() {
             return Err(DataFileError::NotFiniteTime {
                 file: file.to_string(),
