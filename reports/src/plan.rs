@@ -391,7 +391,7 @@ impl PlanReport {
         out
     }
 
-    /// `{"rows": [...]}` as in the README, with the plan's settings beside.
+    /// `{"rows": [...]}` as docs/plan.md describes it, with the plan's settings beside.
     pub fn to_json(&self) -> Value {
         let rows: Vec<Value> = self
             .rows

@@ -1,4 +1,4 @@
-//! The scenario file as written: every key of the TOML contract (README.md), deserialized and
+//! The scenario file as written: every key of the TOML contract (README.md, docs/scenarios.md), deserialized and
 //! nothing validated yet.
 
 use std::collections::BTreeMap;
