@@ -1,8 +1,8 @@
 //! Random variates for inter-arrival, service, and crash and repair times.
 //!
-//! Every distribution kind of the scenario contract (README.md and docs/scenarios.md) is here: exponential,
-//! deterministic, uniform, erlang, gamma, lognormal, weibull, hyperexponential, pareto and
-//! empirical. Each is validated once by [`Distribution::from_spec`] (errors name the key and
+//! Every distribution kind of the scenario contract (README.md and docs/scenarios.md) is
+//! here: exponential, deterministic, uniform, erlang, gamma, lognormal, weibull,
+//! hyperexponential, pareto and empirical. Each is validated once by [`Distribution::from_spec`] (errors name the key and
 //! say what is wrong) and then sampled without allocating.
 //!
 //! A `trace` is written as a distribution table but is not one: it replays recorded arrival

@@ -1,5 +1,5 @@
-//! The scenario file as written: every key of the TOML contract (README.md, docs/scenarios.md), deserialized and
-//! nothing validated yet.
+//! The scenario file as written: every key of the TOML contract (README.md,
+//! docs/scenarios.md), deserialized and nothing validated yet.
 
 use std::collections::BTreeMap;
 use std::path::Path;
