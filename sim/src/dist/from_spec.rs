@@ -117,16 +117,21 @@ fn erlang(p: &Params<'_>) -> Result<Distribution, DistError> {
     Distribution::erlang(k, mean).map_err(refused(p))
 }
 
-fn gamma(p: &Params<'_>) -> Result<Distribution, DistError> {
+/// The `shape` and `scale` of a two-parameter family, given as such or as `mean` and `scv`
+/// (each positive), which `from_moments` turns into them.
+fn shape_and_scale(
+    p: &Params<'_>,
+    from_moments: impl FnOnce(f64, f64) -> Result<(f64, f64), DistError>,
+) -> Result<(f64, f64), DistError> {
     p.only(&["shape", "scale", "mean", "scv"])?;
-    let (shape, scale) = match p.form(&[&["shape", "scale"], &["mean", "scv"]])? {
-        0 => (p.positive_num("shape")?, p.positive_num("scale")?),
-        _ => {
-            let mean = p.positive_num("mean")?;
-            let scv = p.positive_num("scv")?;
-            (1.0 / scv, mean * scv)
-        }
-    };
+    match p.form(&[&["shape", "scale"], &["mean", "scv"]])? {
+        0 => Ok((p.positive_num("shape")?, p.positive_num("scale")?)),
+        _ => from_moments(p.positive_num("mean")?, p.positive_num("scv")?),
+    }
+}
+
+fn gamma(p: &Params<'_>) -> Result<Distribution, DistError> {
+    let (shape, scale) = shape_and_scale(p, |mean, scv| Ok((1.0 / scv, mean * scv)))?;
     Distribution::gamma(shape, scale).map_err(refused(p))
 }
 
@@ -151,16 +156,10 @@ fn lognormal(p: &Params<'_>) -> Result<Distribution, DistError> {
 }
 
 fn weibull(p: &Params<'_>) -> Result<Distribution, DistError> {
-    p.only(&["shape", "scale", "mean", "scv"])?;
-    let (shape, scale) = match p.form(&[&["shape", "scale"], &["mean", "scv"]])? {
-        0 => (p.positive_num("shape")?, p.positive_num("scale")?),
-        _ => {
-            let mean = p.positive_num("mean")?;
-            let scv = p.positive_num("scv")?;
-            let shape = weibull_shape_for_scv(scv).map_err(|e| p.at("scv", e))?;
-            (shape, mean / ln_gamma(1.0 + 1.0 / shape).exp())
-        }
-    };
+    let (shape, scale) = shape_and_scale(p, |mean, scv| {
+        let shape = weibull_shape_for_scv(scv).map_err(|e| p.at("scv", e))?;
+        Ok((shape, mean / ln_gamma(1.0 + 1.0 / shape).exp()))
+    })?;
     Distribution::weibull(shape, scale).map_err(refused(p))
 }
 
@@ -221,17 +220,11 @@ fn phases(p: &Params<'_>) -> Result<(Vec<f64>, Vec<f64>), DistError> {
 }
 
 fn pareto(p: &Params<'_>) -> Result<Distribution, DistError> {
-    p.only(&["shape", "scale", "mean", "scv"])?;
-    let (shape, scale) = match p.form(&[&["shape", "scale"], &["mean", "scv"]])? {
-        0 => (p.positive_num("shape")?, p.positive_num("scale")?),
-        _ => {
-            // scv = 1/(α(α−2)) for α > 2, so α = 1 + sqrt(1 + 1/scv).
-            let mean = p.positive_num("mean")?;
-            let scv = p.positive_num("scv")?;
-            let shape = 1.0 + (1.0 + 1.0 / scv).sqrt();
-            (shape, mean * (shape - 1.0) / shape)
-        }
-    };
+    let (shape, scale) = shape_and_scale(p, |mean, scv| {
+        // scv = 1/(α(α−2)) for α > 2, so α = 1 + sqrt(1 + 1/scv).
+        let shape = 1.0 + (1.0 + 1.0 / scv).sqrt();
+        Ok((shape, mean * (shape - 1.0) / shape))
+    })?;
     Distribution::pareto(shape, scale).map_err(refused(p))
 }
 
