@@ -3,10 +3,8 @@
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use kendall_reports::{RunReport, SweepPoint, sweep_csv};
+use kendall_reports::{RunReport, SweepPoint, sweep_csv, write_atomic};
 use kendall_sim::{run_experiment, theory};
-
-use kendall_reports::write_atomic;
 
 use super::Output;
 use crate::cli::RunArgs;
