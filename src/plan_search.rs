@@ -8,9 +8,7 @@
 
 use anyhow::{Context, Result};
 use kendall_models::{Prediction, Verdict};
-use kendall_reports::plan::{
-    Judgement, PlanMetric, PlanReport, PlanRow, PlanSpec, cut_targets, scale_load, total_rate,
-};
+use kendall_reports::plan::{Judgement, PlanMetric, PlanReport, PlanRow, PlanSpec, cut_targets};
 use kendall_reports::unsettled;
 use kendall_sim::stats::Metric;
 use kendall_sim::theory::{self, Theory};
@@ -307,7 +305,7 @@ fn plan_level(
 /// Plans every load level of `spec` for `scenario` (warm-up resolved), simulating with
 /// `run_experiment` on the current rayon pool.
 pub fn plan(scenario: &Scenario, spec: &PlanSpec) -> Result<PlanReport> {
-    let base = total_rate(scenario);
+    let base = scenario.arrival_rate();
     let mut simulate = |s: &Scenario| run_experiment(s).context("simulation failed");
     let mut rows = Vec::new();
     for &level in &spec.loads.levels {
@@ -316,7 +314,7 @@ pub fn plan(scenario: &Scenario, spec: &PlanSpec) -> Result<PlanReport> {
         } else {
             level / base
         };
-        let s = scale_load(scenario, factor);
+        let s = scenario.with_load_scaled(factor);
         rows.push(plan_level(&s, spec, base * factor, &mut simulate)?);
     }
     Ok(PlanReport {

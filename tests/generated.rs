@@ -75,14 +75,6 @@ fn run_json(
     (format!("{:#}", report.to_json()), r, report)
 }
 
-/// Messages per time unit the producers offer.
-fn offered(s: &Scenario) -> f64 {
-    s.producers
-        .iter()
-        .map(|p| 1.0 / p.interarrival.mean())
-        .sum()
-}
-
 /// The invariants of one short run; each broken one is a line in `out`.
 fn invariants(s: &Scenario, r: &ExperimentResult, out: &mut Vec<String>) {
     let scopes = std::iter::once(("system".to_string(), &r.system))
@@ -122,7 +114,7 @@ fn invariants(s: &Scenario, r: &ExperimentResult, out: &mut Vec<String>) {
     // at most the largest producer's), of which four standard deviations of the mean over
     // the replications are allowed.
     let x = r.system.get(Metric::Throughput);
-    let lambda = offered(s);
+    let lambda = s.arrival_rate();
     let span = s.run.customers as f64 / x.mean;
     let ca2 = s
         .producers

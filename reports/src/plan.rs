@@ -223,24 +223,6 @@ impl LoadRange {
     }
 }
 
-/// Total external arrival rate of a scenario.
-pub fn total_rate(s: &Scenario) -> f64 {
-    s.producers
-        .iter()
-        .map(|p| 1.0 / p.interarrival.mean())
-        .sum()
-}
-
-/// The scenario with every producer's rate multiplied by `factor` (inter-arrival times
-/// divided by it, shape kept).
-pub fn scale_load(s: &Scenario, factor: f64) -> Scenario {
-    let mut out = s.clone();
-    for p in &mut out.producers {
-        p.interarrival = p.interarrival.scaled(1.0 / factor);
-    }
-    out
-}
-
 /// What to plan.
 #[derive(Debug, Clone)]
 pub struct PlanSpec {

@@ -18,7 +18,7 @@ use crate::charts::{
     self, CapacityCurve, CapacitySeries, Chart, ChartError, Ci, DispatchComparison, LoadCurve,
     LoadPoint, OccupancyTrace, SojournCdf, StrategyPoint, TheoryLoadPoint,
 };
-use crate::plan::{self, PlanReport, Target};
+use crate::plan::{PlanReport, Target};
 use crate::table::num;
 use crate::{RunReport, TheoryStatus};
 
@@ -148,7 +148,7 @@ pub fn write_report(runs: &ReportRuns, dir: &Path) -> Result<PathBuf, ReportErro
         let theory: Vec<TheoryLoadPoint> = (1..48)
             .filter_map(|i| {
                 let rho = f64::from(i) * 0.02;
-                theory_tl(&plan::scale_load(s, rho / base_rho)).map(|(t, l)| TheoryLoadPoint {
+                theory_tl(&s.with_load_scaled(rho / base_rho)).map(|(t, l)| TheoryLoadPoint {
                     rho,
                     t,
                     l,
@@ -343,11 +343,7 @@ fn theory_cdf(s: &Scenario, th: &theory::Theory) -> (Curve, Curve) {
     let model = p.model.as_str();
     if (model == "M/M/c" || model == "M/M/1") && s.queues.len() == 1 {
         let q = &s.queues[0];
-        let lambda: f64 = s
-            .producers
-            .iter()
-            .map(|p| 1.0 / p.interarrival.mean())
-            .sum();
+        let lambda = s.arrival_rate();
         if let Ok(m) = MMc::new(lambda, 1.0 / q.service[0].mean(), q.consumers) {
             let hi = m.sojourn_quantile(0.999);
             let cdf = (0..=200)

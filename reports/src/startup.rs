@@ -99,11 +99,7 @@ fn percent(bias: f64) -> String {
 /// messages leave the system (the producers' total rate); a scenario without producers has
 /// none.
 pub fn unsettled(scenario: &Scenario, theory: &Theory) -> Vec<Unsettled> {
-    let rate: f64 = scenario
-        .producers
-        .iter()
-        .map(|p| 1.0 / p.interarrival.mean())
-        .sum();
+    let rate = scenario.arrival_rate();
     if !(rate > 0.0 && rate.is_finite()) {
         return Vec::new();
     }

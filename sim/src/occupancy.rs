@@ -116,11 +116,7 @@ pub fn occupancy_trace(
 ) -> Result<OccupancyTrace, SimError> {
     let n = max_points.max(2);
     // A first guess at the bin width: the expected run length spread over the bins.
-    let rate: f64 = scenario
-        .producers
-        .iter()
-        .map(|p| 1.0 / p.interarrival.mean())
-        .sum();
+    let rate = scenario.arrival_rate();
     let run = scenario.run;
     let horizon = (run.warmup + run.customers) as f64 / rate.max(f64::MIN_POSITIVE);
     let width = if horizon.is_finite() && horizon > 0.0 {

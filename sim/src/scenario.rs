@@ -155,6 +155,24 @@ pub struct Scenario {
 }
 
 impl Scenario {
+    /// Messages per time unit the producers publish, all together.
+    pub fn arrival_rate(&self) -> f64 {
+        self.producers
+            .iter()
+            .map(|p| 1.0 / p.interarrival.mean())
+            .sum()
+    }
+
+    /// The scenario with every producer's rate multiplied by `factor` (inter-arrival times
+    /// divided by it, their shape kept): the same system at another load.
+    pub fn with_load_scaled(&self, factor: f64) -> Scenario {
+        let mut out = self.clone();
+        for p in &mut out.producers {
+            p.interarrival = p.interarrival.scaled(1.0 / factor);
+        }
+        out
+    }
+
     /// The time unit T and Wq are recorded in for percentiles ([`crate::stats::Tally::new`]):
     /// 10⁻⁴ of the smallest mean service time, shared by simulated and live runs.
     pub fn time_resolution(&self) -> f64 {

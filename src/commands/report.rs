@@ -6,7 +6,7 @@ use anyhow::{Context, Result};
 use kendall_broker::DispatchKind;
 use kendall_models::Verdict;
 use kendall_reports::charts::{Ci, LoadPoint, StrategyPoint};
-use kendall_reports::plan::{LoadRange, PlanReport, PlanSpec, scale_load};
+use kendall_reports::plan::{LoadRange, PlanReport, PlanSpec};
 use kendall_reports::report::{LoadRun, REPORT_LOADS, ReportRuns, default_targets, write_report};
 use kendall_sim::stats::Metric;
 use kendall_sim::traffic::{all_stable, queue_loads};
@@ -94,7 +94,7 @@ fn load_runs(s: &Scenario) -> Result<Vec<LoadRun>> {
     let sh = short(s);
     let mut out = Vec::new();
     for target in REPORT_LOADS {
-        let sc = scale_load(&sh, target / base_rho);
+        let sc = sh.with_load_scaled(target / base_rho);
         let r = run_experiment(&sc).context("simulation failed")?;
         let point = LoadPoint {
             rho: target,

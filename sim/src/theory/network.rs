@@ -24,10 +24,7 @@ pub fn predict(s: &Scenario, class_rates: &[Vec<f64>]) -> Theory {
 
 /// Messages per time unit entering the network from outside.
 fn external_rate(s: &Scenario) -> f64 {
-    s.producers
-        .iter()
-        .map(|p| 1.0 / p.interarrival.mean())
-        .sum()
+    s.arrival_rate()
 }
 
 /// The open Jackson network, when every station is M/M/c in structure (one exponential
