@@ -86,11 +86,26 @@ pub enum Feature {
     Ttl,
     /// Several queues, or routes between them.
     Network,
+    /// An arrival rate that changes with time (`rate = { kind = "sinusoid" | "piecewise" }`):
+    /// a non-homogeneous Poisson process.
+    TimeVaryingRate,
+    /// Several messages per arrival (`batch`).
+    BatchArrivals,
+    /// Markov-modulated Poisson arrivals (`interarrival = { kind = "mmpp" }`).
+    MmppArrivals,
+    /// A consumer count that changes with time (`consumers = { at, values }`).
+    ConsumerSchedule,
+    /// Waiting messages abandon after an exponential patience.
+    ExponentialPatience,
+    /// Waiting messages abandon after a non-exponential patience.
+    GeneralPatience,
+    /// A failed attempt is redelivered only after a backoff delay.
+    RetryBackoff,
 }
 
 impl Feature {
     /// Every feature, in declaration order.
-    pub const ALL: [Feature; 31] = [
+    pub const ALL: [Feature; 38] = [
         Feature::RenewalArrivals,
         Feature::GeneralArrivals,
         Feature::TraceArrivals,
@@ -122,6 +137,13 @@ impl Feature {
         Feature::VisibilityTimeout,
         Feature::Ttl,
         Feature::Network,
+        Feature::TimeVaryingRate,
+        Feature::BatchArrivals,
+        Feature::MmppArrivals,
+        Feature::ConsumerSchedule,
+        Feature::ExponentialPatience,
+        Feature::GeneralPatience,
+        Feature::RetryBackoff,
     ];
 
     /// The feature in plain words, for reasons printed to users.
@@ -158,6 +180,13 @@ impl Feature {
             Feature::VisibilityTimeout => "a visibility timeout",
             Feature::Ttl => "a time to live: messages expire while waiting",
             Feature::Network => "several queues or routes between them",
+            Feature::TimeVaryingRate => "an arrival rate that changes with time",
+            Feature::BatchArrivals => "several messages per arrival",
+            Feature::MmppArrivals => "Markov-modulated arrivals",
+            Feature::ConsumerSchedule => "a consumer count that changes with time",
+            Feature::ExponentialPatience => "exponential patience: waiting messages abandon",
+            Feature::GeneralPatience => "non-exponential patience: waiting messages abandon",
+            Feature::RetryBackoff => "a backoff delay before a failed message is redelivered",
         }
     }
 
