@@ -72,7 +72,11 @@ fn run_json(
     }
     let r = summarize(s, &point.replications, &point.tails);
     let report = RunReport::new(s, &r, &predict(s), 0.0);
-    (format!("{:#}", report.to_json()), r, report)
+    (
+        serde_json::to_string_pretty(&report.to_json()).expect("the run document serializes"),
+        r,
+        report,
+    )
 }
 
 /// The invariants of one short run; each broken one is a line in `out`.

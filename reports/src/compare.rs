@@ -6,7 +6,9 @@ use kendall_sim::Summary;
 use kendall_sim::experiment::{metric_summary, welch_half_width};
 use kendall_sim::replication::ReplicationResult;
 use kendall_sim::stats::{Metric, Tails};
-use serde_json::{Value, json};
+use serde::Serialize;
+
+use crate::json::{ByName, MeanCi};
 
 /// The metrics a comparison ranks and differences.
 pub const COMPARED: [Metric; 3] = [Metric::T, Metric::TP99, Metric::Wq];
@@ -159,31 +161,70 @@ impl Comparison {
     /// The JSON document: `{"scenario", "replications", "ranked": [{"name", "metrics":
     /// {"T": {"mean", "ci95"}, …}, "vs_best": {"T": {"diff", "ci95", "unpaired_half_width"},
     /// …} | null}, …]}`.
-    pub fn to_json(&self) -> Value {
-        let ranked: Vec<Value> = self
+    pub fn to_json(&self) -> ComparisonDocument<'_> {
+        let ranked = self
             .ranked
             .iter()
-            .map(|r| {
-                let mut metrics = serde_json::Map::new();
-                for (m, s) in COMPARED.iter().zip(&r.metrics) {
-                    let (lo, hi) = s.ci();
-                    metrics.insert(m.name().into(), json!({"mean": s.mean, "ci95": [lo, hi]}));
-                }
-                let vs_best = r.vs_best.as_ref().map(|ds| {
-                    let mut v = serde_json::Map::new();
-                    for (m, d) in COMPARED.iter().zip(ds) {
-                        let (lo, hi) = d.paired.ci();
-                        v.insert(
-                            m.name().into(),
-                            json!({"diff": d.paired.mean, "ci95": [lo, hi], "unpaired_half_width": d.unpaired_half_width}),
-                        );
-                    }
-                    Value::Object(v)
-                });
-                json!({"name": r.name, "metrics": metrics, "vs_best": vs_best})
+            .map(|r| RankedDocument {
+                name: &r.name,
+                metrics: ByName(
+                    COMPARED
+                        .iter()
+                        .zip(&r.metrics)
+                        .map(|(m, s)| (m.name(), MeanCi::of(s)))
+                        .collect(),
+                ),
+                vs_best: r.vs_best.as_ref().map(|ds| {
+                    ByName(
+                        COMPARED
+                            .iter()
+                            .zip(ds)
+                            .map(|(m, d)| (m.name(), DifferenceDocument::of(d)))
+                            .collect(),
+                    )
+                }),
             })
             .collect();
-        json!({"scenario": self.scenario, "replications": self.replications, "ranked": ranked})
+        ComparisonDocument {
+            scenario: &self.scenario,
+            replications: self.replications,
+            ranked,
+        }
+    }
+}
+
+/// `kendall compare --json`: the alternatives, best first.
+#[derive(Serialize)]
+pub struct ComparisonDocument<'a> {
+    scenario: &'a str,
+    replications: usize,
+    ranked: Vec<RankedDocument<'a>>,
+}
+
+/// One alternative: its metrics and its differences from the best.
+#[derive(Serialize)]
+struct RankedDocument<'a> {
+    name: &'a str,
+    metrics: ByName<&'static str, MeanCi>,
+    vs_best: Option<ByName<&'static str, DifferenceDocument>>,
+}
+
+/// A difference from the best, paired, with the unpaired half-width beside it.
+#[derive(Serialize)]
+struct DifferenceDocument {
+    diff: f64,
+    ci95: [f64; 2],
+    unpaired_half_width: f64,
+}
+
+impl DifferenceDocument {
+    fn of(d: &Difference) -> Self {
+        let (lo, hi) = d.paired.ci();
+        DifferenceDocument {
+            diff: d.paired.mean,
+            ci95: [lo, hi],
+            unpaired_half_width: d.unpaired_half_width,
+        }
     }
 }
 

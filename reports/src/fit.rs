@@ -6,7 +6,9 @@ use std::ops::Range;
 
 use kendall_sim::dist::DistSpec;
 use kendall_sim::fit::{Burstiness, Fit, FitReport};
-use serde_json::{Map, Value, json};
+use serde::Serialize;
+
+use crate::json::ByName;
 
 use crate::charts::{FitCdf, FitCurve, FitQq};
 
@@ -23,73 +25,126 @@ pub struct FitView<'a> {
     pub burstiness: Option<&'a Burstiness>,
 }
 
-fn num(x: f64) -> Value {
-    if x.is_finite() { json!(x) } else { Value::Null }
+/// The parameters of a fitted spec, named as a scenario writes them.
+#[derive(Serialize)]
+struct ParamsDocument<'a> {
+    #[serde(flatten)]
+    scalars: ByName<&'static str, f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    probs: Option<&'a [f64]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rates: Option<&'a [f64]>,
 }
 
-/// The parameters of a fitted spec, named as a scenario writes them.
-fn spec_params(spec: &DistSpec) -> Map<String, Value> {
-    let mut m = Map::new();
-    for (name, v) in spec.fitted_params() {
-        if let Some(v) = v {
-            m.insert(name.into(), num(v));
+impl<'a> ParamsDocument<'a> {
+    fn of(spec: &'a DistSpec) -> Self {
+        let scalars = spec
+            .fitted_params()
+            .into_iter()
+            .filter_map(|(name, v)| v.map(|v| (name, v)))
+            .collect();
+        ParamsDocument {
+            scalars: ByName(scalars),
+            probs: spec.probs.as_deref(),
+            rates: spec.rates.as_deref(),
         }
     }
-    if let Some(p) = &spec.probs {
-        m.insert("probs".into(), json!(p));
-    }
-    if let Some(r) = &spec.rates {
-        m.insert("rates".into(), json!(r));
-    }
-    m
 }
 
-fn fit_json(f: &Fit) -> Value {
-    let se: Map<String, Value> = f
-        .params
-        .iter()
-        .map(|p| (p.name.to_string(), num(p.se)))
-        .collect();
-    json!({
-        "kind": f.kind,
-        "params": spec_params(&f.spec),
-        "se": se,
-        "mean": num(f.mean),
-        "scv": num(f.scv),
-        "loglik": num(f.loglik),
-        "aic": num(f.aic),
-        "ks": num(f.ks),
-        "ks_p": num(f.ks_p),
-    })
+/// One fitted family: its parameters, their standard errors and the goodness of fit.
+#[derive(Serialize)]
+struct FamilyDocument<'a> {
+    kind: &'static str,
+    params: ParamsDocument<'a>,
+    se: ByName<&'a str, f64>,
+    mean: f64,
+    scv: f64,
+    loglik: f64,
+    aic: f64,
+    ks: f64,
+    ks_p: f64,
+}
+
+impl<'a> FamilyDocument<'a> {
+    fn of(f: &'a Fit) -> Self {
+        FamilyDocument {
+            kind: f.kind,
+            params: ParamsDocument::of(&f.spec),
+            se: ByName(f.params.iter().map(|p| (p.name, p.se)).collect()),
+            mean: f.mean,
+            scv: f.scv,
+            loglik: f.loglik,
+            aic: f.aic,
+            ks: f.ks,
+            ks_p: f.ks_p,
+        }
+    }
+}
+
+/// A family not fitted, and why.
+#[derive(Serialize)]
+struct SkippedDocument {
+    kind: &'static str,
+    reason: String,
+}
+
+/// The burstiness check's figures.
+#[derive(Serialize)]
+struct BurstinessDocument {
+    n: usize,
+    lag1: f64,
+    lag1_limit: f64,
+    window: f64,
+    windows: usize,
+    idc: f64,
+    idc_renewal: f64,
+}
+
+/// `kendall fit --json`.
+#[derive(Serialize)]
+pub struct FitDocument<'a> {
+    source: &'a str,
+    kind: &'a str,
+    n: usize,
+    mean: f64,
+    scv: f64,
+    fits: Vec<FamilyDocument<'a>>,
+    skipped: Vec<SkippedDocument>,
+    burstiness: Option<BurstinessDocument>,
+    warnings: Vec<String>,
 }
 
 impl FitView<'_> {
-    /// `{"n", "mean", "scv", "fits": [...best first], "skipped", "burstiness", "warnings"}`.
-    pub fn to_json(&self) -> Value {
+    /// `{"source", "kind", "n", "mean", "scv", "fits": [...best first], "skipped",
+    /// "burstiness", "warnings"}`.
+    pub fn to_json(&self) -> FitDocument<'_> {
         let r = self.report;
-        let skipped: Vec<Value> = r
-            .skipped
-            .iter()
-            .map(|s| json!({"kind": s.kind, "reason": s.reason.to_string()}))
-            .collect();
-        let burstiness = self.burstiness.map_or(Value::Null, |b| {
-            json!({
-                "n": b.n, "lag1": num(b.lag1), "lag1_limit": num(b.lag1_limit),
-                "window": num(b.window), "windows": b.windows,
-                "idc": num(b.idc), "idc_renewal": num(b.idc_renewal),
-            })
-        });
-        json!({
-            "source": self.source,
-            "kind": self.kind,
-            "n": r.n,
-            "mean": num(r.mean),
-            "scv": num(r.scv),
-            "fits": r.fits.iter().map(fit_json).collect::<Vec<_>>(),
-            "skipped": skipped,
-            "burstiness": burstiness,
-            "warnings": self.warnings(),
-        })
+        FitDocument {
+            source: &self.source,
+            kind: self.kind,
+            n: r.n,
+            mean: r.mean,
+            scv: r.scv,
+            fits: r.fits.iter().map(FamilyDocument::of).collect(),
+            skipped: r
+                .skipped
+                .iter()
+                .map(|s| SkippedDocument {
+                    kind: s.kind,
+                    reason: s.reason.to_string(),
+                })
+                .collect(),
+            burstiness: self.burstiness.map(|b| BurstinessDocument {
+                n: b.n,
+                lag1: b.lag1,
+                lag1_limit: b.lag1_limit,
+                window: b.window,
+                windows: b.windows,
+                idc: b.idc,
+                idc_renewal: b.idc_renewal,
+            }),
+            warnings: self.warnings(),
+        }
     }
 
     /// The burstiness warnings.

@@ -1,79 +1,161 @@
-//! The `kendall run --json` document of the README's contract.
+//! The `kendall run --json` document of the README's contract, as serde types: field order is
+//! the contract's key order, a NaN serializes as null.
 
-use serde_json::{Map, Value, json};
+use serde::Serialize;
+use serde::ser::{SerializeMap, Serializer};
 
-use crate::{RunReport, ScopeReport, TheoryStatus};
+use kendall_sim::replication::QueueCounts;
 
-impl RunReport {
-    /// The JSON document: keys in the contract's order, NaN as null.
-    pub fn to_json(&self) -> Value {
-        let named = |scopes: &[ScopeReport]| {
-            let mut m = Map::new();
-            for s in scopes {
-                m.insert(s.name.clone(), json!({ "metrics": metrics(s) }));
-            }
-            Value::Object(m)
-        };
-        let mut queues = Map::new();
-        for (s, c) in self.queues.iter().zip(&self.counts) {
-            let counts = json!({
-                "published": c.published, "acked": c.acked, "rejected": c.rejected,
-                "dropped": c.dropped, "expired": c.expired, "dead_lettered": c.dead_lettered,
-                "redelivered": c.redelivered, "preempted": c.preempted,
-                "in_system": c.in_system,
-            });
-            queues.insert(
-                s.name.clone(),
-                json!({ "metrics": metrics(s), "counts": counts }),
-            );
+use crate::{MetricRow, RunReport, ScopeReport, TheoryStatus};
+
+/// `kendall run --json`: the run, its theory status and every scope's metrics.
+#[derive(Serialize)]
+pub struct RunDocument<'a> {
+    scenario: &'a str,
+    time_unit: &'a str,
+    seed: u64,
+    replications: u32,
+    customers_per_replication: u64,
+    warmup: u64,
+    warmup_mode: &'static str,
+    wall_seconds: f64,
+    events: u64,
+    messages: u64,
+    theory: &'a TheoryStatus,
+    warnings: &'a [String],
+    metrics: Metrics<'a>,
+    classes: ByName<&'a str, ClassDocument<'a>>,
+    queues: ByName<&'a str, QueueDocument<'a>>,
+}
+
+/// One class: its metrics.
+#[derive(Serialize)]
+struct ClassDocument<'a> {
+    metrics: Metrics<'a>,
+}
+
+/// One queue: its metrics and what became of its messages.
+#[derive(Serialize)]
+struct QueueDocument<'a> {
+    metrics: Metrics<'a>,
+    counts: &'a QueueCounts,
+}
+
+/// Named values as a JSON object keyed by name, in their order.
+pub struct ByName<K, T>(pub Vec<(K, T)>);
+
+impl<K: Serialize, T: Serialize> Serialize for ByName<K, T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (name, value) in &self.0 {
+            map.serialize_entry(name, value)?;
         }
-        let theory = match &self.theory {
-            TheoryStatus::Predicted {
-                model,
-                kind,
-                reason,
-            } => {
-                json!({"status": "predicted", "model": model, "kind": kind, "reason": reason})
-            }
-            TheoryStatus::Unstable { rho } => json!({"status": "unstable", "rho": rho}),
-            TheoryStatus::NoModel { reason } => json!({"status": "none", "reason": reason}),
-        };
-        json!({
-            "scenario": self.scenario,
-            "time_unit": self.time_unit,
-            "seed": self.seed,
-            "replications": self.replications,
-            "customers_per_replication": self.customers_per_replication,
-            "warmup": self.warmup,
-            "warmup_mode": if self.warmup_auto { "auto" } else { "count" },
-            "wall_seconds": self.wall_seconds,
-            "events": self.events,
-            "messages": self.messages,
-            "theory": theory,
-            "warnings": self.warnings,
-            "metrics": metrics(&self.system),
-            "classes": named(&self.classes),
-            "queues": queues,
-        })
+        map.end()
     }
 }
 
-fn metrics(scope: &ScopeReport) -> Value {
-    let mut m = Map::new();
-    for row in &scope.rows {
-        let (lo, hi) = row.summary.ci();
-        m.insert(
-            row.metric.name().to_string(),
-            json!({
-                "mean": row.summary.mean,
-                "ci95": [lo, hi],
-                "theory": row.theory,
-                "theory_kind": row.theory_kind,
-                "model": row.model,
-                "theory_in_ci": row.theory_in_ci(),
-                "expected_waits": row.none_seen.map(|z| z.expected_waits()),
-            }),
-        );
+/// A scope's metric rows as an object keyed by metric name.
+pub struct Metrics<'a>(pub &'a ScopeReport);
+
+impl Serialize for Metrics<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let rows = &self.0.rows;
+        let mut map = serializer.serialize_map(Some(rows.len()))?;
+        for row in rows {
+            map.serialize_entry(row.metric.name(), &MetricDocument::of(row))?;
+        }
+        map.end()
     }
-    Value::Object(m)
+}
+
+/// One metric: the simulated mean and CI beside theory.
+#[derive(Serialize)]
+struct MetricDocument<'a> {
+    mean: f64,
+    ci95: [f64; 2],
+    theory: Option<f64>,
+    theory_kind: Option<&'static str>,
+    model: Option<&'a str>,
+    theory_in_ci: Option<bool>,
+    expected_waits: Option<f64>,
+}
+
+impl<'a> MetricDocument<'a> {
+    fn of(row: &'a MetricRow) -> Self {
+        let (lo, hi) = row.summary.ci();
+        MetricDocument {
+            mean: row.summary.mean,
+            ci95: [lo, hi],
+            theory: row.theory,
+            theory_kind: row.theory_kind,
+            model: row.model.as_deref(),
+            theory_in_ci: row.theory_in_ci(),
+            expected_waits: row.none_seen.map(|z| z.expected_waits()),
+        }
+    }
+}
+
+impl RunReport {
+    /// The JSON document: keys in the contract's order, NaN as null.
+    pub fn to_json(&self) -> RunDocument<'_> {
+        let classes = self
+            .classes
+            .iter()
+            .map(|s| {
+                (
+                    s.name.as_str(),
+                    ClassDocument {
+                        metrics: Metrics(s),
+                    },
+                )
+            })
+            .collect();
+        let queues = self
+            .queues
+            .iter()
+            .zip(&self.counts)
+            .map(|(s, counts)| {
+                let doc = QueueDocument {
+                    metrics: Metrics(s),
+                    counts,
+                };
+                (s.name.as_str(), doc)
+            })
+            .collect();
+        RunDocument {
+            scenario: &self.scenario,
+            time_unit: &self.time_unit,
+            seed: self.seed,
+            replications: self.replications,
+            customers_per_replication: self.customers_per_replication,
+            warmup: self.warmup,
+            warmup_mode: if self.warmup_auto { "auto" } else { "count" },
+            wall_seconds: self.wall_seconds,
+            events: self.events,
+            messages: self.messages,
+            theory: &self.theory,
+            warnings: &self.warnings,
+            metrics: Metrics(&self.system),
+            classes: ByName(classes),
+            queues: ByName(queues),
+        }
+    }
+}
+
+/// A simulated mean and its 95% interval.
+#[derive(Serialize)]
+pub struct MeanCi {
+    mean: f64,
+    ci95: [f64; 2],
+}
+
+impl MeanCi {
+    /// The mean and interval of `s`.
+    pub fn of(s: &kendall_sim::Summary) -> Self {
+        let (lo, hi) = s.ci();
+        MeanCi {
+            mean: s.mean,
+            ci95: [lo, hi],
+        }
+    }
 }

@@ -7,10 +7,12 @@ use kendall_sim::live::LiveResult;
 use kendall_sim::replication::QueueCounts;
 use kendall_sim::theory::Theory;
 use kendall_sim::{ExperimentResult, Scenario};
-use serde_json::{Map, Value, json};
+use serde::Serialize;
+use serde::ser::{SerializeMap, Serializer};
 
+use crate::json::ByName;
 use crate::table::num;
-use crate::{RunReport, ScopeReport, TheoryStatus};
+use crate::{MetricRow, RunReport, ScopeReport, TheoryStatus};
 
 /// A live run beside a simulated run of the same scenario, both paired with theory.
 #[derive(Debug, Clone, PartialEq)]
@@ -181,73 +183,160 @@ impl LiveReport {
 
     /// The JSON document: run facts, then per metric the live mean and CI, the simulated mean
     /// and CI, theory, and the live mean's relative error against theory. NaN is null.
-    pub fn to_json(&self) -> Value {
-        let metrics = |live: &ScopeReport, sim: &ScopeReport| {
-            let mut m = Map::new();
-            for (l, s) in live.rows.iter().zip(&sim.rows) {
-                let (lo, hi) = l.summary.ci();
-                let (slo, shi) = s.summary.ci();
-                m.insert(
-                    l.metric.name().to_string(),
-                    json!({
-                        "mean": l.summary.mean,
-                        "ci95": [lo, hi],
-                        "simulated": s.summary.mean,
-                        "simulated_ci95": [slo, shi],
-                        "theory": l.theory,
-                        "theory_kind": l.theory_kind,
-                        "model": l.model,
-                        "theory_in_ci": l.theory_in_ci(),
-                        "expected_waits": l.none_seen.map(|z| z.expected_waits()),
-                        "relative_error": relative_error(l.summary.mean, l.theory),
-                    }),
-                );
-            }
-            Value::Object(m)
-        };
-        let named = |live: &[ScopeReport], sim: &[ScopeReport]| {
-            let mut m = Map::new();
-            for (l, s) in live.iter().zip(sim) {
-                m.insert(l.name.clone(), json!({ "metrics": metrics(l, s) }));
-            }
-            Value::Object(m)
-        };
+    pub fn to_json(&self) -> LiveDocument<'_> {
         let theory = match &self.live.theory {
-            TheoryStatus::Predicted { model, kind, .. } => {
-                json!({"status": "predicted", "model": model, "kind": kind})
-            }
-            TheoryStatus::Unstable { rho } => json!({"status": "unstable", "rho": rho}),
-            TheoryStatus::NoModel { reason } => json!({"status": "none", "reason": reason}),
+            TheoryStatus::Predicted { model, kind, .. } => LiveTheory::Predicted { model, kind },
+            TheoryStatus::Unstable { rho } => LiveTheory::Unstable { rho: *rho },
+            TheoryStatus::NoModel { reason } => LiveTheory::NoModel { reason },
         };
-        json!({
-            "scenario": self.live.scenario,
-            "time_unit": self.live.time_unit,
-            "mode": "live",
-            "seed": self.live.seed,
-            "speedup": self.speedup,
-            "duration_seconds": self.duration,
-            "horizon": self.horizon,
-            "warmup": self.warmup,
-            "ci_method": "batch means",
-            "batches": self.batches,
-            "measured": self.measured,
-            "offered": self.offered,
-            "completed": self.live.messages,
-            "wall_seconds": self.live.wall_seconds,
-            "service_overshoot": self.service_overshoot,
-            "wake_latency": self.wake_latency,
-            "expiry_lateness": self.expiry_lateness,
-            "simulated": {
-                "replications": self.simulated.replications,
-                "customers_per_replication": self.simulated.customers_per_replication,
-                "warmup": self.simulated.warmup,
-                "wall_seconds": self.simulated.wall_seconds,
+        let (live, simulated) = (&self.live, &self.simulated);
+        LiveDocument {
+            scenario: &live.scenario,
+            time_unit: &live.time_unit,
+            mode: "live",
+            seed: live.seed,
+            speedup: self.speedup,
+            duration_seconds: self.duration,
+            horizon: self.horizon,
+            warmup: self.warmup,
+            ci_method: "batch means",
+            batches: self.batches,
+            measured: self.measured,
+            offered: self.offered,
+            completed: live.messages,
+            wall_seconds: live.wall_seconds,
+            service_overshoot: self.service_overshoot,
+            wake_latency: self.wake_latency,
+            expiry_lateness: self.expiry_lateness,
+            simulated: SimulatedRun {
+                replications: simulated.replications,
+                customers_per_replication: simulated.customers_per_replication,
+                warmup: simulated.warmup,
+                wall_seconds: simulated.wall_seconds,
             },
-            "theory": theory,
-            "metrics": metrics(&self.live.system, &self.simulated.system),
-            "classes": named(&self.live.classes, &self.simulated.classes),
-            "queues": named(&self.live.queues, &self.simulated.queues),
-        })
+            theory,
+            metrics: LiveMetrics(&live.system, &simulated.system),
+            classes: named(&live.classes, &simulated.classes),
+            queues: named(&live.queues, &simulated.queues),
+        }
+    }
+}
+
+/// `kendall live --json`: the live run's facts and metrics beside the simulation's.
+#[derive(Serialize)]
+pub struct LiveDocument<'a> {
+    scenario: &'a str,
+    time_unit: &'a str,
+    mode: &'static str,
+    seed: u64,
+    speedup: f64,
+    duration_seconds: f64,
+    horizon: f64,
+    warmup: f64,
+    ci_method: &'static str,
+    batches: usize,
+    measured: u64,
+    offered: u64,
+    completed: u64,
+    wall_seconds: f64,
+    service_overshoot: f64,
+    wake_latency: f64,
+    expiry_lateness: f64,
+    simulated: SimulatedRun,
+    theory: LiveTheory<'a>,
+    metrics: LiveMetrics<'a>,
+    classes: ByName<&'a str, LiveScope<'a>>,
+    queues: ByName<&'a str, LiveScope<'a>>,
+}
+
+/// The simulation run beside the live one.
+#[derive(Serialize)]
+struct SimulatedRun {
+    replications: u32,
+    customers_per_replication: u64,
+    warmup: u64,
+    wall_seconds: f64,
+}
+
+/// The theory status, as `run` gives it but without the reason of a prediction.
+#[derive(Serialize)]
+#[serde(tag = "status")]
+enum LiveTheory<'a> {
+    #[serde(rename = "predicted")]
+    Predicted { model: &'a str, kind: &'a str },
+    #[serde(rename = "unstable")]
+    Unstable { rho: f64 },
+    #[serde(rename = "none")]
+    NoModel { reason: &'a str },
+}
+
+/// Live and simulated scopes, paired in order, keyed by name.
+fn named<'a>(live: &'a [ScopeReport], sim: &'a [ScopeReport]) -> ByName<&'a str, LiveScope<'a>> {
+    let scopes = live.iter().zip(sim);
+    ByName(
+        scopes
+            .map(|(l, s)| {
+                (
+                    l.name.as_str(),
+                    LiveScope {
+                        metrics: LiveMetrics(l, s),
+                    },
+                )
+            })
+            .collect(),
+    )
+}
+
+/// One class or queue: its metrics, live beside simulated.
+#[derive(Serialize)]
+struct LiveScope<'a> {
+    metrics: LiveMetrics<'a>,
+}
+
+/// A scope's rows, live beside simulated, keyed by metric name.
+struct LiveMetrics<'a>(&'a ScopeReport, &'a ScopeReport);
+
+impl Serialize for LiveMetrics<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.rows.len()))?;
+        for (l, s) in self.0.rows.iter().zip(&self.1.rows) {
+            map.serialize_entry(l.metric.name(), &LiveMetric::of(l, s))?;
+        }
+        map.end()
+    }
+}
+
+/// One metric: the live mean and CI, the simulated mean and CI, theory and the relative error.
+#[derive(Serialize)]
+struct LiveMetric<'a> {
+    mean: f64,
+    ci95: [f64; 2],
+    simulated: f64,
+    simulated_ci95: [f64; 2],
+    theory: Option<f64>,
+    theory_kind: Option<&'static str>,
+    model: Option<&'a str>,
+    theory_in_ci: Option<bool>,
+    expected_waits: Option<f64>,
+    relative_error: Option<f64>,
+}
+
+impl<'a> LiveMetric<'a> {
+    fn of(l: &'a MetricRow, s: &MetricRow) -> Self {
+        let (lo, hi) = l.summary.ci();
+        let (slo, shi) = s.summary.ci();
+        LiveMetric {
+            mean: l.summary.mean,
+            ci95: [lo, hi],
+            simulated: s.summary.mean,
+            simulated_ci95: [slo, shi],
+            theory: l.theory,
+            theory_kind: l.theory_kind,
+            model: l.model.as_deref(),
+            theory_in_ci: l.theory_in_ci(),
+            expected_waits: l.none_seen.map(|z| z.expected_waits()),
+            relative_error: relative_error(l.summary.mean, l.theory),
+        }
     }
 }
 

@@ -5,9 +5,10 @@ use std::fmt::Write as _;
 
 use kendall_sim::stats::Metric;
 use kendall_sim::{ExperimentResult, Scenario, Summary};
-use serde_json::{Map, Value, json};
+use serde::Serialize;
 
 use crate::early_sojourns::{percent_of, short_warmup};
+use crate::json::{ByName, MeanCi};
 
 /// The grammar of a target, quoted in every target error.
 const TARGET_GRAMMAR: &str = "expected METRIC < NUMBER or METRIC <= NUMBER, where METRIC is \
@@ -374,42 +375,15 @@ impl PlanReport {
     }
 
     /// `{"rows": [...]}` as docs/plan.md describes it, with the plan's settings beside.
-    pub fn to_json(&self) -> Value {
-        let rows: Vec<Value> = self
-            .rows
-            .iter()
-            .map(|r| {
-                let mut metrics = Map::new();
-                for m in &r.metrics {
-                    let (lo, hi) = m.summary.ci();
-                    let f = |x: f64| if x.is_finite() { json!(x) } else { Value::Null };
-                    metrics.insert(
-                        m.metric.name().to_string(),
-                        json!({"mean": f(m.summary.mean), "ci95": [f(lo), f(hi)], "theory": m.theory}),
-                    );
-                }
-                json!({
-                    "load": r.load,
-                    "consumers": r.consumers,
-                    "theory_consumers": r.theory_consumers,
-                    "confirmed": r.confirmed,
-                    "metrics": metrics,
-                    "offered": r.offered,
-                    "model": r.model.as_ref().map(|m| &m.0),
-                    "theory_kind": r.model.as_ref().map(|m| m.1),
-                    "theory_lacks": r.theory_lacks,
-                    "notes": r.notes,
-                })
-            })
-            .collect();
-        json!({
-            "scenario": self.scenario,
-            "queue": self.queue,
-            "targets": self.targets,
-            "replications": self.replications,
-            "customers_per_replication": self.customers,
-            "rows": rows,
-        })
+    pub fn to_json(&self) -> PlanDocument<'_> {
+        PlanDocument {
+            scenario: &self.scenario,
+            queue: &self.queue,
+            targets: &self.targets,
+            replications: self.replications,
+            customers_per_replication: self.customers,
+            rows: self.rows.iter().map(PlanRowDocument::of).collect(),
+        }
     }
 
     /// CSV: one row per load level.
@@ -467,6 +441,71 @@ impl PlanReport {
             let _ = w.write_record(&rec);
         }
         String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+    }
+}
+
+/// `kendall plan --json`: the plan's settings and one row per load level.
+#[derive(Serialize)]
+pub struct PlanDocument<'a> {
+    scenario: &'a str,
+    queue: &'a str,
+    targets: &'a [String],
+    replications: u32,
+    customers_per_replication: u64,
+    rows: Vec<PlanRowDocument<'a>>,
+}
+
+/// One load level: the consumers found, theory's count, and the metrics at that count.
+#[derive(Serialize)]
+struct PlanRowDocument<'a> {
+    load: f64,
+    consumers: Option<u32>,
+    theory_consumers: Option<u32>,
+    confirmed: bool,
+    metrics: ByName<&'static str, PlanMetricDocument>,
+    offered: f64,
+    model: Option<&'a str>,
+    theory_kind: Option<&'static str>,
+    theory_lacks: &'a [String],
+    notes: &'a [String],
+}
+
+impl<'a> PlanRowDocument<'a> {
+    fn of(r: &'a PlanRow) -> Self {
+        PlanRowDocument {
+            load: r.load,
+            consumers: r.consumers,
+            theory_consumers: r.theory_consumers,
+            confirmed: r.confirmed,
+            metrics: ByName(
+                r.metrics
+                    .iter()
+                    .map(|m| (m.metric.name(), PlanMetricDocument::of(m)))
+                    .collect(),
+            ),
+            offered: r.offered,
+            model: r.model.as_ref().map(|m| m.0.as_str()),
+            theory_kind: r.model.as_ref().map(|m| m.1),
+            theory_lacks: &r.theory_lacks,
+            notes: &r.notes,
+        }
+    }
+}
+
+/// A metric at the consumers found: simulated mean and CI, and theory.
+#[derive(Serialize)]
+struct PlanMetricDocument {
+    #[serde(flatten)]
+    simulated: MeanCi,
+    theory: Option<f64>,
+}
+
+impl PlanMetricDocument {
+    fn of(m: &PlanMetric) -> Self {
+        PlanMetricDocument {
+            simulated: MeanCi::of(&m.summary),
+            theory: m.theory,
+        }
     }
 }
 

@@ -6,7 +6,9 @@ use kendall_models::{Prediction, Verdict};
 use kendall_sim::Scenario;
 use kendall_sim::stats::Metric;
 use kendall_sim::theory::Theory;
-use serde_json::{Map, Value, json};
+use serde::Serialize;
+
+use crate::json::ByName;
 
 /// Theory alone for a scenario, ready to print.
 #[derive(Debug, Clone)]
@@ -44,38 +46,18 @@ impl PredictReport {
     /// The JSON document: `status` ("predicted", "unstable", "none"), the system's `model`,
     /// `theory_kind`, `reason` (why exact, or what an approximation ignores) and `metrics`
     /// (or `rho` / the `reason` there is none), then `queues` and `classes`.
-    pub fn to_json(&self) -> Value {
-        let mut doc = match &self.system {
-            Verdict::Predicted(p) => json!({
-                "scenario": self.scenario, "status": "predicted", "model": p.model,
-                "theory_kind": p.exactness.label(), "reason": p.reason, "metrics": metrics(p),
-            }),
-            Verdict::Unstable { rho } => {
-                json!({"scenario": self.scenario, "status": "unstable", "rho": rho})
-            }
-            Verdict::NoModel { reason } => {
-                json!({"scenario": self.scenario, "status": "none", "reason": reason})
-            }
+    pub fn to_json(&self) -> PredictDocument<'_> {
+        let system = match &self.system {
+            Verdict::Predicted(p) => SystemVerdict::Predicted(ScopePrediction::of(p)),
+            Verdict::Unstable { rho } => SystemVerdict::Unstable { rho: *rho },
+            Verdict::NoModel { reason } => SystemVerdict::NoModel { reason },
         };
-        let scopes = |list: &[(String, Option<Prediction>)]| {
-            let mut m = Map::new();
-            for (name, p) in list {
-                let v = match p {
-                    Some(p) => {
-                        json!({
-                            "model": p.model, "theory_kind": p.exactness.label(),
-                            "reason": p.reason, "metrics": metrics(p),
-                        })
-                    }
-                    None => Value::Null,
-                };
-                m.insert(name.clone(), v);
-            }
-            Value::Object(m)
-        };
-        doc["queues"] = scopes(&self.queues);
-        doc["classes"] = scopes(&self.classes);
-        doc
+        PredictDocument {
+            scenario: &self.scenario,
+            system,
+            queues: scopes(&self.queues),
+            classes: scopes(&self.classes),
+        }
     }
 
     /// A plain-text summary: the system's measures, then each queue's and class's model.
@@ -132,9 +114,9 @@ impl PredictReport {
 }
 
 /// Every measure a prediction gives, by the names `run` uses (None where it gives none).
-fn measures(p: &Prediction) -> Vec<(String, Option<f64>)> {
+fn measures(p: &Prediction) -> Vec<(&'static str, Option<f64>)> {
     let m = &p.measures;
-    let mut out: Vec<(String, Option<f64>)> = [
+    let mut out: Vec<(&'static str, Option<f64>)> = vec![
         ("T", Some(m.t)),
         ("Wq", Some(m.wq)),
         ("L", Some(m.l)),
@@ -143,23 +125,64 @@ fn measures(p: &Prediction) -> Vec<(String, Option<f64>)> {
         ("throughput", Some(m.throughput)),
         ("p_wait", m.p_wait),
         ("p_loss", Some(m.p_loss)),
-    ]
-    .into_iter()
-    .map(|(n, v)| (n.to_string(), v))
-    .collect();
+    ];
     for metric in Metric::ALL {
         if let Some((is_t, i)) = metric.percentile() {
             let quantiles = if is_t { p.t_quantiles } else { p.wq_quantiles };
-            out.push((metric.name().to_string(), quantiles.map(|q| q[i])));
+            out.push((metric.name(), quantiles.map(|q| q[i])));
         }
     }
     out
 }
 
-fn metrics(p: &Prediction) -> Value {
-    let mut m = Map::new();
-    for (name, v) in measures(p) {
-        m.insert(name, json!(v));
+/// `kendall predict --json`: the system's verdict, then each queue's and class's prediction.
+#[derive(Serialize)]
+pub struct PredictDocument<'a> {
+    scenario: &'a str,
+    #[serde(flatten)]
+    system: SystemVerdict<'a>,
+    queues: ByName<&'a str, Option<ScopePrediction<'a>>>,
+    classes: ByName<&'a str, Option<ScopePrediction<'a>>>,
+}
+
+/// Named scopes and their predictions (null where none applies).
+fn scopes(list: &[(String, Option<Prediction>)]) -> ByName<&str, Option<ScopePrediction<'_>>> {
+    let named = list.iter();
+    ByName(
+        named
+            .map(|(name, p)| (name.as_str(), p.as_ref().map(ScopePrediction::of)))
+            .collect(),
+    )
+}
+
+/// What theory says of the whole system.
+#[derive(Serialize)]
+#[serde(tag = "status")]
+enum SystemVerdict<'a> {
+    #[serde(rename = "predicted")]
+    Predicted(ScopePrediction<'a>),
+    #[serde(rename = "unstable")]
+    Unstable { rho: f64 },
+    #[serde(rename = "none")]
+    NoModel { reason: &'a str },
+}
+
+/// One scope's prediction: the model, how exact, why, and every measure.
+#[derive(Serialize)]
+struct ScopePrediction<'a> {
+    model: &'a str,
+    theory_kind: &'static str,
+    reason: &'a str,
+    metrics: ByName<&'static str, Option<f64>>,
+}
+
+impl<'a> ScopePrediction<'a> {
+    fn of(p: &'a Prediction) -> Self {
+        ScopePrediction {
+            model: &p.model,
+            theory_kind: p.exactness.label(),
+            reason: &p.reason,
+            metrics: ByName(measures(p)),
+        }
     }
-    Value::Object(m)
 }

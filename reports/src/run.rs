@@ -117,10 +117,13 @@ pub struct ScopeReport {
     pub departures: Departures<Summary>,
 }
 
-/// What theory had to say about the system, in words when it had no numbers.
-#[derive(Debug, Clone, PartialEq)]
+/// What theory had to say about the system, in words when it had no numbers; in the JSON an
+/// object whose `status` is "predicted", "unstable" or "none".
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(tag = "status")]
 pub enum TheoryStatus {
     /// A model applies.
+    #[serde(rename = "predicted")]
     Predicted {
         /// Its name.
         model: String,
@@ -131,11 +134,13 @@ pub enum TheoryStatus {
     },
     /// An unbounded queue at ρ ≥ 1: no steady state; the simulated figures depend on the run
     /// length.
+    #[serde(rename = "unstable")]
     Unstable {
         /// Offered load per consumer.
         rho: f64,
     },
     /// No model covers the scenario.
+    #[serde(rename = "none")]
     NoModel {
         /// Why not.
         reason: String,

@@ -387,7 +387,7 @@ mod tests {
         assert_eq!((s.oracle_checks, s.oracle_agree), (3, 3));
         assert!((s.exact_max_gap - 0.005).abs() < 1e-12);
         assert!((s.approx_mean_gap - 0.1).abs() < 1e-12);
-        let doc = to_json(&rows, &s);
+        let doc = serde_json::to_value(to_json(&rows, &s)).unwrap();
         assert_eq!(doc["passed"], true);
         assert_eq!(doc["cases"][2]["metrics"][0]["judged"], false);
         assert!(table(&rows, &s).contains("case.toml"));

@@ -4,10 +4,11 @@
 use std::fmt::Write;
 
 use kendall_sim::stats::Metric;
-use serde_json::{Value, json};
+use serde::Serialize;
 
+use crate::json::MeanCi;
 use crate::validation::{
-    JUDGED_CONFIDENCE, MAX_ORACLE_ERROR, ValidationRow, ValidationSummary, short_name,
+    JUDGED_CONFIDENCE, MAX_ORACLE_ERROR, MetricCheck, ValidationRow, ValidationSummary, short_name,
 };
 
 /// The table: one row per case, then the summary line and any failures.
@@ -94,71 +95,151 @@ fn truncate(s: &str, n: usize) -> String {
 
 /// The JSON document: `cases` (one object per file, with every stated value under
 /// `metrics`), `summary`, `failures` and `passed`.
-pub fn to_json(rows: &[ValidationRow], summary: &ValidationSummary) -> Value {
-    let cases: Vec<Value> = rows
-        .iter()
-        .map(|r| {
-            let (lo, hi) = r.simulated_t.ci();
-            let metrics: Vec<Value> = r
-                .checks
-                .iter()
-                .map(|c| {
-                    let (lo95, hi95) = c.simulated.ci();
-                    let (lo, hi) = c.judged_interval();
-                    json!({
-                        "metric": c.metric.name(),
-                        "expected": c.expected,
-                        "oracle": c.oracle,
-                        "oracle_relative_error": c.oracle_error(),
-                        "oracle_agrees": c.oracle_agrees(),
-                        "simulated": {
-                            "mean": c.simulated.mean,
-                            "ci95": [lo95, hi95],
-                            "ci999": [lo, hi],
-                        },
-                        "relative_gap": c.gap(),
-                        "judged": c.judged,
-                        "inside_ci999": c.inside(),
-                        "inside_ci95": c.inside_95(),
-                    })
-                })
-                .collect();
-            json!({
-                "file": r.file,
-                "model": r.model,
-                "theory_kind": r.oracle_kind,
-                "expected_kind": r.kind(),
-                "source": r.expected.as_ref().map(|e| e.source.clone()),
-                "metrics": metrics,
-                "T": { "mean": r.simulated_t.mean, "ci95": [lo, hi] },
-                "replications": r.replications,
-                "customers_per_replication": r.customers,
-                "warmup": r.warmup,
-                "wall_seconds": r.wall_seconds,
-                "failures": r.failures(),
-            })
-        })
-        .collect();
-    json!({
-        "cases": cases,
-        "summary": {
-            "cases": summary.cases,
-            "exact": summary.exact,
-            "approximations": summary.approx,
-            "oracle_checks": summary.oracle_checks,
-            "oracle_agree": summary.oracle_agree,
-            "oracle_max_relative_error": summary.oracle_max_error,
-            "oracle_tolerance": MAX_ORACLE_ERROR,
-            "judged": summary.judged,
-            "judged_confidence": JUDGED_CONFIDENCE,
-            "inside_judged_ci": summary.inside,
-            "inside_ci95": summary.inside_95,
-            "exact_max_T_gap": summary.exact_max_gap,
-            "approximations_mean_T_gap": summary.approx_mean_gap,
-            "approximations_max_T_gap": summary.approx_max_gap,
-            "line": summary.line(),
-        },
-        "failures": summary.failures,
-        "passed": summary.passed(),
-    })
+pub fn to_json<'a>(
+    rows: &'a [ValidationRow],
+    summary: &'a ValidationSummary,
+) -> ValidationDocument<'a> {
+    ValidationDocument {
+        cases: rows.iter().map(CaseDocument::of).collect(),
+        summary: SummaryDocument::of(summary),
+        failures: &summary.failures,
+        passed: summary.passed(),
+    }
+}
+
+/// `kendall validate-theory --json`.
+#[derive(Serialize)]
+pub struct ValidationDocument<'a> {
+    cases: Vec<CaseDocument<'a>>,
+    summary: SummaryDocument,
+    failures: &'a [String],
+    passed: bool,
+}
+
+/// One validation file: its model, the checks of its stated values, and its T.
+#[derive(Serialize)]
+struct CaseDocument<'a> {
+    file: &'a str,
+    model: &'a str,
+    theory_kind: Option<&'static str>,
+    expected_kind: Option<&'static str>,
+    source: Option<&'a str>,
+    metrics: Vec<CheckDocument>,
+    #[serde(rename = "T")]
+    t: MeanCi,
+    replications: u32,
+    customers_per_replication: u64,
+    warmup: u64,
+    wall_seconds: f64,
+    failures: Vec<String>,
+}
+
+impl<'a> CaseDocument<'a> {
+    fn of(r: &'a ValidationRow) -> Self {
+        CaseDocument {
+            file: &r.file,
+            model: &r.model,
+            theory_kind: r.oracle_kind,
+            expected_kind: r.kind(),
+            source: r.expected.as_ref().map(|e| e.source.as_str()),
+            metrics: r.checks.iter().map(CheckDocument::of).collect(),
+            t: MeanCi::of(&r.simulated_t),
+            replications: r.replications,
+            customers_per_replication: r.customers,
+            warmup: r.warmup,
+            wall_seconds: r.wall_seconds,
+            failures: r.failures(),
+        }
+    }
+}
+
+/// One stated value against the oracle and the simulation.
+#[derive(Serialize)]
+struct CheckDocument {
+    metric: &'static str,
+    expected: f64,
+    oracle: Option<f64>,
+    oracle_relative_error: Option<f64>,
+    oracle_agrees: bool,
+    simulated: SimulatedCheck,
+    relative_gap: f64,
+    judged: bool,
+    inside_ci999: bool,
+    inside_ci95: bool,
+}
+
+/// The simulation's mean with its 95% and judged (99.9%) intervals.
+#[derive(Serialize)]
+struct SimulatedCheck {
+    mean: f64,
+    ci95: [f64; 2],
+    ci999: [f64; 2],
+}
+
+impl CheckDocument {
+    fn of(c: &MetricCheck) -> Self {
+        let (lo95, hi95) = c.simulated.ci();
+        let (lo, hi) = c.judged_interval();
+        CheckDocument {
+            metric: c.metric.name(),
+            expected: c.expected,
+            oracle: c.oracle,
+            oracle_relative_error: c.oracle_error(),
+            oracle_agrees: c.oracle_agrees(),
+            simulated: SimulatedCheck {
+                mean: c.simulated.mean,
+                ci95: [lo95, hi95],
+                ci999: [lo, hi],
+            },
+            relative_gap: c.gap(),
+            judged: c.judged,
+            inside_ci999: c.inside(),
+            inside_ci95: c.inside_95(),
+        }
+    }
+}
+
+/// The counts over every case.
+#[derive(Serialize)]
+struct SummaryDocument {
+    cases: usize,
+    exact: usize,
+    approximations: usize,
+    oracle_checks: usize,
+    oracle_agree: usize,
+    oracle_max_relative_error: f64,
+    oracle_tolerance: f64,
+    judged: usize,
+    judged_confidence: f64,
+    inside_judged_ci: usize,
+    inside_ci95: usize,
+    #[serde(rename = "exact_max_T_gap")]
+    exact_max_t_gap: f64,
+    #[serde(rename = "approximations_mean_T_gap")]
+    approximations_mean_t_gap: f64,
+    #[serde(rename = "approximations_max_T_gap")]
+    approximations_max_t_gap: f64,
+    line: String,
+}
+
+impl SummaryDocument {
+    fn of(s: &ValidationSummary) -> Self {
+        SummaryDocument {
+            cases: s.cases,
+            exact: s.exact,
+            approximations: s.approx,
+            oracle_checks: s.oracle_checks,
+            oracle_agree: s.oracle_agree,
+            oracle_max_relative_error: s.oracle_max_error,
+            oracle_tolerance: MAX_ORACLE_ERROR,
+            judged: s.judged,
+            judged_confidence: JUDGED_CONFIDENCE,
+            inside_judged_ci: s.inside,
+            inside_ci95: s.inside_95,
+            exact_max_t_gap: s.exact_max_gap,
+            approximations_mean_t_gap: s.approx_mean_gap,
+            approximations_max_t_gap: s.approx_max_gap,
+            line: s.line(),
+        }
+    }
 }

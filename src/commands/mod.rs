@@ -56,18 +56,20 @@ impl Output {
     }
 
     /// Adds a document: its JSON with `--json`, else its table.
-    pub fn document(
+    pub fn document<D: serde::Serialize>(
         &mut self,
         json: bool,
-        to_json: impl FnOnce() -> serde_json::Value,
+        to_json: impl FnOnce() -> D,
         to_table: impl FnOnce() -> String,
     ) {
-        let text = if json {
-            format!("{:#}\n", to_json())
-        } else {
-            to_table()
-        };
-        self.out(text);
+        if !json {
+            self.out(to_table());
+            return;
+        }
+        match serde_json::to_string_pretty(&to_json()) {
+            Ok(text) => self.out(text + "\n"),
+            Err(e) => self.outcome = Err(anyhow::anyhow!("cannot write the JSON document: {e}")),
+        }
     }
 }
 

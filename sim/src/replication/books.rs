@@ -14,7 +14,7 @@ use thiserror::Error;
 use super::state::Replication;
 
 /// Messages' fates at one queue over the measurement window, per replication.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize)]
 pub struct QueueCounts {
     /// Publishes to the queue (accepted or not).
     pub published: f64,
