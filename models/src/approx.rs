@@ -4,6 +4,21 @@
 use crate::mg1::scv;
 use crate::{MMc, Measures, ModelError, positive, stable};
 
+/// The inputs of a two-moment approximation, checked: λ and E[S] positive, both SCVs valid.
+fn two_moments(
+    lambda: f64,
+    mean_service: f64,
+    scv_arrival: f64,
+    scv_service: f64,
+) -> Result<(f64, f64, f64, f64), ModelError> {
+    Ok((
+        positive("lambda", lambda)?,
+        positive("mean_service", mean_service)?,
+        scv("scv_arrival", scv_arrival)?,
+        scv("scv_service", scv_service)?,
+    ))
+}
+
 /// Kingman's G/G/1 approximation (an approximation, exact for M/G/1).
 ///
 /// Source: J. F. C. Kingman, "The single server queue in heavy traffic", *Proc. Cambridge
@@ -17,10 +32,7 @@ pub fn kingman(
     scv_arrival: f64,
     scv_service: f64,
 ) -> Result<Measures, ModelError> {
-    let lambda = positive("lambda", lambda)?;
-    let es = positive("mean_service", mean_service)?;
-    let ca2 = scv("scv_arrival", scv_arrival)?;
-    let cs2 = scv("scv_service", scv_service)?;
+    let (lambda, es, ca2, cs2) = two_moments(lambda, mean_service, scv_arrival, scv_service)?;
     let rho = lambda * es;
     stable(rho)?;
     let wq = rho / (1.0 - rho) * (ca2 + cs2) / 2.0 * es;
@@ -41,10 +53,7 @@ pub fn allen_cunneen(
     scv_arrival: f64,
     scv_service: f64,
 ) -> Result<Measures, ModelError> {
-    let lambda = positive("lambda", lambda)?;
-    let es = positive("mean_service", mean_service)?;
-    let ca2 = scv("scv_arrival", scv_arrival)?;
-    let cs2 = scv("scv_service", scv_service)?;
+    let (lambda, es, ca2, cs2) = two_moments(lambda, mean_service, scv_arrival, scv_service)?;
     let mmc = MMc::new(lambda, 1.0 / es, c)?.measures();
     let wq = mmc.wq * (ca2 + cs2) / 2.0;
     Ok(Measures::from_wait(lambda, es, wq, mmc.utilization, None))

@@ -378,19 +378,12 @@ pub fn preemptive_priority_prediction(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testkit::exp;
     use crate::testkit::solve;
     use crate::{Interarrival, MMc};
 
     fn close(a: f64, b: f64, rel: f64) -> bool {
         (a - b).abs() <= rel * b.abs()
-    }
-
-    fn exp(mean: f64) -> VariateSpec {
-        VariateSpec {
-            mean,
-            scv: 1.0,
-            shape: Shape::Exponential,
-        }
     }
 
     fn stream(rate: f64, priority: i32, service: VariateSpec) -> ClassStream {

@@ -5,7 +5,8 @@
 //! n ≥ c − 1 messages with probability ∝ σⁿ, and its wait, when it waits, is exponential with
 //! rate cμ(1 − σ).
 
-use crate::{Measures, ModelError, invert_survival, positive, servers, stable};
+use crate::exp_tail::{ExpTailQueue, ExpTailWait};
+use crate::{Measures, ModelError, positive, servers, stable};
 
 /// An inter-arrival time distribution known through its LST.
 #[derive(Debug, Clone, PartialEq)]
@@ -227,16 +228,6 @@ fn solve_sigma(a: &Interarrival, theta: f64) -> f64 {
     sigma
 }
 
-/// P(W + S > t) for W = 0 w.p. 1 − pw, else Exp(θ), and S ~ Exp(μ) independent.
-fn sojourn_survival(pw: f64, theta: f64, mu: f64, t: f64) -> f64 {
-    let both = if (theta - mu).abs() < 1e-9 * mu {
-        (1.0 + mu * t) * (-mu * t).exp()
-    } else {
-        (theta * (-mu * t).exp() - mu * (-theta * t).exp()) / (theta - mu)
-    };
-    (1.0 - pw) * (-mu * t).exp() + pw * both
-}
-
 /// The GI/M/1 queue.
 ///
 /// Source: Kleinrock, *Queueing Systems, Vol. 1* (1975), §6.4 (the queue G/M/1: σ, the
@@ -308,11 +299,8 @@ impl GiM1 {
 
     /// The p-quantile of the FIFO waiting time: P(Wq > t) = σ·e^{−μ(1−σ)t}.
     pub fn wait_quantile(&self, p: f64) -> f64 {
-        if 1.0 - p >= self.sigma {
-            0.0
-        } else {
-            (self.sigma / (1.0 - p)).ln() / (self.mu * (1.0 - self.sigma))
-        }
+        let tail = ExpTailWait::new(self.sigma, self.mu * (1.0 - self.sigma), self.mu);
+        tail.wait_quantile(p)
     }
 }
 
@@ -394,25 +382,11 @@ impl GiMc {
         let utilization = lambda / (f64::from(self.c) * self.mu);
         Measures::from_wait(lambda, 1.0 / self.mu, wq, utilization, Some(pw))
     }
+}
 
-    /// The p-quantile of the FIFO waiting time.
-    pub fn wait_quantile(&self, p: f64) -> f64 {
-        let pw = self.p_wait();
-        if 1.0 - p >= pw {
-            0.0
-        } else {
-            (pw / (1.0 - p)).ln() / self.theta()
-        }
-    }
-
-    /// P(T > t) for the FIFO sojourn time (the wait plus an independent Exp(μ) service).
-    pub fn sojourn_survival(&self, t: f64) -> f64 {
-        sojourn_survival(self.p_wait(), self.theta(), self.mu, t)
-    }
-
-    /// The p-quantile of the FIFO sojourn time, by bisection on its survival function.
-    pub fn sojourn_quantile(&self, p: f64) -> f64 {
-        invert_survival(p, |t| self.sojourn_survival(t))
+impl ExpTailQueue for GiMc {
+    fn exp_tail(&self) -> ExpTailWait {
+        ExpTailWait::new(self.p_wait(), self.theta(), self.mu)
     }
 }
 

@@ -309,16 +309,7 @@ mod tests {
             }
             out
         });
-        let l1: f64 = states
-            .iter()
-            .zip(&pi)
-            .map(|(s, p)| f64::from(s.0) * p)
-            .sum();
-        let l2: f64 = states
-            .iter()
-            .zip(&pi)
-            .map(|(s, p)| f64::from(s.1) * p)
-            .sum();
+        let (l1, l2) = crate::testkit::mean_counts(&states, &pi);
         let m = net.station_measures();
         assert!(close(m[0].l, l1, 1e-8), "L1 {} vs {l1}", m[0].l);
         assert!(close(m[1].l, l2, 1e-8), "L2 {} vs {l2}", m[1].l);

@@ -1,6 +1,7 @@
 //! M/M/c: Poisson arrivals, exponential service, c consumers sharing one FIFO queue.
 
-use crate::{Measures, ModelError, invert_survival, positive, servers, stable};
+use crate::exp_tail::{ExpTailQueue, ExpTailWait};
+use crate::{Measures, ModelError, positive, servers, stable};
 
 /// The M/M/c queue (Erlang's delay system).
 ///
@@ -59,32 +60,11 @@ impl MMc {
         let utilization = self.lambda / (f64::from(self.c) * self.mu);
         Measures::from_wait(self.lambda, 1.0 / self.mu, wq, utilization, Some(pw))
     }
+}
 
-    /// The p-quantile of the FIFO waiting time.
-    pub fn wait_quantile(&self, p: f64) -> f64 {
-        let pw = self.p_wait();
-        if 1.0 - p >= pw {
-            0.0
-        } else {
-            (pw / (1.0 - p)).ln() / self.theta()
-        }
-    }
-
-    /// P(T > t) for the FIFO sojourn time T = Wq + S, S ~ Exp(μ) independent of Wq.
-    pub fn sojourn_survival(&self, t: f64) -> f64 {
-        let (mu, theta, pw) = (self.mu, self.theta(), self.p_wait());
-        // P(Exp(θ) + Exp(μ) > t): hypoexponential, with the θ = μ limit (Erlang-2).
-        let both = if (theta - mu).abs() < 1e-9 * mu {
-            (1.0 + mu * t) * (-mu * t).exp()
-        } else {
-            (theta * (-mu * t).exp() - mu * (-theta * t).exp()) / (theta - mu)
-        };
-        (1.0 - pw) * (-mu * t).exp() + pw * both
-    }
-
-    /// The p-quantile of the FIFO sojourn time, by bisection on its survival function.
-    pub fn sojourn_quantile(&self, p: f64) -> f64 {
-        invert_survival(p, |t| self.sojourn_survival(t))
+impl ExpTailQueue for MMc {
+    fn exp_tail(&self) -> ExpTailWait {
+        ExpTailWait::new(self.p_wait(), self.theta(), self.mu)
     }
 }
 

@@ -182,6 +182,7 @@ impl MMcK {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ExpTailQueue;
     use crate::MMc;
     use crate::mmc::erlang_b;
     use statrs::function::gamma::gamma_ur;

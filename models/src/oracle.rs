@@ -2,7 +2,9 @@
 
 use crate::approx::{allen_cunneen, jsq_mean_field, kingman, power_of_d};
 use crate::assumptions::{Feature, Features, Fit, Model, judge};
-use crate::{GiM1, GiMc, Interarrival, MD1, MDc, MG1, MM1, MMc, Measures, ModelError};
+use crate::{
+    ExpTailQueue, GiM1, GiMc, Interarrival, MD1, MDc, MG1, MM1, MMc, Measures, ModelError,
+};
 
 /// The percentiles of T and Wq that kendall reports everywhere.
 pub const PERCENTILES: [f64; 4] = [0.5, 0.9, 0.99, 0.999];
@@ -492,14 +494,7 @@ fn scale_counts(m: &mut Measures, c: u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn exp(mean: f64) -> VariateSpec {
-        VariateSpec {
-            mean,
-            scv: 1.0,
-            shape: Shape::Exponential,
-        }
-    }
+    use crate::testkit::exp;
 
     fn station(c: u32, dispatch: DispatchKind, service: VariateSpec) -> StationSpec {
         StationSpec {

@@ -113,16 +113,7 @@ mod tests {
             }
             out
         });
-        let l1: f64 = states
-            .iter()
-            .zip(&pi)
-            .map(|(s, p)| f64::from(s.0) * p)
-            .sum();
-        let l2: f64 = states
-            .iter()
-            .zip(&pi)
-            .map(|(s, p)| f64::from(s.1) * p)
-            .sum();
+        let (l1, l2) = crate::testkit::mean_counts(&states, &pi);
         let q = MG1Ps::new(lambda, mean).unwrap();
         let m = q.measures();
         assert!(

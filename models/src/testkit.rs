@@ -85,3 +85,20 @@ where
     let pi = stationary(space.keys.len(), &transitions);
     (space.keys, pi)
 }
+
+/// The mean of each count in a two-count chain's states, weighted by `pi`.
+pub(crate) fn mean_counts(states: &[(u32, u32)], pi: &[f64]) -> (f64, f64) {
+    let weighted = states.iter().zip(pi);
+    weighted.fold((0.0, 0.0), |(a, b), (s, p)| {
+        (a + f64::from(s.0) * p, b + f64::from(s.1) * p)
+    })
+}
+
+/// An exponential variate of mean `mean`, as the oracle takes it.
+pub(crate) fn exp(mean: f64) -> crate::VariateSpec {
+    crate::VariateSpec {
+        mean,
+        scv: 1.0,
+        shape: crate::Shape::Exponential,
+    }
+}

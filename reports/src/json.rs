@@ -71,8 +71,24 @@ impl Serialize for Metrics<'_> {
 /// One metric: the simulated mean and CI beside theory.
 #[derive(Serialize)]
 struct MetricDocument<'a> {
-    mean: f64,
-    ci95: [f64; 2],
+    #[serde(flatten)]
+    simulated: MeanCi,
+    #[serde(flatten)]
+    theory: TheoryColumns<'a>,
+}
+
+impl<'a> MetricDocument<'a> {
+    fn of(row: &'a MetricRow) -> Self {
+        MetricDocument {
+            simulated: MeanCi::of(&row.summary),
+            theory: TheoryColumns::of(row),
+        }
+    }
+}
+
+/// What theory says of one metric row, and whether the simulation agrees.
+#[derive(Serialize)]
+pub struct TheoryColumns<'a> {
     theory: Option<f64>,
     theory_kind: Option<&'static str>,
     model: Option<&'a str>,
@@ -80,12 +96,10 @@ struct MetricDocument<'a> {
     expected_waits: Option<f64>,
 }
 
-impl<'a> MetricDocument<'a> {
-    fn of(row: &'a MetricRow) -> Self {
-        let (lo, hi) = row.summary.ci();
-        MetricDocument {
-            mean: row.summary.mean,
-            ci95: [lo, hi],
+impl<'a> TheoryColumns<'a> {
+    /// The theory columns of `row`.
+    pub fn of(row: &'a MetricRow) -> Self {
+        TheoryColumns {
             theory: row.theory,
             theory_kind: row.theory_kind,
             model: row.model.as_deref(),

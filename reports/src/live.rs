@@ -3,14 +3,14 @@
 
 use std::fmt::Write;
 
-use kendall_sim::live::LiveResult;
+use kendall_sim::live::{LiveResult, LiveRun};
 use kendall_sim::replication::QueueCounts;
 use kendall_sim::theory::Theory;
 use kendall_sim::{ExperimentResult, Scenario};
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
-use crate::json::ByName;
+use crate::json::{ByName, MeanCi, TheoryColumns};
 use crate::table::num;
 use crate::{MetricRow, RunReport, ScopeReport, TheoryStatus};
 
@@ -21,26 +21,8 @@ pub struct LiveReport {
     pub live: RunReport,
     /// The simulator's figures for the same scenario (replications, Student-t CIs).
     pub simulated: RunReport,
-    /// Scenario time units per real second.
-    pub speedup: f64,
-    /// Real seconds the live run lasted.
-    pub duration: f64,
-    /// Scenario time the live run covered.
-    pub horizon: f64,
-    /// Scenario time discarded as warm-up.
-    pub warmup: f64,
-    /// Batches behind the live CIs.
-    pub batches: usize,
-    /// Messages that left during the measured period.
-    pub measured: u64,
-    /// Messages offered by producers during the run.
-    pub offered: u64,
-    /// Mean service overshoot (scenario time units).
-    pub service_overshoot: f64,
-    /// Mean time an idle consumer's thread took to pick up a delivery (scenario time units).
-    pub wake_latency: f64,
-    /// Mean lateness of time-to-live expiries (scenario time units; NaN without expiries).
-    pub expiry_lateness: f64,
+    /// How long the live run lasted, what it counted and how faithfully it kept time.
+    pub run: LiveRun,
 }
 
 impl LiveReport {
@@ -60,22 +42,13 @@ impl LiveReport {
             counts: live.broker.iter().map(QueueCounts::total).collect(),
             replications: 1,
             events: 0,
-            messages: live.completed,
+            messages: live.run.completed,
             stopped: 0,
         };
         LiveReport {
             live: RunReport::new(scenario, &as_experiment, theory, live.wall_seconds),
             simulated: RunReport::new(scenario, simulated, theory, sim_wall),
-            speedup: live.speedup,
-            duration: live.duration,
-            horizon: live.horizon,
-            warmup: live.warmup,
-            batches: live.batches,
-            measured: live.measured,
-            offered: live.offered,
-            service_overshoot: live.service_overshoot,
-            wake_latency: live.wake_latency,
-            expiry_lateness: live.expiry_lateness,
+            run: live.run,
         }
     }
 
@@ -95,19 +68,19 @@ impl LiveReport {
             out,
             "{}: live on real threads at {}x ({} {unit} per real second): {} s real = {} {unit}, warm-up {} {unit}, {} messages measured of {} offered",
             self.live.scenario,
-            self.speedup,
-            self.speedup,
-            self.duration,
-            self.horizon,
-            self.warmup,
-            self.measured,
-            self.offered,
+            self.run.speedup,
+            self.run.speedup,
+            self.run.duration,
+            self.run.horizon,
+            self.run.warmup,
+            self.run.measured,
+            self.run.offered,
         );
         let _ = writeln!(
             out,
             "live CIs: batch means over {} batches of {} {unit} (one run, not replications); simulated: {} replications x {} messages, seed {}",
-            self.batches,
-            num((self.horizon - self.warmup) / self.batches as f64),
+            self.run.batches,
+            num((self.run.horizon - self.run.warmup) / self.run.batches as f64),
             self.simulated.replications,
             self.simulated.customers_per_replication,
             self.simulated.seed,
@@ -156,21 +129,21 @@ impl LiveReport {
                 scope(&format!("class {}", l.name), l, s);
             }
         }
-        let real_us = |x: f64| x / self.speedup * 1e6;
+        let real_us = |x: f64| x / self.run.speedup * 1e6;
         let _ = writeln!(
             out,
             "real-thread overheads: services overran their size by {} {unit} on average ({:.0} us real; counted in T), of which an idle consumer's thread took {} {unit} ({:.0} us real) to pick up a delivery",
-            num(self.service_overshoot),
-            real_us(self.service_overshoot),
-            num(self.wake_latency),
-            real_us(self.wake_latency),
+            num(self.run.service_overshoot),
+            real_us(self.run.service_overshoot),
+            num(self.run.wake_latency),
+            real_us(self.run.wake_latency),
         );
-        if self.expiry_lateness.is_finite() {
+        if self.run.expiry_lateness.is_finite() {
             let _ = writeln!(
                 out,
                 "messages whose time to live ran out expired {} {unit} after it on average ({:.0} us real), counted in L",
-                num(self.expiry_lateness),
-                real_us(self.expiry_lateness),
+                num(self.run.expiry_lateness),
+                real_us(self.run.expiry_lateness),
             );
         }
         let _ = writeln!(
@@ -195,19 +168,19 @@ impl LiveReport {
             time_unit: &live.time_unit,
             mode: "live",
             seed: live.seed,
-            speedup: self.speedup,
-            duration_seconds: self.duration,
-            horizon: self.horizon,
-            warmup: self.warmup,
+            speedup: self.run.speedup,
+            duration_seconds: self.run.duration,
+            horizon: self.run.horizon,
+            warmup: self.run.warmup,
             ci_method: "batch means",
-            batches: self.batches,
-            measured: self.measured,
-            offered: self.offered,
+            batches: self.run.batches,
+            measured: self.run.measured,
+            offered: self.run.offered,
             completed: live.messages,
             wall_seconds: live.wall_seconds,
-            service_overshoot: self.service_overshoot,
-            wake_latency: self.wake_latency,
-            expiry_lateness: self.expiry_lateness,
+            service_overshoot: self.run.service_overshoot,
+            wake_latency: self.run.wake_latency,
+            expiry_lateness: self.run.expiry_lateness,
             simulated: SimulatedRun {
                 replications: simulated.replications,
                 customers_per_replication: simulated.customers_per_replication,
@@ -309,32 +282,23 @@ impl Serialize for LiveMetrics<'_> {
 /// One metric: the live mean and CI, the simulated mean and CI, theory and the relative error.
 #[derive(Serialize)]
 struct LiveMetric<'a> {
-    mean: f64,
-    ci95: [f64; 2],
+    #[serde(flatten)]
+    live: MeanCi,
     simulated: f64,
     simulated_ci95: [f64; 2],
-    theory: Option<f64>,
-    theory_kind: Option<&'static str>,
-    model: Option<&'a str>,
-    theory_in_ci: Option<bool>,
-    expected_waits: Option<f64>,
+    #[serde(flatten)]
+    theory: TheoryColumns<'a>,
     relative_error: Option<f64>,
 }
 
 impl<'a> LiveMetric<'a> {
     fn of(l: &'a MetricRow, s: &MetricRow) -> Self {
-        let (lo, hi) = l.summary.ci();
-        let (slo, shi) = s.summary.ci();
+        let (lo, hi) = s.summary.ci();
         LiveMetric {
-            mean: l.summary.mean,
-            ci95: [lo, hi],
+            live: MeanCi::of(&l.summary),
             simulated: s.summary.mean,
-            simulated_ci95: [slo, shi],
-            theory: l.theory,
-            theory_kind: l.theory_kind,
-            model: l.model.as_deref(),
-            theory_in_ci: l.theory_in_ci(),
-            expected_waits: l.none_seen.map(|z| z.expected_waits()),
+            simulated_ci95: [lo, hi],
+            theory: TheoryColumns::of(l),
             relative_error: relative_error(l.summary.mean, l.theory),
         }
     }

@@ -8,7 +8,7 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use kendall_models::{MMc, Verdict};
+use kendall_models::{ExpTailQueue, MMc, Verdict};
 use kendall_sim::stats::Metric;
 use kendall_sim::traffic::queue_loads;
 use kendall_sim::{ExperimentResult, Scenario, theory};

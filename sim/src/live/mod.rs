@@ -162,15 +162,10 @@ pub fn unsupported(scenario: &Scenario) -> Option<Unsupported> {
     })
 }
 
-/// What a live run measured.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LiveResult {
-    /// End-to-end metrics: whole-period estimate, batch-means 95% CI.
-    pub system: ScopeSummary,
-    /// Per-queue metrics, in scenario order.
-    pub queues: Vec<ScopeSummary>,
-    /// Per-class metrics, in scenario order.
-    pub classes: Vec<ScopeSummary>,
+/// The facts of a live run beside its metrics: its length, its counts and how faithfully
+/// real threads kept scenario time.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LiveRun {
     /// Scenario time units per real second.
     pub speedup: f64,
     /// Real seconds the run lasted (as asked).
@@ -199,6 +194,19 @@ pub struct LiveResult {
     /// period, in scenario time units (NaN without expiries): how late the threads got to it.
     /// An expired message counts in L that much longer.
     pub expiry_lateness: f64,
+}
+
+/// What a live run measured.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LiveResult {
+    /// End-to-end metrics: whole-period estimate, batch-means 95% CI.
+    pub system: ScopeSummary,
+    /// Per-queue metrics, in scenario order.
+    pub queues: Vec<ScopeSummary>,
+    /// Per-class metrics, in scenario order.
+    pub classes: Vec<ScopeSummary>,
+    /// How long it ran, what it measured and how faithfully the threads kept time.
+    pub run: LiveRun,
     /// Each queue's broker counters once every thread has stopped.
     pub broker: Vec<QueueStats>,
     /// Each queue's fates as the broker's answers reported them to the run; equal to the
@@ -298,17 +306,19 @@ pub fn run_live(scenario: &Scenario, speedup: f64, duration: f64) -> Result<Live
         system: summary(system, &|b| b.0),
         queues: (0..nq).map(|j| summary(&queues[j], &|b| b.1[j])).collect(),
         classes: (0..nc).map(|k| summary(&classes[k], &|b| b.2[k])).collect(),
-        speedup,
-        duration,
-        horizon,
-        warmup,
-        batches: BATCHES,
-        measured: r.measured,
-        offered: r.offered,
-        completed: r.completed,
-        service_overshoot: r.overshoot / r.served as f64,
-        wake_latency: r.wake_latency / r.woken as f64,
-        expiry_lateness: r.expiry_lateness / r.expiries as f64,
+        run: LiveRun {
+            speedup,
+            duration,
+            horizon,
+            warmup,
+            batches: BATCHES,
+            measured: r.measured,
+            offered: r.offered,
+            completed: r.completed,
+            service_overshoot: r.overshoot / r.served as f64,
+            wake_latency: r.wake_latency / r.woken as f64,
+            expiry_lateness: r.expiry_lateness / r.expiries as f64,
+        },
         broker,
         fates: state.fates.clone(),
         wall_seconds,

@@ -261,14 +261,14 @@ fn mm4_on_threads_agrees_with_erlang_c() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/live.toml");
     let s = Scenario::load(&path).unwrap();
     let r = run_live(&s, 200.0, 3.0).unwrap();
-    assert_eq!((r.horizon, r.batches), (600.0, BATCHES));
+    assert_eq!((r.run.horizon, r.run.batches), (600.0, BATCHES));
     let b = r.broker[0];
     assert!(b.balanced(), "{b:?}");
     assert_eq!(r.fates[0].disagreement(&b), None);
-    assert!(r.measured > 1200, "{} measured", r.measured);
+    assert!(r.run.measured > 1200, "{} measured", r.run.measured);
     let (lambda, c) = (2.8, 4);
     let nominal = erlang_c(lambda, 1.0, c);
-    let achieved = erlang_c(lambda, 1.0 + r.service_overshoot.max(0.0), c);
+    let achieved = erlang_c(lambda, 1.0 + r.run.service_overshoot.max(0.0), c);
     let check = |m: Metric, lo: f64, hi: f64| {
         let got = r.system.get(m);
         let slack = got.half_width / T19_975 * T19_9995;
@@ -277,10 +277,10 @@ fn mm4_on_threads_agrees_with_erlang_c() {
             "{}: live {} ± {slack} outside theory's [{lo}, {hi}] (overshoot {}, wake latency {})",
             m.name(),
             got.mean,
-            r.service_overshoot,
-            r.wake_latency,
+            r.run.service_overshoot,
+            r.run.wake_latency,
         );
     };
-    check(Metric::T, nominal.1, achieved.1 + r.wake_latency);
+    check(Metric::T, nominal.1, achieved.1 + r.run.wake_latency);
     check(Metric::PWait, nominal.0, achieved.0);
 }
