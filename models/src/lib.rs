@@ -10,6 +10,7 @@ pub mod approx;
 pub mod assumptions;
 pub mod classes;
 pub mod erlang;
+pub mod erlang_a;
 pub mod gim1;
 pub mod jackson;
 pub mod md1;
@@ -32,6 +33,7 @@ pub use classes::{
     predict_classes, preemptive_priority_prediction,
 };
 pub use erlang::ErlangB;
+pub use erlang_a::{ErlangA, ErlangAMeasures, PatienceFit, mmc_g};
 pub use gim1::{GiM1, GiMc, Interarrival};
 pub use jackson::{JacksonNetwork, JacksonStation};
 pub use md1::MD1;
