@@ -26,6 +26,7 @@ pub mod ps;
 pub mod relaxation;
 #[cfg(test)]
 mod testkit;
+pub mod time_varying;
 
 pub use assumptions::{ASSUMPTIONS, Admitted, Assumptions, Feature, Features, Fit, Model, judge};
 pub use classes::{
@@ -50,6 +51,7 @@ pub use oracle::{
 pub use priority::{NonPreemptivePriority, PreemptiveResumePriority, PriorityClass};
 pub use ps::MG1Ps;
 pub use relaxation::{relaxation_time, startup_bias};
+pub use time_varying::{MtGInf, MtMc, PoissonCount, RateFn, ServiceLaw, Target, WindowMethod};
 
 use thiserror::Error;
 
