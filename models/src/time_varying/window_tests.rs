@@ -97,8 +97,10 @@ fn many_consumers_give_the_offered_load() {
 }
 
 /// Against the forward equations: with a rate that changes slowly (period 2000 mean service
-/// times, peak load 0.72 per consumer) PSA is close (Green & Kolesar's asymptotic regime); with a fast change (period 4)
-/// PSA misses the lag of the load behind the rate and MOL does much better.
+/// times, peak load 0.72 per consumer) PSA is close (Green & Kolesar's asymptotic regime;
+/// observed relative error 1e-5); with a fast change (period 4 mean service times, 14
+/// consumers) PSA misses the lag of the load behind the rate (L off by up to 54 %, P(wait)
+/// by 0.26) and MOL does much better (L within 2.9 %, P(wait) within 0.025).
 #[test]
 fn against_the_forward_equations() {
     let c = 18;
@@ -108,9 +110,8 @@ fn against_the_forward_equations() {
         let (il, _) = forward(&slow, 1.0, c, 90, a, b, 0.02);
         let truth = il / (b - a);
         let psa = q.window(WindowMethod::Psa, a, b, c as u32).unwrap().l;
-        eprintln!("slow [{a}, {b}]: PSA {psa:.5} truth {truth:.5}");
         assert!(
-            (psa - truth).abs() / truth < 0.02,
+            (psa - truth).abs() / truth < 1e-3,
             "slow [{a}, {b}]: PSA {psa} vs {truth}"
         );
     }
@@ -128,19 +129,9 @@ fn against_the_forward_equations() {
         err_psa = err_psa.max((psa.l - truth).abs() / truth);
         err_mol = err_mol.max((mol.l - truth).abs() / truth);
         let pw = iw / fast.integrated(a, b);
-        eprintln!(
-            "[{a}, {b}]: L truth {truth:.4} PSA {:.4} MOL {:.4}; P(wait) truth {pw:.4} PSA {:.4} MOL {:.4}",
-            psa.l,
-            mol.l,
-            psa.p_wait.unwrap(),
-            mol.p_wait.unwrap()
-        );
         pw_psa = pw_psa.max((psa.p_wait.unwrap() - pw).abs());
         pw_mol = pw_mol.max((mol.p_wait.unwrap() - pw).abs());
     }
-    eprintln!(
-        "L errors: PSA {err_psa:.4} MOL {err_mol:.4}; P(wait) errors: PSA {pw_psa:.4} MOL {pw_mol:.4}"
-    );
     assert!(err_mol < 0.03, "MOL error {err_mol}");
     assert!(
         pw_psa > 5.0 * pw_mol,
