@@ -8,6 +8,7 @@
 
 pub mod approx;
 pub mod assumptions;
+pub mod bulk;
 pub mod classes;
 pub mod erlang;
 pub mod erlang_a;
@@ -29,6 +30,7 @@ mod testkit;
 pub mod time_varying;
 
 pub use assumptions::{ASSUMPTIONS, Admitted, Assumptions, Feature, Features, Fit, Model, judge};
+pub use bulk::{BatchSize, MxM1, MxMc};
 pub use classes::{
     ClassStream, ClassVerdicts, MultiClassSpec, Order, non_preemptive_priority_prediction,
     predict_classes, preemptive_priority_prediction,
