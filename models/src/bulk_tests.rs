@@ -58,9 +58,9 @@ fn geometric_batches_by_generating_function() {
     let q = MxMc::new(lambda, mu, 1, BatchSize::geometric(mean).unwrap()).unwrap();
     let p = q.distribution();
     assert!(close(p[0], 1.0 - rho, 1e-12));
-    for n in 1..60 {
+    for (n, pn) in p.iter().enumerate().take(60).skip(1) {
         let exact = (1.0 - rho) * lambda / mu * beta.powi(n as i32 - 1);
-        assert!(close(p[n], exact, 1e-10), "p_{n} = {} vs {exact}", p[n]);
+        assert!(close(*pn, exact, 1e-10), "p_{n} = {pn} vs {exact}");
     }
     // The tail left out is below 1e-12.
     assert!(1.0 - p.iter().sum::<f64>() < 1e-12);

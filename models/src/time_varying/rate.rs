@@ -87,7 +87,7 @@ impl RateFn {
         if at[0] != 0.0 {
             return Err(invalid("at", at[0], "must start at 0"));
         }
-        if let Some(w) = at.windows(2).find(|w| !(w[1] > w[0]) || !w[1].is_finite()) {
+        if let Some(w) = at.windows(2).find(|w| w[1] <= w[0] || !w[1].is_finite()) {
             return Err(invalid(
                 "at",
                 w[1],
@@ -100,10 +100,10 @@ impl RateFn {
         if values.iter().all(|&v| v == 0.0) {
             return Err(invalid("values", 0.0, "must not all be 0"));
         }
-        if let Some(r) = repeat {
-            if !(r.is_finite() && r > *at.last().unwrap()) {
-                return Err(invalid("repeat", r, "must exceed the last at"));
-            }
+        if let Some(r) = repeat
+            && !(r.is_finite() && r > *at.last().unwrap())
+        {
+            return Err(invalid("repeat", r, "must exceed the last at"));
         }
         Ok(RateFn::Piecewise { at, values, repeat })
     }

@@ -116,7 +116,7 @@ impl MtMc {
     ) -> Result<Measures, ModelError> {
         let c = servers(c)?;
         let a = a.max(0.0);
-        if !(b > a) {
+        if b <= a || b.is_nan() {
             return Err(ModelError::InvalidParameter {
                 name: "window",
                 value: b - a,
@@ -218,10 +218,12 @@ fn check_target(target: Target) -> Result<(), ModelError> {
         })
     };
     match target {
-        Target::MeanWait(w) if !(w > 0.0) => bad("mean wait target", w),
+        Target::MeanWait(w) if w.is_nan() || w <= 0.0 => bad("mean wait target", w),
         Target::PWait(p) if !(p > 0.0 && p < 1.0) => bad("P(wait) target", p),
         Target::WaitQuantile { p, .. } if !(p > 0.0 && p < 1.0) => bad("quantile level", p),
-        Target::WaitQuantile { max, .. } if !(max > 0.0) => bad("wait quantile target", max),
+        Target::WaitQuantile { max, .. } if max.is_nan() || max <= 0.0 => {
+            bad("wait quantile target", max)
+        }
         _ => Ok(()),
     }
 }
@@ -233,10 +235,10 @@ fn fewest(lambda: f64, mu: f64, target: Target) -> u32 {
     }
     let mut c = ((lambda / mu).floor() as u32).max(1);
     loop {
-        if let Ok(q) = MMc::new(lambda, mu, c) {
-            if target.met(&q) {
-                return c;
-            }
+        if let Ok(q) = MMc::new(lambda, mu, c)
+            && target.met(&q)
+        {
+            return c;
         }
         c += 1;
     }
