@@ -327,6 +327,8 @@ pub enum Model {
     PointwiseStationary,
     /// M_t/M/c_t by the modified-offered-load approximation (MOL).
     ModifiedOfferedLoad,
+    /// M_t/M/c+M from an empty start, by its forward equations (window figures).
+    MtMcForward,
 }
 
 impl Model {
@@ -362,6 +364,7 @@ impl Model {
             Model::MtGInf => "M_t/G/∞ (time-varying rate)",
             Model::PointwiseStationary => "M_t/M/c_t pointwise-stationary (PSA, SIPP)",
             Model::ModifiedOfferedLoad => "M_t/M/c_t modified offered load (MOL)",
+            Model::MtMcForward => "M_t/M/c+M from empty (forward equations)",
         }
     }
 }
@@ -692,6 +695,7 @@ pub const ASSUMPTIONS: &[Assumptions] = &[
     traffic::MT_G_INF,
     traffic::POINTWISE_STATIONARY,
     traffic::MODIFIED_OFFERED_LOAD,
+    traffic::MT_MC_FORWARD,
 ];
 
 /// The row of `model`.
@@ -865,6 +869,20 @@ mod tests {
             // Non-exponential service is not admitted by the M/M/c stand-in.
             assert!(matches!(judge(model, day), Fit::NoModel { .. }));
         }
+        // The forward equations: a time-varying rate with patience, but no consumer schedule.
+        let impatient_day = Features::of(&[
+            F::TimeVaryingRate,
+            F::ExponentialPatience,
+            F::SeveralConsumers,
+        ]);
+        assert!(matches!(
+            judge(Model::MtMcForward, impatient_day),
+            Fit::Exact { extensions } if extensions.is_empty()
+        ));
+        assert!(matches!(
+            judge(Model::MtMcForward, staffed),
+            Fit::NoModel { missing } if missing == Features::of(&[F::ConsumerSchedule])
+        ));
         // An approximation by nature stays one.
         assert!(matches!(
             judge(Model::Kingman, Features::of(&[F::GeneralArrivals])),

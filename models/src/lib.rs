@@ -53,7 +53,10 @@ pub use oracle::{
 pub use priority::{NonPreemptivePriority, PreemptiveResumePriority, PriorityClass};
 pub use ps::MG1Ps;
 pub use relaxation::{relaxation_time, startup_bias};
-pub use time_varying::{MtGInf, MtMc, PoissonCount, RateFn, ServiceLaw, Target, WindowMethod};
+pub use time_varying::{
+    MtGInf, MtMc, MtMcTransient, PoissonCount, RateFn, ServiceLaw, Target, TransientWindow,
+    WindowMethod,
+};
 
 use thiserror::Error;
 

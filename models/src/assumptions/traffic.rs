@@ -98,3 +98,17 @@ pub(super) const MODIFIED_OFFERED_LOAD: Assumptions = Assumptions {
         ),
     ],
 };
+
+/// M_t/M/c+M from empty by its forward equations: a time-varying rate, exponential
+/// patience, a constant consumer count.
+pub(super) const MT_MC_FORWARD: Assumptions = Assumptions {
+    model: Model::MtMcForward,
+    exact: true,
+    admits: &[
+        Assumed(F::TimeVaryingRate),
+        Assumed(F::ExponentialPatience),
+        SEVERAL,
+        SPEED,
+    ],
+    ignores: &[],
+};
