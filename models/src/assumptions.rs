@@ -16,6 +16,8 @@
 
 use std::fmt;
 
+mod traffic;
+
 /// A scenario feature that a model may or may not assume.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[repr(u8)]
@@ -311,6 +313,22 @@ pub enum Model {
     LeastWorkShared,
     /// A network decomposed into independent stations with Poisson inputs.
     Decomposition,
+    /// Erlang-A, M/M/c+M: exponential patience.
+    ErlangA,
+    /// M/M/c+G approximated by Erlang-A.
+    MmcG,
+    /// M^X/M/1: batch Poisson arrivals, one consumer.
+    MxM1,
+    /// M^X/M/c: batch Poisson arrivals, c consumers.
+    MxMc,
+    /// M_t/G/∞ from an empty start: a time-varying rate, a consumer for every message.
+    MtGInf,
+    /// M_t/M/c_t by the pointwise-stationary approximation (PSA, or SIPP per window).
+    PointwiseStationary,
+    /// M_t/M/c_t by the modified-offered-load approximation (MOL).
+    ModifiedOfferedLoad,
+    /// M_t/M/c+M from an empty start, by its forward equations (window figures).
+    MtMcForward,
 }
 
 impl Model {
@@ -339,6 +357,14 @@ impl Model {
             Model::PowerOfDMeanField => "power-of-d mean-field limit",
             Model::LeastWorkShared => "least-work as the shared queue",
             Model::Decomposition => "network decomposition",
+            Model::ErlangA => "M/M/c+M (Erlang-A)",
+            Model::MmcG => "M/M/c+G as Erlang-A",
+            Model::MxM1 => "M^X/M/1 (batch arrivals)",
+            Model::MxMc => "M^X/M/c (batch arrivals)",
+            Model::MtGInf => "M_t/G/∞ (time-varying rate)",
+            Model::PointwiseStationary => "M_t/M/c_t pointwise-stationary (PSA, SIPP)",
+            Model::ModifiedOfferedLoad => "M_t/M/c_t modified offered load (MOL)",
+            Model::MtMcForward => "M_t/M/c+M from empty (forward equations)",
         }
     }
 }
@@ -662,6 +688,14 @@ pub const ASSUMPTIONS: &[Assumptions] = &[
         admits: &[Assumed(F::Network)],
         ignores: &[],
     },
+    traffic::ERLANG_A,
+    traffic::MMC_G,
+    traffic::MX_M1,
+    traffic::MX_MC,
+    traffic::MT_G_INF,
+    traffic::POINTWISE_STATIONARY,
+    traffic::MODIFIED_OFFERED_LOAD,
+    traffic::MT_MC_FORWARD,
 ];
 
 /// The row of `model`.
@@ -775,6 +809,80 @@ mod tests {
             Fit::Approximation { ignored, .. } => assert_eq!(ignored[0].0, F::Fail),
             other => panic!("{other:?}"),
         }
+        // Issue 19's features, alone and in combination.
+        let patience = Features::of(&[F::ExponentialPatience, F::SeveralConsumers]);
+        assert_eq!(
+            judge(Model::ErlangA, patience),
+            Fit::Exact { extensions: vec![] }
+        );
+        let general_patience = Features::of(&[F::GeneralPatience, F::SeveralConsumers]);
+        assert!(matches!(
+            judge(Model::ErlangA, general_patience),
+            Fit::NoModel { .. }
+        ));
+        assert!(matches!(
+            judge(Model::MmcG, general_patience),
+            Fit::Approximation { .. }
+        ));
+        // Patience with non-exponential service: no row.
+        let with_service = Features::of(&[F::ExponentialPatience, F::GeneralService]);
+        for a in ASSUMPTIONS {
+            assert!(
+                matches!(judge(a.model, with_service), Fit::NoModel { .. }),
+                "{:?}",
+                a.model
+            );
+        }
+        let batches = Features::of(&[F::BatchArrivals, F::SeveralConsumers]);
+        assert!(matches!(judge(Model::MxMc, batches), Fit::Exact { .. }));
+        assert!(
+            matches!(judge(Model::MxM1, batches), Fit::NoModel { missing } if missing == Features::of(&[F::SeveralConsumers]))
+        );
+        // Batches with patience, or a time-varying rate with batches: nothing.
+        for used in [
+            Features::of(&[F::BatchArrivals, F::ExponentialPatience]),
+            Features::of(&[F::BatchArrivals, F::TimeVaryingRate]),
+            Features::of(&[F::MmppArrivals]),
+            Features::of(&[F::RetryBackoff, F::Fail]),
+        ] {
+            for a in ASSUMPTIONS {
+                assert!(
+                    matches!(judge(a.model, used), Fit::NoModel { .. }),
+                    "{:?} {used:?}",
+                    a.model
+                );
+            }
+        }
+        let day = Features::of(&[F::TimeVaryingRate, F::GeneralService, F::SeveralConsumers]);
+        assert!(
+            matches!(judge(Model::MtGInf, day), Fit::Exact { extensions } if extensions.len() == 1)
+        );
+        let staffed = Features::of(&[F::TimeVaryingRate, F::ConsumerSchedule, F::SeveralConsumers]);
+        assert!(
+            matches!(judge(Model::MtGInf, staffed), Fit::NoModel { missing } if missing == Features::of(&[F::ConsumerSchedule]))
+        );
+        for model in [Model::PointwiseStationary, Model::ModifiedOfferedLoad] {
+            match judge(model, staffed) {
+                Fit::Approximation { ignored, .. } => assert_eq!(ignored.len(), 2),
+                other => panic!("{other:?}"),
+            }
+            // Non-exponential service is not admitted by the M/M/c stand-in.
+            assert!(matches!(judge(model, day), Fit::NoModel { .. }));
+        }
+        // The forward equations: a time-varying rate with patience, but no consumer schedule.
+        let impatient_day = Features::of(&[
+            F::TimeVaryingRate,
+            F::ExponentialPatience,
+            F::SeveralConsumers,
+        ]);
+        assert!(matches!(
+            judge(Model::MtMcForward, impatient_day),
+            Fit::Exact { extensions } if extensions.is_empty()
+        ));
+        assert!(matches!(
+            judge(Model::MtMcForward, staffed),
+            Fit::NoModel { missing } if missing == Features::of(&[F::ConsumerSchedule])
+        ));
         // An approximation by nature stays one.
         assert!(matches!(
             judge(Model::Kingman, Features::of(&[F::GeneralArrivals])),

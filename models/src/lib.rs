@@ -8,8 +8,10 @@
 
 pub mod approx;
 pub mod assumptions;
+pub mod bulk;
 pub mod classes;
 pub mod erlang;
+pub mod erlang_a;
 pub mod exp_tail;
 pub mod gim1;
 pub mod jackson;
@@ -26,13 +28,16 @@ pub mod ps;
 pub mod relaxation;
 #[cfg(test)]
 mod testkit;
+pub mod time_varying;
 
 pub use assumptions::{ASSUMPTIONS, Admitted, Assumptions, Feature, Features, Fit, Model, judge};
+pub use bulk::{BatchSize, MxM1, MxMc};
 pub use classes::{
     ClassStream, ClassVerdicts, MultiClassSpec, Order, non_preemptive_priority_prediction,
     predict_classes, preemptive_priority_prediction,
 };
 pub use erlang::ErlangB;
+pub use erlang_a::{ErlangA, ErlangAMeasures, PatienceFit, mmc_g};
 pub use exp_tail::{ExpTailQueue, ExpTailWait};
 pub use gim1::{GiM1, GiMc, Interarrival};
 pub use jackson::{JacksonNetwork, JacksonStation};
@@ -50,6 +55,10 @@ pub use oracle::{
 pub use priority::{NonPreemptivePriority, PreemptiveResumePriority, PriorityClass};
 pub use ps::MG1Ps;
 pub use relaxation::{relaxation_time, startup_bias};
+pub use time_varying::{
+    MtGInf, MtMc, MtMcTransient, PoissonCount, RateFn, ServiceLaw, Target, TransientWindow,
+    WindowMethod,
+};
 
 use thiserror::Error;
 
