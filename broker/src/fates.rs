@@ -1,8 +1,8 @@
 //! What the broker's calls report. Every message the broker stops holding reaches the caller
 //! in the outcome of the call that caused it — acknowledged ([`Acked`]), refused by a full
 //! queue ([`crate::BrokerError::Full`]), dropped to make room ([`Published::dropped`]),
-//! expired ([`Outcome::Expired`], [`Polled::expired`], [`Expiry`]) or dead-lettered
-//! ([`Outcome::DeadLettered`]) — so that a driver counting its messages never has to read
+//! expired ([`Outcome::Expired`], [`Polled::expired`], [`Expiry`]), abandoned
+//! ([`Outcome::Abandoned`], in an [`Expiry`]) or dead-lettered ([`Outcome::DeadLettered`]) — so that a driver counting its messages never has to read
 //! [`QueueStats`] to learn where one went.
 
 use crate::{ConsumerId, Message, QueueId};
@@ -91,6 +91,11 @@ pub enum Outcome {
     /// timed out, handed back) whose time to live passed while it was in flight expires here
     /// rather than wait again.
     Expired,
+    /// It was published with a patience ([`crate::Broker::publish_patient`]) and was still
+    /// waiting for its first delivery when the patience ran out: it left the queue
+    /// undelivered (counted in [`QueueStats::abandoned`]). Only [`crate::Broker::expire_due`]
+    /// reports it, in an [`Expiry`] without a consumer.
+    Abandoned,
 }
 
 impl Outcome {
@@ -134,12 +139,14 @@ pub struct Expiry {
     /// The queue the message was in.
     pub queue: QueueId,
     /// For a visibility timeout, the consumer that held the message (it is freed and will get
-    /// [`crate::BrokerError::NotInFlight`] if it acks late); `None` for a TTL expiry.
+    /// [`crate::BrokerError::NotInFlight`] if it acks late); `None` for a TTL expiry or an
+    /// abandonment.
     pub consumer: Option<ConsumerId>,
     /// The message.
     pub message: Message,
     /// A timed-out message is requeued, dead-lettered, or expired (its time to live passed
-    /// while it was in flight); a TTL expiry is always [`Outcome::Expired`].
+    /// while it was in flight); a TTL expiry is always [`Outcome::Expired`], a patience run
+    /// out [`Outcome::Abandoned`].
     pub outcome: Outcome,
 }
 
@@ -154,6 +161,8 @@ pub struct Expired {
     /// Messages whose time to live ran out: waiting ones, and timed-out ones that could not
     /// wait again.
     pub expired: u64,
+    /// Messages whose patience ran out before their first delivery.
+    pub abandoned: u64,
     /// Idle consumers that can now take a message and should be told to poll (of the queues
     /// the messages were requeued in or dead-lettered to).
     pub wake: Vec<ConsumerId>,
@@ -172,6 +181,7 @@ impl Expired {
         self.redelivered = 0;
         self.dead_lettered = 0;
         self.expired = 0;
+        self.abandoned = 0;
         self.wake.clear();
         self.events.clear();
     }
@@ -181,6 +191,7 @@ impl Expired {
         self.redelivered += other.redelivered;
         self.dead_lettered += other.dead_lettered;
         self.expired += other.expired;
+        self.abandoned += other.abandoned;
         self.wake.append(&mut other.wake);
         self.events.append(&mut other.events);
     }
@@ -200,7 +211,8 @@ impl Expired {
 }
 
 /// A queue's counters. At every moment
-/// `published == acked + rejected + dropped + expired + dead_lettered + waiting + in_flight`
+/// `published == acked + rejected + dropped + expired + abandoned + dead_lettered + waiting +
+/// in_flight`
 /// ([`QueueStats::balanced`]); each fate counted here was also reported to the caller of the
 /// call that decided it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -216,6 +228,9 @@ pub struct QueueStats {
     pub dropped: u64,
     /// Messages whose time to live ran out: waiting, or taken back from a consumer after it.
     pub expired: u64,
+    /// Messages whose patience ran out while they waited for their first delivery
+    /// ([`crate::Broker::publish_patient`]).
+    pub abandoned: u64,
     /// Messages dead-lettered: rejected without requeue, or out of attempts.
     pub dead_lettered: u64,
     /// Deliveries rejected by consumers ([`crate::Broker::nack`]), requeued or not.
@@ -241,6 +256,7 @@ impl QueueStats {
                 + self.rejected
                 + self.dropped
                 + self.expired
+                + self.abandoned
                 + self.dead_lettered
                 + self.in_system()
     }

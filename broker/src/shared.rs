@@ -125,6 +125,19 @@ impl<C: Clock + Send> SharedBroker<C> {
         Ok(published)
     }
 
+    /// Publishes to queue `q` a message that abandons if not delivered within `patience` (see
+    /// [`Broker::publish_patient`]) and wakes the consumer it names.
+    pub fn publish_patient(
+        &self,
+        q: QueueId,
+        new: NewMessage,
+        patience: f64,
+    ) -> Result<Published, BrokerError> {
+        let published = self.lock().publish_patient(q, new, patience)?;
+        self.wake(published.wake);
+        Ok(published)
+    }
+
     /// Consumer `c`'s next message, waiting up to `timeout` for one to be published to it:
     /// [`TimedPoll::delivery`] is `None` when the time runs out. Due deadlines (of every
     /// queue) are processed first, and again on each wake-up; they and any waiting messages

@@ -32,6 +32,13 @@ pub(super) struct Queue {
     pub(super) dead_letter: Option<QueueId>,
     /// With a TTL only: where each waiting message is, so that an expiry finds it.
     pub(super) waiting_at: HashMap<MessageId, Place>,
+    /// Messages published with a patience ([`Broker::publish_patient`](super::Broker)) and
+    /// not yet delivered: where each waits, so that its abandonment finds it. Empty for a
+    /// queue that never had one.
+    pub(super) patient: HashMap<MessageId, Place>,
+    /// True when polls must keep `waiting_at` or `patient` up to date (a TTL, or a message
+    /// ever published with a patience): such polls take the slower path (`poll_live`).
+    pub(super) tracked: bool,
     pub(super) stats: QueueStats,
 }
 

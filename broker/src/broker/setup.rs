@@ -117,6 +117,8 @@ impl<C: Clock> Broker<C> {
             ttl: config.ttl,
             dead_letter: config.dead_letter,
             waiting_at: HashMap::new(),
+            patient: HashMap::new(),
+            tracked: config.ttl.is_some(),
             stats: QueueStats::default(),
         });
         Ok(QueueId(id))
