@@ -5,7 +5,8 @@
 //! timeout, attempts, TTL) and on the dead-letter queue it may use (itself bounded and with a
 //! TTL at random), both on a [`Broker`] and through a [`SharedBroker`]. A ledger built only
 //! from the calls' return values places each message id — waiting, in flight at a consumer —
-//! until it ends acknowledged, dropped, expired or dead-lettered (a refused publish has no id:
+//! until it ends acknowledged, dropped, expired, abandoned (some messages are published with
+//! a patience) or dead-lettered (a refused publish has no id:
 //! it is tallied as rejected). An id reported twice, or reported where the ledger does not
 //! have it, fails the test; and after every step the ledger's tallies of each queue must equal
 //! what [`Broker::stats`] counted, read only for this comparison. A fate the broker decided
@@ -44,6 +45,12 @@ impl Clock for StepClock {
 /// messages it found past their TTL, both as [`Expiry`] events.
 trait Api {
     fn publish(&mut self, q: QueueId, new: NewMessage) -> Result<Published, BrokerError>;
+    fn publish_patient(
+        &mut self,
+        q: QueueId,
+        new: NewMessage,
+        patience: f64,
+    ) -> Result<Published, BrokerError>;
     fn poll(&mut self, c: ConsumerId) -> Result<(Option<Delivery>, Vec<Expiry>), BrokerError>;
     fn ack(&mut self, c: ConsumerId, id: MessageId) -> Result<Acked, BrokerError>;
     fn nack(&mut self, c: ConsumerId, id: MessageId, requeue: bool) -> Result<Nacked, BrokerError>;
@@ -69,6 +76,14 @@ fn as_expiries(q: QueueId, polled: Vec<kendall_broker::Message>) -> Vec<Expiry> 
 impl Api for Broker<StepClock> {
     fn publish(&mut self, q: QueueId, new: NewMessage) -> Result<Published, BrokerError> {
         Broker::publish(self, q, new)
+    }
+    fn publish_patient(
+        &mut self,
+        q: QueueId,
+        new: NewMessage,
+        patience: f64,
+    ) -> Result<Published, BrokerError> {
+        Broker::publish_patient(self, q, new, patience)
     }
     fn poll(&mut self, c: ConsumerId) -> Result<(Option<Delivery>, Vec<Expiry>), BrokerError> {
         let q = self.queue_of(c)?;
@@ -98,6 +113,14 @@ impl Api for Broker<StepClock> {
 impl Api for SharedBroker<StepClock> {
     fn publish(&mut self, q: QueueId, new: NewMessage) -> Result<Published, BrokerError> {
         SharedBroker::publish(self, q, new)
+    }
+    fn publish_patient(
+        &mut self,
+        q: QueueId,
+        new: NewMessage,
+        patience: f64,
+    ) -> Result<Published, BrokerError> {
+        SharedBroker::publish_patient(self, q, new, patience)
     }
     fn poll(&mut self, c: ConsumerId) -> Result<(Option<Delivery>, Vec<Expiry>), BrokerError> {
         let polled = self.poll_timeout(c, Duration::ZERO)?;
@@ -136,6 +159,7 @@ enum Fate {
     Acked,
     Dropped,
     Expired,
+    Abandoned,
     DeadLettered,
 }
 
@@ -147,6 +171,7 @@ struct Tallies {
     rejected: u64,
     dropped: u64,
     expired: u64,
+    abandoned: u64,
     dead_lettered: u64,
 }
 
@@ -184,6 +209,7 @@ impl Ledger {
             Fate::Acked => t.acked += 1,
             Fate::Dropped => t.dropped += 1,
             Fate::Expired => t.expired += 1,
+            Fate::Abandoned => t.abandoned += 1,
             Fate::DeadLettered => t.dead_lettered += 1,
         }
         Ok(())
@@ -222,6 +248,7 @@ impl Ledger {
                 self.live.insert(id, Place::Waiting(q));
             }
             Outcome::Expired => self.end(id, q, Fate::Expired)?,
+            Outcome::Abandoned => self.end(id, q, Fate::Abandoned)?,
             Outcome::DeadLettered { to, published } => {
                 self.end(id, q, Fate::DeadLettered)?;
                 match (to, published) {
@@ -249,7 +276,8 @@ impl Ledger {
             match e.consumer {
                 Some(c) => self.take(id, Place::InFlight(e.queue, c))?,
                 None => {
-                    prop_assert_eq!(e.outcome, Outcome::Expired, "a TTL expiry");
+                    let waiting_fate = matches!(e.outcome, Outcome::Expired | Outcome::Abandoned);
+                    prop_assert!(waiting_fate, "a TTL expiry or an abandonment");
                     self.take(id, Place::Waiting(e.queue))?;
                 }
             }
@@ -279,6 +307,7 @@ impl Ledger {
                 rejected: s.rejected,
                 dropped: s.dropped,
                 expired: s.expired,
+                abandoned: s.abandoned,
                 dead_lettered: s.dead_lettered,
             };
             prop_assert_eq!(t, &counted, "queue {:?}", q);
@@ -310,6 +339,8 @@ enum Op {
         priority: i32,
         key: Option<u64>,
         size: f64,
+        /// Published with this patience ([`Broker::publish_patient`]).
+        patience: Option<f64>,
     },
     Poll(usize),
     /// Consumer c acks its i-th message in flight.
@@ -325,8 +356,20 @@ enum Op {
 
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
-        6 => (prop::bool::weighted(0.8), 0..3i32, prop::option::of(0..6u64), 0.25..4.0f64)
-            .prop_map(|(main, priority, key, size)| Op::Publish { main, priority, key, size }),
+        6 => (
+            prop::bool::weighted(0.8),
+            0..3i32,
+            prop::option::of(0..6u64),
+            0.25..4.0f64,
+            prop::option::weighted(0.3, 0.0..5.0f64),
+        )
+            .prop_map(|(main, priority, key, size, patience)| Op::Publish {
+                main,
+                priority,
+                key,
+                size,
+                patience
+            }),
         5 => (0..8usize).prop_map(Op::Poll),
         3 => (0..8usize, 0..3usize).prop_map(|(c, i)| Op::Ack(c, i)),
         2 => (0..8usize, 0..3usize, any::<bool>()).prop_map(|(c, i, r)| Op::Nack(c, i, r)),
@@ -458,6 +501,7 @@ fn follow(
                 priority,
                 key,
                 size,
+                patience,
             } => {
                 let q = QueueId(u32::from(main));
                 let new = NewMessage {
@@ -466,7 +510,10 @@ fn follow(
                     size,
                     ..NewMessage::default()
                 };
-                let r = api.publish(q, new);
+                let r = match patience {
+                    None => api.publish(q, new),
+                    Some(p) => api.publish_patient(q, new, p),
+                };
                 ledger.published(q, &r)?;
             }
             Op::Poll(c) => {
@@ -528,13 +575,20 @@ fn follow(
                 clock.advance(dt);
                 if due {
                     let expired = api.expire_due();
-                    let tally = (expired.redelivered, expired.dead_lettered, expired.expired);
-                    let mut by_kind = (0, 0, 0);
+                    let tally = (
+                        expired.redelivered,
+                        expired.dead_lettered,
+                        expired.expired,
+                        expired.abandoned,
+                    );
+                    let mut by_kind = (0, 0, 0, 0);
                     for e in &expired.events {
                         match (e.consumer, e.outcome) {
                             (Some(_), Outcome::Requeued { .. }) => by_kind.0 += 1,
                             (Some(_), Outcome::DeadLettered { .. }) => by_kind.1 += 1,
                             (_, Outcome::Expired) => by_kind.2 += 1,
+                            (None, Outcome::Abandoned) => by_kind.3 += 1,
+                            (Some(_), Outcome::Abandoned) => panic!("in flight, none abandons"),
                             (None, other) => panic!("a TTL expiry reported as {other:?}"),
                         }
                     }

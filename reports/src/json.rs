@@ -16,12 +16,15 @@ impl RunReport {
         };
         let mut queues = Map::new();
         for (s, c) in self.queues.iter().zip(&self.counts) {
-            let counts = json!({
+            let mut counts = json!({
                 "published": c.published, "acked": c.acked, "rejected": c.rejected,
                 "dropped": c.dropped, "expired": c.expired, "dead_lettered": c.dead_lettered,
                 "redelivered": c.redelivered, "preempted": c.preempted,
                 "in_system": c.in_system,
             });
+            if self.abandonment {
+                counts["abandoned"] = json!(c.abandoned);
+            }
             queues.insert(
                 s.name.clone(),
                 json!({ "metrics": metrics(s), "counts": counts }),

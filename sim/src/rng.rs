@@ -22,6 +22,8 @@ pub enum Source {
     Failures(usize),
     /// Consumer crash and repair times at queue j.
     Crashes(usize),
+    /// Messages' patience at queue j.
+    Patience(usize),
 }
 
 impl Source {
@@ -33,6 +35,7 @@ impl Source {
             Source::Routing(i) => (4, i),
             Source::Failures(i) => (5, i),
             Source::Crashes(i) => (6, i),
+            Source::Patience(i) => (7, i),
         };
         (tag << 56) ^ i as u64
     }

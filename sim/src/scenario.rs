@@ -67,6 +67,9 @@ pub struct Queue {
     pub fail: f64,
     /// (time between failures, time to repair) of each consumer, if consumers crash.
     pub crash: Option<(Distribution, Distribution)>,
+    /// How long a message waits for its first delivery before it abandons (`patience`);
+    /// None never abandons.
+    pub patience: Option<Distribution>,
 }
 
 impl Queue {

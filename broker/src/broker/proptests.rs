@@ -351,6 +351,7 @@ proptest! {
                             prop_assert_eq!(to, config.dead_letter);
                         }
                         Outcome::Expired => prop_assert!(retry && past_ttl),
+                        Outcome::Abandoned => panic!("a nack never abandons"),
                     }
                 }
                 Op::RequeueFront(c, i, fraction) => {
@@ -397,6 +398,7 @@ proptest! {
                                     }
                                     Outcome::Expired => prop_assert!(past_ttl),
                                     Outcome::DeadLettered { .. } => {}
+                                    Outcome::Abandoned => panic!("in flight, nothing abandons"),
                                 }
                             }
                             (None, other) => panic!("TTL gave {other:?}"),

@@ -33,6 +33,8 @@ pub(super) struct Replication<'s> {
     pub(super) routing: Vec<Stream>,
     pub(super) failures: Vec<Stream>,
     pub(super) crashes: Vec<Stream>,
+    /// Patience draws, per queue (used only by queues with a `patience`).
+    pub(super) patience: Vec<Stream>,
     /// Messages whose earlier deliveries did not complete (failed, interrupted, crashed):
     /// the time they spent in service, which is processing, not waiting, and when they were
     /// first delivered. Bounded by the messages in the system.
@@ -140,10 +142,14 @@ impl<'s> Replication<'s> {
             routing: streams(Source::Routing, nq),
             failures: streams(Source::Failures, nq),
             crashes: streams(Source::Crashes, nq),
+            patience: streams(Source::Patience, nq),
             served_before: HashMap::new(),
             restarts: 0,
             expired: Expired::default(),
-            deadlines: scenario.queues.iter().any(|q| q.delivery.has_deadlines()),
+            deadlines: scenario
+                .queues
+                .iter()
+                .any(|q| q.delivery.has_deadlines() || q.patience.is_some()),
             armed: f64::INFINITY,
             scopes: Scopes {
                 system: Tally::new(resolution, true),

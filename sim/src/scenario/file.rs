@@ -97,6 +97,8 @@ pub struct QueueSpec {
     pub fail: Option<f64>,
     /// Consumers crash and recover.
     pub crash: Option<CrashSpec>,
+    /// How long a message waits for its first delivery before it abandons.
+    pub patience: Option<DistSpec>,
 }
 
 /// `crash = { mtbf = …, mttr = … }`: time between failures and time to repair, per consumer.
@@ -145,6 +147,7 @@ impl ScenarioFile {
             std::iter::once(&mut q.service)
                 .chain(q.service_by_class.iter_mut().flat_map(|m| m.values_mut()))
                 .chain(crash)
+                .chain(q.patience.as_mut())
         });
         for spec in self
             .producers

@@ -152,6 +152,13 @@ pub fn station(s: &Scenario, j: usize, class_rates: &[f64]) -> Used {
     if q.delivery.ttl.is_some() {
         used.add(Feature::Ttl, key("ttl"));
     }
+    if let Some(p) = &q.patience {
+        let feature = match p.to_variate_spec().shape {
+            Shape::Exponential => Feature::ExponentialPatience,
+            _ => Feature::GeneralPatience,
+        };
+        used.add(feature, key("patience"));
+    }
     // An attempt limit and a dead-letter queue matter only where an attempt can end
     // unprocessed.
     let retried = q.fail > 0.0 || q.crash.is_some() || q.delivery.visibility_timeout.is_some();

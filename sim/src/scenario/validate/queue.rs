@@ -185,6 +185,10 @@ pub(super) fn validate_queue(
         )),
         None => None,
     };
+    let patience = match &q.patience {
+        Some(spec) => Some(Distribution::from_spec(spec, &path.key("patience"))?),
+        None => None,
+    };
     let capacity = match q.capacity {
         Some(0) => {
             return Err(InvalidKey::new(
@@ -269,5 +273,6 @@ pub(super) fn validate_queue(
         delivery,
         fail,
         crash,
+        patience,
     })
 }
