@@ -138,6 +138,20 @@ impl<C: Clock + Send> SharedBroker<C> {
         Ok(published)
     }
 
+    /// Takes consumer `c` off duty (see [`Broker::retire`]): its blocking polls wait without
+    /// a delivery until it is reinstated.
+    pub fn retire(&self, c: ConsumerId) -> Result<(), BrokerError> {
+        self.lock().retire(c)
+    }
+
+    /// Puts consumer `c` back on duty (see [`Broker::reinstate`]) and wakes its blocking
+    /// poll, if it is in one, to look for work.
+    pub fn reinstate(&self, c: ConsumerId) -> Result<(), BrokerError> {
+        self.lock().reinstate(c)?;
+        self.wake(Some(c));
+        Ok(())
+    }
+
     /// Consumer `c`'s next message, waiting up to `timeout` for one to be published to it:
     /// [`TimedPoll::delivery`] is `None` when the time runs out. Due deadlines (of every
     /// queue) are processed first, and again on each wake-up; they and any waiting messages

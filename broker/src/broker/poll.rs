@@ -17,6 +17,8 @@ impl<C: Clock> Broker<C> {
     /// name it in [`Published::wake`](crate::Published::wake)). [`BrokerError::Busy`] means it
     /// already holds its prefetch.
     ///
+    /// A consumer off duty ([`Broker::retire`]) gets nothing and is not made idle.
+    ///
     /// On a queue with a TTL, waiting messages whose time to live has run out are expired on the
     /// way: each is returned in [`Polled::expired`] (and counted in
     /// [`QueueStats::expired`](crate::QueueStats::expired)). Without a TTL that list is always
@@ -180,7 +182,7 @@ pub(super) fn settle_delivery(
 }
 
 /// [`Broker::poll`] by `consumer` (`c`) of `queue`, which tracks its waiting messages (a TTL
-/// or patient messages), at `now`: the next live message delivered (numbered from
+/// or patient messages) or has had consumers retired, at `now`: the next live message delivered (numbered from
 /// `next_seq`), and the expired ones found on the way.
 #[cold] // Queues with a TTL or a patience are rare: kept out of the common poll.
 #[inline(never)]
@@ -192,6 +194,10 @@ pub(super) fn poll_live(
     deadlines: &mut BinaryHeap<Reverse<Deadline>>,
     now: f64,
 ) -> Polled {
+    if consumer.retired {
+        // Off duty: it takes nothing, and is not listed to be woken.
+        return Polled::default();
+    }
     let mut expired = Vec::new();
     let delivery = next_live(queue, consumer, now, &mut expired)
         .map(|(m, shared)| deliver(c, queue, consumer, next_seq, deadlines, m, shared, now));

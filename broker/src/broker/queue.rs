@@ -37,7 +37,8 @@ pub(super) struct Queue {
     /// queue that never had one.
     pub(super) patient: HashMap<MessageId, Place>,
     /// True when polls must keep `waiting_at` or `patient` up to date (a TTL, or a message
-    /// ever published with a patience): such polls take the slower path (`poll_live`).
+    /// ever published with a patience) or check that the consumer is on duty (a consumer
+    /// was ever retired): such polls take the slower path (`poll_live`).
     pub(super) tracked: bool,
     pub(super) stats: QueueStats,
 }

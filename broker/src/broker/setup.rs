@@ -97,6 +97,7 @@ impl<C: Clock> Broker<C> {
                 in_flight: Held::new(config.prefetch),
                 idle: true,
                 listed: true,
+                retired: false,
             });
         }
         self.queues.push(Queue {
