@@ -12,9 +12,14 @@ use crate::dist::Distribution;
 
 mod file;
 mod load;
+mod schedule;
 mod validate;
 
-pub use file::{ClassSpec, CrashSpec, ProducerSpec, QueueSpec, RouteSpec, RunSpec, ScenarioFile};
+pub use file::{
+    ClassSpec, ConsumersSpec, CrashSpec, ProducerSpec, QueueSpec, RouteSpec, RunSpec, ScenarioFile,
+    ScheduleSpec,
+};
+pub use schedule::{Boundary, ConsumerSchedule};
 
 /// A message type.
 #[derive(Debug, Clone, PartialEq)]
@@ -43,7 +48,7 @@ pub struct Producer {
 pub struct Queue {
     /// Name.
     pub name: String,
-    /// Number of consumers.
+    /// Number of consumers (with a `schedule`, the most it ever has on duty).
     pub consumers: u32,
     /// Dispatch strategy.
     pub dispatch: DispatchKind,
@@ -70,6 +75,10 @@ pub struct Queue {
     /// How long a message waits for its first delivery before it abandons (`patience`);
     /// None never abandons.
     pub patience: Option<Distribution>,
+    /// The consumer count as a function of time (`consumers = { at, values, repeat }`);
+    /// `consumers` is then its largest value, the consumers the broker's queue has, of which
+    /// the others are off duty. None: all `consumers` always on duty.
+    pub schedule: Option<ConsumerSchedule>,
 }
 
 impl Queue {

@@ -157,6 +157,12 @@ pub fn unsupported(scenario: &Scenario) -> Option<Unsupported> {
                 "`priority-preemptive` would need a publish to interrupt a consumer thread \
                  mid-service",
             ))
+        } else if q.schedule.is_some() {
+            Some(refuse(
+                "consumers",
+                "a consumer schedule is simulated only: live consumer threads do not go off \
+                 and on duty yet",
+            ))
         } else if q.patience.is_some() {
             Some(refuse(
                 "patience",

@@ -42,6 +42,8 @@ pub(super) struct Replication<'s> {
     /// Entries of `served_before` whose next delivery repeats the whole work: none in most
     /// runs, so that a delivery looks them up only when there are.
     pub(super) restarts: u32,
+    /// Per queue, its staffing when it follows a consumer schedule (`staffing`).
+    pub(super) staffing: Vec<Option<super::staffing::Staffing>>,
     /// Reused for the broker's deadline reports.
     pub(super) expired: Expired,
     /// Whether any queue has deadlines, and the earliest Deadline event scheduled.
@@ -145,6 +147,7 @@ impl<'s> Replication<'s> {
             patience: streams(Source::Patience, nq),
             served_before: HashMap::new(),
             restarts: 0,
+            staffing: vec![None; nq],
             expired: Expired::default(),
             deadlines: scenario
                 .queues

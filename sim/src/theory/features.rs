@@ -106,6 +106,9 @@ pub fn station(s: &Scenario, j: usize, class_rates: &[f64]) -> Used {
     {
         used.add(Feature::ClassServices, key("service_by_class"));
     }
+    if q.schedule.is_some() {
+        used.add(Feature::ConsumerSchedule, key("consumers"));
+    }
     if q.consumers > 1 {
         used.add(Feature::SeveralConsumers, key("consumers"));
         if let Some(f) = dispatch_feature(&q.dispatch) {
