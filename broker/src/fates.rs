@@ -96,6 +96,14 @@ pub enum Outcome {
     /// undelivered (counted in [`QueueStats::abandoned`]). Only [`crate::Broker::expire_due`]
     /// reports it, in an [`Expiry`] without a consumer.
     Abandoned,
+    /// It failed and is held back ([`crate::Broker::nack_delayed`]): in the queue but neither
+    /// waiting nor in flight (counted in [`QueueStats::delayed`]) until `until`, when
+    /// [`crate::Broker::expire_due`] puts it back to wait — an [`Expiry`] without a consumer,
+    /// [`Outcome::Requeued`] (or [`Outcome::Expired`] if its time to live ran out meanwhile).
+    Delayed {
+        /// When it waits again.
+        until: f64,
+    },
 }
 
 impl Outcome {
@@ -139,14 +147,15 @@ pub struct Expiry {
     /// The queue the message was in.
     pub queue: QueueId,
     /// For a visibility timeout, the consumer that held the message (it is freed and will get
-    /// [`crate::BrokerError::NotInFlight`] if it acks late); `None` for a TTL expiry or an
-    /// abandonment.
+    /// [`crate::BrokerError::NotInFlight`] if it acks late); `None` for a TTL expiry, an
+    /// abandonment or the end of a delay ([`Outcome::Delayed`]).
     pub consumer: Option<ConsumerId>,
     /// The message.
     pub message: Message,
     /// A timed-out message is requeued, dead-lettered, or expired (its time to live passed
     /// while it was in flight); a TTL expiry is always [`Outcome::Expired`], a patience run
-    /// out [`Outcome::Abandoned`].
+    /// out [`Outcome::Abandoned`]; a delay's end [`Outcome::Requeued`] (or
+    /// [`Outcome::Expired`], past its time to live).
     pub outcome: Outcome,
 }
 
@@ -154,7 +163,8 @@ pub struct Expiry {
 /// [`crate::Broker::expire_due_into`] to avoid allocating on every call.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Expired {
-    /// Timed-out messages put back to wait for redelivery.
+    /// Timed-out messages, and delayed ones whose delay ended, put back to wait for
+    /// redelivery.
     pub redelivered: u64,
     /// Timed-out messages dead-lettered (they had reached their queue's `max_attempts`).
     pub dead_lettered: u64,
@@ -212,7 +222,7 @@ impl Expired {
 
 /// A queue's counters. At every moment
 /// `published == acked + rejected + dropped + expired + abandoned + dead_lettered + waiting +
-/// in_flight`
+/// in_flight + delayed`
 /// ([`QueueStats::balanced`]); each fate counted here was also reported to the caller of the
 /// call that decided it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -246,6 +256,9 @@ pub struct QueueStats {
     pub waiting: usize,
     /// Messages in service now (delivered, not yet acknowledged or rejected).
     pub in_flight: usize,
+    /// Messages held back after a failure, until their redelivery
+    /// ([`crate::Broker::nack_delayed`]).
+    pub delayed: usize,
 }
 
 impl QueueStats {
@@ -261,8 +274,9 @@ impl QueueStats {
                 + self.in_system()
     }
 
-    /// Messages in the queue now: waiting plus in flight.
+    /// Messages in the queue now: waiting, in flight, or held back before a redelivery.
+    #[inline]
     pub fn in_system(&self) -> u64 {
-        (self.waiting + self.in_flight) as u64
+        (self.waiting + self.in_flight + self.delayed) as u64
     }
 }

@@ -19,7 +19,8 @@
 //! [`QueueConfig::dead_letter`], if set); a message waiting longer than its
 //! [`QueueConfig::ttl`] expires; a message published with a patience
 //! ([`Broker::publish_patient`]) and not delivered within it abandons
-//! ([`Outcome::Abandoned`]). The broker owns no thread: [`Broker::next_deadline`] tells a
+//! ([`Outcome::Abandoned`]); a failed message may be held back before its redelivery
+//! ([`Broker::nack_delayed`], retry backoff). The broker owns no thread: [`Broker::next_deadline`] tells a
 //! driver when to call [`Broker::expire_due`].
 //!
 //! Nothing leaves in silence: every message the broker stops holding is reported to the
@@ -31,7 +32,7 @@
 //! dead-letter queue, or that queue's refusal, in [`Outcome::DeadLettered`]. [`Broker::stats`]
 //! counts the same fates, and for every queue at every moment
 //! `published = acked + rejected + dropped + expired + abandoned + dead_lettered + waiting +
-//! in_flight`
+//! in_flight + delayed`
 //! ([`QueueStats::balanced`]). [`SharedBroker`] wraps a broker for use from many threads, with
 //! blocking polls that report the same.
 //!

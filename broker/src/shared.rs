@@ -221,6 +221,21 @@ impl<C: Clock + Send> SharedBroker<C> {
         Ok(nacked)
     }
 
+    /// Consumer `c` rejects message `id` for redelivery after `delay` (see
+    /// [`Broker::nack_delayed`]); a consumer that can take a dead-lettered message is woken.
+    /// The redelivery is reported, and its consumer woken, by the deadline processing
+    /// ([`SharedBroker::expire_due`], or any blocking poll).
+    pub fn nack_delayed(
+        &self,
+        c: ConsumerId,
+        id: MessageId,
+        delay: impl FnOnce(&crate::Message) -> f64,
+    ) -> Result<Nacked, BrokerError> {
+        let nacked = self.lock().nack_delayed(c, id, delay)?;
+        self.wake_outcome(&nacked.outcome);
+        Ok(nacked)
+    }
+
     /// Consumer `c` hands back an interrupted message (see [`Broker::requeue_front`]); a
     /// consumer that can take it is woken.
     pub fn requeue_front(

@@ -54,6 +54,7 @@ trait Api {
     fn poll(&mut self, c: ConsumerId) -> Result<(Option<Delivery>, Vec<Expiry>), BrokerError>;
     fn ack(&mut self, c: ConsumerId, id: MessageId) -> Result<Acked, BrokerError>;
     fn nack(&mut self, c: ConsumerId, id: MessageId, requeue: bool) -> Result<Nacked, BrokerError>;
+    fn nack_delayed(&mut self, c: ConsumerId, id: MessageId, delay: f64) -> Nacked;
     fn requeue_front(&mut self, c: ConsumerId, id: MessageId, left: f64) -> HandedBack;
     fn expire_due(&mut self) -> Expired;
     fn pause(&mut self, c: ConsumerId);
@@ -96,6 +97,9 @@ impl Api for Broker<StepClock> {
     fn nack(&mut self, c: ConsumerId, id: MessageId, requeue: bool) -> Result<Nacked, BrokerError> {
         Broker::nack(self, c, id, requeue)
     }
+    fn nack_delayed(&mut self, c: ConsumerId, id: MessageId, delay: f64) -> Nacked {
+        Broker::nack_delayed(self, c, id, |_| delay).unwrap()
+    }
     fn requeue_front(&mut self, c: ConsumerId, id: MessageId, left: f64) -> HandedBack {
         Broker::requeue_front(self, c, id, left).unwrap()
     }
@@ -132,6 +136,9 @@ impl Api for SharedBroker<StepClock> {
     fn nack(&mut self, c: ConsumerId, id: MessageId, requeue: bool) -> Result<Nacked, BrokerError> {
         SharedBroker::nack(self, c, id, requeue)
     }
+    fn nack_delayed(&mut self, c: ConsumerId, id: MessageId, delay: f64) -> Nacked {
+        SharedBroker::nack_delayed(self, c, id, |_| delay).unwrap()
+    }
     fn requeue_front(&mut self, c: ConsumerId, id: MessageId, left: f64) -> HandedBack {
         SharedBroker::requeue_front(self, c, id, left).unwrap()
     }
@@ -150,6 +157,8 @@ impl Api for SharedBroker<StepClock> {
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Place {
     Waiting(QueueId),
+    /// Held back before a redelivery (retry backoff).
+    Delayed(QueueId),
     InFlight(QueueId, ConsumerId),
 }
 
@@ -247,6 +256,9 @@ impl Ledger {
             Outcome::Requeued { .. } => {
                 self.live.insert(id, Place::Waiting(q));
             }
+            Outcome::Delayed { .. } => {
+                self.live.insert(id, Place::Delayed(q));
+            }
             Outcome::Expired => self.end(id, q, Fate::Expired)?,
             Outcome::Abandoned => self.end(id, q, Fate::Abandoned)?,
             Outcome::DeadLettered { to, published } => {
@@ -277,8 +289,14 @@ impl Ledger {
                 Some(c) => self.take(id, Place::InFlight(e.queue, c))?,
                 None => {
                     let waiting_fate = matches!(e.outcome, Outcome::Expired | Outcome::Abandoned);
-                    prop_assert!(waiting_fate, "a TTL expiry or an abandonment");
-                    self.take(id, Place::Waiting(e.queue))?;
+                    // The end of a delay, or a waiting message's expiry or abandonment.
+                    let delayed = self.live.get(&id) == Some(&Place::Delayed(e.queue));
+                    if delayed {
+                        self.take(id, Place::Delayed(e.queue))?;
+                    } else {
+                        prop_assert!(waiting_fate, "a waiting message only expires or abandons");
+                        self.take(id, Place::Waiting(e.queue))?;
+                    }
                 }
             }
             self.outcome(e.queue, id, e.outcome)?;
@@ -311,17 +329,18 @@ impl Ledger {
                 dead_lettered: s.dead_lettered,
             };
             prop_assert_eq!(t, &counted, "queue {:?}", q);
-            let (mut waiting, mut in_flight) = (0, 0);
+            let (mut waiting, mut in_flight, mut delayed) = (0, 0, 0);
             for p in self.live.values() {
                 match p {
                     Place::Waiting(at) if *at == q => waiting += 1,
+                    Place::Delayed(at) if *at == q => delayed += 1,
                     Place::InFlight(at, _) if *at == q => in_flight += 1,
                     _ => {}
                 }
             }
             prop_assert_eq!(
-                (waiting, in_flight),
-                (s.waiting, s.in_flight),
+                (waiting, in_flight, delayed),
+                (s.waiting, s.in_flight, s.delayed),
                 "queue {:?}",
                 q
             );
@@ -347,6 +366,8 @@ enum Op {
     Ack(usize, usize),
     /// Consumer c rejects its i-th message in flight, with or without requeue.
     Nack(usize, usize, bool),
+    /// Consumer c rejects its i-th message in flight for redelivery after a delay.
+    NackDelayed(usize, usize, f64),
     /// Consumer c hands back its i-th message in flight with a fraction of its work left.
     RequeueFront(usize, usize, f64),
     Pause(usize),
@@ -373,6 +394,7 @@ fn op() -> impl Strategy<Value = Op> {
         5 => (0..8usize).prop_map(Op::Poll),
         3 => (0..8usize, 0..3usize).prop_map(|(c, i)| Op::Ack(c, i)),
         2 => (0..8usize, 0..3usize, any::<bool>()).prop_map(|(c, i, r)| Op::Nack(c, i, r)),
+        1 => (0..8usize, 0..3usize, 0.0..4.0f64).prop_map(|(c, i, d)| Op::NackDelayed(c, i, d)),
         1 => (0..8usize, 0..3usize, 0.0..1.0f64).prop_map(|(c, i, f)| Op::RequeueFront(c, i, f)),
         1 => (0..8usize).prop_map(Op::Pause),
         2 => (0.0..3.0f64, any::<bool>()).prop_map(|(dt, due)| Op::Advance(dt, due)),
@@ -558,6 +580,16 @@ fn follow(
                 ledger.take(id, Place::InFlight(q, c))?;
                 ledger.outcome(q, id, nacked.outcome)?;
             }
+            Op::NackDelayed(c, i, delay) => {
+                let c = consumer(c);
+                let q = queue_of[c.0 as usize];
+                let Some(id) = pick(&ledger, c, i) else {
+                    continue;
+                };
+                let nacked = api.nack_delayed(c, id, delay);
+                ledger.take(id, Place::InFlight(q, c))?;
+                ledger.outcome(q, id, nacked.outcome)?;
+            }
             Op::RequeueFront(c, i, fraction) => {
                 let c = consumer(c);
                 let q = queue_of[c.0 as usize];
@@ -588,6 +620,9 @@ fn follow(
                             (Some(_), Outcome::DeadLettered { .. }) => by_kind.1 += 1,
                             (_, Outcome::Expired) => by_kind.2 += 1,
                             (None, Outcome::Abandoned) => by_kind.3 += 1,
+                            // The end of a delay.
+                            (None, Outcome::Requeued { .. }) => by_kind.0 += 1,
+                            (_, Outcome::Delayed { .. }) => panic!("a deadline never delays"),
                             (Some(_), Outcome::Abandoned) => panic!("in flight, none abandons"),
                             (None, other) => panic!("a TTL expiry reported as {other:?}"),
                         }

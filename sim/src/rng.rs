@@ -24,6 +24,8 @@ pub enum Source {
     Crashes(usize),
     /// Messages' patience at queue j.
     Patience(usize),
+    /// Retry backoff jitter at queue j.
+    Backoff(usize),
 }
 
 impl Source {
@@ -36,6 +38,7 @@ impl Source {
             Source::Failures(i) => (5, i),
             Source::Crashes(i) => (6, i),
             Source::Patience(i) => (7, i),
+            Source::Backoff(i) => (8, i),
         };
         (tag << 56) ^ i as u64
     }

@@ -17,6 +17,8 @@ pub(super) enum Due {
     Ttl { queue: u32 },
     /// The patience of a message waiting in `queue` for its first delivery.
     Patience { queue: u32 },
+    /// The end of the delay of a failed message of `queue` before its redelivery.
+    Backoff { queue: u32 },
 }
 
 /// A deadline in the broker's heap; entries whose message moved on are skipped when reached.
@@ -90,6 +92,7 @@ impl<C: Clock> Broker<C> {
                         }
                         Outcome::Expired => out.expired += 1,
                         Outcome::Abandoned => out.abandoned += 1,
+                        Outcome::Delayed { .. } => {}
                     }
                     out.events.push(Expiry {
                         queue: QueueId(q),
@@ -112,6 +115,27 @@ impl<C: Clock> Broker<C> {
                         consumer: None,
                         message,
                         outcome: Outcome::Expired,
+                    });
+                }
+                Due::Backoff { queue: q } => {
+                    let queue = &mut self.queues[q as usize];
+                    let Some((c, f)) = queue.delayed.remove(&top.id) else {
+                        continue;
+                    };
+                    queue.stats.delayed -= 1;
+                    let outcome = self.redeliver(ConsumerId(c), f);
+                    match outcome {
+                        Outcome::Requeued { wake } => {
+                            out.redelivered += 1;
+                            out.wake.extend(wake);
+                        }
+                        _ => out.expired += 1,
+                    }
+                    out.events.push(Expiry {
+                        queue: QueueId(q),
+                        consumer: None,
+                        message: f.message,
+                        outcome,
                     });
                 }
                 Due::Patience { queue: q } => {
@@ -143,6 +167,7 @@ impl<C: Clock> Broker<C> {
                 .any(|f| f.seq() == seq),
             Due::Ttl { queue } => self.queues[queue as usize].waiting_at.contains_key(&d.id),
             Due::Patience { queue } => self.queues[queue as usize].patient.contains_key(&d.id),
+            Due::Backoff { queue } => self.queues[queue as usize].delayed.contains_key(&d.id),
         }
     }
 }
@@ -170,6 +195,22 @@ fn take_waiting(
     .expect("a message listed as waiting is in its buffer");
     queue.stats.waiting -= 1;
     message
+}
+
+/// Schedules the end, `at`, of the delay of failed message `id` of queue `q`.
+#[cold] // Retry backoff is rare: kept out of the nack path.
+#[inline(never)]
+pub(super) fn schedule_backoff(
+    deadlines: &mut BinaryHeap<Reverse<Deadline>>,
+    at: f64,
+    id: MessageId,
+    q: u32,
+) {
+    deadlines.push(Reverse(Deadline {
+        at: TotalF64(at),
+        id,
+        due: Due::Backoff { queue: q },
+    }));
 }
 
 /// Records that message `id`, just published to queue `q`, waits at `place` for its first

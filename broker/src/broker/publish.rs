@@ -29,7 +29,7 @@ impl<C: Clock> Broker<C> {
             .ok_or(BrokerError::UnknownQueue(q))?;
         queue.stats.published += 1;
         if let Some(capacity) = queue.capacity
-            && queue.stats.waiting + queue.stats.in_flight >= capacity
+            && queue.stats.in_system() >= capacity as u64
         {
             return self.publish_full(q, new, now, capacity, None);
         }
@@ -70,7 +70,7 @@ impl<C: Clock> Broker<C> {
         queue.stats.published += 1;
         queue.tracked = true;
         if let Some(capacity) = queue.capacity
-            && queue.stats.waiting + queue.stats.in_flight >= capacity
+            && queue.stats.in_system() >= capacity as u64
         {
             return self.publish_full(q, new, now, capacity, Some(patience));
         }

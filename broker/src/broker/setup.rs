@@ -119,6 +119,7 @@ impl<C: Clock> Broker<C> {
             dead_letter: config.dead_letter,
             waiting_at: HashMap::new(),
             patient: HashMap::new(),
+            delayed: HashMap::new(),
             tracked: config.ttl.is_some(),
             stats: QueueStats::default(),
         });

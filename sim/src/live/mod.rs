@@ -163,6 +163,11 @@ pub fn unsupported(scenario: &Scenario) -> Option<Unsupported> {
                 "a consumer schedule is simulated only: live consumer threads do not go off \
                  and on duty yet",
             ))
+        } else if q.backoff.is_some() {
+            Some(refuse(
+                "retry_backoff",
+                "a retry backoff is simulated only: live consumers nack for redelivery at once",
+            ))
         } else if q.patience.is_some() {
             Some(refuse(
                 "patience",

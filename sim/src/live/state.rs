@@ -547,6 +547,7 @@ impl<'s> State<'s> {
             }
             // Live runs refuse `patience` (`unsupported`): no message is published with one.
             Outcome::Abandoned => unreachable!("live runs publish no message with a patience"),
+            Outcome::Delayed { .. } => unreachable!("live runs refuse `retry_backoff`"),
             Outcome::DeadLettered {
                 to: Some(dlq),
                 published: Some(p),

@@ -161,6 +161,9 @@ impl Replication<'_> {
                 }
             }
             Outcome::Expired => self.leave_system(j, m, now),
+            // Held back before its redelivery: still in the system, its time until then
+            // waiting (in Wq and Lq), reported again when the delay ends.
+            Outcome::Delayed { .. } => {}
             Outcome::Abandoned => {
                 // It waited its whole stay and was never delivered: nothing served to forget.
                 self.scopes.abandoned(j, m, now);

@@ -35,6 +35,8 @@ pub(super) struct Replication<'s> {
     pub(super) crashes: Vec<Stream>,
     /// Patience draws, per queue (used only by queues with a `patience`).
     pub(super) patience: Vec<Stream>,
+    /// Backoff jitter draws, per queue (used only by queues with a `retry_backoff`).
+    pub(super) backoff: Vec<Stream>,
     /// Messages whose earlier deliveries did not complete (failed, interrupted, crashed):
     /// the time they spent in service, which is processing, not waiting, and when they were
     /// first delivered. Bounded by the messages in the system.
@@ -145,6 +147,7 @@ impl<'s> Replication<'s> {
             failures: streams(Source::Failures, nq),
             crashes: streams(Source::Crashes, nq),
             patience: streams(Source::Patience, nq),
+            backoff: streams(Source::Backoff, nq),
             served_before: HashMap::new(),
             restarts: 0,
             staffing: vec![None; nq],
@@ -152,7 +155,7 @@ impl<'s> Replication<'s> {
             deadlines: scenario
                 .queues
                 .iter()
-                .any(|q| q.delivery.has_deadlines() || q.patience.is_some()),
+                .any(|q| q.delivery.has_deadlines() || q.patience.is_some() || q.backoff.is_some()),
             armed: f64::INFINITY,
             scopes: Scopes {
                 system: Tally::new(resolution, true),

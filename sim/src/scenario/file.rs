@@ -99,6 +99,22 @@ pub struct QueueSpec {
     pub crash: Option<CrashSpec>,
     /// How long a message waits for its first delivery before it abandons.
     pub patience: Option<DistSpec>,
+    /// The delay before a failed attempt is redelivered.
+    pub retry_backoff: Option<BackoffSpec>,
+}
+
+/// `retry_backoff = { base, factor, max, jitter }`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BackoffSpec {
+    /// Delay after the first failure.
+    pub base: f64,
+    /// Growth per further failure (default 2).
+    pub factor: Option<f64>,
+    /// Longest delay (default none).
+    pub max: Option<f64>,
+    /// "none" (default), "full" or "equal".
+    pub jitter: Option<String>,
 }
 
 /// `consumers = N` or `consumers = { at = [...], values = [...], repeat = R }`.

@@ -105,7 +105,8 @@ impl ConsumerSchedule {
             ));
         }
         for (i, pair) in spec.at.windows(2).enumerate() {
-            if !(pair[1] > pair[0]) || !pair[1].is_finite() {
+            let increasing = pair[1].partial_cmp(&pair[0]) == Some(std::cmp::Ordering::Greater);
+            if !increasing || !pair[1].is_finite() {
                 return Err(InvalidKey::new(
                     at_key.index(i + 1),
                     format!(

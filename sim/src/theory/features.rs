@@ -155,6 +155,9 @@ pub fn station(s: &Scenario, j: usize, class_rates: &[f64]) -> Used {
     if q.delivery.ttl.is_some() {
         used.add(Feature::Ttl, key("ttl"));
     }
+    if q.backoff.is_some() {
+        used.add(Feature::RetryBackoff, key("retry_backoff"));
+    }
     if let Some(p) = &q.patience {
         let feature = match p.to_variate_spec().shape {
             Shape::Exponential => Feature::ExponentialPatience,

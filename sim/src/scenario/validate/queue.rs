@@ -8,7 +8,7 @@ use crate::dist::Distribution;
 use crate::error::{InvalidKey, KeyPath};
 use crate::scenario::file::ConsumersSpec;
 use crate::scenario::schedule::ConsumerSchedule;
-use crate::scenario::{Delivery, Queue, QueueSpec};
+use crate::scenario::{Backoff, Delivery, Jitter, Queue, QueueSpec};
 use crate::suggest::suggest;
 
 /// Dispatch names of the scenario format, for suggestions.
@@ -202,6 +202,10 @@ pub(super) fn validate_queue(
         Some(spec) => Some(Distribution::from_spec(spec, &path.key("patience"))?),
         None => None,
     };
+    let backoff = match &q.retry_backoff {
+        Some(spec) => Some(backoff(spec, &path.key("retry_backoff"), fail)?),
+        None => None,
+    };
     let capacity = match q.capacity {
         Some(0) => {
             return Err(InvalidKey::new(
@@ -288,6 +292,62 @@ pub(super) fn validate_queue(
         crash,
         patience,
         schedule,
+        backoff,
+    })
+}
+
+/// Validates `retry_backoff` (at `path`) of a queue whose attempts fail with probability
+/// `fail`.
+fn backoff(
+    spec: &crate::scenario::BackoffSpec,
+    path: &KeyPath,
+    fail: f64,
+) -> Result<Backoff, InvalidKey> {
+    if fail == 0.0 {
+        return Err(InvalidKey::new(
+            path.clone(),
+            "a backoff delays the redelivery of failed attempts: it needs `fail` > 0",
+        ));
+    }
+    if !(spec.base.is_finite() && spec.base > 0.0) {
+        return Err(InvalidKey::new(
+            path.key("base"),
+            format!("must be a positive time, not {}", spec.base),
+        ));
+    }
+    let factor = spec.factor.unwrap_or(2.0);
+    if !(factor.is_finite() && factor >= 1.0) {
+        return Err(InvalidKey::new(
+            path.key("factor"),
+            format!("must be at least 1, not {factor}"),
+        ));
+    }
+    let max = spec.max.unwrap_or(f64::INFINITY);
+    if max.is_nan() || max < spec.base {
+        return Err(InvalidKey::new(
+            path.key("max"),
+            format!("must be at least `base` ({}), not {max}", spec.base),
+        ));
+    }
+    let jitter = match spec.jitter.as_deref().unwrap_or("none") {
+        "none" => Jitter::None,
+        "full" => Jitter::Full,
+        "equal" => Jitter::Equal,
+        other => {
+            return Err(InvalidKey::new(
+                path.key("jitter"),
+                format!(
+                    "unknown jitter `{other}`{}",
+                    suggest(other, &["none", "full", "equal"])
+                ),
+            ));
+        }
+    };
+    Ok(Backoff {
+        base: spec.base,
+        factor,
+        max,
+        jitter,
     })
 }
 
