@@ -235,6 +235,12 @@ fn live_refuses_crash_processor_sharing_and_preemption_by_key() {
             "queues.orders.discipline",
             "queues[0].discipline",
         ),
+        (
+            "patience",
+            "patience = { kind = \"exponential\", mean = 5.0 }",
+            "queues.orders.patience",
+            "queues[0].patience",
+        ),
     ] {
         let path = scenario_file(
             name,

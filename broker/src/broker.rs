@@ -8,6 +8,7 @@ mod cache_hints;
 mod config;
 mod consumer;
 mod deadlines;
+mod duty;
 mod error;
 mod in_flight;
 mod inspect;

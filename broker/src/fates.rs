@@ -1,8 +1,8 @@
 //! What the broker's calls report. Every message the broker stops holding reaches the caller
 //! in the outcome of the call that caused it — acknowledged ([`Acked`]), refused by a full
 //! queue ([`crate::BrokerError::Full`]), dropped to make room ([`Published::dropped`]),
-//! expired ([`Outcome::Expired`], [`Polled::expired`], [`Expiry`]) or dead-lettered
-//! ([`Outcome::DeadLettered`]) — so that a driver counting its messages never has to read
+//! expired ([`Outcome::Expired`], [`Polled::expired`], [`Expiry`]), abandoned
+//! ([`Outcome::Abandoned`], in an [`Expiry`]) or dead-lettered ([`Outcome::DeadLettered`]) — so that a driver counting its messages never has to read
 //! [`QueueStats`] to learn where one went.
 
 use crate::{ConsumerId, Message, QueueId};
@@ -91,6 +91,19 @@ pub enum Outcome {
     /// timed out, handed back) whose time to live passed while it was in flight expires here
     /// rather than wait again.
     Expired,
+    /// It was published with a patience ([`crate::Broker::publish_patient`]) and was still
+    /// waiting for its first delivery when the patience ran out: it left the queue
+    /// undelivered (counted in [`QueueStats::abandoned`]). Only [`crate::Broker::expire_due`]
+    /// reports it, in an [`Expiry`] without a consumer.
+    Abandoned,
+    /// It failed and is held back ([`crate::Broker::nack_delayed`]): in the queue but neither
+    /// waiting nor in flight (counted in [`QueueStats::delayed`]) until `until`, when
+    /// [`crate::Broker::expire_due`] puts it back to wait — an [`Expiry`] without a consumer,
+    /// [`Outcome::Requeued`] (or [`Outcome::Expired`] if its time to live ran out meanwhile).
+    Delayed {
+        /// When it waits again.
+        until: f64,
+    },
 }
 
 impl Outcome {
@@ -134,12 +147,15 @@ pub struct Expiry {
     /// The queue the message was in.
     pub queue: QueueId,
     /// For a visibility timeout, the consumer that held the message (it is freed and will get
-    /// [`crate::BrokerError::NotInFlight`] if it acks late); `None` for a TTL expiry.
+    /// [`crate::BrokerError::NotInFlight`] if it acks late); `None` for a TTL expiry, an
+    /// abandonment or the end of a delay ([`Outcome::Delayed`]).
     pub consumer: Option<ConsumerId>,
     /// The message.
     pub message: Message,
     /// A timed-out message is requeued, dead-lettered, or expired (its time to live passed
-    /// while it was in flight); a TTL expiry is always [`Outcome::Expired`].
+    /// while it was in flight); a TTL expiry is always [`Outcome::Expired`], a patience run
+    /// out [`Outcome::Abandoned`]; a delay's end [`Outcome::Requeued`] (or
+    /// [`Outcome::Expired`], past its time to live).
     pub outcome: Outcome,
 }
 
@@ -147,13 +163,16 @@ pub struct Expiry {
 /// [`crate::Broker::expire_due_into`] to avoid allocating on every call.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Expired {
-    /// Timed-out messages put back to wait for redelivery.
+    /// Timed-out messages, and delayed ones whose delay ended, put back to wait for
+    /// redelivery.
     pub redelivered: u64,
     /// Timed-out messages dead-lettered (they had reached their queue's `max_attempts`).
     pub dead_lettered: u64,
     /// Messages whose time to live ran out: waiting ones, and timed-out ones that could not
     /// wait again.
     pub expired: u64,
+    /// Messages whose patience ran out before their first delivery.
+    pub abandoned: u64,
     /// Idle consumers that can now take a message and should be told to poll (of the queues
     /// the messages were requeued in or dead-lettered to).
     pub wake: Vec<ConsumerId>,
@@ -172,6 +191,7 @@ impl Expired {
         self.redelivered = 0;
         self.dead_lettered = 0;
         self.expired = 0;
+        self.abandoned = 0;
         self.wake.clear();
         self.events.clear();
     }
@@ -181,6 +201,7 @@ impl Expired {
         self.redelivered += other.redelivered;
         self.dead_lettered += other.dead_lettered;
         self.expired += other.expired;
+        self.abandoned += other.abandoned;
         self.wake.append(&mut other.wake);
         self.events.append(&mut other.events);
     }
@@ -200,7 +221,8 @@ impl Expired {
 }
 
 /// A queue's counters. At every moment
-/// `published == acked + rejected + dropped + expired + dead_lettered + waiting + in_flight`
+/// `published == acked + rejected + dropped + expired + abandoned + dead_lettered + waiting +
+/// in_flight + delayed`
 /// ([`QueueStats::balanced`]); each fate counted here was also reported to the caller of the
 /// call that decided it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -216,6 +238,9 @@ pub struct QueueStats {
     pub dropped: u64,
     /// Messages whose time to live ran out: waiting, or taken back from a consumer after it.
     pub expired: u64,
+    /// Messages whose patience ran out while they waited for their first delivery
+    /// ([`crate::Broker::publish_patient`]).
+    pub abandoned: u64,
     /// Messages dead-lettered: rejected without requeue, or out of attempts.
     pub dead_lettered: u64,
     /// Deliveries rejected by consumers ([`crate::Broker::nack`]), requeued or not.
@@ -231,6 +256,9 @@ pub struct QueueStats {
     pub waiting: usize,
     /// Messages in service now (delivered, not yet acknowledged or rejected).
     pub in_flight: usize,
+    /// Messages held back after a failure, until their redelivery
+    /// ([`crate::Broker::nack_delayed`]).
+    pub delayed: usize,
 }
 
 impl QueueStats {
@@ -241,12 +269,14 @@ impl QueueStats {
                 + self.rejected
                 + self.dropped
                 + self.expired
+                + self.abandoned
                 + self.dead_lettered
                 + self.in_system()
     }
 
-    /// Messages in the queue now: waiting plus in flight.
+    /// Messages in the queue now: waiting, in flight, or held back before a redelivery.
+    #[inline]
     pub fn in_system(&self) -> u64 {
-        (self.waiting + self.in_flight) as u64
+        (self.waiting + self.in_flight + self.delayed) as u64
     }
 }

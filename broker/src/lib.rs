@@ -17,7 +17,10 @@
 //! not acknowledged within the [`QueueConfig::visibility_timeout`] is redelivered; after
 //! [`QueueConfig::max_attempts`] deliveries it is dead-lettered (to
 //! [`QueueConfig::dead_letter`], if set); a message waiting longer than its
-//! [`QueueConfig::ttl`] expires. The broker owns no thread: [`Broker::next_deadline`] tells a
+//! [`QueueConfig::ttl`] expires; a message published with a patience
+//! ([`Broker::publish_patient`]) and not delivered within it abandons
+//! ([`Outcome::Abandoned`]); a failed message may be held back before its redelivery
+//! ([`Broker::nack_delayed`], retry backoff). The broker owns no thread: [`Broker::next_deadline`] tells a
 //! driver when to call [`Broker::expire_due`].
 //!
 //! Nothing leaves in silence: every message the broker stops holding is reported to the
@@ -25,10 +28,11 @@
 //! and [`Published::dropped`] by [`Broker::publish`]; [`Polled::expired`] by [`Broker::poll`]
 //! (waiting messages found past their TTL); an [`Outcome`] by [`Broker::nack`] and
 //! [`Broker::requeue_front`] (a message taken back past its TTL expires at once); an
-//! [`Expiry`] per deadline by [`Broker::expire_due`]; a dead-lettered message's publish to its
+//! [`Expiry`] per deadline by [`Broker::expire_due`] (abandonments included); a dead-lettered message's publish to its
 //! dead-letter queue, or that queue's refusal, in [`Outcome::DeadLettered`]. [`Broker::stats`]
 //! counts the same fates, and for every queue at every moment
-//! `published = acked + rejected + dropped + expired + dead_lettered + waiting + in_flight`
+//! `published = acked + rejected + dropped + expired + abandoned + dead_lettered + waiting +
+//! in_flight + delayed`
 //! ([`QueueStats::balanced`]). [`SharedBroker`] wraps a broker for use from many threads, with
 //! blocking polls that report the same.
 //!

@@ -125,6 +125,33 @@ impl<C: Clock + Send> SharedBroker<C> {
         Ok(published)
     }
 
+    /// Publishes to queue `q` a message that abandons if not delivered within `patience` (see
+    /// [`Broker::publish_patient`]) and wakes the consumer it names.
+    pub fn publish_patient(
+        &self,
+        q: QueueId,
+        new: NewMessage,
+        patience: f64,
+    ) -> Result<Published, BrokerError> {
+        let published = self.lock().publish_patient(q, new, patience)?;
+        self.wake(published.wake);
+        Ok(published)
+    }
+
+    /// Takes consumer `c` off duty (see [`Broker::retire`]): its blocking polls wait without
+    /// a delivery until it is reinstated.
+    pub fn retire(&self, c: ConsumerId) -> Result<(), BrokerError> {
+        self.lock().retire(c)
+    }
+
+    /// Puts consumer `c` back on duty (see [`Broker::reinstate`]) and wakes its blocking
+    /// poll, if it is in one, to look for work.
+    pub fn reinstate(&self, c: ConsumerId) -> Result<(), BrokerError> {
+        self.lock().reinstate(c)?;
+        self.wake(Some(c));
+        Ok(())
+    }
+
     /// Consumer `c`'s next message, waiting up to `timeout` for one to be published to it:
     /// [`TimedPoll::delivery`] is `None` when the time runs out. Due deadlines (of every
     /// queue) are processed first, and again on each wake-up; they and any waiting messages
@@ -190,6 +217,21 @@ impl<C: Clock + Send> SharedBroker<C> {
     /// requeued or dead-lettered message is woken.
     pub fn nack(&self, c: ConsumerId, id: MessageId, requeue: bool) -> Result<Nacked, BrokerError> {
         let nacked = self.lock().nack(c, id, requeue)?;
+        self.wake_outcome(&nacked.outcome);
+        Ok(nacked)
+    }
+
+    /// Consumer `c` rejects message `id` for redelivery after `delay` (see
+    /// [`Broker::nack_delayed`]); a consumer that can take a dead-lettered message is woken.
+    /// The redelivery is reported, and its consumer woken, by the deadline processing
+    /// ([`SharedBroker::expire_due`], or any blocking poll).
+    pub fn nack_delayed(
+        &self,
+        c: ConsumerId,
+        id: MessageId,
+        delay: impl FnOnce(&crate::Message) -> f64,
+    ) -> Result<Nacked, BrokerError> {
+        let nacked = self.lock().nack_delayed(c, id, delay)?;
         self.wake_outcome(&nacked.outcome);
         Ok(nacked)
     }

@@ -5,7 +5,8 @@
 //! timeout, attempts, TTL) and on the dead-letter queue it may use (itself bounded and with a
 //! TTL at random), both on a [`Broker`] and through a [`SharedBroker`]. A ledger built only
 //! from the calls' return values places each message id — waiting, in flight at a consumer —
-//! until it ends acknowledged, dropped, expired or dead-lettered (a refused publish has no id:
+//! until it ends acknowledged, dropped, expired, abandoned (some messages are published with
+//! a patience) or dead-lettered (a refused publish has no id:
 //! it is tallied as rejected). An id reported twice, or reported where the ledger does not
 //! have it, fails the test; and after every step the ledger's tallies of each queue must equal
 //! what [`Broker::stats`] counted, read only for this comparison. A fate the broker decided
@@ -44,9 +45,16 @@ impl Clock for StepClock {
 /// messages it found past their TTL, both as [`Expiry`] events.
 trait Api {
     fn publish(&mut self, q: QueueId, new: NewMessage) -> Result<Published, BrokerError>;
+    fn publish_patient(
+        &mut self,
+        q: QueueId,
+        new: NewMessage,
+        patience: f64,
+    ) -> Result<Published, BrokerError>;
     fn poll(&mut self, c: ConsumerId) -> Result<(Option<Delivery>, Vec<Expiry>), BrokerError>;
     fn ack(&mut self, c: ConsumerId, id: MessageId) -> Result<Acked, BrokerError>;
     fn nack(&mut self, c: ConsumerId, id: MessageId, requeue: bool) -> Result<Nacked, BrokerError>;
+    fn nack_delayed(&mut self, c: ConsumerId, id: MessageId, delay: f64) -> Nacked;
     fn requeue_front(&mut self, c: ConsumerId, id: MessageId, left: f64) -> HandedBack;
     fn expire_due(&mut self) -> Expired;
     fn pause(&mut self, c: ConsumerId);
@@ -70,6 +78,14 @@ impl Api for Broker<StepClock> {
     fn publish(&mut self, q: QueueId, new: NewMessage) -> Result<Published, BrokerError> {
         Broker::publish(self, q, new)
     }
+    fn publish_patient(
+        &mut self,
+        q: QueueId,
+        new: NewMessage,
+        patience: f64,
+    ) -> Result<Published, BrokerError> {
+        Broker::publish_patient(self, q, new, patience)
+    }
     fn poll(&mut self, c: ConsumerId) -> Result<(Option<Delivery>, Vec<Expiry>), BrokerError> {
         let q = self.queue_of(c)?;
         let polled = Broker::poll(self, c)?;
@@ -80,6 +96,9 @@ impl Api for Broker<StepClock> {
     }
     fn nack(&mut self, c: ConsumerId, id: MessageId, requeue: bool) -> Result<Nacked, BrokerError> {
         Broker::nack(self, c, id, requeue)
+    }
+    fn nack_delayed(&mut self, c: ConsumerId, id: MessageId, delay: f64) -> Nacked {
+        Broker::nack_delayed(self, c, id, |_| delay).unwrap()
     }
     fn requeue_front(&mut self, c: ConsumerId, id: MessageId, left: f64) -> HandedBack {
         Broker::requeue_front(self, c, id, left).unwrap()
@@ -99,6 +118,14 @@ impl Api for SharedBroker<StepClock> {
     fn publish(&mut self, q: QueueId, new: NewMessage) -> Result<Published, BrokerError> {
         SharedBroker::publish(self, q, new)
     }
+    fn publish_patient(
+        &mut self,
+        q: QueueId,
+        new: NewMessage,
+        patience: f64,
+    ) -> Result<Published, BrokerError> {
+        SharedBroker::publish_patient(self, q, new, patience)
+    }
     fn poll(&mut self, c: ConsumerId) -> Result<(Option<Delivery>, Vec<Expiry>), BrokerError> {
         let polled = self.poll_timeout(c, Duration::ZERO)?;
         Ok((polled.delivery, polled.expired.events))
@@ -108,6 +135,9 @@ impl Api for SharedBroker<StepClock> {
     }
     fn nack(&mut self, c: ConsumerId, id: MessageId, requeue: bool) -> Result<Nacked, BrokerError> {
         SharedBroker::nack(self, c, id, requeue)
+    }
+    fn nack_delayed(&mut self, c: ConsumerId, id: MessageId, delay: f64) -> Nacked {
+        SharedBroker::nack_delayed(self, c, id, |_| delay).unwrap()
     }
     fn requeue_front(&mut self, c: ConsumerId, id: MessageId, left: f64) -> HandedBack {
         SharedBroker::requeue_front(self, c, id, left).unwrap()
@@ -127,6 +157,8 @@ impl Api for SharedBroker<StepClock> {
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Place {
     Waiting(QueueId),
+    /// Held back before a redelivery (retry backoff).
+    Delayed(QueueId),
     InFlight(QueueId, ConsumerId),
 }
 
@@ -136,6 +168,7 @@ enum Fate {
     Acked,
     Dropped,
     Expired,
+    Abandoned,
     DeadLettered,
 }
 
@@ -147,6 +180,7 @@ struct Tallies {
     rejected: u64,
     dropped: u64,
     expired: u64,
+    abandoned: u64,
     dead_lettered: u64,
 }
 
@@ -184,6 +218,7 @@ impl Ledger {
             Fate::Acked => t.acked += 1,
             Fate::Dropped => t.dropped += 1,
             Fate::Expired => t.expired += 1,
+            Fate::Abandoned => t.abandoned += 1,
             Fate::DeadLettered => t.dead_lettered += 1,
         }
         Ok(())
@@ -221,7 +256,11 @@ impl Ledger {
             Outcome::Requeued { .. } => {
                 self.live.insert(id, Place::Waiting(q));
             }
+            Outcome::Delayed { .. } => {
+                self.live.insert(id, Place::Delayed(q));
+            }
             Outcome::Expired => self.end(id, q, Fate::Expired)?,
+            Outcome::Abandoned => self.end(id, q, Fate::Abandoned)?,
             Outcome::DeadLettered { to, published } => {
                 self.end(id, q, Fate::DeadLettered)?;
                 match (to, published) {
@@ -249,8 +288,15 @@ impl Ledger {
             match e.consumer {
                 Some(c) => self.take(id, Place::InFlight(e.queue, c))?,
                 None => {
-                    prop_assert_eq!(e.outcome, Outcome::Expired, "a TTL expiry");
-                    self.take(id, Place::Waiting(e.queue))?;
+                    let waiting_fate = matches!(e.outcome, Outcome::Expired | Outcome::Abandoned);
+                    // The end of a delay, or a waiting message's expiry or abandonment.
+                    let delayed = self.live.get(&id) == Some(&Place::Delayed(e.queue));
+                    if delayed {
+                        self.take(id, Place::Delayed(e.queue))?;
+                    } else {
+                        prop_assert!(waiting_fate, "a waiting message only expires or abandons");
+                        self.take(id, Place::Waiting(e.queue))?;
+                    }
                 }
             }
             self.outcome(e.queue, id, e.outcome)?;
@@ -279,20 +325,22 @@ impl Ledger {
                 rejected: s.rejected,
                 dropped: s.dropped,
                 expired: s.expired,
+                abandoned: s.abandoned,
                 dead_lettered: s.dead_lettered,
             };
             prop_assert_eq!(t, &counted, "queue {:?}", q);
-            let (mut waiting, mut in_flight) = (0, 0);
+            let (mut waiting, mut in_flight, mut delayed) = (0, 0, 0);
             for p in self.live.values() {
                 match p {
                     Place::Waiting(at) if *at == q => waiting += 1,
+                    Place::Delayed(at) if *at == q => delayed += 1,
                     Place::InFlight(at, _) if *at == q => in_flight += 1,
                     _ => {}
                 }
             }
             prop_assert_eq!(
-                (waiting, in_flight),
-                (s.waiting, s.in_flight),
+                (waiting, in_flight, delayed),
+                (s.waiting, s.in_flight, s.delayed),
                 "queue {:?}",
                 q
             );
@@ -310,12 +358,16 @@ enum Op {
         priority: i32,
         key: Option<u64>,
         size: f64,
+        /// Published with this patience ([`Broker::publish_patient`]).
+        patience: Option<f64>,
     },
     Poll(usize),
     /// Consumer c acks its i-th message in flight.
     Ack(usize, usize),
     /// Consumer c rejects its i-th message in flight, with or without requeue.
     Nack(usize, usize, bool),
+    /// Consumer c rejects its i-th message in flight for redelivery after a delay.
+    NackDelayed(usize, usize, f64),
     /// Consumer c hands back its i-th message in flight with a fraction of its work left.
     RequeueFront(usize, usize, f64),
     Pause(usize),
@@ -325,11 +377,24 @@ enum Op {
 
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
-        6 => (prop::bool::weighted(0.8), 0..3i32, prop::option::of(0..6u64), 0.25..4.0f64)
-            .prop_map(|(main, priority, key, size)| Op::Publish { main, priority, key, size }),
+        6 => (
+            prop::bool::weighted(0.8),
+            0..3i32,
+            prop::option::of(0..6u64),
+            0.25..4.0f64,
+            prop::option::weighted(0.3, 0.0..5.0f64),
+        )
+            .prop_map(|(main, priority, key, size, patience)| Op::Publish {
+                main,
+                priority,
+                key,
+                size,
+                patience
+            }),
         5 => (0..8usize).prop_map(Op::Poll),
         3 => (0..8usize, 0..3usize).prop_map(|(c, i)| Op::Ack(c, i)),
         2 => (0..8usize, 0..3usize, any::<bool>()).prop_map(|(c, i, r)| Op::Nack(c, i, r)),
+        1 => (0..8usize, 0..3usize, 0.0..4.0f64).prop_map(|(c, i, d)| Op::NackDelayed(c, i, d)),
         1 => (0..8usize, 0..3usize, 0.0..1.0f64).prop_map(|(c, i, f)| Op::RequeueFront(c, i, f)),
         1 => (0..8usize).prop_map(Op::Pause),
         2 => (0.0..3.0f64, any::<bool>()).prop_map(|(dt, due)| Op::Advance(dt, due)),
@@ -458,6 +523,7 @@ fn follow(
                 priority,
                 key,
                 size,
+                patience,
             } => {
                 let q = QueueId(u32::from(main));
                 let new = NewMessage {
@@ -466,7 +532,10 @@ fn follow(
                     size,
                     ..NewMessage::default()
                 };
-                let r = api.publish(q, new);
+                let r = match patience {
+                    None => api.publish(q, new),
+                    Some(p) => api.publish_patient(q, new, p),
+                };
                 ledger.published(q, &r)?;
             }
             Op::Poll(c) => {
@@ -511,6 +580,16 @@ fn follow(
                 ledger.take(id, Place::InFlight(q, c))?;
                 ledger.outcome(q, id, nacked.outcome)?;
             }
+            Op::NackDelayed(c, i, delay) => {
+                let c = consumer(c);
+                let q = queue_of[c.0 as usize];
+                let Some(id) = pick(&ledger, c, i) else {
+                    continue;
+                };
+                let nacked = api.nack_delayed(c, id, delay);
+                ledger.take(id, Place::InFlight(q, c))?;
+                ledger.outcome(q, id, nacked.outcome)?;
+            }
             Op::RequeueFront(c, i, fraction) => {
                 let c = consumer(c);
                 let q = queue_of[c.0 as usize];
@@ -528,13 +607,23 @@ fn follow(
                 clock.advance(dt);
                 if due {
                     let expired = api.expire_due();
-                    let tally = (expired.redelivered, expired.dead_lettered, expired.expired);
-                    let mut by_kind = (0, 0, 0);
+                    let tally = (
+                        expired.redelivered,
+                        expired.dead_lettered,
+                        expired.expired,
+                        expired.abandoned,
+                    );
+                    let mut by_kind = (0, 0, 0, 0);
                     for e in &expired.events {
                         match (e.consumer, e.outcome) {
                             (Some(_), Outcome::Requeued { .. }) => by_kind.0 += 1,
                             (Some(_), Outcome::DeadLettered { .. }) => by_kind.1 += 1,
                             (_, Outcome::Expired) => by_kind.2 += 1,
+                            (None, Outcome::Abandoned) => by_kind.3 += 1,
+                            // The end of a delay.
+                            (None, Outcome::Requeued { .. }) => by_kind.0 += 1,
+                            (_, Outcome::Delayed { .. }) => panic!("a deadline never delays"),
+                            (Some(_), Outcome::Abandoned) => panic!("in flight, none abandons"),
                             (None, other) => panic!("a TTL expiry reported as {other:?}"),
                         }
                     }

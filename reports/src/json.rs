@@ -38,7 +38,16 @@ struct ClassDocument<'a> {
 #[derive(Serialize)]
 struct QueueDocument<'a> {
     metrics: Metrics<'a>,
+    counts: CountsDocument<'a>,
+}
+
+/// A queue's fates, with `abandoned` only where some queue has a patience.
+#[derive(Serialize)]
+struct CountsDocument<'a> {
+    #[serde(flatten)]
     counts: &'a QueueCounts,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    abandoned: Option<f64>,
 }
 
 /// Named values as a JSON object keyed by name, in their order.
@@ -131,7 +140,10 @@ impl RunReport {
             .map(|(s, counts)| {
                 let doc = QueueDocument {
                     metrics: Metrics(s),
-                    counts,
+                    counts: CountsDocument {
+                        counts,
+                        abandoned: self.abandonment.then_some(counts.abandoned),
+                    },
                 };
                 (s.name.as_str(), doc)
             })

@@ -182,6 +182,9 @@ pub struct RunReport {
     pub warmup_auto: bool,
     /// Replications stopped by `[run] max_events` before their customers, and that budget.
     pub stopped: (u32, Option<u64>),
+    /// Some queue has a `patience`: the metric `p_abandon` and the count `abandoned` are
+    /// shown (they are left out of every other report, whose figures they would not change).
+    pub abandonment: bool,
     /// Each queue's offered load and capacity, in queue order.
     pub loads: Vec<QueueLoad>,
     /// What the reader should know before trusting the figures ([`RunReport::diagnose`]).
@@ -211,12 +214,14 @@ impl RunReport {
                 reason: reason.clone(),
             },
         };
+        let abandonment = scenario.queues.iter().any(|q| q.patience.is_some());
         // `p_wait`: theory's P(wait) in the scope, for the rule of three ([`NoneSeen`]).
         let scope = |name: &str, s: &ScopeSummary, p: Option<&Prediction>, p_wait: Option<f64>| {
             ScopeReport {
                 name: name.to_string(),
                 rows: Metric::ALL
                     .iter()
+                    .filter(|&&m| abandonment || m != Metric::PAbandon)
                     .map(|&m| {
                         let theory = p.and_then(|p| kendall_sim::theory::value(p, m));
                         MetricRow {
@@ -271,6 +276,7 @@ impl RunReport {
             counts: result.counts.clone(),
             warmup_auto: scenario.run.warmup_mode == Warmup::Auto,
             stopped: (result.stopped, scenario.run.max_events),
+            abandonment,
             loads: queue_loads(scenario),
             warnings: Vec::new(),
         };

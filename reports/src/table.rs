@@ -126,40 +126,47 @@ pub(crate) fn num(x: f64) -> String {
 /// a plain acknowledgement happened, and how many were still in it at the end.
 fn fates(out: &mut String, report: &RunReport) {
     let unusual = |c: &kendall_sim::replication::QueueCounts| {
-        c.rejected + c.dropped + c.expired + c.dead_lettered + c.redelivered + c.preempted > 0.0
+        c.rejected
+            + c.dropped
+            + c.expired
+            + c.abandoned
+            + c.dead_lettered
+            + c.redelivered
+            + c.preempted
+            > 0.0
+    };
+    // The abandoned column only where a queue has a patience (other tables stay as they were).
+    let abandoned = |out: &mut String, cell: &dyn std::fmt::Display| {
+        if report.abandonment {
+            let _ = write!(out, " {cell:>9}");
+        }
     };
     if !report.counts.iter().any(unusual) {
         return;
     }
     let _ = writeln!(out, "message fates per replication (measurement window)");
+    let _ = write!(
+        out,
+        "  {:<16} {:>11} {:>11} {:>9} {:>9} {:>9}",
+        "queue", "published", "acked", "rejected", "dropped", "expired",
+    );
+    abandoned(out, &"abandoned");
     let _ = writeln!(
         out,
-        "  {:<16} {:>11} {:>11} {:>9} {:>9} {:>9} {:>9} {:>11} {:>9} {:>9}",
-        "queue",
-        "published",
-        "acked",
-        "rejected",
-        "dropped",
-        "expired",
-        "dead-ltr",
-        "redelivered",
-        "preempted",
-        "in system"
+        " {:>9} {:>11} {:>9} {:>9}",
+        "dead-ltr", "redelivered", "preempted", "in system"
     );
     for (q, c) in report.queues.iter().zip(&report.counts) {
+        let _ = write!(
+            out,
+            "  {:<16} {:>11.1} {:>11.1} {:>9.1} {:>9.1} {:>9.1}",
+            q.name, c.published, c.acked, c.rejected, c.dropped, c.expired,
+        );
+        abandoned(out, &format!("{:.1}", c.abandoned));
         let _ = writeln!(
             out,
-            "  {:<16} {:>11.1} {:>11.1} {:>9.1} {:>9.1} {:>9.1} {:>9.1} {:>11.1} {:>9.1} {:>9.1}",
-            q.name,
-            c.published,
-            c.acked,
-            c.rejected,
-            c.dropped,
-            c.expired,
-            c.dead_lettered,
-            c.redelivered,
-            c.preempted,
-            c.in_system
+            " {:>9.1} {:>11.1} {:>9.1} {:>9.1}",
+            c.dead_lettered, c.redelivered, c.preempted, c.in_system
         );
     }
     out.push('\n');

@@ -268,6 +268,7 @@ mod tests {
             counts: vec![Default::default()],
             warmup_auto: false,
             stopped: (0, None),
+            abandonment: false,
             loads: vec![unbounded(rho)],
             warnings: vec![],
         }

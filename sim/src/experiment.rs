@@ -311,6 +311,7 @@ fn mean_counts(results: &[ReplicationResult], j: usize) -> QueueCounts {
         m.rejected += c.rejected / n;
         m.dropped += c.dropped / n;
         m.expired += c.expired / n;
+        m.abandoned += c.abandoned / n;
         m.dead_lettered += c.dead_lettered / n;
         m.redelivered += c.redelivered / n;
         m.preempted += c.preempted / n;

@@ -17,6 +17,7 @@ mod deadlines;
 mod event_loop;
 mod messages;
 mod service;
+mod staffing;
 mod state;
 mod unfinished;
 mod worker;

@@ -22,6 +22,10 @@ pub enum Source {
     Failures(usize),
     /// Consumer crash and repair times at queue j.
     Crashes(usize),
+    /// Messages' patience at queue j.
+    Patience(usize),
+    /// Retry backoff jitter at queue j.
+    Backoff(usize),
 }
 
 impl Source {
@@ -33,6 +37,8 @@ impl Source {
             Source::Routing(i) => (4, i),
             Source::Failures(i) => (5, i),
             Source::Crashes(i) => (6, i),
+            Source::Patience(i) => (7, i),
+            Source::Backoff(i) => (8, i),
         };
         (tag << 56) ^ i as u64
     }

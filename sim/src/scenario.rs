@@ -12,9 +12,14 @@ use crate::dist::Distribution;
 
 mod file;
 mod load;
+mod schedule;
 mod validate;
 
-pub use file::{ClassSpec, CrashSpec, ProducerSpec, QueueSpec, RouteSpec, RunSpec, ScenarioFile};
+pub use file::{
+    BackoffSpec, ClassSpec, ConsumersSpec, CrashSpec, ProducerSpec, QueueSpec, RouteSpec, RunSpec,
+    ScenarioFile, ScheduleSpec,
+};
+pub use schedule::{Boundary, ConsumerSchedule};
 
 /// A message type.
 #[derive(Debug, Clone, PartialEq)]
@@ -43,7 +48,7 @@ pub struct Producer {
 pub struct Queue {
     /// Name.
     pub name: String,
-    /// Number of consumers.
+    /// Number of consumers (with a `schedule`, the most it ever has on duty).
     pub consumers: u32,
     /// Dispatch strategy.
     pub dispatch: DispatchKind,
@@ -67,6 +72,61 @@ pub struct Queue {
     pub fail: f64,
     /// (time between failures, time to repair) of each consumer, if consumers crash.
     pub crash: Option<(Distribution, Distribution)>,
+    /// How long a message waits for its first delivery before it abandons (`patience`);
+    /// None never abandons.
+    pub patience: Option<Distribution>,
+    /// The consumer count as a function of time (`consumers = { at, values, repeat }`);
+    /// `consumers` is then its largest value, the consumers the broker's queue has, of which
+    /// the others are off duty. None: all `consumers` always on duty.
+    pub schedule: Option<ConsumerSchedule>,
+    /// The delay before a failed attempt is redelivered (`retry_backoff`); None redelivers
+    /// at once.
+    pub backoff: Option<Backoff>,
+}
+
+/// Jitter on a backoff delay d (AWS Architecture Blog, "Exponential Backoff and Jitter",
+/// 2015).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Jitter {
+    /// d itself.
+    None,
+    /// Uniform on (0, d).
+    Full,
+    /// d/2 plus uniform on (0, d/2).
+    Equal,
+}
+
+/// `retry_backoff`: the k-th failed attempt of a message is redelivered after
+/// d_k = min(max, base·factor^(k−1)), jittered.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Backoff {
+    /// d_1.
+    pub base: f64,
+    /// d_(k+1) / d_k before the cap.
+    pub factor: f64,
+    /// The cap.
+    pub max: f64,
+    /// How the delay is drawn around d_k.
+    pub jitter: Jitter,
+}
+
+impl Backoff {
+    /// d_k, the delay before jitter after the `attempt`-th failed attempt (from 1).
+    pub fn nominal(&self, attempt: u32) -> f64 {
+        let k = attempt.max(1) - 1;
+        (self.base * self.factor.powi(k.min(i32::MAX as u32) as i32)).min(self.max)
+    }
+
+    /// The delay after the `attempt`-th failed attempt, its jitter drawn from `rng`.
+    pub fn delay<R: Rng + ?Sized>(&self, attempt: u32, rng: &mut R) -> f64 {
+        let d = self.nominal(attempt);
+        let u: f64 = rand::RngExt::random(rng);
+        match self.jitter {
+            Jitter::None => d,
+            Jitter::Full => u * d,
+            Jitter::Equal => d / 2.0 + u * d / 2.0,
+        }
+    }
 }
 
 impl Queue {

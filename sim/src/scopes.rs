@@ -3,7 +3,7 @@
 
 use kendall_broker::Message;
 
-use crate::stats::{Estimates, METRICS, Tally};
+use crate::stats::{Estimates, PERCENTILES, Tally};
 
 /// One estimate per scope: the system's, each queue's, each class's.
 pub type ScopeEstimates = (Estimates, Vec<Estimates>, Vec<Estimates>);
@@ -63,6 +63,16 @@ impl Scopes {
         self.classes[m.class as usize].lose(now, now - m.born_at);
     }
 
+    /// Message `m`, in queue `j`, abandons (its patience ran out before its first delivery):
+    /// each scope counts its stay there as waiting ([`Tally::abandon`]).
+    pub fn abandoned(&mut self, j: usize, m: &Message, now: f64) {
+        let here = now - m.published_at;
+        self.queues[j].abandon(now, here, here);
+        let (t, wq) = (now - m.born_at, m.waited_before + here);
+        self.system.abandon(now, t, wq);
+        self.classes[m.class as usize].abandon(now, t, wq);
+    }
+
     /// Every scope's estimates at `now`, queue j served by `consumers[j]` consumers.
     /// `mirrors` says whether the lone queue and the lone class see exactly the system's
     /// messages: such scopes record no histograms and take the system's percentiles, and
@@ -76,7 +86,7 @@ impl Scopes {
             }
             let mut e = t.estimates(now, consumers);
             if mirrors {
-                e.values[8..METRICS].copy_from_slice(&system.values[8..METRICS]);
+                e.values[PERCENTILES].copy_from_slice(&system.values[PERCENTILES]);
             }
             e
         };

@@ -37,10 +37,15 @@ pub enum Metric {
     WqP99,
     /// 99.9th percentile of the waiting time.
     WqP999,
+    /// Fraction of messages that abandoned (their patience ran out while they waited).
+    PAbandon,
 }
 
 /// Number of metrics.
-pub const METRICS: usize = 16;
+pub const METRICS: usize = 17;
+
+/// The percentile metrics' range in [`Metric::ALL`] (T's four, then Wq's).
+pub const PERCENTILES: std::ops::Range<usize> = 8..16;
 
 /// The quantiles behind the percentile metrics, in order.
 pub const QUANTILES: [f64; 4] = [0.5, 0.9, 0.99, 0.999];
@@ -64,6 +69,7 @@ impl Metric {
         Metric::WqP90,
         Metric::WqP99,
         Metric::WqP999,
+        Metric::PAbandon,
     ];
 
     /// The name used in JSON and tables.
@@ -85,6 +91,7 @@ impl Metric {
             Metric::WqP90 => "Wq_p90",
             Metric::WqP99 => "Wq_p99",
             Metric::WqP999 => "Wq_p999",
+            Metric::PAbandon => "p_abandon",
         }
     }
 
@@ -105,8 +112,8 @@ impl Metric {
 pub struct Estimates {
     /// The estimates, indexed like [`Metric::ALL`].
     pub values: [f64; METRICS],
-    /// Messages processed in the scope during the window: the number T, Wq and p_wait are
-    /// averaged over.
+    /// Messages processed in the scope during the window, and those that abandoned there: the
+    /// number T, Wq and p_wait are averaged over.
     pub measured: u64,
     /// Every message that left the scope during the window, processed or not.
     pub departures: Departures,
@@ -170,6 +177,9 @@ pub struct Tally {
     /// `done` and `sum_t`, every departure ([`Departures`]).
     lost_inside: u64,
     lost_stay: f64,
+    /// Messages that abandoned: counted in T, Wq, p_wait and their percentiles (the Erlang-A
+    /// convention: every arrival that entered), not in the throughput nor in p_loss.
+    abandoned: u64,
     /// False for a scope that mirrors another exactly: it records nothing at all.
     on: bool,
 }
@@ -208,6 +218,7 @@ impl Tally {
             lost: 0,
             lost_inside: 0,
             lost_stay: 0.0,
+            abandoned: 0,
             on: true,
         }
     }
@@ -327,6 +338,27 @@ impl Tally {
         self.lost_stay += stay;
     }
 
+    /// A message in the scope abandons (its patience ran out while it waited) after staying
+    /// `t` in it, of which `wq` waiting (its whole stay here, plus any upstream wait): it
+    /// counts in T, Wq, p_wait and their percentiles as every arrival does under the
+    /// Erlang-A convention, in p_abandon, and neither in the throughput nor in p_loss.
+    #[inline]
+    pub fn abandon(&mut self, now: f64, t: f64, wq: f64) {
+        if !self.on {
+            return;
+        }
+        self.area_in_system += now;
+        self.in_system -= 1;
+        self.abandoned += 1;
+        self.sum_t += t;
+        self.sum_wq += wq;
+        self.waited += 1;
+        if let Some(h) = &mut self.hists {
+            record(&mut h[0], t * self.scale);
+            record(&mut h[1], wq * self.scale);
+        }
+    }
+
     /// Starts the measurement window at `now`: sums and areas restart from zero.
     pub fn reset(&mut self, now: f64) {
         if let Some(h) = &mut self.hists {
@@ -342,6 +374,7 @@ impl Tally {
         self.lost = 0;
         self.lost_inside = 0;
         self.lost_stay = 0.0;
+        self.abandoned = 0;
     }
 
     /// Hands over the recorded T and Wq of the window (None for a scope that records no
@@ -358,24 +391,29 @@ impl Tally {
         let l = per(self.area_in_system + self.in_system as f64 * now, span);
         let busy = per(self.area_busy + self.busy as f64 * now, span);
         let done = self.done as f64;
+        let abandoned = self.abandoned as f64;
+        // Processed and abandoned messages: those T, Wq and p_wait average over.
+        let measured = done + abandoned;
+        let offered = measured + self.lost as f64;
         let mut e = [f64::NAN; METRICS];
         e[..8].copy_from_slice(&[
-            per(self.sum_t, done),
-            per(self.sum_wq, done),
+            per(self.sum_t, measured),
+            per(self.sum_wq, measured),
             l,
             l - busy,
             per(busy, f64::from(consumers)),
             per(done, span),
-            per(self.waited as f64, done),
-            per(self.lost as f64, done + self.lost as f64),
+            per(self.waited as f64, measured),
+            per(self.lost as f64, offered),
         ]);
         if let Some(r) = &self.hists {
-            e[8..].copy_from_slice(&percentiles(r, self.scale));
+            e[PERCENTILES].copy_from_slice(&percentiles(r, self.scale));
         }
-        let left = done + self.lost_inside as f64;
+        e[Metric::PAbandon as usize] = per(abandoned, offered);
+        let left = measured + self.lost_inside as f64;
         Estimates {
             values: e,
-            measured: self.done,
+            measured: self.done + self.abandoned,
             departures: Departures {
                 rate: per(left, span),
                 mean_stay: per(self.sum_t + self.lost_stay, left),

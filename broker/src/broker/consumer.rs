@@ -17,6 +17,8 @@ pub(super) struct Consumer {
     pub(super) idle: bool,
     /// Listed in its queue's `idle` deque (possibly stale: `idle` is the truth).
     pub(super) listed: bool,
+    /// Off duty ([`Broker::retire`](super::Broker::retire)): its polls deliver nothing.
+    pub(super) retired: bool,
     pub(super) own: OwnBuffer,
 }
 

@@ -64,4 +64,8 @@ pub enum BrokerError {
     /// A work amount handed to the broker is negative or not finite.
     #[error("invalid message size {0}")]
     InvalidSize(f64),
+    /// A patience handed to [`Broker::publish_patient`](crate::Broker::publish_patient) is
+    /// negative or NaN.
+    #[error("invalid patience {0}")]
+    InvalidPatience(f64),
 }

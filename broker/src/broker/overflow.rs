@@ -16,6 +16,7 @@ impl<C: Clock> Broker<C> {
         new: NewMessage,
         now: f64,
         capacity: usize,
+        patience: Option<f64>,
     ) -> Result<Published, BrokerError> {
         let queue = &mut self.queues[q.0 as usize];
         if !(queue.overflow == Overflow::DropOldest && queue.stats.waiting > 0) {
@@ -23,7 +24,7 @@ impl<C: Clock> Broker<C> {
             return Err(BrokerError::Full { queue: q, capacity });
         }
         let dropped = drop_oldest(queue, &mut self.consumers);
-        let (id, wake, preempt) = self.enter(q, new, now)?;
+        let (id, wake, preempt) = self.enter(q, new, now, patience)?;
         Ok(Published {
             id,
             wake,
@@ -59,8 +60,9 @@ pub(super) fn drop_oldest(queue: &mut Queue, consumers: &mut [Consumer]) -> Mess
         }
     }
     .expect("the oldest waiting message is there");
-    if queue.ttl.is_some() {
+    if queue.tracked {
         queue.waiting_at.remove(&message.id);
+        queue.patient.remove(&message.id);
     }
     queue.stats.waiting -= 1;
     queue.stats.dropped += 1;

@@ -17,6 +17,8 @@ impl<C: Clock> Broker<C> {
     /// name it in [`Published::wake`](crate::Published::wake)). [`BrokerError::Busy`] means it
     /// already holds its prefetch.
     ///
+    /// A consumer off duty ([`Broker::retire`]) gets nothing and is not made idle.
+    ///
     /// On a queue with a TTL, waiting messages whose time to live has run out are expired on the
     /// way: each is returned in [`Polled::expired`] (and counted in
     /// [`QueueStats::expired`](crate::QueueStats::expired)). Without a TTL that list is always
@@ -51,7 +53,7 @@ impl<C: Clock> Broker<C> {
         let queue = &mut self.queues[consumer.queue as usize];
         let seq = &mut self.next_seq;
         let deadlines = &mut self.deadlines;
-        if queue.ttl.is_some() {
+        if queue.tracked {
             return Ok(poll_live(c, queue, consumer, seq, deadlines, now));
         }
         // Each source hands its message, as it pops it, to `hand_over`, which copies it to the
@@ -179,9 +181,10 @@ pub(super) fn settle_delivery(
     }
 }
 
-/// [`Broker::poll`] by `consumer` (`c`) of `queue`, which has a TTL, at `now`: the next live
-/// message delivered (numbered from `next_seq`), and the expired ones found on the way.
-#[cold] // Queues with a TTL are rare: kept out of the common poll.
+/// [`Broker::poll`] by `consumer` (`c`) of `queue`, which tracks its waiting messages (a TTL
+/// or patient messages) or has had consumers retired, at `now`: the next live message delivered (numbered from
+/// `next_seq`), and the expired ones found on the way.
+#[cold] // Queues with a TTL or a patience are rare: kept out of the common poll.
 #[inline(never)]
 pub(super) fn poll_live(
     c: ConsumerId,
@@ -191,6 +194,10 @@ pub(super) fn poll_live(
     deadlines: &mut BinaryHeap<Reverse<Deadline>>,
     now: f64,
 ) -> Polled {
+    if consumer.retired {
+        // Off duty: it takes nothing, and is not listed to be woken.
+        return Polled::default();
+    }
     let mut expired = Vec::new();
     let delivery = next_live(queue, consumer, now, &mut expired)
         .map(|(m, shared)| deliver(c, queue, consumer, next_seq, deadlines, m, shared, now));
@@ -200,17 +207,18 @@ pub(super) fn poll_live(
     Polled { delivery, expired }
 }
 
-/// The next waiting message for `consumer` of a queue with a TTL — from its own buffer, then
-/// from the shared one — counted out of `waiting`; messages whose time to live has run out by
-/// `now` are expired on the way and added to `expired` (an expired own-buffer message's load
-/// taken off `consumer`). True with it when it came from the shared buffer.
+/// The next waiting message for `consumer` of a queue that tracks its waiting messages — from
+/// its own buffer, then from the shared one — counted out of `waiting` and out of the tracking
+/// maps (a delivered message no longer abandons); with a TTL, messages whose time to live has
+/// run out by `now` are expired on the way and added to `expired` (an expired own-buffer
+/// message's load taken off `consumer`). True with it when it came from the shared buffer.
 pub(super) fn next_live(
     queue: &mut Queue,
     consumer: &mut Consumer,
     now: f64,
     expired: &mut Vec<Message>,
 ) -> Option<(Message, bool)> {
-    let ttl = queue.ttl?;
+    let ttl = queue.ttl.unwrap_or(f64::INFINITY);
     let k = consumer.local as usize;
     loop {
         let own = if queue.pushes {
@@ -224,6 +232,7 @@ pub(super) fn next_live(
         };
         queue.stats.waiting -= 1;
         queue.waiting_at.remove(&message.id);
+        queue.patient.remove(&message.id);
         if message.published_at + ttl <= now {
             queue.stats.expired += 1;
             if !from_shared {

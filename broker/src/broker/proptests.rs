@@ -351,6 +351,8 @@ proptest! {
                             prop_assert_eq!(to, config.dead_letter);
                         }
                         Outcome::Expired => prop_assert!(retry && past_ttl),
+                        Outcome::Abandoned => panic!("a nack never abandons"),
+                        Outcome::Delayed { .. } => panic!("a plain nack never delays"),
                     }
                 }
                 Op::RequeueFront(c, i, fraction) => {
@@ -397,6 +399,8 @@ proptest! {
                                     }
                                     Outcome::Expired => prop_assert!(past_ttl),
                                     Outcome::DeadLettered { .. } => {}
+                                    Outcome::Abandoned => panic!("in flight, nothing abandons"),
+                                    Outcome::Delayed { .. } => panic!("a timeout never delays"),
                                 }
                             }
                             (None, other) => panic!("TTL gave {other:?}"),

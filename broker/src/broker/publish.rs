@@ -4,7 +4,7 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
 use super::consumer::{Consumer, next_idle};
-use super::deadlines::{Deadline, schedule_ttl};
+use super::deadlines::{Deadline, schedule_patience, schedule_ttl};
 use super::preemption::preempt_candidate;
 use super::queue::{Place, Queue};
 use super::{Broker, BrokerError, ConsumerId, QueueId};
@@ -29,11 +29,52 @@ impl<C: Clock> Broker<C> {
             .ok_or(BrokerError::UnknownQueue(q))?;
         queue.stats.published += 1;
         if let Some(capacity) = queue.capacity
-            && queue.stats.waiting + queue.stats.in_flight >= capacity
+            && queue.stats.in_system() >= capacity as u64
         {
-            return self.publish_full(q, new, now, capacity);
+            return self.publish_full(q, new, now, capacity, None);
         }
-        let (id, wake, preempt) = self.enter(q, new, now)?;
+        let (id, wake, preempt) = self.enter(q, new, now, None)?;
+        Ok(Published {
+            id,
+            wake,
+            dropped: None,
+            preempt,
+        })
+    }
+
+    /// [`Broker::publish`] of a message that waits at most `patience` for its first delivery:
+    /// if no consumer has taken it `patience` after this publish, it abandons — it leaves the
+    /// queue undelivered, reported by [`Broker::expire_due`] as an [`Expiry`](crate::Expiry)
+    /// with [`Outcome::Abandoned`](crate::Outcome::Abandoned) and counted in
+    /// [`QueueStats::abandoned`](crate::QueueStats::abandoned). Once delivered it never
+    /// abandons, even if it is requeued later (a failed attempt waits again without a
+    /// patience). The deadline is kept like a TTL's ([`Broker::next_deadline`]); a message a
+    /// consumer polls before [`Broker::expire_due`] processed its due abandonment is delivered.
+    /// A queue with messages published this way tracks where each waits, which makes its
+    /// polls a little slower; others are untouched. [`BrokerError::InvalidPatience`] for a
+    /// negative or NaN patience (nothing is published then).
+    pub fn publish_patient(
+        &mut self,
+        q: QueueId,
+        new: NewMessage,
+        patience: f64,
+    ) -> Result<Published, BrokerError> {
+        if patience.is_nan() || patience < 0.0 {
+            return Err(BrokerError::InvalidPatience(patience));
+        }
+        let now = self.clock.now();
+        let queue = self
+            .queues
+            .get_mut(q.0 as usize)
+            .ok_or(BrokerError::UnknownQueue(q))?;
+        queue.stats.published += 1;
+        queue.tracked = true;
+        if let Some(capacity) = queue.capacity
+            && queue.stats.in_system() >= capacity as u64
+        {
+            return self.publish_full(q, new, now, capacity, Some(patience));
+        }
+        let (id, wake, preempt) = self.enter(q, new, now, Some(patience))?;
         Ok(Published {
             id,
             wake,
@@ -44,13 +85,15 @@ impl<C: Clock> Broker<C> {
 
     /// The part of [`Broker::publish`] after the capacity check: stamps `new` as a message of
     /// queue `q` (known, its publish counted), routes it and makes it wait. Returns its id,
-    /// the consumer to wake and the one to preempt.
+    /// the consumer to wake and the one to preempt. With a `patience`, its abandonment is
+    /// scheduled.
     #[inline(always)] // Part of publish, split out only so that `publish_full` shares it.
     pub(super) fn enter(
         &mut self,
         q: QueueId,
         new: NewMessage,
         now: f64,
+        patience: Option<f64>,
     ) -> Result<(MessageId, Option<ConsumerId>, Option<ConsumerId>), BrokerError> {
         let queue = &mut self.queues[q.0 as usize];
         let id = MessageId(self.next_id);
@@ -89,6 +132,9 @@ impl<C: Clock> Broker<C> {
             place,
             false,
         );
+        if let Some(patience) = patience {
+            schedule_patience(q.0, queue, &mut self.deadlines, id, now + patience, place);
+        }
         let preempt = match (wake, queue.discipline) {
             (None, Discipline::PriorityPreemptive) => {
                 preempt_candidate(queue, &self.consumers, place, new.priority)

@@ -32,6 +32,17 @@ pub(super) struct Queue {
     pub(super) dead_letter: Option<QueueId>,
     /// With a TTL only: where each waiting message is, so that an expiry finds it.
     pub(super) waiting_at: HashMap<MessageId, Place>,
+    /// Messages published with a patience ([`Broker::publish_patient`](super::Broker)) and
+    /// not yet delivered: where each waits, so that its abandonment finds it. Empty for a
+    /// queue that never had one.
+    pub(super) patient: HashMap<MessageId, Place>,
+    /// Messages held back after a failed attempt ([`Broker::nack_delayed`](super::Broker)):
+    /// the consumer that failed them and their delivery, until their redelivery deadline.
+    pub(super) delayed: HashMap<MessageId, (u32, super::in_flight::InFlight)>,
+    /// True when polls must keep `waiting_at` or `patient` up to date (a TTL, or a message
+    /// ever published with a patience) or check that the consumer is on duty (a consumer
+    /// was ever retired): such polls take the slower path (`poll_live`).
+    pub(super) tracked: bool,
     pub(super) stats: QueueStats,
 }
 

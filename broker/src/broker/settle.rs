@@ -1,5 +1,6 @@
 //! How a delivery ends: acknowledged, rejected, redelivered or dead-lettered.
 
+use super::deadlines::schedule_backoff;
 use super::in_flight::{Held, InFlight};
 use super::publish::push_waiting;
 use super::queue::Queue;
@@ -70,6 +71,50 @@ impl<C: Clock> Broker<C> {
             self.redeliver(c, f)
         } else {
             self.dead_letter(c, f)
+        };
+        Ok(Nacked {
+            message: f.message,
+            delivered_at: f.delivered_at,
+            outcome,
+        })
+    }
+
+    /// Consumer `c` rejects message `id` for redelivery after a delay (retry backoff): if it
+    /// may be delivered again (attempts left) and its time to live has not run out, it is
+    /// held back — in the queue, neither waiting nor in flight, counted in
+    /// [`QueueStats::delayed`](crate::QueueStats::delayed) — until `delay(&message)` after
+    /// now ([`Outcome::Delayed`]); `delay` sees the message with the attempt number of the
+    /// failed delivery, and must give a time ≥ 0 (a negative or NaN one counts as 0). Then
+    /// [`Broker::expire_due`] (see [`Broker::next_deadline`]) puts it back at the head of the
+    /// buffer it came from and reports it as an [`Expiry`](crate::Expiry) without a consumer,
+    /// [`Outcome::Requeued`] with a consumer to wake (or [`Outcome::Expired`], if its time to
+    /// live ran out during the delay). Out of attempts, it is dead-lettered at once, as by
+    /// [`Broker::nack`]; past its time to live, it expires at once.
+    pub fn nack_delayed(
+        &mut self,
+        c: ConsumerId,
+        id: MessageId,
+        delay: impl FnOnce(&crate::Message) -> f64,
+    ) -> Result<Nacked, BrokerError> {
+        let now = self.clock.now();
+        let f = self.take_in_flight(c, id)?;
+        let q = self.consumers[c.0 as usize].queue;
+        let queue = &mut self.queues[q as usize];
+        queue.stats.nacked += 1;
+        let past_ttl = queue
+            .ttl
+            .is_some_and(|ttl| f.message.published_at + ttl <= now);
+        let outcome = if !queue.may_retry(f.message.attempt) {
+            self.dead_letter(c, f)
+        } else if past_ttl {
+            self.redeliver(c, f)
+        } else {
+            let d = delay(&f.message);
+            let until = now + if d > 0.0 { d } else { 0.0 };
+            queue.stats.delayed += 1;
+            queue.delayed.insert(f.message.id, (c.0, f));
+            schedule_backoff(&mut self.deadlines, until, f.message.id, q);
+            Outcome::Delayed { until }
         };
         Ok(Nacked {
             message: f.message,

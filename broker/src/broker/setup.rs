@@ -97,6 +97,7 @@ impl<C: Clock> Broker<C> {
                 in_flight: Held::new(config.prefetch),
                 idle: true,
                 listed: true,
+                retired: false,
             });
         }
         self.queues.push(Queue {
@@ -117,6 +118,9 @@ impl<C: Clock> Broker<C> {
             ttl: config.ttl,
             dead_letter: config.dead_letter,
             waiting_at: HashMap::new(),
+            patient: HashMap::new(),
+            delayed: HashMap::new(),
+            tracked: config.ttl.is_some(),
             stats: QueueStats::default(),
         });
         Ok(QueueId(id))

@@ -13,7 +13,8 @@
 //! the run did not hear of.
 //!
 //! What live cannot run faithfully yet it refuses by the scenario key ([`unsupported`]):
-//! consumer crashes, processor sharing and preemptive priority.
+//! consumer crashes, processor sharing, preemptive priority, patience, consumer schedules
+//! and retry backoff.
 //!
 //! Times are the broker's own stamps: T runs from publication to acknowledgement and Wq from
 //! publication to delivery, as real threads achieved them (scheduling latency and sleep
@@ -155,6 +156,22 @@ pub fn unsupported(scenario: &Scenario) -> Option<Unsupported> {
                 "discipline",
                 "`priority-preemptive` would need a publish to interrupt a consumer thread \
                  mid-service",
+            ))
+        } else if q.schedule.is_some() {
+            Some(refuse(
+                "consumers",
+                "a consumer schedule is simulated only: live consumer threads do not go off \
+                 and on duty yet",
+            ))
+        } else if q.backoff.is_some() {
+            Some(refuse(
+                "retry_backoff",
+                "a retry backoff is simulated only: live consumers nack for redelivery at once",
+            ))
+        } else if q.patience.is_some() {
+            Some(refuse(
+                "patience",
+                "abandonment is simulated only: live runs do not draw patiences yet",
             ))
         } else {
             None

@@ -545,6 +545,9 @@ impl<'s> State<'s> {
                 self.fates[j].expired += 1;
                 self.leave_system(j, m, now);
             }
+            // Live runs refuse `patience` (`unsupported`): no message is published with one.
+            Outcome::Abandoned => unreachable!("live runs publish no message with a patience"),
+            Outcome::Delayed { .. } => unreachable!("live runs refuse `retry_backoff`"),
             Outcome::DeadLettered {
                 to: Some(dlq),
                 published: Some(p),

@@ -29,7 +29,12 @@ fn service() -> Stream {
 
 /// One queue, `consumers` consumers pulling from a shared buffer, and `extra` keys.
 fn one_queue(consumers: u32, extra: &str) -> Scenario {
-    scenario(&format!(
+    scenario(&one_queue_text(consumers, extra))
+}
+
+/// The text of [`one_queue`].
+fn one_queue_text(consumers: u32, extra: &str) -> String {
+    format!(
         r#"
 [[producers]]
 name = "p"
@@ -40,7 +45,7 @@ consumers = {consumers}
 service = {{ kind = "exponential", mean = 1.0 }}
 {extra}
 "#
-    ))
+    )
 }
 
 /// Publishes at `t`.
@@ -202,6 +207,10 @@ fn crash_processor_sharing_and_preemption_are_refused_by_key() {
             "discipline = \"priority-preemptive\"",
             "queues.q.discipline",
         ),
+        (
+            "patience = { kind = \"exponential\", mean = 5.0 }",
+            "queues.q.patience",
+        ),
     ] {
         let s = one_queue(1, extra);
         let refusal = unsupported(&s).expect(extra);
@@ -217,6 +226,13 @@ fn crash_processor_sharing_and_preemption_are_refused_by_key() {
             "{err}"
         );
     }
+    // A consumer schedule, in place of the count.
+    let text = one_queue_text(1, "").replace(
+        "consumers = 1",
+        "consumers = { at = [0, 10], values = [1, 2], repeat = 20 }",
+    );
+    let refusal = unsupported(&scenario(&text)).expect("a schedule");
+    assert_eq!(refusal.key, "queues.q.consumers");
     for extra in [
         "discipline = \"priority\"",
         "discipline = \"lifo\"",

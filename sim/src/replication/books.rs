@@ -26,6 +26,10 @@ pub struct QueueCounts {
     pub dropped: f64,
     /// Expired after waiting their time to live.
     pub expired: f64,
+    /// Abandoned: their patience ran out before their first delivery (serialized by the
+    /// report only where a queue has a patience).
+    #[serde(skip)]
+    pub abandoned: f64,
     /// Dead-lettered after failing too often.
     pub dead_lettered: f64,
     /// Delivered again after a failure, a timeout or a crash.
@@ -33,7 +37,8 @@ pub struct QueueCounts {
     /// Interrupted by a more urgent message.
     pub preempted: f64,
     /// Messages in the queue (waiting or in service) when the replication ended. Over a whole
-    /// run, `published = acked + rejected + dropped + expired + dead_lettered + in_system`;
+    /// run, `published = acked + rejected + dropped + expired + abandoned + dead_lettered +
+    /// in_system`;
     /// over a window that starts after a warm-up, the messages present at its start make up
     /// the difference.
     pub in_system: f64,
@@ -55,6 +60,7 @@ impl QueueCounts {
             rejected: d(after.rejected, before.rejected),
             dropped: d(after.dropped, before.dropped),
             expired: d(after.expired, before.expired),
+            abandoned: d(after.abandoned, before.abandoned),
             dead_lettered: d(after.dead_lettered, before.dead_lettered),
             redelivered: d(after.redelivered, before.redelivered),
             preempted: d(after.preempted, before.preempted),
@@ -86,10 +92,13 @@ pub struct Books {
 
 impl Books {
     /// `Ok` when every queue's counters balance (every message published is acknowledged,
-    /// rejected, dropped, expired, dead-lettered or still held), the simulator's count of
+    /// rejected, dropped, expired, abandoned, dead-lettered or still held), the simulator's count of
     /// each queue equals what the broker holds there, and the system's and the classes'
     /// counts equal the sum over the queues (a message in the system is in exactly one
     /// queue). Otherwise the first difference found.
+    // The error carries the queue's counters whole, to print them: a check made once per
+    // replication, so its size costs nothing.
+    #[allow(clippy::result_large_err)]
     pub fn check(&self) -> Result<(), BooksError> {
         for (j, q) in self.queues.iter().enumerate() {
             let s = &q.broker;

@@ -19,6 +19,8 @@ pub(super) enum Event {
     Crash(u32),
     /// Consumer c is repaired.
     Recover(u32),
+    /// Queue j's consumer schedule reaches its next boundary.
+    Staff(u32),
 }
 
 /// The fleet size from which consumers' state does not stay in cache between their events,
@@ -40,6 +42,9 @@ impl Replication<'_> {
         }
         for c in 0..self.workers.len() {
             self.schedule_crash(c, 0.0);
+        }
+        if self.scenario.queues.iter().any(|q| q.schedule.is_some()) {
+            self.start_staffing()?;
         }
         let run = self.scenario.run;
         let target = run.warmup + run.customers;
@@ -79,6 +84,7 @@ impl Replication<'_> {
                     self.completion(consumer as usize, now)?;
                 }
                 Some(Event::Deadline) => self.deadline(now)?,
+                Some(Event::Staff(j)) => self.staff(j as usize, now)?,
                 Some(Event::Crash(c)) => self.crash(c as usize, now)?,
                 Some(Event::Recover(c)) => {
                     self.workers[c as usize].down = false;
@@ -144,9 +150,12 @@ impl Replication<'_> {
         }
         let scenario = self.scenario;
         let consumers: Vec<u32> = scenario.queues.iter().map(|q| q.consumers).collect();
-        let (system, queues, classes) =
+        let (mut system, mut queues, mut classes) =
             self.scopes
                 .estimates(now, &consumers, (self.queue_mirrors, self.class_mirrors));
+        if self.staffing.iter().any(Option::is_some) {
+            self.utilization_on_duty(now, &mut system, &mut queues, &mut classes);
+        }
         let stopped = self.events >= scenario.run.max_events.unwrap_or(u64::MAX)
             && self.exits < scenario.run.warmup + scenario.run.customers;
         let books = self.books()?;
@@ -179,6 +188,7 @@ impl Replication<'_> {
     #[inline(never)]
     fn reset(&mut self, now: f64) -> Result<(), BrokerError> {
         self.scopes.reset(now);
+        self.reset_staffing(now);
         if self.sharing {
             self.settle_shares(-1.0, now);
         }

@@ -1,7 +1,7 @@
 //! A message's way through the system: published by a producer or forwarded, processed and
 //! routed on or out, or taken back by the broker (nacked, timed out, expired, dead-lettered).
 
-use kendall_broker::{BrokerError, Message, Outcome, Published};
+use kendall_broker::{BrokerError, Message, NewMessage, Outcome, Published};
 
 use super::state::Replication;
 
@@ -35,8 +35,13 @@ impl Replication<'_> {
         let message = self
             .scenario
             .new_message(j, class, born_at, waited, &mut self.service[j]);
+        let q = self.queue_ids[j];
         // Read in place: a moved-out result stalls on store forwarding.
-        match &self.broker.publish(self.queue_ids[j], message) {
+        match &if self.scenario.queues[j].patience.is_none() {
+            self.broker.publish(q, message)
+        } else {
+            self.publish_patient(j, message)
+        } {
             Ok(published) => {
                 self.scopes.entered(j, class, born_at.is_some(), now);
                 self.after_publish(j, published, now)
@@ -47,6 +52,19 @@ impl Replication<'_> {
             }
             Err(e) => Err(e.clone()),
         }
+    }
+
+    /// Publishes `message` to queue `j`, which has a `patience`: drawn from the queue's own
+    /// stream, it is how long the message waits for its first delivery before it abandons.
+    #[cold] // Queues with a patience are rare: kept out of the publish path.
+    #[inline(never)]
+    fn publish_patient(&mut self, j: usize, message: NewMessage) -> Result<Published, BrokerError> {
+        let patience = self.scenario.queues[j]
+            .patience
+            .as_ref()
+            .map_or(f64::INFINITY, |d| d.sample(&mut self.patience[j]));
+        self.broker
+            .publish_patient(self.queue_ids[j], message, patience)
     }
 
     /// Acts on what a publish to queue `j` set in motion: a dropped message, a preemption,
@@ -143,6 +161,13 @@ impl Replication<'_> {
                 }
             }
             Outcome::Expired => self.leave_system(j, m, now),
+            // Held back before its redelivery: still in the system, its time until then
+            // waiting (in Wq and Lq), reported again when the delay ends.
+            Outcome::Delayed { .. } => {}
+            Outcome::Abandoned => {
+                // It waited its whole stay and was never delivered: nothing served to forget.
+                self.scopes.abandoned(j, m, now);
+            }
             Outcome::DeadLettered {
                 to: Some(dlq),
                 published: Some(p),

@@ -153,7 +153,11 @@ impl Replication<'_> {
         let consumer = ConsumerId(c as u32);
         let q = &self.scenario.queues[j];
         if q.fail > 0.0 && self.failures[j].random::<f64>() < q.fail {
-            match self.broker.nack(consumer, job.id, true) {
+            let nacked = match q.backoff {
+                None => self.broker.nack(consumer, job.id, true),
+                Some(b) => self.nack_delayed(j, consumer, job.id, b),
+            };
+            match nacked {
                 Ok(nacked) => {
                     // The attempt did all its work before it failed.
                     let size = nacked.message.size;
@@ -174,6 +178,23 @@ impl Replication<'_> {
             }
         }
         self.start_next(c, now)
+    }
+
+    /// Consumer `consumer` of queue `j` rejects failed message `id` for redelivery after the
+    /// queue's `retry_backoff` delay for its attempt, the jitter drawn from the queue's own
+    /// stream.
+    #[cold] // Queues with a backoff are rare: kept out of the completion path.
+    #[inline(never)]
+    fn nack_delayed(
+        &mut self,
+        j: usize,
+        consumer: ConsumerId,
+        id: kendall_broker::MessageId,
+        backoff: crate::scenario::Backoff,
+    ) -> Result<kendall_broker::Nacked, BrokerError> {
+        let rng = &mut self.backoff[j];
+        self.broker
+            .nack_delayed(consumer, id, |m| backoff.delay(m.attempt, rng))
     }
 
     /// Consumer `c` is interrupted by a more urgent message: it hands its message back with

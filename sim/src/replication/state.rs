@@ -33,6 +33,10 @@ pub(super) struct Replication<'s> {
     pub(super) routing: Vec<Stream>,
     pub(super) failures: Vec<Stream>,
     pub(super) crashes: Vec<Stream>,
+    /// Patience draws, per queue (used only by queues with a `patience`).
+    pub(super) patience: Vec<Stream>,
+    /// Backoff jitter draws, per queue (used only by queues with a `retry_backoff`).
+    pub(super) backoff: Vec<Stream>,
     /// Messages whose earlier deliveries did not complete (failed, interrupted, crashed):
     /// the time they spent in service, which is processing, not waiting, and when they were
     /// first delivered. Bounded by the messages in the system.
@@ -40,6 +44,8 @@ pub(super) struct Replication<'s> {
     /// Entries of `served_before` whose next delivery repeats the whole work: none in most
     /// runs, so that a delivery looks them up only when there are.
     pub(super) restarts: u32,
+    /// Per queue, its staffing when it follows a consumer schedule (`staffing`).
+    pub(super) staffing: Vec<Option<super::staffing::Staffing>>,
     /// Reused for the broker's deadline reports.
     pub(super) expired: Expired,
     /// Whether any queue has deadlines, and the earliest Deadline event scheduled.
@@ -140,10 +146,16 @@ impl<'s> Replication<'s> {
             routing: streams(Source::Routing, nq),
             failures: streams(Source::Failures, nq),
             crashes: streams(Source::Crashes, nq),
+            patience: streams(Source::Patience, nq),
+            backoff: streams(Source::Backoff, nq),
             served_before: HashMap::new(),
             restarts: 0,
+            staffing: vec![None; nq],
             expired: Expired::default(),
-            deadlines: scenario.queues.iter().any(|q| q.delivery.has_deadlines()),
+            deadlines: scenario
+                .queues
+                .iter()
+                .any(|q| q.delivery.has_deadlines() || q.patience.is_some() || q.backoff.is_some()),
             armed: f64::INFINITY,
             scopes: Scopes {
                 system: Tally::new(resolution, true),

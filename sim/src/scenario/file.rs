@@ -63,8 +63,8 @@ pub struct ProducerSpec {
 pub struct QueueSpec {
     /// Queue name.
     pub name: String,
-    /// Number of consumers.
-    pub consumers: u32,
+    /// Number of consumers, or a schedule of it.
+    pub consumers: ConsumersSpec,
     /// Dispatch strategy name; default "shared".
     pub dispatch: Option<String>,
     /// Sample size for power-of-d.
@@ -97,6 +97,77 @@ pub struct QueueSpec {
     pub fail: Option<f64>,
     /// Consumers crash and recover.
     pub crash: Option<CrashSpec>,
+    /// How long a message waits for its first delivery before it abandons.
+    pub patience: Option<DistSpec>,
+    /// The delay before a failed attempt is redelivered.
+    pub retry_backoff: Option<BackoffSpec>,
+}
+
+/// `retry_backoff = { base, factor, max, jitter }`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BackoffSpec {
+    /// Delay after the first failure.
+    pub base: f64,
+    /// Growth per further failure (default 2).
+    pub factor: Option<f64>,
+    /// Longest delay (default none).
+    pub max: Option<f64>,
+    /// "none" (default), "full" or "equal".
+    pub jitter: Option<String>,
+}
+
+/// `consumers = N` or `consumers = { at = [...], values = [...], repeat = R }`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ConsumersSpec {
+    /// A constant count.
+    Count(u32),
+    /// A count that changes at set times.
+    Schedule(ScheduleSpec),
+}
+
+/// `consumers = { at = [...], values = [...], repeat = R }`: `values[i]` consumers from
+/// `at[i]` (modulo `repeat`, if given) until the next boundary.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduleSpec {
+    /// Boundaries: strictly increasing, starting at 0.
+    pub at: Vec<f64>,
+    /// The count from each boundary on.
+    pub values: Vec<i64>,
+    /// The schedule's period; without it the last value holds for ever.
+    pub repeat: Option<f64>,
+}
+
+impl<'de> Deserialize<'de> for ConsumersSpec {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::{self, Unexpected};
+
+        struct Count;
+        impl<'de> de::Visitor<'de> for Count {
+            type Value = ConsumersSpec;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                // "u32" first, so that the located message words it as a whole number.
+                f.write_str("u32 or a schedule table { at = [...], values = [...] }")
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                u32::try_from(v)
+                    .map(ConsumersSpec::Count)
+                    .map_err(|_| E::invalid_value(Unexpected::Unsigned(v), &self))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                match u64::try_from(v) {
+                    Ok(v) => self.visit_u64(v),
+                    Err(_) => Err(E::invalid_value(Unexpected::Signed(v), &self)),
+                }
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                ScheduleSpec::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(ConsumersSpec::Schedule)
+            }
+        }
+        d.deserialize_any(Count)
+    }
 }
 
 /// `crash = { mtbf = …, mttr = … }`: time between failures and time to repair, per consumer.
@@ -145,6 +216,7 @@ impl ScenarioFile {
             std::iter::once(&mut q.service)
                 .chain(q.service_by_class.iter_mut().flat_map(|m| m.values_mut()))
                 .chain(crash)
+                .chain(q.patience.as_mut())
         });
         for spec in self
             .producers

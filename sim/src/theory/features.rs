@@ -106,6 +106,9 @@ pub fn station(s: &Scenario, j: usize, class_rates: &[f64]) -> Used {
     {
         used.add(Feature::ClassServices, key("service_by_class"));
     }
+    if q.schedule.is_some() {
+        used.add(Feature::ConsumerSchedule, key("consumers"));
+    }
     if q.consumers > 1 {
         used.add(Feature::SeveralConsumers, key("consumers"));
         if let Some(f) = dispatch_feature(&q.dispatch) {
@@ -151,6 +154,16 @@ pub fn station(s: &Scenario, j: usize, class_rates: &[f64]) -> Used {
     }
     if q.delivery.ttl.is_some() {
         used.add(Feature::Ttl, key("ttl"));
+    }
+    if q.backoff.is_some() {
+        used.add(Feature::RetryBackoff, key("retry_backoff"));
+    }
+    if let Some(p) = &q.patience {
+        let feature = match p.to_variate_spec().shape {
+            Shape::Exponential => Feature::ExponentialPatience,
+            _ => Feature::GeneralPatience,
+        };
+        used.add(feature, key("patience"));
     }
     // An attempt limit and a dead-letter queue matter only where an attempt can end
     // unprocessed.

@@ -6,7 +6,9 @@ use kendall_broker::{Discipline, DispatchKind, Overflow};
 use super::find;
 use crate::dist::Distribution;
 use crate::error::{InvalidKey, KeyPath};
-use crate::scenario::{Delivery, Queue, QueueSpec};
+use crate::scenario::file::ConsumersSpec;
+use crate::scenario::schedule::ConsumerSchedule;
+use crate::scenario::{Backoff, Delivery, Jitter, Queue, QueueSpec};
 use crate::suggest::suggest;
 
 /// Dispatch names of the scenario format, for suggestions.
@@ -34,19 +36,27 @@ pub(super) fn validate_queue(
     queues: &[&str],
     classes: &[&str],
 ) -> Result<Queue, InvalidKey> {
-    if q.consumers == 0 {
+    // With a schedule, the broker's queue has the most consumers it ever has on duty.
+    let (consumers, schedule) = match &q.consumers {
+        ConsumersSpec::Count(n) => (*n, None),
+        ConsumersSpec::Schedule(spec) => {
+            let s = ConsumerSchedule::from_spec(spec, &path.key("consumers"))?;
+            (s.max(), Some(s))
+        }
+    };
+    if consumers == 0 {
         return Err(InvalidKey::new(
             path.key("consumers"),
             "a queue needs at least one consumer",
         ));
     }
-    if q.consumers > MAX_CONSUMERS {
+    if consumers > MAX_CONSUMERS {
         // Per-consumer state is allocated up front: 4 billion consumers would exhaust memory.
         return Err(InvalidKey::new(
             path.key("consumers"),
             format!(
                 "{} consumers is more than kendall simulates (at most {MAX_CONSUMERS})",
-                q.consumers
+                consumers
             ),
         ));
     }
@@ -91,7 +101,7 @@ pub(super) fn validate_queue(
             "`d` applies only to dispatch = \"power-of-d\"",
         ));
     }
-    dispatch.check(q.consumers as usize).map_err(|reason| {
+    dispatch.check(consumers as usize).map_err(|reason| {
         // Weighted round-robin's weights are the `speeds`; power-of-d's problem is `d`.
         let key = match dispatch {
             DispatchKind::WeightedRoundRobin { .. } => "speeds",
@@ -112,7 +122,7 @@ pub(super) fn validate_queue(
             ));
         }
     };
-    if sharing && q.consumers > 1 && dispatch == DispatchKind::Shared {
+    if sharing && consumers > 1 && dispatch == DispatchKind::Shared {
         return Err(InvalidKey::new(
             path.key("discipline"),
             "processor sharing over several consumers needs a push dispatch (random, jsq, …): \
@@ -120,11 +130,11 @@ pub(super) fn validate_queue(
         ));
     }
     let speeds = match &q.speeds {
-        None => vec![1.0; q.consumers as usize],
-        Some(s) if s.len() != q.consumers as usize => {
+        None => vec![1.0; consumers as usize],
+        Some(s) if s.len() != consumers as usize => {
             return Err(InvalidKey::new(
                 path.key("speeds"),
-                format!("{} speeds for {} consumers", s.len(), q.consumers),
+                format!("{} speeds for {} consumers", s.len(), consumers),
             ));
         }
         Some(s) => match s.iter().position(|v| !(v.is_finite() && *v > 0.0)) {
@@ -137,6 +147,9 @@ pub(super) fn validate_queue(
             None => s.clone(),
         },
     };
+    if schedule.is_some() {
+        schedule_allows(q, path, &dispatch, discipline, sharing, &speeds)?;
+    }
     let positive = |key: &str, v: Option<f64>| -> Result<Option<f64>, InvalidKey> {
         match v {
             Some(x) if !(x.is_finite() && x > 0.0) => Err(InvalidKey::new(
@@ -185,6 +198,14 @@ pub(super) fn validate_queue(
         )),
         None => None,
     };
+    let patience = match &q.patience {
+        Some(spec) => Some(Distribution::from_spec(spec, &path.key("patience"))?),
+        None => None,
+    };
+    let backoff = match &q.retry_backoff {
+        Some(spec) => Some(backoff(spec, &path.key("retry_backoff"), fail)?),
+        None => None,
+    };
     let capacity = match q.capacity {
         Some(0) => {
             return Err(InvalidKey::new(
@@ -192,12 +213,12 @@ pub(super) fn validate_queue(
                 "a capacity must be at least 1 message",
             ));
         }
-        Some(k) if k < u64::from(q.consumers) => {
+        Some(k) if k < u64::from(consumers) => {
             return Err(InvalidKey::new(
                 path.key("capacity"),
                 format!(
                     "capacity {k} is below the {} consumers: some could never work",
-                    q.consumers
+                    consumers
                 ),
             ));
         }
@@ -257,7 +278,7 @@ pub(super) fn validate_queue(
     }
     Ok(Queue {
         name: q.name.clone(),
-        consumers: q.consumers,
+        consumers,
         dispatch,
         discipline,
         capacity,
@@ -269,5 +290,107 @@ pub(super) fn validate_queue(
         delivery,
         fail,
         crash,
+        patience,
+        schedule,
+        backoff,
     })
+}
+
+/// Validates `retry_backoff` (at `path`) of a queue whose attempts fail with probability
+/// `fail`.
+fn backoff(
+    spec: &crate::scenario::BackoffSpec,
+    path: &KeyPath,
+    fail: f64,
+) -> Result<Backoff, InvalidKey> {
+    if fail == 0.0 {
+        return Err(InvalidKey::new(
+            path.clone(),
+            "a backoff delays the redelivery of failed attempts: it needs `fail` > 0",
+        ));
+    }
+    if !(spec.base.is_finite() && spec.base > 0.0) {
+        return Err(InvalidKey::new(
+            path.key("base"),
+            format!("must be a positive time, not {}", spec.base),
+        ));
+    }
+    let factor = spec.factor.unwrap_or(2.0);
+    if !(factor.is_finite() && factor >= 1.0) {
+        return Err(InvalidKey::new(
+            path.key("factor"),
+            format!("must be at least 1, not {factor}"),
+        ));
+    }
+    let max = spec.max.unwrap_or(f64::INFINITY);
+    if max.is_nan() || max < spec.base {
+        return Err(InvalidKey::new(
+            path.key("max"),
+            format!("must be at least `base` ({}), not {max}", spec.base),
+        ));
+    }
+    let jitter = match spec.jitter.as_deref().unwrap_or("none") {
+        "none" => Jitter::None,
+        "full" => Jitter::Full,
+        "equal" => Jitter::Equal,
+        other => {
+            return Err(InvalidKey::new(
+                path.key("jitter"),
+                format!(
+                    "unknown jitter `{other}`{}",
+                    suggest(other, &["none", "full", "equal"])
+                ),
+            ));
+        }
+    };
+    Ok(Backoff {
+        base: spec.base,
+        factor,
+        max,
+        jitter,
+    })
+}
+
+/// `Ok` when queue `q` (at `path`) can follow a consumer schedule: consumers leave and join
+/// only where that is simple — the shared dispatch (waiting messages are the whole queue's),
+/// no processor sharing or preemption (a consumer leaving finishes its message), equal
+/// speeds, no crashes. Otherwise the key that stands in the way.
+fn schedule_allows(
+    q: &QueueSpec,
+    path: &KeyPath,
+    dispatch: &DispatchKind,
+    discipline: Discipline,
+    sharing: bool,
+    speeds: &[f64],
+) -> Result<(), InvalidKey> {
+    let refuse = |key: &str, why: &str| {
+        Err(InvalidKey::new(
+            path.key(key),
+            format!("a consumer schedule (`consumers = {{ at, values }}`) {why}"),
+        ))
+    };
+    if *dispatch != DispatchKind::Shared {
+        return refuse(
+            "dispatch",
+            "needs dispatch = \"shared\": a push strategy would route messages to consumers \
+             off duty",
+        );
+    }
+    if sharing {
+        return refuse("discipline", "cannot be used with processor sharing (`ps`)");
+    }
+    if discipline == Discipline::PriorityPreemptive {
+        return refuse(
+            "discipline",
+            "cannot be used with `priority-preemptive`: a consumer leaving finishes its \
+             message, it is not interrupted",
+        );
+    }
+    if speeds.iter().any(|&v| v != speeds[0]) {
+        return refuse("speeds", "needs consumers of equal speed");
+    }
+    if q.crash.is_some() {
+        return refuse("crash", "cannot be used with consumer crashes");
+    }
+    Ok(())
 }
