@@ -108,7 +108,7 @@ fn structural(
     let poisson = match feed {
         Feed::Producers(producers) => producers
             .iter()
-            .all(|p| p.message_gaps().shape == Shape::Exponential),
+            .all(|p| p.interarrival.to_variate_spec().shape == Shape::Exponential),
         Feed::Poisson(_) => true,
     };
     if q.sharing && q.capacity.is_none() && n > 1 && poisson {
