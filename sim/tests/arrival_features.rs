@@ -62,7 +62,11 @@ fn each_new_arrival_feature_names_its_key() {
             (&format!("{POISSON}\n{BATCH}"), "producers.push.batch"),
         ] {
             let s = scenario(&base(arrivals, consumers, ""));
-            names_key(&predict(&s).system, key, &format!("{arrivals}, c = {consumers}"));
+            names_key(
+                &predict(&s).system,
+                key,
+                &format!("{arrivals}, c = {consumers}"),
+            );
         }
     }
 }
@@ -73,7 +77,10 @@ fn arrival_features_combine_with_queue_features() {
     // sinusoid: every key named.
     let cases = [
         (base(SINUSOID, 3, "fail = 0.1"), vec!["producers.push.rate"]),
-        (base(MMPP, 2, "ttl = 5.0"), vec!["producers.push.interarrival"]),
+        (
+            base(MMPP, 2, "ttl = 5.0"),
+            vec!["producers.push.interarrival"],
+        ),
         (
             base(&format!("{SINUSOID}\n{BATCH}"), 2, ""),
             vec!["producers.push.rate", "producers.push.batch"],
@@ -89,7 +96,11 @@ fn arrival_features_combine_with_queue_features() {
     // non-Poisson arrivals there, names no key).
     for arrivals in [SINUSOID, MMPP, &format!("{POISSON}\n{BATCH}")] {
         let t = predict(&scenario(&base(arrivals, 2, "capacity = 10")));
-        assert!(matches!(t.system, Verdict::NoModel { .. }), "{arrivals}: {:?}", t.system);
+        assert!(
+            matches!(t.system, Verdict::NoModel { .. }),
+            "{arrivals}: {:?}",
+            t.system
+        );
     }
     // Batches from one class of two under priority: the batch is named, for the system and
     // for the classes.
@@ -117,7 +128,11 @@ service = { kind = "exponential", mean = 1.0 }
 "#;
     let t = predict(&scenario(text));
     names_key(&t.system, "producers.vip.batch", "priority + batch");
-    assert!(t.classes.iter().all(|c| c.as_ref().is_none_or(|p| p.exactness != Exactness::Exact)));
+    assert!(
+        t.classes
+            .iter()
+            .all(|c| c.as_ref().is_none_or(|p| p.exactness != Exactness::Exact))
+    );
 }
 
 #[test]
@@ -147,7 +162,11 @@ batch = { kind = "geometric", mean = 2.0 }"#,
     ] {
         let s = scenario(&base(arrivals, 1, ""));
         let r = run_experiment(&s).unwrap();
-        for (m, expected) in [(Metric::L, 3.0), (Metric::T, 5.0), (Metric::Utilization, 0.6)] {
+        for (m, expected) in [
+            (Metric::L, 3.0),
+            (Metric::T, 5.0),
+            (Metric::Utilization, 0.6),
+        ] {
             let got = r.system.get(m);
             assert!(
                 got.contains_at(expected, 0.999),

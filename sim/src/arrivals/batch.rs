@@ -78,16 +78,16 @@ impl Batch {
             }
         };
         let needs = |key: &str| {
-            InvalidKey::new(
-                path.clone(),
-                format!("a {} batch needs `{key}`", spec.kind),
-            )
+            InvalidKey::new(path.clone(), format!("a {} batch needs `{key}`", spec.kind))
         };
         match spec.kind.as_str() {
             "deterministic" => {
                 only(&["value"])?;
                 let v = spec.value.ok_or_else(|| needs("value"))?;
-                Ok(Batch::Deterministic(positive_integer(path.key("value"), v)?))
+                Ok(Batch::Deterministic(positive_integer(
+                    path.key("value"),
+                    v,
+                )?))
             }
             "geometric" => {
                 only(&["mean"])?;
@@ -106,7 +106,10 @@ impl Batch {
                 only(&["values", "weights"])?;
                 let raw = spec.values.as_ref().ok_or_else(|| needs("values"))?;
                 if raw.is_empty() {
-                    return Err(InvalidKey::new(path.key("values"), "needs at least one size"));
+                    return Err(InvalidKey::new(
+                        path.key("values"),
+                        "needs at least one size",
+                    ));
                 }
                 let values = (raw.iter().enumerate())
                     .map(|(i, &v)| positive_integer(path.key("values").index(i), v))
@@ -221,7 +224,9 @@ impl Batch {
             }
             Batch::Empirical { values, cumulative } => {
                 let u: f64 = rng.random();
-                let i = cumulative.partition_point(|&c| c <= u).min(values.len() - 1);
+                let i = cumulative
+                    .partition_point(|&c| c <= u)
+                    .min(values.len() - 1);
                 values[i]
             }
         }

@@ -65,7 +65,11 @@ impl Mmpp {
             return Err(p.at("rates", DistProblem::MmppAllZero));
         }
         if let Some(i) = durations.iter().position(|d| !(d.is_finite() && *d > 0.0)) {
-            return Err(at("mean_durations", i, DistProblem::NotPositive(durations[i])));
+            return Err(at(
+                "mean_durations",
+                i,
+                DistProblem::NotPositive(durations[i]),
+            ));
         }
         Ok(Mmpp::new(rates.clone(), durations.clone()))
     }
@@ -98,7 +102,11 @@ impl Mmpp {
 
     /// Long-run arrival rate Σ πᵢλᵢ.
     pub fn mean_rate(&self) -> f64 {
-        self.stationary.iter().zip(&self.rates).map(|(p, r)| p * r).sum()
+        self.stationary
+            .iter()
+            .zip(&self.rates)
+            .map(|(p, r)| p * r)
+            .sum()
     }
 
     /// The switching chain's generator Q.
@@ -179,8 +187,9 @@ fn solve(a: &[Vec<f64>], b: &[f64]) -> Vec<f64> {
         for r in 0..n {
             if r != col {
                 let f = m[r][col] / m[col][col];
-                for c in col..=n {
-                    m[r][c] -= f * m[col][c];
+                let pivot_row = m[col].clone();
+                for (x, p) in m[r][col..].iter_mut().zip(&pivot_row[col..]) {
+                    *x -= f * p;
                 }
             }
         }
@@ -228,11 +237,7 @@ impl MmppState {
             }
             gap += left;
             // Move to another state, each with equal probability.
-            let k = if n == 2 {
-                0
-            } else {
-                rng.random_range(..n - 1)
-            };
+            let k = if n == 2 { 0 } else { rng.random_range(..n - 1) };
             state = if k >= state { k + 1 } else { k };
             let e: f64 = Exp1.sample(rng);
             left = e * m.mean_durations[state];

@@ -89,7 +89,11 @@ fn finite_at(path: &KeyPath, key: &str, v: Option<f64>) -> Result<f64, InvalidKe
             format!("this rate needs `{key}`"),
         )),
         Some(x) if x.is_finite() => Ok(x),
-        Some(x) => Err(rate_error(path, key, format!("must be a finite number, not {x}"))),
+        Some(x) => Err(rate_error(
+            path,
+            key,
+            format!("must be a finite number, not {x}"),
+        )),
     }
 }
 
@@ -106,7 +110,15 @@ impl RateFunction {
             _ => spec.repeat.is_some(),
         };
         let only = |allowed: &[&str]| {
-            const ALL: [&str; 7] = ["mean", "amplitude", "period", "phase", "at", "values", "repeat"];
+            const ALL: [&str; 7] = [
+                "mean",
+                "amplitude",
+                "period",
+                "phase",
+                "at",
+                "values",
+                "repeat",
+            ];
             match ALL.iter().find(|k| set(k) && !allowed.contains(k)) {
                 Some(k) => Err(rate_error(
                     path,
@@ -125,7 +137,11 @@ impl RateFunction {
                 only(&["mean", "amplitude", "period", "phase"])?;
                 let mean = finite_at(path, "mean", spec.mean)?;
                 if mean <= 0.0 {
-                    return Err(rate_error(path, "mean", format!("must be positive, not {mean}")));
+                    return Err(rate_error(
+                        path,
+                        "mean",
+                        format!("must be positive, not {mean}"),
+                    ));
                 }
                 let amplitude = finite_at(path, "amplitude", spec.amplitude)?;
                 if amplitude < 0.0 {
@@ -177,7 +193,11 @@ impl RateFunction {
                     return Err(rate_error(path, "at", "needs at least one time"));
                 }
                 if at[0] != 0.0 {
-                    return Err(rate_error(path, "at", format!("must start at 0, not {}", at[0])));
+                    return Err(rate_error(
+                        path,
+                        "at",
+                        format!("must start at 0, not {}", at[0]),
+                    ));
                 }
                 if let Some(i) = (1..at.len()).find(|&i| !(at[i] > at[i - 1] && at[i].is_finite()))
                 {
@@ -365,7 +385,11 @@ impl Nhpp {
     /// The gap to the next arrival of the process of rate `f`, or None when the rate is 0 for
     /// ever after (a schedule that ends on 0 and does not repeat).
     #[inline]
-    pub(super) fn next_gap<R: Rng + ?Sized>(&mut self, f: &RateFunction, rng: &mut R) -> Option<f64> {
+    pub(super) fn next_gap<R: Rng + ?Sized>(
+        &mut self,
+        f: &RateFunction,
+        rng: &mut R,
+    ) -> Option<f64> {
         let before = self.t;
         match f {
             RateFunction::Sinusoid {

@@ -92,7 +92,12 @@ fn sinusoid_counts_per_window_are_poisson_of_the_integrated_rate() {
         .map(|i| f.at(2.5 + (i as f64 + 0.5) * 5.0 / 100_000.0) * 5.0 / 100_000.0)
         .sum();
     assert!((f.integral(2.5, 7.5) - numeric).abs() < 1e-6);
-    counts_match_integral(&f, &[(0.0, 2.5), (2.5, 5.0), (5.0, 9.5), (13.0, 17.0)], 20.0, 11);
+    counts_match_integral(
+        &f,
+        &[(0.0, 2.5), (2.5, 5.0), (5.0, 9.5), (13.0, 17.0)],
+        20.0,
+        11,
+    );
     assert_eq!(f.mean_rate(), 2.0);
 }
 
@@ -105,7 +110,12 @@ fn piecewise_counts_per_window_are_poisson_of_the_integrated_rate() {
     // [12, 17): 5 on [12, 13), 0 on [13, 16), 0.5 on [16, 17).
     assert!((f.integral(12.0, 17.0) - (5.0 + 0.5)).abs() < 1e-12);
     assert_eq!(f.mean_rate(), 11.5 / 8.0);
-    counts_match_integral(&f, &[(2.0, 4.0), (4.0, 10.0), (12.0, 17.0), (5.5, 7.5)], 24.0, 12);
+    counts_match_integral(
+        &f,
+        &[(2.0, 4.0), (4.0, 10.0), (12.0, 17.0), (5.5, 7.5)],
+        24.0,
+        12,
+    );
 }
 
 #[test]
@@ -197,7 +207,11 @@ fn mmpp_rate_and_index_of_dispersion_match_theory() {
     assert!((got - idc).abs() < Z * se, "IDC {got} vs {idc} ± {se}");
     // Gaps' SCV in the stationary interval process (a loose check: gaps are correlated).
     let scv = (sum2 / n) / (sum / n).powi(2) - 1.0;
-    assert!((scv / m.gap_scv() - 1.0).abs() < 0.1, "scv {scv} vs {}", m.gap_scv());
+    assert!(
+        (scv / m.gap_scv() - 1.0).abs() < 0.1,
+        "scv {scv} vs {}",
+        m.gap_scv()
+    );
 }
 
 #[test]
@@ -268,7 +282,11 @@ fn batch_sizes_have_their_mean() {
 fn rate_err(spec: RateSpec, key: &str, needle: &str) {
     let e = RateFunction::from_spec(&spec, &KeyPath::default().key("rate")).unwrap_err();
     assert_eq!(e.key.to_string(), key, "{}", e.message);
-    assert!(e.message.contains(needle), "`{}` lacks `{needle}`", e.message);
+    assert!(
+        e.message.contains(needle),
+        "`{}` lacks `{needle}`",
+        e.message
+    );
 }
 
 #[test]
@@ -280,7 +298,11 @@ fn malformed_rates_batches_and_mmpps_name_their_key() {
         period: Some(period),
         ..RateSpec::default()
     };
-    rate_err(sin(1.0, 2.0, 5.0), "rate.amplitude", "must not exceed the mean");
+    rate_err(
+        sin(1.0, 2.0, 5.0),
+        "rate.amplitude",
+        "must not exceed the mean",
+    );
     rate_err(sin(1.0, -0.5, 5.0), "rate.amplitude", "negative");
     rate_err(sin(0.0, 0.0, 5.0), "rate.mean", "positive");
     rate_err(sin(1.0, 0.5, 0.0), "rate.period", "positive");
@@ -291,12 +313,36 @@ fn malformed_rates_batches_and_mmpps_name_their_key() {
         repeat,
         ..RateSpec::default()
     };
-    rate_err(pw(vec![0.0, 2.0, 2.0], vec![1.0; 3], None), "rate.at[2]", "strictly increasing");
-    rate_err(pw(vec![1.0, 2.0], vec![1.0; 2], None), "rate.at", "must start at 0");
-    rate_err(pw(vec![0.0, 2.0], vec![1.0, -1.0], None), "rate.values[1]", "≥ 0");
-    rate_err(pw(vec![0.0, 2.0], vec![0.0, 0.0], None), "rate.values", "not all be 0");
-    rate_err(pw(vec![0.0, 2.0], vec![1.0], None), "rate.values", "one value per time");
-    rate_err(pw(vec![0.0, 2.0], vec![1.0, 2.0], Some(2.0)), "rate.repeat", "must exceed");
+    rate_err(
+        pw(vec![0.0, 2.0, 2.0], vec![1.0; 3], None),
+        "rate.at[2]",
+        "strictly increasing",
+    );
+    rate_err(
+        pw(vec![1.0, 2.0], vec![1.0; 2], None),
+        "rate.at",
+        "must start at 0",
+    );
+    rate_err(
+        pw(vec![0.0, 2.0], vec![1.0, -1.0], None),
+        "rate.values[1]",
+        "≥ 0",
+    );
+    rate_err(
+        pw(vec![0.0, 2.0], vec![0.0, 0.0], None),
+        "rate.values",
+        "not all be 0",
+    );
+    rate_err(
+        pw(vec![0.0, 2.0], vec![1.0], None),
+        "rate.values",
+        "one value per time",
+    );
+    rate_err(
+        pw(vec![0.0, 2.0], vec![1.0, 2.0], Some(2.0)),
+        "rate.repeat",
+        "must exceed",
+    );
     rate_err(
         RateSpec {
             period: Some(3.0),
@@ -316,7 +362,11 @@ fn malformed_rates_batches_and_mmpps_name_their_key() {
     let batch_err = |spec: BatchSpec, key: &str, needle: &str| {
         let e = Batch::from_spec(&spec, &KeyPath::default().key("batch")).unwrap_err();
         assert_eq!(e.key.to_string(), key, "{}", e.message);
-        assert!(e.message.contains(needle), "`{}` lacks `{needle}`", e.message);
+        assert!(
+            e.message.contains(needle),
+            "`{}` lacks `{needle}`",
+            e.message
+        );
     };
     batch_err(
         BatchSpec {
@@ -362,14 +412,39 @@ fn malformed_rates_batches_and_mmpps_name_their_key() {
             mean_durations: Some(durations),
             ..DistSpec::default()
         };
-        let e = Interarrival::from_spec(&spec, &KeyPath::default().key("interarrival"))
-            .unwrap_err();
+        let e =
+            Interarrival::from_spec(&spec, &KeyPath::default().key("interarrival")).unwrap_err();
         assert_eq!(e.path.to_string(), key, "{}", e.problem);
         assert!(e.problem.to_string().contains(needle), "{}", e.problem);
     };
-    mmpp_err(vec![1.0], vec![1.0], "interarrival.rates", "at least two states");
-    mmpp_err(vec![1.0, 2.0], vec![1.0], "interarrival.mean_durations", "one mean duration");
-    mmpp_err(vec![1.0, -2.0], vec![1.0, 1.0], "interarrival.rates[1]", "non-negative");
-    mmpp_err(vec![1.0, 2.0], vec![1.0, 0.0], "interarrival.mean_durations[1]", "positive");
-    mmpp_err(vec![0.0, 0.0], vec![1.0, 1.0], "interarrival.rates", "not all be 0");
+    mmpp_err(
+        vec![1.0],
+        vec![1.0],
+        "interarrival.rates",
+        "at least two states",
+    );
+    mmpp_err(
+        vec![1.0, 2.0],
+        vec![1.0],
+        "interarrival.mean_durations",
+        "one mean duration",
+    );
+    mmpp_err(
+        vec![1.0, -2.0],
+        vec![1.0, 1.0],
+        "interarrival.rates[1]",
+        "non-negative",
+    );
+    mmpp_err(
+        vec![1.0, 2.0],
+        vec![1.0, 0.0],
+        "interarrival.mean_durations[1]",
+        "positive",
+    );
+    mmpp_err(
+        vec![0.0, 0.0],
+        vec![1.0, 1.0],
+        "interarrival.rates",
+        "not all be 0",
+    );
 }

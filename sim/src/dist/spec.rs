@@ -67,8 +67,22 @@ pub const KINDS: &[&str] = &[
 
 /// Every parameter name of [`DistSpec`] (besides `kind`), in declaration order.
 pub(crate) const PARAMS: &[&str] = &[
-    "rate", "mean", "scv", "value", "low", "high", "k", "shape", "scale", "mu", "sigma", "probs",
-    "rates", "file", "at_end", "mean_durations",
+    "rate",
+    "mean",
+    "scv",
+    "value",
+    "low",
+    "high",
+    "k",
+    "shape",
+    "scale",
+    "mu",
+    "sigma",
+    "probs",
+    "rates",
+    "file",
+    "at_end",
+    "mean_durations",
 ];
 
 impl DistSpec {

@@ -186,9 +186,7 @@ fn validate_producer(
     };
     let interarrival = match (&p.interarrival, &p.rate) {
         (Some(spec), None) => Interarrival::from_spec(spec, &path.key("interarrival"))?,
-        (None, Some(rate)) => {
-            Interarrival::Rate(RateFunction::from_spec(rate, &path.key("rate"))?)
-        }
+        (None, Some(rate)) => Interarrival::Rate(RateFunction::from_spec(rate, &path.key("rate"))?),
         (Some(_), Some(_)) => {
             return Err(InvalidKey::new(
                 path.key("rate"),

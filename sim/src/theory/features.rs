@@ -84,7 +84,10 @@ pub fn arrivals<'a>(producers: impl IntoIterator<Item = &'a Producer>) -> Used {
             used.add(f, format!("producers.{}.{}", p.name, p.interarrival.key()));
         }
         if p.batch.is_some() {
-            used.add(Feature::BatchArrivals, format!("producers.{}.batch", p.name));
+            used.add(
+                Feature::BatchArrivals,
+                format!("producers.{}.batch", p.name),
+            );
         }
     }
     if count > 1 && !used.features.is_empty() {
