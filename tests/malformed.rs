@@ -109,6 +109,17 @@ const CASES: &[(&str, usize, &str, &[&str])] = &[
     ("expected_string_value.toml", 12, "expected.T", &["is a number", "\"2\""]),
     ("expected_kind_unknown.toml", 12, "expected.kind", &["unknown kind `approx`", "`approximation`"]),
     ("expected_negative.toml", 12, "expected.p_loss", &["at least 0", "-0.1"]),
+    // arrivals that change (issue 19)
+    ("rate_at_not_increasing.toml", 3, "producers[0].rate.at[2]", &["strictly increasing", "6 follows 8"]),
+    ("rate_negative_value.toml", 3, "producers[0].rate.values[1]", &["≥ 0", "-2"]),
+    ("rate_amplitude_above_mean.toml", 3, "producers[0].rate.amplitude", &["must not exceed the mean", "1.5"]),
+    ("rate_and_interarrival.toml", 4, "producers[0].rate", &["`rate`", "`interarrival`", "not both"]),
+    ("rate_repeat_too_short.toml", 3, "producers[0].rate.repeat", &["must exceed the last time of `at` (16)"]),
+    ("no_interarrival.toml", 1, "producers[0]", &["needs `interarrival`", "`rate`"]),
+    ("batch_fractional.toml", 4, "producers[0].batch.value", &["positive integer", "2.5"]),
+    ("batch_geometric_below_one.toml", 4, "producers[0].batch.mean", &["at least 1", "0.5"]),
+    ("mmpp_durations_mismatch.toml", 3, "producers[0].interarrival.mean_durations", &["one mean duration per state"]),
+    ("mmpp_negative_rate.toml", 3, "producers[0].interarrival.rates[1]", &["non-negative", "-2"]),
     // [run]
     ("warmup_string.toml", 11, "run.warmup", &["\"auto\"", "\"automatic\""]),
     ("warmup_negative.toml", 11, "run.warmup", &["count of messages", "-100"]),

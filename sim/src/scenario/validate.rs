@@ -2,7 +2,7 @@
 //! into the [`Scenario`] the simulator runs. A queue's own keys are checked in [`queue`].
 
 use super::{Class, Producer, ProducerSpec, Run, RunSpec, Scenario, ScenarioFile, Warmup};
-use crate::arrivals::Interarrival;
+use crate::arrivals::{Batch, Interarrival, RateFunction};
 use crate::error::{InvalidKey, KeyPath};
 use crate::suggest::suggest;
 
@@ -184,12 +184,32 @@ fn validate_producer(
             ));
         }
     };
-    let interarrival = Interarrival::from_spec(&p.interarrival, &path.key("interarrival"))?;
+    let interarrival = match (&p.interarrival, &p.rate) {
+        (Some(spec), None) => Interarrival::from_spec(spec, &path.key("interarrival"))?,
+        (None, Some(rate)) => Interarrival::Rate(RateFunction::from_spec(rate, &path.key("rate"))?),
+        (Some(_), Some(_)) => {
+            return Err(InvalidKey::new(
+                path.key("rate"),
+                "a producer takes `rate` (a time-varying Poisson rate) or `interarrival`, \
+                 not both",
+            ));
+        }
+        (None, None) => {
+            return Err(InvalidKey::new(
+                path.clone(),
+                "a producer needs `interarrival` (or `rate`, for a time-varying Poisson rate)",
+            ));
+        }
+    };
+    let batch = (p.batch.as_ref())
+        .map(|b| Batch::from_spec(b, &path.key("batch")))
+        .transpose()?;
     Ok(Producer {
         name: p.name.clone(),
         queue,
         class,
         interarrival,
+        batch,
     })
 }
 
