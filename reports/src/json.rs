@@ -38,7 +38,7 @@ impl RunReport {
             TheoryStatus::Unstable { rho } => json!({"status": "unstable", "rho": rho}),
             TheoryStatus::NoModel { reason } => json!({"status": "none", "reason": reason}),
         };
-        json!({
+        let mut doc = json!({
             "scenario": self.scenario,
             "time_unit": self.time_unit,
             "seed": self.seed,
@@ -54,7 +54,15 @@ impl RunReport {
             "metrics": metrics(&self.system),
             "classes": named(&self.classes),
             "queues": queues,
-        })
+        });
+        // [run] horizon and window: keys only a run to a horizon has, after the others.
+        if let (Some(h), Value::Object(m)) = (self.horizon, &mut doc) {
+            m.insert("horizon".into(), json!(h));
+            if let Some(w) = &self.windows {
+                m.insert("windows".into(), w.to_json());
+            }
+        }
+        doc
     }
 }
 

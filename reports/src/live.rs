@@ -60,6 +60,7 @@ impl LiveReport {
             events: 0,
             messages: live.completed,
             stopped: 0,
+            windows: Vec::new(),
         };
         LiveReport {
             live: RunReport::new(scenario, &as_experiment, theory, live.wall_seconds),

@@ -48,6 +48,10 @@ impl RunReport {
         for w in &self.warnings {
             let _ = writeln!(out, "warning: {w}");
         }
+        if let Some(w) = &self.windows {
+            let l = self.system.rows[kendall_sim::Metric::L as usize].summary.mean;
+            out.push_str(&w.summary(l, &self.time_unit));
+        }
         out.push('\n');
         scope_table(&mut out, "end to end", &self.system);
         if self.queues.len() > 1 {

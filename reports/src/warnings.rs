@@ -19,6 +19,9 @@ pub fn bias_warnings(
     theory: &Theory,
 ) -> Vec<String> {
     let unit = &scenario.time_unit;
+    if let Some(h) = scenario.run.horizon {
+        return vec![crate::windows::transient_warning(h.end, unit)];
+    }
     let mut out: Vec<String> = crate::startup::unsettled(scenario, theory)
         .iter()
         .map(|u| u.warning(unit))
@@ -270,6 +273,8 @@ mod tests {
             stopped: (0, None),
             loads: vec![unbounded(rho)],
             warnings: vec![],
+            horizon: None,
+            windows: None,
         }
     }
 

@@ -121,6 +121,9 @@ impl Replication<'_> {
                 let t = now - m.born_at;
                 self.scopes.system.leave_waited(now, t, waited, found_none);
                 self.scopes.classes[class].leave_waited(now, t, waited, found_none);
+                if let Some(w) = &mut self.windows {
+                    w.leave(now, t, waited, found_none);
+                }
                 self.exits += 1;
                 Ok(())
             }
