@@ -369,7 +369,7 @@ mod tests {
         let e = w.finish();
         let l: Vec<f64> = e.iter().map(|e| e.get(Metric::L)).collect();
         assert_eq!(l, [0.8, 1.0, 0.6, 0.0]);
-        assert_eq!(e[0].get(Metric::Lq), 0.2);
+        assert!((e[0].get(Metric::Lq) - 0.2).abs() < 1e-12);
         assert_eq!(e[0].get(Metric::T), 12.0);
         assert_eq!(e[0].get(Metric::Wq), 1.0);
         assert_eq!(e[0].get(Metric::PWait), 1.0);
