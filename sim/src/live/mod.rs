@@ -133,6 +133,16 @@ pub enum LiveError {
 /// (a consumer serving several messages at once at shared speed) and preemptive priority (a
 /// publish interrupting a consumer mid-service).
 pub fn unsupported(scenario: &Scenario) -> Option<Unsupported> {
+    // [run] horizon and window: a live run's length is its --duration, and it reports no
+    // windows.
+    if let Some(h) = scenario.run.horizon {
+        let key = if h.window.is_some() { "window" } else { "horizon" };
+        return Some(Unsupported {
+            path: KeyPath::default().key("run").key(key),
+            key: format!("run.{key}"),
+            reason: "a live run lasts its --duration and reports no windows",
+        });
+    }
     scenario.queues.iter().enumerate().find_map(|(j, q)| {
         let refuse = |key: &str, reason| Unsupported {
             path: KeyPath::default().key("queues").index(j).key(key),
