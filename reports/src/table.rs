@@ -57,7 +57,9 @@ impl RunReport {
             let _ = writeln!(out, "warning: {w}");
         }
         if let Some(w) = &self.windows {
-            let l = self.system.rows[kendall_sim::Metric::L as usize].summary.mean;
+            let l = self.system.rows[kendall_sim::Metric::L as usize]
+                .summary
+                .mean;
             out.push_str(&w.summary(l, &self.time_unit));
         }
         out.push('\n');

@@ -302,7 +302,10 @@ pub fn summarize(
         messages: results.iter().map(|r| r.messages).sum(),
         stopped: results.iter().filter(|r| r.stopped).count() as u32,
         windows: crate::windows::summarize(
-            &results.iter().map(|r| r.windows.as_slice()).collect::<Vec<_>>(),
+            &results
+                .iter()
+                .map(|r| r.windows.as_slice())
+                .collect::<Vec<_>>(),
         ),
     }
 }

@@ -332,7 +332,11 @@ mod tests {
     #[test]
     fn windows_cover_the_horizon_and_the_last_may_be_short() {
         assert_eq!(window_count(100.0, 10.0), 10);
-        assert_eq!(window_count(1.0, 0.1), 10, "0.1 does not divide 1 exactly in binary");
+        assert_eq!(
+            window_count(1.0, 0.1),
+            10,
+            "0.1 does not divide 1 exactly in binary"
+        );
         assert_eq!(window_count(25.0, 10.0), 3);
         assert_eq!(window_bounds(25.0, 10.0, 2), (20.0, 25.0));
         assert_eq!(window_count(5.0, 10.0), 1);

@@ -154,7 +154,10 @@ fn a_deterministic_run_stops_at_the_horizon() {
     let arrived: Vec<u64> = w.iter().map(|w| w.arrived).collect();
     let completed: Vec<u64> = w.iter().map(|w| w.completed).collect();
     assert_eq!((arrived, completed), (vec![4, 5, 1], vec![4, 5, 0]));
-    assert!(w[2].get(Metric::T).is_nan(), "no arrival of [10, 10.25) completed");
+    assert!(
+        w[2].get(Metric::T).is_nan(),
+        "no arrival of [10, 10.25) completed"
+    );
     assert_eq!(w[0].get(Metric::T), 0.5);
     assert_eq!(w[1].get(Metric::Utilization), 0.5);
     assert_eq!(w[2].get(Metric::Utilization), 1.0);

@@ -136,7 +136,11 @@ pub fn unsupported(scenario: &Scenario) -> Option<Unsupported> {
     // [run] horizon and window: a live run's length is its --duration, and it reports no
     // windows.
     if let Some(h) = scenario.run.horizon {
-        let key = if h.window.is_some() { "window" } else { "horizon" };
+        let key = if h.window.is_some() {
+            "window"
+        } else {
+            "horizon"
+        };
         return Some(Unsupported {
             path: KeyPath::default().key("run").key(key),
             key: format!("run.{key}"),

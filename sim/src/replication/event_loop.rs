@@ -214,7 +214,11 @@ impl Replication<'_> {
             messages: self.exits,
             stopped,
             tails,
-            windows: self.windows.as_ref().map(|w| w.finish()).unwrap_or_default(),
+            windows: self
+                .windows
+                .as_ref()
+                .map(|w| w.finish())
+                .unwrap_or_default(),
         })
     }
 
