@@ -125,6 +125,11 @@ const CASES: &[(&str, usize, &str, &[&str])] = &[
     ("warmup_negative.toml", 11, "run.warmup", &["count of messages", "-100"]),
     ("replications_one.toml", 11, "run.replications", &["at least 2 replications"]),
     ("customers_zero.toml", 11, "run.customers", &["at least 1"]),
+    ("window_without_horizon.toml", 11, "run.window", &["`window` needs `horizon`"]),
+    ("horizon_with_customers.toml", 12, "run.customers", &["`customers` and `horizon` exclude each other"]),
+    ("horizon_zero.toml", 11, "run.horizon", &["positive, finite time", "not 0"]),
+    ("window_negative.toml", 12, "run.window", &["positive, finite time", "not -5"]),
+    ("horizon_warmup.toml", 12, "run.warmup", &["warmup must be 0 or absent", "not 50"]),
 ];
 
 fn stderr_of(args: &[&str]) -> (Option<i32>, String) {

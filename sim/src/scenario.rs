@@ -236,6 +236,19 @@ pub struct Run {
     pub seed: u64,
     /// Most events one replication processes before it stops where it is (None: no limit).
     pub max_events: Option<u64>,
+    /// `[run] horizon` (and `window`): each replication covers simulated time [0, end)
+    /// rather than a count of customers (`customers` and `warmup` are then 0).
+    pub horizon: Option<Horizon>,
+}
+
+/// A time-bounded run: `[run] horizon = end`, with `[run] window = width` if given.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Horizon {
+    /// Simulated time each replication covers, from an empty system at 0.
+    pub end: f64,
+    /// Width of the windows [k·width, (k+1)·width) each metric is also reported over; the
+    /// last one ends at `end` and may be shorter ([`crate::windows`]).
+    pub window: Option<f64>,
 }
 
 /// A validated scenario: every reference resolved, every number in range.

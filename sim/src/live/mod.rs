@@ -137,6 +137,20 @@ pub fn unsupported(scenario: &Scenario) -> Option<Unsupported> {
     if let Some(refusal) = unsupported_arrivals(scenario) {
         return Some(refusal);
     }
+    // [run] horizon and window: a live run's length is its --duration, and it reports no
+    // windows.
+    if let Some(h) = scenario.run.horizon {
+        let key = if h.window.is_some() {
+            "window"
+        } else {
+            "horizon"
+        };
+        return Some(Unsupported {
+            path: KeyPath::default().key("run").key(key),
+            key: format!("run.{key}"),
+            reason: "a live run lasts its --duration and reports no windows",
+        });
+    }
     scenario.queues.iter().enumerate().find_map(|(j, q)| {
         let refuse = |key: &str, reason| Unsupported {
             path: KeyPath::default().key("queues").index(j).key(key),

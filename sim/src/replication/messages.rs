@@ -148,6 +148,9 @@ impl Replication<'_> {
                 let t = now - m.born_at;
                 self.scopes.system.leave_waited(now, t, waited, found_none);
                 self.scopes.classes[class].leave_waited(now, t, waited, found_none);
+                if let Some(w) = &mut self.windows {
+                    w.leave(now, t, waited, found_none);
+                }
                 self.exits += 1;
                 Ok(())
             }
@@ -176,6 +179,13 @@ impl Replication<'_> {
             Outcome::Abandoned => {
                 // It waited its whole stay and was never delivered: nothing served to forget.
                 self.scopes.abandoned(j, m, now);
+                if let Some(w) = &mut self.windows {
+                    w.abandon(
+                        now,
+                        now - m.born_at,
+                        m.waited_before + (now - m.published_at),
+                    );
+                }
             }
             Outcome::DeadLettered {
                 to: Some(dlq),

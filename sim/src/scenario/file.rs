@@ -211,6 +211,11 @@ pub struct RunSpec {
     /// Most events one replication may process (default: no limit): a replication that
     /// reaches it stops where it is, and the run says so.
     pub max_events: Option<u64>,
+    /// Simulated time per replication: each replication runs over [0, horizon) instead of
+    /// to a count of `customers` (the two exclude each other).
+    pub horizon: Option<f64>,
+    /// Width of the windows every metric is also reported over (needs `horizon`).
+    pub window: Option<f64>,
 }
 
 impl ScenarioFile {
