@@ -89,7 +89,7 @@ fn table_summary_and_windows_csv() {
         lines[0],
         "window,start,end,metric,mean,ci_low,ci_high,theory"
     );
-    // Per window: 16 metrics, on_duty, and three counts.
+    // Per window: 16 metrics (no p_abandon without a patience), on_duty, and three counts.
     assert_eq!(lines.len(), 1 + 10 * 20);
     // The CSV holds the JSON's figures.
     let doc = json(&["run", SCENARIO, "--json"]);

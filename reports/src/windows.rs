@@ -25,6 +25,8 @@ pub struct WindowsReport {
     pub width: f64,
     /// Every window, in time order.
     pub windows: Vec<WindowSummary>,
+    /// Some queue has a `patience`: `p_abandon` is shown (as in the run's own metrics).
+    pub abandonment: bool,
 }
 
 /// The busiest stretch of a run, from its windows: the peak backlog and when it drained.
@@ -47,6 +49,7 @@ impl WindowsReport {
             horizon: h.end,
             width: h.window?,
             windows: result.windows.clone(),
+            abandonment: scenario.queues.iter().any(|q| q.patience.is_some()),
         })
     }
 
@@ -132,7 +135,8 @@ impl WindowsReport {
 
     /// The JSON array: per window its start, end, counts and metrics.
     pub fn to_json(&self) -> Vec<WindowJson<'_>> {
-        self.windows.iter().map(WindowJson::of).collect()
+        let shown = self.abandonment;
+        self.windows.iter().map(|w| WindowJson::of(w, shown)).collect()
     }
 
     /// The tidy CSV: one row per window and metric — window, start, end, metric, mean,
@@ -144,7 +148,7 @@ impl WindowsReport {
         ])?;
         for (k, win) in self.windows.iter().enumerate() {
             let head = [k.to_string(), number(win.start), number(win.end)];
-            for (name, s) in metric_summaries(win) {
+            for (name, s) in metric_summaries(win, self.abandonment) {
                 let (lo, hi) = s.ci();
                 let mut rec = head.to_vec();
                 rec.extend([
@@ -172,10 +176,15 @@ impl WindowsReport {
     }
 }
 
-/// Every metric of a window by name, in [`Metric::ALL`] order, then the consumers on duty.
-fn metric_summaries(w: &WindowSummary) -> impl Iterator<Item = (&'static str, Summary)> + '_ {
+/// Every metric of a window by name, in [`Metric::ALL`] order (`p_abandon` only where
+/// `abandonment`), then the consumers on duty.
+fn metric_summaries(
+    w: &WindowSummary,
+    abandonment: bool,
+) -> impl Iterator<Item = (&'static str, Summary)> + '_ {
     Metric::ALL
         .iter()
+        .filter(move |&&m| abandonment || m != Metric::PAbandon)
         .map(|&m| (m.name(), w.get(m)))
         .chain(std::iter::once(("on_duty", w.on_duty)))
 }
@@ -209,7 +218,7 @@ pub struct WindowJson<'a> {
 }
 
 impl<'a> WindowJson<'a> {
-    fn of(w: &'a WindowSummary) -> Self {
+    fn of(w: &'a WindowSummary, abandonment: bool) -> Self {
         WindowJson {
             start: w.start,
             end: w.end,
@@ -218,7 +227,7 @@ impl<'a> WindowJson<'a> {
                 completed: w.completed,
                 completions: w.completions,
             },
-            metrics: WindowMetrics(w),
+            metrics: WindowMetrics(w, abandonment),
         }
     }
 }
@@ -234,13 +243,14 @@ struct WindowCounts {
     completions: f64,
 }
 
-/// A window's metrics by name, in [`Metric::ALL`] order then `on_duty`.
-struct WindowMetrics<'a>(&'a WindowSummary);
+/// A window's metrics by name, in [`Metric::ALL`] order then `on_duty` (with `p_abandon`
+/// when the flag is set).
+struct WindowMetrics<'a>(&'a WindowSummary, bool);
 
 impl Serialize for WindowMetrics<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
-        for (name, s) in metric_summaries(self.0) {
+        for (name, s) in metric_summaries(self.0, self.1) {
             map.serialize_entry(name, &WindowMetric::of(s))?;
         }
         map.end()
