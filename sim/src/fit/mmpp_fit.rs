@@ -139,10 +139,7 @@ fn fit_curve(points: &[(f64, f64, f64)]) -> Option<(f64, f64)> {
         (a, sse)
     };
     // s from 1/(100 × the widest window) to 100/(the narrowest), log-spaced.
-    let (lo, hi) = (
-        0.01 / points[points.len() - 1].0,
-        100.0 / points[0].0,
-    );
+    let (lo, hi) = (0.01 / points[points.len() - 1].0, 100.0 / points[0].0);
     let ln_s = argmin(lo.ln(), hi.ln(), |x| best_a(x.exp()).1);
     let s = ln_s.exp();
     let (a, _) = best_a(s);
@@ -270,10 +267,16 @@ mod tests {
         );
         for i in 0..2 {
             assert!((f.rates[i] / rates[i] - 1.0).abs() < 0.25, "{f:?}");
-            assert!((f.mean_durations[i] / durations[i] - 1.0).abs() < 0.25, "{f:?}");
+            assert!(
+                (f.mean_durations[i] / durations[i] - 1.0).abs() < 0.25,
+                "{f:?}"
+            );
         }
         // The fitted process has the fitted mean rate and the sample's gap SCV.
-        assert!((f.mmpp().mean_rate() / f.mean_rate - 1.0).abs() < 1e-9, "{f:?}");
+        assert!(
+            (f.mmpp().mean_rate() / f.mean_rate - 1.0).abs() < 1e-9,
+            "{f:?}"
+        );
         assert!((f.scv.1 / f.scv.0 - 1.0).abs() < 1e-3, "{f:?}");
         // The line parses as a scenario's interarrival table.
         let line = f.snippet();
