@@ -163,7 +163,7 @@ fn fit_share(rate: f64, a: f64, s: f64, scv: f64) -> Option<f64> {
     let c = 2.0 * rate / (a * s);
     let max = (c / (1.0 + c)).min(1.0 - 1e-9);
     let min = 1e-6_f64.min(max / 2.0);
-    if !(max > min) {
+    if max.is_nan() || max <= min {
         return None;
     }
     let miss = |pi: f64| {
