@@ -326,3 +326,63 @@ fn fit_plot_writes_the_cdf_and_qq_charts() {
         &["cannot create", "not-a-dir"],
     );
 }
+
+#[test]
+fn fit_proposes_an_mmpp_for_bursty_arrivals_only() {
+    // The bursty log gets an MMPP(2), in the JSON and as a line to paste.
+    let args = ["fit", "scenarios/data/arrivals_bursty.txt", "--timestamps"];
+    let doc = json(&[&args[..], &["--json"]].concat());
+    let mmpp = &doc["burstiness"]["mmpp"];
+    for key in ["rates", "mean_durations"] {
+        let v = mmpp[key].as_array().unwrap();
+        assert_eq!(v.len(), 2, "{mmpp}");
+        assert!(v.iter().all(|x| x.as_f64().unwrap() >= 0.0), "{mmpp}");
+    }
+    let out = kendall(&args);
+    assert!(out.status.success());
+    let table = String::from_utf8_lossy(&out.stdout).into_owned();
+    let line = table
+        .lines()
+        .find(|l| l.starts_with("proposed instead"))
+        .unwrap_or_else(|| panic!("{table}"));
+    let pasted = &line[line.find("interarrival = ").unwrap()..];
+    assert!(pasted.contains("kind = \"mmpp\""), "{pasted}");
+
+    // Pasted in place of the Poisson equivalent, it waits far longer than Poisson does,
+    // as the trace itself does (see bursty_trace_beats_its_poisson_equivalent_and_warns).
+    let s = Scratch::new("mmpp");
+    let poisson_file = std::fs::read_to_string("scenarios/trace_bursty_poisson.toml").unwrap();
+    let scenario = poisson_file.replace(
+        "interarrival = { kind = \"exponential\", rate = 1.38712 }",
+        pasted,
+    );
+    assert_ne!(scenario, poisson_file);
+    let path = s.file("mmpp.toml", &scenario);
+    let mmpp_run = json(&["run", &path, "--json"]);
+    let poisson = json(&["run", "scenarios/trace_bursty_poisson.toml", "--json"]);
+    let ci = |doc: &Value| {
+        let c = &doc["metrics"]["T"]["ci95"];
+        (c[0].as_f64().unwrap(), c[1].as_f64().unwrap())
+    };
+    let (mmpp_lo, _) = ci(&mmpp_run);
+    let (_, poisson_hi) = ci(&poisson);
+    assert!(
+        mmpp_lo > 2.0 * poisson_hi,
+        "MMPP T from {mmpp_lo} vs Poisson T up to {poisson_hi}"
+    );
+
+    // Poisson arrivals and service data get none.
+    let doc = json(&[
+        "fit",
+        "scenarios/data/arrivals_poisson.txt",
+        "--timestamps",
+        "--json",
+    ]);
+    assert!(
+        doc["burstiness"].get("mmpp").is_none(),
+        "{}",
+        doc["burstiness"]
+    );
+    let doc = json(&[&FIT_SERVICE_TIMES[..], &["--json"]].concat());
+    assert!(doc["burstiness"].is_null());
+}

@@ -98,6 +98,16 @@ struct BurstinessDocument {
     windows: usize,
     idc: f64,
     idc_renewal: f64,
+    /// The MMPP(2) proposed instead of a renewal model, only when one is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    mmpp: Option<MmppDocument>,
+}
+
+/// An MMPP(2) proposed for bursty arrivals, as a scenario writes it.
+#[derive(Serialize)]
+struct MmppDocument {
+    rates: [f64; 2],
+    mean_durations: [f64; 2],
 }
 
 /// `kendall fit --json`.
@@ -142,6 +152,10 @@ impl FitView<'_> {
                 windows: b.windows,
                 idc: b.idc,
                 idc_renewal: b.idc_renewal,
+                mmpp: b.mmpp.as_ref().map(|m| MmppDocument {
+                    rates: m.rates,
+                    mean_durations: m.mean_durations,
+                }),
             }),
             warnings: self.warnings(),
         }
@@ -213,6 +227,15 @@ impl FitView<'_> {
         }
         for w in self.warnings() {
             let _ = writeln!(out, "warning: {w}");
+        }
+        if let Some(m) = self.burstiness.and_then(|b| b.mmpp.as_ref()) {
+            let _ = writeln!(
+                out,
+                "proposed instead (MMPP(2) matching the mean rate, the index of dispersion over {} window widths and the gap scv {:.4}): {}",
+                m.idc_curve.len(),
+                m.scv.0,
+                m.snippet()
+            );
         }
         out
     }

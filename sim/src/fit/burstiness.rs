@@ -6,6 +6,7 @@ use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
+use super::mmpp_fit::{MmppFit, fit_mmpp};
 use crate::arrivals::Interarrival;
 
 /// Dependence in inter-arrival times: what a renewal (independent gaps) model would miss.
@@ -28,6 +29,9 @@ pub struct Burstiness {
     pub idc_renewal: f64,
     /// Why a renewal model is a poor fit (empty when it is fine).
     pub warnings: Vec<String>,
+    /// The MMPP(2) proposed instead (only with warnings, and when the counts are
+    /// over-dispersed: see [`fit_mmpp`]).
+    pub mmpp: Option<MmppFit>,
 }
 
 /// Mean gaps per counting window.
@@ -37,8 +41,18 @@ pub const MIN_WINDOWS: usize = 20;
 /// The dispersion differs "far" from the renewal model's beyond this ratio (either way).
 pub const IDC_RATIO: f64 = 2.0;
 
-/// The burstiness check of inter-arrival times `gaps` (None below 20 gaps).
+/// The burstiness check of inter-arrival times `gaps` (None below 20 gaps) and, when it
+/// warns, the MMPP(2) fitted to them.
 pub fn burstiness(gaps: &[f64]) -> Option<Burstiness> {
+    let mut b = check(gaps)?;
+    if !b.warnings.is_empty() {
+        b.mmpp = fit_mmpp(gaps);
+    }
+    Some(b)
+}
+
+/// The burstiness check alone (no MMPP fitted).
+fn check(gaps: &[f64]) -> Option<Burstiness> {
     let n = gaps.len();
     if n < 20 {
         return None;
@@ -98,6 +112,7 @@ pub fn burstiness(gaps: &[f64]) -> Option<Burstiness> {
         idc,
         idc_renewal,
         warnings,
+        mmpp: None,
     })
 }
 
@@ -107,7 +122,7 @@ pub fn producer_warnings(p: &crate::scenario::Producer) -> Vec<String> {
     let Interarrival::Trace(trace) = &p.interarrival else {
         return Vec::new();
     };
-    let mut out: Vec<String> = burstiness(trace.gaps())
+    let mut out: Vec<String> = check(trace.gaps())
         .map(|b| b.warnings)
         .unwrap_or_default()
         .into_iter()
@@ -131,7 +146,7 @@ pub fn producer_warnings(p: &crate::scenario::Producer) -> Vec<String> {
 }
 
 /// Var/mean of arrivals per window of width `w` over the whole windows the gaps span.
-fn dispersion(gaps: &[f64], w: f64) -> (f64, usize) {
+pub(super) fn dispersion(gaps: &[f64], w: f64) -> (f64, usize) {
     let total: f64 = gaps.iter().sum();
     let m = (total / w).floor() as usize;
     if m < 2 {

@@ -31,6 +31,7 @@ mod families;
 mod fitted;
 mod goodness;
 mod log;
+mod mmpp_fit;
 mod ranking;
 mod scenario_line;
 #[cfg(test)]
@@ -46,6 +47,7 @@ pub use families::trigamma;
 pub use fitted::{QUANTILE_TOLERANCE, quantile_tolerance};
 pub use goodness::{kolmogorov_q, ks_p_value, ks_statistic};
 pub use log::{durations, gaps_from_timestamps, read_log};
+pub use mmpp_fit::{MIN_FIT_WINDOWS, MmppFit, fit_mmpp};
 pub use ranking::fit_all;
 pub use scenario_line::snippet;
 
