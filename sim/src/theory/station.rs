@@ -8,7 +8,7 @@ use kendall_broker::{Discipline, DispatchKind};
 use kendall_models::{
     ClassStream, DispatchKind as ModelDispatch, Exactness, Feature, MG1Ps, MMcK, Model, ModelError,
     MultiClassSpec, Order, PERCENTILES, Prediction, Shape, StationSpec, VariateSpec, Verdict,
-    predict_classes, predict_station,
+    predict_classes, predict_impatient, predict_station,
 };
 
 use super::features::{self, Used, common_speed};
@@ -111,6 +111,19 @@ fn structural(
             .all(|p| p.interarrival.to_variate_spec().shape == Shape::Exponential),
         Feed::Poisson(_) => true,
     };
+    // With priorities or processor sharing the station's own model stands, and the gate
+    // names the patience it does not admit.
+    let ordered = !q.sharing && matches!(q.discipline, Discipline::Fifo | Discipline::Lifo);
+    if let (Some(patience), true) = (&q.patience, ordered) {
+        return impatient(
+            q,
+            patience.to_variate_spec(),
+            rates,
+            poisson,
+            dispatch,
+            service,
+        );
+    }
     if q.sharing && q.capacity.is_none() && n > 1 && poisson {
         return processor_sharing_classes(q, rates, dispatch, service);
     }
@@ -176,6 +189,46 @@ fn structural(
     }
     let mut classes = vec![None; n];
     classes[p.class] = predicted(&system);
+    (system, classes)
+}
+
+/// A queue whose waiting messages abandon: Erlang-A (M/M/c+M) or its M/M/c+G approximation
+/// on the merged Poisson stream, every class with the same service; the gate then names any
+/// key (a capacity, a time to live, priorities, processor sharing) the model does not admit.
+fn impatient(
+    q: &Queue,
+    patience: VariateSpec,
+    rates: &[f64],
+    poisson: bool,
+    dispatch: ModelDispatch,
+    service: impl Fn(usize) -> VariateSpec,
+) -> (Verdict, Vec<Option<Prediction>>) {
+    let n = rates.len();
+    let first = first_active(rates);
+    let system = if !poisson {
+        Verdict::NoModel {
+            reason: "patience has a model only for Poisson arrivals".into(),
+        }
+    } else if (0..n).any(|k| rates[k] > 0.0 && service(k) != service(first)) {
+        Verdict::NoModel {
+            reason: "patience with per-class service has no model".into(),
+        }
+    } else {
+        predict_impatient(
+            &StationSpec {
+                interarrival: VariateSpec {
+                    mean: 1.0 / rates.iter().sum::<f64>(),
+                    scv: 1.0,
+                    shape: Shape::Exponential,
+                },
+                service: service(first),
+                consumers: q.consumers,
+                dispatch,
+            },
+            &patience,
+        )
+    };
+    let classes = lone_class(n, rates, &system);
     (system, classes)
 }
 
@@ -298,6 +351,7 @@ fn finite_station(spec: &StationSpec, k: usize) -> Verdict {
             measures: q.measures(),
             t_quantiles: Some(PERCENTILES.map(|p| q.sojourn_quantile(p))),
             wq_quantiles: Some(PERCENTILES.map(|p| q.wait_quantile(p))),
+            p_abandon: None,
         }),
         Err(e) => Verdict::NoModel {
             reason: e.to_string(),
@@ -340,6 +394,7 @@ fn processor_sharing(spec: &StationSpec) -> Verdict {
                 measures,
                 t_quantiles: None,
                 wq_quantiles: None,
+                p_abandon: None,
             })
         }
         Err(ModelError::Unstable { rho }) => Verdict::Unstable { rho },
