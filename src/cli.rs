@@ -154,6 +154,10 @@ pub struct RunArgs {
     /// Also write every scope's metrics as a tidy CSV (the format of `sweep --csv`).
     #[arg(long)]
     pub csv: Option<PathBuf>,
+    /// Also write the system's metrics window by window as a tidy CSV (needs `[run] window`
+    /// or --window).
+    #[arg(long)]
+    pub windows_csv: Option<PathBuf>,
     #[command(flatten)]
     pub run: RunOverrides,
 }
@@ -180,6 +184,14 @@ pub struct RunOverrides {
     /// Override `run.max_events`: a replication stops after this many events.
     #[arg(long)]
     pub max_events: Option<u64>,
+    /// Override `run.horizon`: each replication covers simulated time [0, H) from empty,
+    /// instead of a count of customers (excludes --customers; the warm-up is 0).
+    #[arg(long)]
+    pub horizon: Option<f64>,
+    /// Override `run.window`: also report every metric per window of this width (needs a
+    /// horizon, from the file or --horizon).
+    #[arg(long)]
+    pub window: Option<f64>,
 }
 
 /// `--warmup`: a count of messages or "auto".

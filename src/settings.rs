@@ -5,8 +5,8 @@
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use kendall_sim::scenario::Warmup;
-use kendall_sim::{Scenario, warmup};
+use kendall_sim::scenario::{Horizon, Warmup};
+use kendall_sim::{Scenario, warmup, windows};
 
 use crate::cli::RunOverrides;
 
@@ -43,6 +43,59 @@ pub fn apply(flags: &RunOverrides, scenario: &mut Scenario) -> Result<()> {
     if let Some(n) = flags.max_events {
         anyhow::ensure!(n >= 1, "--max-events must be at least 1");
         scenario.run.max_events = Some(n);
+    }
+    apply_horizon(flags, scenario)
+}
+
+/// `--horizon` and `--window`, and the run-length flags a run to a horizon excludes.
+fn apply_horizon(flags: &RunOverrides, scenario: &mut Scenario) -> Result<()> {
+    let positive = |x: f64, flag: &str| {
+        anyhow::ensure!(
+            x.is_finite() && x > 0.0,
+            "--{flag} must be a positive, finite time, not {x}"
+        );
+        Ok(())
+    };
+    if let Some(end) = flags.horizon {
+        positive(end, "horizon")?;
+        anyhow::ensure!(
+            flags.customers.is_none(),
+            "--horizon and --customers exclude each other: a replication ends at a time or \
+             after a count of messages, not both"
+        );
+        let window = scenario.run.horizon.and_then(|h| h.window);
+        scenario.run.horizon = Some(Horizon { end, window });
+    } else if scenario.run.horizon.is_some() {
+        anyhow::ensure!(
+            flags.customers.is_none(),
+            "--customers: the scenario runs to a time ([run] horizon), not a count of \
+             messages; change the time with --horizon"
+        );
+    }
+    if let Some(w) = flags.window {
+        positive(w, "window")?;
+        let Some(h) = &mut scenario.run.horizon else {
+            anyhow::bail!("--window needs a horizon: [run] horizon in the file, or --horizon");
+        };
+        h.window = Some(w);
+    }
+    if let Some(h) = scenario.run.horizon {
+        if let Some(w) = h.window {
+            let count = windows::window_count(h.end, w);
+            anyhow::ensure!(
+                count <= windows::MAX_WINDOWS,
+                "horizon / window gives {count} windows; at most {}",
+                windows::MAX_WINDOWS
+            );
+        }
+        anyhow::ensure!(
+            matches!(flags.warmup, None | Some(Warmup::Count(0))),
+            "--warmup: a run to a horizon starts empty at time 0 and measures from there; \
+             its warm-up is 0"
+        );
+        scenario.run.customers = 0;
+        scenario.run.warmup = 0;
+        scenario.run.warmup_mode = Warmup::Count(0);
     }
     Ok(())
 }

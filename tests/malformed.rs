@@ -109,11 +109,27 @@ const CASES: &[(&str, usize, &str, &[&str])] = &[
     ("expected_string_value.toml", 12, "expected.T", &["is a number", "\"2\""]),
     ("expected_kind_unknown.toml", 12, "expected.kind", &["unknown kind `approx`", "`approximation`"]),
     ("expected_negative.toml", 12, "expected.p_loss", &["at least 0", "-0.1"]),
+    // arrivals that change (issue 19)
+    ("rate_at_not_increasing.toml", 3, "producers[0].rate.at[2]", &["strictly increasing", "6 follows 8"]),
+    ("rate_negative_value.toml", 3, "producers[0].rate.values[1]", &["≥ 0", "-2"]),
+    ("rate_amplitude_above_mean.toml", 3, "producers[0].rate.amplitude", &["must not exceed the mean", "1.5"]),
+    ("rate_and_interarrival.toml", 4, "producers[0].rate", &["`rate`", "`interarrival`", "not both"]),
+    ("rate_repeat_too_short.toml", 3, "producers[0].rate.repeat", &["must exceed the last time of `at` (16)"]),
+    ("no_interarrival.toml", 1, "producers[0]", &["needs `interarrival`", "`rate`"]),
+    ("batch_fractional.toml", 4, "producers[0].batch.value", &["positive integer", "2.5"]),
+    ("batch_geometric_below_one.toml", 4, "producers[0].batch.mean", &["at least 1", "0.5"]),
+    ("mmpp_durations_mismatch.toml", 3, "producers[0].interarrival.mean_durations", &["one mean duration per state"]),
+    ("mmpp_negative_rate.toml", 3, "producers[0].interarrival.rates[1]", &["non-negative", "-2"]),
     // [run]
     ("warmup_string.toml", 11, "run.warmup", &["\"auto\"", "\"automatic\""]),
     ("warmup_negative.toml", 11, "run.warmup", &["count of messages", "-100"]),
     ("replications_one.toml", 11, "run.replications", &["at least 2 replications"]),
     ("customers_zero.toml", 11, "run.customers", &["at least 1"]),
+    ("window_without_horizon.toml", 11, "run.window", &["`window` needs `horizon`"]),
+    ("horizon_with_customers.toml", 12, "run.customers", &["`customers` and `horizon` exclude each other"]),
+    ("horizon_zero.toml", 11, "run.horizon", &["positive, finite time", "not 0"]),
+    ("window_negative.toml", 12, "run.window", &["positive, finite time", "not -5"]),
+    ("horizon_warmup.toml", 12, "run.warmup", &["warmup must be 0 or absent", "not 50"]),
 ];
 
 fn stderr_of(args: &[&str]) -> (Option<i32>, String) {

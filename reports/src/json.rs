@@ -6,6 +6,7 @@ use serde::ser::{SerializeMap, Serializer};
 
 use kendall_sim::replication::QueueCounts;
 
+use crate::windows::WindowJson;
 use crate::{MetricRow, RunReport, ScopeReport, TheoryStatus};
 
 /// `kendall run --json`: the run, its theory status and every scope's metrics.
@@ -26,6 +27,12 @@ pub struct RunDocument<'a> {
     metrics: Metrics<'a>,
     classes: ByName<&'a str, ClassDocument<'a>>,
     queues: ByName<&'a str, QueueDocument<'a>>,
+    /// Only for a run to a horizon.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    horizon: Option<f64>,
+    /// Only for a run to a horizon with windows.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    windows: Option<Vec<WindowJson<'a>>>,
 }
 
 /// One class: its metrics.
@@ -164,6 +171,8 @@ impl RunReport {
             metrics: Metrics(&self.system),
             classes: ByName(classes),
             queues: ByName(queues),
+            horizon: self.horizon,
+            windows: self.horizon.and(self.windows.as_ref()).map(|w| w.to_json()),
         }
     }
 }

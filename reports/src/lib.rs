@@ -16,6 +16,7 @@ mod startup;
 mod sweep;
 mod table;
 mod warnings;
+pub mod windows;
 
 pub use early_sojourns::{CutMetric, ShortWarmup, short_warmup};
 pub use startup::{STARTUP_BIAS, Unsettled, unsettled};

@@ -44,6 +44,7 @@ impl LiveReport {
             events: 0,
             messages: live.run.completed,
             stopped: 0,
+            windows: Vec::new(),
         };
         LiveReport {
             live: RunReport::new(scenario, &as_experiment, theory, live.wall_seconds),

@@ -189,6 +189,11 @@ pub struct RunReport {
     pub loads: Vec<QueueLoad>,
     /// What the reader should know before trusting the figures ([`RunReport::diagnose`]).
     pub warnings: Vec<String>,
+    /// `[run] horizon`: the simulated time each replication covered (None for a run to a
+    /// count of customers).
+    pub horizon: Option<f64>,
+    /// `[run] window`: the system's metrics window by window.
+    pub windows: Option<crate::windows::WindowsReport>,
 }
 
 impl RunReport {
@@ -243,7 +248,11 @@ impl RunReport {
             time_unit: scenario.time_unit.clone(),
             seed: scenario.run.seed,
             replications: result.replications,
-            customers_per_replication: scenario.run.customers,
+            // A run to a horizon measures what came: the messages per replication, on average.
+            customers_per_replication: match scenario.run.horizon {
+                Some(_) => result.system.measured / u64::from(result.replications.max(1)),
+                None => scenario.run.customers,
+            },
             warmup: scenario.run.warmup,
             wall_seconds,
             events: result.events,
@@ -279,6 +288,8 @@ impl RunReport {
             abandonment,
             loads: queue_loads(scenario),
             warnings: Vec::new(),
+            horizon: scenario.run.horizon.map(|h| h.end),
+            windows: crate::windows::WindowsReport::new(scenario, result),
         };
         report.warnings = report.diagnose();
         report
@@ -472,6 +483,7 @@ mod tests {
             events: 0,
             messages: 0,
             stopped: 0,
+            windows: Vec::new(),
         };
         let mut theory = Theory {
             system: Verdict::Predicted(prediction(None)),

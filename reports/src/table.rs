@@ -13,19 +13,27 @@ impl RunReport {
         } else {
             format!(", times in {}", self.time_unit)
         };
+        let length = match self.horizon {
+            // [run] horizon: a time, from empty, no warm-up.
+            Some(h) => format!(
+                "horizon {h} from empty ({} messages each on average)",
+                self.customers_per_replication
+            ),
+            None => format!(
+                "{} messages (warm-up {}{})",
+                self.customers_per_replication,
+                self.warmup,
+                if self.warmup_auto {
+                    ", auto: MSER-5"
+                } else {
+                    ""
+                },
+            ),
+        };
         let _ = writeln!(
             out,
-            "{}: {} replications x {} messages (warm-up {}{}), seed {}{unit}",
-            self.scenario,
-            self.replications,
-            self.customers_per_replication,
-            self.warmup,
-            if self.warmup_auto {
-                ", auto: MSER-5"
-            } else {
-                ""
-            },
-            self.seed
+            "{}: {} replications x {length}, seed {}{unit}",
+            self.scenario, self.replications, self.seed
         );
         let _ = match &self.theory {
             TheoryStatus::Predicted {
@@ -47,6 +55,12 @@ impl RunReport {
         };
         for w in &self.warnings {
             let _ = writeln!(out, "warning: {w}");
+        }
+        if let Some(w) = &self.windows {
+            let l = self.system.rows[kendall_sim::Metric::L as usize]
+                .summary
+                .mean;
+            out.push_str(&w.summary(l, &self.time_unit));
         }
         out.push('\n');
         scope_table(&mut out, "end to end", &self.system);

@@ -19,6 +19,9 @@ pub fn bias_warnings(
     theory: &Theory,
 ) -> Vec<String> {
     let unit = &scenario.time_unit;
+    if let Some(h) = scenario.run.horizon {
+        return vec![crate::windows::transient_warning(h.end, unit)];
+    }
     let mut out: Vec<String> = crate::startup::unsettled(scenario, theory)
         .iter()
         .map(|u| u.warning(unit))
@@ -271,6 +274,8 @@ mod tests {
             abandonment: false,
             loads: vec![unbounded(rho)],
             warnings: vec![],
+            horizon: None,
+            windows: None,
         }
     }
 

@@ -10,6 +10,7 @@ use crate::error::SimError;
 use crate::replication::{QueueCounts, ReplicationResult, run_replication};
 use crate::scenario::Scenario;
 use crate::stats::{Departures, Estimates, Metric, Tails};
+use crate::windows::WindowSummary;
 
 /// Mean of the replication estimates and its 95% confidence interval.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -165,6 +166,9 @@ pub struct ExperimentResult {
     pub messages: u64,
     /// Replications that reached `[run] max_events` before their customers and stopped.
     pub stopped: u32,
+    /// `[run] window`: the system's metrics window by window, in time order (empty without
+    /// windows).
+    pub windows: Vec<WindowSummary>,
 }
 
 /// Runs every replication of `scenario` on the current rayon pool and summarises them.
@@ -297,6 +301,12 @@ pub fn summarize(
         events: results.iter().map(|r| r.events).sum(),
         messages: results.iter().map(|r| r.messages).sum(),
         stopped: results.iter().filter(|r| r.stopped).count() as u32,
+        windows: crate::windows::summarize(
+            &results
+                .iter()
+                .map(|r| r.windows.as_slice())
+                .collect::<Vec<_>>(),
+        ),
     }
 }
 

@@ -27,6 +27,7 @@ pub mod suggest;
 pub mod theory;
 pub mod traffic;
 pub mod warmup;
+pub mod windows;
 
 pub use error::ScenarioError;
 pub use experiment::{

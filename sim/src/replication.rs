@@ -28,6 +28,7 @@ pub use clock::SimClock;
 use crate::error::SimError;
 use crate::scenario::Scenario;
 use crate::stats::{Estimates, Tails};
+use crate::windows::WindowEstimate;
 use event_loop::PREFETCH_CONSUMERS;
 use state::Replication;
 
@@ -54,6 +55,9 @@ pub struct ReplicationResult {
     /// The recorded T and Wq of the measurement window, for percentiles pooled over
     /// replications ([`crate::experiment::run_points`] takes them to its pool).
     pub tails: Tails,
+    /// `[run] window`: the system's estimates window by window, in time order (empty
+    /// without windows).
+    pub windows: Vec<WindowEstimate>,
 }
 
 /// Runs replication `replication` of `scenario` to completion.

@@ -7,7 +7,9 @@
 use kendall_broker::{Discipline, DispatchKind, NewMessage, Overflow};
 use rand::Rng;
 
-use crate::arrivals::Interarrival;
+use kendall_models::{Shape, VariateSpec};
+
+use crate::arrivals::{Batch, Interarrival};
 use crate::dist::Distribution;
 
 mod file;
@@ -39,8 +41,49 @@ pub struct Producer {
     pub queue: usize,
     /// Index of its messages' class.
     pub class: usize,
-    /// Inter-arrival times: a distribution or a replayed trace.
+    /// Arrivals: a distribution of inter-arrival times, a replayed trace, an MMPP, or a
+    /// time-varying Poisson rate (the file's `rate`).
     pub interarrival: Interarrival,
+    /// Messages each arrival publishes at once; None: one (the file has no `batch`).
+    pub batch: Option<Batch>,
+}
+
+impl Producer {
+    /// Messages per time unit this producer publishes: arrivals per time unit (the long-run
+    /// average for an MMPP or a time-varying rate) times the mean batch size.
+    pub fn message_rate(&self) -> f64 {
+        let arrivals = 1.0 / self.interarrival.mean();
+        match &self.batch {
+            Some(b) => arrivals * b.mean(),
+            None => arrivals,
+        }
+    }
+
+    /// The SCV of the gaps between this producer's messages: its arrivals'
+    /// ([`Interarrival::scv`]) without `batch`; with batches of X messages (gaps of 0 inside a
+    /// batch, one arrival gap A per batch), E[G] = E[A]/E[X] and E[G²] = E[A²]/E[X], so
+    /// E[G²]/E[G]² − 1 = (1 + c²ₐ)·E[X] − 1.
+    pub fn message_scv(&self) -> f64 {
+        let scv = self.interarrival.scv();
+        match &self.batch {
+            Some(b) => (1.0 + scv) * b.mean() - 1.0,
+            None => scv,
+        }
+    }
+
+    /// What the queueing models take of this producer's messages: its arrivals'
+    /// [`Interarrival::to_variate_spec`] without `batch`; with batches, mean 1/message rate,
+    /// [`Producer::message_scv`] and shape General (the gaps are not independent).
+    pub fn message_gaps(&self) -> VariateSpec {
+        match &self.batch {
+            None => self.interarrival.to_variate_spec(),
+            Some(_) => VariateSpec {
+                mean: 1.0 / self.message_rate(),
+                scv: self.message_scv(),
+                shape: Shape::General,
+            },
+        }
+    }
 }
 
 /// A validated queue.
@@ -193,6 +236,19 @@ pub struct Run {
     pub seed: u64,
     /// Most events one replication processes before it stops where it is (None: no limit).
     pub max_events: Option<u64>,
+    /// `[run] horizon` (and `window`): each replication covers simulated time [0, end)
+    /// rather than a count of customers (`customers` and `warmup` are then 0).
+    pub horizon: Option<Horizon>,
+}
+
+/// A time-bounded run: `[run] horizon = end`, with `[run] window = width` if given.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Horizon {
+    /// Simulated time each replication covers, from an empty system at 0.
+    pub end: f64,
+    /// Width of the windows [k·width, (k+1)·width) each metric is also reported over; the
+    /// last one ends at `end` and may be shorter ([`crate::windows`]).
+    pub window: Option<f64>,
 }
 
 /// A validated scenario: every reference resolved, every number in range.
@@ -215,16 +271,16 @@ pub struct Scenario {
 }
 
 impl Scenario {
-    /// Messages per time unit the producers publish, all together.
+    /// Messages per time unit the producers publish, all together ([`Producer::message_rate`]:
+    /// mean batch size included, long-run averages of time-varying rates).
     pub fn arrival_rate(&self) -> f64 {
-        self.producers
-            .iter()
-            .map(|p| 1.0 / p.interarrival.mean())
-            .sum()
+        self.producers.iter().map(Producer::message_rate).sum()
     }
 
     /// The scenario with every producer's rate multiplied by `factor` (inter-arrival times
-    /// divided by it, their shape kept): the same system at another load.
+    /// divided by it, their shape kept; a time-varying rate λ(t) and an MMPP's rates
+    /// multiplied by it, their clock kept; batch sizes unchanged): the same system at another
+    /// load.
     pub fn with_load_scaled(&self, factor: f64) -> Scenario {
         let mut out = self.clone();
         for p in &mut out.producers {

@@ -377,6 +377,20 @@ impl Tally {
         self.abandoned = 0;
     }
 
+    /// The scope's running totals at `now` (no event between the last one and `now`): the
+    /// area under the number in system and in service since the window opened, and the
+    /// counts of completions, losses and entries. Differences of two give a window of time
+    /// ([`crate::windows`]).
+    pub fn cumulative(&self, now: f64) -> Cumulative {
+        Cumulative {
+            area_in_system: self.area_in_system + self.in_system as f64 * now,
+            area_busy: self.area_busy + self.busy as f64 * now,
+            done: self.done,
+            lost: self.lost,
+            entered: self.in_system + self.done + self.lost_inside + self.abandoned,
+        }
+    }
+
     /// Hands over the recorded T and Wq of the window (None for a scope that records no
     /// percentiles), with the recorded units per time unit: what [`Tails`] pools over
     /// replications. The tally records no percentiles after.
@@ -420,6 +434,22 @@ impl Tally {
             },
         }
     }
+}
+
+/// A scope's running totals at one instant ([`Tally::cumulative`]).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Cumulative {
+    /// ∫ number in system dt since the window opened.
+    pub area_in_system: f64,
+    /// ∫ number in service dt since the window opened.
+    pub area_busy: f64,
+    /// Messages processed.
+    pub done: u64,
+    /// Messages lost, refused at the door or after entering.
+    pub lost: u64,
+    /// Messages that entered (still inside, processed or lost inside); since the window
+    /// opened, plus those present when it did.
+    pub entered: u64,
 }
 
 /// The T and Wq percentiles at [`QUANTILES`] (T's four, then Wq's) of the values counted in

@@ -83,7 +83,7 @@ pub fn class_rates(s: &Scenario) -> Vec<Vec<f64>> {
     let (nq, nc) = (s.queues.len(), s.classes.len());
     let mut external = vec![vec![0.0; nc]; nq];
     for p in &s.producers {
-        external[p.queue][p.class] += 1.0 / p.interarrival.mean();
+        external[p.queue][p.class] += p.message_rate();
     }
     let mut rate = external.clone();
     for _ in 0..100_000 {
@@ -146,7 +146,7 @@ pub fn relaxation_times(s: &Scenario) -> Vec<Option<f64>> {
             }
             let feeding: Vec<_> = s.producers.iter().filter(|p| p.queue == j).collect();
             let ca2 = match feeding.as_slice() {
-                [p] if !fed_by_routes[j] => p.interarrival.scv(),
+                [p] if !fed_by_routes[j] => p.message_scv(),
                 _ => 1.0,
             };
             // The class mix's second moment: E[S²] = Σ w_k m_k² (1 + c_k²).

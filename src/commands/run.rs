@@ -13,6 +13,11 @@ use crate::settings::{load_overridden, resolve_warmup, thread_pool};
 /// Runs the scenario as `args` say; writes the CSV if asked.
 pub fn run(args: &RunArgs) -> Result<Output> {
     let mut scenario = load_overridden(&args.scenario, &args.run)?;
+    anyhow::ensure!(
+        args.windows_csv.is_none() || scenario.run.horizon.is_some_and(|h| h.window.is_some()),
+        "--windows-csv needs windows: [run] horizon and window in the file, or --horizon and \
+         --window"
+    );
     let pool = thread_pool(args.run.threads)?;
     let started = Instant::now();
     resolve_warmup(&mut scenario)?;
@@ -28,6 +33,9 @@ pub fn run(args: &RunArgs) -> Result<Output> {
             report: report.clone(),
         };
         write_atomic(path, &sweep_csv(&[], &[point])?)?;
+    }
+    if let (Some(path), Some(windows)) = (&args.windows_csv, &report.windows) {
+        write_atomic(path, &windows.to_csv()?)?;
     }
     let mut out = Output::new();
     out.document(args.json, || report.to_json(), || report.to_table());

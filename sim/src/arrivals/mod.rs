@@ -1,13 +1,20 @@
-//! What a producer's `interarrival` describes: a renewal process, whose gaps are drawn
-//! independently from a [`Distribution`], or the replay of a recorded [`Trace`] in order.
+//! What a producer's `interarrival` (or `rate`) describes: a renewal process, whose gaps are
+//! drawn independently from a [`Distribution`], the replay of a recorded [`Trace`] in order,
+//! a Markov-modulated Poisson process ([`Mmpp`]), or a Poisson process of time-varying rate
+//! ([`RateFunction`]); and how many messages each arrival publishes ([`Batch`]).
 //!
-//! Both are written as a distribution table in the scenario; keeping the trace out of
-//! [`Distribution`] means nothing can draw a trace's gaps as if they were independent.
+//! Traces and MMPPs are written as distribution tables in the scenario; keeping them out of
+//! [`Distribution`] means nothing can draw their gaps as if they were independent.
 //! [`ArrivalProcess`] is one producer's arrivals in one replication.
 
+mod batch;
+mod mmpp;
 mod process;
+mod rate;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_varying;
 mod trace;
 
 use kendall_models::{Shape, VariateSpec};
@@ -15,7 +22,10 @@ use kendall_models::{Shape, VariateSpec};
 use crate::dist::{DistError, DistSpec, Distribution};
 use crate::error::KeyPath;
 
+pub use batch::{Batch, BatchSpec};
+pub use mmpp::Mmpp;
 pub use process::ArrivalProcess;
+pub use rate::{RateFunction, RateSpec, Schedule};
 pub use trace::Trace;
 
 /// A producer's inter-arrival times, validated.
@@ -25,58 +35,81 @@ pub enum Interarrival {
     Renewal(Distribution),
     /// A recorded trace, replayed in order.
     Trace(Trace),
+    /// A Markov-modulated Poisson process (`kind = "mmpp"`).
+    Mmpp(Mmpp),
+    /// A Poisson process of time-varying rate (the producer's `rate`, not `interarrival`).
+    Rate(RateFunction),
 }
 
 impl Interarrival {
     /// Validates `spec` (found at `path` in the scenario): a trace for `kind = "trace"`, else
     /// a distribution.
     pub fn from_spec(spec: &DistSpec, path: &KeyPath) -> Result<Self, DistError> {
-        if spec.kind == "trace" {
-            Trace::from_spec(spec, path).map(Interarrival::Trace)
-        } else {
-            Distribution::from_spec(spec, path).map(Interarrival::Renewal)
+        match spec.kind.as_str() {
+            "trace" => Trace::from_spec(spec, path).map(Interarrival::Trace),
+            "mmpp" => Mmpp::from_spec(spec, path).map(Interarrival::Mmpp),
+            _ => Distribution::from_spec(spec, path).map(Interarrival::Renewal),
         }
     }
 
-    /// The distribution of the gaps, for renewal arrivals (None for a trace).
+    /// The scenario key of a producer that writes these arrivals: `rate` for a time-varying
+    /// rate, else `interarrival`.
+    pub fn key(&self) -> &'static str {
+        match self {
+            Interarrival::Rate(_) => "rate",
+            _ => "interarrival",
+        }
+    }
+
+    /// The distribution of the gaps, for renewal arrivals (None for the others).
     pub fn renewal(&self) -> Option<&Distribution> {
         match self {
             Interarrival::Renewal(d) => Some(d),
-            Interarrival::Trace(_) => None,
+            _ => None,
         }
     }
 
-    /// The mean gap (`f64::INFINITY` for a Pareto with shape ≤ 1).
+    /// The mean gap (`f64::INFINITY` for a Pareto with shape ≤ 1): for an MMPP and a
+    /// time-varying rate, 1 / the long-run rate ([`Mmpp::mean_rate`],
+    /// [`RateFunction::mean_rate`]).
     pub fn mean(&self) -> f64 {
         match self {
             Interarrival::Renewal(d) => d.mean(),
             Interarrival::Trace(t) => t.mean(),
+            Interarrival::Mmpp(m) => 1.0 / m.mean_rate(),
+            Interarrival::Rate(f) => 1.0 / f.mean_rate(),
         }
     }
 
-    /// The gaps' squared coefficient of variation (a trace's: of its recorded gaps).
+    /// The gaps' squared coefficient of variation (a trace's: of its recorded gaps; an
+    /// MMPP's: in its stationary interval process; a time-varying rate's: its slow-variation
+    /// approximation, [`RateFunction::slow_scv`]).
     pub fn scv(&self) -> f64 {
         match self {
             Interarrival::Renewal(d) => d.scv(),
             Interarrival::Trace(t) => t.scv(),
+            Interarrival::Mmpp(m) => m.gap_scv(),
+            Interarrival::Rate(f) => f.slow_scv(),
         }
     }
 
-    /// What the queueing models take of these arrivals: a trace is its gaps' mean and SCV
-    /// with shape General, as if they were renewal (which a trace is not).
+    /// What the queueing models take of these arrivals: a trace, an MMPP and a time-varying
+    /// rate are their gaps' mean and SCV ([`Interarrival::scv`]) with shape General, as if
+    /// they were renewal (which they are not).
     pub fn to_variate_spec(&self) -> VariateSpec {
         match self {
             Interarrival::Renewal(d) => d.to_variate_spec(),
-            Interarrival::Trace(t) => VariateSpec {
-                mean: t.mean(),
-                scv: t.scv(),
+            _ => VariateSpec {
+                mean: self.mean(),
+                scv: self.scv(),
                 shape: Shape::General,
             },
         }
     }
 
-    /// The same arrivals with every gap multiplied by `factor` (> 0), at 1/`factor` times
-    /// the rate.
+    /// The same arrivals at 1/`factor` times the rate (`factor` > 0): a renewal's and a
+    /// trace's gaps multiplied by `factor`; an MMPP's and a time-varying rate's rates divided
+    /// by it, their clock (state durations, schedule, period) kept.
     ///
     /// # Panics
     /// If `factor` is not a positive finite number.
@@ -84,6 +117,8 @@ impl Interarrival {
         match self {
             Interarrival::Renewal(d) => Interarrival::Renewal(d.scaled(factor)),
             Interarrival::Trace(t) => Interarrival::Trace(t.scaled(factor)),
+            Interarrival::Mmpp(m) => Interarrival::Mmpp(m.rates_scaled(1.0 / factor)),
+            Interarrival::Rate(f) => Interarrival::Rate(f.rates_scaled(1.0 / factor)),
         }
     }
 }

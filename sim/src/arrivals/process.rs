@@ -2,11 +2,14 @@
 
 use rand::Rng;
 
-use super::{Interarrival, Trace};
+use super::mmpp::MmppState;
+use super::rate::Nhpp;
+use super::{Interarrival, Mmpp, RateFunction, Trace};
 use crate::dist::Distribution;
 
 /// The arrivals of one producer in one replication: a renewal process drawing each gap from
-/// its distribution, or the replay of a trace with its cursor.
+/// its distribution, the replay of a trace with its cursor, an MMPP with its state, or a
+/// time-varying rate with the time of its last arrival.
 ///
 /// The replication keeps one per producer; a renewal process draws from the producer's own
 /// stream exactly as [`Distribution::sample`] does, and a replay draws nothing, so results
@@ -22,6 +25,8 @@ enum Source {
         /// Gaps returned so far.
         cursor: usize,
     },
+    Mmpp(Mmpp, MmppState),
+    Rate(RateFunction, Nhpp),
 }
 
 impl ArrivalProcess {
@@ -33,11 +38,14 @@ impl ArrivalProcess {
                 trace: t.clone(),
                 cursor: 0,
             },
+            Interarrival::Mmpp(m) => Source::Mmpp(m.clone(), MmppState::default()),
+            Interarrival::Rate(f) => Source::Rate(f.clone(), Nhpp::default()),
         })
     }
 
     /// Time from the previous arrival (or from 0, for the first) to the next one; None when
-    /// the producer publishes no more (a trace with `at_end = "stop"` that has run out).
+    /// the producer publishes no more (a trace with `at_end = "stop"` that has run out, a
+    /// rate schedule that ends on 0 without repeating).
     #[inline]
     pub fn next_gap<R: Rng + ?Sized>(&mut self, rng: &mut R) -> Option<f64> {
         match &mut self.0 {
@@ -47,6 +55,8 @@ impl ArrivalProcess {
                 *cursor += 1;
                 trace.gap_before(n)
             }
+            Source::Mmpp(m, state) => Some(state.next_gap(m, rng)),
+            Source::Rate(f, nhpp) => nhpp.next_gap(f, rng),
         }
     }
 }

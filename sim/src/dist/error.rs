@@ -188,6 +188,26 @@ pub enum DistProblem {
     /// A trace whose arrivals are all at one time.
     #[error("the trace's mean gap must be positive, not {0} (all arrivals at one time?)")]
     TraceMeanGap(f64),
+    /// An MMPP with fewer than two states.
+    #[error("an mmpp needs at least two states (one rate each), not {0}")]
+    MmppStates(usize),
+    /// An MMPP with a different number of mean durations and rates.
+    #[error("has {durations} entries but rates has {rates}: give one mean duration per state")]
+    MmppDurations {
+        /// Mean durations given.
+        durations: usize,
+        /// Rates given.
+        rates: usize,
+    },
+    /// An MMPP whose rates are all 0.
+    #[error("must not all be 0: the producer would never publish")]
+    MmppAllZero,
+    /// An MMPP where a distribution to draw from is needed.
+    #[error(
+        "an mmpp's gaps are not independent: it is a producer's `interarrival`, not a \
+         distribution to draw values from"
+    )]
+    MmppIsNotADistribution,
     /// The data file named by `file`.
     #[error(transparent)]
     File(#[from] DataFileError),

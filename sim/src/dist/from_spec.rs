@@ -30,6 +30,7 @@ impl Distribution {
             "pareto" => pareto(&p),
             "empirical" => empirical(&p),
             "trace" => Err(p.at("kind", DistProblem::TraceIsNotADistribution)),
+            "mmpp" => Err(p.at("kind", DistProblem::MmppIsNotADistribution)),
             other => Err(p.at(
                 "kind",
                 DistProblem::UnknownKind {

@@ -44,6 +44,8 @@ pub struct DistSpec {
     pub file: Option<String>,
     /// What a trace does when it runs out: "loop" (default) or "stop".
     pub at_end: Option<String>,
+    /// Mean time in each state (mmpp, with `rates`).
+    pub mean_durations: Option<Vec<f64>>,
 }
 
 /// The kinds a distribution table may name, for error messages and suggestions (`trace`
@@ -60,12 +62,27 @@ pub const KINDS: &[&str] = &[
     "pareto",
     "empirical",
     "trace",
+    "mmpp",
 ];
 
 /// Every parameter name of [`DistSpec`] (besides `kind`), in declaration order.
 pub(crate) const PARAMS: &[&str] = &[
-    "rate", "mean", "scv", "value", "low", "high", "k", "shape", "scale", "mu", "sigma", "probs",
-    "rates", "file", "at_end",
+    "rate",
+    "mean",
+    "scv",
+    "value",
+    "low",
+    "high",
+    "k",
+    "shape",
+    "scale",
+    "mu",
+    "sigma",
+    "probs",
+    "rates",
+    "file",
+    "at_end",
+    "mean_durations",
 ];
 
 impl DistSpec {
@@ -107,6 +124,7 @@ impl DistSpec {
             "rates" => self.rates.is_some(),
             "file" => self.file.is_some(),
             "at_end" => self.at_end.is_some(),
+            "mean_durations" => self.mean_durations.is_some(),
             _ => self.number(name).is_some(),
         }
     }

@@ -134,6 +134,23 @@ pub enum LiveError {
 /// (a consumer serving several messages at once at shared speed) and preemptive priority (a
 /// publish interrupting a consumer mid-service).
 pub fn unsupported(scenario: &Scenario) -> Option<Unsupported> {
+    if let Some(refusal) = unsupported_arrivals(scenario) {
+        return Some(refusal);
+    }
+    // [run] horizon and window: a live run's length is its --duration, and it reports no
+    // windows.
+    if let Some(h) = scenario.run.horizon {
+        let key = if h.window.is_some() {
+            "window"
+        } else {
+            "horizon"
+        };
+        return Some(Unsupported {
+            path: KeyPath::default().key("run").key(key),
+            key: format!("run.{key}"),
+            reason: "a live run lasts its --duration and reports no windows",
+        });
+    }
     scenario.queues.iter().enumerate().find_map(|(j, q)| {
         let refuse = |key: &str, reason| Unsupported {
             path: KeyPath::default().key("queues").index(j).key(key),
@@ -175,6 +192,36 @@ pub fn unsupported(scenario: &Scenario) -> Option<Unsupported> {
             ))
         } else {
             None
+        }
+    })
+}
+
+/// The first producer key live runs refuse: `batch` (a producer thread publishes
+/// one message per arrival), `rate` and an mmpp `interarrival` (not yet checked on threads).
+fn unsupported_arrivals(scenario: &Scenario) -> Option<Unsupported> {
+    scenario.producers.iter().enumerate().find_map(|(i, p)| {
+        let refuse = |key: &str, reason| Unsupported {
+            path: KeyPath::default().key("producers").index(i).key(key),
+            key: format!("producers.{}.{key}", p.name),
+            reason,
+        };
+        if p.batch.is_some() {
+            Some(refuse(
+                "batch",
+                "a producer thread publishes one message per arrival",
+            ))
+        } else {
+            match &p.interarrival {
+                crate::arrivals::Interarrival::Rate(_) => Some(refuse(
+                    "rate",
+                    "a time-varying rate is not yet paced on threads",
+                )),
+                crate::arrivals::Interarrival::Mmpp(_) => Some(refuse(
+                    "interarrival",
+                    "an mmpp is not yet paced on threads",
+                )),
+                _ => None,
+            }
         }
     })
 }

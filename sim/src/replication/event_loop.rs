@@ -47,10 +47,18 @@ impl Replication<'_> {
             self.start_staffing()?;
         }
         let run = self.scenario.run;
-        let target = run.warmup + run.customers;
+        // A run to a horizon ends at a time, not a count (`customers` and `warmup` are 0).
+        let target = if run.horizon.is_some() {
+            u64::MAX
+        } else {
+            run.warmup + run.customers
+        };
         let budget = run.max_events.unwrap_or(u64::MAX);
         if run.warmup == 0 {
             self.reset(0.0)?;
+        }
+        if let Some(w) = &self.windows {
+            self.stop_at = w.next_boundary();
         }
         // The replication ends after `target` departures, or — when every producer has
         // stopped (traces with at_end = "stop") — as soon as the system is empty: no message
@@ -60,6 +68,11 @@ impl Replication<'_> {
             let Some((now, due)) = self.calendar.take_next() else {
                 break;
             };
+            // [run] horizon: boundaries passed are marked first; an event at or past the
+            // horizon is not handled (the replication covers [0, horizon)).
+            if now >= self.stop_at && self.passed_horizon(now) {
+                break;
+            }
             self.clock.set(now);
             self.events += 1;
             if PREFETCH {
@@ -143,8 +156,36 @@ impl Replication<'_> {
         empty
     }
 
+    /// Marks the window boundaries up to `now` (out of the event loop's line) and says
+    /// whether `now` is at or past the horizon.
+    #[cold]
+    #[inline(never)]
+    fn passed_horizon(&mut self, now: f64) -> bool {
+        let end = self.scenario.run.horizon.map_or(f64::INFINITY, |h| h.end);
+        if let Some(w) = &mut self.windows {
+            w.mark(now.min(end), &self.scopes.system);
+            self.stop_at = w.next_boundary().min(end);
+        }
+        if now >= end {
+            self.horizon_reached = true;
+        }
+        self.horizon_reached
+    }
+
     fn finish(mut self) -> Result<ReplicationResult, BrokerError> {
-        let now = self.clock.now();
+        // A run to a horizon that got there (or ran dry before it: nothing changes until the
+        // horizon) ends at the horizon; one stopped by `max_events` where it stopped.
+        let budget = self.scenario.run.max_events.unwrap_or(u64::MAX);
+        let now = match self.scenario.run.horizon {
+            Some(h) if self.horizon_reached || self.events < budget => {
+                self.horizon_reached = true;
+                h.end
+            }
+            _ => self.clock.now(),
+        };
+        if let Some(w) = &mut self.windows {
+            w.mark(now, &self.scopes.system);
+        }
         if self.sharing {
             self.settle_shares(1.0, now);
         }
@@ -156,8 +197,11 @@ impl Replication<'_> {
         if self.staffing.iter().any(Option::is_some) {
             self.utilization_on_duty(now, &mut system, &mut queues, &mut classes);
         }
-        let stopped = self.events >= scenario.run.max_events.unwrap_or(u64::MAX)
-            && self.exits < scenario.run.warmup + scenario.run.customers;
+        let stopped = self.events >= budget
+            && match scenario.run.horizon {
+                Some(_) => !self.horizon_reached,
+                None => self.exits < scenario.run.warmup + scenario.run.customers,
+            };
         let books = self.books()?;
         debug_assert_eq!(books.check(), Ok(()), "the simulator's books disagree");
         let counts = (self.window_start.iter().zip(&books.queues))
@@ -179,6 +223,11 @@ impl Replication<'_> {
             messages: self.exits,
             stopped,
             tails,
+            windows: self
+                .windows
+                .as_ref()
+                .map(|w| w.finish())
+                .unwrap_or_default(),
         })
     }
 

@@ -6,7 +6,8 @@ use kendall_broker::{BrokerError, Message, NewMessage, Outcome, Published};
 use super::state::Replication;
 
 impl Replication<'_> {
-    /// Producer `i` publishes; the next arrival is scheduled from its own stream.
+    /// Producer `i` publishes (a batch of messages, if it has `batch`); the next arrival is
+    /// scheduled from its own stream.
     #[inline(always)]
     pub(super) fn arrival(&mut self, i: usize, now: f64) -> Result<(), BrokerError> {
         let producer = &self.scenario.producers[i];
@@ -17,6 +18,14 @@ impl Replication<'_> {
             None => self.calendar.end_arrival(),
         }
         let (queue, class) = (producer.queue, producer.class);
+        // A batch: its size drawn from the producer's stream after the gap, its
+        // messages published one after another at this instant.
+        if let Some(batch) = &producer.batch {
+            let k = batch.sample(&mut self.arrivals[i]);
+            for _ in 1..k {
+                self.publish(queue, class, None, 0.0, now)?;
+            }
+        }
         self.publish(queue, class, None, 0.0, now)
     }
 
@@ -139,6 +148,9 @@ impl Replication<'_> {
                 let t = now - m.born_at;
                 self.scopes.system.leave_waited(now, t, waited, found_none);
                 self.scopes.classes[class].leave_waited(now, t, waited, found_none);
+                if let Some(w) = &mut self.windows {
+                    w.leave(now, t, waited, found_none);
+                }
                 self.exits += 1;
                 Ok(())
             }
@@ -167,6 +179,13 @@ impl Replication<'_> {
             Outcome::Abandoned => {
                 // It waited its whole stay and was never delivered: nothing served to forget.
                 self.scopes.abandoned(j, m, now);
+                if let Some(w) = &mut self.windows {
+                    w.abandon(
+                        now,
+                        now - m.born_at,
+                        m.waited_before + (now - m.published_at),
+                    );
+                }
             }
             Outcome::DeadLettered {
                 to: Some(dlq),

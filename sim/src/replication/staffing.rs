@@ -102,6 +102,9 @@ impl Replication<'_> {
         s.area += f64::from(s.on_duty) * (now - s.since);
         s.since = now;
         let old = std::mem::replace(&mut s.on_duty, n);
+        if let Some(w) = &mut self.windows {
+            w.set_on_duty(j, n, now);
+        }
         let ids: Vec<ConsumerId> = self.broker.consumers_of(self.queue_ids[j])?.collect();
         for &c in &ids[n.min(old) as usize..old as usize] {
             self.broker.retire(c)?;

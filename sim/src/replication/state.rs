@@ -15,6 +15,7 @@ use crate::rng::{Source, Stream, stream};
 use crate::scenario::Scenario;
 use crate::scopes::Scopes;
 use crate::stats::Tally;
+use crate::windows::WindowRecorder;
 
 /// One replication in progress: what the event loop and its handlers share.
 pub(super) struct Replication<'s> {
@@ -65,6 +66,13 @@ pub(super) struct Replication<'s> {
     pub(super) sharing: bool,
     /// End-to-end sojourn time of the last message that left the system.
     pub(super) last_sojourn: f64,
+    /// `[run] horizon`: the next time at which the event loop must act before handling an
+    /// event — a window boundary to mark, or the horizon itself (infinite without one).
+    pub(super) stop_at: f64,
+    /// `[run] window`: the system's window-by-window recorder.
+    pub(super) windows: Option<Box<WindowRecorder>>,
+    /// The loop met an event at or past `[run] horizon`.
+    pub(super) horizon_reached: bool,
 }
 
 impl<'s> Replication<'s> {
@@ -123,6 +131,7 @@ impl<'s> Replication<'s> {
                 Tally::new(resolution, !mirrors)
             }
         };
+        let consumers: Vec<u32> = scenario.queues.iter().map(|q| q.consumers).collect();
         let window_start = queue_ids
             .iter()
             .map(|&q| broker.stats(q))
@@ -169,6 +178,13 @@ impl<'s> Replication<'s> {
             class_mirrors,
             sharing,
             last_sojourn: f64::NAN,
+            stop_at: scenario.run.horizon.map_or(f64::INFINITY, |h| h.end),
+            windows: scenario
+                .run
+                .horizon
+                .and_then(|h| WindowRecorder::new(h, resolution, &consumers))
+                .map(Box::new),
+            horizon_reached: false,
         })
     }
 }

@@ -6,6 +6,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
+use crate::arrivals::{BatchSpec, RateSpec};
 use crate::dist::DistSpec;
 
 /// The file as written: every key of the contract, nothing validated yet.
@@ -53,8 +54,12 @@ pub struct ProducerSpec {
     pub to: Option<String>,
     /// Class of its messages; optional with one class.
     pub class: Option<String>,
-    /// Inter-arrival time distribution.
-    pub interarrival: DistSpec,
+    /// Inter-arrival time distribution (or trace, or mmpp); excludes `rate`.
+    pub interarrival: Option<DistSpec>,
+    /// Time-varying Poisson rate; excludes `interarrival`.
+    pub rate: Option<RateSpec>,
+    /// Messages per arrival (default 1).
+    pub batch: Option<BatchSpec>,
 }
 
 /// `[[queues]]`.
@@ -206,6 +211,11 @@ pub struct RunSpec {
     /// Most events one replication may process (default: no limit): a replication that
     /// reaches it stops where it is, and the run says so.
     pub max_events: Option<u64>,
+    /// Simulated time per replication: each replication runs over [0, horizon) instead of
+    /// to a count of `customers` (the two exclude each other).
+    pub horizon: Option<f64>,
+    /// Width of the windows every metric is also reported over (needs `horizon`).
+    pub window: Option<f64>,
 }
 
 impl ScenarioFile {
@@ -221,7 +231,7 @@ impl ScenarioFile {
         for spec in self
             .producers
             .iter_mut()
-            .map(|p| &mut p.interarrival)
+            .filter_map(|p| p.interarrival.as_mut())
             .chain(queues)
         {
             spec.resolve_file(dir);

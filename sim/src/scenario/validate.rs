@@ -2,7 +2,7 @@
 //! into the [`Scenario`] the simulator runs. A queue's own keys are checked in [`queue`].
 
 use super::{Class, Producer, ProducerSpec, Run, RunSpec, Scenario, ScenarioFile, Warmup};
-use crate::arrivals::Interarrival;
+use crate::arrivals::{Batch, Interarrival, RateFunction};
 use crate::error::{InvalidKey, KeyPath};
 use crate::suggest::suggest;
 
@@ -120,6 +120,9 @@ impl RunSpec {
                 "needs at least 2 replications for a confidence interval",
             ));
         }
+        if self.horizon.is_some() || self.window.is_some() {
+            return self.validate_timed(path, replications);
+        }
         let customers = self.customers.unwrap_or(100_000);
         if customers == 0 {
             return Err(InvalidKey::new(path.key("customers"), "must be at least 1"));
@@ -145,15 +148,85 @@ impl RunSpec {
             warmup,
             warmup_mode,
             seed: self.seed.unwrap_or(1),
-            max_events: match self.max_events {
-                Some(0) => {
-                    return Err(InvalidKey::new(
-                        path.key("max_events"),
-                        "must be at least 1",
-                    ));
-                }
-                m => m,
-            },
+            max_events: self.max_events(path)?,
+            horizon: None,
+        })
+    }
+
+    fn max_events(&self, path: &KeyPath) -> Result<Option<u64>, InvalidKey> {
+        match self.max_events {
+            Some(0) => Err(InvalidKey::new(
+                path.key("max_events"),
+                "must be at least 1",
+            )),
+            m => Ok(m),
+        }
+    }
+
+    /// `[run] horizon` (and `window`): a run over simulated time [0, horizon), from an empty
+    /// system, with no warm-up: `customers` excluded, `warmup` 0 or absent.
+    fn validate_timed(&self, path: &KeyPath, replications: u32) -> Result<Run, InvalidKey> {
+        let Some(end) = self.horizon else {
+            return Err(InvalidKey::new(
+                path.key("window"),
+                "`window` needs `horizon` (windows divide the time a replication covers)",
+            ));
+        };
+        if !(end.is_finite() && end > 0.0) {
+            return Err(InvalidKey::new(
+                path.key("horizon"),
+                format!("must be a positive, finite time, not {end}"),
+            ));
+        }
+        if self.customers.is_some() {
+            return Err(InvalidKey::new(
+                path.key("customers"),
+                "`customers` and `horizon` exclude each other: a replication ends after a \
+                 count of messages or at a time, not both",
+            ));
+        }
+        match &self.warmup {
+            None | Some(toml::Value::Integer(0)) => {}
+            Some(other) => {
+                return Err(InvalidKey::new(
+                    path.key("warmup"),
+                    format!(
+                        "a run with `horizon` starts empty at time 0 and measures from there \
+                         (the start is part of what windows show): warmup must be 0 or \
+                         absent, not {other}"
+                    ),
+                ));
+            }
+        }
+        if let Some(w) = self.window {
+            if !(w.is_finite() && w > 0.0) {
+                return Err(InvalidKey::new(
+                    path.key("window"),
+                    format!("must be a positive, finite time, not {w}"),
+                ));
+            }
+            let count = crate::windows::window_count(end, w);
+            if count > crate::windows::MAX_WINDOWS {
+                return Err(InvalidKey::new(
+                    path.key("window"),
+                    format!(
+                        "horizon / window gives {count} windows; at most {}",
+                        crate::windows::MAX_WINDOWS
+                    ),
+                ));
+            }
+        }
+        Ok(Run {
+            replications,
+            customers: 0,
+            warmup: 0,
+            warmup_mode: Warmup::Count(0),
+            seed: self.seed.unwrap_or(1),
+            max_events: self.max_events(path)?,
+            horizon: Some(super::Horizon {
+                end,
+                window: self.window,
+            }),
         })
     }
 }
@@ -184,12 +257,32 @@ fn validate_producer(
             ));
         }
     };
-    let interarrival = Interarrival::from_spec(&p.interarrival, &path.key("interarrival"))?;
+    let interarrival = match (&p.interarrival, &p.rate) {
+        (Some(spec), None) => Interarrival::from_spec(spec, &path.key("interarrival"))?,
+        (None, Some(rate)) => Interarrival::Rate(RateFunction::from_spec(rate, &path.key("rate"))?),
+        (Some(_), Some(_)) => {
+            return Err(InvalidKey::new(
+                path.key("rate"),
+                "a producer takes `rate` (a time-varying Poisson rate) or `interarrival`, \
+                 not both",
+            ));
+        }
+        (None, None) => {
+            return Err(InvalidKey::new(
+                path.clone(),
+                "a producer needs `interarrival` (or `rate`, for a time-varying Poisson rate)",
+            ));
+        }
+    };
+    let batch = (p.batch.as_ref())
+        .map(|b| Batch::from_spec(b, &path.key("batch")))
+        .transpose()?;
     Ok(Producer {
         name: p.name.clone(),
         queue,
         class,
         interarrival,
+        batch,
     })
 }
 

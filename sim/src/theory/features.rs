@@ -51,8 +51,11 @@ impl Used {
 
 /// How a producer's inter-arrival times depart from Poisson, if they do.
 pub fn arrival_feature(a: &Interarrival) -> Option<Feature> {
-    let Interarrival::Renewal(d) = a else {
-        return Some(Feature::TraceArrivals);
+    let d = match a {
+        Interarrival::Renewal(d) => d,
+        Interarrival::Trace(_) => return Some(Feature::TraceArrivals),
+        Interarrival::Mmpp(_) => return Some(Feature::MmppArrivals),
+        Interarrival::Rate(_) => return Some(Feature::TimeVaryingRate),
     };
     let spec = d.to_variate_spec();
     match spec.shape {
@@ -78,7 +81,13 @@ pub fn arrivals<'a>(producers: impl IntoIterator<Item = &'a Producer>) -> Used {
     for p in producers {
         count += 1;
         if let Some(f) = arrival_feature(&p.interarrival) {
-            used.add(f, format!("producers.{}.interarrival", p.name));
+            used.add(f, format!("producers.{}.{}", p.name, p.interarrival.key()));
+        }
+        if p.batch.is_some() {
+            used.add(
+                Feature::BatchArrivals,
+                format!("producers.{}.batch", p.name),
+            );
         }
     }
     if count > 1 && !used.features.is_empty() {

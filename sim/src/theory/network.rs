@@ -47,7 +47,7 @@ fn jackson(s: &Scenario, used: &Used) -> Option<Theory> {
         });
     }
     for p in &s.producers {
-        stations[p.queue].external_rate += 1.0 / p.interarrival.mean();
+        stations[p.queue].external_rate += p.message_rate();
     }
     let mut routing = vec![vec![0.0; s.queues.len()]; s.queues.len()];
     for (j, q) in s.queues.iter().enumerate() {

@@ -44,7 +44,7 @@ pub fn predict(s: &Scenario, j: usize, feed: Feed<'_>) -> StationTheory {
     let mut used = match feed {
         Feed::Producers(producers) => {
             for p in producers {
-                rates[p.class] += 1.0 / p.interarrival.mean();
+                rates[p.class] += p.message_rate();
             }
             features::arrivals(producers)
         }
@@ -133,7 +133,7 @@ fn structural(
             return none("per-class service with processor sharing or a capacity has no model");
         }
         let interarrival = match (poisson, single) {
-            (_, Some(p)) => p.interarrival.to_variate_spec(),
+            (_, Some(p)) => p.message_gaps(),
             (true, None) => VariateSpec {
                 mean: 1.0 / rates.iter().sum::<f64>(),
                 scv: 1.0,
@@ -176,7 +176,7 @@ fn structural(
         return none("several producers, not all Poisson, have no model");
     };
     let mut system = predict_station(&StationSpec {
-        interarrival: p.interarrival.to_variate_spec(),
+        interarrival: p.message_gaps(),
         service: service(p.class),
         consumers: q.consumers,
         dispatch,

@@ -1,0 +1,297 @@
+//! A time-bounded run's windows (`[run] horizon` and `window`): the JSON `"windows"` array,
+//! the table's summary (worst window, peak backlog, time to drain) and the tidy CSV.
+//!
+//! Each window's metrics have the shape of the top-level `"metrics"`; `theory` is null until
+//! a time-varying model gives a per-window value ([`WindowMetric::theory`] is where it goes).
+
+use std::fmt::Write;
+
+use kendall_sim::stats::Metric;
+use kendall_sim::windows::WindowSummary;
+use kendall_sim::{ExperimentResult, Scenario, Summary};
+use serde::Serialize;
+use serde::ser::{SerializeMap, Serializer};
+
+/// The factor over the run's time-average L below which a window counts as drained after
+/// the peak ([`WindowsReport::drain`]).
+pub const DRAINED_WITHIN: f64 = 1.1;
+
+/// The windows of one `kendall run`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WindowsReport {
+    /// `[run] horizon`.
+    pub horizon: f64,
+    /// `[run] window`.
+    pub width: f64,
+    /// Every window, in time order.
+    pub windows: Vec<WindowSummary>,
+}
+
+/// The busiest stretch of a run, from its windows: the peak backlog and when it drained.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Drain {
+    /// Index of the window with the highest mean L.
+    pub peak: usize,
+    /// The run's time-average L (over the whole horizon), the baseline.
+    pub baseline: f64,
+    /// The first window after the peak whose mean L is at most [`DRAINED_WITHIN`] × the
+    /// baseline, if one is.
+    pub drained: Option<usize>,
+}
+
+impl WindowsReport {
+    /// The windows of `result`, if `scenario` asked for them.
+    pub fn new(scenario: &Scenario, result: &ExperimentResult) -> Option<Self> {
+        let h = scenario.run.horizon?;
+        Some(WindowsReport {
+            horizon: h.end,
+            width: h.window?,
+            windows: result.windows.clone(),
+        })
+    }
+
+    /// The window with the highest mean of `m` (windows where it is undefined skipped).
+    pub fn highest(&self, m: Metric) -> Option<usize> {
+        (0..self.windows.len())
+            .filter(|&k| self.windows[k].get(m).mean.is_finite())
+            .max_by(|&a, &b| {
+                let (x, y) = (self.windows[a].get(m).mean, self.windows[b].get(m).mean);
+                // The earliest of equal windows.
+                x.total_cmp(&y).then(b.cmp(&a))
+            })
+    }
+
+    /// The peak backlog and the drain after it, against the run's time-average L
+    /// `baseline`: the first window after the peak whose mean L is at most
+    /// [`DRAINED_WITHIN`] × `baseline` is the one the backlog has drained by.
+    pub fn drain(&self, baseline: f64) -> Option<Drain> {
+        let peak = self.highest(Metric::L)?;
+        let drained = (peak + 1..self.windows.len())
+            .find(|&k| self.windows[k].get(Metric::L).mean <= DRAINED_WITHIN * baseline);
+        Some(Drain {
+            peak,
+            baseline,
+            drained,
+        })
+    }
+
+    /// The table's summary lines, times in `unit`, with the run's time-average L.
+    pub fn summary(&self, baseline: f64, unit: &str) -> String {
+        let mut out = String::new();
+        let unit = if unit.is_empty() {
+            String::new()
+        } else {
+            format!(" {unit}")
+        };
+        let _ = writeln!(
+            out,
+            "windows: {} of {}{unit} over horizon {}{unit} (per window: --json or --windows-csv)",
+            self.windows.len(),
+            self.width,
+            self.horizon
+        );
+        let span = |k: usize| format!("[{}, {})", self.windows[k].start, self.windows[k].end);
+        let est = |s: Summary| format!("{:.4} +/- {:.4}", s.mean, s.half_width);
+        match self.highest(Metric::T) {
+            Some(k) => {
+                let _ = writeln!(
+                    out,
+                    "  worst window (highest mean T): {} arrivals, T = {}",
+                    span(k),
+                    est(self.windows[k].get(Metric::T))
+                );
+            }
+            None => out.push_str("  worst window: none (no window has a T)\n"),
+        }
+        if let Some(d) = self.drain(baseline) {
+            let _ = writeln!(
+                out,
+                "  peak backlog: L = {} in {}",
+                est(self.windows[d.peak].get(Metric::L)),
+                span(d.peak)
+            );
+            let _ = match d.drained {
+                Some(k) => writeln!(
+                    out,
+                    "  drained after {}{unit}: mean L <= {DRAINED_WITHIN} x the run's L ({:.4}) \
+                     again in {}",
+                    self.windows[k].end - self.windows[d.peak].end,
+                    d.baseline,
+                    span(k)
+                ),
+                None => writeln!(
+                    out,
+                    "  not drained by the horizon: no window after the peak has mean L <= \
+                     {DRAINED_WITHIN} x the run's L ({:.4})",
+                    d.baseline
+                ),
+            };
+        }
+        out
+    }
+
+    /// The JSON array: per window its start, end, counts and metrics.
+    pub fn to_json(&self) -> Vec<WindowJson<'_>> {
+        self.windows.iter().map(WindowJson::of).collect()
+    }
+
+    /// The tidy CSV: one row per window and metric — window, start, end, metric, mean,
+    /// ci_low, ci_high, theory — then the counts (mean per replication, no interval).
+    pub fn to_csv(&self) -> Result<Vec<u8>, csv::Error> {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.write_record([
+            "window", "start", "end", "metric", "mean", "ci_low", "ci_high", "theory",
+        ])?;
+        for (k, win) in self.windows.iter().enumerate() {
+            let head = [k.to_string(), number(win.start), number(win.end)];
+            for (name, s) in metric_summaries(win) {
+                let (lo, hi) = s.ci();
+                let mut rec = head.to_vec();
+                rec.extend([
+                    name.to_string(),
+                    number(s.mean),
+                    number(lo),
+                    number(hi),
+                    String::new(),
+                ]);
+                w.write_record(&rec)?;
+            }
+            for (name, mean) in counts(win) {
+                let mut rec = head.to_vec();
+                rec.extend([
+                    name.to_string(),
+                    number(mean),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                ]);
+                w.write_record(&rec)?;
+            }
+        }
+        w.into_inner().map_err(|e| e.into_error().into())
+    }
+}
+
+/// Every metric of a window by name, in [`Metric::ALL`] order, then the consumers on duty.
+fn metric_summaries(w: &WindowSummary) -> impl Iterator<Item = (&'static str, Summary)> + '_ {
+    Metric::ALL
+        .iter()
+        .map(|&m| (m.name(), w.get(m)))
+        .chain(std::iter::once(("on_duty", w.on_duty)))
+}
+
+/// A window's counts by name, mean per replication.
+fn counts(w: &WindowSummary) -> [(&'static str, f64); 3] {
+    [
+        ("arrived", w.arrived),
+        ("completed", w.completed),
+        ("completions", w.completions),
+    ]
+}
+
+/// A float as CSV text: shortest round-trip form, empty for NaN (as `sweep --csv`).
+fn number(x: f64) -> String {
+    if x.is_nan() {
+        String::new()
+    } else {
+        format!("{x}")
+    }
+}
+
+/// One window in the JSON document.
+#[derive(Serialize)]
+pub struct WindowJson<'a> {
+    start: f64,
+    end: f64,
+    /// Mean per replication.
+    counts: WindowCounts,
+    metrics: WindowMetrics<'a>,
+}
+
+impl<'a> WindowJson<'a> {
+    fn of(w: &'a WindowSummary) -> Self {
+        WindowJson {
+            start: w.start,
+            end: w.end,
+            counts: WindowCounts {
+                arrived: w.arrived,
+                completed: w.completed,
+                completions: w.completions,
+            },
+            metrics: WindowMetrics(w),
+        }
+    }
+}
+
+/// Messages per window, mean per replication.
+#[derive(Serialize)]
+struct WindowCounts {
+    /// Entered the system in the window.
+    arrived: f64,
+    /// Of those, processed by the horizon (T and Wq are theirs).
+    completed: f64,
+    /// Processed in the window, whenever they arrived.
+    completions: f64,
+}
+
+/// A window's metrics by name, in [`Metric::ALL`] order then `on_duty`.
+struct WindowMetrics<'a>(&'a WindowSummary);
+
+impl Serialize for WindowMetrics<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        for (name, s) in metric_summaries(self.0) {
+            map.serialize_entry(name, &WindowMetric::of(s))?;
+        }
+        map.end()
+    }
+}
+
+/// One metric of one window: the top-level `"metrics"` entry's shape.
+#[derive(Serialize)]
+pub struct WindowMetric {
+    /// Mean over the replications that could estimate it.
+    pub mean: f64,
+    /// 95% Student-t interval.
+    pub ci95: [f64; 2],
+    /// A time-varying model's value for the window: null until one is wired in.
+    pub theory: Option<f64>,
+    /// "exact" or "approximation", with `theory`.
+    pub theory_kind: Option<&'static str>,
+    /// The model, with `theory`.
+    pub model: Option<String>,
+    /// Whether `theory` lies in the interval, with `theory`.
+    pub theory_in_ci: Option<bool>,
+    /// As the top-level key (the rule of three); null for windows.
+    pub expected_waits: Option<f64>,
+}
+
+impl WindowMetric {
+    fn of(s: Summary) -> Self {
+        let (lo, hi) = s.ci();
+        WindowMetric {
+            mean: s.mean,
+            ci95: [lo, hi],
+            theory: None,
+            theory_kind: None,
+            model: None,
+            theory_in_ci: None,
+            expected_waits: None,
+        }
+    }
+}
+
+/// The warning every run to a horizon carries: its figures are averages over a start from
+/// empty, not a steady state.
+pub fn transient_warning(horizon: f64, unit: &str) -> String {
+    let unit = if unit.is_empty() {
+        String::new()
+    } else {
+        format!(" {unit}")
+    };
+    format!(
+        "a run to a horizon: each replication starts empty at time 0 and its figures average \
+         over [0, {horizon}){unit}, start included, not over a steady state; steady-state \
+         theory agrees only once the start is a small part of the horizon"
+    )
+}

@@ -1,0 +1,152 @@
+//! `kendall run` on a scenario with `[run] horizon` and `window`: the `"windows"` JSON, its
+//! determinism across thread counts, the table's summary, `--windows-csv`, and the flags.
+
+mod common;
+
+use common::{json, kendall};
+use serde_json::Value;
+
+const SCENARIO: &str = "tests/scenarios/windows_mmc.toml";
+
+/// The document without `wall_seconds` (the only figure that may differ between runs).
+fn stripped(args: &[&str]) -> Value {
+    let mut doc = json(args);
+    doc.as_object_mut().unwrap().remove("wall_seconds");
+    doc
+}
+
+#[test]
+fn windows_are_byte_identical_on_one_and_two_threads() {
+    let one = stripped(&["run", SCENARIO, "--json", "--threads", "1"]);
+    let two = stripped(&["run", SCENARIO, "--json", "--threads", "2"]);
+    assert_eq!(
+        serde_json::to_string(&one["windows"]).unwrap(),
+        serde_json::to_string(&two["windows"]).unwrap()
+    );
+    assert_eq!(one.to_string(), two.to_string());
+    let windows = one["windows"].as_array().unwrap();
+    assert_eq!(windows.len(), 10);
+    assert_eq!(one["horizon"], 200.0);
+    assert_eq!(
+        (windows[9]["start"].as_f64(), windows[9]["end"].as_f64()),
+        (Some(180.0), Some(200.0))
+    );
+    // Each window's metrics have the top-level shape, theory null for now.
+    let top: Vec<&String> = one["metrics"].as_object().unwrap().keys().collect();
+    let w0 = windows[0]["metrics"].as_object().unwrap();
+    for name in top {
+        let m = &w0[name.as_str()];
+        assert!(m["mean"].is_f64(), "{name}");
+        assert_eq!(m["ci95"].as_array().unwrap().len(), 2);
+        assert!(m["theory"].is_null());
+    }
+    assert_eq!(w0["on_duty"]["mean"], 2.0);
+    // The first window starts empty: its L lies below the later windows' in the mean.
+    let l = |k: usize| windows[k]["metrics"]["L"]["mean"].as_f64().unwrap();
+    assert!(l(0) < (1..10).map(l).sum::<f64>() / 9.0);
+}
+
+#[test]
+fn a_run_without_the_keys_has_no_windows() {
+    let doc = json(&[
+        "run",
+        "scenarios/mm1.toml",
+        "--json",
+        "--replications",
+        "2",
+        "--customers",
+        "2000",
+    ]);
+    let keys = doc.as_object().unwrap();
+    assert!(!keys.contains_key("windows") && !keys.contains_key("horizon"));
+}
+
+#[test]
+fn table_summary_and_windows_csv() {
+    let dir = std::env::temp_dir().join(format!("kendall-windows-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let csv = dir.join("w.csv");
+    let out = kendall(&["run", SCENARIO, "--windows-csv", csv.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let table = String::from_utf8(out.stdout).unwrap();
+    assert!(table.contains("x horizon 200 from empty"), "{table}");
+    assert!(
+        table.contains("windows: 10 of 20 over horizon 200"),
+        "{table}"
+    );
+    assert!(
+        table.contains("worst window (highest mean T): ["),
+        "{table}"
+    );
+    assert!(table.contains("peak backlog: L = "), "{table}");
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines[0],
+        "window,start,end,metric,mean,ci_low,ci_high,theory"
+    );
+    // Per window: 16 metrics, on_duty, and three counts.
+    assert_eq!(lines.len(), 1 + 10 * 20);
+    // The CSV holds the JSON's figures.
+    let doc = json(&["run", SCENARIO, "--json"]);
+    let l0 = doc["windows"][0]["metrics"]["L"]["mean"].as_f64().unwrap();
+    let row = lines.iter().find(|l| l.starts_with("0,0,20,L,")).unwrap();
+    assert_eq!(row.split(',').nth(4).unwrap().parse::<f64>().unwrap(), l0);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn flags_set_the_horizon_and_refuse_what_it_excludes() {
+    // --horizon and --window on a scenario written for a count of customers.
+    let doc = json(&[
+        "run",
+        "scenarios/mm1.toml",
+        "--json",
+        "--replications",
+        "2",
+        "--horizon",
+        "50",
+        "--window",
+        "20",
+    ]);
+    let windows = doc["windows"].as_array().unwrap();
+    assert_eq!(windows.len(), 3, "[0, 20), [20, 40), [40, 50)");
+    assert_eq!(windows[2]["end"], 50.0);
+    assert_eq!(doc["warmup"], 0);
+    for (args, words) in [
+        (&["run", SCENARIO, "--customers", "100"][..], "--customers"),
+        (
+            &["run", "scenarios/mm1.toml", "--window", "5"][..],
+            "--window needs a horizon",
+        ),
+        (
+            &["run", "scenarios/mm1.toml", "--horizon", "0"][..],
+            "positive, finite",
+        ),
+        (
+            &[
+                "run",
+                "scenarios/mm1.toml",
+                "--horizon",
+                "9",
+                "--customers",
+                "5",
+            ][..],
+            "exclude each other",
+        ),
+        (&["run", SCENARIO, "--warmup", "10"][..], "--warmup"),
+        (
+            &["run", "scenarios/mm1.toml", "--windows-csv", "x.csv"][..],
+            "--windows-csv needs windows",
+        ),
+    ] {
+        let out = kendall(args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(words), "{args:?}: {err}");
+    }
+}
