@@ -6,13 +6,14 @@
 
 use kendall_broker::{Discipline, DispatchKind};
 use kendall_models::{
-    ClassStream, DispatchKind as ModelDispatch, Exactness, Feature, MG1Ps, MMcK, Model, ModelError,
-    MultiClassSpec, Order, PERCENTILES, Prediction, Shape, StationSpec, VariateSpec, Verdict,
-    predict_classes, predict_impatient, predict_station,
+    BatchSize, ClassStream, DispatchKind as ModelDispatch, Exactness, Feature, MG1Ps, MMcK, Model,
+    ModelError, MultiClassSpec, MxM1, MxMc, Order, PERCENTILES, Prediction, Shape, StationSpec,
+    VariateSpec, Verdict, predict_classes, predict_impatient, predict_station,
 };
 
 use super::features::{self, Used, common_speed};
 use super::{gate, gate_each, predicted};
+use crate::arrivals::Batch;
 use crate::scenario::{Producer, Queue, Scenario};
 
 /// What arrives at a station.
@@ -157,6 +158,11 @@ fn structural(
         let classes = lone_class(n, rates, &system);
         return (system, classes);
     }
+    if let Some(system) = single.and_then(|p| batches(q, p, dispatch, service(p.class))) {
+        let mut classes = vec![None; n];
+        classes[single.expect("checked").class] = predicted(&system);
+        return (system, classes);
+    }
     if poisson {
         let verdicts = predict_classes(&MultiClassSpec {
             classes: (0..n)
@@ -230,6 +236,66 @@ fn impatient(
     };
     let classes = lone_class(n, rates, &system);
     (system, classes)
+}
+
+/// A FIFO queue fed by one Poisson producer publishing batches, exponential service shared
+/// by its consumers: M^X/M/1 or M^X/M/c, by message (None where the station is not that, so
+/// that the per-message models stand and the gate names the batch).
+fn batches(
+    q: &Queue,
+    p: &Producer,
+    dispatch: ModelDispatch,
+    service: VariateSpec,
+) -> Option<Verdict> {
+    let batch = p.batch.as_ref()?;
+    let arrivals = p.interarrival.to_variate_spec();
+    let fits = arrivals.shape == Shape::Exponential
+        && service.shape == Shape::Exponential
+        && dispatch == ModelDispatch::Shared
+        && q.discipline == Discipline::Fifo;
+    if !fits {
+        return None;
+    }
+    let size = match batch {
+        Batch::Deterministic(k) => BatchSize::deterministic(*k),
+        Batch::Geometric { mean, .. } => BatchSize::geometric(*mean),
+        Batch::Empirical { values, cumulative } => {
+            let mut pmf: Vec<(u32, f64)> = Vec::new();
+            let mut below = 0.0;
+            for (&v, &c) in values.iter().zip(cumulative) {
+                match pmf.iter_mut().find(|(k, _)| *k == v) {
+                    Some((_, w)) => *w += c - below,
+                    None => pmf.push((v, c - below)),
+                }
+                below = c;
+            }
+            Ok(BatchSize::Empirical(pmf))
+        }
+    };
+    let (lambda, mu) = (1.0 / arrivals.mean, 1.0 / service.mean);
+    let result = size.and_then(|size| {
+        if q.consumers == 1 {
+            MxM1::new(lambda, mu, size).map(|m| ("M^X/M/1", Model::MxM1, m.measures()))
+        } else {
+            MxMc::new(lambda, mu, q.consumers, size).map(|m| ("M^X/M/c", Model::MxMc, m.measures()))
+        }
+    });
+    Some(match result {
+        Ok((model, family, measures)) => Verdict::Predicted(Prediction {
+            model: model.into(),
+            family,
+            exactness: Exactness::Exact,
+            reason: String::new(),
+            measures,
+            t_quantiles: None,
+            wq_quantiles: None,
+            p_abandon: None,
+        }),
+        Err(ModelError::Unstable { rho }) => Verdict::Unstable { rho },
+        Err(e) => Verdict::NoModel {
+            reason: e.to_string(),
+        },
+    })
 }
 
 /// The first class that arrives (0 if none does).
