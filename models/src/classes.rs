@@ -199,6 +199,7 @@ pub fn predict_classes(spec: &MultiClassSpec) -> ClassVerdicts {
         measures,
         t_quantiles: None,
         wq_quantiles: None,
+        p_abandon: None,
     };
     let classes = (0..n)
         .map(|k| {
@@ -283,6 +284,7 @@ fn priority_verdicts(
         measures,
         t_quantiles: None,
         wq_quantiles: None,
+        p_abandon: None,
     };
     let mut classes = vec![None; n];
     for (k, m) in per_class {

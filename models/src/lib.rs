@@ -50,7 +50,7 @@ pub use mmck::MMcK;
 pub use mminf::MMInf;
 pub use oracle::{
     DispatchKind, Exactness, PERCENTILES, Prediction, Shape, StationSpec, VariateSpec, Verdict,
-    judged, predict_station,
+    judged, predict_impatient, predict_station,
 };
 pub use priority::{NonPreemptivePriority, PreemptiveResumePriority, PriorityClass};
 pub use ps::MG1Ps;

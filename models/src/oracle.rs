@@ -3,7 +3,8 @@
 use crate::approx::{allen_cunneen, jsq_mean_field, kingman, power_of_d};
 use crate::assumptions::{Feature, Features, Fit, Model, judge};
 use crate::{
-    ExpTailQueue, GiM1, GiMc, Interarrival, MD1, MDc, MG1, MM1, MMc, Measures, ModelError,
+    ErlangA, ExpTailQueue, GiM1, GiMc, Interarrival, MD1, MDc, MG1, MM1, MMc, Measures, ModelError,
+    PatienceFit, mmc_g,
 };
 
 /// The percentiles of T and Wq that kendall reports everywhere.
@@ -197,6 +198,9 @@ pub struct Prediction {
     pub t_quantiles: Option<[f64; 4]>,
     /// Quantiles of Wq at [`PERCENTILES`], where the model gives them.
     pub wq_quantiles: Option<[f64; 4]>,
+    /// Probability that an arriving message abandons (its patience runs out while it
+    /// waits); None where the model has no impatience.
+    pub p_abandon: Option<f64>,
 }
 
 /// The oracle's answer for one station.
@@ -380,6 +384,60 @@ pub fn predict_station(spec: &StationSpec) -> Verdict {
     }
 }
 
+/// Chooses the model for a station whose waiting messages abandon after a `patience`
+/// (measured from entering the queue, while not yet taken by a consumer).
+///
+/// Poisson arrivals, exponential service and consumers sharing one queue: the exact
+/// Erlang-A M/M/c+M ([`crate::ErlangA`], Palm 1946; Mandelbaum & Zeltyn 2007) when the
+/// patience is exponential; otherwise the M/M/c+G approximation that runs Erlang-A at
+/// θ = 1/E\[patience\] ([`crate::mmc_g`], Whitt, *Management Science* 51(2), 2005), which
+/// ignores the shape of the patience. T and Wq are over all arrivals (an abandoned message
+/// counts its wait until it left), throughput counts served messages and `p_abandon` is set.
+/// Anything else has no model. Stable at every load (abandonment bounds the queue).
+pub fn predict_impatient(spec: &StationSpec, patience: &VariateSpec) -> Verdict {
+    let exponential = |v: &VariateSpec| v.shape == Shape::Exponential;
+    if !exponential(&spec.interarrival) || !exponential(&spec.service) {
+        return none("patience has a model only for Poisson arrivals and exponential service");
+    }
+    let c = spec.consumers;
+    if c > 1 && spec.dispatch != DispatchKind::Shared {
+        return none("patience has a model only when consumers share one queue");
+    }
+    let (lambda, mu) = (1.0 / spec.interarrival.mean, 1.0 / spec.service.mean);
+    let servers = if c == 1 { "1" } else { "c" };
+    let result = if exponential(patience) {
+        ErlangA::new(lambda, mu, c, 1.0 / patience.mean).map(|q| {
+            let m = q.measures();
+            let mut p = exact(
+                &format!("M/M/{servers}+M (Erlang-A)"),
+                Model::ErlangA,
+                m.all,
+                None,
+                None,
+            );
+            p.p_abandon = Some(m.p_abandon);
+            p
+        })
+    } else {
+        mmc_g(lambda, mu, c, PatienceFit::MeanPatience(patience.mean)).map(|q| {
+            let m = q.measures();
+            let mut p = approximate(
+                &format!(
+                    "M/M/{servers}+G as Erlang-A (θ = 1/E[patience]; ignores the patience's shape)"
+                ),
+                Model::MmcG,
+                m.all,
+            );
+            p.p_abandon = Some(m.p_abandon);
+            p
+        })
+    };
+    match result {
+        Ok(p) => Verdict::Predicted(p),
+        Err(e) => none(&e.to_string()),
+    }
+}
+
 /// Weighs `prediction` against the features a scope `used`, by its family's row of
 /// [`crate::assumptions::ASSUMPTIONS`]: exact only when every feature is admitted (the
 /// extensions it rests on go in [`Prediction::reason`]); an approximation saying what it
@@ -446,6 +504,7 @@ fn approximate(model: &str, family: Model, measures: Measures) -> Prediction {
         measures,
         t_quantiles: None,
         wq_quantiles: None,
+        p_abandon: None,
     }
 }
 
@@ -470,6 +529,7 @@ fn exact(
         measures,
         t_quantiles,
         wq_quantiles,
+        p_abandon: None,
     }
 }
 

@@ -471,6 +471,7 @@ mod tests {
             },
             t_quantiles: None,
             wq_quantiles: None,
+            p_abandon: None,
         };
         let zero = summary(0.0, 0.0);
         let result = ExperimentResult {

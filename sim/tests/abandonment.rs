@@ -157,21 +157,29 @@ fn patience_with_capacity_and_ttl_balances_the_books() {
     }
 }
 
-/// The theory gate names the patience key: alone (exponential and general), and with
-/// priority classes at one consumer (M/M/1 with priorities has a model).
+/// The theory gate and the patience key: alone, an exponential patience is the exact
+/// Erlang-A and a general one the labelled M/M/c+G approximation (sim/tests/
+/// erlang_a_theory.rs checks their figures); with priority classes at one consumer (M/M/1
+/// with priorities has a model) the gate names the patience key.
 #[test]
 fn theory_names_the_patience_key() {
     let exp = scenario(&erlang_a(5.0, 1.0, 8, 0.5, ""));
     let t = predict(&exp);
-    let reason = no_model(&t);
-    assert!(reason.contains("queues.q.patience"), "{reason}");
+    let kendall_models::Verdict::Predicted(p) = &t.system else {
+        panic!("Erlang-A expected: {t:?}")
+    };
+    assert_eq!(p.family, kendall_models::Model::ErlangA);
+    assert_eq!(p.exactness, kendall_models::Exactness::Exact);
     let general = erlang_a(5.0, 1.0, 8, 0.5, "").replace(
         "patience = { kind = \"exponential\", rate = 0.5 }",
         "patience = { kind = \"deterministic\", value = 2.0 }",
     );
     let t = predict(&scenario(&general));
-    let reason = no_model(&t);
-    assert!(reason.contains("queues.q.patience"), "{reason}");
+    let kendall_models::Verdict::Predicted(p) = &t.system else {
+        panic!("M/M/c+G expected: {t:?}")
+    };
+    assert_eq!(p.family, kendall_models::Model::MmcG);
+    assert_eq!(p.exactness, kendall_models::Exactness::Approximation);
     let classes = format!(
         "{}\n{}",
         erlang_a(0.3, 1.0, 1, 0.5, "discipline = \"priority\""),

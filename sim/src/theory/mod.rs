@@ -54,12 +54,13 @@ impl Theory {
 
 /// Describes `scenario` to the oracle and returns its verdicts.
 pub fn predict(scenario: &Scenario) -> Theory {
-    // A queue that can shed what it cannot serve — bounded, or whose messages expire — has a
-    // steady state at any load.
+    // A queue that can shed what it cannot serve — bounded, or whose messages expire or
+    // abandon — has a steady state at any load.
     let unbounded_overload = queue_loads(scenario)
         .iter()
-        .find(|l| !l.stable())
-        .map(|l| l.rho);
+        .zip(&scenario.queues)
+        .find(|(l, q)| !l.stable() && q.patience.is_none())
+        .map(|(l, _)| l.rho);
     if let Some(rho) = unbounded_overload {
         return Theory::unstable(scenario, rho);
     }
@@ -120,6 +121,7 @@ pub fn value(prediction: &Prediction, m: Metric) -> Option<f64> {
         Metric::Throughput => measures.throughput,
         Metric::PWait => return measures.p_wait,
         Metric::PLoss => measures.p_loss,
+        Metric::PAbandon => return prediction.p_abandon,
         _ => return None,
     })
 }

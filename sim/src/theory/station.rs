@@ -6,13 +6,14 @@
 
 use kendall_broker::{Discipline, DispatchKind};
 use kendall_models::{
-    ClassStream, DispatchKind as ModelDispatch, Exactness, Feature, MG1Ps, MMcK, Model, ModelError,
-    MultiClassSpec, Order, PERCENTILES, Prediction, Shape, StationSpec, VariateSpec, Verdict,
-    predict_classes, predict_station,
+    BatchSize, ClassStream, DispatchKind as ModelDispatch, Exactness, Feature, MG1Ps, MMcK, Model,
+    ModelError, MultiClassSpec, MxM1, MxMc, Order, PERCENTILES, Prediction, Shape, StationSpec,
+    VariateSpec, Verdict, predict_classes, predict_impatient, predict_station,
 };
 
 use super::features::{self, Used, common_speed};
 use super::{gate, gate_each, predicted};
+use crate::arrivals::Batch;
 use crate::scenario::{Producer, Queue, Scenario};
 
 /// What arrives at a station.
@@ -111,6 +112,19 @@ fn structural(
             .all(|p| p.interarrival.to_variate_spec().shape == Shape::Exponential),
         Feed::Poisson(_) => true,
     };
+    // With priorities or processor sharing the station's own model stands, and the gate
+    // names the patience it does not admit.
+    let ordered = !q.sharing && matches!(q.discipline, Discipline::Fifo | Discipline::Lifo);
+    if let (Some(patience), true) = (&q.patience, ordered) {
+        return impatient(
+            q,
+            patience.to_variate_spec(),
+            rates,
+            poisson,
+            dispatch,
+            service,
+        );
+    }
     if q.sharing && q.capacity.is_none() && n > 1 && poisson {
         return processor_sharing_classes(q, rates, dispatch, service);
     }
@@ -142,6 +156,11 @@ fn structural(
             None => processor_sharing(&spec),
         };
         let classes = lone_class(n, rates, &system);
+        return (system, classes);
+    }
+    if let Some(system) = single.and_then(|p| batches(q, p, dispatch, service(p.class))) {
+        let mut classes = vec![None; n];
+        classes[single.expect("checked").class] = predicted(&system);
         return (system, classes);
     }
     if poisson {
@@ -177,6 +196,106 @@ fn structural(
     let mut classes = vec![None; n];
     classes[p.class] = predicted(&system);
     (system, classes)
+}
+
+/// A queue whose waiting messages abandon: Erlang-A (M/M/c+M) or its M/M/c+G approximation
+/// on the merged Poisson stream, every class with the same service; the gate then names any
+/// key (a capacity, a time to live, priorities, processor sharing) the model does not admit.
+fn impatient(
+    q: &Queue,
+    patience: VariateSpec,
+    rates: &[f64],
+    poisson: bool,
+    dispatch: ModelDispatch,
+    service: impl Fn(usize) -> VariateSpec,
+) -> (Verdict, Vec<Option<Prediction>>) {
+    let n = rates.len();
+    let first = first_active(rates);
+    let system = if !poisson {
+        Verdict::NoModel {
+            reason: "patience has a model only for Poisson arrivals".into(),
+        }
+    } else if (0..n).any(|k| rates[k] > 0.0 && service(k) != service(first)) {
+        Verdict::NoModel {
+            reason: "patience with per-class service has no model".into(),
+        }
+    } else {
+        predict_impatient(
+            &StationSpec {
+                interarrival: VariateSpec {
+                    mean: 1.0 / rates.iter().sum::<f64>(),
+                    scv: 1.0,
+                    shape: Shape::Exponential,
+                },
+                service: service(first),
+                consumers: q.consumers,
+                dispatch,
+            },
+            &patience,
+        )
+    };
+    let classes = lone_class(n, rates, &system);
+    (system, classes)
+}
+
+/// A FIFO queue fed by one Poisson producer publishing batches, exponential service shared
+/// by its consumers: M^X/M/1 or M^X/M/c, by message (None where the station is not that, so
+/// that the per-message models stand and the gate names the batch).
+fn batches(
+    q: &Queue,
+    p: &Producer,
+    dispatch: ModelDispatch,
+    service: VariateSpec,
+) -> Option<Verdict> {
+    let batch = p.batch.as_ref()?;
+    let arrivals = p.interarrival.to_variate_spec();
+    let fits = arrivals.shape == Shape::Exponential
+        && service.shape == Shape::Exponential
+        && dispatch == ModelDispatch::Shared
+        && q.discipline == Discipline::Fifo;
+    if !fits {
+        return None;
+    }
+    let size = match batch {
+        Batch::Deterministic(k) => BatchSize::deterministic(*k),
+        Batch::Geometric { mean, .. } => BatchSize::geometric(*mean),
+        Batch::Empirical { values, cumulative } => {
+            let mut pmf: Vec<(u32, f64)> = Vec::new();
+            let mut below = 0.0;
+            for (&v, &c) in values.iter().zip(cumulative) {
+                match pmf.iter_mut().find(|(k, _)| *k == v) {
+                    Some((_, w)) => *w += c - below,
+                    None => pmf.push((v, c - below)),
+                }
+                below = c;
+            }
+            Ok(BatchSize::Empirical(pmf))
+        }
+    };
+    let (lambda, mu) = (1.0 / arrivals.mean, 1.0 / service.mean);
+    let result = size.and_then(|size| {
+        if q.consumers == 1 {
+            MxM1::new(lambda, mu, size).map(|m| ("M^X/M/1", Model::MxM1, m.measures()))
+        } else {
+            MxMc::new(lambda, mu, q.consumers, size).map(|m| ("M^X/M/c", Model::MxMc, m.measures()))
+        }
+    });
+    Some(match result {
+        Ok((model, family, measures)) => Verdict::Predicted(Prediction {
+            model: model.into(),
+            family,
+            exactness: Exactness::Exact,
+            reason: String::new(),
+            measures,
+            t_quantiles: None,
+            wq_quantiles: None,
+            p_abandon: None,
+        }),
+        Err(ModelError::Unstable { rho }) => Verdict::Unstable { rho },
+        Err(e) => Verdict::NoModel {
+            reason: e.to_string(),
+        },
+    })
 }
 
 /// The first class that arrives (0 if none does).
@@ -298,6 +417,7 @@ fn finite_station(spec: &StationSpec, k: usize) -> Verdict {
             measures: q.measures(),
             t_quantiles: Some(PERCENTILES.map(|p| q.sojourn_quantile(p))),
             wq_quantiles: Some(PERCENTILES.map(|p| q.wait_quantile(p))),
+            p_abandon: None,
         }),
         Err(e) => Verdict::NoModel {
             reason: e.to_string(),
@@ -340,6 +460,7 @@ fn processor_sharing(spec: &StationSpec) -> Verdict {
                 measures,
                 t_quantiles: None,
                 wq_quantiles: None,
+                p_abandon: None,
             })
         }
         Err(ModelError::Unstable { rho }) => Verdict::Unstable { rho },
