@@ -136,7 +136,10 @@ impl WindowsReport {
     /// The JSON array: per window its start, end, counts and metrics.
     pub fn to_json(&self) -> Vec<WindowJson<'_>> {
         let shown = self.abandonment;
-        self.windows.iter().map(|w| WindowJson::of(w, shown)).collect()
+        self.windows
+            .iter()
+            .map(|w| WindowJson::of(w, shown))
+            .collect()
     }
 
     /// The tidy CSV: one row per window and metric — window, start, end, metric, mean,
