@@ -59,7 +59,6 @@ fn each_new_arrival_feature_names_its_key() {
             (SINUSOID, "producers.push.rate"),
             (PIECEWISE, "producers.push.rate"),
             (MMPP, "producers.push.interarrival"),
-            (&format!("{POISSON}\n{BATCH}"), "producers.push.batch"),
         ] {
             let s = scenario(&base(arrivals, consumers, ""));
             names_key(
@@ -68,6 +67,33 @@ fn each_new_arrival_feature_names_its_key() {
                 &format!("{arrivals}, c = {consumers}"),
             );
         }
+    }
+}
+
+/// Poisson batches into a shared FIFO queue are M^X/M/1 or M^X/M/c, exact (their figures
+/// are checked by simulation in batch_theory.rs); with a patience, no model admits them and
+/// the batch key is named.
+#[test]
+fn poisson_batches_are_exact_alone_and_named_with_patience() {
+    for consumers in [1, 3] {
+        let s = scenario(&base(&format!("{POISSON}\n{BATCH}"), consumers, ""));
+        match &predict(&s).system {
+            Verdict::Predicted(p) => {
+                assert_eq!(p.exactness, Exactness::Exact, "{p:?}");
+                assert!(p.model.starts_with("M^X/M/"), "{p:?}");
+            }
+            other => panic!("c = {consumers}: {other:?}"),
+        }
+        let patient = base(
+            &format!("{POISSON}\n{BATCH}"),
+            consumers,
+            r#"patience = { kind = "exponential", mean = 2.0 }"#,
+        );
+        names_key(
+            &predict(&scenario(&patient)).system,
+            "producers.push.batch",
+            &format!("batch with patience, c = {consumers}"),
+        );
     }
 }
 
