@@ -77,11 +77,14 @@ pub fn run_replication_observed<F: FnMut(f64, f64)>(
     observe: &mut F,
 ) -> Result<ReplicationResult, SimError> {
     let r = Replication::new(scenario, replication)?;
-    // Two loops, so that a run without prefetching carries not even its test per event.
-    let result = if r.workers.len() >= PREFETCH_CONSUMERS {
-        r.run::<F, true>(observe)
-    } else {
-        r.run::<F, false>(observe)
+    // Separate loops, so that a run without prefetching, or without a horizon, carries not
+    // even its test per event.
+    let prefetch = r.workers.len() >= PREFETCH_CONSUMERS;
+    let result = match (prefetch, scenario.run.horizon.is_some()) {
+        (true, true) => r.run::<F, true, true>(observe),
+        (true, false) => r.run::<F, true, false>(observe),
+        (false, true) => r.run::<F, false, true>(observe),
+        (false, false) => r.run::<F, false, false>(observe),
     };
     Ok(result?)
 }

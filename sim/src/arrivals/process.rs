@@ -46,9 +46,22 @@ impl ArrivalProcess {
     /// Time from the previous arrival (or from 0, for the first) to the next one; None when
     /// the producer publishes no more (a trace with `at_end = "stop"` that has run out, a
     /// rate schedule that ends on 0 without repeating).
-    #[inline]
+    #[inline(always)] // A renewal draw is the arrival path: it stays in the event loop.
     pub fn next_gap<R: Rng + ?Sized>(&mut self, rng: &mut R) -> Option<f64> {
         match &mut self.0 {
+            Source::Renewal(d) => Some(d.sample(rng)),
+            other => other.next_gap_rare(rng),
+        }
+    }
+}
+
+impl Source {
+    /// [`ArrivalProcess::next_gap`] of a trace, an MMPP or a time-varying rate: out of the
+    /// event loop's line, so that the common renewal draw stays small.
+    #[cold]
+    #[inline(never)]
+    fn next_gap_rare<R: Rng + ?Sized>(&mut self, rng: &mut R) -> Option<f64> {
+        match self {
             Source::Renewal(d) => Some(d.sample(rng)),
             Source::Replay { trace, cursor } => {
                 let n = *cursor;

@@ -29,8 +29,9 @@ pub(super) const PREFETCH_CONSUMERS: usize = 256;
 
 impl Replication<'_> {
     /// Runs the replication; with `PREFETCH`, each event fetches the next completion's
-    /// consumer state ahead ([`Replication::prefetch_next`]).
-    pub(super) fn run<F: FnMut(f64, f64), const PREFETCH: bool>(
+    /// consumer state ahead ([`Replication::prefetch_next`]); `TIMED` when it runs to a
+    /// `[run] horizon`, whose window boundaries the loop checks before each event.
+    pub(super) fn run<F: FnMut(f64, f64), const PREFETCH: bool, const TIMED: bool>(
         mut self,
         observe: &mut F,
     ) -> Result<ReplicationResult, BrokerError> {
@@ -48,7 +49,8 @@ impl Replication<'_> {
         }
         let run = self.scenario.run;
         // A run to a horizon ends at a time, not a count (`customers` and `warmup` are 0).
-        let target = if run.horizon.is_some() {
+        debug_assert_eq!(TIMED, run.horizon.is_some());
+        let target = if TIMED {
             u64::MAX
         } else {
             run.warmup + run.customers
@@ -70,7 +72,7 @@ impl Replication<'_> {
             };
             // [run] horizon: boundaries passed are marked first; an event at or past the
             // horizon is not handled (the replication covers [0, horizon)).
-            if now >= self.stop_at && self.passed_horizon(now) {
+            if TIMED && now >= self.stop_at && self.passed_horizon(now) {
                 break;
             }
             self.clock.set(now);

@@ -18,15 +18,28 @@ impl Replication<'_> {
             None => self.calendar.end_arrival(),
         }
         let (queue, class) = (producer.queue, producer.class);
-        // A batch: its size drawn from the producer's stream after the gap, its
-        // messages published one after another at this instant.
-        if let Some(batch) = &producer.batch {
-            let k = batch.sample(&mut self.arrivals[i]);
-            for _ in 1..k {
-                self.publish(queue, class, None, 0.0, now)?;
-            }
+        if producer.batch.is_some() {
+            self.publish_batch_rest(i, now)?;
         }
         self.publish(queue, class, None, 0.0, now)
+    }
+
+    /// Producer `i`'s arrival is a batch: its size drawn from the producer's stream after the
+    /// gap, all its messages but one (which the caller publishes) published one after another
+    /// at this instant.
+    #[cold] // Batches are rare: kept out of the arrival path.
+    #[inline(never)]
+    fn publish_batch_rest(&mut self, i: usize, now: f64) -> Result<(), BrokerError> {
+        let producer = &self.scenario.producers[i];
+        let (queue, class) = (producer.queue, producer.class);
+        let k = producer
+            .batch
+            .as_ref()
+            .map_or(1, |b| b.sample(&mut self.arrivals[i]));
+        for _ in 1..k {
+            self.publish(queue, class, None, 0.0, now)?;
+        }
+        Ok(())
     }
 
     /// Publishes a message of `class` to queue `j`, drawing its service requirement there.
