@@ -111,6 +111,9 @@ fn load_warning(name: &str, load: &QueueLoad) -> Option<String> {
         None if rho >= 1.0 && load.ttl.is_some() => Some(format!(
             "overloaded: rho = {rho:.4} >= 1 for queue {name}: stable, as waiting messages expire after their time to live instead of piling up, but many expire (see p_loss); T and Wq describe only the messages processed"
         )),
+        None if rho >= 1.0 && load.patience => Some(format!(
+            "overloaded: rho = {rho:.4} >= 1 for queue {name}: stable, as waiting messages abandon after their patience instead of piling up, but many abandon (see p_abandon)"
+        )),
         None if rho >= 1.0 => Some(format!(
             "unstable: rho = {rho:.4} >= 1 for queue {name}: no steady state exists; the figures depend on the run length"
         )),
@@ -247,6 +250,7 @@ mod tests {
             rho,
             capacity: None,
             ttl: None,
+            patience: false,
         }
     }
 
@@ -285,6 +289,25 @@ mod tests {
             kind: "exact",
             reason: String::new(),
         }
+    }
+
+    #[test]
+    fn overloaded_impatient_queue_is_stable() {
+        // Erlang-A at ρ = 1.5 has a steady state: overloaded, not unstable.
+        let load = QueueLoad {
+            patience: true,
+            ..unbounded(1.5)
+        };
+        let w = load_warning("q", &load).unwrap();
+        assert!(
+            w.starts_with("overloaded: rho = 1.5000 >= 1 for queue q: stable"),
+            "{w}"
+        );
+        assert!(
+            load_warning("q", &unbounded(1.5))
+                .unwrap()
+                .starts_with("unstable")
+        );
     }
 
     #[test]

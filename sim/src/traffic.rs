@@ -20,15 +20,17 @@ pub struct QueueLoad {
     pub capacity: Option<usize>,
     /// The time to live of its waiting messages, None when they never expire.
     pub ttl: Option<f64>,
+    /// Whether its waiting messages abandon after a `patience`.
+    pub patience: bool,
 }
 
 impl QueueLoad {
     /// True when the queue has a steady state: always for a bounded queue, which loses
-    /// messages when full rather than growing, and for one whose waiting messages expire,
-    /// which waits no longer than their time to live (at ρ ≥ 1 either loses many); for
-    /// any other only below ρ = 1.
+    /// messages when full rather than growing, and for one whose waiting messages expire or
+    /// abandon, which waits no longer than their time to live or patience (at ρ ≥ 1 any of
+    /// them loses many); for any other only below ρ = 1.
     pub fn stable(&self) -> bool {
-        self.capacity.is_some() || self.ttl.is_some() || self.rho < 1.0
+        self.capacity.is_some() || self.ttl.is_some() || self.patience || self.rho < 1.0
     }
 }
 
@@ -72,6 +74,7 @@ fn loads_from(s: &Scenario, rates: &[Vec<f64>]) -> Vec<QueueLoad> {
                 rho: work / q.speeds.iter().sum::<f64>(),
                 capacity: q.capacity,
                 ttl: q.delivery.ttl,
+                patience: q.patience.is_some(),
             }
         })
         .collect()
@@ -258,6 +261,17 @@ mod tests {
         // Below saturation either way.
         let below = one_queue(POISSON_09, 1, "shared", EXP_1);
         assert!(all_stable(&below));
+    }
+
+    #[test]
+    fn impatient_queues_are_stable_at_any_load() {
+        // Erlang-A has a steady state at any load: waiting messages abandon.
+        let arrivals = "{ kind = \"exponential\", rate = 1.5 }";
+        assert!(!all_stable(&one_queue(arrivals, 1, "shared", EXP_1)));
+        let patient = format!("{EXP_1}\npatience = {{ kind = \"exponential\", mean = 5.0 }}");
+        let s = one_queue(arrivals, 1, "shared", &patient);
+        let load = queue_loads(&s)[0];
+        assert!(load.patience && load.stable() && all_stable(&s));
     }
 
     #[test]

@@ -58,9 +58,8 @@ pub fn predict(scenario: &Scenario) -> Theory {
     // abandon — has a steady state at any load.
     let unbounded_overload = queue_loads(scenario)
         .iter()
-        .zip(&scenario.queues)
-        .find(|(l, q)| !l.stable() && q.patience.is_none())
-        .map(|(l, _)| l.rho);
+        .find(|l| !l.stable())
+        .map(|l| l.rho);
     if let Some(rho) = unbounded_overload {
         return Theory::unstable(scenario, rho);
     }
