@@ -321,6 +321,8 @@ pub enum Model {
     MxM1,
     /// M^X/M/c: batch Poisson arrivals, c consumers.
     MxMc,
+    /// MMPP/M/c: Markov-modulated Poisson arrivals, c consumers (matrix-geometric).
+    MmppMc,
     /// M_t/G/∞ from an empty start: a time-varying rate, a consumer for every message.
     MtGInf,
     /// M_t/M/c_t by the pointwise-stationary approximation (PSA, or SIPP per window).
@@ -361,6 +363,7 @@ impl Model {
             Model::MmcG => "M/M/c+G as Erlang-A",
             Model::MxM1 => "M^X/M/1 (batch arrivals)",
             Model::MxMc => "M^X/M/c (batch arrivals)",
+            Model::MmppMc => "MMPP/M/c (Markov-modulated arrivals)",
             Model::MtGInf => "M_t/G/∞ (time-varying rate)",
             Model::PointwiseStationary => "M_t/M/c_t pointwise-stationary (PSA, SIPP)",
             Model::ModifiedOfferedLoad => "M_t/M/c_t modified offered load (MOL)",
@@ -692,6 +695,7 @@ pub const ASSUMPTIONS: &[Assumptions] = &[
     traffic::MMC_G,
     traffic::MX_M1,
     traffic::MX_MC,
+    traffic::MMPP_MC,
     traffic::MT_G_INF,
     traffic::POINTWISE_STATIONARY,
     traffic::MODIFIED_OFFERED_LOAD,
@@ -838,11 +842,18 @@ mod tests {
         assert!(
             matches!(judge(Model::MxM1, batches), Fit::NoModel { missing } if missing == Features::of(&[F::SeveralConsumers]))
         );
+        // MMPP arrivals: MMPP/M/c alone, and not with general service or batches.
+        let mmpp = Features::of(&[F::MmppArrivals, F::SeveralConsumers]);
+        for a in ASSUMPTIONS {
+            let exact = matches!(judge(a.model, mmpp), Fit::Exact { .. });
+            assert_eq!(exact, a.model == Model::MmppMc, "{:?}", a.model);
+        }
         // Batches with patience, or a time-varying rate with batches: nothing.
         for used in [
             Features::of(&[F::BatchArrivals, F::ExponentialPatience]),
             Features::of(&[F::BatchArrivals, F::TimeVaryingRate]),
-            Features::of(&[F::MmppArrivals]),
+            Features::of(&[F::MmppArrivals, F::GeneralService]),
+            Features::of(&[F::MmppArrivals, F::BatchArrivals]),
             Features::of(&[F::RetryBackoff, F::Fail]),
         ] {
             for a in ASSUMPTIONS {

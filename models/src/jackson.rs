@@ -41,36 +41,6 @@ fn invalid(name: &'static str, value: f64, reason: &'static str) -> ModelError {
     }
 }
 
-/// Solves A x = b by Gaussian elimination with partial pivoting; None if A is singular.
-fn gauss(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Option<Vec<f64>> {
-    let n = b.len();
-    for col in 0..n {
-        let piv = (col..n).max_by(|&i, &j| a[i][col].abs().total_cmp(&a[j][col].abs()))?;
-        if a[piv][col].abs() < 1e-13 {
-            return None;
-        }
-        a.swap(col, piv);
-        b.swap(col, piv);
-        let (top, bottom) = a.split_at_mut(col + 1);
-        let pivot_row = &top[col];
-        for (row, r) in bottom.iter_mut().enumerate() {
-            let f = r[col] / pivot_row[col];
-            if f != 0.0 {
-                for (x, p) in r[col..].iter_mut().zip(&pivot_row[col..]) {
-                    *x -= f * p;
-                }
-                b[col + 1 + row] -= f * b[col];
-            }
-        }
-    }
-    let mut x = vec![0.0; n];
-    for row in (0..n).rev() {
-        let s: f64 = (row + 1..n).map(|k| a[row][k] * x[k]).sum();
-        x[row] = (b[row] - s) / a[row][row];
-    }
-    Some(x)
-}
-
 impl JacksonNetwork {
     /// A network of `stations` with routing matrix `routing` (`routing[i][j]` = probability
     /// that a message leaving station i goes next to j; 1 − row sum leaves the network).
@@ -159,7 +129,7 @@ impl JacksonNetwork {
             })
             .collect();
         let b: Vec<f64> = idx.iter().map(|&j| stations[j].external_rate).collect();
-        let x = gauss(a, b).ok_or(invalid(
+        let x = crate::linalg::solve(&a, &b).ok_or(invalid(
             "routing",
             f64::NAN,
             "traffic equations are singular",

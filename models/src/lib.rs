@@ -15,6 +15,7 @@ pub mod erlang_a;
 pub mod exp_tail;
 pub mod gim1;
 pub mod jackson;
+pub mod linalg;
 pub mod md1;
 pub mod mdc;
 pub mod mg1;
@@ -22,6 +23,7 @@ pub mod mm1;
 pub mod mmc;
 pub mod mmck;
 pub mod mminf;
+pub mod mmpp_mc;
 pub mod oracle;
 pub mod priority;
 pub mod ps;
@@ -48,6 +50,7 @@ pub use mm1::MM1;
 pub use mmc::MMc;
 pub use mmck::MMcK;
 pub use mminf::MMInf;
+pub use mmpp_mc::{MmppMc, superpose};
 pub use oracle::{
     DispatchKind, Exactness, PERCENTILES, Prediction, Shape, StationSpec, VariateSpec, Verdict,
     judged, predict_impatient, predict_station,

@@ -1,6 +1,7 @@
-//! Arrivals that change (issue 19): a time-varying `rate`, `batch` sizes and an `mmpp`
-//! interarrival are features no model admits yet, so theory names their key, alone and with
-//! other features; the arrival rate counts batches and long-run averages; and M^X/M/1 by
+//! Arrivals that change (issue 19): a time-varying `rate` is a feature no steady-state model
+//! admits, so theory names its key, alone and with other features; Poisson `batch`es and an
+//! `mmpp` interarrival have exact models (M^X/M/c, MMPP/M/c) only where every other feature
+//! is theirs; the arrival rate counts batches and long-run averages; and M^X/M/1 by
 //! simulation agrees with its textbook mean.
 
 mod common;
@@ -58,13 +59,41 @@ fn each_new_arrival_feature_names_its_key() {
         for (arrivals, key) in [
             (SINUSOID, "producers.push.rate"),
             (PIECEWISE, "producers.push.rate"),
-            (MMPP, "producers.push.interarrival"),
         ] {
             let s = scenario(&base(arrivals, consumers, ""));
             names_key(
                 &predict(&s).system,
                 key,
                 &format!("{arrivals}, c = {consumers}"),
+            );
+        }
+    }
+}
+
+/// An MMPP into a shared FIFO queue of exponential consumers is MMPP/M/c, exact (checked by
+/// simulation in mmpp_theory.rs); with general service, or batches, no model admits it and
+/// the MMPP is named.
+#[test]
+fn an_mmpp_is_exact_alone_and_named_with_general_service_or_batches() {
+    for consumers in [1, 3] {
+        match &predict(&scenario(&base(MMPP, consumers, ""))).system {
+            Verdict::Predicted(p) => {
+                assert_eq!(p.exactness, Exactness::Exact, "{p:?}");
+                assert_eq!(p.model, "MMPP/M/c");
+            }
+            other => panic!("c = {consumers}: {other:?}"),
+        }
+        let gamma = base(MMPP, consumers, "").replace(
+            r#"service = { kind = "exponential", mean = 1.0 }"#,
+            r#"service = { kind = "gamma", mean = 1.0, scv = 0.5 }"#,
+        );
+        // (Batches of mean 2 double the load: one more consumer keeps it below 1.)
+        let batched = base(&format!("{MMPP}\n{BATCH}"), consumers + 1, "");
+        for text in [gamma, batched] {
+            names_key(
+                &predict(&scenario(&text)).system,
+                "producers.push.interarrival",
+                &text,
             );
         }
     }
@@ -99,14 +128,11 @@ fn poisson_batches_are_exact_alone_and_named_with_patience() {
 
 #[test]
 fn arrival_features_combine_with_queue_features() {
-    // A rate with several consumers that fail; an MMPP with a time to live; a batch with a
-    // sinusoid: every key named.
+    // A rate with several consumers that fail; an MMPP with a time to live (MMPP/M/c fits
+    // all but the time to live); a batch with a sinusoid: every key named.
     let cases = [
         (base(SINUSOID, 3, "fail = 0.1"), vec!["producers.push.rate"]),
-        (
-            base(MMPP, 2, "ttl = 5.0"),
-            vec!["producers.push.interarrival"],
-        ),
+        (base(MMPP, 2, "ttl = 5.0"), vec!["queues.q.ttl"]),
         (
             base(&format!("{SINUSOID}\n{BATCH}"), 2, ""),
             vec!["producers.push.rate", "producers.push.batch"],

@@ -42,6 +42,23 @@ pub(super) const MX_MC: Assumptions = Assumptions {
     ignores: &[],
 };
 
+/// MMPP/M/c: Markov-modulated Poisson arrivals, several consumers (exact numerics).
+pub(super) const MMPP_MC: Assumptions = Assumptions {
+    model: Model::MmppMc,
+    exact: true,
+    admits: &[
+        Assumed(F::MmppArrivals),
+        SEVERAL,
+        SPEED,
+        Extended(
+            F::MergedArrivals,
+            "independent MMPP and Poisson producers superpose into one MMPP on the product \
+             of their phases (the Kronecker sum of their generators)",
+        ),
+    ],
+    ignores: &[],
+};
+
 /// M_t/G/∞: a time-varying rate, any service, a consumer for every message.
 pub(super) const MT_G_INF: Assumptions = Assumptions {
     model: Model::MtGInf,

@@ -10,6 +10,7 @@
 //! a gap is phase-type with generator D₀ = Q − Λ and initial vector πΛ/(πλ), so
 //! E[Xᵏ] = k!·(πΛ/πλ)·(−D₀)⁻ᵏ·1.
 
+use kendall_models::linalg::solve;
 use rand::Rng;
 use rand_distr::{Distribution as _, Exp1};
 
@@ -110,7 +111,7 @@ impl Mmpp {
     }
 
     /// The switching chain's generator Q.
-    fn generator(&self) -> Vec<Vec<f64>> {
+    pub fn generator(&self) -> Vec<Vec<f64>> {
         let n = self.rates.len();
         (0..n)
             .map(|i| {
@@ -135,8 +136,10 @@ impl Mmpp {
                     .collect()
             })
             .collect();
-        let x = solve(&minus_d0, &vec![1.0; n]);
-        let y = solve(&minus_d0, &x);
+        // −D₀ is non-singular when some rate is positive (validated); NaN moments otherwise.
+        let nan = || vec![f64::NAN; n];
+        let x = solve(&minus_d0, &vec![1.0; n]).unwrap_or_else(nan);
+        let y = solve(&minus_d0, &x).unwrap_or_else(nan);
         let lambda = self.mean_rate();
         let start: Vec<f64> = (0..n)
             .map(|i| self.stationary[i] * self.rates[i] / lambda)
@@ -169,32 +172,6 @@ impl Mmpp {
             self.mean_durations.clone(),
         )
     }
-}
-
-/// Solves A·x = b by Gaussian elimination with partial pivoting (A small and non-singular).
-fn solve(a: &[Vec<f64>], b: &[f64]) -> Vec<f64> {
-    let n = b.len();
-    let mut m: Vec<Vec<f64>> = a
-        .iter()
-        .zip(b)
-        .map(|(row, &v)| row.iter().copied().chain([v]).collect())
-        .collect();
-    for col in 0..n {
-        let pivot = (col..n)
-            .max_by(|&i, &j| m[i][col].abs().total_cmp(&m[j][col].abs()))
-            .unwrap_or(col);
-        m.swap(col, pivot);
-        for r in 0..n {
-            if r != col {
-                let f = m[r][col] / m[col][col];
-                let pivot_row = m[col].clone();
-                for (x, p) in m[r][col..].iter_mut().zip(&pivot_row[col..]) {
-                    *x -= f * p;
-                }
-            }
-        }
-    }
-    (0..n).map(|i| m[i][n] / m[i][i]).collect()
 }
 
 /// Where an MMPP is: its state and the time left in it (None before the first arrival, when

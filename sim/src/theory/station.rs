@@ -6,14 +6,15 @@
 
 use kendall_broker::{Discipline, DispatchKind};
 use kendall_models::{
-    BatchSize, ClassStream, DispatchKind as ModelDispatch, Exactness, Feature, MG1Ps, MMcK, Model,
-    ModelError, MultiClassSpec, MxM1, MxMc, Order, PERCENTILES, Prediction, Shape, StationSpec,
-    VariateSpec, Verdict, predict_classes, predict_impatient, predict_station,
+    BatchSize, ClassStream, DispatchKind as ModelDispatch, Exactness, Feature, MG1Ps, MMcK, MmppMc,
+    Model, ModelError, MultiClassSpec, MxM1, MxMc, Order, PERCENTILES, Prediction, Shape,
+    StationSpec, VariateSpec, Verdict, predict_classes, predict_impatient, predict_station,
+    superpose,
 };
 
 use super::features::{self, Used, common_speed};
 use super::{gate, gate_each, predicted};
-use crate::arrivals::Batch;
+use crate::arrivals::{Batch, Interarrival};
 use crate::scenario::{Producer, Queue, Scenario};
 
 /// What arrives at a station.
@@ -163,6 +164,12 @@ fn structural(
         classes[single.expect("checked").class] = predicted(&system);
         return (system, classes);
     }
+    if let Feed::Producers(producers) = feed
+        && let Some(system) = modulated(q, producers, rates, dispatch, service)
+    {
+        let classes = lone_class(n, rates, &system);
+        return (system, classes);
+    }
     if poisson {
         let verdicts = predict_classes(&MultiClassSpec {
             classes: (0..n)
@@ -289,6 +296,72 @@ fn batches(
             measures,
             t_quantiles: None,
             wq_quantiles: None,
+            p_abandon: None,
+        }),
+        Err(ModelError::Unstable { rho }) => Verdict::Unstable { rho },
+        Err(e) => Verdict::NoModel {
+            reason: e.to_string(),
+        },
+    })
+}
+
+/// The most phases a superposition of Markov-modulated producers may have for MMPP/M/c.
+const MAX_PHASES: usize = 64;
+
+/// A FIFO queue fed by Markov-modulated producers (and Poisson ones, superposed with them),
+/// every arriving class served alike by exponential service shared by its consumers:
+/// MMPP/M/c, exact by matrix-geometric numerics (None where the station is not that, so that
+/// the other models stand and the gate names the MMPP).
+fn modulated(
+    q: &Queue,
+    producers: &[Producer],
+    rates: &[f64],
+    dispatch: ModelDispatch,
+    service: impl Fn(usize) -> VariateSpec,
+) -> Option<Verdict> {
+    if !producers
+        .iter()
+        .any(|p| matches!(p.interarrival, Interarrival::Mmpp(_)))
+    {
+        return None;
+    }
+    let first = service(first_active(rates));
+    let alike = (0..rates.len()).all(|k| rates[k] == 0.0 || service(k) == first);
+    let fits = alike
+        && first.shape == Shape::Exponential
+        && dispatch == ModelDispatch::Shared
+        && q.discipline == Discipline::Fifo
+        && producers.iter().all(|p| p.batch.is_none());
+    if !fits {
+        return None;
+    }
+    let mut stream: (Vec<f64>, Vec<Vec<f64>>) = (vec![0.0], vec![vec![0.0]]);
+    for p in producers {
+        let (r, g) = match &p.interarrival {
+            Interarrival::Mmpp(m) => (m.rates().to_vec(), m.generator()),
+            other => {
+                let gaps = other.to_variate_spec();
+                if gaps.shape != Shape::Exponential {
+                    return None;
+                }
+                (vec![1.0 / gaps.mean], vec![vec![0.0]])
+            }
+        };
+        if stream.0.len() * r.len() > MAX_PHASES {
+            return None;
+        }
+        stream = superpose((&stream.0, &stream.1), (&r, &g));
+    }
+    let solved = MmppMc::new(&stream.0, &stream.1, 1.0 / first.mean, q.consumers);
+    Some(match solved {
+        Ok(m) => Verdict::Predicted(Prediction {
+            model: "MMPP/M/c".into(),
+            family: Model::MmppMc,
+            exactness: Exactness::Exact,
+            reason: String::new(),
+            measures: m.measures(),
+            t_quantiles: None,
+            wq_quantiles: Some(PERCENTILES.map(|p| m.wait_quantile(p))),
             p_abandon: None,
         }),
         Err(ModelError::Unstable { rho }) => Verdict::Unstable { rho },
