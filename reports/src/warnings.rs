@@ -47,6 +47,10 @@ pub const LITTLE_SLACK: f64 = 0.01;
 /// with 10 per replication the pool still falls 14% short: the count that matters is of
 /// busy periods, which one replication's count bounds better than the pool's.
 pub const MIN_TAIL_VALUES: f64 = 100.0;
+/// The finest share of the shortest mean service time the simulation clock must resolve at
+/// the run's end: beyond it, f64 times are spaced too far apart for durations to keep their
+/// digits.
+pub const CLOCK_RESOLUTION: f64 = 1e-6;
 
 impl RunReport {
     /// Every warning about this report, in a fixed order: stability, saturation, theory,
@@ -86,6 +90,9 @@ impl RunReport {
                 self.replications
             ));
         }
+        if let Some(w) = self.clock_warning() {
+            out.push(w);
+        }
         if !unstable && let Some(w) = tail(self.customers_per_replication) {
             out.push(w);
         }
@@ -100,6 +107,41 @@ impl RunReport {
             }
         }
         out
+    }
+}
+
+impl RunReport {
+    /// A warning when the simulation clock, at about the time the run ends, resolves less
+    /// than [`CLOCK_RESOLUTION`] of the shortest mean service time: an f64 time t is exact
+    /// only to t·2⁻⁵², so a run that goes on for more than about 4.5·10⁹ service times
+    /// (or one whose rates are tiny) measures durations in steps as coarse as themselves.
+    /// The end is the horizon, or (warm-up + customers) over the arrival rate at the busiest
+    /// queue (at least as early as the true end, so the warning errs on the quiet side).
+    fn clock_warning(&self) -> Option<String> {
+        let service = self
+            .loads
+            .iter()
+            .map(|l| l.mean_service)
+            .filter(|s| *s > 0.0)
+            .fold(f64::INFINITY, f64::min);
+        let end = self.horizon.unwrap_or_else(|| {
+            let rate = self
+                .loads
+                .iter()
+                .map(|l| l.arrival_rate)
+                .fold(0.0, f64::max);
+            (self.warmup + self.customers_per_replication) as f64 / rate
+        });
+        let spacing = end * f64::EPSILON;
+        (service.is_finite() && end.is_finite() && spacing > CLOCK_RESOLUTION * service).then(|| {
+            let unit = match self.time_unit.as_str() {
+                "" => String::new(),
+                u => format!(" {u}"),
+            };
+            format!(
+                "clock precision: the run reaches about t = {end:.3e}{unit}, where the clock's steps are {spacing:.3e}{unit}, coarser than {CLOCK_RESOLUTION:e} of the shortest mean service time ({service:.3e}{unit}): measured times lose their digits; rescale the time unit or the rates"
+            )
+        })
     }
 }
 
@@ -289,6 +331,32 @@ mod tests {
             kind: "exact",
             reason: String::new(),
         }
+    }
+
+    #[test]
+    fn a_clock_too_coarse_for_the_service_times_is_warned() {
+        // 1,000,100 messages at 1e-9 per unit: the run ends near 1.0e15, where f64 steps are
+        // 0.22 units, far coarser than 1e-6 of a service time of 1.
+        let ok = scope("system", (9.0, 0.2), (0.9, 0.001), (10.0, 0.2));
+        let mut r = report(ok, exact(), 0.5, 20);
+        r.loads = vec![QueueLoad {
+            arrival_rate: 1e-9,
+            ..unbounded(1e-9)
+        }];
+        let w = r.clock_warning().expect("a warning");
+        assert!(
+            w.starts_with("clock precision: the run reaches about t = 1.000e15,"),
+            "{w}"
+        );
+        assert!(w.contains("steps are 2.221e-1,"), "{w}");
+        // At rate 0.5 it ends near 2.2e6, resolved to 5e-10: no warning.
+        r.loads = vec![unbounded(0.5)];
+        assert_eq!(r.clock_warning(), None);
+        // A horizon is the end: 1e11 units resolve to 2.2e-5, coarser than 1e-6.
+        r.horizon = Some(1e11);
+        assert!(r.clock_warning().is_some());
+        r.horizon = Some(1e9);
+        assert_eq!(r.clock_warning(), None);
     }
 
     #[test]
