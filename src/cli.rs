@@ -67,13 +67,17 @@ pub struct FitArgs {
     /// CSV column holding the values.
     #[arg(long)]
     pub column: Option<String>,
-    /// What the values are: inter-arrival times (with --timestamps: arrival times) or
-    /// service times.
-    #[arg(long, value_parser = ["interarrival", "service"], default_value = "interarrival")]
-    pub kind: String,
+    /// What the values are: service times (the default) or inter-arrival times (the
+    /// default with --timestamps, whose values are arrival times).
+    #[arg(long, alias = "kind", value_parser = ["interarrival", "service"])]
+    pub role: Option<String>,
     /// The values are sorted arrival times: fit the gaps between them.
     #[arg(long)]
     pub timestamps: bool,
+    /// The resolution the values were recorded at (default: read from their decimals):
+    /// values at or below it are fitted as censored in [0, resolution].
+    #[arg(long)]
+    pub resolution: Option<f64>,
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,

@@ -386,3 +386,48 @@ fn fit_proposes_an_mmpp_for_bursty_arrivals_only() {
     let doc = json(&[&FIT_SERVICE_TIMES[..], &["--json"]].concat());
     assert!(doc["burstiness"].is_null());
 }
+
+/// A service-time log written with six decimals holds zeros: its resolution, read from the
+/// decimals, censors them, every family is fitted, and the rows say "service times" (the
+/// default role without --timestamps). The log is the 5,000 quantiles (i + ½)/5000 of a
+/// Weibull(shape 0.6, scale 1), whose smallest are below 5e-7 and read 0.000000.
+#[test]
+fn a_log_with_zeros_is_fitted_with_its_resolution() {
+    let s = Scratch::new("zeros");
+    let n = 5000;
+    let text: String = (0..n)
+        .map(|i| {
+            let u = (i as f64 + 0.5) / n as f64;
+            format!("{:.6}\n", (-(1.0 - u).ln()).powf(1.0 / 0.6))
+        })
+        .collect();
+    assert!(text.starts_with("0.000000\n"));
+    let path = s.file("weibull.txt", &text);
+    let out = kendall(&["fit", &path]);
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{table}");
+    assert!(table.contains("5000 service times"), "{table}");
+    assert!(table.contains("fitted as censored in [0, 1e-6]"), "{table}");
+    let doc = json(&["fit", &path, "--json"]);
+    assert_eq!(doc["kind"], "service");
+    assert_eq!(doc["resolution"], 1e-6);
+    assert!(doc["censored"].as_u64().unwrap() >= 1, "{doc}");
+    assert_eq!(doc["skipped"].as_array().unwrap().len(), 0, "{doc}");
+    assert_eq!(doc["fits"][0]["kind"], "weibull", "{}", doc["fits"]);
+    // A coarser resolution given by hand censors more, and Weibull still ranks first.
+    let coarse = json(&["fit", &path, "--json", "--resolution", "0.01"]);
+    assert_eq!(coarse["resolution"], 0.01);
+    assert!(
+        coarse["censored"].as_u64() > doc["censored"].as_u64(),
+        "{coarse}"
+    );
+    assert_eq!(coarse["fits"][0]["kind"], "weibull");
+    fails_with(
+        &["fit", &path, "--resolution=0"],
+        &["resolution must be a positive number"],
+    );
+    fails_with(
+        &["fit", &path, "--timestamps", "--role", "service"],
+        &["--role service"],
+    );
+}

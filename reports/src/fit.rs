@@ -118,6 +118,10 @@ pub struct FitDocument<'a> {
     n: usize,
     mean: f64,
     scv: f64,
+    /// The resolution the values were recorded at, when known.
+    resolution: Option<f64>,
+    /// Values at or below it, fitted as censored.
+    censored: usize,
     fits: Vec<FamilyDocument<'a>>,
     skipped: Vec<SkippedDocument>,
     burstiness: Option<BurstinessDocument>,
@@ -125,7 +129,7 @@ pub struct FitDocument<'a> {
 }
 
 impl FitView<'_> {
-    /// `{"source", "kind", "n", "mean", "scv", "fits": [...best first], "skipped",
+    /// `{"source", "kind", "n", "mean", "scv", "resolution", "censored", "fits": [...best first], "skipped",
     /// "burstiness", "warnings"}`.
     pub fn to_json(&self) -> FitDocument<'_> {
         let r = self.report;
@@ -135,6 +139,8 @@ impl FitView<'_> {
             n: r.n,
             mean: r.mean,
             scv: r.scv,
+            resolution: r.resolution,
+            censored: r.censored,
             fits: r.fits.iter().map(FamilyDocument::of).collect(),
             skipped: r
                 .skipped
@@ -170,11 +176,22 @@ impl FitView<'_> {
     pub fn to_table(&self) -> String {
         let r = self.report;
         let mut out = String::new();
+        let what = match self.kind {
+            "service" => "service times",
+            _ => "inter-arrival times",
+        };
         let _ = writeln!(
             out,
-            "{}: {} {} values, mean {:.6}, scv {:.4}",
-            self.source, r.n, self.kind, r.mean, r.scv
+            "{}: {} {what}, mean {:.6}, scv {:.4}",
+            self.source, r.n, r.mean, r.scv
         );
+        if let (Some(res), 1..) = (r.resolution, r.censored) {
+            let _ = writeln!(
+                out,
+                "{} values at or below the resolution {res:e} fitted as censored in [0, {res:e}] (every family by the censored likelihood)",
+                r.censored
+            );
+        }
         let _ = writeln!(
             out,
             "ranked by AIC (a fit with fewer parameters within ΔAIC {} goes first); KS p-values are asymptotic and conservative with fitted parameters\n",

@@ -27,6 +27,23 @@ pub fn parse_number(text: &str, line: Line) -> Result<f64, NotANumber> {
     })
 }
 
+/// The step at which a number was written: 10^−(digits after the point), scaled by its
+/// exponent ("0.000123" → 1e-6, "12" → 1, "1.5e-3" → 1e-4); None for text that is not a
+/// plain decimal number.
+pub fn recorded_step(text: &str) -> Option<f64> {
+    let text = text.trim();
+    let (mantissa, exponent) = match text.find(['e', 'E']) {
+        Some(i) => (&text[..i], text[i + 1..].parse::<i32>().ok()?),
+        None => (text, 0),
+    };
+    let decimals = mantissa.split_once('.').map_or(0, |(_, d)| d.len()) as i32;
+    mantissa
+        .trim_start_matches(['+', '-'])
+        .chars()
+        .all(|c| c.is_ascii_digit() || c == '.')
+        .then(|| 10f64.powi(exponent - decimals))
+}
+
 /// The numbers of `text` with their 1-based lines, in order, skipping comments and blank
 /// lines; a line that is not a number is an error item (the caller decides whether to stop).
 pub fn numbers(text: &str) -> impl Iterator<Item = Result<(Line, f64), NotANumber>> + '_ {
@@ -39,6 +56,17 @@ pub fn numbers(text: &str) -> impl Iterator<Item = Result<(Line, f64), NotANumbe
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn recorded_steps() {
+        assert_eq!(recorded_step("0.000123"), Some(1e-6));
+        assert_eq!(recorded_step(" 12 "), Some(1.0));
+        assert_eq!(recorded_step("-2.50"), Some(0.01));
+        assert_eq!(recorded_step("1.5e-3"), Some(1e-4));
+        assert_eq!(recorded_step("3E2"), Some(100.0));
+        assert_eq!(recorded_step("inf"), None);
+        assert_eq!(recorded_step("1.5x"), None);
+    }
 
     #[test]
     fn comments_and_blank_lines_are_skipped_and_lines_counted() {

@@ -12,10 +12,14 @@ use crate::output;
 
 /// Fits the log named by `args`.
 pub fn run(args: &FitArgs) -> Result<Output> {
-    anyhow::ensure!(
-        !(args.timestamps && args.kind == "service"),
-        "--timestamps gives inter-arrival times: it does not go with --kind service"
-    );
+    let role = match (args.role.as_deref(), args.timestamps) {
+        (Some("service"), true) => anyhow::bail!(
+            "--timestamps gives inter-arrival times: it does not go with --role service"
+        ),
+        (Some(role), _) => role,
+        (None, true) => "interarrival",
+        (None, false) => "service",
+    };
     let name = args.file.display().to_string();
     let text =
         std::fs::read_to_string(&args.file).with_context(|| format!("cannot read {name}"))?;
@@ -27,8 +31,11 @@ pub fn run(args: &FitArgs) -> Result<Output> {
         fit::durations(&values)
     }
     .map_err(|e| anyhow::anyhow!("{name} {e}"))?;
-    let report = fit::fit_all(&data).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
-    let burstiness = if args.kind == "interarrival" {
+    let resolution = args
+        .resolution
+        .or_else(|| fit::resolution(&text, args.column.as_deref()));
+    let report = fit::fit_all_at(&data, resolution).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+    let burstiness = if role == "interarrival" {
         fit::burstiness(&data)
     } else {
         None
@@ -38,7 +45,7 @@ pub fn run(args: &FitArgs) -> Result<Output> {
             Some(c) => format!("{name} column {c}"),
             None => name.clone(),
         },
-        kind: &args.kind,
+        kind: role,
         report: &report,
         burstiness: burstiness.as_ref(),
     };
@@ -61,7 +68,7 @@ pub fn run(args: &FitArgs) -> Result<Output> {
         }
     }
     if let Some(path) = &args.write {
-        let line = fit::snippet(&args.kind, &report.best().spec) + "\n";
+        let line = fit::snippet(role, &report.best().spec) + "\n";
         write_atomic(path, line.as_bytes())?;
     }
     out.document(args.json, || view.to_json(), || view.to_table());

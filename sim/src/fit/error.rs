@@ -100,8 +100,16 @@ pub enum FitError {
     #[error("every value is 0: nothing to fit")]
     AllZero,
     /// A family with support x > 0, and data with zeros.
-    #[error("needs every value > 0 (the data has zeros)")]
+    #[error(
+        "needs every value > 0 (the data has zeros; give the log's resolution, --resolution, to fit zeros as censored)"
+    )]
     NeedsPositive,
+    /// A family the censored likelihood does not know.
+    #[error("{0} cannot be fitted to censored values")]
+    Censoring(&'static str),
+    /// A resolution that is not a positive number.
+    #[error("the resolution must be a positive number, not {0}")]
+    Resolution(f64),
     /// The likelihood at the estimate is not a finite number.
     #[error("the log-likelihood is {0}")]
     LogLikelihood(f64),

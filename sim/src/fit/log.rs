@@ -2,7 +2,7 @@
 //! durations or the gaps between timestamps. Errors name the 1-based line.
 
 use super::error::LogError;
-use crate::number_column::{Line, numbers, parse_number};
+use crate::number_column::{Line, numbers, parse_number, recorded_step};
 
 /// A finite number `text` found on `line`.
 fn finite(text: &str, line: Line) -> Result<f64, LogError> {
@@ -24,6 +24,33 @@ pub fn read_log(text: &str, column: Option<&str>) -> Result<Vec<(Line, f64)>, Lo
         return Err(LogError::NoValues);
     }
     Ok(out)
+}
+
+/// The resolution the log's values were written at: the finest step among them (six
+/// decimals: 1e-6; whole numbers: 1), read from their text — the column `column` of a CSV,
+/// or every number of a plain log. None when no value is a plain decimal number. Call it on
+/// a log [`read_log`] has read.
+pub fn resolution(text: &str, column: Option<&str>) -> Option<f64> {
+    let steps: Vec<f64> = match column {
+        None => text
+            .lines()
+            .map(|raw| raw.split('#').next().unwrap_or("").trim())
+            .filter(|t| !t.is_empty())
+            .filter_map(recorded_step)
+            .collect(),
+        Some(name) => {
+            let mut reader = csv::ReaderBuilder::new()
+                .trim(csv::Trim::All)
+                .comment(Some(b'#'))
+                .from_reader(text.as_bytes());
+            let col = reader.headers().ok()?.iter().position(|h| h == name)?;
+            reader
+                .records()
+                .filter_map(|r| r.ok()?.get(col).and_then(recorded_step))
+                .collect()
+        }
+    };
+    steps.into_iter().reduce(f64::min)
 }
 
 /// One number per line.

@@ -22,10 +22,17 @@
 //! with Stephens' small-sample correction; with parameters estimated from the same data they
 //! are conservative (too large), so read them as a ranking, not a test.
 //!
+//! Values recorded at a resolution δ (a log written with six decimals has δ = 1e-6) may hold
+//! zeros that are really small positive values: with δ given ([`fit_all_at`]), values at or
+//! below it enter the likelihood as censored in [0, δ] and every family is refitted to all
+//! the values by that likelihood (the `censored` module), so families with support x > 0 are
+//! fitted too.
+//!
 //! Logs are read by [`read_log`], fitted and ranked by [`fit_all`] and written back as a
 //! scenario line by [`snippet`]; [`burstiness`] says when no renewal model will do.
 
 mod burstiness;
+mod censored;
 mod error;
 mod families;
 mod fitted;
@@ -46,9 +53,9 @@ pub use error::{FitError, LogError};
 pub use families::trigamma;
 pub use fitted::{QUANTILE_TOLERANCE, quantile_tolerance};
 pub use goodness::{kolmogorov_q, ks_p_value, ks_statistic};
-pub use log::{durations, gaps_from_timestamps, read_log};
+pub use log::{durations, gaps_from_timestamps, read_log, resolution};
 pub use mmpp_fit::{MIN_FIT_WINDOWS, MmppFit, fit_mmpp};
-pub use ranking::fit_all;
+pub use ranking::{fit_all, fit_all_at};
 pub use scenario_line::snippet;
 
 /// Where a value of a log came from: 1-based line of the file.
@@ -112,6 +119,10 @@ pub struct FitReport {
     pub mean: f64,
     /// Sample SCV (population variance / mean²).
     pub scv: f64,
+    /// The resolution the values were recorded at, when given.
+    pub resolution: Option<f64>,
+    /// Values at or below the resolution, fitted as censored in [0, resolution].
+    pub censored: usize,
     /// Fits, best first.
     pub fits: Vec<Fit>,
     /// The families that could not be fitted, in the order they were tried.

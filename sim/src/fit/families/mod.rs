@@ -37,7 +37,7 @@ pub(super) const FAMILIES: [(&str, FitFn, bool); 6] = [
 ];
 
 /// Builds the [`Fit`] of `spec`: mean and SCV from [`crate::dist`], AIC, and KS against `cdf`.
-fn finish(
+pub(super) fn finish(
     kind: &'static str,
     params: Vec<Param>,
     spec: DistSpec,
