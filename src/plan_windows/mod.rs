@@ -62,7 +62,8 @@ pub fn with_counts(s: &Scenario, queue: usize, windows: &[(f64, f64)], counts: &
         let v = q.speeds[0];
         q.speeds = vec![v; most as usize];
     }
-    q.schedule = (values.len() > 1).then(|| ConsumerSchedule {
+    let varies = values.len() > 1;
+    q.schedule = varies.then_some(ConsumerSchedule {
         at,
         values,
         repeat: Some(horizon),

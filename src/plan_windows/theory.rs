@@ -79,9 +79,7 @@ pub fn mt_m_c(s: &Scenario, queue: usize) -> Result<(RateFn, f64), String> {
         Some("fail")
     } else if q.crash.is_some() {
         Some("crash")
-    } else if q.sharing {
-        Some("discipline")
-    } else if !(q.discipline == Discipline::Fifo || equal_priorities) {
+    } else if q.sharing || !(q.discipline == Discipline::Fifo || equal_priorities) {
         Some("discipline")
     } else if !q.routes.is_empty() {
         Some("route")
