@@ -160,6 +160,41 @@ fn diurnal_plan_meets_every_window_in_an_independent_run_and_beats_the_constant_
     }
 }
 
+/// Without a model (deterministic service) the search starts from the scenario's own 2
+/// consumers and simulation alone decides. A window at rate λ needs more than λ consumers
+/// of a 1 s service to stay stable (at c = λ the queue is critically loaded and T grows
+/// without bound), so the quiet half needs at least 2 and the busy half at least 4.
+#[test]
+fn without_theory_simulation_alone_staffs_the_windows() {
+    let doc = json(&[
+        "plan",
+        "tests/scenarios/short_day_deterministic.toml",
+        "--target",
+        "mean(T) < 1.5",
+        "--per-window",
+        "--json",
+    ]);
+    let windows = doc["windows"].as_array().unwrap();
+    assert_eq!(windows.len(), 4);
+    for (k, w) in windows.iter().enumerate() {
+        assert!(w["theory_consumers"].is_null(), "{w}");
+        assert_eq!(w["confirmed"], true, "{w}");
+        assert!(f(&w["metrics"]["T"]["ci95"][1]) < 1.5, "{w}");
+        let least = if k < 2 { 2 } else { 4 };
+        assert!(w["consumers"].as_u64().unwrap() >= least, "window {k}: {w}");
+    }
+    assert!(doc["theory"].is_null());
+    let notes = doc["notes"].as_array().unwrap();
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.as_str().unwrap().contains("service is not exponential")),
+        "{notes:?}"
+    );
+    assert_eq!(doc["consumer_time"]["unit"], "consumer-hours");
+    assert!(doc["constant"]["consumers"].as_u64().unwrap() >= 4);
+}
+
 #[test]
 fn per_window_refuses_what_it_cannot_plan() {
     let err = |args: &[&str]| {

@@ -8,9 +8,10 @@
 //!    it stands (the scenario's seed each time: common random numbers across steps):
 //!    - *fix*: every window that does not meet the targets gets one more consumer;
 //!    - *trim* (once every window meets): every window not yet known to be minimal gets one
-//!      fewer; if the next simulation shows misses, each missing window gets its consumer
-//!      back and is marked minimal, and so is the nearest trimmed window before a missing
-//!      window that was not trimmed itself (its backlog carried over).
+//!      fewer; if the next simulation shows misses, each trimmed window that misses gets its
+//!      consumer back and is marked minimal, and a window that misses without having been
+//!      trimmed blames the nearest trimmed window before it (the backlog it left), which
+//!      gets its consumer back and is marked minimal instead.
 //!
 //!    Each failed trim marks at least one more window minimal, so the search ends; it also
 //!    stops at [`MAX_STEPS`] simulations. The answer is the last schedule simulated in which
@@ -165,18 +166,26 @@ fn search(
             continue;
         }
         let trimming = best.is_some();
+        let mut restored = vec![false; n];
         for k in (0..n).filter(|&k| !meets[k]) {
-            counts[k] += 1;
-            if trimming {
-                minimal[k] = true;
-                if !trimmed[k]
-                    && let Some(j) = (0..k).rev().find(|&j| trimmed[j])
-                    && !minimal[j]
-                {
-                    // The backlog window j left behind: give it its consumer back.
+            // After a trim, a miss is the trim's doing: a trimmed window that misses gets its
+            // consumer back; an untrimmed one that misses blames the nearest trimmed window
+            // before it (the backlog it left), which gets its consumer back instead. Both
+            // become minimal. Any other miss gets one more consumer.
+            let culprit = if !trimming || trimmed[k] {
+                Some(k).filter(|_| trimming)
+            } else {
+                (0..k).rev().find(|&j| trimmed[j])
+            };
+            match culprit {
+                Some(j) => {
                     minimal[j] = true;
-                    counts[j] += 1;
+                    if !restored[j] {
+                        restored[j] = true;
+                        counts[j] += 1;
+                    }
                 }
+                None => counts[k] += 1,
             }
         }
         trimmed = vec![false; n];
@@ -344,10 +353,10 @@ pub fn plan(scenario: &Scenario, queue: usize, targets: &[Target]) -> Result<Win
     let q = &scenario.queues[queue];
     let start: Vec<u32> = match &theory {
         Ok(c) => c.clone(),
-        Err(_) => {
-            notes.push(
-                "no theory applies: the search starts from the scenario's own staffing".into(),
-            );
+        Err(why) => {
+            notes.push(format!(
+                "no theory applies ({why}): the search starts from the scenario's own staffing"
+            ));
             windows
                 .iter()
                 .map(|&(a, _)| q.schedule.as_ref().map_or(q.consumers, |s| s.value_at(a)))
@@ -428,3 +437,6 @@ pub fn plan(scenario: &Scenario, queue: usize, targets: &[Target]) -> Result<Win
         notes,
     })
 }
+
+#[cfg(test)]
+mod tests;
