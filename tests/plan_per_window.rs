@@ -95,17 +95,6 @@ fn diurnal_plan_meets_every_window_in_an_independent_run_and_beats_the_constant_
         (hours as f64) < 24.0 * constant as f64,
         "schedule {hours} consumer-hours, constant {constant} consumers"
     );
-    // The constant plan must cover the busiest window's count at least.
-    let most = windows
-        .iter()
-        .map(|w| w["consumers"].as_u64().unwrap())
-        .max()
-        .unwrap();
-    assert!(
-        constant + 1 >= most,
-        "constant {constant}, busiest window {most}"
-    );
-
     // Independent check: the schedule pasted into the scenario, another seed.
     let line = format!(
         "consumers = {{ at = [{}], values = [{}], repeat = 86400 }}",
