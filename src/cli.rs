@@ -101,8 +101,12 @@ pub struct PlanArgs {
     pub targets: Vec<String>,
     /// Load levels: FROM..TO[:STEP] total arrival rates, or xFROM..xTO[:STEP] multiples of
     /// the scenario's own rates (no STEP: ten levels).
+    #[arg(long, required_unless_present = "per_window")]
+    pub load: Option<String>,
+    /// Staff every window of a run to a horizon (`[run] horizon` and `window`): the fewest
+    /// consumers per window, as a schedule to paste (excludes --load).
     #[arg(long)]
-    pub load: String,
+    pub per_window: bool,
     /// The queue whose consumers vary (default: the only queue).
     #[arg(long)]
     pub vary: Option<String>,

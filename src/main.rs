@@ -6,6 +6,7 @@ mod cli;
 mod commands;
 mod output;
 mod plan_search;
+mod plan_windows;
 mod progress;
 mod settings;
 

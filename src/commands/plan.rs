@@ -18,7 +18,13 @@ pub fn run(args: &PlanArgs) -> Result<Output> {
         .iter()
         .map(|t| Target::parse(t))
         .collect::<Result<Vec<_>, _>>()?;
-    let loads = LoadRange::parse(&args.load)?;
+    if args.per_window {
+        return per_window(args, &targets);
+    }
+    let Some(load) = &args.load else {
+        anyhow::bail!("--load is required (or --per-window)");
+    };
+    let loads = LoadRange::parse(load)?;
     let mut scenario = load_overridden(&args.scenario, &args.run)?;
     let queue = varied_queue(&scenario, args.vary.as_deref())?;
     let pool = thread_pool(args.run.threads)?;
@@ -41,6 +47,29 @@ pub fn run(args: &PlanArgs) -> Result<Output> {
             Ok(write_report(&runs, dir)?)
         })?;
     }
+    let mut out = Output::new();
+    out.document(args.json, || report.to_json(), || report.to_table());
+    Ok(out)
+}
+
+/// `plan --per-window`: staffing per window of a run to a horizon.
+fn per_window(args: &PlanArgs, targets: &[Target]) -> Result<Output> {
+    if let Some(load) = &args.load {
+        anyhow::bail!(
+            "--per-window plans the scenario's own traffic window by window: it does not \
+             take --load (got `{load}`); drop one of the two"
+        );
+    }
+    if args.csv.is_some() || args.report.is_some() {
+        anyhow::bail!("--per-window writes no --csv or --report: use --json");
+    }
+    let mut scenario = load_overridden(&args.scenario, &args.run)?;
+    let queue = varied_queue(&scenario, args.vary.as_deref())?;
+    let pool = thread_pool(args.run.threads)?;
+    let report = pool.install(|| -> Result<_> {
+        resolve_warmup(&mut scenario)?;
+        crate::plan_windows::plan(&scenario, queue, targets)
+    })?;
     let mut out = Output::new();
     out.document(args.json, || report.to_json(), || report.to_table());
     Ok(out)

@@ -31,6 +31,9 @@ pub enum RateFn {
         /// Cycle length (greater than the last `at`), if the schedule repeats.
         repeat: Option<f64>,
     },
+    /// λ(t) = Σ parts[i](t): the superposition of independent non-homogeneous Poisson
+    /// processes (several producers feeding one queue) is Poisson with the summed rate.
+    Sum(Vec<RateFn>),
 }
 
 fn invalid(name: &'static str, value: f64, reason: &'static str) -> ModelError {
@@ -108,6 +111,25 @@ impl RateFn {
         Ok(RateFn::Piecewise { at, values, repeat })
     }
 
+    /// The sum of `parts` (at least one): a single part is returned as it is.
+    pub fn sum(mut parts: Vec<RateFn>) -> Result<Self, ModelError> {
+        match parts.len() {
+            0 => Err(invalid("parts", 0.0, "a sum needs at least one rate")),
+            1 => Ok(parts.pop().unwrap()),
+            _ => Ok(RateFn::Sum(parts)),
+        }
+    }
+
+    /// Whether λ is constant between the points [`RateFn::breakpoints`] gives (a constant,
+    /// a piecewise schedule, or a sum of those).
+    pub fn is_step(&self) -> bool {
+        match self {
+            RateFn::Constant(_) | RateFn::Piecewise { .. } => true,
+            RateFn::Sinusoid { .. } => false,
+            RateFn::Sum(parts) => parts.iter().all(RateFn::is_step),
+        }
+    }
+
     /// λ(t); 0 for t < 0.
     pub fn rate(&self, t: f64) -> f64 {
         if t < 0.0 {
@@ -125,6 +147,7 @@ impl RateFn {
                 let x = repeat.map_or(t, |r| t.rem_euclid(r));
                 values[at.partition_point(|&a| a <= x) - 1]
             }
+            RateFn::Sum(parts) => parts.iter().map(|p| p.rate(t)).sum(),
         }
     }
 
@@ -151,6 +174,7 @@ impl RateFn {
                     cycles * within(at, values, *r, *r) + within(at, values, *r, t - cycles * r)
                 }
             },
+            RateFn::Sum(parts) => parts.iter().map(|p| p.cumulative(t)).sum(),
         }
     }
 
@@ -159,9 +183,11 @@ impl RateFn {
         self.cumulative(b) - self.cumulative(a)
     }
 
-    /// The largest rate λ(t) takes over all t ≥ 0.
+    /// The largest rate λ(t) takes over all t ≥ 0; for a [`RateFn::Sum`], the sum of its
+    /// parts' largest rates (an upper bound, reached when the parts peak together).
     pub fn max_rate(&self) -> f64 {
         match self {
+            RateFn::Sum(parts) => parts.iter().map(RateFn::max_rate).sum(),
             RateFn::Constant(l) => *l,
             RateFn::Sinusoid {
                 mean, amplitude, ..
@@ -170,9 +196,46 @@ impl RateFn {
         }
     }
 
-    /// The largest rate λ(t) takes for t in [a, b] (b > a ≥ 0).
+    /// The largest rate λ(t) takes for t in [a, b] (b > a ≥ 0). For a [`RateFn::Sum`]:
+    /// exact when at most one part is a sinusoid (between jumps the sum is then a constant
+    /// plus one sinusoid, largest at an end or at the sinusoid's peak); with several
+    /// sinusoids, the largest value found at those points and on a grid of 1024 steps
+    /// (a lower bound).
     pub fn max_on(&self, a: f64, b: f64) -> f64 {
         match self {
+            RateFn::Sum(parts) => {
+                let mut points = vec![a, b];
+                let jumps = self.breakpoints(a, b);
+                for &x in &jumps {
+                    points.push(x);
+                    // The piece before the jump, just short of it.
+                    points.push(x - 1e-9 * (b - a));
+                }
+                let mut sinusoids = 0;
+                for p in parts {
+                    if let RateFn::Sinusoid { period, phase, .. } = *p {
+                        sinusoids += 1;
+                        let w = TAU / period;
+                        let mut k = ((w * a + phase - std::f64::consts::FRAC_PI_2) / TAU).ceil();
+                        loop {
+                            let peak = (std::f64::consts::FRAC_PI_2 + TAU * k - phase) / w;
+                            if peak > b {
+                                break;
+                            }
+                            points.push(peak);
+                            k += 1.0;
+                        }
+                    }
+                }
+                if sinusoids > 1 {
+                    points.extend((1..1024).map(|i| a + (b - a) * f64::from(i) / 1024.0));
+                }
+                points
+                    .into_iter()
+                    .filter(|&t| t >= a && t <= b)
+                    .map(|t| self.rate(t))
+                    .fold(0.0, f64::max)
+            }
             RateFn::Constant(l) => *l,
             RateFn::Sinusoid {
                 mean,
@@ -209,11 +272,18 @@ impl RateFn {
                 None => *values.last().unwrap(),
                 Some(r) => within(at, values, *r, *r) / r,
             },
+            RateFn::Sum(parts) => parts.iter().map(RateFn::mean_rate).sum(),
         }
     }
 
     /// The points in (a, b) where λ jumps (the starts of pieces of a piecewise schedule).
     pub fn breakpoints(&self, a: f64, b: f64) -> Vec<f64> {
+        if let RateFn::Sum(parts) = self {
+            let mut out: Vec<f64> = parts.iter().flat_map(|p| p.breakpoints(a, b)).collect();
+            out.sort_by(f64::total_cmp);
+            out.dedup();
+            return out;
+        }
         let RateFn::Piecewise { at, repeat, .. } = self else {
             return Vec::new();
         };
@@ -258,6 +328,12 @@ mod tests {
             RateFn::piecewise(vec![0.0, 2.0, 3.5], vec![1.0, 4.0, 0.5], Some(6.0)).unwrap(),
             RateFn::piecewise(vec![0.0, 2.0], vec![1.0, 3.0], None).unwrap(),
             RateFn::Constant(2.5),
+            RateFn::sum(vec![
+                RateFn::sinusoid(5.0, 3.0, 7.0, 0.4).unwrap(),
+                RateFn::piecewise(vec![0.0, 2.0, 3.5], vec![1.0, 4.0, 0.5], Some(6.0)).unwrap(),
+                RateFn::Constant(0.5),
+            ])
+            .unwrap(),
         ];
         for r in &rates {
             for &(a, b) in &[(0.0, 1.3), (0.7, 19.9), (5.0, 6.0), (12.0, 30.25)] {
@@ -284,6 +360,41 @@ mod tests {
         assert_eq!(s.max_on(1.0, 3.0), 8.0);
         assert!((s.max_on(3.0, 5.0) - s.rate(3.0)).abs() < 1e-15);
         assert_eq!(s.rate(-1.0), 0.0);
+    }
+
+    /// A sum by hand: its rate, integral, mean, jumps and largest value on an interval,
+    /// the latter against a fine grid (an independent search).
+    #[test]
+    fn sum_by_hand() {
+        let step = RateFn::piecewise(vec![0.0, 2.0, 3.5], vec![1.0, 4.0, 0.5], Some(6.0)).unwrap();
+        let wave = RateFn::sinusoid(5.0, 3.0, 8.0, 0.0).unwrap();
+        let s = RateFn::sum(vec![step.clone(), wave.clone()]).unwrap();
+        assert_eq!(s.rate(2.5), 4.0 + wave.rate(2.5));
+        // One cycle of the step (9.25) plus a full period of the sinusoid (40).
+        assert!(
+            (s.integrated(0.0, 6.0) + s.integrated(6.0, 8.0) - (9.25 + 2.0 + 40.0)).abs() < 1e-12
+        );
+        assert!((s.mean_rate() - (9.25 / 6.0 + 5.0)).abs() < 1e-12);
+        assert_eq!(s.breakpoints(1.0, 9.0), vec![2.0, 3.5, 6.0, 8.0]);
+        assert!(!s.is_step());
+        assert!(
+            RateFn::sum(vec![step.clone(), RateFn::Constant(1.0)])
+                .unwrap()
+                .is_step()
+        );
+        assert_eq!(RateFn::sum(vec![step.clone()]).unwrap(), step);
+        assert!(RateFn::sum(Vec::new()).is_err());
+        for &(a, b) in &[(0.0, 6.0), (2.1, 3.4), (3.6, 5.9), (0.5, 17.0)] {
+            let grid = (0..=200_000)
+                .map(|i| s.rate(a + (b - a) * f64::from(i) / 200_000.0))
+                .fold(0.0, f64::max);
+            let m = s.max_on(a, b);
+            assert!(
+                m >= grid - 1e-9 && m <= grid + 1e-3,
+                "[{a}, {b}]: {m} vs {grid}"
+            );
+        }
+        assert_eq!(s.max_rate(), 4.0 + 8.0);
     }
 
     #[test]

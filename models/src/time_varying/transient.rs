@@ -146,7 +146,7 @@ impl MtMcTransient {
         let mut bufs = vec![vec![0.0; n]; 5];
         let mut out = Vec::new();
         let mut start = 0.0;
-        let piecewise = matches!(self.rate, RateFn::Piecewise { .. });
+        let piecewise = self.rate.is_step();
         while start < horizon {
             let end = (start + w).min(horizon);
             let mut acc = [0.0; 4];

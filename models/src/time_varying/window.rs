@@ -73,6 +73,16 @@ pub enum Target {
         /// The largest allowed quantile.
         max: f64,
     },
+    /// Mean sojourn T = Wq + service at most this.
+    MeanSojourn(f64),
+    /// The p-quantile of the FIFO sojourn time T = Wq + S at most `max` (the M/M/c law of
+    /// [`ExpTailQueue::sojourn_quantile`]).
+    SojournQuantile {
+        /// The quantile's level, in (0, 1).
+        p: f64,
+        /// The largest allowed quantile.
+        max: f64,
+    },
 }
 
 impl Target {
@@ -81,6 +91,8 @@ impl Target {
             Target::MeanWait(w) => q.measures().wq <= w,
             Target::PWait(p) => q.p_wait() <= p,
             Target::WaitQuantile { p, max } => q.wait_quantile(p) <= max,
+            Target::MeanSojourn(t) => q.measures().t <= t,
+            Target::SojournQuantile { p, max } => q.sojourn_quantile(p) <= max,
         }
     }
 }
@@ -186,6 +198,22 @@ impl MtMc {
         target: Target,
     ) -> Result<Vec<u32>, ModelError> {
         check_target(target)?;
+        // However many consumers, T is at least the service time: a target on T at or below
+        // the service's own mean or quantile is met by none.
+        let service_only = match target {
+            Target::MeanSojourn(t) => Some((t, 1.0 / self.mu)),
+            Target::SojournQuantile { p, max } => Some((max, -(1.0 - p).ln() / self.mu)),
+            _ => None,
+        };
+        if let Some((bound, floor)) = service_only
+            && bound <= floor
+        {
+            return Err(ModelError::InvalidParameter {
+                name: "sojourn target",
+                value: bound,
+                reason: "at or below the service time's own figure: no staffing meets it",
+            });
+        }
         let mut out = Vec::with_capacity(windows.len());
         for &(a, b) in windows {
             let a = a.max(0.0);
@@ -223,6 +251,11 @@ fn check_target(target: Target) -> Result<(), ModelError> {
         Target::WaitQuantile { p, .. } if !(p > 0.0 && p < 1.0) => bad("quantile level", p),
         Target::WaitQuantile { max, .. } if max.is_nan() || max <= 0.0 => {
             bad("wait quantile target", max)
+        }
+        Target::MeanSojourn(t) if t.is_nan() || t <= 0.0 => bad("mean sojourn target", t),
+        Target::SojournQuantile { p, .. } if !(p > 0.0 && p < 1.0) => bad("quantile level", p),
+        Target::SojournQuantile { max, .. } if max.is_nan() || max <= 0.0 => {
+            bad("sojourn quantile target", max)
         }
         _ => Ok(()),
     }

@@ -185,3 +185,58 @@ fn unstable_windows_have_no_figure() {
     assert!(q.window(WindowMethod::Sipp, 0.0, 5.0, 13).is_err());
     assert!(q.window(WindowMethod::Psa, 5.0, 10.0, 14).is_ok());
 }
+
+/// P(T > t) for M/M/c FIFO computed independently of the exponential-tail law: the wait is 0
+/// with probability 1 − C, else Exp(cμ − λ) (Erlang C); T = W + S, and P(T > t) =
+/// P(S > t) + ∫_0^t μe^{−μs}·P(W > t − s) ds by a midpoint sum.
+fn sojourn_survival_by_sum(lambda: f64, mu: f64, c: u32, t: f64) -> f64 {
+    let pw = erlang_c(c, lambda / mu);
+    let theta = f64::from(c) * mu - lambda;
+    let n = 200_000;
+    let h = t / f64::from(n);
+    let conv: f64 = (0..n)
+        .map(|i| {
+            let s = (f64::from(i) + 0.5) * h;
+            mu * (-mu * s).exp() * pw * (-theta * (t - s)).exp() * h
+        })
+        .sum();
+    (-mu * t).exp() + conv
+}
+
+/// MOL staffing for targets on T at a constant rate, long after the start: the fewest c
+/// whose P(T > 20) ≤ 0.01 and mean T ≤ 4.5, by the independent sum above and Erlang C; a
+/// bound the service alone exceeds is refused.
+#[test]
+fn mol_staffing_on_sojourn() {
+    let (lambda, mu) = (1.3, 0.25);
+    let q = MtMc::new(RateFn::Constant(lambda), mu).unwrap();
+    let got = q
+        .mol_staffing(
+            &[(400.0, 500.0)],
+            Target::SojournQuantile { p: 0.99, max: 20.0 },
+        )
+        .unwrap()[0];
+    let direct = (6..)
+        .find(|&c| sojourn_survival_by_sum(lambda, mu, c, 20.0) <= 0.01)
+        .unwrap();
+    assert_eq!(got, direct);
+    let mean = q
+        .mol_staffing(&[(400.0, 500.0)], Target::MeanSojourn(4.5))
+        .unwrap()[0];
+    let direct = (6..)
+        .find(|&c| erlang_c(c, lambda / mu) / (f64::from(c) * mu - lambda) + 1.0 / mu <= 4.5)
+        .unwrap();
+    assert_eq!(mean, direct);
+    // p99 of an Exp(mean 4) service alone is 4·ln 100 ≈ 18.42.
+    assert!(
+        q.mol_staffing(
+            &[(0.0, 1.0)],
+            Target::SojournQuantile { p: 0.99, max: 18.0 }
+        )
+        .is_err()
+    );
+    assert!(
+        q.mol_staffing(&[(0.0, 1.0)], Target::MeanSojourn(4.0))
+            .is_err()
+    );
+}
