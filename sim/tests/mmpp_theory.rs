@@ -6,9 +6,8 @@
 
 mod common;
 
-use common::{exact_figures, scenario, system};
+use common::{exact_figures, exact_figures_agree, scenario, system};
 use kendall_models::Exactness;
-use kendall_sim::run_experiment;
 use kendall_sim::stats::Metric;
 use kendall_sim::theory::predict;
 
@@ -16,30 +15,11 @@ use kendall_sim::theory::predict;
 /// interval of the simulation; returns how many figures were checked.
 fn check(text: &str) -> usize {
     let s = scenario(text);
-    let theory = predict(&s);
-    let p = system(&theory);
+    let p = system(&predict(&s)).clone();
     assert_eq!(p.exactness, Exactness::Exact, "{p:?}");
     assert_eq!(p.model, "MMPP/M/c");
-    let r = run_experiment(&s).expect("the run completes");
+    let (theory, r) = exact_figures_agree(&s, 0.999);
     let figures = exact_figures(&s, &theory, &r);
-    for f in &figures {
-        eprintln!(
-            "{} {}: theory {:.5}, simulated {:.5} ± {:.5}",
-            f.scope,
-            f.metric.name(),
-            f.theory,
-            f.simulated.mean,
-            f.simulated.half_width
-        );
-        assert!(
-            f.simulated.contains_at(f.theory, 0.999),
-            "{} {}: theory {} not within the 99.9% interval of {:?}",
-            f.scope,
-            f.metric.name(),
-            f.theory,
-            f.simulated
-        );
-    }
     for m in [Metric::T, Metric::Lq, Metric::PWait, Metric::WqP99] {
         assert!(
             figures.iter().any(|f| f.scope == "system" && f.metric == m),
