@@ -8,7 +8,9 @@
 
 use anyhow::{Context, Result};
 use kendall_models::{Prediction, Verdict};
-use kendall_reports::plan::{Judgement, PlanMetric, PlanReport, PlanRow, PlanSpec, cut_targets};
+use kendall_reports::plan::{
+    Confirmation, Judgement, PlanMetric, PlanReport, PlanRow, PlanSpec, cut_targets,
+};
 use kendall_reports::unsettled;
 use kendall_sim::stats::Metric;
 use kendall_sim::theory::{self, Theory};
@@ -19,6 +21,9 @@ use kendall_sim::{ExperimentResult, Scenario, Summary, run_experiment};
 pub const MAX_CONSUMERS: u32 = 100_000;
 /// Most simulation steps (one consumer count each) per load level.
 const MAX_SIM_STEPS: usize = 12;
+/// How many times the scenario's replications a count may be simulated with when exact
+/// theory's answer is to be confirmed and the intervals cannot yet decide.
+const MAX_REPLICATIONS_FACTOR: u32 = 8;
 
 /// The theory value of `m` in `p` (the varied queue's prediction for `util`).
 fn theory_metric(t: &Theory, queue: usize, m: Metric) -> Option<f64> {
@@ -144,25 +149,74 @@ fn plan_level(
         all_stable(&sc)
     };
     let mut n = theory_consumers.unwrap_or(start).max(1);
-    let mut cache: Vec<(u32, Judgement, Option<ExperimentResult>)> = Vec::new();
-    let mut eval = |c: u32| -> Result<(Judgement, Option<ExperimentResult>)> {
-        if let Some((_, j, r)) = cache.iter().find(|(k, _, _)| *k == c) {
+    type Evaluated = (Judgement, Option<ExperimentResult>);
+    let mut cache: Vec<((u32, u32), Judgement, Option<ExperimentResult>)> = Vec::new();
+    // Count c simulated with `reps` replications.
+    let mut eval_with = |c: u32, reps: u32| -> Result<Evaluated> {
+        if let Some((_, j, r)) = cache.iter().find(|(k, _, _)| *k == (c, reps)) {
             return Ok((*j, r.clone()));
         }
         let out = if c == 0 || !stable_at(c) {
             (Judgement::Fail, None)
         } else {
-            let r = simulate(&with_consumers(s, spec.queue, c))?;
+            let mut sc = with_consumers(s, spec.queue, c);
+            sc.run.replications = reps;
+            let r = simulate(&sc)?;
             (judge(&r), Some(r))
         };
-        cache.push((c, out.0, out.1.clone()));
+        cache.push(((c, reps), out.0, out.1.clone()));
         Ok(out)
     };
+    let reps = s.run.replications;
     let mut consumers = None;
-    let mut confirmed = false;
+    let mut confirmed = Confirmation::No;
     let mut chosen: Option<ExperimentResult> = None;
+    // Exact theory's count stands unless simulation contradicts it at 95%: where the
+    // intervals cannot decide, more replications, up to a budget, and then "inconclusive".
+    let exact = model.as_ref().is_some_and(|m| m.1 == "exact") && theory_lacks.is_empty();
+    let mut searching = true;
+    if let (true, Some(t)) = (exact, theory_consumers) {
+        let budget = reps.saturating_mul(MAX_REPLICATIONS_FACTOR);
+        let mut k = reps;
+        loop {
+            let (at, r) = eval_with(t, k)?;
+            let (below, _) = eval_with(t - 1, k)?;
+            match (at, below) {
+                (Judgement::Pass, Judgement::Fail) => {
+                    (consumers, confirmed, chosen) = (Some(t), Confirmation::Yes, r);
+                    if k > reps {
+                        notes.push(format!(
+                            "simulation decided at {k} replications (the scenario's {reps} could not)"
+                        ));
+                    }
+                }
+                (Judgement::Fail, _) | (_, Judgement::Pass) => {
+                    notes.push(format!(
+                        "simulation contradicts the exact theory at 95% ({k} replications): \
+                         searching"
+                    ));
+                }
+                _ if k < budget => {
+                    k = k.saturating_mul(2).min(budget);
+                    continue;
+                }
+                _ => {
+                    (consumers, confirmed, chosen) = (Some(t), Confirmation::Inconclusive, r);
+                    notes.push(format!(
+                        "simulation cannot tell at {k} replications whether {} or {t} \
+                         consumers are the fewest (an interval straddles a threshold): the \
+                         exact theory's {t} stand",
+                        t - 1
+                    ));
+                }
+            }
+            searching = consumers.is_none();
+            break;
+        }
+    }
+    let mut eval = |c: u32| eval_with(c, reps);
     let first = n;
-    for _ in 0..MAX_SIM_STEPS {
+    for _ in 0..if searching { MAX_SIM_STEPS } else { 0 } {
         let (j, r) = eval(n)?;
         match j {
             Judgement::Pass => {
@@ -170,7 +224,7 @@ fn plan_level(
                 match below {
                     Judgement::Fail => {
                         consumers = Some(n);
-                        confirmed = true;
+                        confirmed = Confirmation::Yes;
                         chosen = r;
                         break;
                     }
@@ -181,6 +235,7 @@ fn plan_level(
                             n - 1
                         ));
                         consumers = Some(n);
+                        confirmed = Confirmation::Inconclusive;
                         chosen = r;
                         break;
                     }
@@ -195,11 +250,12 @@ fn plan_level(
                 let (up, r_up) = eval(n + 1)?;
                 consumers = Some(if up == Judgement::Pass { n + 1 } else { n });
                 chosen = if up == Judgement::Pass { r_up } else { r };
+                confirmed = Confirmation::Inconclusive;
                 break;
             }
         }
     }
-    if consumers.is_none() {
+    if searching && consumers.is_none() {
         notes.push("simulation did not settle within its step limit".into());
     }
     // Runs too short for the fleet to settle from empty flatter every count alike: n's pass
@@ -212,7 +268,7 @@ fn plan_level(
         };
         if let Some(u) = short(n) {
             distrusted = true;
-            confirmed = false;
+            confirmed = Confirmation::No;
             let unit = &s.time_unit;
             match theory_consumers.filter(|&t| t != n) {
                 Some(t) => {
@@ -244,7 +300,7 @@ fn plan_level(
         && let (_, Some(r)) = eval(first)?
         && let Some((cut, warmup)) = cut_targets(&with_consumers(s, spec.queue, first), &r, spec)
     {
-        confirmed = false;
+        confirmed = Confirmation::No;
         let why = format!(
             "at {first} consumers the warm-up is too short for the longest stays, so targets \
              on T come out low ({cut})"
@@ -265,9 +321,11 @@ fn plan_level(
     if let (Some(a), Some(b)) = (consumers, theory_consumers)
         && a != b
     {
-        notes.push(format!(
-            "simulation says {a} consumers, theory {b}: they disagree"
-        ));
+        notes.push(if exact {
+            format!("simulation contradicts the exact theory: {a} consumers, theory {b}")
+        } else {
+            format!("simulation says {a} consumers, the approximation {b}")
+        });
     }
     let theory_at = consumers.map(|c| theory_ok(s, spec, c).1);
     let mut wanted: Vec<Metric> = spec.targets.iter().map(|t| t.metric).collect();

@@ -251,3 +251,39 @@ fn plan_does_not_confirm_targets_on_t_that_a_short_warm_up_biases() {
         "{said:?}"
     );
 }
+
+/// M/M/c, mean service 0.7, mean(Wq) < 0.05 at load 23: Erlang C says 20 consumers
+/// (Wq = 0.048), so close to the bound that the scenario's 10 replications straddle it. Exact
+/// theory's count stands unless simulation contradicts it: plan adds replications until the
+/// intervals decide (or its budget runs out: "inconclusive"), and never calls an undecided
+/// simulation a disagreement.
+#[test]
+fn exact_theory_stands_against_an_undecided_simulation() {
+    for seed in ["3", "5"] {
+        let doc = json(&[
+            "plan",
+            "tests/scenarios/mmc_07.toml",
+            "--target",
+            "mean(Wq) < 0.05",
+            "--load",
+            "23..23",
+            "--customers",
+            "50000",
+            "--seed",
+            seed,
+            "--json",
+        ]);
+        let row = &doc["rows"][0];
+        assert_eq!(row["theory_consumers"], 20, "{row}");
+        assert_eq!(row["consumers"], 20, "seed {seed}: {row}");
+        assert!(
+            row["confirmed"] == Value::Bool(true) || row["confirmed"] == "inconclusive",
+            "seed {seed}: {row}"
+        );
+        let notes = row["notes"].to_string();
+        assert!(
+            !notes.contains("disagree") && !notes.contains("contradicts"),
+            "{notes}"
+        );
+    }
+}

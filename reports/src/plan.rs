@@ -262,12 +262,47 @@ pub struct PlanRow {
     pub model: Option<(String, &'static str)>,
     /// Targets theory could not evaluate (left to simulation).
     pub theory_lacks: Vec<String>,
-    /// True when simulation showed n passing and n − 1 failing at 95% confidence.
-    pub confirmed: bool,
+    /// Whether simulation showed n passing and n − 1 failing at 95% confidence.
+    pub confirmed: Confirmation,
     /// What happened, in words (disagreements with theory, undecided intervals).
     pub notes: Vec<String>,
     /// Metrics at `consumers` (targets' metrics first, then T, Wq, utilisation).
     pub metrics: Vec<PlanMetric>,
+}
+
+/// Whether simulation confirmed a row's count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Confirmation {
+    /// n passes and n − 1 fails, each at 95% confidence.
+    Yes,
+    /// Not confirmed: the runs cannot be trusted (too short, a warm-up too short), or no
+    /// count was found.
+    No,
+    /// The intervals could not decide (one straddles a threshold), even with more
+    /// replications where theory was exact: the count stands without confirmation.
+    Inconclusive,
+}
+
+impl Confirmation {
+    /// As the table and CSV print it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Confirmation::Yes => "yes",
+            Confirmation::No => "NO",
+            Confirmation::Inconclusive => "inconclusive",
+        }
+    }
+}
+
+/// JSON: `true`, `false` or `"inconclusive"`.
+impl Serialize for Confirmation {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Confirmation::Yes => serializer.serialize_bool(true),
+            Confirmation::No => serializer.serialize_bool(false),
+            Confirmation::Inconclusive => serializer.serialize_str("inconclusive"),
+        }
+    }
 }
 
 /// The whole plan.
@@ -322,7 +357,7 @@ impl PlanReport {
         );
         let _ = writeln!(
             out,
-            "simulation: {} replications x {} messages per count; confirmed = n passes and n-1 fails at 95% confidence\n",
+            "simulation: {} replications x {} messages per count; confirmed = n passes and n-1 fails at 95% confidence (inconclusive: an interval straddles a threshold)\n",
             self.replications, self.customers
         );
         let metric_names: Vec<&str> = self
@@ -348,7 +383,7 @@ impl PlanReport {
                 r.offered,
                 opt_u32(r.consumers),
                 opt_u32(r.theory_consumers),
-                if r.confirmed { "yes" } else { "NO" }
+                r.confirmed.label()
             );
             for m in &metric_names {
                 let cell = r
@@ -421,7 +456,11 @@ impl PlanReport {
                 r.offered.to_string(),
                 r.consumers.map_or(String::new(), |c| c.to_string()),
                 r.theory_consumers.map_or(String::new(), |c| c.to_string()),
-                r.confirmed.to_string(),
+                match r.confirmed {
+                    Confirmation::Yes => "true".to_string(),
+                    Confirmation::No => "false".to_string(),
+                    Confirmation::Inconclusive => "inconclusive".to_string(),
+                },
                 r.model.as_ref().map_or(String::new(), |m| m.0.clone()),
             ];
             for n in &names {
@@ -461,7 +500,7 @@ struct PlanRowDocument<'a> {
     load: f64,
     consumers: Option<u32>,
     theory_consumers: Option<u32>,
-    confirmed: bool,
+    confirmed: Confirmation,
     metrics: ByName<&'static str, PlanMetricDocument>,
     offered: f64,
     model: Option<&'a str>,

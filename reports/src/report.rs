@@ -416,11 +416,7 @@ impl Doc<'_> {
                             num(r.load),
                             r.consumers.map_or("-".into(), |c| c.to_string()),
                             r.theory_consumers.map_or("-".into(), |c| c.to_string()),
-                            if r.confirmed {
-                                "yes".into()
-                            } else {
-                                "no".into()
-                            },
+                            r.confirmed.label().to_lowercase(),
                             r.notes.join("; "),
                         ]
                     })
