@@ -224,9 +224,14 @@ pub struct SweepArgs {
     /// Write the tidy CSV here (one row per point, scope and metric).
     #[arg(long)]
     pub csv: Option<PathBuf>,
-    /// Run only slice I of N (1-based) of the grid; join the slices with `kendall merge`.
+    /// Run only slice I of N (1-based) of the grid, or `auto`: the slice of a Slurm job array
+    /// (SLURM_ARRAY_TASK_ID) or a Kubernetes Indexed Job (JOB_COMPLETION_INDEX, with
+    /// --shards); join the slices with `kendall merge`.
     #[arg(long)]
     pub shard: Option<String>,
+    /// With `--shard auto` under a Kubernetes Indexed Job: how many shards (its completions).
+    #[arg(long)]
+    pub shards: Option<usize>,
     /// Write the chart of T and L against offered load (SVG and PNG) to this directory.
     #[arg(long)]
     pub plot: Option<PathBuf>,

@@ -9,6 +9,7 @@ mod plan_search;
 mod plan_windows;
 mod progress;
 mod settings;
+mod shard;
 
 use std::io::{self, Write};
 use std::process::ExitCode;

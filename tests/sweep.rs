@@ -4,7 +4,7 @@ mod common;
 
 use std::path::PathBuf;
 
-use common::{json, kendall};
+use common::{json, kendall, kendall_env};
 
 fn temp(name: &str) -> PathBuf {
     std::env::temp_dir().join(format!("kendall-sweep-test-{}-{name}", std::process::id()))
@@ -33,7 +33,122 @@ fn sweep_csv(extra: &[&str], name: &str) -> Vec<u8> {
     );
     let bytes = std::fs::read(&path).unwrap();
     std::fs::remove_file(&path).unwrap();
+    let _ = std::fs::remove_file(manifest(&path));
     bytes
+}
+
+/// The manifest a shard writes beside its CSV.
+fn manifest(csv: &std::path::Path) -> PathBuf {
+    PathBuf::from(format!("{}.manifest", csv.display()))
+}
+
+/// `sweep --shard auto` of [`GRID`] into `csv` with the environment `env`.
+fn auto_shard(csv: &std::path::Path, env: &[(&str, &str)], extra: &[&str]) -> std::process::Output {
+    let args = [
+        &GRID[..],
+        &["--shard", "auto", "--csv", csv.to_str().unwrap()],
+        extra,
+    ]
+    .concat();
+    kendall_env(&args, env)
+}
+
+/// `--shard auto` takes its slice from a Slurm job array (the task id less the array's first,
+/// of its count) or a Kubernetes Indexed Job (the completion index, of `--shards`); each shard
+/// writes a manifest, and merge joins a full set byte-identical to the unsharded run, refusing
+/// a missing slice or a shard of another grid, by name.
+#[test]
+fn auto_shards_from_slurm_and_kubernetes_merge_and_are_checked() {
+    let whole = sweep_csv(&[], "auto-whole.csv");
+    let slurm: Vec<PathBuf> = (0..3)
+        .map(|i| {
+            let csv = temp(&format!("slurm-{i}.csv"));
+            let id = (10 + i).to_string();
+            let env = [
+                ("SLURM_ARRAY_TASK_ID", id.as_str()),
+                ("SLURM_ARRAY_TASK_MIN", "10"),
+                ("SLURM_ARRAY_TASK_COUNT", "3"),
+            ];
+            let out = auto_shard(&csv, &env, &[]);
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let m: serde_json::Value =
+                serde_json::from_slice(&std::fs::read(manifest(&csv)).unwrap()).unwrap();
+            assert_eq!(
+                (m["shard"].as_u64(), m["shards"].as_u64()),
+                (Some(i + 1), Some(3))
+            );
+            csv
+        })
+        .collect();
+    // The README's Kubernetes Indexed Job: JOB_COMPLETION_INDEX from 0, --shards 3.
+    let k8s: Vec<PathBuf> = (0..3)
+        .map(|i| {
+            let csv = temp(&format!("k8s-{i}.csv"));
+            let index = i.to_string();
+            let out = auto_shard(
+                &csv,
+                &[("JOB_COMPLETION_INDEX", &index)],
+                &["--shards", "3"],
+            );
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            csv
+        })
+        .collect();
+    let path = |p: &PathBuf| p.to_str().unwrap().to_string();
+    for set in [&slurm, &k8s] {
+        let args: Vec<String> = ["merge".to_string()]
+            .into_iter()
+            .chain(set.iter().map(path))
+            .collect();
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = kendall(&args);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(out.stdout, whole);
+    }
+    // A missing slice, named.
+    let out = kendall(&["merge", &path(&slurm[0]), &path(&slurm[2])]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("slice 2 of 3 is missing"), "{err}");
+    // A shard of another grid (another seed), named.
+    let other = temp("slurm-other.csv");
+    let env = [
+        ("SLURM_ARRAY_TASK_ID", "1"),
+        ("SLURM_ARRAY_TASK_COUNT", "3"),
+    ];
+    let out = auto_shard(&other, &env, &["--seed", "99"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = kendall(&["merge", &path(&slurm[0]), &path(&other), &path(&slurm[2])]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("slurm-other.csv: shard of another sweep"),
+        "{err}"
+    );
+    // Neither variable set: a clear error.
+    let out = auto_shard(&temp("none.csv"), &[], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("neither SLURM_ARRAY_TASK_ID"));
+    for p in slurm.iter().chain(&k8s).chain([&other]) {
+        std::fs::remove_file(p).unwrap();
+        std::fs::remove_file(manifest(p)).unwrap();
+    }
 }
 
 #[test]

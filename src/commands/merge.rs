@@ -1,4 +1,5 @@
-//! `kendall merge`: the shards' CSVs of `sweep --shard` joined in point order.
+//! `kendall merge`: the shards' CSVs of `sweep --shard` joined in point order, after their
+//! manifests say they are the slices of one sweep.
 
 use std::path::{Path, PathBuf};
 
@@ -11,6 +12,7 @@ use super::Output;
 
 /// Joins the shards; writes the result to `out`, or returns it for standard output.
 pub fn run(shards: &[PathBuf], out: Option<&Path>) -> Result<Output> {
+    crate::shard::check_manifests(shards)?;
     let inputs = shards
         .iter()
         .map(|p| {

@@ -4,7 +4,7 @@
 
 use std::time::Instant;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use kendall_reports::{RunReport, SweepPoint, sweep_csv, sweep_table, write_atomic};
 use kendall_sim::overrides::{Override, grid};
 use kendall_sim::{summarize, theory};
@@ -13,6 +13,7 @@ use super::batch::{run_all, value_text};
 use super::{Interrupted, Output};
 use crate::cli::SweepArgs;
 use crate::settings::variant;
+use crate::shard::{Manifest, Slice, grid_hash, manifest_path};
 use crate::{output, progress};
 
 /// Runs this shard's points of the grid.
@@ -24,10 +25,13 @@ pub fn run(args: &SweepArgs) -> Result<Output> {
         .collect::<Result<Vec<_>, _>>()?;
     let keys: Vec<String> = overrides.iter().map(|o| o.key.clone()).collect();
     let points = grid(&overrides);
-    let (shard, shards) = args.shard.as_deref().map_or(Ok((1, 1)), parse_shard)?;
-    let mine: Vec<usize> = (0..points.len())
-        .filter(|p| p % shards == shard - 1)
-        .collect();
+    let env = |name: &str| std::env::var(name).ok();
+    let slice = match args.shard.as_deref() {
+        Some(text) => Slice::parse(text, args.shards, &env)?,
+        None if args.shards.is_some() => anyhow::bail!("--shards goes with --shard auto"),
+        None => Slice { index: 1, count: 1 },
+    };
+    let mine: Vec<usize> = (0..points.len()).filter(|&p| slice.holds(p)).collect();
     let scenarios = mine
         .iter()
         .map(|&p| variant(&args.scenario, &points[p], &args.run))
@@ -50,6 +54,9 @@ pub fn run(args: &SweepArgs) -> Result<Output> {
     let mut out = Output::new();
     if let Some(path) = &args.csv {
         write_atomic(path, &sweep_csv(&keys, &done)?)?;
+        if args.shard.is_some() {
+            write_manifest(args, slice, path)?;
+        }
     }
     if let Some(dir) = &args.plot {
         let rho: Vec<f64> = done
@@ -95,13 +102,29 @@ pub fn run(args: &SweepArgs) -> Result<Output> {
     Ok(out)
 }
 
-/// `I/N` with 1 ≤ I ≤ N.
-fn parse_shard(text: &str) -> Result<(usize, usize)> {
-    let parsed = text
-        .split_once('/')
-        .and_then(|(i, n)| Some((i.trim().parse().ok()?, n.trim().parse().ok()?)));
-    match parsed {
-        Some((i, n)) if i >= 1 && i <= n => Ok((i, n)),
-        _ => anyhow::bail!("--shard {text}: expected I/N with 1 <= I <= N, e.g. 2/8"),
-    }
+/// Writes the shard's manifest beside its CSV: the grid's hash (the scenario file, the
+/// `--set` values and the run overrides but `--threads`), the slice and the seed.
+fn write_manifest(args: &SweepArgs, slice: Slice, csv: &std::path::Path) -> Result<()> {
+    let text = std::fs::read(&args.scenario)
+        .with_context(|| format!("cannot read {}", args.scenario.display()))?;
+    let r = &args.run;
+    let overrides = format!(
+        "{:?} {:?} {:?} {:?} {:?} {:?} {:?}",
+        r.replications, r.customers, r.warmup, r.seed, r.max_events, r.horizon, r.window
+    );
+    let mut parts: Vec<&[u8]> = vec![&text, overrides.as_bytes()];
+    parts.extend(args.set.iter().map(|s| s.as_bytes()));
+    let seed = match r.seed {
+        Some(seed) => seed,
+        None => kendall_sim::Scenario::load(&args.scenario)?.run.seed,
+    };
+    let manifest = Manifest {
+        grid: grid_hash(parts),
+        shard: slice.index,
+        shards: slice.count,
+        seed,
+    };
+    let json = serde_json::to_vec_pretty(&manifest)?;
+    write_atomic(&manifest_path(csv), &json)?;
+    Ok(())
 }

@@ -16,6 +16,21 @@ pub fn kendall(args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// Runs the `kendall` binary with `args` and the environment variables `env` set, and
+/// without the array and job variables `sweep --shard auto` reads (unless `env` sets them).
+pub fn kendall_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::cargo_bin("kendall").unwrap();
+    for var in [
+        "SLURM_ARRAY_TASK_ID",
+        "SLURM_ARRAY_TASK_MIN",
+        "SLURM_ARRAY_TASK_COUNT",
+        "JOB_COMPLETION_INDEX",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.envs(env.iter().copied()).args(args).output().unwrap()
+}
+
 /// Runs `kendall` with `args`, which must succeed, and parses its standard output as JSON.
 pub fn json(args: &[&str]) -> Value {
     let out = kendall(args);
