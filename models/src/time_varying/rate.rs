@@ -31,6 +31,10 @@ pub enum RateFn {
         /// Cycle length (greater than the last `at`), if the schedule repeats.
         repeat: Option<f64>,
     },
+    /// The sum of several rates: independent Poisson streams merged are one Poisson stream
+    /// at the summed rate (superposition; e.g. Çinlar, *Introduction to Stochastic
+    /// Processes*, 1975, §4.1), as several producers feeding one queue.
+    Sum(Vec<RateFn>),
 }
 
 fn invalid(name: &'static str, value: f64, reason: &'static str) -> ModelError {
@@ -125,6 +129,26 @@ impl RateFn {
                 let x = repeat.map_or(t, |r| t.rem_euclid(r));
                 values[at.partition_point(|&a| a <= x) - 1]
             }
+            RateFn::Sum(parts) => parts.iter().map(|p| p.rate(t)).sum(),
+        }
+    }
+
+    /// The rates of several merged Poisson streams: their sum (the one rate itself when
+    /// there is one); errors on none.
+    pub fn sum(mut parts: Vec<RateFn>) -> Result<Self, ModelError> {
+        match parts.len() {
+            0 => Err(invalid("rates", 0.0, "a sum needs at least one rate")),
+            1 => Ok(parts.pop().unwrap()),
+            _ => Ok(RateFn::Sum(parts)),
+        }
+    }
+
+    /// Whether λ jumps somewhere (a piecewise schedule, alone or in a sum).
+    pub fn has_jumps(&self) -> bool {
+        match self {
+            RateFn::Piecewise { .. } => true,
+            RateFn::Sum(parts) => parts.iter().any(RateFn::has_jumps),
+            _ => false,
         }
     }
 
@@ -151,6 +175,7 @@ impl RateFn {
                     cycles * within(at, values, *r, *r) + within(at, values, *r, t - cycles * r)
                 }
             },
+            RateFn::Sum(parts) => parts.iter().map(|p| p.cumulative(t)).sum(),
         }
     }
 
@@ -159,7 +184,8 @@ impl RateFn {
         self.cumulative(b) - self.cumulative(a)
     }
 
-    /// The largest rate λ(t) takes over all t ≥ 0.
+    /// The largest rate λ(t) takes over all t ≥ 0 (for a sum, the sum of the parts' largest
+    /// rates: an upper bound, reached when their peaks coincide).
     pub fn max_rate(&self) -> f64 {
         match self {
             RateFn::Constant(l) => *l,
@@ -167,12 +193,15 @@ impl RateFn {
                 mean, amplitude, ..
             } => mean + amplitude,
             RateFn::Piecewise { values, .. } => values.iter().cloned().fold(0.0, f64::max),
+            RateFn::Sum(parts) => parts.iter().map(RateFn::max_rate).sum(),
         }
     }
 
-    /// The largest rate λ(t) takes for t in [a, b] (b > a ≥ 0).
+    /// The largest rate λ(t) takes for t in [a, b] (b > a ≥ 0); for a sum, the sum of the
+    /// parts' largest rates there (an upper bound).
     pub fn max_on(&self, a: f64, b: f64) -> f64 {
         match self {
+            RateFn::Sum(parts) => parts.iter().map(|p| p.max_on(a, b)).sum(),
             RateFn::Constant(l) => *l,
             RateFn::Sinusoid {
                 mean,
@@ -209,11 +238,18 @@ impl RateFn {
                 None => *values.last().unwrap(),
                 Some(r) => within(at, values, *r, *r) / r,
             },
+            RateFn::Sum(parts) => parts.iter().map(RateFn::mean_rate).sum(),
         }
     }
 
     /// The points in (a, b) where λ jumps (the starts of pieces of a piecewise schedule).
     pub fn breakpoints(&self, a: f64, b: f64) -> Vec<f64> {
+        if let RateFn::Sum(parts) = self {
+            let mut all: Vec<f64> = parts.iter().flat_map(|p| p.breakpoints(a, b)).collect();
+            all.sort_by(f64::total_cmp);
+            all.dedup();
+            return all;
+        }
         let RateFn::Piecewise { at, repeat, .. } = self else {
             return Vec::new();
         };
@@ -284,6 +320,33 @@ mod tests {
         assert_eq!(s.max_on(1.0, 3.0), 8.0);
         assert!((s.max_on(3.0, 5.0) - s.rate(3.0)).abs() < 1e-15);
         assert_eq!(s.rate(-1.0), 0.0);
+    }
+
+    /// A sum is its parts added: rates, integrals (against quadrature), jumps, means.
+    #[test]
+    fn sums_add_their_parts() {
+        let a = RateFn::piecewise(vec![0.0, 2.0, 3.5], vec![1.0, 4.0, 0.5], Some(6.0)).unwrap();
+        let b = RateFn::sinusoid(5.0, 3.0, 7.0, 0.4).unwrap();
+        let c = RateFn::piecewise(vec![0.0, 3.5, 5.0], vec![2.0, 0.0, 1.0], None).unwrap();
+        let s = RateFn::sum(vec![a.clone(), b.clone(), c.clone()]).unwrap();
+        assert!(s.has_jumps() && !b.has_jumps());
+        for t in [0.0, 1.9, 2.0, 3.6, 11.0] {
+            assert_eq!(s.rate(t), a.rate(t) + b.rate(t) + c.rate(t));
+        }
+        // Hand value: a at 2.5 is 4, c is 2, b is 5 + 3·sin(2π·2.5/7 + 0.4).
+        let hand = 4.0 + 2.0 + 5.0 + 3.0 * (TAU * 2.5 / 7.0 + 0.4).sin();
+        assert!((s.rate(2.5) - hand).abs() < 1e-12);
+        for &(lo, hi) in &[(0.0, 1.3), (0.7, 19.9), (12.0, 30.25)] {
+            let kinks = s.breakpoints(lo, hi);
+            let q = integrate(&|t| s.rate(t), lo, hi, &kinks, 1e-12);
+            assert!((s.integrated(lo, hi) - q).abs() < 1e-9, "[{lo}, {hi}]");
+        }
+        // 3.5 is a jump of both a and c: listed once.
+        assert_eq!(s.breakpoints(3.0, 4.0), vec![3.5]);
+        assert!((s.mean_rate() - (9.25 / 6.0 + 5.0 + 1.0)).abs() < 1e-12);
+        assert_eq!(s.max_rate(), 4.0 + 8.0 + 2.0);
+        assert!(RateFn::sum(Vec::new()).is_err());
+        assert_eq!(RateFn::sum(vec![b.clone()]).unwrap(), b);
     }
 
     #[test]

@@ -30,12 +30,22 @@ const STEPS_PER_RATE: f64 = 20.0;
 /// consumers, P(wait) = ∫λ(t)P(N(t) ≥ c) dt/Λ (PASTA at each instant), the expected
 /// arrivals Λ and abandonments θ∫Lq. Mean waits per window are not given: Little's law does
 /// not hold exactly over a finite window.
+///
+/// A consumer count that changes with time ([`MtMcTransient::with_consumers`]) makes the
+/// death rate min(n, c(t))μ + max(n − c(t), 0)θ: when c drops, the chain stops the surplus
+/// services at once (the messages go back to the head of the queue, which exponential
+/// service makes equivalent to a restart). A consumer that finishes its message before
+/// leaving — as the simulated broker's does — keeps serving for an Exp(μ) time more, so the
+/// figures with a schedule that ever drops are an **approximation** just after each drop
+/// (exact while the count only rises or stays).
 #[derive(Debug, Clone)]
 pub struct MtMcTransient {
     rate: RateFn,
     mu: f64,
     c: u32,
     theta: f64,
+    /// c(t) as a piecewise-constant function with integer values, if it changes.
+    consumers: Option<RateFn>,
 }
 
 /// One window's exact figures.
@@ -49,7 +59,8 @@ pub struct TransientWindow {
     pub l: f64,
     /// Time-averaged number waiting.
     pub lq: f64,
-    /// Time-averaged fraction of consumers busy.
+    /// Time-averaged fraction of consumers busy: ∫busy / ∫c(t) over the window, as the
+    /// simulation's per-window utilisation.
     pub utilization: f64,
     /// Probability that a message arriving in the window waits.
     pub p_wait: f64,
@@ -85,7 +96,44 @@ impl MtMcTransient {
                 reason: "must be finite and >= 0",
             });
         }
-        Ok(Self { rate, mu, c, theta })
+        Ok(Self {
+            rate,
+            mu,
+            c,
+            theta,
+            consumers: None,
+        })
+    }
+
+    /// The same queue with the consumer count c(t) = `schedule`'s value at t instead of a
+    /// constant c: a piecewise-constant [`RateFn`] whose values are whole numbers (0 allowed,
+    /// not all 0).
+    pub fn with_consumers(mut self, schedule: RateFn) -> Result<Self, ModelError> {
+        let RateFn::Piecewise { values, .. } = &schedule else {
+            return Err(ModelError::InvalidParameter {
+                name: "consumers",
+                value: f64::NAN,
+                reason: "a consumer schedule must be piecewise constant",
+            });
+        };
+        if let Some(&v) = values.iter().find(|v| v.fract() != 0.0 || **v > 1e6) {
+            return Err(ModelError::InvalidParameter {
+                name: "consumers",
+                value: v,
+                reason: "consumer counts must be whole numbers up to 10^6",
+            });
+        }
+        self.c = schedule.max_rate() as u32;
+        self.consumers = Some(schedule);
+        Ok(self)
+    }
+
+    /// The consumers on duty at t.
+    fn consumers_at(&self, t: f64) -> usize {
+        match &self.consumers {
+            Some(s) => s.rate(t) as usize,
+            None => self.c as usize,
+        }
     }
 
     /// The windows [k·w, (k + 1)·w) for k = 0, 1, … up to `horizon` (the last one may be
@@ -111,13 +159,15 @@ impl MtMcTransient {
 
     /// Integrates on levels 0..n; None if the top level ever holds more than [`EDGE`].
     fn solve(&self, horizon: f64, w: f64, n: usize) -> Option<Vec<TransientWindow>> {
-        let (mu, c, theta) = (self.mu, self.c as usize, self.theta);
-        let death: Vec<f64> = (0..n)
-            .map(|k| k.min(c) as f64 * mu + k.saturating_sub(c) as f64 * theta)
-            .collect();
-        let peak = self.rate.max_rate() + death[n - 1];
+        let (mu, theta) = (self.mu, self.theta);
+        let deaths = |c: usize| -> Vec<f64> {
+            (0..n)
+                .map(|k| k.min(c) as f64 * mu + k.saturating_sub(c) as f64 * theta)
+                .collect()
+        };
+        let peak = self.rate.max_rate() + deaths(self.c as usize)[n - 1];
         let h_max = 1.0 / (STEPS_PER_RATE * peak);
-        let deriv = |lam: f64, p: &[f64], out: &mut [f64]| {
+        let deriv = |death: &[f64], lam: f64, p: &[f64], out: &mut [f64]| {
             for k in 0..n {
                 let up = if k + 1 < n { lam } else { 0.0 };
                 let mut d = -(up + death[k]) * p[k];
@@ -130,8 +180,8 @@ impl MtMcTransient {
                 out[k] = d;
             }
         };
-        // (L, Lq, busy, λ·P(wait)) at an instant.
-        let stats = |lam: f64, p: &[f64]| {
+        // (L, Lq, busy, λ·P(wait)) at an instant, with c consumers.
+        let stats = |c: usize, lam: f64, p: &[f64]| {
             let (mut l, mut lq, mut busy) = (0.0, 0.0, 0.0);
             for (k, x) in p.iter().enumerate() {
                 l += k as f64 * x;
@@ -147,45 +197,62 @@ impl MtMcTransient {
         let mut out = Vec::new();
         let mut start = 0.0;
         let piecewise = matches!(self.rate, RateFn::Piecewise { .. });
+        let jumps = self.rate.has_jumps();
         while start < horizon {
             let end = (start + w).min(horizon);
-            let mut acc = [0.0; 4];
-            // Integrate piece by piece between the rate's jumps, so that no RK4 step
-            // straddles one; on a piece of a piecewise rate λ is that piece's constant.
+            // ∫L, ∫Lq, ∫busy, ∫λ·P(wait), ∫c.
+            let mut acc = [0.0; 5];
+            // Integrate piece by piece between the rate's and the consumer count's jumps, so
+            // that no RK4 step straddles one; on a piece of a piecewise rate λ is that
+            // piece's constant.
             let mut cuts = vec![start];
             cuts.extend(self.rate.breakpoints(start, end));
+            if let Some(s) = &self.consumers {
+                cuts.extend(s.breakpoints(start, end));
+                cuts.sort_by(f64::total_cmp);
+                cuts.dedup();
+            }
             cuts.push(end);
             for seg in cuts.windows(2) {
                 let (a, b) = (seg[0], seg[1]);
+                let c = self.consumers_at(0.5 * (a + b));
+                let death = deaths(c);
                 let held = self.rate.rate(0.5 * (a + b));
-                let lam = |t: f64| if piecewise { held } else { self.rate.rate(t) };
+                // A sum with jumps: λ just inside the piece at its right end.
+                let last = b - 1e-9 * (b - a);
+                let lam = |t: f64| match (piecewise, jumps) {
+                    (true, _) => held,
+                    (false, true) => self.rate.rate(t.min(last)),
+                    _ => self.rate.rate(t),
+                };
                 let steps = ((b - a) / h_max).ceil().max(1.0) as usize;
                 let h = (b - a) / steps as f64;
-                let mut before = stats(lam(a), &p);
+                let mut before = stats(c, lam(a), &p);
                 for s in 0..steps {
                     let t = a + s as f64 * h;
                     let (l0, lm, l1) = (lam(t), lam(t + 0.5 * h), lam(t + h));
                     let [k1, k2, k3, k4, tmp] = &mut bufs[..] else {
                         unreachable!()
                     };
-                    deriv(l0, &p, k1);
+                    deriv(&death, l0, &p, k1);
                     (0..n).for_each(|i| tmp[i] = p[i] + 0.5 * h * k1[i]);
-                    deriv(lm, tmp, k2);
+                    deriv(&death, lm, tmp, k2);
                     (0..n).for_each(|i| tmp[i] = p[i] + 0.5 * h * k2[i]);
-                    deriv(lm, tmp, k3);
+                    deriv(&death, lm, tmp, k3);
                     (0..n).for_each(|i| tmp[i] = p[i] + h * k3[i]);
-                    deriv(l1, tmp, k4);
+                    deriv(&death, l1, tmp, k4);
                     (0..n).for_each(|i| {
                         p[i] += h / 6.0 * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i])
                     });
                     if p[n - 1] > EDGE {
                         return None;
                     }
-                    let after = stats(l1, &p);
+                    let after = stats(c, l1, &p);
                     // The trapezoid on RK4's fine grid (second order in h).
                     (0..4).for_each(|i| acc[i] += 0.5 * h * (before[i] + after[i]));
                     before = after;
                 }
+                acc[4] += c as f64 * (b - a);
             }
             let span = end - start;
             let arrivals = self.rate.integrated(start, end);
@@ -194,7 +261,7 @@ impl MtMcTransient {
                 end,
                 l: acc[0] / span,
                 lq: acc[1] / span,
-                utilization: acc[2] / span / c as f64,
+                utilization: if acc[4] > 0.0 { acc[2] / acc[4] } else { 0.0 },
                 p_wait: if arrivals > 0.0 {
                     acc[3] / arrivals
                 } else {
@@ -263,6 +330,45 @@ mod tests {
             let exact = inf.window_mean(win.start, win.end);
             assert!((win.l - exact).abs() < 1e-7 * exact, "{win:?} vs {exact}");
         }
+    }
+
+    /// A consumer schedule: with θ = μ every message leaves at rate μ whatever c(t) (M_t/M/∞
+    /// again, drops included), and with consumers that messages never all occupy the
+    /// schedule changes nothing either; the utilisation divides by the mean count on duty.
+    #[test]
+    fn consumer_schedules() {
+        let rate = RateFn::sinusoid(6.0, 4.0, 10.0, 0.0).unwrap();
+        let staff = RateFn::piecewise(vec![0.0, 2.5, 7.0], vec![3.0, 1.0, 0.0], Some(9.0)).unwrap();
+        let q = MtMcTransient::new(rate.clone(), 1.0, 1, 1.0)
+            .unwrap()
+            .with_consumers(staff)
+            .unwrap();
+        let inf = MtGInf::new(rate.clone(), ServiceLaw::Exponential { mean: 1.0 }).unwrap();
+        for win in q.windows(18.0, 2.0).unwrap() {
+            let exact = inf.window_mean(win.start, win.end);
+            assert!((win.l - exact).abs() < 1e-7 * exact, "{win:?} vs {exact}");
+        }
+        let many = RateFn::piecewise(vec![0.0, 5.0], vec![120.0, 90.0], Some(10.0)).unwrap();
+        let q = MtMcTransient::new(rate.clone(), 0.5, 1, 0.0)
+            .unwrap()
+            .with_consumers(many)
+            .unwrap();
+        let inf = MtGInf::new(rate, ServiceLaw::Exponential { mean: 2.0 }).unwrap();
+        for win in q.windows(20.0, 4.0).unwrap() {
+            let exact = inf.window_mean(win.start, win.end);
+            assert!((win.l - exact).abs() < 1e-7 * exact, "{win:?} vs {exact}");
+            // Nobody waits, so busy = L; the mean count on duty over [0, 4), [4, 8), …
+            // with 120 on [0, 5) and 90 on [5, 10) of each 10.
+            let on_duty = [120.0, 97.5, 105.0, 112.5, 90.0][(win.start / 4.0) as usize];
+            let u = exact / on_duty;
+            assert!((win.utilization - u).abs() < 1e-7 * u, "{win:?} vs {u}");
+        }
+        assert!(
+            MtMcTransient::new(RateFn::Constant(1.0), 1.0, 1, 0.0)
+                .unwrap()
+                .with_consumers(RateFn::piecewise(vec![0.0], vec![1.5], None).unwrap())
+                .is_err()
+        );
     }
 
     #[test]
