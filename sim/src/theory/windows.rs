@@ -142,7 +142,7 @@ pub fn windows_theory(scenario: &Scenario, horizon: f64, window: f64) -> Windows
     if !matches!(infinite, Fit::NoModel { .. })
         && let Some(law) = service_law(service, speed)
     {
-        return infinite_server(rate, law, q.consumers, &bounds);
+        return infinite_server(rate, law, q.consumers, &bounds, &used);
     }
     no_model(&used, &forward)
 }
@@ -360,7 +360,13 @@ fn mol(s: &Scenario, rate: RateFn, mu: f64, bounds: &[(f64, f64)]) -> WindowsThe
 }
 
 /// M_t/G/∞ as an approximation, where the consumers are never all busy in practice.
-fn infinite_server(rate: RateFn, law: ServiceLaw, c: u32, bounds: &[(f64, f64)]) -> WindowsTheory {
+fn infinite_server(
+    rate: RateFn,
+    law: ServiceLaw,
+    c: u32,
+    bounds: &[(f64, f64)],
+    used: &Used,
+) -> WindowsTheory {
     let mean_service = law.mean();
     let Ok(model) = MtGInf::new(rate.clone(), law) else {
         return WindowsTheory::none("none: M_t/G/∞ refused the service".into());
@@ -379,10 +385,14 @@ fn infinite_server(rate: RateFn, law: ServiceLaw, c: u32, bounds: &[(f64, f64)])
         })
         .fold(0.0, f64::max);
     if worst > ALL_BUSY {
+        let service = [Feature::GeneralService, Feature::DeterministicService]
+            .into_iter()
+            .find(|&f| used.features.contains(f))
+            .map_or_else(|| "the service".to_string(), |f| used.key(f));
         return WindowsTheory::none(format!(
             "none: M_t/G/∞ would need the {c} consumers never all busy, but they all are \
-             with probability up to {worst:.3} (more than {ALL_BUSY}), and no model with \
-             waiting admits this service"
+             with probability up to {worst:.3} (more than {ALL_BUSY}), and no time-varying \
+             model with waiting admits {service}"
         ));
     }
     let label: Arc<str> = "M_t/G/∞ (consumers never all busy)".into();
