@@ -31,16 +31,35 @@ fn windows_are_byte_identical_on_one_and_two_threads() {
         (windows[9]["start"].as_f64(), windows[9]["end"].as_f64()),
         (Some(180.0), Some(200.0))
     );
-    // Each window's metrics have the top-level shape, theory null for now.
+    // Each window's metrics have the top-level shape, with the forward equations' theory:
+    // exact for the time averages and P(wait), Little's law (an approximation) for T and
+    // Wq, nothing for the percentiles.
     let top: Vec<&String> = one["metrics"].as_object().unwrap().keys().collect();
     let w0 = windows[0]["metrics"].as_object().unwrap();
     for name in top {
         let m = &w0[name.as_str()];
         assert!(m["mean"].is_f64(), "{name}");
         assert_eq!(m["ci95"].as_array().unwrap().len(), 2);
-        assert!(m["theory"].is_null());
+        let kind = match name.as_str() {
+            "L" | "Lq" | "utilization" | "throughput" | "p_wait" => Some("exact"),
+            "T" | "Wq" => Some("approximation"),
+            _ => None,
+        };
+        assert_eq!(m["theory_kind"].as_str(), kind, "{name}");
+        if kind.is_some() {
+            assert!(m["theory"].is_f64(), "{name}");
+            assert!(m["theory_in_ci"].is_boolean(), "{name}");
+            let model = m["model"].as_str().unwrap();
+            assert!(model.contains("M_t/M/c forward equations"), "{model}");
+        } else {
+            assert!(m["theory"].is_null() && m["model"].is_null(), "{name}");
+        }
     }
     assert_eq!(w0["on_duty"]["mean"], 2.0);
+    assert!(w0["on_duty"]["theory"].is_null());
+    // From empty, M/M/2 at ρ = 0.8 holds fewer in its first window than in its last.
+    let th = |k: usize| windows[k]["metrics"]["L"]["theory"].as_f64().unwrap();
+    assert!(th(0) < 0.7 * th(9), "{} vs {}", th(0), th(9));
     // The first window starts empty: its L lies below the later windows' in the mean.
     let l = |k: usize| windows[k]["metrics"]["L"]["mean"].as_f64().unwrap();
     assert!(l(0) < (1..10).map(l).sum::<f64>() / 9.0);
@@ -83,6 +102,10 @@ fn table_summary_and_windows_csv() {
         "{table}"
     );
     assert!(table.contains("peak backlog: L = "), "{table}");
+    assert!(
+        table.contains("theory per window: M_t/M/c forward equations from empty (exact)"),
+        "{table}"
+    );
     let text = std::fs::read_to_string(&csv).unwrap();
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(
@@ -96,6 +119,16 @@ fn table_summary_and_windows_csv() {
     let l0 = doc["windows"][0]["metrics"]["L"]["mean"].as_f64().unwrap();
     let row = lines.iter().find(|l| l.starts_with("0,0,20,L,")).unwrap();
     assert_eq!(row.split(',').nth(4).unwrap().parse::<f64>().unwrap(), l0);
+    // And the theory column the JSON's theory; empty where there is none.
+    let t0 = doc["windows"][0]["metrics"]["L"]["theory"]
+        .as_f64()
+        .unwrap();
+    assert_eq!(row.split(',').nth(7).unwrap().parse::<f64>().unwrap(), t0);
+    let p99 = lines
+        .iter()
+        .find(|l| l.starts_with("0,0,20,T_p99,"))
+        .unwrap();
+    assert!(p99.ends_with(','), "{p99}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -149,4 +182,35 @@ fn flags_set_the_horizon_and_refuse_what_it_excludes() {
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains(words), "{args:?}: {err}");
     }
+}
+
+/// A feature no time-varying model admits (deterministic service on one consumer) leaves
+/// every window's theory null, and the table names the key.
+#[test]
+fn windows_without_a_model_say_why() {
+    let args = [
+        "run",
+        "scenarios/md1.toml",
+        "--replications",
+        "2",
+        "--horizon",
+        "40",
+        "--window",
+        "10",
+    ];
+    let doc = json(&[&args[..], &["--json"]].concat());
+    for w in doc["windows"].as_array().unwrap() {
+        for (name, m) in w["metrics"].as_object().unwrap() {
+            assert!(
+                m["theory"].is_null() && m["theory_kind"].is_null(),
+                "{name}"
+            );
+        }
+    }
+    let out = kendall(&args);
+    let table = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        table.contains("theory per window: none:") && table.contains(".service"),
+        "{table}"
+    );
 }
