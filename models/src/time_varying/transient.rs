@@ -161,6 +161,14 @@ impl MtMcTransient {
         let mut level = self.c as usize + 64;
         let mut spent = 0.0;
         loop {
+            // Give up before starting a truncation the budget cannot finish.
+            if spent + horizon / self.step(level) * level as f64 > self.budget {
+                return Err(ModelError::InvalidParameter {
+                    name: "budget",
+                    value: self.budget,
+                    reason: "the forward equations need more level-steps than the budget",
+                });
+            }
             match self.solve(horizon, w, level, &mut spent) {
                 Solved::Done(out) => return Ok(out),
                 Solved::Overflow if level < MAX_LEVEL => level *= 2,
@@ -182,6 +190,14 @@ impl MtMcTransient {
         }
     }
 
+    /// The longest RK4 step on levels 0..n: 1/(STEPS_PER_RATE · the largest total rate).
+    fn step(&self, n: usize) -> f64 {
+        let top = n - 1;
+        let c = self.c as usize;
+        let death = top.min(c) as f64 * self.mu + top.saturating_sub(c) as f64 * self.theta;
+        1.0 / (STEPS_PER_RATE * (self.rate.max_rate() + death))
+    }
+
     /// Integrates on levels 0..n, adding the level-steps taken to `spent`: Overflow if the
     /// top level ever holds more than [`EDGE`], OverBudget once `spent` passes the budget.
     fn solve(&self, horizon: f64, w: f64, n: usize, spent: &mut f64) -> Solved {
@@ -191,8 +207,7 @@ impl MtMcTransient {
                 .map(|k| k.min(c) as f64 * mu + k.saturating_sub(c) as f64 * theta)
                 .collect()
         };
-        let peak = self.rate.max_rate() + deaths(self.c as usize)[n - 1];
-        let h_max = 1.0 / (STEPS_PER_RATE * peak);
+        let h_max = self.step(n);
         let deriv = |death: &[f64], lam: f64, p: &[f64], out: &mut [f64]| {
             for k in 0..n {
                 let up = if k + 1 < n { lam } else { 0.0 };

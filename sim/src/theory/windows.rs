@@ -390,7 +390,7 @@ fn infinite_server(
             .find(|&f| used.features.contains(f))
             .map_or_else(|| "the service".to_string(), |f| used.key(f));
         return WindowsTheory::none(format!(
-            "none: M_t/G/∞ would need the {c} consumers never all busy, but they all are \
+            "none: M_t/G/∞ would need the consumers (c = {c}) never all busy, but they all are \
              with probability up to {worst:.3} (more than {ALL_BUSY}), and no time-varying \
              model with waiting admits {service}"
         ));
