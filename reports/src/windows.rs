@@ -1,5 +1,6 @@
 //! A time-bounded run's windows (`[run] horizon` and `window`): the JSON `"windows"` array,
-//! the table's summary (worst window, peak backlog, time to drain) and the tidy CSV.
+//! the table's summary (worst window, worst abandonment, peak backlog, time to drain) and
+//! the tidy CSV.
 //!
 //! Each window's metrics have the shape of the top-level `"metrics"`; `theory` is the
 //! time-varying model's value for the window where one applies
@@ -136,6 +137,17 @@ impl WindowsReport {
                 );
             }
             None => out.push_str("  worst window: none (no window has a T)\n"),
+        }
+        if self.abandonment
+            && let Some(k) = self.highest(Metric::PAbandon)
+        {
+            let _ = writeln!(
+                out,
+                "  worst abandonment: p_abandon = {} of the arrivals in {}{}",
+                est(self.windows[k].get(Metric::PAbandon)),
+                span(k),
+                self.theory_note(k, Metric::PAbandon)
+            );
         }
         if let Some(d) = self.drain(baseline) {
             let _ = writeln!(

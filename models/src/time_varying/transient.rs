@@ -32,8 +32,12 @@ const STEPS_PER_RATE: f64 = 1.0;
 /// at a level whose probability stays below [`EDGE`] throughout (raised until it does).
 /// Exact per window (to the integration error): the time averages of L, Lq and of the busy
 /// consumers, P(wait) = ∫λ(t)P(N(t) ≥ c) dt/Λ (PASTA at each instant), the expected
-/// arrivals Λ and abandonments θ∫Lq. Mean waits per window are not given: Little's law does
-/// not hold exactly over a finite window.
+/// arrivals Λ and abandonments θ∫Lq; and, for the messages that *arrive* in the window, the
+/// probability of abandoning and the mean wait, ∫λ(t)Σ_n P(N(t) = n)·f(n) dt/Λ with f the
+/// tagged arrival's fate given the n it finds (PASTA again; FIFO makes the fate depend only
+/// on the messages ahead, a first-step analysis solves it: see `tagged`). The fates assume
+/// the consumer count stays as the arrival found it, so they are exact only for a constant
+/// c. (Little's law over a finite window is not exact: the mean waits are not ∫Lq/Λ.)
 ///
 /// A consumer count that changes with time ([`MtMcTransient::with_consumers`]) makes the
 /// death rate min(n, c(t))μ + max(n − c(t), 0)θ: when c drops, the chain stops the surplus
@@ -71,6 +75,12 @@ pub struct TransientWindow {
     pub utilization: f64,
     /// Probability that a message arriving in the window waits.
     pub p_wait: f64,
+    /// Probability that a message arriving in the window abandons (exact with a constant
+    /// consumer count: see [`MtMcTransient`]).
+    pub abandon: f64,
+    /// Mean wait (until service or abandonment) of the messages arriving in the window
+    /// (exact with a constant consumer count).
+    pub wait: f64,
     /// Expected arrivals in the window, Λ(start, end).
     pub arrivals: f64,
     /// Expected abandonments in the window, θ∫Lq.
@@ -221,16 +231,22 @@ impl MtMcTransient {
                 out[k] = d;
             }
         };
-        // (L, Lq, busy, λ·P(wait)) at an instant, with c consumers.
-        let stats = |c: usize, lam: f64, p: &[f64]| {
+        // (L, Lq, busy, λ·P(wait), λ·P(abandon), λ·E[wait]) at an instant, with c
+        // consumers and the tagged arrival's fates by what it finds ([`tagged`]).
+        let stats = |c: usize, lam: f64, p: &[f64], fate: &(Vec<f64>, Vec<f64>)| {
             let (mut l, mut lq, mut busy) = (0.0, 0.0, 0.0);
             for (k, x) in p.iter().enumerate() {
                 l += k as f64 * x;
                 lq += k.saturating_sub(c) as f64 * x;
                 busy += k.min(c) as f64 * x;
             }
-            let wait: f64 = p[c.min(n)..].iter().sum();
-            [l, lq, busy, lam * wait]
+            let (mut wait, mut ab, mut wq) = (0.0, 0.0, 0.0);
+            for (j, x) in p[c.min(n)..].iter().enumerate() {
+                wait += x;
+                ab += x * fate.0[j];
+                wq += x * fate.1[j];
+            }
+            [l, lq, busy, lam * wait, lam * ab, lam * wq]
         };
         let mut p = vec![0.0; n];
         p[0] = 1.0;
@@ -241,8 +257,8 @@ impl MtMcTransient {
         let jumps = self.rate.has_jumps();
         while start < horizon {
             let end = (start + w).min(horizon);
-            // ∫L, ∫Lq, ∫busy, ∫λ·P(wait), ∫c.
-            let mut acc = [0.0; 5];
+            // ∫L, ∫Lq, ∫busy, ∫λ·P(wait), ∫λ·P(abandon), ∫λ·E[wait], ∫c.
+            let mut acc = [0.0; 7];
             // Integrate piece by piece between the rate's and the consumer count's jumps, so
             // that no RK4 step straddles one; on a piece of a piecewise rate λ is that
             // piece's constant.
@@ -258,6 +274,7 @@ impl MtMcTransient {
                 let (a, b) = (seg[0], seg[1]);
                 let c = self.consumers_at(0.5 * (a + b));
                 let death = deaths(c);
+                let fate = tagged(c, mu, theta, n);
                 let held = self.rate.rate(0.5 * (a + b));
                 // A sum with jumps: λ just inside the piece at its right end.
                 let last = b - 1e-9 * (b - a);
@@ -281,16 +298,16 @@ impl MtMcTransient {
                     // The window integrals ride along as extra components of the same RK4
                     // step (their derivative is the statistics of the stage's vector), so
                     // they are fourth order in h like the probabilities.
-                    let s1 = stats(c, l0, &p);
+                    let s1 = stats(c, l0, &p, &fate);
                     deriv(&death, l0, &p, k1);
                     (0..n).for_each(|i| tmp[i] = p[i] + 0.5 * h * k1[i]);
-                    let s2 = stats(c, lm, tmp);
+                    let s2 = stats(c, lm, tmp, &fate);
                     deriv(&death, lm, tmp, k2);
                     (0..n).for_each(|i| tmp[i] = p[i] + 0.5 * h * k2[i]);
-                    let s3 = stats(c, lm, tmp);
+                    let s3 = stats(c, lm, tmp, &fate);
                     deriv(&death, lm, tmp, k3);
                     (0..n).for_each(|i| tmp[i] = p[i] + h * k3[i]);
-                    let s4 = stats(c, l1, tmp);
+                    let s4 = stats(c, l1, tmp, &fate);
                     deriv(&death, l1, tmp, k4);
                     (0..n).for_each(|i| {
                         p[i] += h / 6.0 * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i])
@@ -298,24 +315,23 @@ impl MtMcTransient {
                     if p[n - 1] > EDGE {
                         return Solved::Overflow;
                     }
-                    (0..4)
+                    (0..6)
                         .for_each(|i| acc[i] += h / 6.0 * (s1[i] + 2.0 * (s2[i] + s3[i]) + s4[i]));
                 }
-                acc[4] += c as f64 * (b - a);
+                acc[6] += c as f64 * (b - a);
             }
             let span = end - start;
             let arrivals = self.rate.integrated(start, end);
+            let per = |x: f64| if arrivals > 0.0 { x / arrivals } else { 0.0 };
             out.push(TransientWindow {
                 start,
                 end,
                 l: acc[0] / span,
                 lq: acc[1] / span,
-                utilization: if acc[4] > 0.0 { acc[2] / acc[4] } else { 0.0 },
-                p_wait: if arrivals > 0.0 {
-                    acc[3] / arrivals
-                } else {
-                    0.0
-                },
+                utilization: if acc[6] > 0.0 { acc[2] / acc[6] } else { 0.0 },
+                p_wait: per(acc[3]),
+                abandon: per(acc[4]),
+                wait: per(acc[5]),
                 arrivals,
                 abandoned: theta * acc[1],
                 completed: mu * acc[2],
@@ -324,6 +340,34 @@ impl MtMcTransient {
         }
         Solved::Done(out)
     }
+}
+
+/// The fates of a message that arrives to find c consumers busy and j messages waiting
+/// ahead of it, j = 0..n, with c constant from then on: (P(it abandons), E[its wait]).
+/// Under FIFO only the messages ahead of it matter: each event ahead — a service
+/// completion (rate cμ), which lets the head in, or an abandonment ahead (jθ) — moves it one
+/// place on, and its own patience ends at rate θ; from place 0 a completion takes it into
+/// service. So a_j = (θ + (cμ + jθ)·a_{j−1}) / (cμ + (j + 1)θ) and
+/// e_j = (1 + (cμ + jθ)·e_{j−1}) / (cμ + (j + 1)θ), with a_{−1} = e_{−1} = 0 (a first-step
+/// analysis of the tagged message's absorbing chain; for θ = 0, e_j = (j + 1)/(cμ), the
+/// Erlang-C wait). Infinite waits when nobody serves or abandons (c = 0, θ = 0).
+fn tagged(c: usize, mu: f64, theta: f64, n: usize) -> (Vec<f64>, Vec<f64>) {
+    let serve = c as f64 * mu;
+    let (mut a, mut e) = (Vec::with_capacity(n), Vec::with_capacity(n));
+    let (mut pa, mut pe) = (0.0, 0.0);
+    for j in 0..n {
+        let ahead = serve + j as f64 * theta;
+        let out = ahead + theta;
+        if out > 0.0 {
+            pa = (theta + ahead * pa) / out;
+            pe = (1.0 + ahead * pe) / out;
+        } else {
+            pe = f64::INFINITY;
+        }
+        a.push(pa);
+        e.push(pe);
+    }
+    (a, e)
 }
 
 /// How one truncation's integration ended.
@@ -349,11 +393,28 @@ mod tests {
         assert!((last.l - m.l).abs() < 1e-6 * m.l, "{} vs {}", last.l, m.l);
         assert!((last.p_wait - m.p_wait.unwrap()).abs() < 1e-6);
         assert!((last.utilization - 0.75).abs() < 1e-6);
+        assert!(
+            (last.wait - m.wq).abs() < 1e-6 * m.wq,
+            "{} vs {}",
+            last.wait,
+            m.wq
+        );
+        assert_eq!(last.abandon, 0.0);
         let q = MtMcTransient::new(RateFn::Constant(12.0), 1.0, 10, 0.3).unwrap();
         let last = *q.windows(300.0, 20.0).unwrap().last().unwrap();
         let a = ErlangA::new(12.0, 1.0, 10, 0.3).unwrap().measures();
         assert!((last.l - a.all.l).abs() < 1e-6 * a.all.l);
         assert!((last.p_abandon() - a.p_abandon).abs() < 1e-6);
+        // The tagged arrival's fates against the closed forms (a second method): Erlang-A's
+        // P(abandon) and mean wait over all arrivals, and Erlang C's wait.
+        assert!(
+            (last.abandon - a.p_abandon).abs() < 1e-6,
+            "{last:?} vs {a:?}"
+        );
+        assert!(
+            (last.wait - a.all.wq).abs() < 1e-6 * a.all.wq,
+            "{last:?} vs {a:?}"
+        );
         // Flow balance over a settled window: arrivals = completions + abandonments.
         assert!((last.arrivals - last.completed - last.abandoned).abs() < 1e-5 * last.arrivals);
     }

@@ -6,13 +6,14 @@
 //! The system scope of one queue (no routes) fed by Poisson producers — constant or
 //! time-varying rates, their sum when several ([`RateFn::Sum`]) — started empty at t = 0:
 //! - **M_t/M/c+M from empty** ([`MtMcTransient`], forward equations) when the service is
-//!   exponential: L, Lq, utilisation, throughput and P(wait) per window are exact numerics
-//!   of the model (exact when the gate admits every feature; a consumer schedule makes them
-//!   an approximation at its drops, as the table says). T and Wq per window belong to the
-//!   messages that *arrived* in it ([`crate::windows`]); the model gives them through
-//!   Little's law over the window (∫L/Λ, ∫Lq/Λ), which does not hold exactly over a finite
-//!   window: an **approximation**, labelled so. p_abandon likewise: the model counts the
-//!   window's abandonments over its arrivals, the simulation its arrivals that abandon.
+//!   exponential: L, Lq, utilisation and throughput per window are exact numerics of the
+//!   model, and so are P(wait), Wq, T and p_abandon of the messages that *arrived* in the
+//!   window (the convention of [`crate::windows`]): PASTA at each instant and the fate of a
+//!   FIFO arrival given what it finds, not Little's law (which does not hold over a finite
+//!   window). Exact when the gate admits every feature; a consumer schedule makes them an
+//!   approximation (the chain drops consumers at once, and an arrival's fate assumes the
+//!   count it found), as the table says. The simulation's last windows censor the messages
+//!   still inside at the horizon (no T yet), which biases their T and Wq low.
 //! - Past a work budget (a long horizon against fast rates) the forward equations give way
 //!   to the **modified-offered-load approximation** (MOL, [`MtMc`]) per window, labelled.
 //! - **M_t/G/∞** ([`MtGInf`]) for non-exponential service, only as an **approximation**
@@ -259,32 +260,30 @@ fn exponential(
     match solved {
         Ok(ws) if ws.len() == bounds.len() => {
             let main: Arc<str> = label.clone().into();
-            let little: Arc<str> = format!("{label}, with Little's law over the window").into();
-            let ratio: Arc<str> =
-                format!("{label}: abandonments in the window over its arrivals").into();
             let windows = ws
                 .iter()
                 .map(|w| {
                     let span = w.end - w.start;
                     let mut metrics = vec![None; METRICS];
-                    let mut put = |m: Metric, value: f64, e: Exactness, model: &Arc<str>| {
-                        metrics[m as usize] = Some(WindowValue {
-                            value,
-                            exactness: e,
-                            model: model.clone(),
-                        });
+                    let mut put = |m: Metric, value: f64| {
+                        if value.is_finite() {
+                            metrics[m as usize] = Some(WindowValue {
+                                value,
+                                exactness: kind,
+                                model: main.clone(),
+                            });
+                        }
                     };
-                    put(Metric::L, w.l, kind, &main);
-                    put(Metric::Lq, w.lq, kind, &main);
-                    put(Metric::Utilization, w.utilization, kind, &main);
-                    put(Metric::Throughput, w.completed / span, kind, &main);
-                    put(Metric::PWait, w.p_wait, kind, &main);
+                    put(Metric::L, w.l);
+                    put(Metric::Lq, w.lq);
+                    put(Metric::Utilization, w.utilization);
+                    put(Metric::Throughput, w.completed / span);
                     if w.arrivals > 0.0 {
-                        let approx = Exactness::Approximation;
-                        put(Metric::T, w.l * span / w.arrivals, approx, &little);
-                        put(Metric::Wq, w.lq * span / w.arrivals, approx, &little);
+                        put(Metric::PWait, w.p_wait);
+                        put(Metric::Wq, w.wait);
+                        put(Metric::T, w.wait + (1.0 - w.abandon) / mu);
                         if theta > 0.0 {
-                            put(Metric::PAbandon, w.p_abandon(), approx, &ratio);
+                            put(Metric::PAbandon, w.abandon);
                         }
                     }
                     WindowTheory {
