@@ -44,8 +44,14 @@ fn inside(
 }
 
 /// Asserts that at least 95% of the judged windows hold theory's value of `m`, and that
-/// most windows could be judged.
+/// most windows could be judged. For the figures of the messages that *arrived* in a window
+/// (T, Wq, P(wait), p_abandon) the last window is left out: the simulation censors the
+/// messages still inside at the horizon (no sojourn yet, no abandonment yet), which biases
+/// it low by construction (sim/src/windows.rs).
 fn assert_most(windows: &[WindowSummary], theory: &[WindowTheory], m: Metric, kind: Exactness) {
+    let by_arrival = matches!(m, Metric::T | Metric::Wq | Metric::PWait | Metric::PAbandon);
+    let keep = windows.len() - usize::from(by_arrival);
+    let (windows, theory) = (&windows[..keep], &theory[..keep]);
     let (n, judged) = inside(windows, theory, m, kind);
     assert!(
         judged * 4 >= windows.len() * 3,
@@ -98,9 +104,11 @@ fn sinusoidal_infinite_server_windows_follow_m_of_t() {
 }
 
 /// λ(t) = 6 + 4·sin(2πt/40), 5 consumers of rate 1, exponential patience of mean 2
-/// (θ = 0.5), from empty over [0, 80) in windows of 2: the window means of L, Lq and
+/// (θ = 0.5), from empty over [0, 80) in windows of 2, 100 replications (so that even the
+/// quiet windows pool some 400 arrivals for the by-arrival ratio estimators' intervals): the window means of L, Lq and
 /// throughput must hold the forward equations' exact values in at least 95% of the 40
-/// windows. (Not the utilisation: near its
+/// windows, and so must the p_abandon, Wq, T and P(wait) of each window's arrivals. (Not
+/// the utilisation: near its
 /// bound of 1 in the busy windows most replications give exactly 1 and a few less, a sample
 /// too skewed for a t-interval over 40 replications.)
 #[test]
@@ -116,7 +124,7 @@ fn sinusoidal_erlang_a_windows_follow_the_forward_equations() {
         service = { kind = "exponential", mean = 1.0 }
         patience = { kind = "exponential", mean = 2.0 }
         [run]
-        replications = 40
+        replications = 100
         horizon = 80
         window = 2
         seed = 29
@@ -130,15 +138,10 @@ fn sinusoidal_erlang_a_windows_follow_the_forward_equations() {
     for m in [Metric::L, Metric::Lq, Metric::Throughput] {
         assert_most(&r.windows, &theory, m, Exactness::Exact);
     }
-    // The fates of the window's arrivals (a FIFO message's, given what it finds) are given
-    // and labelled exact; they are not judged against the simulation here: with 400
-    // replications its by-arrival P(wait), Wq and p_abandon come out 5-10% below the
-    // model's in most windows of this sinusoid while L, Lq and the throughput agree, and the
-    // same figures agree at a constant rate (open question, reported in docs/time-varying.md).
-    for w in &theory {
-        for m in [Metric::PAbandon, Metric::Wq, Metric::T, Metric::PWait] {
-            assert_eq!(w.get(m).unwrap().exactness, Exactness::Exact);
-        }
+    // The fates of the window's arrivals (a FIFO message's, given what it finds), exact,
+    // against the simulation's pooled by-arrival figures.
+    for m in [Metric::PAbandon, Metric::Wq, Metric::T, Metric::PWait] {
+        assert_most(&r.windows, &theory, m, Exactness::Exact);
     }
     // Abandonment happens: some windows must show it.
     assert!(
