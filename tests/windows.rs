@@ -264,3 +264,49 @@ fn flash_sale_shows_the_burst_and_its_drain() {
     let start = peak["start"].as_f64().unwrap();
     assert!((15.0..30.0).contains(&start), "peak at {start}");
 }
+
+/// `run --plot DIR` on a run in windows writes one chart per headline metric, SVG and PNG,
+/// each PNG valid (its signature) and 960 × 540 (its IHDR); without windows it is refused.
+#[test]
+fn plot_writes_the_window_charts() {
+    let dir = std::env::temp_dir().join(format!("kendall-window-plot-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = kendall(&[
+        "run",
+        "scenarios/flash-sale.toml",
+        "--plot",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for metric in [
+        "T",
+        "Wq",
+        "L",
+        "T_p99",
+        "utilization",
+        "p_abandon",
+        "on_duty",
+    ] {
+        let png = std::fs::read(dir.join(format!("windows-{metric}.png"))).unwrap();
+        assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "{metric}");
+        assert_eq!(&png[12..16], b"IHDR");
+        let be = |i: usize| u32::from_be_bytes(png[i..i + 4].try_into().unwrap());
+        assert_eq!((be(16), be(20)), (960, 540), "{metric}");
+        let svg = std::fs::read_to_string(dir.join(format!("windows-{metric}.svg"))).unwrap();
+        assert_eq!(kendall_reports::charts::svg_fault(&svg), None, "{metric}");
+    }
+    // The theory line and its label are drawn where the model gives one.
+    let l = std::fs::read_to_string(dir.join("windows-L.svg")).unwrap();
+    assert!(
+        l.contains("forward equations from empty (exact)"),
+        "no theory label"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+    let out = kendall(&["run", "scenarios/mm1.toml", "--plot", "x"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--plot draws the windows"));
+}

@@ -10,6 +10,8 @@
 use std::fmt::Write;
 
 use kendall_sim::stats::Metric;
+
+use crate::charts::{Ci, WindowChart};
 use kendall_sim::theory::windows::{WindowTheory, WindowValue, WindowsTheory};
 use kendall_sim::windows::WindowSummary;
 use kendall_sim::{ExperimentResult, Scenario, Summary};
@@ -231,6 +233,90 @@ impl WindowsReport {
             }
         }
         w.into_inner().map_err(|e| e.into_error().into())
+    }
+}
+
+/// The metrics charted against time for a run in windows, with their y-axis descriptions
+/// (`{u}` the time unit); p_abandon only where a queue has a patience.
+const CHARTED: [(Metric, &str); 6] = [
+    (Metric::T, "mean sojourn T of the window's arrivals ({u})"),
+    (Metric::Wq, "mean wait Wq of the window's arrivals ({u})"),
+    (Metric::L, "time-average number in system L (messages)"),
+    (Metric::TP99, "99th percentile of T ({u})"),
+    (Metric::Utilization, "utilisation (busy / on duty)"),
+    (
+        Metric::PAbandon,
+        "fraction of the window's arrivals that abandon",
+    ),
+];
+
+impl WindowsReport {
+    /// One chart per headline metric against time (T, Wq, L, T_p99, utilisation, p_abandon
+    /// where a queue has a patience, consumers on duty), each with its file name
+    /// (`windows-<metric>`), for `kendall run --plot` and `kendall report`.
+    pub fn charts(&self, scenario: &str, time_unit: &str) -> Vec<(String, WindowChart)> {
+        let u = if time_unit.is_empty() {
+            "time units"
+        } else {
+            time_unit
+        };
+        let mut out = Vec::new();
+        for (m, desc) in CHARTED {
+            if m == Metric::PAbandon && !self.abandonment {
+                continue;
+            }
+            let theory: Vec<Option<f64>> = (0..self.windows.len())
+                .map(|k| self.theory_of(k, m).map(|v| v.value))
+                .collect();
+            let theory_label = (0..self.windows.len())
+                .find_map(|k| self.theory_of(k, m))
+                .map(|v| format!("{} ({})", v.model, v.exactness.label()));
+            out.push((
+                format!("windows-{}", m.name()),
+                WindowChart {
+                    title: format!("{scenario}: {} by window", m.name()),
+                    time_unit: time_unit.to_string(),
+                    y_desc: desc.replace("{u}", u),
+                    windows: self
+                        .windows
+                        .iter()
+                        .map(|w| (w.start, w.end, Ci::from(w.get(m))))
+                        .collect(),
+                    theory,
+                    theory_label,
+                },
+            ));
+        }
+        out.push((
+            "windows-on_duty".to_string(),
+            WindowChart {
+                title: format!("{scenario}: consumers on duty by window"),
+                time_unit: time_unit.to_string(),
+                y_desc: "consumers on duty (time average)".to_string(),
+                windows: self
+                    .windows
+                    .iter()
+                    .map(|w| (w.start, w.end, Ci::from(w.on_duty)))
+                    .collect(),
+                theory: vec![None; self.windows.len()],
+                theory_label: None,
+            },
+        ));
+        out
+    }
+
+    /// Writes [`WindowsReport::charts`] to `dir` as SVG and PNG; returns the names written.
+    pub fn write_charts(
+        &self,
+        dir: &std::path::Path,
+        scenario: &str,
+        time_unit: &str,
+    ) -> Result<Vec<String>, crate::charts::ChartError> {
+        let charts = self.charts(scenario, time_unit);
+        for (name, chart) in &charts {
+            crate::charts::write_chart(chart, dir, name)?;
+        }
+        Ok(charts.into_iter().map(|(n, _)| n).collect())
     }
 }
 
