@@ -10,7 +10,8 @@
 # directory, with its own target directory under ${KENDALL_COMPARE_DIR:-/tmp/kendall-compare}
 # (kept between calls, so a second comparison builds only what changed). Flags after `--`
 # go to every `kendall run`, for example `-- --replications 3 --customers 20000` for a
-# quicker check; without them each file runs as written.
+# quicker check; without them each file runs as written. A scenario with `[run] horizon`
+# gets the flags without `--customers` (which it refuses).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -59,14 +60,31 @@ echo "new:  $b"
 strip() { python3 -c 'import json,sys; d=json.load(sys.stdin); d.pop("wall_seconds",None); print(json.dumps(d,indent=1))'; }
 differ=0
 count=0
+# A scenario that runs to a time ([run] horizon) refuses --customers: it gets the flags
+# without it, so that it is really compared rather than refused by both builds.
+timed_flags=()
+skip=0
+for x in "${flags[@]+"${flags[@]}"}"; do
+    if [[ $skip -eq 1 ]]; then
+        skip=0
+    elif [[ $x == --customers ]]; then
+        skip=1
+    elif [[ $x != --customers=* ]]; then
+        timed_flags+=("$x")
+    fi
+done
 for f in scenarios/*.toml scenarios/validation/*.toml; do
     count=$((count + 1))
-    out_a=$("$a" run "$f" --json "${flags[@]}" 2>&1 | strip 2>&1 || true)
-    out_b=$("$b" run "$f" --json "${flags[@]}" 2>&1 | strip 2>&1 || true)
+    run_flags=("${flags[@]+"${flags[@]}"}")
+    if grep -Eq '^[[:space:]]*horizon[[:space:]]*=' "$f"; then
+        run_flags=("${timed_flags[@]+"${timed_flags[@]}"}")
+    fi
+    out_a=$("$a" run "$f" --json "${run_flags[@]+"${run_flags[@]}"}" 2>&1 | strip 2>&1 || true)
+    out_b=$("$b" run "$f" --json "${run_flags[@]+"${run_flags[@]}"}" 2>&1 | strip 2>&1 || true)
     if [[ "$out_a" != "$out_b" ]]; then
         differ=$((differ + 1))
         echo "DIFFERS: $f"
-        diff <(echo "$out_a") <(echo "$out_b") | head -20
+        diff <(echo "$out_a") <(echo "$out_b") | head -20 || true
     fi
 done
 echo "$count scenarios compared, $differ differ"

@@ -166,6 +166,10 @@ pub struct RunArgs {
     /// or --window).
     #[arg(long)]
     pub windows_csv: Option<PathBuf>,
+    /// Also write the window charts (T, Wq, L, p99 of T, utilisation, p_abandon, consumers
+    /// on duty against time, with theory; SVG and PNG) to this directory (needs windows).
+    #[arg(long)]
+    pub plot: Option<PathBuf>,
     #[command(flatten)]
     pub run: RunOverrides,
 }

@@ -31,16 +31,34 @@ fn windows_are_byte_identical_on_one_and_two_threads() {
         (windows[9]["start"].as_f64(), windows[9]["end"].as_f64()),
         (Some(180.0), Some(200.0))
     );
-    // Each window's metrics have the top-level shape, theory null for now.
+    // Each window's metrics have the top-level shape, with the forward equations' theory:
+    // exact for the time averages and for P(wait), T and Wq of the window's arrivals,
+    // nothing for the percentiles.
     let top: Vec<&String> = one["metrics"].as_object().unwrap().keys().collect();
     let w0 = windows[0]["metrics"].as_object().unwrap();
     for name in top {
         let m = &w0[name.as_str()];
         assert!(m["mean"].is_f64(), "{name}");
         assert_eq!(m["ci95"].as_array().unwrap().len(), 2);
-        assert!(m["theory"].is_null());
+        let kind = match name.as_str() {
+            "L" | "Lq" | "utilization" | "throughput" | "p_wait" | "T" | "Wq" => Some("exact"),
+            _ => None,
+        };
+        assert_eq!(m["theory_kind"].as_str(), kind, "{name}");
+        if kind.is_some() {
+            assert!(m["theory"].is_f64(), "{name}");
+            assert!(m["theory_in_ci"].is_boolean(), "{name}");
+            let model = m["model"].as_str().unwrap();
+            assert!(model.contains("M_t/M/c forward equations"), "{model}");
+        } else {
+            assert!(m["theory"].is_null() && m["model"].is_null(), "{name}");
+        }
     }
     assert_eq!(w0["on_duty"]["mean"], 2.0);
+    assert!(w0["on_duty"]["theory"].is_null());
+    // From empty, M/M/2 at ρ = 0.8 holds fewer in its first window than in its last.
+    let th = |k: usize| windows[k]["metrics"]["L"]["theory"].as_f64().unwrap();
+    assert!(th(0) < 0.7 * th(9), "{} vs {}", th(0), th(9));
     // The first window starts empty: its L lies below the later windows' in the mean.
     let l = |k: usize| windows[k]["metrics"]["L"]["mean"].as_f64().unwrap();
     assert!(l(0) < (1..10).map(l).sum::<f64>() / 9.0);
@@ -83,6 +101,10 @@ fn table_summary_and_windows_csv() {
         "{table}"
     );
     assert!(table.contains("peak backlog: L = "), "{table}");
+    assert!(
+        table.contains("theory per window: M_t/M/c forward equations from empty (exact)"),
+        "{table}"
+    );
     let text = std::fs::read_to_string(&csv).unwrap();
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(
@@ -96,6 +118,16 @@ fn table_summary_and_windows_csv() {
     let l0 = doc["windows"][0]["metrics"]["L"]["mean"].as_f64().unwrap();
     let row = lines.iter().find(|l| l.starts_with("0,0,20,L,")).unwrap();
     assert_eq!(row.split(',').nth(4).unwrap().parse::<f64>().unwrap(), l0);
+    // And the theory column the JSON's theory; empty where there is none.
+    let t0 = doc["windows"][0]["metrics"]["L"]["theory"]
+        .as_f64()
+        .unwrap();
+    assert_eq!(row.split(',').nth(7).unwrap().parse::<f64>().unwrap(), t0);
+    let p99 = lines
+        .iter()
+        .find(|l| l.starts_with("0,0,20,T_p99,"))
+        .unwrap();
+    assert!(p99.ends_with(','), "{p99}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -149,4 +181,132 @@ fn flags_set_the_horizon_and_refuse_what_it_excludes() {
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains(words), "{args:?}: {err}");
     }
+}
+
+/// A feature no time-varying model admits (deterministic service on one consumer) leaves
+/// every window's theory null, and the table names the key.
+#[test]
+fn windows_without_a_model_say_why() {
+    let args = [
+        "run",
+        "scenarios/md1.toml",
+        "--replications",
+        "2",
+        "--horizon",
+        "40",
+        "--window",
+        "10",
+    ];
+    let doc = json(&[&args[..], &["--json"]].concat());
+    for w in doc["windows"].as_array().unwrap() {
+        for (name, m) in w["metrics"].as_object().unwrap() {
+            assert!(
+                m["theory"].is_null() && m["theory_kind"].is_null(),
+                "{name}"
+            );
+        }
+    }
+    let out = kendall(&args);
+    let table = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        table.contains("theory per window: none:") && table.contains(".service"),
+        "{table}"
+    );
+}
+
+/// scenarios/flash-sale.toml: a tenfold burst for 15 minutes into five reviewers with
+/// exponential patience. The table shows the peak backlog, the worst abandonment and the
+/// drain; the forward equations' exact L lies in the windows' 99% intervals in at least 95%
+/// of the 18 windows (40 replications, the file's seed), and the peak is in the sale.
+#[test]
+fn flash_sale_shows_the_burst_and_its_drain() {
+    let path = "scenarios/flash-sale.toml";
+    let out = kendall(&["run", path]);
+    assert!(out.status.success());
+    let table = String::from_utf8(out.stdout).unwrap();
+    for words in [
+        "theory per window: M_t/M/c+M forward equations from empty (exact)",
+        "peak backlog: L = ",
+        "worst abandonment: p_abandon = ",
+        "drained after ",
+    ] {
+        assert!(table.contains(words), "{words}: {table}");
+    }
+    let doc = json(&["run", path, "--json"]);
+    let windows = doc["windows"].as_array().unwrap();
+    assert_eq!(windows.len(), 18);
+    let mut held = 0;
+    for w in windows {
+        let l = &w["metrics"]["L"];
+        assert_eq!(l["theory_kind"], "exact");
+        assert_eq!(w["metrics"]["p_abandon"]["theory_kind"], "exact");
+        let (lo, hi) = (
+            l["ci95"][0].as_f64().unwrap(),
+            l["ci95"][1].as_f64().unwrap(),
+        );
+        let (mean, theory) = (l["mean"].as_f64().unwrap(), l["theory"].as_f64().unwrap());
+        // The 99% interval from the 95% one: t quantiles at 39 degrees of freedom.
+        let half = (hi - lo) / 2.0 * 2.7079 / 2.0227;
+        held += usize::from((theory - mean).abs() <= half);
+        assert!(w["metrics"]["p_abandon"]["theory"].is_f64());
+    }
+    assert!(
+        held >= 18 * 95 / 100,
+        "{held} of 18 windows hold the exact L"
+    );
+    let peak = windows
+        .iter()
+        .max_by(|a, b| {
+            let l = |w: &Value| w["metrics"]["L"]["mean"].as_f64().unwrap();
+            l(a).total_cmp(&l(b))
+        })
+        .unwrap();
+    let start = peak["start"].as_f64().unwrap();
+    assert!((15.0..30.0).contains(&start), "peak at {start}");
+}
+
+/// `run --plot DIR` on a run in windows writes one chart per headline metric, SVG and PNG,
+/// each PNG valid (its signature) and 960 × 540 (its IHDR); without windows it is refused.
+#[test]
+fn plot_writes_the_window_charts() {
+    let dir = std::env::temp_dir().join(format!("kendall-window-plot-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = kendall(&[
+        "run",
+        "scenarios/flash-sale.toml",
+        "--plot",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for metric in [
+        "T",
+        "Wq",
+        "L",
+        "T_p99",
+        "utilization",
+        "p_abandon",
+        "on_duty",
+    ] {
+        let png = std::fs::read(dir.join(format!("windows-{metric}.png"))).unwrap();
+        assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "{metric}");
+        assert_eq!(&png[12..16], b"IHDR");
+        let be = |i: usize| u32::from_be_bytes(png[i..i + 4].try_into().unwrap());
+        assert_eq!((be(16), be(20)), (960, 540), "{metric}");
+        let svg = std::fs::read_to_string(dir.join(format!("windows-{metric}.svg"))).unwrap();
+        assert_eq!(kendall_reports::charts::svg_fault(&svg), None, "{metric}");
+    }
+    // The theory line and its label are drawn where the model gives one.
+    let l = std::fs::read_to_string(dir.join("windows-L.svg")).unwrap();
+    assert!(
+        l.contains("forward equations from empty (exact)"),
+        "no theory label"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+    let out = kendall(&["run", "scenarios/mm1.toml", "--plot", "x"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--plot draws the windows"));
 }

@@ -289,7 +289,8 @@ impl RunReport {
             loads: queue_loads(scenario),
             warnings: Vec::new(),
             horizon: scenario.run.horizon.map(|h| h.end),
-            windows: crate::windows::WindowsReport::new(scenario, result),
+            windows: crate::windows::WindowsReport::new(scenario, result)
+                .map(|w| w.with_theory(theory.windows.as_ref())),
         };
         report.warnings = report.diagnose();
         report
@@ -489,6 +490,7 @@ mod tests {
             system: Verdict::Predicted(prediction(None)),
             queues: vec![Some(prediction(Some(1e-4))), Some(prediction(Some(2e-4)))],
             classes: vec![],
+            windows: None,
         };
         let per_message = waits_per_message(&result, &theory).unwrap();
         assert!((per_message - 4e-4).abs() < 1e-15, "{per_message}");

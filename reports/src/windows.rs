@@ -1,12 +1,18 @@
 //! A time-bounded run's windows (`[run] horizon` and `window`): the JSON `"windows"` array,
-//! the table's summary (worst window, peak backlog, time to drain) and the tidy CSV.
+//! the table's summary (worst window, worst abandonment, peak backlog, time to drain) and
+//! the tidy CSV.
 //!
-//! Each window's metrics have the shape of the top-level `"metrics"`; `theory` is null until
-//! a time-varying model gives a per-window value ([`WindowMetric::theory`] is where it goes).
+//! Each window's metrics have the shape of the top-level `"metrics"`; `theory` is the
+//! time-varying model's value for the window where one applies
+//! ([`kendall_sim::theory::windows`] computes them; this module only renders), null
+//! elsewhere.
 
 use std::fmt::Write;
 
 use kendall_sim::stats::Metric;
+
+use crate::charts::{Ci, WindowChart};
+use kendall_sim::theory::windows::{WindowTheory, WindowValue, WindowsTheory};
 use kendall_sim::windows::WindowSummary;
 use kendall_sim::{ExperimentResult, Scenario, Summary};
 use serde::Serialize;
@@ -27,6 +33,11 @@ pub struct WindowsReport {
     pub windows: Vec<WindowSummary>,
     /// Some queue has a `patience`: `p_abandon` is shown (as in the run's own metrics).
     pub abandonment: bool,
+    /// Theory per window, aligned with `windows` (empty where no model applies).
+    pub theory: Vec<WindowTheory>,
+    /// Which model gives the theory per window and how exact, or why none (None when no
+    /// theory was asked for).
+    pub theory_summary: Option<String>,
 }
 
 /// The busiest stretch of a run, from its windows: the peak backlog and when it drained.
@@ -50,7 +61,26 @@ impl WindowsReport {
             width: h.window?,
             windows: result.windows.clone(),
             abandonment: scenario.queues.iter().any(|q| q.patience.is_some()),
+            theory: Vec::new(),
+            theory_summary: None,
         })
+    }
+
+    /// The same windows with `theory`'s values beside them (kept only if it has one entry
+    /// per window).
+    pub fn with_theory(mut self, theory: Option<&WindowsTheory>) -> Self {
+        if let Some(t) = theory {
+            if t.windows.len() == self.windows.len() {
+                self.theory = t.windows.clone();
+            }
+            self.theory_summary = Some(t.summary.clone());
+        }
+        self
+    }
+
+    /// Window `k`'s theory of metric `m`, if there is one.
+    pub fn theory_of(&self, k: usize, m: Metric) -> Option<&WindowValue> {
+        self.theory.get(k).and_then(|w| w.get(m))
     }
 
     /// The window with the highest mean of `m` (windows where it is undefined skipped).
@@ -93,25 +123,41 @@ impl WindowsReport {
             self.width,
             self.horizon
         );
+        if let Some(t) = &self.theory_summary {
+            let _ = writeln!(out, "  theory per window: {t}");
+        }
         let span = |k: usize| format!("[{}, {})", self.windows[k].start, self.windows[k].end);
         let est = |s: Summary| format!("{:.4} +/- {:.4}", s.mean, s.half_width);
         match self.highest(Metric::T) {
             Some(k) => {
                 let _ = writeln!(
                     out,
-                    "  worst window (highest mean T): {} arrivals, T = {}",
+                    "  worst window (highest mean T): {} arrivals, T = {}{}",
                     span(k),
-                    est(self.windows[k].get(Metric::T))
+                    est(self.windows[k].get(Metric::T)),
+                    self.theory_note(k, Metric::T)
                 );
             }
             None => out.push_str("  worst window: none (no window has a T)\n"),
         }
+        if self.abandonment
+            && let Some(k) = self.highest(Metric::PAbandon)
+        {
+            let _ = writeln!(
+                out,
+                "  worst abandonment: p_abandon = {} of the arrivals in {}{}",
+                est(self.windows[k].get(Metric::PAbandon)),
+                span(k),
+                self.theory_note(k, Metric::PAbandon)
+            );
+        }
         if let Some(d) = self.drain(baseline) {
             let _ = writeln!(
                 out,
-                "  peak backlog: L = {} in {}",
+                "  peak backlog: L = {} in {}{}",
                 est(self.windows[d.peak].get(Metric::L)),
-                span(d.peak)
+                span(d.peak),
+                self.theory_note(d.peak, Metric::L)
             );
             let _ = match d.drained {
                 Some(k) => writeln!(
@@ -133,12 +179,20 @@ impl WindowsReport {
         out
     }
 
+    /// ", theory X (kind)" for window `k`'s metric `m`, or nothing.
+    fn theory_note(&self, k: usize, m: Metric) -> String {
+        self.theory_of(k, m).map_or_else(String::new, |v| {
+            format!(" (theory {:.4}, {})", v.value, v.exactness.label())
+        })
+    }
+
     /// The JSON array: per window its start, end, counts and metrics.
     pub fn to_json(&self) -> Vec<WindowJson<'_>> {
         let shown = self.abandonment;
         self.windows
             .iter()
-            .map(|w| WindowJson::of(w, shown))
+            .enumerate()
+            .map(|(k, w)| WindowJson::of(w, self.theory.get(k), shown))
             .collect()
     }
 
@@ -151,15 +205,18 @@ impl WindowsReport {
         ])?;
         for (k, win) in self.windows.iter().enumerate() {
             let head = [k.to_string(), number(win.start), number(win.end)];
-            for (name, s) in metric_summaries(win, self.abandonment) {
+            for (name, m, s) in metric_summaries(win, self.abandonment) {
                 let (lo, hi) = s.ci();
+                let theory = m
+                    .and_then(|m| self.theory_of(k, m))
+                    .map_or_else(String::new, |v| number(v.value));
                 let mut rec = head.to_vec();
                 rec.extend([
                     name.to_string(),
                     number(s.mean),
                     number(lo),
                     number(hi),
-                    String::new(),
+                    theory,
                 ]);
                 w.write_record(&rec)?;
             }
@@ -179,17 +236,101 @@ impl WindowsReport {
     }
 }
 
-/// Every metric of a window by name, in [`Metric::ALL`] order (`p_abandon` only where
-/// `abandonment`), then the consumers on duty.
+/// The metrics charted against time for a run in windows, with their y-axis descriptions
+/// (`{u}` the time unit); p_abandon only where a queue has a patience.
+const CHARTED: [(Metric, &str); 6] = [
+    (Metric::T, "mean sojourn T of the window's arrivals ({u})"),
+    (Metric::Wq, "mean wait Wq of the window's arrivals ({u})"),
+    (Metric::L, "time-average number in system L (messages)"),
+    (Metric::TP99, "99th percentile of T ({u})"),
+    (Metric::Utilization, "utilisation (busy / on duty)"),
+    (
+        Metric::PAbandon,
+        "fraction of the window's arrivals that abandon",
+    ),
+];
+
+impl WindowsReport {
+    /// One chart per headline metric against time (T, Wq, L, T_p99, utilisation, p_abandon
+    /// where a queue has a patience, consumers on duty), each with its file name
+    /// (`windows-<metric>`), for `kendall run --plot` and `kendall report`.
+    pub fn charts(&self, scenario: &str, time_unit: &str) -> Vec<(String, WindowChart)> {
+        let u = if time_unit.is_empty() {
+            "time units"
+        } else {
+            time_unit
+        };
+        let mut out = Vec::new();
+        for (m, desc) in CHARTED {
+            if m == Metric::PAbandon && !self.abandonment {
+                continue;
+            }
+            let theory: Vec<Option<f64>> = (0..self.windows.len())
+                .map(|k| self.theory_of(k, m).map(|v| v.value))
+                .collect();
+            let theory_label = (0..self.windows.len())
+                .find_map(|k| self.theory_of(k, m))
+                .map(|v| format!("{} ({})", v.model, v.exactness.label()));
+            out.push((
+                format!("windows-{}", m.name()),
+                WindowChart {
+                    title: format!("{scenario}: {} by window", m.name()),
+                    time_unit: time_unit.to_string(),
+                    y_desc: desc.replace("{u}", u),
+                    windows: self
+                        .windows
+                        .iter()
+                        .map(|w| (w.start, w.end, Ci::from(w.get(m))))
+                        .collect(),
+                    theory,
+                    theory_label,
+                },
+            ));
+        }
+        out.push((
+            "windows-on_duty".to_string(),
+            WindowChart {
+                title: format!("{scenario}: consumers on duty by window"),
+                time_unit: time_unit.to_string(),
+                y_desc: "consumers on duty (time average)".to_string(),
+                windows: self
+                    .windows
+                    .iter()
+                    .map(|w| (w.start, w.end, Ci::from(w.on_duty)))
+                    .collect(),
+                theory: vec![None; self.windows.len()],
+                theory_label: None,
+            },
+        ));
+        out
+    }
+
+    /// Writes [`WindowsReport::charts`] to `dir` as SVG and PNG; returns the names written.
+    pub fn write_charts(
+        &self,
+        dir: &std::path::Path,
+        scenario: &str,
+        time_unit: &str,
+    ) -> Result<Vec<String>, crate::charts::ChartError> {
+        let charts = self.charts(scenario, time_unit);
+        for (name, chart) in &charts {
+            crate::charts::write_chart(chart, dir, name)?;
+        }
+        Ok(charts.into_iter().map(|(n, _)| n).collect())
+    }
+}
+
+/// Every metric of a window by name (with the metric), in [`Metric::ALL`] order
+/// (`p_abandon` only where `abandonment`), then the consumers on duty.
 fn metric_summaries(
     w: &WindowSummary,
     abandonment: bool,
-) -> impl Iterator<Item = (&'static str, Summary)> + '_ {
+) -> impl Iterator<Item = (&'static str, Option<Metric>, Summary)> + '_ {
     Metric::ALL
         .iter()
         .filter(move |&&m| abandonment || m != Metric::PAbandon)
-        .map(|&m| (m.name(), w.get(m)))
-        .chain(std::iter::once(("on_duty", w.on_duty)))
+        .map(|&m| (m.name(), Some(m), w.get(m)))
+        .chain(std::iter::once(("on_duty", None, w.on_duty)))
 }
 
 /// A window's counts by name, mean per replication.
@@ -221,7 +362,7 @@ pub struct WindowJson<'a> {
 }
 
 impl<'a> WindowJson<'a> {
-    fn of(w: &'a WindowSummary, abandonment: bool) -> Self {
+    fn of(w: &'a WindowSummary, theory: Option<&'a WindowTheory>, abandonment: bool) -> Self {
         WindowJson {
             start: w.start,
             end: w.end,
@@ -230,7 +371,7 @@ impl<'a> WindowJson<'a> {
                 completed: w.completed,
                 completions: w.completions,
             },
-            metrics: WindowMetrics(w, abandonment),
+            metrics: WindowMetrics(w, theory, abandonment),
         }
     }
 }
@@ -247,14 +388,15 @@ struct WindowCounts {
 }
 
 /// A window's metrics by name, in [`Metric::ALL`] order then `on_duty` (with `p_abandon`
-/// when the flag is set).
-struct WindowMetrics<'a>(&'a WindowSummary, bool);
+/// when the flag is set), each with the window's theory where there is one.
+struct WindowMetrics<'a>(&'a WindowSummary, Option<&'a WindowTheory>, bool);
 
 impl Serialize for WindowMetrics<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
-        for (name, s) in metric_summaries(self.0, self.1) {
-            map.serialize_entry(name, &WindowMetric::of(s))?;
+        for (name, m, s) in metric_summaries(self.0, self.2) {
+            let theory = m.and_then(|m| self.1.and_then(|t| t.get(m)));
+            map.serialize_entry(name, &WindowMetric::of(s, theory))?;
         }
         map.end()
     }
@@ -267,7 +409,7 @@ pub struct WindowMetric {
     pub mean: f64,
     /// 95% Student-t interval.
     pub ci95: [f64; 2],
-    /// A time-varying model's value for the window: null until one is wired in.
+    /// A time-varying model's value for the window (null where none applies).
     pub theory: Option<f64>,
     /// "exact" or "approximation", with `theory`.
     pub theory_kind: Option<&'static str>,
@@ -280,15 +422,17 @@ pub struct WindowMetric {
 }
 
 impl WindowMetric {
-    fn of(s: Summary) -> Self {
+    fn of(s: Summary, theory: Option<&WindowValue>) -> Self {
         let (lo, hi) = s.ci();
         WindowMetric {
             mean: s.mean,
             ci95: [lo, hi],
-            theory: None,
-            theory_kind: None,
-            model: None,
-            theory_in_ci: None,
+            theory: theory.map(|t| t.value),
+            theory_kind: theory.map(|t| t.exactness.label()),
+            model: theory.map(|t| t.model.to_string()),
+            theory_in_ci: theory
+                .filter(|_| lo.is_finite() && hi.is_finite())
+                .map(|t| lo <= t.value && t.value <= hi),
             expected_waits: None,
         }
     }

@@ -18,6 +18,11 @@ pub fn run(args: &RunArgs) -> Result<Output> {
         "--windows-csv needs windows: [run] horizon and window in the file, or --horizon and \
          --window"
     );
+    anyhow::ensure!(
+        args.plot.is_none() || scenario.run.horizon.is_some_and(|h| h.window.is_some()),
+        "--plot draws the windows against time: it needs [run] horizon and window in the \
+         file, or --horizon and --window"
+    );
     let pool = thread_pool(args.run.threads)?;
     let started = Instant::now();
     resolve_warmup(&mut scenario)?;
@@ -36,6 +41,9 @@ pub fn run(args: &RunArgs) -> Result<Output> {
     }
     if let (Some(path), Some(windows)) = (&args.windows_csv, &report.windows) {
         write_atomic(path, &windows.to_csv()?)?;
+    }
+    if let (Some(dir), Some(windows)) = (&args.plot, &report.windows) {
+        windows.write_charts(dir, &scenario.name, &scenario.time_unit)?;
     }
     let mut out = Output::new();
     out.document(args.json, || report.to_json(), || report.to_table());

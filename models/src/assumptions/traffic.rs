@@ -117,7 +117,7 @@ pub(super) const MODIFIED_OFFERED_LOAD: Assumptions = Assumptions {
 };
 
 /// M_t/M/c+M from empty by its forward equations: a time-varying rate, exponential
-/// patience, a constant consumer count.
+/// patience, a constant consumer count (a schedule: an approximation at its drops).
 pub(super) const MT_MC_FORWARD: Assumptions = Assumptions {
     model: Model::MtMcForward,
     exact: true,
@@ -127,5 +127,9 @@ pub(super) const MT_MC_FORWARD: Assumptions = Assumptions {
         SEVERAL,
         SPEED,
     ],
-    ignores: &[],
+    ignores: &[(
+        F::ConsumerSchedule,
+        "the chain takes the new consumer count at once, so when it drops the surplus \
+         services stop there, while a leaving consumer finishes its message first",
+    )],
 };

@@ -220,6 +220,8 @@ fn exponential_mean(rate: &RateFn, mu: f64, t: f64) -> f64 {
             let decay = (-mu * t).exp();
             mean / mu * (1.0 - decay) + amplitude * (g(t) - decay * g(0.0))
         }
+        // m' = λ − μm is linear in λ: the sum's m is the sum of the parts'.
+        RateFn::Sum(parts) => parts.iter().map(|p| exponential_mean(p, mu, t)).sum(),
         RateFn::Piecewise { .. } => {
             // Constant λ on each piece: m relaxes towards λ/μ at rate μ.
             let mut points = vec![0.0];
@@ -233,8 +235,6 @@ fn exponential_mean(rate: &RateFn, mu: f64, t: f64) -> f64 {
             }
             m
         }
-        // m' = λ − μm is linear in λ: a sum's m is the sum of its parts' m.
-        RateFn::Sum(parts) => parts.iter().map(|p| exponential_mean(p, mu, t)).sum(),
     }
 }
 

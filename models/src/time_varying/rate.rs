@@ -151,6 +151,15 @@ impl RateFn {
         }
     }
 
+    /// Whether λ jumps somewhere (a piecewise schedule, alone or in a sum).
+    pub fn has_jumps(&self) -> bool {
+        match self {
+            RateFn::Piecewise { .. } => true,
+            RateFn::Sum(parts) => parts.iter().any(RateFn::has_jumps),
+            _ => false,
+        }
+    }
+
     /// Λ(0, t) = ∫_0^t λ, exactly; 0 for t ≤ 0.
     pub fn cumulative(&self, t: f64) -> f64 {
         if t <= 0.0 {
@@ -187,12 +196,12 @@ impl RateFn {
     /// parts' largest rates (an upper bound, reached when the parts peak together).
     pub fn max_rate(&self) -> f64 {
         match self {
-            RateFn::Sum(parts) => parts.iter().map(RateFn::max_rate).sum(),
             RateFn::Constant(l) => *l,
             RateFn::Sinusoid {
                 mean, amplitude, ..
             } => mean + amplitude,
             RateFn::Piecewise { values, .. } => values.iter().cloned().fold(0.0, f64::max),
+            RateFn::Sum(parts) => parts.iter().map(RateFn::max_rate).sum(),
         }
     }
 
@@ -395,6 +404,33 @@ mod tests {
             );
         }
         assert_eq!(s.max_rate(), 4.0 + 8.0);
+    }
+
+    /// A sum is its parts added: rates, integrals (against quadrature), jumps, means.
+    #[test]
+    fn sums_add_their_parts() {
+        let a = RateFn::piecewise(vec![0.0, 2.0, 3.5], vec![1.0, 4.0, 0.5], Some(6.0)).unwrap();
+        let b = RateFn::sinusoid(5.0, 3.0, 7.0, 0.4).unwrap();
+        let c = RateFn::piecewise(vec![0.0, 3.5, 5.0], vec![2.0, 0.0, 1.0], None).unwrap();
+        let s = RateFn::sum(vec![a.clone(), b.clone(), c.clone()]).unwrap();
+        assert!(s.has_jumps() && !b.has_jumps());
+        for t in [0.0, 1.9, 2.0, 3.6, 11.0] {
+            assert_eq!(s.rate(t), a.rate(t) + b.rate(t) + c.rate(t));
+        }
+        // Hand value: a at 2.5 is 4, c is 2, b is 5 + 3·sin(2π·2.5/7 + 0.4).
+        let hand = 4.0 + 2.0 + 5.0 + 3.0 * (TAU * 2.5 / 7.0 + 0.4).sin();
+        assert!((s.rate(2.5) - hand).abs() < 1e-12);
+        for &(lo, hi) in &[(0.0, 1.3), (0.7, 19.9), (12.0, 30.25)] {
+            let kinks = s.breakpoints(lo, hi);
+            let q = integrate(&|t| s.rate(t), lo, hi, &kinks, 1e-12);
+            assert!((s.integrated(lo, hi) - q).abs() < 1e-9, "[{lo}, {hi}]");
+        }
+        // 3.5 is a jump of both a and c: listed once.
+        assert_eq!(s.breakpoints(3.0, 4.0), vec![3.5]);
+        assert!((s.mean_rate() - (9.25 / 6.0 + 5.0 + 1.0)).abs() < 1e-12);
+        assert_eq!(s.max_rate(), 4.0 + 8.0 + 2.0);
+        assert!(RateFn::sum(Vec::new()).is_err());
+        assert_eq!(RateFn::sum(vec![b.clone()]).unwrap(), b);
     }
 
     #[test]

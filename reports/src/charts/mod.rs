@@ -19,11 +19,13 @@ use plotters::style::FontStyle;
 use kendall_sim::Summary;
 
 mod kinds;
+mod window_chart;
 pub use kinds::{
     CapacityCurve, CapacitySeries, DispatchComparison, FitCdf, FitCurve, FitQq, LoadByStrategy,
     LoadCurve, LoadPoint, OccupancyTrace, SojournCdf, StrategyPoint, StrategySeries,
     TheoryLoadPoint,
 };
+pub use window_chart::WindowChart;
 
 /// Pixel size of every chart.
 pub const SIZE: (u32, u32) = (960, 540);

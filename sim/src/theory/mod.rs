@@ -12,6 +12,7 @@
 pub mod features;
 pub mod network;
 pub mod station;
+pub mod windows;
 
 use kendall_models::{Feature, Prediction, Verdict, judged};
 
@@ -31,6 +32,8 @@ pub struct Theory {
     /// Per-class predictions, in scenario order (None where no model applies or the class
     /// has no traffic). A lone class is the whole traffic and gets the system's prediction.
     pub classes: Vec<Option<Prediction>>,
+    /// Theory window by window for a run to a horizon in windows (None without windows).
+    pub windows: Option<windows::WindowsTheory>,
 }
 
 impl Theory {
@@ -40,6 +43,7 @@ impl Theory {
             system: Verdict::Unstable { rho },
             queues: vec![None; s.queues.len()],
             classes: vec![None; s.classes.len()],
+            windows: None,
         }
     }
 
@@ -52,8 +56,16 @@ impl Theory {
     }
 }
 
-/// Describes `scenario` to the oracle and returns its verdicts.
+/// Describes `scenario` to the oracle and returns its verdicts, with the per-window theory
+/// of a run to a horizon in windows ([`windows::WindowsTheory::of`]).
 pub fn predict(scenario: &Scenario) -> Theory {
+    let mut theory = predict_steady(scenario);
+    theory.windows = windows::WindowsTheory::of(scenario);
+    theory
+}
+
+/// The verdicts for the run as a whole.
+fn predict_steady(scenario: &Scenario) -> Theory {
     // A queue that can shed what it cannot serve — bounded, or whose messages expire or
     // abandon — has a steady state at any load.
     let unbounded_overload = queue_loads(scenario)
@@ -71,6 +83,7 @@ pub fn predict(scenario: &Scenario) -> Theory {
         queues: vec![predicted(&station.system)],
         system: station.system,
         classes: station.classes,
+        windows: None,
     }
 }
 

@@ -107,6 +107,7 @@ fn jackson(s: &Scenario, used: &Used) -> Option<Theory> {
         classes: Theory::lone_class(s, &system),
         system,
         queues,
+        windows: None,
     })
 }
 
@@ -119,6 +120,7 @@ fn decomposition(s: &Scenario, class_rates: &[Vec<f64>], used: &Used) -> Theory 
         system: Verdict::NoModel { reason },
         queues: vec![None; s.queues.len()],
         classes: vec![None; s.classes.len()],
+        windows: None,
     };
     if let Some(f) = [
         Feature::RenewalArrivals,
@@ -223,5 +225,6 @@ fn decomposition(s: &Scenario, class_rates: &[Vec<f64>], used: &Used) -> Theory 
         classes: Theory::lone_class(s, &system),
         system,
         queues: queues.into_iter().map(Some).collect(),
+        windows: None,
     }
 }
