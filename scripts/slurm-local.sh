@@ -8,6 +8,8 @@
 # differ) fails the script — it never skips. `.ci/run` calls it.
 #
 #   scripts/slurm-local.sh            (as root: it installs packages and runs the daemons)
+#   KENDALL_BIN=target/debug/kendall scripts/slurm-local.sh   (a binary already built, as
+#                                     .ci/run passes the one `cargo test` built)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -25,11 +27,14 @@ if ! command -v slurmctld >/dev/null || ! command -v munged >/dev/null; then
         die "apt-get install slurm-wlm munge"
 fi
 
-say "building kendall"
-cargo build --release --quiet || die "cargo build"
-target=${CARGO_TARGET_DIR:-$root/target}
-kendall=$target/release/kendall
-[[ -x $kendall ]] || die "no binary at $kendall"
+if [[ -n ${KENDALL_BIN:-} ]]; then
+    kendall=$(realpath "$KENDALL_BIN")
+else
+    say "building kendall"
+    cargo build --release --quiet || die "cargo build"
+    kendall=${CARGO_TARGET_DIR:-$root/target}/release/kendall
+fi
+[[ -x $kendall ]] || die "no kendall binary at $kendall"
 
 work=$(mktemp -d /tmp/kendall-slurm.XXXXXX)
 chmod 755 "$work"
