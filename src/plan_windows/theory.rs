@@ -9,30 +9,12 @@ use kendall_broker::Discipline;
 use kendall_models::{MtMc, PERCENTILES, RateFn, Target as ModelTarget};
 use kendall_reports::plan::Target;
 use kendall_sim::Scenario;
-use kendall_sim::arrivals::{Interarrival, RateFunction};
 use kendall_sim::dist::Distribution;
 use kendall_sim::stats::Metric;
 
 /// The label of the theory used.
 pub const MOL_LABEL: &str = "MOL staffing of M_t/M/c_t (Feldman, Mandelbaum, Massey & Whitt \
                              2008), an approximation";
-
-/// A producer's rate as the models take it, if it is Poisson.
-fn poisson_rate(i: &Interarrival) -> Option<RateFn> {
-    match i {
-        Interarrival::Renewal(Distribution::Exponential(_, rate)) => Some(RateFn::Constant(*rate)),
-        Interarrival::Rate(RateFunction::Sinusoid {
-            mean,
-            amplitude,
-            period,
-            phase,
-        }) => RateFn::sinusoid(*mean, *amplitude, *period, *phase).ok(),
-        Interarrival::Rate(RateFunction::Piecewise(s)) => {
-            RateFn::piecewise(s.at.clone(), s.values.clone(), s.repeat).ok()
-        }
-        _ => None,
-    }
-}
 
 /// The queue's total arrival rate λ(t) and service rate μ when the scenario is M_t/M/c_t
 /// at queue `queue`; otherwise why not.
@@ -46,7 +28,7 @@ pub fn mt_m_c(s: &Scenario, queue: usize) -> Result<(RateFn, f64), String> {
         if p.batch.is_some() {
             return Err(format!("producer {} has a batch", p.name));
         }
-        match poisson_rate(&p.interarrival) {
+        match p.interarrival.poisson_rate() {
             Some(r) => parts.push(r),
             None => {
                 return Err(format!(

@@ -69,6 +69,28 @@ impl Interarrival {
         }
     }
 
+    /// The arrivals' rate as the time-varying models take it — a constant, a sinusoid or a
+    /// piecewise schedule — when they are Poisson (exponential gaps or a `rate`); None for
+    /// any other process.
+    pub fn poisson_rate(&self) -> Option<kendall_models::RateFn> {
+        use kendall_models::RateFn;
+        match self {
+            Interarrival::Renewal(Distribution::Exponential(_, rate)) => {
+                Some(RateFn::Constant(*rate))
+            }
+            Interarrival::Rate(RateFunction::Sinusoid {
+                mean,
+                amplitude,
+                period,
+                phase,
+            }) => RateFn::sinusoid(*mean, *amplitude, *period, *phase).ok(),
+            Interarrival::Rate(RateFunction::Piecewise(s)) => {
+                RateFn::piecewise(s.at.clone(), s.values.clone(), s.repeat).ok()
+            }
+            _ => None,
+        }
+    }
+
     /// The mean gap (`f64::INFINITY` for a Pareto with shape ≤ 1): for an MMPP and a
     /// time-varying rate, 1 / the long-run rate ([`Mmpp::mean_rate`],
     /// [`RateFunction::mean_rate`]).

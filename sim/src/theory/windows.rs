@@ -34,8 +34,6 @@ use kendall_models::{
 use statrs::distribution::{ContinuousCDF, Gamma, LogNormal};
 
 use super::features::{self, Used, common_speed};
-use crate::arrivals::Interarrival;
-use crate::arrivals::RateFunction;
 use crate::dist::Distribution;
 use crate::scenario::Scenario;
 use crate::stats::{METRICS, Metric};
@@ -188,19 +186,7 @@ fn poisson_rate(p: &crate::scenario::Producer) -> Option<RateFn> {
     if p.batch.is_some() {
         return None;
     }
-    match &p.interarrival {
-        Interarrival::Renewal(Distribution::Exponential(_, rate)) => Some(RateFn::Constant(*rate)),
-        Interarrival::Rate(RateFunction::Sinusoid {
-            mean,
-            amplitude,
-            period,
-            phase,
-        }) => RateFn::sinusoid(*mean, *amplitude, *period, *phase).ok(),
-        Interarrival::Rate(RateFunction::Piecewise(s)) => {
-            RateFn::piecewise(s.at.clone(), s.values.clone(), s.repeat).ok()
-        }
-        _ => None,
-    }
+    p.interarrival.poisson_rate()
 }
 
 /// The producers' merged rate, if all are Poisson.
