@@ -84,7 +84,7 @@ fn auto_shards_from_slurm_and_kubernetes_merge_and_are_checked() {
             csv
         })
         .collect();
-    // The README's Kubernetes Indexed Job: JOB_COMPLETION_INDEX from 0, --shards 3.
+    // docs/sweeps.md's Kubernetes Indexed Job: JOB_COMPLETION_INDEX from 0, --shards 3.
     let k8s: Vec<PathBuf> = (0..3)
         .map(|i| {
             let csv = temp(&format!("k8s-{i}.csv"));
