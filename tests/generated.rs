@@ -15,6 +15,7 @@ use std::fmt::Write;
 use generator::{EVENTS_PER_CUSTOMER, Generated, Mode, generate};
 use kendall_models::{Exactness, Verdict};
 use kendall_reports::RunReport;
+use kendall_sim::arrivals::Interarrival;
 use kendall_sim::experiment::ScopeSummary;
 use kendall_sim::theory::{Theory, predict, value};
 use kendall_sim::{
@@ -114,16 +115,20 @@ fn invariants(s: &Scenario, r: &ExperimentResult, out: &mut Vec<String>) {
     // Throughput above the offered load. A replication's window ends at its `customers`-th
     // departure, after `span` time units: its departures are at most its arrivals plus the
     // backlog it started with (about L messages; thrice the measured L is allowed), and its
-    // arrivals fluctuate about λ·span with variance λ·span·c_a² for renewal arrivals (c_a²
-    // at most the largest producer's), of which four standard deviations of the mean over
-    // the replications are allowed.
+    // arrivals fluctuate about λ·span with variance λ·span·I, I the arrival process's index
+    // of dispersion of counts (c_a² for renewal arrivals; an MMPP's limit over long
+    // windows, which bounds it over shorter ones; at most the largest producer's), of which
+    // four standard deviations of the mean over the replications are allowed.
     let x = r.system.get(Metric::Throughput);
     let lambda = s.arrival_rate();
     let span = s.run.customers as f64 / x.mean;
     let ca2 = s
         .producers
         .iter()
-        .map(|p| p.interarrival.scv())
+        .map(|p| match &p.interarrival {
+            Interarrival::Mmpp(m) => m.idc_limit().unwrap_or(f64::INFINITY),
+            other => other.scv(),
+        })
         .fold(1.0, f64::max);
     let backlog = 3.0 * r.system.get(Metric::L).mean.max(0.0) + 3.0;
     let noise = 4.0 * (lambda * ca2 / (span * f64::from(s.run.replications))).sqrt();

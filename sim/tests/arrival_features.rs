@@ -228,3 +228,44 @@ batch = { kind = "geometric", mean = 2.0 }"#,
         }
     }
 }
+
+/// A network fed by arrivals that are not Poisson — an MMPP, a time-varying rate, batches —
+/// has no decomposition (it takes every external stream as Poisson) and no Jackson network:
+/// theory is none, naming the producer's key, and no queue gets an exact figure. The
+/// decomposition used to take them as Poisson and call the first queue's M/M/c exact (found
+/// by the generated scenarios once they drew MMPP producers).
+#[test]
+fn networks_fed_by_changing_arrivals_have_no_model() {
+    for (arrivals, key) in [
+        (MMPP, "producers.push.interarrival"),
+        (SINUSOID, "producers.push.rate"),
+        (&format!("{POISSON}\n{BATCH}"), "producers.push.batch"),
+    ] {
+        let text = format!(
+            r#"
+[[producers]]
+name = "push"
+to = "a"
+{arrivals}
+[[queues]]
+name = "a"
+consumers = 2
+service = {{ kind = "exponential", mean = 1.0 }}
+route = [{{ to = "b", p = 0.5 }}]
+[[queues]]
+name = "b"
+consumers = 1
+service = {{ kind = "exponential", mean = 0.5 }}
+"#
+        );
+        let t = predict(&scenario(&text));
+        names_key(&t.system, key, arrivals);
+        assert!(
+            t.queues
+                .iter()
+                .all(|q| q.as_ref().is_none_or(|p| p.exactness != Exactness::Exact)),
+            "{arrivals}: {:?}",
+            t.queues
+        );
+    }
+}

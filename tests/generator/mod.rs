@@ -76,6 +76,9 @@ enum Dist {
     Weibull(f64),
     Hyperexponential(f64),
     Pareto(f64),
+    /// Inter-arrival times only: a two-state MMPP whose busy state's rate is this many times
+    /// the quiet one's, the quiet state lasting 30 mean gaps and the busy one 10.
+    Mmpp(f64),
 }
 
 impl Dist {
@@ -108,6 +111,16 @@ impl Dist {
             Dist::Pareto(shape) => {
                 let scale = mean * (shape - 1.0) / shape;
                 format!("{{ kind = \"pareto\", shape = {shape:?}, scale = {scale:?} }}")
+            }
+            Dist::Mmpp(ratio) => {
+                // π = (0.75, 0.25): the long-run rate a(0.75 + 0.25·ratio) is 1/mean.
+                let quiet = 1.0 / (mean * (0.75 + 0.25 * ratio));
+                format!(
+                    "{{ kind = \"mmpp\", rates = [{quiet:?}, {:?}], mean_durations = [{:?}, {:?}] }}",
+                    quiet * ratio,
+                    30.0 * mean,
+                    10.0 * mean
+                )
             }
         }
     }
@@ -432,7 +445,15 @@ pub const EVENTS_PER_CUSTOMER: u64 = 200;
 /// (retries and speeds counted by the simulator's traffic equations, crashes by the share of
 /// time a consumer is up) is a draw between 0.3 and 0.85.
 pub fn generate(seed: u64, mode: Mode) -> Generated {
-    let s = structure(seed, mode);
+    let mut s = structure(seed, mode);
+    // One scenario in six has its first producer's Poisson arrivals made bursty (an MMPP,
+    // which MMPP/M/c admits in either mode), chosen by the seed so that no other draw moves.
+    if seed % 6 == 0
+        && let Some(p) = s.producers.first_mut()
+        && matches!(p.interarrival, Dist::Exponential)
+    {
+        p.interarrival = Dist::Mmpp(if seed % 12 == 0 { 8.0 } else { 3.0 });
+    }
     let name = format!("generated {seed} ({mode:?})");
     let unit = vec![1.0; s.queues.len()];
     let first = load(&render(&s, &unit, &name));

@@ -122,10 +122,15 @@ fn decomposition(s: &Scenario, class_rates: &[Vec<f64>], used: &Used) -> Theory 
         classes: vec![None; s.classes.len()],
         windows: None,
     };
+    // The decomposition takes every external stream as Poisson: any other arrival process
+    // (renewal, a trace, an MMPP, a time-varying rate, batches) has no decomposition.
     if let Some(f) = [
         Feature::RenewalArrivals,
         Feature::GeneralArrivals,
         Feature::TraceArrivals,
+        Feature::MmppArrivals,
+        Feature::TimeVaryingRate,
+        Feature::BatchArrivals,
     ]
     .into_iter()
     .find(|f| used.features.contains(*f))
