@@ -448,11 +448,11 @@ pub fn generate(seed: u64, mode: Mode) -> Generated {
     let mut s = structure(seed, mode);
     // One scenario in six has its first producer's Poisson arrivals made bursty (an MMPP,
     // which MMPP/M/c admits in either mode), chosen by the seed so that no other draw moves.
-    if seed % 6 == 0
+    if seed.is_multiple_of(6)
         && let Some(p) = s.producers.first_mut()
         && matches!(p.interarrival, Dist::Exponential)
     {
-        p.interarrival = Dist::Mmpp(if seed % 12 == 0 { 8.0 } else { 3.0 });
+        p.interarrival = Dist::Mmpp(if seed.is_multiple_of(12) { 8.0 } else { 3.0 });
     }
     let name = format!("generated {seed} ({mode:?})");
     let unit = vec![1.0; s.queues.len()];
