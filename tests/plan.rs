@@ -99,6 +99,26 @@ fn plan_rejects_bad_targets_and_loads() {
     }
 }
 
+/// A run to a horizon has no steady state to size at a load level: plan by load refuses it
+/// by key and points to --per-window (it used to search for ever).
+#[test]
+fn plan_by_load_refuses_a_run_to_a_horizon() {
+    let out = kendall(&[
+        "plan",
+        "scenarios/flash-sale.toml",
+        "--target",
+        "mean(Wq) < 1",
+        "--load",
+        "x1..x1",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("`run.horizon`") && err.contains("--per-window"),
+        "{err}"
+    );
+}
+
 #[test]
 fn plan_scales_relative_loads_and_writes_csv() {
     let dir = std::env::temp_dir().join(format!("kendall-plan-{}", std::process::id()));

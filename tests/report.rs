@@ -95,3 +95,23 @@ fn report_writes_a_self_contained_page_and_its_files() {
     }
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// A run to a horizon has no steady state to chart: report refuses it by key, exit 1, and
+/// points to the window charts of `run --plot` (it used to run for minutes without end).
+#[test]
+fn report_refuses_a_run_to_a_horizon() {
+    let dir = std::env::temp_dir().join(format!("kendall-report-horizon-{}", std::process::id()));
+    let out = Command::cargo_bin("kendall")
+        .unwrap()
+        .args(["report", "scenarios/flash-sale.toml", "--out"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("`run.horizon`") && err.contains("--plot"),
+        "{err}"
+    );
+    assert!(!dir.exists());
+}

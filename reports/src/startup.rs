@@ -143,9 +143,13 @@ pub(crate) fn least(from: f64, enough: impl Fn(f64) -> bool) -> u64 {
     if enough(low) {
         return low as u64;
     }
-    // Invariant: !enough(low) and enough(high).
+    // Invariant: !enough(low) and enough(high). Past 2^62 nothing is enough (a predicate
+    // that never holds, as on a NaN bias, must not loop for ever).
     let mut high = 2.0 * low;
     while !enough(high) {
+        if high > 4.6e18 {
+            return u64::MAX;
+        }
         low = high;
         high *= 2.0;
     }
@@ -169,6 +173,7 @@ mod tests {
         assert_eq!(least(1.0, |x| x >= 1000.0), 1000);
         assert_eq!(least(1.0, |x| x * x >= 2e6), 1415);
         assert_eq!(least(5000.0, |x| x >= 10.0), 5000);
+        assert_eq!(least(1.0, |x| x.is_nan()), u64::MAX);
     }
 
     #[test]

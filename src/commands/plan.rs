@@ -26,6 +26,14 @@ pub fn run(args: &PlanArgs) -> Result<Output> {
     };
     let loads = LoadRange::parse(load)?;
     let mut scenario = load_overridden(&args.scenario, &args.run)?;
+    // A run to a horizon has no steady state to size at a load level: it is planned window
+    // by window.
+    anyhow::ensure!(
+        scenario.run.horizon.is_none(),
+        "{}: `run.horizon`: a run to a horizon is planned window by window: use --per-window \
+         (without --load)",
+        args.scenario.display()
+    );
     let queue = varied_queue(&scenario, args.vary.as_deref())?;
     let pool = thread_pool(args.run.threads)?;
     let spec = PlanSpec {

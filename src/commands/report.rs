@@ -20,6 +20,15 @@ use crate::settings::{load_overridden, resolve_warmup, thread_pool};
 /// Writes the report; prints the HTML file's path.
 pub fn run(args: &ReportArgs) -> Result<Output> {
     let mut scenario = load_overridden(&args.scenario, &args.run)?;
+    // Its charts are of steady states (load curves, a capacity table): a run to a horizon
+    // has none to show, and its window charts come from `run --plot`.
+    anyhow::ensure!(
+        scenario.run.horizon.is_none(),
+        "{}: `run.horizon`: kendall report draws steady-state charts, which a run to a \
+         horizon does not have; draw its windows with `kendall run {} --plot DIR`",
+        args.scenario.display(),
+        args.scenario.display()
+    );
     let pool = thread_pool(args.run.threads)?;
     let written = pool.install(|| -> Result<_> {
         resolve_warmup(&mut scenario)?;
