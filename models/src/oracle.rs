@@ -377,11 +377,7 @@ pub fn predict_station(spec: &StationSpec) -> Verdict {
             );
         }
     };
-    match result {
-        Ok(p) => Verdict::Predicted(p),
-        Err(ModelError::Unstable { rho }) => Verdict::Unstable { rho },
-        Err(e) => none(&e.to_string()),
-    }
+    Verdict::from_model(result)
 }
 
 /// Chooses the model for a station whose waiting messages abandon after a `patience`
@@ -522,14 +518,38 @@ fn exact(
     wq_quantiles: Option<[f64; 4]>,
 ) -> Prediction {
     Prediction {
-        model: model.to_string(),
-        family,
-        exactness: Exactness::Exact,
-        reason: String::new(),
-        measures,
         t_quantiles,
         wq_quantiles,
-        p_abandon: None,
+        ..Prediction::exact(model, family, measures)
+    }
+}
+
+impl Prediction {
+    /// An exact prediction of `model` (of `family`) by its means: no quantiles, no
+    /// abandonment, no reason until [`judged`].
+    pub fn exact(model: impl Into<String>, family: Model, measures: Measures) -> Self {
+        Prediction {
+            model: model.into(),
+            family,
+            exactness: Exactness::Exact,
+            reason: String::new(),
+            measures,
+            t_quantiles: None,
+            wq_quantiles: None,
+            p_abandon: None,
+        }
+    }
+}
+
+impl Verdict {
+    /// A model's answer: its prediction; unstable where the model found ρ ≥ 1; none, with
+    /// the model's complaint, for any other error.
+    pub fn from_model(result: Result<Prediction, ModelError>) -> Self {
+        match result {
+            Ok(p) => Verdict::Predicted(p),
+            Err(ModelError::Unstable { rho }) => Verdict::Unstable { rho },
+            Err(e) => none(&e.to_string()),
+        }
     }
 }
 

@@ -7,9 +7,8 @@
 use kendall_broker::{Discipline, DispatchKind};
 use kendall_models::{
     BatchSize, ClassStream, DispatchKind as ModelDispatch, Exactness, Feature, MG1Ps, MMcK, MmppMc,
-    Model, ModelError, MultiClassSpec, MxM1, MxMc, Order, PERCENTILES, Prediction, Shape,
-    StationSpec, VariateSpec, Verdict, predict_classes, predict_impatient, predict_station,
-    superpose,
+    Model, MultiClassSpec, MxM1, MxMc, Order, PERCENTILES, Prediction, Shape, StationSpec,
+    VariateSpec, Verdict, predict_classes, predict_impatient, predict_station, superpose,
 };
 
 use super::features::{self, Used, common_speed};
@@ -287,22 +286,9 @@ fn batches(
             MxMc::new(lambda, mu, q.consumers, size).map(|m| ("M^X/M/c", Model::MxMc, m.measures()))
         }
     });
-    Some(match result {
-        Ok((model, family, measures)) => Verdict::Predicted(Prediction {
-            model: model.into(),
-            family,
-            exactness: Exactness::Exact,
-            reason: String::new(),
-            measures,
-            t_quantiles: None,
-            wq_quantiles: None,
-            p_abandon: None,
-        }),
-        Err(ModelError::Unstable { rho }) => Verdict::Unstable { rho },
-        Err(e) => Verdict::NoModel {
-            reason: e.to_string(),
-        },
-    })
+    Some(Verdict::from_model(result.map(
+        |(model, family, measures)| Prediction::exact(model, family, measures),
+    )))
 }
 
 /// The most phases a superposition of Markov-modulated producers may have for MMPP/M/c.
@@ -353,22 +339,10 @@ fn modulated(
         stream = superpose((&stream.0, &stream.1), (&r, &g));
     }
     let solved = MmppMc::new(&stream.0, &stream.1, 1.0 / first.mean, q.consumers);
-    Some(match solved {
-        Ok(m) => Verdict::Predicted(Prediction {
-            model: "MMPP/M/c".into(),
-            family: Model::MmppMc,
-            exactness: Exactness::Exact,
-            reason: String::new(),
-            measures: m.measures(),
-            t_quantiles: None,
-            wq_quantiles: Some(PERCENTILES.map(|p| m.wait_quantile(p))),
-            p_abandon: None,
-        }),
-        Err(ModelError::Unstable { rho }) => Verdict::Unstable { rho },
-        Err(e) => Verdict::NoModel {
-            reason: e.to_string(),
-        },
-    })
+    Some(Verdict::from_model(solved.map(|m| Prediction {
+        wq_quantiles: Some(PERCENTILES.map(|p| m.wait_quantile(p))),
+        ..Prediction::exact("MMPP/M/c", Model::MmppMc, m.measures())
+    })))
 }
 
 /// The first class that arrives (0 if none does).
@@ -515,32 +489,18 @@ fn processor_sharing(spec: &StationSpec) -> Verdict {
         };
     }
     let lambda = 1.0 / spec.interarrival.mean / f64::from(c);
-    match MG1Ps::new(lambda, spec.service.mean) {
-        Ok(q) => {
-            let mut measures = q.measures();
-            measures.l *= f64::from(c);
-            measures.lq *= f64::from(c);
-            measures.throughput *= f64::from(c);
-            Verdict::Predicted(Prediction {
-                model: if c == 1 {
-                    "M/G/1-PS".into()
-                } else {
-                    format!("{c} x M/G/1-PS (random split)")
-                },
-                family: Model::MG1Ps,
-                exactness: Exactness::Exact,
-                reason: String::new(),
-                measures,
-                t_quantiles: None,
-                wq_quantiles: None,
-                p_abandon: None,
-            })
-        }
-        Err(ModelError::Unstable { rho }) => Verdict::Unstable { rho },
-        Err(e) => Verdict::NoModel {
-            reason: e.to_string(),
-        },
-    }
+    Verdict::from_model(MG1Ps::new(lambda, spec.service.mean).map(|q| {
+        let mut measures = q.measures();
+        measures.l *= f64::from(c);
+        measures.lq *= f64::from(c);
+        measures.throughput *= f64::from(c);
+        let model = if c == 1 {
+            "M/G/1-PS".to_string()
+        } else {
+            format!("{c} x M/G/1-PS (random split)")
+        };
+        Prediction::exact(model, Model::MG1Ps, measures)
+    }))
 }
 
 /// Classes of Poisson messages sharing a queue's consumers (processor sharing, no capacity):
