@@ -177,9 +177,13 @@ pub struct RunArgs {
 /// Run-length, seed and thread settings every simulating command accepts.
 #[derive(Debug, Args)]
 pub struct RunOverrides {
-    /// Override `run.replications`.
+    /// Override `run.replications` (1: one long replication with batch means).
     #[arg(long)]
     pub replications: Option<u32>,
+    /// Override `run.batches`: the batches one replication is cut into (needs
+    /// replications = 1; default 20).
+    #[arg(long)]
+    pub batches: Option<u32>,
     /// Override `run.customers` (messages measured per replication).
     #[arg(long)]
     pub customers: Option<u64>,

@@ -6,7 +6,7 @@
 //! n consumers pass and n − 1 fail, each at 95% confidence (the interval against the
 //! threshold).
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use kendall_models::{Prediction, Verdict};
 use kendall_reports::plan::{
     Confirmation, Judgement, PlanMetric, PlanReport, PlanRow, PlanSpec, cut_targets,
@@ -15,7 +15,7 @@ use kendall_reports::unsettled;
 use kendall_sim::stats::Metric;
 use kendall_sim::theory::{self, Theory};
 use kendall_sim::traffic::{all_stable, queue_loads};
-use kendall_sim::{ExperimentResult, Scenario, Summary, run_experiment};
+use kendall_sim::{ExperimentResult, Scenario, Summary};
 
 /// Most consumers the search will consider.
 pub const MAX_CONSUMERS: u32 = 100_000;
@@ -151,7 +151,15 @@ fn plan_level(
     let mut n = theory_consumers.unwrap_or(start).max(1);
     type Evaluated = (Judgement, Option<ExperimentResult>);
     let mut cache: Vec<((u32, u32), Judgement, Option<ExperimentResult>)> = Vec::new();
-    // Count c simulated with `reps` replications.
+    // Count c simulated with `reps` replications (with batch means, `reps` times the run).
+    let batch_means = s.run.replications == 1;
+    let effort = |k: u32| {
+        if batch_means {
+            format!("{k} times the run length")
+        } else {
+            format!("{k} replications")
+        }
+    };
     let mut eval_with = |c: u32, reps: u32| -> Result<Evaluated> {
         if let Some((_, j, r)) = cache.iter().find(|(k, _, _)| *k == (c, reps)) {
             return Ok((*j, r.clone()));
@@ -160,7 +168,12 @@ fn plan_level(
             (Judgement::Fail, None)
         } else {
             let mut sc = with_consumers(s, spec.queue, c);
-            sc.run.replications = reps;
+            if batch_means {
+                // One long replication with batch means: more effort is a longer run.
+                sc.run.customers = s.run.customers.saturating_mul(u64::from(reps));
+            } else {
+                sc.run.replications = reps;
+            }
             let r = simulate(&sc)?;
             (judge(&r), Some(r))
         };
@@ -186,14 +199,16 @@ fn plan_level(
                     (consumers, confirmed, chosen) = (Some(t), Confirmation::Yes, r);
                     if k > reps {
                         notes.push(format!(
-                            "simulation decided at {k} replications (the scenario's {reps} could not)"
+                            "simulation decided at {} (the scenario's {} could not)",
+                            effort(k),
+                            effort(reps)
                         ));
                     }
                 }
                 (Judgement::Fail, _) | (_, Judgement::Pass) => {
                     notes.push(format!(
-                        "simulation contradicts the exact theory at 95% ({k} replications): \
-                         searching"
+                        "simulation contradicts the exact theory at 95% ({}): searching",
+                        effort(k)
                     ));
                 }
                 _ if k < budget => {
@@ -203,9 +218,10 @@ fn plan_level(
                 _ => {
                     (consumers, confirmed, chosen) = (Some(t), Confirmation::Inconclusive, r);
                     notes.push(format!(
-                        "simulation cannot tell at {k} replications whether {} or {t} \
-                         consumers are the fewest (an interval straddles a threshold): the \
-                         exact theory's {t} stand",
+                        "simulation cannot tell at {} whether {} or {t} consumers are the \
+                         fewest (an interval straddles a threshold): the exact theory's {t} \
+                         stand",
+                        effort(k),
                         t - 1
                     ));
                 }
@@ -360,11 +376,12 @@ fn plan_level(
     })
 }
 
-/// Plans every load level of `spec` for `scenario` (warm-up resolved), simulating with
-/// `run_experiment` on the current rayon pool.
+/// Plans every load level of `spec` for `scenario`, simulating each count at each level as
+/// `run` would it, its warm-up resolved for it ([`crate::settings::simulate`]), on the
+/// current rayon pool.
 pub fn plan(scenario: &Scenario, spec: &PlanSpec) -> Result<PlanReport> {
     let base = scenario.arrival_rate();
-    let mut simulate = |s: &Scenario| run_experiment(s).context("simulation failed");
+    let mut simulate = crate::settings::simulate;
     let mut rows = Vec::new();
     for &level in &spec.loads.levels {
         let factor = if spec.loads.relative {

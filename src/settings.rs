@@ -5,8 +5,8 @@
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use kendall_sim::scenario::{Horizon, Warmup};
-use kendall_sim::{Scenario, warmup, windows};
+use kendall_sim::scenario::{DEFAULT_BATCHES, Horizon, Warmup};
+use kendall_sim::{ExperimentResult, Scenario, warmup, windows};
 
 use crate::cli::RunOverrides;
 
@@ -15,8 +15,8 @@ use crate::cli::RunOverrides;
 pub fn apply(flags: &RunOverrides, scenario: &mut Scenario) -> Result<()> {
     if let Some(n) = flags.replications {
         anyhow::ensure!(
-            n >= 2,
-            "--replications must be at least 2 for a confidence interval"
+            n >= 1,
+            "--replications must be at least 1 (1 runs one long replication with batch means)"
         );
         scenario.run.replications = n;
     }
@@ -44,7 +44,47 @@ pub fn apply(flags: &RunOverrides, scenario: &mut Scenario) -> Result<()> {
         anyhow::ensure!(n >= 1, "--max-events must be at least 1");
         scenario.run.max_events = Some(n);
     }
-    apply_horizon(flags, scenario)
+    apply_horizon(flags, scenario)?;
+    apply_batches(flags, scenario)
+}
+
+/// `--batches`, and the batches a run gets when `--replications` makes it one replication
+/// (or no longer one).
+fn apply_batches(flags: &RunOverrides, scenario: &mut Scenario) -> Result<()> {
+    let run = &mut scenario.run;
+    if run.replications != 1 {
+        anyhow::ensure!(
+            flags.batches.is_none(),
+            "--batches: batch means cut one long replication into batches; add \
+             --replications 1 (the run has {})",
+            run.replications
+        );
+        run.batches = 0;
+        return Ok(());
+    }
+    anyhow::ensure!(
+        run.horizon.is_none(),
+        "--replications 1: a run to a horizon needs at least 2 replications for its \
+         intervals (its windows change over time, so one replication cannot be cut into \
+         batches)"
+    );
+    if let Some(b) = flags.batches {
+        anyhow::ensure!(
+            b >= 2,
+            "--batches must be at least 2 for a confidence interval"
+        );
+        run.batches = b;
+    } else if run.batches == 0 {
+        // Fewer than the default only when there are fewer customers than that.
+        run.batches = DEFAULT_BATCHES.min(u32::try_from(run.customers.max(2)).unwrap_or(u32::MAX));
+    }
+    anyhow::ensure!(
+        u64::from(run.batches) <= run.customers,
+        "--batches {}: {} customers cannot fill that many batches",
+        run.batches,
+        run.customers
+    );
+    Ok(())
 }
 
 /// `--horizon` and `--window`, and the run-length flags a run to a horizon excludes.
@@ -116,6 +156,16 @@ pub fn load_overridden(path: &Path, flags: &RunOverrides) -> Result<Scenario> {
 pub fn resolve_warmup(scenario: &mut Scenario) -> Result<()> {
     warmup::resolve(scenario).context("warm-up pilot failed")?;
     Ok(())
+}
+
+/// Simulates `scenario` as `run` does, on the current rayon pool: its warm-up resolved for
+/// it (a pilot of its own when `warmup = "auto"`), then every replication. For the
+/// variants a command makes itself (counts, loads, strategies), so that each resolves
+/// `warmup = "auto"` the same way.
+pub fn simulate(scenario: &Scenario) -> Result<ExperimentResult> {
+    let mut s = scenario.clone();
+    resolve_warmup(&mut s)?;
+    kendall_sim::run_experiment(&s).context("simulation failed")
 }
 
 /// Loads one variant of the scenario with `settings` applied, then the run overrides and

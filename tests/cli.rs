@@ -566,11 +566,9 @@ fn auto_warmup_is_resolved_and_reported() {
     ]);
     assert_eq!(doc["warmup_mode"], "auto");
     let warmup = doc["warmup"].as_u64().unwrap();
-    // MSER-5 truncates in whole batches of 5, within the first half of the 50 000-message pilot.
-    assert!(
-        warmup.is_multiple_of(5) && warmup <= 25_000,
-        "warm-up {warmup}"
-    );
+    // MSER-5 truncates within the first half of the 50 000-message pilot; the crossing
+    // floor is at least 1 (an M/M/1 at ρ = 0.5 crosses its mean within a few hundred).
+    assert!((1..=25_000).contains(&warmup), "warm-up {warmup}");
     let reps = doc["replications"].as_u64().unwrap();
     assert_eq!(doc["messages"].as_u64().unwrap(), reps * (warmup + 20_000));
 }

@@ -123,7 +123,11 @@ const CASES: &[(&str, usize, &str, &[&str])] = &[
     // [run]
     ("warmup_string.toml", 11, "run.warmup", &["\"auto\"", "\"automatic\""]),
     ("warmup_negative.toml", 11, "run.warmup", &["count of messages", "-100"]),
-    ("replications_one.toml", 11, "run.replications", &["at least 2 replications"]),
+    ("replications_zero.toml", 11, "run.replications", &["at least 1 replication", "batch means"]),
+    ("batches_with_replications.toml", 12, "run.batches", &["set replications = 1", "not 5"]),
+    ("batches_one.toml", 12, "run.batches", &["at least 2 batches", "not 1"]),
+    ("batches_too_many.toml", 13, "run.batches", &["20 batches of 10 customers"]),
+    ("horizon_one_replication.toml", 11, "run.replications", &["at least 2 replications", "batches"]),
     ("customers_zero.toml", 11, "run.customers", &["at least 1"]),
     ("window_without_horizon.toml", 11, "run.window", &["`window` needs `horizon`"]),
     ("horizon_with_customers.toml", 12, "run.customers", &["`customers` and `horizon` exclude each other"]),

@@ -63,14 +63,18 @@ pub struct Comparison {
     pub scenario: String,
     /// Replications per alternative.
     pub replications: usize,
+    /// With batch means (`replications = 1`), the batches each alternative's one
+    /// replication is cut into, paired batch by batch; 0 otherwise.
+    pub batches: usize,
     /// Best first.
     pub ranked: Vec<Ranked>,
 }
 
 impl Comparison {
     /// Ranks `alternatives` by mean T and differences each from the best, replication by
-    /// replication.
-    pub fn new(scenario: &str, alternatives: &[Alternative]) -> Comparison {
+    /// replication — or with `batch_means` (each alternative's results are the batches of
+    /// one replication), batch by batch.
+    pub fn new(scenario: &str, alternatives: &[Alternative], batch_means: bool) -> Comparison {
         let values = |a: &Alternative, m: Metric| -> Vec<f64> {
             a.replications.iter().map(|r| r.system.get(m)).collect()
         };
@@ -107,7 +111,16 @@ impl Comparison {
             .collect();
         Comparison {
             scenario: scenario.to_string(),
-            replications: alternatives.first().map_or(0, |a| a.replications.len()),
+            replications: match (batch_means, alternatives.first()) {
+                (_, None) => 0,
+                (true, Some(_)) => 1,
+                (false, Some(a)) => a.replications.len(),
+            },
+            batches: if batch_means {
+                alternatives.first().map_or(0, |a| a.replications.len())
+            } else {
+                0
+            },
             ranked,
         }
     }
@@ -117,10 +130,14 @@ impl Comparison {
         let mut out = String::new();
         let _ = writeln!(
             out,
-            "{}: {} alternatives on common random numbers, {} replications each; ranked by mean T",
+            "{}: {} alternatives on common random numbers, {} each; ranked by mean T",
             self.scenario,
             self.ranked.len(),
-            self.replications
+            if self.batches > 0 {
+                format!("1 replication in {} batches (batch means)", self.batches)
+            } else {
+                format!("{} replications", self.replications)
+            }
         );
         let _ = writeln!(
             out,
@@ -188,6 +205,7 @@ impl Comparison {
         ComparisonDocument {
             scenario: &self.scenario,
             replications: self.replications,
+            batches: (self.batches > 0).then_some(self.batches),
             ranked,
         }
     }
@@ -198,6 +216,9 @@ impl Comparison {
 pub struct ComparisonDocument<'a> {
     scenario: &'a str,
     replications: usize,
+    /// Only with batch means.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    batches: Option<usize>,
     ranked: Vec<RankedDocument<'a>>,
 }
 

@@ -46,11 +46,16 @@ pub fn describe_lines(s: &Scenario) -> Vec<String> {
     let r = s.run;
     let warmup = match r.warmup_mode {
         Warmup::Count(n) => n.to_string(),
-        Warmup::Auto => "auto (MSER-5 on a pilot run)".to_string(),
+        Warmup::Auto => "auto (MSER-5 on a pilot run, at least its crossing floor)".to_string(),
+    };
+    let replications = if r.replications == 1 {
+        format!("1 replication (batch means over {} batches)", r.batches)
+    } else {
+        format!("{} replications", r.replications)
     };
     lines.push(format!(
-        "run: {} replications x {} messages after a warm-up of {warmup}, seed {}",
-        r.replications, r.customers, r.seed
+        "run: {replications} x {} messages after a warm-up of {warmup}, seed {}",
+        r.customers, r.seed
     ));
     lines
 }

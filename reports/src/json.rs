@@ -16,6 +16,9 @@ pub struct RunDocument<'a> {
     time_unit: &'a str,
     seed: u64,
     replications: u32,
+    /// Only with batch means (`replications = 1`): the batches behind every interval.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    batches: Option<u32>,
     customers_per_replication: u64,
     warmup: u64,
     warmup_mode: &'static str,
@@ -160,6 +163,7 @@ impl RunReport {
             time_unit: &self.time_unit,
             seed: self.seed,
             replications: self.replications,
+            batches: (self.batches > 0).then_some(self.batches),
             customers_per_replication: self.customers_per_replication,
             warmup: self.warmup,
             warmup_mode: if self.warmup_auto { "auto" } else { "count" },

@@ -41,6 +41,8 @@ impl LiveReport {
             // Whole-run broker counters (warm-up included): a live run has one window.
             counts: live.broker.iter().map(QueueCounts::total).collect(),
             replications: 1,
+            batches: live.run.batches as u32,
+            batch_correlation: None,
             events: 0,
             messages: live.run.completed,
             stopped: 0,

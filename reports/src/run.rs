@@ -158,6 +158,10 @@ pub struct RunReport {
     pub seed: u64,
     /// Replications run.
     pub replications: u32,
+    /// With `replications = 1`, the batches behind every interval (batch means); else 0.
+    pub batches: u32,
+    /// With batch means, the lag-1 autocorrelation of the system's T across batches.
+    pub batch_correlation: Option<f64>,
     /// Messages measured per replication (after warm-up).
     pub customers_per_replication: u64,
     /// Messages discarded per replication.
@@ -248,6 +252,8 @@ impl RunReport {
             time_unit: scenario.time_unit.clone(),
             seed: scenario.run.seed,
             replications: result.replications,
+            batches: result.batches,
+            batch_correlation: result.batch_correlation,
             // A run to a horizon measures what came: the messages per replication, on average.
             customers_per_replication: match scenario.run.horizon {
                 Some(_) => result.system.measured / u64::from(result.replications.max(1)),
@@ -481,6 +487,8 @@ mod tests {
             classes: vec![],
             counts: vec![],
             replications: 10,
+            batches: 0,
+            batch_correlation: None,
             events: 0,
             messages: 0,
             stopped: 0,

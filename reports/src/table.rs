@@ -24,16 +24,24 @@ impl RunReport {
                 self.customers_per_replication,
                 self.warmup,
                 if self.warmup_auto {
-                    ", auto: MSER-5"
+                    ", auto: MSER-5 or the crossing floor"
                 } else {
                     ""
                 },
             ),
         };
+        let replications = if self.batches > 0 {
+            format!(
+                "1 replication in {} batches (batch means) x {length}",
+                self.batches
+            )
+        } else {
+            format!("{} replications x {length}", self.replications)
+        };
         let _ = writeln!(
             out,
-            "{}: {} replications x {length}, seed {}{unit}",
-            self.scenario, self.replications, self.seed
+            "{}: {replications}, seed {}{unit}",
+            self.scenario, self.seed
         );
         let _ = match &self.theory {
             TheoryStatus::Predicted {

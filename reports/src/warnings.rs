@@ -84,11 +84,20 @@ impl RunReport {
                 "theory is an approximation ({model}): a gap to the simulation is the approximation's error"
             ));
         }
-        if self.replications < MIN_REPLICATIONS {
+        if self.batches == 0 && self.replications < MIN_REPLICATIONS {
             out.push(format!(
                 "only {} replications: the confidence intervals are wide and lean on normality (use at least {MIN_REPLICATIONS})",
                 self.replications
             ));
+        }
+        if self.batches > 0 && self.batches < MIN_REPLICATIONS {
+            out.push(format!(
+                "only {} batches: the confidence intervals are wide and lean on normality (use at least {MIN_REPLICATIONS})",
+                self.batches
+            ));
+        }
+        if let Some(w) = self.batch_warning() {
+            out.push(w);
         }
         if let Some(w) = self.clock_warning() {
             out.push(w);
@@ -111,6 +120,26 @@ impl RunReport {
 }
 
 impl RunReport {
+    /// Batch means whose batches are too short to be independent: the lag-1 autocorrelation
+    /// of the system's T across batches above the one-sided 1% point of its distribution for
+    /// independent batches, about 2.326/√B (its standard deviation is about 1/√B: M. S.
+    /// Bartlett, "On the theoretical specification of sampling properties of autocorrelated
+    /// time series", *JRSS Supplement* 8, 1946). Positively correlated batch means make the
+    /// intervals too narrow.
+    fn batch_warning(&self) -> Option<String> {
+        let r = self.batch_correlation?;
+        let limit = 2.326 / f64::from(self.batches).sqrt();
+        (r > limit).then(|| {
+            format!(
+                "batch means: the T of consecutive batches are correlated (lag-1 r = {r:.2} over \
+                 {} batches, above {limit:.2}, the 1% level for independent batches): the \
+                 batches are too short to be independent, so the intervals are too narrow; run \
+                 more customers (--customers) or fewer batches (--batches)",
+                self.batches
+            )
+        })
+    }
+
     /// A warning when the simulation clock, at about the time the run ends, resolves less
     /// than [`CLOCK_RESOLUTION`] of the shortest mean service time: an f64 time t is exact
     /// only to t·2⁻⁵², so a run that goes on for more than about 4.5·10⁹ service times
@@ -302,6 +331,8 @@ mod tests {
             time_unit: String::new(),
             seed: 1,
             replications: reps,
+            batches: 0,
+            batch_correlation: None,
             customers_per_replication: 1_000_000,
             warmup: 100,
             wall_seconds: 0.0,
@@ -437,6 +468,32 @@ mod tests {
         let w = report(bad, TheoryStatus::Unstable { rho: 1.2 }, 1.2, 20).diagnose();
         assert_eq!(w.len(), 1, "{w:?}");
         assert!(w[0].starts_with("unstable: rho = 1.2000 >= 1 for queue q"));
+    }
+
+    #[test]
+    fn batch_means_are_judged_by_their_batches_and_their_correlation() {
+        let ok = scope("system", (9.0, 0.2), (0.9, 0.001), (10.0, 0.2));
+        let mut r = report(ok, exact(), 0.5, 1);
+        r.batches = 20;
+        // 2.326/√20 = 0.520: below it, one replication in 20 batches warns of nothing.
+        r.batch_correlation = Some(0.5);
+        assert!(
+            r.diagnose()
+                .iter()
+                .all(|w| !w.contains("replications") && !w.contains("batch")),
+            "{:?}",
+            r.diagnose()
+        );
+        r.batch_correlation = Some(0.55);
+        let w = r.diagnose();
+        assert!(
+            w.iter()
+                .any(|w| w.contains("lag-1 r = 0.55 over 20 batches")),
+            "{w:?}"
+        );
+        r.batches = 4;
+        r.batch_correlation = None;
+        assert!(r.diagnose().iter().any(|w| w.starts_with("only 4 batches")));
     }
 
     #[test]

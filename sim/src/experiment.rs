@@ -7,7 +7,7 @@ use rayon::prelude::*;
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
 use crate::error::SimError;
-use crate::replication::{QueueCounts, ReplicationResult, run_replication};
+use crate::replication::{QueueCounts, ReplicationResult, run_batched, run_replication};
 use crate::scenario::Scenario;
 use crate::stats::{Departures, Estimates, Metric, Tails};
 use crate::windows::WindowSummary;
@@ -160,6 +160,13 @@ pub struct ExperimentResult {
     pub counts: Vec<QueueCounts>,
     /// Replications run.
     pub replications: u32,
+    /// With `replications = 1`, the batches its measurement was cut into: every interval is
+    /// then a batch-means interval over them (t with batches − 1 degrees of freedom); 0 for
+    /// independent replications.
+    pub batches: u32,
+    /// With batch means, the lag-1 autocorrelation of the system's T across batches
+    /// ([`lag1_correlation`]): batches long enough to be independent keep it near 0.
+    pub batch_correlation: Option<f64>,
     /// Events processed over all replications.
     pub events: u64,
     /// Messages that left the system over all replications (warm-up included).
@@ -215,7 +222,8 @@ pub fn metric_summary(m: Metric, per_replication: &[f64], pooled: Option<[f64; 8
 /// The replications of one scenario, in order, and their T and Wq pooled.
 #[derive(Debug, Clone, Default)]
 pub struct Point {
-    /// Each replication's result (its own tails handed over to `tails`).
+    /// Each replication's result (its own tails handed over to `tails`); with batch means
+    /// (`replications = 1`), each batch's, in order.
     pub replications: Vec<ReplicationResult>,
     /// The replications' recorded T and Wq, pooled.
     pub tails: Tails,
@@ -238,23 +246,28 @@ pub fn run_points(
         .flat_map(|(p, s)| (0..u64::from(s.run.replications)).map(move |i| (p, i)))
         .collect();
     let pools: Vec<Mutex<Tails>> = scenarios.iter().map(|_| Mutex::default()).collect();
-    let done: Vec<Option<ReplicationResult>> = tasks
+    let done: Vec<Option<Vec<ReplicationResult>>> = tasks
         .par_iter()
         .map(|&(p, i)| {
             if control.stopped() {
                 return Ok(None);
             }
-            let mut r = run_replication(&scenarios[p], i)?;
+            let s = &scenarios[p];
+            let mut rs = if s.run.replications == 1 && s.run.batches > 1 {
+                run_batched(s, i, s.run.batches)?
+            } else {
+                vec![run_replication(s, i)?]
+            };
             // Counts add exactly: the pool does not depend on the order replications end in.
-            let tails = std::mem::take(&mut r.tails);
-            pools[p]
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .merge(&tails);
+            let mut pool = pools[p].lock().unwrap_or_else(PoisonError::into_inner);
+            for r in &mut rs {
+                pool.merge(&std::mem::take(&mut r.tails));
+            }
+            drop(pool);
             if let Some(f) = control.on_replication {
                 f();
             }
-            Ok(Some(r))
+            Ok(Some(rs))
         })
         .collect::<Result<_, SimError>>()?;
     let mut per_point: Vec<Option<Point>> = pools
@@ -268,7 +281,7 @@ pub fn run_points(
         .collect();
     for ((p, _), r) in tasks.iter().zip(done) {
         match (r, &mut per_point[*p]) {
-            (Some(r), Some(point)) => point.replications.push(r),
+            (Some(r), Some(point)) => point.replications.extend(r),
             (None, slot) => *slot = None,
             (Some(_), None) => {}
         }
@@ -290,14 +303,27 @@ pub fn summarize(
     let scope = |pick: &dyn Fn(&ReplicationResult) -> &Estimates, i: usize| {
         ScopeSummary::of(&results.iter().map(pick).collect::<Vec<_>>(), pooled(i))
     };
+    let batch_means = scenario.run.replications == 1 && results.len() > 1;
+    let replications = if batch_means { 1 } else { results.len() };
     ExperimentResult {
         system: scope(&|r| &r.system, 0),
         queues: (0..nq).map(|j| scope(&|r| &r.queues[j], 1 + j)).collect(),
         classes: (0..scenario.classes.len())
             .map(|k| scope(&|r| &r.classes[k], 1 + nq + k))
             .collect(),
-        counts: (0..nq).map(|j| mean_counts(results, j)).collect(),
-        replications: results.len() as u32,
+        counts: (0..nq)
+            .map(|j| mean_counts(results, j, replications))
+            .collect(),
+        replications: replications as u32,
+        batches: if batch_means { results.len() as u32 } else { 0 },
+        batch_correlation: batch_means.then(|| {
+            lag1_correlation(
+                &results
+                    .iter()
+                    .map(|r| r.system.get(Metric::T))
+                    .collect::<Vec<_>>(),
+            )
+        }),
         events: results.iter().map(|r| r.events).sum(),
         messages: results.iter().map(|r| r.messages).sum(),
         stopped: results.iter().filter(|r| r.stopped).count() as u32,
@@ -310,9 +336,23 @@ pub fn summarize(
     }
 }
 
-/// Queue `j`'s counts averaged over replications (summed in replication order).
-fn mean_counts(results: &[ReplicationResult], j: usize) -> QueueCounts {
-    let n = results.len() as f64;
+/// The lag-1 autocorrelation of the series `xs`, Σ(xᵢ − x̄)(xᵢ₊₁ − x̄) / Σ(xᵢ − x̄)²: near
+/// 0 (about −1/n) for independent values, large when consecutive batches are too short to
+/// be independent. NaN for fewer than 3 values or a constant series.
+pub fn lag1_correlation(xs: &[f64]) -> f64 {
+    if xs.len() < 3 {
+        return f64::NAN;
+    }
+    let m = xs.iter().sum::<f64>() / xs.len() as f64;
+    let den: f64 = xs.iter().map(|x| (x - m).powi(2)).sum();
+    let num: f64 = xs.windows(2).map(|w| (w[0] - m) * (w[1] - m)).sum();
+    num / den
+}
+
+/// Queue `j`'s counts per replication: summed over `results` in order (the batches of one
+/// replication, or independent replications) and divided by `replications`.
+fn mean_counts(results: &[ReplicationResult], j: usize, replications: usize) -> QueueCounts {
+    let n = replications as f64;
     let mut m = QueueCounts::default();
     for r in results {
         let c = &r.counts[j];
@@ -374,8 +414,8 @@ mod tests {
         let mut each = Vec::new();
         for i in 0..4 {
             let mut t = Vec::new();
-            let r = crate::replication::run_replication_observed(&scenario, i, &mut |_, s| {
-                t.push(s);
+            let r = crate::replication::run_replication_observed(&scenario, i, &mut |e| {
+                t.push(e.sojourn);
             })
             .unwrap();
             all.extend_from_slice(&t[1000..]);

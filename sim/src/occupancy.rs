@@ -128,7 +128,8 @@ pub fn occupancy_trace(
     let mut departures = 0u64;
     let mut warmup_end = None;
     let mut end = 0.0f64;
-    run_replication_observed(scenario, replication, &mut |now, t| {
+    run_replication_observed(scenario, replication, &mut |e| {
+        let (now, t) = (e.now, e.sojourn);
         departures += 1;
         if departures == run.warmup && run.warmup > 0 {
             warmup_end = Some(now);

@@ -10,6 +10,7 @@
 //! they deal with: `messages`, `service` (the consumers, modelled in `worker`),
 //! `unfinished` deliveries, `deadlines`, `crashes`; `books` checks the counts.
 
+mod batches;
 mod books;
 mod clock;
 mod crashes;
@@ -45,9 +46,10 @@ pub struct ReplicationResult {
     pub counts: Vec<QueueCounts>,
     /// Every scope's books at the end: [`Books::check`] holds for every replication.
     pub books: Books,
-    /// Events processed (warm-up included).
+    /// Events processed (warm-up included; for a batch of [`run_batched`], those since the
+    /// previous batch ended, the first batch counting the warm-up).
     pub events: u64,
-    /// Messages that left the system (warm-up included).
+    /// Messages that left the system (counted as `events` are).
     pub messages: u64,
     /// The replication reached `[run] max_events` before its customers and stopped there:
     /// its figures cover only what happened until then.
@@ -65,18 +67,52 @@ pub fn run_replication(
     scenario: &Scenario,
     replication: u64,
 ) -> Result<ReplicationResult, SimError> {
-    run_replication_observed(scenario, replication, &mut |_, _| {})
+    run_replication_observed(scenario, replication, &mut |_| {})
 }
 
-/// Like [`run_replication`], calling `observe(now, t)` each time a message leaves the system
-/// (warm-up included), with `t` its end-to-end sojourn time. Monomorphised: a no-op observer
-/// costs nothing.
-pub fn run_replication_observed<F: FnMut(f64, f64)>(
+/// A message leaving the system, as [`run_replication_observed`] reports it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Exit {
+    /// When it left.
+    pub now: f64,
+    /// Its end-to-end sojourn time.
+    pub sojourn: f64,
+    /// Messages still in the system once it has left.
+    pub in_system: u64,
+}
+
+/// Like [`run_replication`], calling `observe` each time a message leaves the system
+/// (warm-up included). Monomorphised: a no-op observer costs nothing.
+pub fn run_replication_observed<F: FnMut(&Exit)>(
     scenario: &Scenario,
     replication: u64,
     observe: &mut F,
 ) -> Result<ReplicationResult, SimError> {
-    let r = Replication::new(scenario, replication)?;
+    Ok(run_cut(scenario, replication, 0, observe)?.0)
+}
+
+/// Runs replication `replication` of `scenario` with its measured customers cut into
+/// `batches` consecutive batches of `customers / batches` messages (the last takes the
+/// remainder), each summarised as a replication is: the batch means of one long run. The
+/// warm-up precedes the first batch; the events and messages of each batch are its own.
+pub fn run_batched(
+    scenario: &Scenario,
+    replication: u64,
+    batches: u32,
+) -> Result<Vec<ReplicationResult>, SimError> {
+    let (last, mut done) = run_cut(scenario, replication, batches, &mut |_| {})?;
+    done.push(last);
+    Ok(done)
+}
+
+/// One replication, cut into `batches` (0 or 1: not cut): its last batch and those before.
+fn run_cut<F: FnMut(&Exit)>(
+    scenario: &Scenario,
+    replication: u64,
+    batches: u32,
+    observe: &mut F,
+) -> Result<(ReplicationResult, Vec<ReplicationResult>), SimError> {
+    let r = Replication::new(scenario, replication, batches)?;
     // Separate loops, so that a run without prefetching, or without a horizon, carries not
     // even its test per event.
     let prefetch = r.workers.len() >= PREFETCH_CONSUMERS;

@@ -215,15 +215,24 @@ impl Delivery {
 pub enum Warmup {
     /// A fixed count of messages, as written (or the default, a tenth of `customers`).
     Count(u64),
-    /// MSER-5 on a pilot replication ([`crate::warmup::resolve`]).
+    /// MSER-5 on a pilot replication, never below the crossing-of-the-mean floor
+    /// ([`crate::warmup::resolve`]).
     Auto,
 }
+
+/// Batches a lone replication is cut into for batch means when `[run] batches` is not given:
+/// within the 10 to 30 that B. Schmeiser, "Batch size effects in the analysis of simulation
+/// output", *Operations Research* 30(3), 1982, finds best for a fixed run length.
+pub const DEFAULT_BATCHES: u32 = 20;
 
 /// Run length and seeding.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Run {
-    /// Independent replications.
+    /// Independent replications; 1 runs one long replication summarised by batch means.
     pub replications: u32,
+    /// With `replications = 1`, the batches the replication is cut into (each of
+    /// `customers / batches` messages, the last taking the remainder); 0 otherwise.
+    pub batches: u32,
     /// Messages completed (leaving the system) per replication after warm-up.
     pub customers: u64,
     /// Completions discarded before measuring: the resolved count the replications use.

@@ -497,6 +497,16 @@ impl Tails {
         Tails { scale, scopes }
     }
 
+    /// A batch's, copied from its scopes' tallies (system, queues, classes in order), which
+    /// keep theirs: what [`Tails::take`] is for a batch that is not its replication's last.
+    pub fn copy<'a>(tallies: impl Iterator<Item = &'a Tally>) -> Self {
+        let mut scale = 0.0;
+        let scopes = tallies
+            .map(|t| t.hists.clone().inspect(|_| scale = t.scale))
+            .collect();
+        Tails { scale, scopes }
+    }
+
     /// Adds `other`'s counts (a replication of the same scenario) to these.
     pub fn merge(&mut self, other: &Tails) {
         if self.scopes.is_empty() {

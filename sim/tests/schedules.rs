@@ -40,7 +40,8 @@ fn the_backlog_drains_after_the_switch_to_six() {
     let s = scenario(&alternating(""));
     // (sum, count) of sojourns of messages leaving in [450, 500) and [950, 1000) mod 1000.
     let (mut late_two, mut late_six) = ((0.0, 0u64), (0.0, 0u64));
-    let r = run_replication_observed(&s, 0, &mut |now: f64, t: f64| {
+    let r = run_replication_observed(&s, 0, &mut |e| {
+        let (now, t) = (e.now, e.sojourn);
         let phase = now.rem_euclid(1000.0);
         if (450.0..500.0).contains(&phase) {
             late_two.0 += t;

@@ -65,7 +65,8 @@ pub fn run(args: &CompareArgs) -> Result<Output> {
             out.err(format!("warning: {}: {w}", a.name));
         }
     }
-    let comparison = Comparison::new(&base.name, &alternatives);
+    let batch_means = scenarios.iter().any(|s| s.run.batches > 1);
+    let comparison = Comparison::new(&base.name, &alternatives, batch_means);
     if let Some(dir) = &args.plot {
         let theory = exact_theory_t(&alternatives, &scenarios);
         let lookup = |n: &str| theory.iter().find(|(m, _)| m == n).and_then(|(_, t)| *t);

@@ -4,7 +4,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use kendall_reports::LiveReport;
-use kendall_sim::{run_experiment, theory};
+use kendall_sim::theory;
 
 use super::Output;
 use crate::cli::LiveArgs;
@@ -24,7 +24,7 @@ pub fn run(args: &LiveArgs) -> Result<Output> {
     let live = kendall_sim::live::run_live(&scenario, args.speedup, args.duration)
         .context("live run failed")?;
     let started = Instant::now();
-    let simulated = run_experiment(&scenario).context("simulation failed")?;
+    let simulated = crate::settings::simulate(&scenario)?;
     let wall = started.elapsed().as_secs_f64();
     let report = LiveReport::new(
         &scenario,

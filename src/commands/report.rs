@@ -104,7 +104,7 @@ fn load_runs(s: &Scenario) -> Result<Vec<LoadRun>> {
     let mut out = Vec::new();
     for target in REPORT_LOADS {
         let sc = sh.with_load_scaled(target / base_rho);
-        let r = run_experiment(&sc).context("simulation failed")?;
+        let r = crate::settings::simulate(&sc)?;
         let point = LoadPoint {
             rho: target,
             t: Ci::from(r.system.get(Metric::T)),
@@ -136,7 +136,7 @@ fn dispatch_runs(s: &Scenario) -> Result<Vec<StrategyPoint>> {
     ] {
         let mut sc = sh.clone();
         sc.queues[0].dispatch = d;
-        let r = run_experiment(&sc).context("simulation failed")?;
+        let r = crate::settings::simulate(&sc)?;
         let theory_t = match theory::predict(&sc).system {
             Verdict::Predicted(p) => Some(p.measures.t),
             _ => None,

@@ -37,7 +37,7 @@ use kendall_reports::plan_windows::{
 use kendall_reports::windows::WindowsReport;
 use kendall_sim::scenario::ConsumerSchedule;
 use kendall_sim::windows::{window_bounds, window_count};
-use kendall_sim::{ExperimentResult, Scenario, run_experiment};
+use kendall_sim::{ExperimentResult, Scenario};
 
 /// Most whole-horizon simulations the schedule search runs.
 pub const MAX_STEPS: usize = 40;
@@ -330,7 +330,7 @@ fn constant(
 }
 
 /// Plans queue `queue` of `scenario` (warm-up resolved) window by window against `targets`,
-/// simulating with `run_experiment` on the current rayon pool.
+/// simulating with [`crate::settings::simulate`] on the current rayon pool.
 pub fn plan(scenario: &Scenario, queue: usize, targets: &[Target]) -> Result<WindowPlanReport> {
     let Some(h) = scenario.run.horizon else {
         bail!(
@@ -363,7 +363,7 @@ pub fn plan(scenario: &Scenario, queue: usize, targets: &[Target]) -> Result<Win
                 .collect()
         }
     };
-    let mut simulate = |s: &Scenario| run_experiment(s).context("simulation failed");
+    let mut simulate = crate::settings::simulate;
     let mut found = search(scenario, queue, targets, &windows, start, &mut simulate)?;
     let searched = found.counts.clone();
     let (result, confirmations, steady) = confirm(

@@ -4,7 +4,7 @@
 use kendall_broker::{BrokerError, Clock, ConsumerId, Upcoming};
 
 use super::state::Replication;
-use super::{QueueCounts, ReplicationResult};
+use super::{Exit, QueueCounts, ReplicationResult};
 use crate::calendar::Due;
 use crate::stats::Tails;
 
@@ -31,10 +31,10 @@ impl Replication<'_> {
     /// Runs the replication; with `PREFETCH`, each event fetches the next completion's
     /// consumer state ahead ([`Replication::prefetch_next`]); `TIMED` when it runs to a
     /// `[run] horizon`, whose window boundaries the loop checks before each event.
-    pub(super) fn run<F: FnMut(f64, f64), const PREFETCH: bool, const TIMED: bool>(
+    pub(super) fn run<F: FnMut(&Exit), const PREFETCH: bool, const TIMED: bool>(
         mut self,
         observe: &mut F,
-    ) -> Result<ReplicationResult, BrokerError> {
+    ) -> Result<(ReplicationResult, Vec<ReplicationResult>), BrokerError> {
         // [fit/trace] a producer whose trace is empty publishes nothing.
         for i in 0..self.scenario.producers.len() {
             if let Some(first) = self.arrival_processes[i].next_gap(&mut self.arrivals[i]) {
@@ -111,10 +111,14 @@ impl Replication<'_> {
                 None | Some(Event::Completion { .. }) => {}
             }
             if self.exits > exits_before {
-                observe(now, self.last_sojourn);
+                observe(&Exit {
+                    now,
+                    sojourn: self.last_sojourn,
+                    in_system: self.scopes.system.in_system(),
+                });
             }
-            if exits_before < run.warmup && self.exits >= run.warmup {
-                self.reset(now)?;
+            if self.exits >= self.marks.next {
+                self.mark(now)?;
             }
         }
         self.finish()
@@ -174,7 +178,9 @@ impl Replication<'_> {
         self.horizon_reached
     }
 
-    fn finish(mut self) -> Result<ReplicationResult, BrokerError> {
+    /// Ends the replication: its last batch (the whole measurement when it is not cut into
+    /// batches), and the batches before it.
+    fn finish(mut self) -> Result<(ReplicationResult, Vec<ReplicationResult>), BrokerError> {
         // A run to a horizon that got there (or ran dry before it: nothing changes until the
         // horizon) ends at the horizon; one stopped by `max_events` where it stopped.
         let budget = self.scenario.run.max_events.unwrap_or(u64::MAX);
@@ -191,6 +197,18 @@ impl Replication<'_> {
         if self.sharing {
             self.settle_shares(1.0, now);
         }
+        let last = self.snapshot(now, true)?;
+        Ok((last, std::mem::take(&mut self.marks.done)))
+    }
+
+    /// The estimates of the measurement (or batch) that ends at `now`, shares of consumers
+    /// settled; `last` when the replication ends here (its tails are taken, a batch's
+    /// copied, the tallies then restarting).
+    pub(super) fn snapshot(
+        &mut self,
+        now: f64,
+        last: bool,
+    ) -> Result<ReplicationResult, BrokerError> {
         let scenario = self.scenario;
         let consumers: Vec<u32> = scenario.queues.iter().map(|q| q.consumers).collect();
         let (mut system, mut queues, mut classes) =
@@ -199,7 +217,9 @@ impl Replication<'_> {
         if self.staffing.iter().any(Option::is_some) {
             self.utilization_on_duty(now, &mut system, &mut queues, &mut classes);
         }
-        let stopped = self.events >= budget
+        let budget = scenario.run.max_events.unwrap_or(u64::MAX);
+        let stopped = last
+            && self.events >= budget
             && match scenario.run.horizon {
                 Some(_) => !self.horizon_reached,
                 None => self.exits < scenario.run.warmup + scenario.run.customers,
@@ -210,19 +230,28 @@ impl Replication<'_> {
             .map(|(before, q)| QueueCounts::between(before, &q.broker))
             .collect();
         let scopes = &mut self.scopes;
-        let tails = Tails::take(
-            std::iter::once(&mut scopes.system)
-                .chain(&mut scopes.queues)
-                .chain(&mut scopes.classes),
-        );
+        let tails = if last {
+            Tails::take(
+                std::iter::once(&mut scopes.system)
+                    .chain(&mut scopes.queues)
+                    .chain(&mut scopes.classes),
+            )
+        } else {
+            Tails::copy(
+                std::iter::once(&scopes.system)
+                    .chain(&scopes.queues)
+                    .chain(&scopes.classes),
+            )
+        };
+        let (events, messages) = self.marks.take_counts(self.events, self.exits);
         Ok(ReplicationResult {
             system,
             queues,
             classes,
             counts,
             books,
-            events: self.events,
-            messages: self.exits,
+            events,
+            messages,
             stopped,
             tails,
             windows: self
@@ -233,11 +262,11 @@ impl Replication<'_> {
         })
     }
 
-    /// Opens the measurement window at `now` (the warm-up's end): once per replication, out
-    /// of the event loop's line.
+    /// Opens the measurement window at `now` (the warm-up's end, or a batch's): out of the
+    /// event loop's line.
     #[cold]
     #[inline(never)]
-    fn reset(&mut self, now: f64) -> Result<(), BrokerError> {
+    pub(super) fn reset(&mut self, now: f64) -> Result<(), BrokerError> {
         self.scopes.reset(now);
         self.reset_staffing(now);
         if self.sharing {

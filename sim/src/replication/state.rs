@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use kendall_broker::{Broker, BrokerError, Expired, MessageId, QueueId, QueueStats};
 
+use super::batches::Marks;
 use super::clock::SimClock;
 use super::event_loop::Event;
 use super::unfinished::Unfinished;
@@ -73,10 +74,18 @@ pub(super) struct Replication<'s> {
     pub(super) windows: Option<Box<WindowRecorder>>,
     /// The loop met an event at or past `[run] horizon`.
     pub(super) horizon_reached: bool,
+    /// Where the warm-up ends and batches end ([`super::batches`]).
+    pub(super) marks: Marks,
 }
 
 impl<'s> Replication<'s> {
-    pub(super) fn new(scenario: &'s Scenario, replication: u64) -> Result<Self, BrokerError> {
+    /// Replication `replication` of `scenario`, its measurement cut into `batches` batches
+    /// (0 or 1: not cut).
+    pub(super) fn new(
+        scenario: &'s Scenario,
+        replication: u64,
+        batches: u32,
+    ) -> Result<Self, BrokerError> {
         let seed = scenario.run.seed;
         let clock = SimClock::default();
         let mut broker = Broker::new(clock.clone());
@@ -185,6 +194,7 @@ impl<'s> Replication<'s> {
                 .and_then(|h| WindowRecorder::new(h, resolution, &consumers))
                 .map(Box::new),
             horizon_reached: false,
+            marks: Marks::new(&scenario.run, batches),
         })
     }
 }

@@ -199,8 +199,11 @@ pub struct RouteSpec {
 #[derive(Debug, Clone, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct RunSpec {
-    /// Independent replications (default 10).
+    /// Independent replications (default 10); 1 runs one long replication with batch means.
     pub replications: Option<u32>,
+    /// Batches one replication is cut into for batch means (with `replications = 1` only;
+    /// default 20).
+    pub batches: Option<u32>,
     /// Messages completed per replication after warm-up (default 100 000).
     pub customers: Option<u64>,
     /// Warm-up: messages discarded before measuring (default a tenth of `customers`), or

@@ -1,7 +1,9 @@
 //! Validation: the file's specs checked, every reference resolved and every number in range,
 //! into the [`Scenario`] the simulator runs. A queue's own keys are checked in [`queue`].
 
-use super::{Class, Producer, ProducerSpec, Run, RunSpec, Scenario, ScenarioFile, Warmup};
+use super::{
+    Class, DEFAULT_BATCHES, Producer, ProducerSpec, Run, RunSpec, Scenario, ScenarioFile, Warmup,
+};
 use crate::arrivals::{Batch, Interarrival, RateFunction};
 use crate::error::{InvalidKey, KeyPath};
 use crate::suggest::suggest;
@@ -114,19 +116,27 @@ impl ScenarioFile {
 impl RunSpec {
     fn validate(&self, path: &KeyPath) -> Result<Run, InvalidKey> {
         let replications = self.replications.unwrap_or(10);
-        if replications < 2 {
+        if replications == 0 {
             return Err(InvalidKey::new(
                 path.key("replications"),
-                "needs at least 2 replications for a confidence interval",
+                "needs at least 1 replication (1 runs one long replication with batch means)",
             ));
         }
         if self.horizon.is_some() || self.window.is_some() {
+            if replications < 2 {
+                return Err(InvalidKey::new(
+                    path.key("replications"),
+                    "a run to a horizon needs at least 2 replications for its intervals: its \
+                     windows change over time, so one replication cannot be cut into batches",
+                ));
+            }
             return self.validate_timed(path, replications);
         }
         let customers = self.customers.unwrap_or(100_000);
         if customers == 0 {
             return Err(InvalidKey::new(path.key("customers"), "must be at least 1"));
         }
+        let batches = self.batches(path, replications, customers)?;
         let warmup_mode = match &self.warmup {
             None => Warmup::Count(customers / 10),
             Some(toml::Value::Integer(n)) if *n >= 0 => Warmup::Count(*n as u64),
@@ -144,6 +154,7 @@ impl RunSpec {
         };
         Ok(Run {
             replications,
+            batches,
             customers,
             warmup,
             warmup_mode,
@@ -151,6 +162,37 @@ impl RunSpec {
             max_events: self.max_events(path)?,
             horizon: None,
         })
+    }
+
+    /// `batches`: only with `replications = 1` (default [`DEFAULT_BATCHES`]), from 2 to
+    /// `customers` (every batch holds a message at least).
+    fn batches(
+        &self,
+        path: &KeyPath,
+        replications: u32,
+        customers: u64,
+    ) -> Result<u32, InvalidKey> {
+        let key = || path.key("batches");
+        match (replications, self.batches) {
+            (1, None) => Ok(DEFAULT_BATCHES.min(customers.max(2) as u32)),
+            (1, Some(b)) if b < 2 => Err(InvalidKey::new(
+                key(),
+                format!("needs at least 2 batches for a confidence interval, not {b}"),
+            )),
+            (1, Some(b)) if u64::from(b) > customers => Err(InvalidKey::new(
+                key(),
+                format!("{b} batches of {customers} customers: a batch needs a message at least"),
+            )),
+            (1, Some(b)) => Ok(b),
+            (_, None) => Ok(0),
+            (n, Some(_)) => Err(InvalidKey::new(
+                key(),
+                format!(
+                    "batch means cut one long replication into batches: set replications = 1 \
+                     (not {n}), or drop `batches`"
+                ),
+            )),
+        }
     }
 
     fn max_events(&self, path: &KeyPath) -> Result<Option<u64>, InvalidKey> {
@@ -218,6 +260,7 @@ impl RunSpec {
         }
         Ok(Run {
             replications,
+            batches: self.batches(path, replications, 0)?,
             customers: 0,
             warmup: 0,
             warmup_mode: Warmup::Count(0),
