@@ -322,6 +322,7 @@ mod tests {
             warnings: vec![],
             horizon: None,
             windows: None,
+            autoscale: vec![],
         }
     }
 

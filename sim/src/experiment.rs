@@ -169,6 +169,9 @@ pub struct ExperimentResult {
     /// `[run] window`: the system's metrics window by window, in time order (empty without
     /// windows).
     pub windows: Vec<WindowSummary>,
+    /// Each queue's scaling decisions in replication 0, in scenario order (None for a queue
+    /// without `autoscale`).
+    pub autoscale: Vec<Option<crate::replication::ScaleLog>>,
 }
 
 /// Runs every replication of `scenario` on the current rayon pool and summarises them.
@@ -307,6 +310,9 @@ pub fn summarize(
                 .map(|r| r.windows.as_slice())
                 .collect::<Vec<_>>(),
         ),
+        autoscale: (results.first())
+            .map(|r| r.autoscale.clone())
+            .unwrap_or_default(),
     }
 }
 

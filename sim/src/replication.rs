@@ -10,6 +10,7 @@
 //! they deal with: `messages`, `service` (the consumers, modelled in `worker`),
 //! `unfinished` deliveries, `deadlines`, `crashes`; `books` checks the counts.
 
+mod autoscale;
 mod books;
 mod clock;
 mod crashes;
@@ -22,6 +23,7 @@ mod state;
 mod unfinished;
 mod worker;
 
+pub use autoscale::{MAX_DECISIONS, ScaleDecision, ScaleLog};
 pub use books::{Books, BooksError, QueueBooks, QueueCounts};
 pub use clock::SimClock;
 
@@ -58,6 +60,9 @@ pub struct ReplicationResult {
     /// `[run] window`: the system's estimates window by window, in time order (empty
     /// without windows).
     pub windows: Vec<WindowEstimate>,
+    /// Each queue's scaling decisions, in scenario order (None for a queue without
+    /// `autoscale`).
+    pub autoscale: Vec<Option<ScaleLog>>,
 }
 
 /// Runs replication `replication` of `scenario` to completion.
