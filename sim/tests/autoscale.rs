@@ -272,6 +272,47 @@ fn decisions_follow_the_hpa_rule_by_hand() {
     assert_eq!((log.evaluations, log.left_out), (19, 0));
 }
 
+/// The replay autoscaled on utilisation (target 0.5, stabilization 0): while messages wait,
+/// every consumer of the fleet is busy, so each evaluation reads 1 and asks for
+/// ⌈busy / 0.5⌉ = twice the fleet.
+///
+/// - 10.3: A alone, busy with m1: 1/1, ⌈1/0.5⌉ = 2; B takes m2.
+/// - 20.6: A and B busy: 2 → 4; C, D take m3, m4.
+/// - 30.9: A (m5 since 25), B, C, D busy: 4 → 8; E–H take m6–m9.
+/// - 41.2: B took m10 at 35.3; all eight busy: 8 → 16, clamped to 10.
+#[test]
+fn utilization_counts_busy_consumers_of_the_fleet_by_hand() {
+    let trace = forty();
+    let s = scenario(
+        &replay_text(
+            &trace.0,
+            ", stabilization = 0.0",
+            "customers = 1000\nwarmup = 0",
+        )
+        .replace(
+            "metric = \"backlog\", target = 2.0",
+            "metric = \"utilization\", target = 0.5",
+        ),
+    );
+    let r = run_replication(&s, 0).unwrap();
+    r.books.check().unwrap();
+    let log = r.autoscale[0].as_ref().unwrap();
+    assert_decisions(
+        &ScaleLog {
+            decisions: log.decisions[..4].to_vec(),
+            ..ScaleLog::default()
+        },
+        &[
+            (10.3, 1.0, 1, 2, 2, 2),
+            (20.6, 1.0, 2, 4, 4, 4),
+            (30.9, 1.0, 4, 8, 8, 8),
+            (41.2, 1.0, 8, 10, 10, 10),
+        ],
+    );
+    // Afterwards the fleet only shrinks, as the backlog runs out.
+    assert!(log.decisions[4..].iter().all(|d| d.desired < d.current));
+}
+
 /// The same replay with `stabilization = 30`: a scale-down takes the largest recommendation
 /// of the evaluations in [now − 30, now] — this one and the two before (the third back is
 /// 30.9 earlier). Up to 51.5 nothing differs (recommendations 5, 8, 10, 10, 10).
