@@ -99,6 +99,33 @@ fn plan_rejects_bad_targets_and_loads() {
     }
 }
 
+/// A queue whose autoscaler sets its count cannot be planned as a fixed count: plan (by load
+/// and per window) refuses it by key.
+#[test]
+fn plan_refuses_an_autoscaled_queue() {
+    let path = std::env::temp_dir().join(format!(
+        "kendall-plan-autoscale-{}.toml",
+        std::process::id()
+    ));
+    std::fs::write(
+        &path,
+        "[[producers]]\nname = \"p\"\ninterarrival = { kind = \"exponential\", rate = 3.0 }\n\
+         [[queues]]\nname = \"q\"\nservice = { kind = \"exponential\", mean = 1.0 }\n\
+         autoscale = { metric = \"backlog\", target = 2.0, max = 8 }\n",
+    )
+    .unwrap();
+    let file = path.to_string_lossy().into_owned();
+    for extra in [&["--load", "x1..x1"][..], &["--per-window"][..]] {
+        let mut args = vec!["plan", file.as_str(), "--target", "mean(Wq) < 1"];
+        args.extend_from_slice(extra);
+        let out = kendall(&args);
+        assert_eq!(out.status.code(), Some(1), "{extra:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("`queues.q.autoscale`"), "{extra:?}: {err}");
+    }
+    let _ = std::fs::remove_file(&path);
+}
+
 /// A run to a horizon has no steady state to size at a load level: plan by load refuses it
 /// by key and points to --per-window (it used to search for ever).
 #[test]

@@ -103,11 +103,14 @@ pub enum Feature {
     GeneralPatience,
     /// A failed attempt is redelivered only after a backoff delay.
     RetryBackoff,
+    /// A consumer count an autoscaler changes with the queue's backlog or utilisation
+    /// (`autoscale`), unless its `min` equals its `max`.
+    Autoscale,
 }
 
 impl Feature {
     /// Every feature, in declaration order.
-    pub const ALL: [Feature; 38] = [
+    pub const ALL: [Feature; 39] = [
         Feature::RenewalArrivals,
         Feature::GeneralArrivals,
         Feature::TraceArrivals,
@@ -146,6 +149,7 @@ impl Feature {
         Feature::ExponentialPatience,
         Feature::GeneralPatience,
         Feature::RetryBackoff,
+        Feature::Autoscale,
     ];
 
     /// The feature in plain words, for reasons printed to users.
@@ -189,6 +193,7 @@ impl Feature {
             Feature::ExponentialPatience => "exponential patience: waiting messages abandon",
             Feature::GeneralPatience => "non-exponential patience: waiting messages abandon",
             Feature::RetryBackoff => "a backoff delay before a failed message is redelivered",
+            Feature::Autoscale => "a consumer count an autoscaler changes",
         }
     }
 

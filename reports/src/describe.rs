@@ -38,9 +38,20 @@ pub fn describe_lines(s: &Scenario) -> Vec<String> {
             ),
             None => "UNSTABLE (rho >= 1: the queue grows without bound)".to_string(),
         };
+        // An autoscaled queue: rho is at its largest fleet.
+        let consumers = match q.autoscale {
+            Some(a) => format!(
+                "{} to {} consumers, autoscaled on {}; rho at {}",
+                a.min,
+                a.max,
+                a.metric.name(),
+                a.max
+            ),
+            None => format!("{} consumers", q.consumers),
+        };
         lines.push(format!(
-            "queue {} ({} consumers, {:?} dispatch): arrivals {:.4} per {unit}, mean service {:.4}, rho = {:.4}, {verdict}",
-            q.name, q.consumers, q.dispatch, load.arrival_rate, load.mean_service, load.rho
+            "queue {} ({consumers}, {:?} dispatch): arrivals {:.4} per {unit}, mean service {:.4}, rho = {:.4}, {verdict}",
+            q.name, q.dispatch, load.arrival_rate, load.mean_service, load.rho
         ));
     }
     let r = s.run;

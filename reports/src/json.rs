@@ -4,7 +4,7 @@
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
-use kendall_sim::replication::QueueCounts;
+use kendall_sim::replication::{QueueCounts, ScaleDecision, ScaleLog};
 
 use crate::windows::WindowJson;
 use crate::{MetricRow, RunReport, ScopeReport, TheoryStatus};
@@ -44,11 +44,55 @@ struct ClassDocument<'a> {
     metrics: Metrics<'a>,
 }
 
-/// One queue: its metrics and what became of its messages.
+/// One queue: its metrics, what became of its messages and, with `autoscale`, its scaling
+/// decisions.
 #[derive(Serialize)]
 struct QueueDocument<'a> {
     metrics: Metrics<'a>,
     counts: CountsDocument<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    autoscale: Option<AutoscaleDocument>,
+}
+
+/// An autoscaled queue's decisions in one replication (the first, replication 0).
+#[derive(Serialize)]
+struct AutoscaleDocument {
+    replication: u32,
+    evaluations: u64,
+    decisions: Vec<DecisionDocument>,
+    /// Decisions past the log's bound, counted only.
+    decisions_left_out: u64,
+}
+
+/// One scaling decision: when, what the metric read, the fleet before, this evaluation's
+/// recommendation, the fleet decided and the consumers on duty just after.
+#[derive(Serialize)]
+struct DecisionDocument {
+    time: f64,
+    metric: f64,
+    current: u32,
+    recommendation: u32,
+    desired: u32,
+    on_duty: u32,
+}
+
+impl AutoscaleDocument {
+    fn of(log: &ScaleLog) -> AutoscaleDocument {
+        let decision = |d: &ScaleDecision| DecisionDocument {
+            time: d.time,
+            metric: d.metric,
+            current: d.current,
+            recommendation: d.recommendation,
+            desired: d.desired,
+            on_duty: d.on_duty,
+        };
+        AutoscaleDocument {
+            replication: 0,
+            evaluations: log.evaluations,
+            decisions: log.decisions.iter().map(decision).collect(),
+            decisions_left_out: log.left_out,
+        }
+    }
 }
 
 /// A queue's fates, with `abandoned` only where some queue has a patience.
@@ -147,13 +191,17 @@ impl RunReport {
             .queues
             .iter()
             .zip(&self.counts)
-            .map(|(s, counts)| {
+            .enumerate()
+            .map(|(j, (s, counts))| {
                 let doc = QueueDocument {
                     metrics: Metrics(s),
                     counts: CountsDocument {
                         counts,
                         abandoned: self.abandonment.then_some(counts.abandoned),
                     },
+                    autoscale: (self.autoscale.get(j))
+                        .and_then(Option::as_ref)
+                        .map(AutoscaleDocument::of),
                 };
                 (s.name.as_str(), doc)
             })

@@ -4,6 +4,7 @@
 //! [`RunReport::to_table`] render it.
 
 mod atomic_write;
+mod autoscale;
 mod compare;
 mod early_sojourns;
 pub mod fit;

@@ -47,6 +47,8 @@ impl LiveReport {
             messages: live.run.completed,
             stopped: 0,
             windows: Vec::new(),
+            // Live runs refuse `autoscale`.
+            autoscale: Vec::new(),
         };
         LiveReport {
             live: RunReport::new(scenario, &as_experiment, theory, live.wall_seconds),

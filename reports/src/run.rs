@@ -1,7 +1,7 @@
 //! The report of one `kendall run`: simulated metrics beside theory, per scope.
 
 use kendall_models::{Prediction, Verdict};
-use kendall_sim::replication::QueueCounts;
+use kendall_sim::replication::{QueueCounts, ScaleLog};
 use kendall_sim::scenario::Warmup;
 use kendall_sim::stats::{Departures, Metric};
 use kendall_sim::theory::Theory;
@@ -198,6 +198,9 @@ pub struct RunReport {
     pub horizon: Option<f64>,
     /// `[run] window`: the system's metrics window by window.
     pub windows: Option<crate::windows::WindowsReport>,
+    /// Each queue's scaling decisions in replication 0, in queue order (None for a queue
+    /// without `autoscale`; empty for a report of no simulated replication).
+    pub autoscale: Vec<Option<ScaleLog>>,
 }
 
 impl RunReport {
@@ -297,6 +300,7 @@ impl RunReport {
             horizon: scenario.run.horizon.map(|h| h.end),
             windows: crate::windows::WindowsReport::new(scenario, result)
                 .map(|w| w.with_theory(theory.windows.as_ref())),
+            autoscale: result.autoscale.clone(),
         };
         report.warnings = report.diagnose();
         report
@@ -493,6 +497,7 @@ mod tests {
             messages: 0,
             stopped: 0,
             windows: Vec::new(),
+            autoscale: Vec::new(),
         };
         let mut theory = Theory {
             system: Verdict::Predicted(prediction(None)),

@@ -70,6 +70,11 @@ impl RunReport {
                 .mean;
             out.push_str(&w.summary(l, &self.time_unit));
         }
+        for (q, log) in self.queues.iter().zip(&self.autoscale) {
+            if let Some(log) = log {
+                out.push_str(&crate::autoscale::summary_line(&q.name, log));
+            }
+        }
         out.push('\n');
         scope_table(&mut out, "end to end", &self.system);
         if self.queues.len() > 1 {

@@ -353,6 +353,7 @@ mod tests {
             warnings: vec![],
             horizon: None,
             windows: None,
+            autoscale: vec![],
         }
     }
 

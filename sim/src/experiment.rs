@@ -176,6 +176,9 @@ pub struct ExperimentResult {
     /// `[run] window`: the system's metrics window by window, in time order (empty without
     /// windows).
     pub windows: Vec<WindowSummary>,
+    /// Each queue's scaling decisions in replication 0, in scenario order (None for a queue
+    /// without `autoscale`).
+    pub autoscale: Vec<Option<crate::replication::ScaleLog>>,
 }
 
 /// Runs every replication of `scenario` on the current rayon pool and summarises them.
@@ -333,6 +336,14 @@ pub fn summarize(
                 .map(|r| r.windows.as_slice())
                 .collect::<Vec<_>>(),
         ),
+        // Replication 0's; with batch means, the one replication's (its last batch has them).
+        autoscale: (if batch_means {
+            results.last()
+        } else {
+            results.first()
+        })
+        .map(|r| r.autoscale.clone())
+        .unwrap_or_default(),
     }
 }
 

@@ -10,6 +10,7 @@
 //! they deal with: `messages`, `service` (the consumers, modelled in `worker`),
 //! `unfinished` deliveries, `deadlines`, `crashes`; `books` checks the counts.
 
+mod autoscale;
 mod batches;
 mod books;
 mod clock;
@@ -23,6 +24,7 @@ mod state;
 mod unfinished;
 mod worker;
 
+pub use autoscale::{MAX_DECISIONS, ScaleDecision, ScaleLog};
 pub use books::{Books, BooksError, QueueBooks, QueueCounts};
 pub use clock::SimClock;
 
@@ -60,6 +62,10 @@ pub struct ReplicationResult {
     /// `[run] window`: the system's estimates window by window, in time order (empty
     /// without windows).
     pub windows: Vec<WindowEstimate>,
+    /// Each queue's scaling decisions, in scenario order (None for a queue without
+    /// `autoscale`); for a batch of [`run_batched`], empty but in the last batch, which
+    /// holds the whole replication's.
+    pub autoscale: Vec<Option<ScaleLog>>,
 }
 
 /// Runs replication `replication` of `scenario` to completion.

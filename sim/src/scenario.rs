@@ -12,11 +12,13 @@ use kendall_models::{Shape, VariateSpec};
 use crate::arrivals::{Batch, Interarrival};
 use crate::dist::Distribution;
 
+mod autoscale;
 mod file;
 mod load;
 mod schedule;
 mod validate;
 
+pub use autoscale::{Autoscale, AutoscaleSpec, ScaleMetric};
 pub use file::{
     BackoffSpec, ClassSpec, ConsumersSpec, CrashSpec, ProducerSpec, QueueSpec, RouteSpec, RunSpec,
     ScenarioFile, ScheduleSpec,
@@ -125,6 +127,9 @@ pub struct Queue {
     /// The delay before a failed attempt is redelivered (`retry_backoff`); None redelivers
     /// at once.
     pub backoff: Option<Backoff>,
+    /// The autoscaler that sets the count on duty (`autoscale`); `consumers` is then its
+    /// `max`, of which `min` are on duty at time 0. None: no autoscaler.
+    pub autoscale: Option<Autoscale>,
 }
 
 /// Jitter on a backoff delay d (AWS Architecture Blog, "Exponential Backoff and Jitter",

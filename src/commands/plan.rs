@@ -83,8 +83,22 @@ fn per_window(args: &PlanArgs, targets: &[Target]) -> Result<Output> {
     Ok(out)
 }
 
-/// The `--vary` queue's index (default: the only queue).
+/// The `--vary` queue's index (default: the only queue). A queue whose `autoscale` sets its
+/// count is refused: plan would set the count itself.
 fn varied_queue(s: &Scenario, vary: Option<&str>) -> Result<usize> {
+    let j = varied_index(s, vary)?;
+    let q = &s.queues[j];
+    anyhow::ensure!(
+        q.autoscale.is_none(),
+        "`queues.{}.autoscale`: plan varies the queue's consumer count, which its autoscaler \
+         sets; plan a fixed count (drop `autoscale`) or vary another queue",
+        q.name
+    );
+    Ok(j)
+}
+
+/// The `--vary` queue's index (default: the only queue).
+fn varied_index(s: &Scenario, vary: Option<&str>) -> Result<usize> {
     match vary {
         Some(name) => s
             .queues

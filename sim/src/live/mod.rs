@@ -13,8 +13,8 @@
 //! the run did not hear of.
 //!
 //! What live cannot run faithfully yet it refuses by the scenario key ([`unsupported`]):
-//! consumer crashes, processor sharing, preemptive priority, patience, consumer schedules
-//! and retry backoff.
+//! consumer crashes, processor sharing, preemptive priority, patience, consumer schedules,
+//! autoscalers and retry backoff.
 //!
 //! Times are the broker's own stamps: T runs from publication to acknowledgement and Wq from
 //! publication to delivery, as real threads achieved them (scheduling latency and sleep
@@ -179,6 +179,12 @@ pub fn unsupported(scenario: &Scenario) -> Option<Unsupported> {
                 "consumers",
                 "a consumer schedule is simulated only: live consumer threads do not go off \
                  and on duty yet",
+            ))
+        } else if q.autoscale.is_some() {
+            Some(refuse(
+                "autoscale",
+                "an autoscaler is simulated only: live consumer threads do not go off and on \
+                 duty yet",
             ))
         } else if q.backoff.is_some() {
             Some(refuse(

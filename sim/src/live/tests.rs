@@ -211,6 +211,10 @@ fn crash_processor_sharing_and_preemption_are_refused_by_key() {
             "patience = { kind = \"exponential\", mean = 5.0 }",
             "queues.q.patience",
         ),
+        (
+            "autoscale = { metric = \"backlog\", target = 2.0, max = 1 }",
+            "queues.q.autoscale",
+        ),
     ] {
         let s = one_queue(1, extra);
         let refusal = unsupported(&s).expect(extra);

@@ -21,6 +21,8 @@ pub(super) enum Event {
     Recover(u32),
     /// Queue j's consumer schedule reaches its next boundary.
     Staff(u32),
+    /// Queue j's autoscaler evaluates, or consumers it added finish starting up.
+    Scale(u32),
 }
 
 /// The fleet size from which consumers' state does not stay in cache between their events,
@@ -46,6 +48,9 @@ impl Replication<'_> {
         }
         if self.scenario.queues.iter().any(|q| q.schedule.is_some()) {
             self.start_staffing()?;
+        }
+        if self.scenario.queues.iter().any(|q| q.autoscale.is_some()) {
+            self.start_autoscale()?;
         }
         let run = self.scenario.run;
         // A run to a horizon ends at a time, not a count (`customers` and `warmup` are 0).
@@ -100,6 +105,7 @@ impl Replication<'_> {
                 }
                 Some(Event::Deadline) => self.deadline(now)?,
                 Some(Event::Staff(j)) => self.staff(j as usize, now)?,
+                Some(Event::Scale(j)) => self.scale(j as usize, now)?,
                 Some(Event::Crash(c)) => self.crash(c as usize, now)?,
                 Some(Event::Recover(c)) => {
                     self.workers[c as usize].down = false;
@@ -224,6 +230,12 @@ impl Replication<'_> {
                 Some(_) => !self.horizon_reached,
                 None => self.exits < scenario.run.warmup + scenario.run.customers,
             };
+        // The whole replication's decisions go with its last batch.
+        let autoscale = if last {
+            self.take_scale_logs()
+        } else {
+            Vec::new()
+        };
         let books = self.books()?;
         debug_assert_eq!(books.check(), Ok(()), "the simulator's books disagree");
         let counts = (self.window_start.iter().zip(&books.queues))
@@ -259,6 +271,7 @@ impl Replication<'_> {
                 .as_ref()
                 .map(|w| w.finish())
                 .unwrap_or_default(),
+            autoscale,
         })
     }
 

@@ -24,6 +24,18 @@ pub(super) struct Staffing {
 }
 
 impl Staffing {
+    /// The staffing of a queue whose `max` consumers are all on duty at time 0 (an
+    /// autoscaler's, before it sets its `min`).
+    pub(super) fn all_on_duty(max: u32) -> Staffing {
+        Staffing {
+            on_duty: max,
+            next: None,
+            area: 0.0,
+            since: 0.0,
+            start: 0.0,
+        }
+    }
+
     /// The time-average count on duty from the window's start to `now`.
     pub(super) fn mean_on_duty(&self, now: f64) -> f64 {
         let area = self.area + f64::from(self.on_duty) * (now - self.since);

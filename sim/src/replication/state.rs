@@ -48,6 +48,8 @@ pub(super) struct Replication<'s> {
     pub(super) restarts: u32,
     /// Per queue, its staffing when it follows a consumer schedule (`staffing`).
     pub(super) staffing: Vec<Option<super::staffing::Staffing>>,
+    /// Per queue, its autoscaler (`autoscale`), which sets its `staffing`.
+    pub(super) autoscalers: Vec<Option<Box<super::autoscale::Autoscaler>>>,
     /// Reused for the broker's deadline reports.
     pub(super) expired: Expired,
     /// Whether any queue has deadlines, and the earliest Deadline event scheduled.
@@ -169,6 +171,7 @@ impl<'s> Replication<'s> {
             served_before: HashMap::new(),
             restarts: 0,
             staffing: vec![None; nq],
+            autoscalers: (0..nq).map(|_| None).collect(),
             expired: Expired::default(),
             deadlines: scenario
                 .queues

@@ -68,8 +68,8 @@ pub struct ProducerSpec {
 pub struct QueueSpec {
     /// Queue name.
     pub name: String,
-    /// Number of consumers, or a schedule of it.
-    pub consumers: ConsumersSpec,
+    /// Number of consumers, or a schedule of it (optional with `autoscale`, then its `max`).
+    pub consumers: Option<ConsumersSpec>,
     /// Dispatch strategy name; default "shared".
     pub dispatch: Option<String>,
     /// Sample size for power-of-d.
@@ -106,6 +106,8 @@ pub struct QueueSpec {
     pub patience: Option<DistSpec>,
     /// The delay before a failed attempt is redelivered.
     pub retry_backoff: Option<BackoffSpec>,
+    /// An autoscaler sets the consumer count.
+    pub autoscale: Option<super::autoscale::AutoscaleSpec>,
 }
 
 /// `retry_backoff = { base, factor, max, jitter }`.

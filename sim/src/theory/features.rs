@@ -118,6 +118,10 @@ pub fn station(s: &Scenario, j: usize, class_rates: &[f64]) -> Used {
     if q.schedule.is_some() {
         used.add(Feature::ConsumerSchedule, key("consumers"));
     }
+    // An autoscaler with `min = max` never changes the fleet of `max` (all on duty from 0).
+    if q.autoscale.is_some_and(|a| !a.is_fixed()) {
+        used.add(Feature::Autoscale, key("autoscale"));
+    }
     if q.consumers > 1 {
         used.add(Feature::SeveralConsumers, key("consumers"));
         if let Some(f) = dispatch_feature(&q.dispatch) {

@@ -8,7 +8,7 @@ use crate::dist::Distribution;
 use crate::error::{InvalidKey, KeyPath};
 use crate::scenario::file::ConsumersSpec;
 use crate::scenario::schedule::ConsumerSchedule;
-use crate::scenario::{Backoff, Delivery, Jitter, Queue, QueueSpec};
+use crate::scenario::{Autoscale, Backoff, Delivery, Jitter, Queue, QueueSpec};
 use crate::suggest::suggest;
 
 /// Dispatch names of the scenario format, for suggestions.
@@ -38,10 +38,33 @@ pub(super) fn validate_queue(
 ) -> Result<Queue, InvalidKey> {
     // With a schedule, the broker's queue has the most consumers it ever has on duty.
     let (consumers, schedule) = match &q.consumers {
-        ConsumersSpec::Count(n) => (*n, None),
-        ConsumersSpec::Schedule(spec) => {
+        Some(ConsumersSpec::Count(n)) => (*n, None),
+        Some(ConsumersSpec::Schedule(spec)) => {
             let s = ConsumerSchedule::from_spec(spec, &path.key("consumers"))?;
             (s.max(), Some(s))
+        }
+        None if q.autoscale.is_some() => (0, None),
+        None => {
+            return Err(InvalidKey::new(
+                path.key("consumers"),
+                "a queue needs `consumers` (or an `autoscale`)",
+            ));
+        }
+    };
+    // With an autoscaler, the broker's queue has its `max` consumers.
+    let (consumers, autoscale) = match &q.autoscale {
+        None => (consumers, None),
+        Some(_) if schedule.is_some() => {
+            return Err(InvalidKey::new(
+                path.key("autoscale"),
+                "`autoscale` and a consumer schedule (`consumers = { at, values }`) exclude \
+                 each other: either sets the count on duty",
+            ));
+        }
+        Some(spec) => {
+            let given = q.consumers.as_ref().map(|_| consumers);
+            let a = Autoscale::from_spec(spec, path, given)?;
+            (a.max, Some(a))
         }
     };
     if consumers == 0 {
@@ -149,6 +172,9 @@ pub(super) fn validate_queue(
     };
     if schedule.is_some() {
         schedule_allows(q, path, &dispatch, discipline, sharing, &speeds)?;
+    }
+    if autoscale.is_some() {
+        autoscale_allows(q, path, &dispatch, discipline, sharing, &speeds)?;
     }
     let positive = |key: &str, v: Option<f64>| -> Result<Option<f64>, InvalidKey> {
         match v {
@@ -293,6 +319,7 @@ pub(super) fn validate_queue(
         patience,
         schedule,
         backoff,
+        autoscale,
     })
 }
 
@@ -393,4 +420,24 @@ fn schedule_allows(
         return refuse("crash", "cannot be used with consumer crashes");
     }
     Ok(())
+}
+
+/// `Ok` when queue `q` (at `path`) can have an autoscaler: as for a schedule
+/// ([`schedule_allows`]), consumers leave and join only where that is simple. Otherwise the
+/// key that stands in the way.
+fn autoscale_allows(
+    q: &QueueSpec,
+    path: &KeyPath,
+    dispatch: &DispatchKind,
+    discipline: Discipline,
+    sharing: bool,
+    speeds: &[f64],
+) -> Result<(), InvalidKey> {
+    schedule_allows(q, path, dispatch, discipline, sharing, speeds).map_err(|e| InvalidKey {
+        message: e.message.replace(
+            "a consumer schedule (`consumers = { at, values }`)",
+            "`autoscale`",
+        ),
+        ..e
+    })
 }
