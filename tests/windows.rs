@@ -310,3 +310,40 @@ fn plot_writes_the_window_charts() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--plot draws the windows"));
 }
+
+/// An autoscaled run's charts mark replication 0's decisions: the fleet after each on the
+/// consumers-on-duty chart (a staircase), what the autoscaler read on the utilisation chart,
+/// and the backlog (Lq) is drawn too.
+#[test]
+fn plot_marks_the_autoscalers_decisions() {
+    let dir = std::env::temp_dir().join(format!("kendall-scale-plot-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let args = ["run", "scenarios/autoscale.toml", "--replications", "3"];
+    let out = kendall(&[&args[..], &["--plot", dir.to_str().unwrap()]].concat());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc = json(&[&args[..], &["--json"]].concat());
+    let decisions = doc["queues"]["send"]["autoscale"]["decisions"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert!(decisions >= 4, "{decisions} decisions");
+    let svg =
+        |name: &str| std::fs::read_to_string(dir.join(format!("windows-{name}.svg"))).unwrap();
+    // One dot per decision, and one in the legend.
+    for (chart, label) in [
+        ("on_duty", "fleet after each decision of queue send"),
+        ("utilization", "fleet busy at each decision of queue send"),
+    ] {
+        let s = svg(chart);
+        assert!(s.contains(label), "{chart}: no label");
+        assert_eq!(s.matches("<circle").count(), decisions + 1, "{chart}");
+        assert_eq!(kendall_reports::charts::svg_fault(&s), None, "{chart}");
+    }
+    assert!(svg("Lq").contains("time-average number waiting Lq"));
+    assert_eq!(svg("T").matches("<circle").count(), 0, "no marks on T");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

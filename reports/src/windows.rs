@@ -11,7 +11,7 @@ use std::fmt::Write;
 
 use kendall_sim::stats::Metric;
 
-use crate::charts::{Ci, WindowChart};
+use crate::charts::{Ci, Marks, WindowChart};
 use kendall_sim::theory::windows::{WindowTheory, WindowValue, WindowsTheory};
 use kendall_sim::windows::WindowSummary;
 use kendall_sim::{ExperimentResult, Scenario, Summary};
@@ -38,6 +38,8 @@ pub struct WindowsReport {
     /// Which model gives the theory per window and how exact, or why none (None when no
     /// theory was asked for).
     pub theory_summary: Option<String>,
+    /// The first autoscaled queue's decisions in replication 0, marked on the charts.
+    pub scaling: Option<crate::autoscale::Scaling>,
 }
 
 /// The busiest stretch of a run, from its windows: the peak backlog and when it drained.
@@ -63,6 +65,7 @@ impl WindowsReport {
             abandonment: scenario.queues.iter().any(|q| q.patience.is_some()),
             theory: Vec::new(),
             theory_summary: None,
+            scaling: crate::autoscale::Scaling::of(scenario, result),
         })
     }
 
@@ -236,6 +239,9 @@ impl WindowsReport {
     }
 }
 
+/// The y axis of the backlog chart drawn for an autoscaled queue.
+const BACKLOG: &str = "time-average number waiting Lq (messages)";
+
 /// The metrics charted against time for a run in windows, with their y-axis descriptions
 /// (`{u}` the time unit); p_abandon only where a queue has a patience.
 const CHARTED: [(Metric, &str); 6] = [
@@ -255,37 +261,28 @@ impl WindowsReport {
     /// where a queue has a patience, consumers on duty), each with its file name
     /// (`windows-<metric>`), for `kendall run --plot` and `kendall report`.
     pub fn charts(&self, scenario: &str, time_unit: &str) -> Vec<(String, WindowChart)> {
-        let u = if time_unit.is_empty() {
-            "time units"
-        } else {
-            time_unit
-        };
         let mut out = Vec::new();
         for (m, desc) in CHARTED {
             if m == Metric::PAbandon && !self.abandonment {
                 continue;
             }
-            let theory: Vec<Option<f64>> = (0..self.windows.len())
-                .map(|k| self.theory_of(k, m).map(|v| v.value))
-                .collect();
-            let theory_label = (0..self.windows.len())
-                .find_map(|k| self.theory_of(k, m))
-                .map(|v| format!("{} ({})", v.model, v.exactness.label()));
             out.push((
                 format!("windows-{}", m.name()),
-                WindowChart {
-                    title: format!("{scenario}: {} by window", m.name()),
-                    time_unit: time_unit.to_string(),
-                    y_desc: desc.replace("{u}", u),
-                    windows: self
-                        .windows
-                        .iter()
-                        .map(|w| (w.start, w.end, Ci::from(w.get(m))))
-                        .collect(),
-                    theory,
-                    theory_label,
-                },
+                self.metric_chart(scenario, time_unit, m, desc),
             ));
+        }
+        if let Some(s) = &self.scaling {
+            // The backlog against time; what the autoscaler read is marked on it, or on the
+            // utilisation chart for a utilisation metric.
+            out.push((
+                "windows-Lq".to_string(),
+                self.metric_chart(scenario, time_unit, Metric::Lq, BACKLOG),
+            ));
+            let (m, marks) = s.reading_marks();
+            let name = format!("windows-{}", m.name());
+            if let Some((_, chart)) = out.iter_mut().find(|(n, _)| *n == name) {
+                chart.marks = marks;
+            }
         }
         out.push((
             "windows-on_duty".to_string(),
@@ -300,9 +297,41 @@ impl WindowsReport {
                     .collect(),
                 theory: vec![None; self.windows.len()],
                 theory_label: None,
+                marks: self
+                    .scaling
+                    .as_ref()
+                    .map(|s| s.fleet_marks())
+                    .unwrap_or_default(),
             },
         ));
         out
+    }
+
+    /// Metric `m` against time, window by window, with its 95% band and theory's line;
+    /// `desc` describes the y axis (`{u}` the time unit).
+    fn metric_chart(&self, scenario: &str, time_unit: &str, m: Metric, desc: &str) -> WindowChart {
+        let u = if time_unit.is_empty() {
+            "time units"
+        } else {
+            time_unit
+        };
+        let theory: Vec<Option<f64>> = (0..self.windows.len())
+            .map(|k| self.theory_of(k, m).map(|v| v.value))
+            .collect();
+        let theory_label = (0..self.windows.len())
+            .find_map(|k| self.theory_of(k, m))
+            .map(|v| format!("{} ({})", v.model, v.exactness.label()));
+        WindowChart {
+            title: format!("{scenario}: {} by window", m.name()),
+            time_unit: time_unit.to_string(),
+            y_desc: desc.replace("{u}", u),
+            windows: (self.windows.iter())
+                .map(|w| (w.start, w.end, Ci::from(w.get(m))))
+                .collect(),
+            theory,
+            theory_label,
+            marks: Marks::default(),
+        }
     }
 
     /// Writes [`WindowsReport::charts`] to `dir` as SVG and PNG; returns the names written.

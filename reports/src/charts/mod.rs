@@ -25,7 +25,7 @@ pub use kinds::{
     LoadCurve, LoadPoint, OccupancyTrace, SojournCdf, StrategyPoint, StrategySeries,
     TheoryLoadPoint,
 };
-pub use window_chart::WindowChart;
+pub use window_chart::{Marks, WindowChart};
 
 /// Pixel size of every chart.
 pub const SIZE: (u32, u32) = (960, 540);

@@ -21,6 +21,21 @@ pub struct WindowChart {
     pub theory: Vec<Option<f64>>,
     /// The theory's legend label ("M_t/M/c+M forward equations from empty (exact)").
     pub theory_label: Option<String>,
+    /// Events of one replication marked on the chart at their time (an autoscaler's
+    /// decisions), with their legend label; empty for none.
+    pub marks: Marks,
+}
+
+/// One replication's events drawn over a window chart: points at (time, value), joined as
+/// a step line when `steps` (a count that holds until the next event).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Marks {
+    /// (time, value), in time order.
+    pub points: Vec<(f64, f64)>,
+    /// Join them as a staircase that holds each value until the next point.
+    pub steps: bool,
+    /// Legend label.
+    pub label: String,
 }
 
 impl Chart for WindowChart {
@@ -44,7 +59,8 @@ impl Chart for WindowChart {
             shown
                 .iter()
                 .flat_map(|(_, ci)| [ci.lo, ci.hi])
-                .chain(theory.iter().map(|p| p.1)),
+                .chain(theory.iter().map(|p| p.1))
+                .chain(self.marks.points.iter().map(|p| p.1)),
             true,
         );
         let x_desc = format!("window midpoint ({u})");
@@ -88,6 +104,26 @@ impl Chart for WindowChart {
             && !theory.is_empty()
         {
             theory_line(&mut chart, theory, &format!("theory: {label}"), colour(0))?;
+        }
+        if !self.marks.points.is_empty() {
+            let m = colour(2);
+            let end = self.windows.last().map_or(0.0, |w| w.1);
+            let points = &self.marks.points;
+            if self.marks.steps {
+                // Each value holds until the next point, the last until the chart's end.
+                let stairs = points.iter().enumerate().flat_map(|(i, &(t, v))| {
+                    let until = points.get(i + 1).map_or(end, |p| p.0);
+                    [(t, v), (until, v)]
+                });
+                chart
+                    .draw_series(LineSeries::new(stairs, m.stroke_width(1)))
+                    .map_err(err)?;
+            }
+            chart
+                .draw_series(points.iter().map(|&p| Circle::new(p, 3, m.filled())))
+                .map_err(err)?
+                .label(self.marks.label.as_str())
+                .legend(move |(x, y)| Circle::new((x + 10, y), 3, m.filled()));
         }
         legend(&mut chart, SeriesLabelPosition::UpperRight)
     }
