@@ -101,12 +101,17 @@ pub struct PlanArgs {
     pub targets: Vec<String>,
     /// Load levels: FROM..TO[:STEP] total arrival rates, or xFROM..xTO[:STEP] multiples of
     /// the scenario's own rates (no STEP: ten levels).
-    #[arg(long, required_unless_present = "per_window")]
+    #[arg(long, required_unless_present_any = ["per_window", "autoscale"])]
     pub load: Option<String>,
     /// Staff every window of a run to a horizon (`[run] horizon` and `window`): the fewest
     /// consumers per window, as a schedule to paste (excludes --load).
     #[arg(long)]
     pub per_window: bool,
+    /// Plan an autoscaler for every window of a run to a horizon: the cheapest `target` and
+    /// `min` of the queue's `autoscale` (or of a backlog rule with the key's defaults), beside
+    /// the cheapest fixed schedule (excludes --load and --per-window).
+    #[arg(long, conflicts_with_all = ["load", "per_window"])]
+    pub autoscale: bool,
     /// The queue whose consumers vary (default: the only queue).
     #[arg(long)]
     pub vary: Option<String>,

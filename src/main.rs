@@ -5,6 +5,7 @@
 mod cli;
 mod commands;
 mod output;
+mod plan_autoscale;
 mod plan_search;
 mod plan_windows;
 mod progress;

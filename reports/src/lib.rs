@@ -32,6 +32,7 @@ pub use sweep::{COLUMNS, MergeError, SweepPoint, merge_csv, sweep_chart, sweep_c
 pub mod charts;
 pub mod describe;
 pub mod plan;
+pub mod plan_autoscale;
 pub mod plan_windows;
 pub mod report;
 pub mod validation;

@@ -21,6 +21,9 @@ pub fn run(args: &PlanArgs) -> Result<Output> {
     if args.per_window {
         return per_window(args, &targets);
     }
+    if args.autoscale {
+        return autoscale(args, &targets);
+    }
     let Some(load) = &args.load else {
         anyhow::bail!("--load is required (or --per-window)");
     };
@@ -78,6 +81,20 @@ fn per_window(args: &PlanArgs, targets: &[Target]) -> Result<Output> {
         resolve_warmup(&mut scenario)?;
         crate::plan_windows::plan(&scenario, queue, targets)
     })?;
+    let mut out = Output::new();
+    out.document(args.json, || report.to_json(), || report.to_table());
+    Ok(out)
+}
+
+/// `plan --autoscale`: an autoscaler's cheapest setting, beside the cheapest fixed schedule.
+fn autoscale(args: &PlanArgs, targets: &[Target]) -> Result<Output> {
+    if args.csv.is_some() || args.report.is_some() {
+        anyhow::bail!("--autoscale writes no --csv or --report: use --json");
+    }
+    let scenario = load_overridden(&args.scenario, &args.run)?;
+    let queue = varied_index(&scenario, args.vary.as_deref())?;
+    let pool = thread_pool(args.run.threads)?;
+    let report = pool.install(|| crate::plan_autoscale::plan(&scenario, queue, targets))?;
     let mut out = Output::new();
     out.document(args.json, || report.to_json(), || report.to_table());
     Ok(out)
