@@ -28,6 +28,7 @@ pub mod oracle;
 pub mod priority;
 pub mod ps;
 pub mod relaxation;
+pub mod retry_fluid;
 #[cfg(test)]
 mod testkit;
 pub mod time_varying;
