@@ -347,3 +347,17 @@ fn plot_marks_the_autoscalers_decisions() {
     assert_eq!(svg("T").matches("<circle").count(), 0, "no marks on T");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `validate` describes a run to a horizon by its horizon and windows, not by a count of 0
+/// messages.
+#[test]
+fn validate_describes_a_run_to_a_horizon() {
+    let out = kendall(&["validate", "scenarios/diurnal.toml"]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("run: 10 replications to horizon 86400 s from empty (windows of 3600 s)"),
+        "{text}"
+    );
+    assert!(!text.contains("x 0 messages"), "{text}");
+}

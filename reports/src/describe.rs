@@ -64,9 +64,19 @@ pub fn describe_lines(s: &Scenario) -> Vec<String> {
     } else {
         format!("{} replications", r.replications)
     };
-    lines.push(format!(
-        "run: {replications} x {} messages after a warm-up of {warmup}, seed {}",
-        r.customers, r.seed
-    ));
+    lines.push(match r.horizon {
+        Some(h) => format!(
+            "run: {replications} to horizon {} {unit} from empty{}, seed {}",
+            h.end,
+            h.window
+                .map(|w| format!(" (windows of {w} {unit})"))
+                .unwrap_or_default(),
+            r.seed
+        ),
+        None => format!(
+            "run: {replications} x {} messages after a warm-up of {warmup}, seed {}",
+            r.customers, r.seed
+        ),
+    });
     lines
 }
