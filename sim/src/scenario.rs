@@ -13,12 +13,14 @@ use crate::arrivals::{Batch, Interarrival};
 use crate::dist::Distribution;
 
 mod autoscale;
+mod client;
 mod file;
 mod load;
 mod schedule;
 mod validate;
 
 pub use autoscale::{Autoscale, AutoscaleSpec, ScaleMetric};
+pub use client::Client;
 pub use file::{
     BackoffSpec, ClassSpec, ConsumersSpec, CrashSpec, ProducerSpec, QueueSpec, RouteSpec, RunSpec,
     ScenarioFile, ScheduleSpec,
@@ -48,6 +50,9 @@ pub struct Producer {
     pub interarrival: Interarrival,
     /// Messages each arrival publishes at once; None: one (the file has no `batch`).
     pub batch: Option<Batch>,
+    /// The sender's timeout and retries (`timeout`, `retries`, `retry_backoff`); None: the
+    /// sender publishes and does not wait.
+    pub client: Option<Client>,
 }
 
 impl Producer {

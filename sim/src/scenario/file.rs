@@ -60,6 +60,12 @@ pub struct ProducerSpec {
     pub rate: Option<RateSpec>,
     /// Messages per arrival (default 1).
     pub batch: Option<BatchSpec>,
+    /// How long the sender waits for each attempt to be processed ([`super::Client`]).
+    pub timeout: Option<f64>,
+    /// Copies the sender publishes again after a timeout (default 0; needs `timeout`).
+    pub retries: Option<u32>,
+    /// The delay before each retry (default: at once).
+    pub retry_backoff: Option<BackoffSpec>,
 }
 
 /// `[[queues]]`.

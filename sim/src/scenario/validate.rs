@@ -9,6 +9,7 @@ use crate::error::{InvalidKey, KeyPath};
 use crate::suggest::suggest;
 
 mod queue;
+pub(super) use queue::backoff_delays;
 
 impl ScenarioFile {
     /// Checks every reference and number, producing the scenario the simulator runs.
@@ -320,12 +321,14 @@ fn validate_producer(
     let batch = (p.batch.as_ref())
         .map(|b| Batch::from_spec(b, &path.key("batch")))
         .transpose()?;
+    let client = crate::scenario::client::validate(p, path)?;
     Ok(Producer {
         name: p.name.clone(),
         queue,
         class,
         interarrival,
         batch,
+        client,
     })
 }
 
