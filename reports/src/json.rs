@@ -4,7 +4,7 @@
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
-use kendall_sim::replication::{QueueCounts, ScaleDecision, ScaleLog};
+use kendall_sim::replication::{ClientCounts, QueueCounts, ScaleDecision, ScaleLog};
 
 use crate::windows::WindowJson;
 use crate::{MetricRow, RunReport, ScopeReport, TheoryStatus};
@@ -36,6 +36,9 @@ pub struct RunDocument<'a> {
     /// Only for a run to a horizon with windows.
     #[serde(skip_serializing_if = "Option::is_none")]
     windows: Option<Vec<WindowJson<'a>>>,
+    /// Only where a producer has a `timeout`: the senders' counts, mean per replication.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    clients: Option<&'a ClientCounts>,
 }
 
 /// One class: its metrics.
@@ -225,6 +228,7 @@ impl RunReport {
             queues: ByName(queues),
             horizon: self.horizon,
             windows: self.horizon.and(self.windows.as_ref()).map(|w| w.to_json()),
+            clients: self.clients.as_ref(),
         }
     }
 }

@@ -201,6 +201,9 @@ pub struct RunReport {
     /// Each queue's scaling decisions in replication 0, in queue order (None for a queue
     /// without `autoscale`; empty for a report of no simulated replication).
     pub autoscale: Vec<Option<ScaleLog>>,
+    /// With a producer's `timeout`: the senders' counts, mean per replication; the system's
+    /// `goodput`, `amplification` and `wasted` are then shown.
+    pub clients: Option<kendall_sim::replication::ClientCounts>,
 }
 
 impl RunReport {
@@ -227,13 +230,17 @@ impl RunReport {
             },
         };
         let abandonment = scenario.queues.iter().any(|q| q.patience.is_some());
+        // Client metrics only for the system, and only where a producer has a `timeout`.
+        let clients = result.clients.is_some();
         // `p_wait`: theory's P(wait) in the scope, for the rule of three ([`NoneSeen`]).
         let scope = |name: &str, s: &ScopeSummary, p: Option<&Prediction>, p_wait: Option<f64>| {
+            let system = std::ptr::eq(s, &result.system);
             ScopeReport {
                 name: name.to_string(),
                 rows: Metric::ALL
                     .iter()
                     .filter(|&&m| abandonment || m != Metric::PAbandon)
+                    .filter(|&&m| (clients && system) || !m.of_clients())
                     .map(|&m| {
                         let theory = p.and_then(|p| kendall_sim::theory::value(p, m));
                         MetricRow {
@@ -301,6 +308,7 @@ impl RunReport {
             windows: crate::windows::WindowsReport::new(scenario, result)
                 .map(|w| w.with_theory(theory.windows.as_ref())),
             autoscale: result.autoscale.clone(),
+            clients: result.clients,
         };
         report.warnings = report.diagnose();
         report
@@ -498,6 +506,7 @@ mod tests {
             stopped: 0,
             windows: Vec::new(),
             autoscale: Vec::new(),
+            clients: None,
         };
         let mut theory = Theory {
             system: Verdict::Predicted(prediction(None)),

@@ -88,6 +88,14 @@ impl RunReport {
             }
         }
         fates(&mut out, self);
+        if let Some(c) = &self.clients {
+            let _ = writeln!(
+                out,
+                "senders per replication (measurement window): {:.1} originals, {:.1} attempts, \
+                 {:.1} satisfied, {:.1} gave up, {:.1} duplicates processed\n",
+                c.originals, c.attempts, c.satisfied, c.given_up, c.duplicates
+            );
+        }
         let rate = |n: u64| {
             if self.wall_seconds > 0.0 {
                 n as f64 / self.wall_seconds

@@ -354,6 +354,7 @@ mod tests {
             horizon: None,
             windows: None,
             autoscale: vec![],
+            clients: None,
         }
     }
 

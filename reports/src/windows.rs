@@ -33,6 +33,8 @@ pub struct WindowsReport {
     pub windows: Vec<WindowSummary>,
     /// Some queue has a `patience`: `p_abandon` is shown (as in the run's own metrics).
     pub abandonment: bool,
+    /// A producer has a `timeout`: `goodput`, `amplification` and `wasted` are shown.
+    pub clients: bool,
     /// Theory per window, aligned with `windows` (empty where no model applies).
     pub theory: Vec<WindowTheory>,
     /// Which model gives the theory per window and how exact, or why none (None when no
@@ -61,6 +63,7 @@ impl WindowsReport {
             width: h.window?,
             windows: result.windows.clone(),
             abandonment: scenario.queues.iter().any(|q| q.patience.is_some()),
+            clients: scenario.producers.iter().any(|p| p.client.is_some()),
             theory: Vec::new(),
             theory_summary: None,
         })
@@ -188,7 +191,7 @@ impl WindowsReport {
 
     /// The JSON array: per window its start, end, counts and metrics.
     pub fn to_json(&self) -> Vec<WindowJson<'_>> {
-        let shown = self.abandonment;
+        let shown = (self.abandonment, self.clients);
         self.windows
             .iter()
             .enumerate()
@@ -205,7 +208,7 @@ impl WindowsReport {
         ])?;
         for (k, win) in self.windows.iter().enumerate() {
             let head = [k.to_string(), number(win.start), number(win.end)];
-            for (name, m, s) in metric_summaries(win, self.abandonment) {
+            for (name, m, s) in metric_summaries(win, (self.abandonment, self.clients)) {
                 let (lo, hi) = s.ci();
                 let theory = m
                     .and_then(|m| self.theory_of(k, m))
@@ -321,14 +324,16 @@ impl WindowsReport {
 }
 
 /// Every metric of a window by name (with the metric), in [`Metric::ALL`] order
-/// (`p_abandon` only where `abandonment`), then the consumers on duty.
+/// (`p_abandon` only where `abandonment`, the client metrics only where `clients`), then the
+/// consumers on duty.
 fn metric_summaries(
     w: &WindowSummary,
-    abandonment: bool,
+    (abandonment, clients): (bool, bool),
 ) -> impl Iterator<Item = (&'static str, Option<Metric>, Summary)> + '_ {
     Metric::ALL
         .iter()
         .filter(move |&&m| abandonment || m != Metric::PAbandon)
+        .filter(move |&&m| clients || !m.of_clients())
         .map(|&m| (m.name(), Some(m), w.get(m)))
         .chain(std::iter::once(("on_duty", None, w.on_duty)))
 }
@@ -362,7 +367,11 @@ pub struct WindowJson<'a> {
 }
 
 impl<'a> WindowJson<'a> {
-    fn of(w: &'a WindowSummary, theory: Option<&'a WindowTheory>, abandonment: bool) -> Self {
+    fn of(
+        w: &'a WindowSummary,
+        theory: Option<&'a WindowTheory>,
+        shown: (bool, bool),
+    ) -> Self {
         WindowJson {
             start: w.start,
             end: w.end,
@@ -371,7 +380,7 @@ impl<'a> WindowJson<'a> {
                 completed: w.completed,
                 completions: w.completions,
             },
-            metrics: WindowMetrics(w, theory, abandonment),
+            metrics: WindowMetrics(w, theory, shown),
         }
     }
 }
@@ -388,8 +397,9 @@ struct WindowCounts {
 }
 
 /// A window's metrics by name, in [`Metric::ALL`] order then `on_duty` (with `p_abandon`
-/// when the flag is set), each with the window's theory where there is one.
-struct WindowMetrics<'a>(&'a WindowSummary, Option<&'a WindowTheory>, bool);
+/// and the client metrics when their flags are set), each with the window's theory where
+/// there is one.
+struct WindowMetrics<'a>(&'a WindowSummary, Option<&'a WindowTheory>, (bool, bool));
 
 impl Serialize for WindowMetrics<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {

@@ -13,6 +13,7 @@
 mod autoscale;
 mod batches;
 mod books;
+mod clients;
 mod clock;
 mod crashes;
 mod deadlines;
@@ -26,6 +27,7 @@ mod worker;
 
 pub use autoscale::{MAX_DECISIONS, ScaleDecision, ScaleLog};
 pub use books::{Books, BooksError, QueueBooks, QueueCounts};
+pub use clients::ClientCounts;
 pub use clock::SimClock;
 
 use crate::error::SimError;
@@ -66,6 +68,9 @@ pub struct ReplicationResult {
     /// `autoscale`); for a batch of [`run_batched`], empty but in the last batch, which
     /// holds the whole replication's.
     pub autoscale: Vec<Option<ScaleLog>>,
+    /// With a producer's `timeout`: what the senders saw over the measurement (None
+    /// without).
+    pub clients: Option<ClientCounts>,
 }
 
 /// Runs replication `replication` of `scenario` to completion.

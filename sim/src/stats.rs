@@ -39,10 +39,18 @@ pub enum Metric {
     WqP999,
     /// Fraction of messages that abandoned (their patience ran out while they waited).
     PAbandon,
+    /// Originals per time unit whose sender was satisfied: some copy processed within its
+    /// attempt's timeout (system scope, with a producer's `timeout`; [`crate::clients`]).
+    Goodput,
+    /// Attempts published per original published (≥ 1; with a producer's `timeout`).
+    Amplification,
+    /// Fraction of the processing spent on copies whose sender had given up on them or was
+    /// already satisfied when it ended (with a producer's `timeout`).
+    Wasted,
 }
 
 /// Number of metrics.
-pub const METRICS: usize = 17;
+pub const METRICS: usize = 20;
 
 /// The percentile metrics' range in [`Metric::ALL`] (T's four, then Wq's).
 pub const PERCENTILES: std::ops::Range<usize> = 8..16;
@@ -70,7 +78,19 @@ impl Metric {
         Metric::WqP99,
         Metric::WqP999,
         Metric::PAbandon,
+        Metric::Goodput,
+        Metric::Amplification,
+        Metric::Wasted,
     ];
+
+    /// The metrics of client timeouts and retries, shown only where a producer has a
+    /// `timeout` and only for the system.
+    pub const CLIENTS: [Metric; 3] = [Metric::Goodput, Metric::Amplification, Metric::Wasted];
+
+    /// Whether this is one of [`Metric::CLIENTS`].
+    pub fn of_clients(self) -> bool {
+        Self::CLIENTS.contains(&self)
+    }
 
     /// The name used in JSON and tables.
     pub fn name(self) -> &'static str {
@@ -92,6 +112,9 @@ impl Metric {
             Metric::WqP99 => "Wq_p99",
             Metric::WqP999 => "Wq_p999",
             Metric::PAbandon => "p_abandon",
+            Metric::Goodput => "goodput",
+            Metric::Amplification => "amplification",
+            Metric::Wasted => "wasted",
         }
     }
 

@@ -78,6 +78,8 @@ pub(super) struct Replication<'s> {
     pub(super) horizon_reached: bool,
     /// Where the warm-up ends and batches end ([`super::batches`]).
     pub(super) marks: Marks,
+    /// The senders, when some producer has a `timeout` ([`super::clients`]).
+    pub(super) clients: Option<Box<super::clients::Clients>>,
 }
 
 impl<'s> Replication<'s> {
@@ -198,6 +200,7 @@ impl<'s> Replication<'s> {
                 .map(Box::new),
             horizon_reached: false,
             marks: Marks::new(&scenario.run, batches),
+            clients: super::clients::Clients::new(scenario, replication),
         })
     }
 }
