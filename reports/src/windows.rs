@@ -367,11 +367,7 @@ pub struct WindowJson<'a> {
 }
 
 impl<'a> WindowJson<'a> {
-    fn of(
-        w: &'a WindowSummary,
-        theory: Option<&'a WindowTheory>,
-        shown: (bool, bool),
-    ) -> Self {
+    fn of(w: &'a WindowSummary, theory: Option<&'a WindowTheory>, shown: (bool, bool)) -> Self {
         WindowJson {
             start: w.start,
             end: w.end,

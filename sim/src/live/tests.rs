@@ -312,10 +312,7 @@ fn client_timeouts_and_retries_are_refused_by_key() {
         ("timeout = 5.0", "producers.p.timeout"),
         ("timeout = 5.0\nretries = 2", "producers.p.retries"),
     ] {
-        let text = one_queue_text(1, "").replace(
-            "name = \"p\"",
-            &format!("name = \"p\"\n{keys}"),
-        );
+        let text = one_queue_text(1, "").replace("name = \"p\"", &format!("name = \"p\"\n{keys}"));
         let refusal = unsupported(&scenario(&text)).expect(keys);
         assert_eq!(refusal.key, key);
         assert_eq!(

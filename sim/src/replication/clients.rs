@@ -111,10 +111,7 @@ impl PartialOrd for Timer {
 impl Ord for Timer {
     /// Reversed: the earliest (then the first set) on top of the max-heap.
     fn cmp(&self, other: &Self) -> Ordering {
-        other
-            .at
-            .total_cmp(&self.at)
-            .then(other.seq.cmp(&self.seq))
+        other.at.total_cmp(&self.at).then(other.seq.cmp(&self.seq))
     }
 }
 

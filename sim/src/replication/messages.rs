@@ -28,7 +28,12 @@ impl Replication<'_> {
     }
 
     /// Publishes a sender's retry (tagged by the caller) of `class` to queue `j`.
-    pub(super) fn publish_copy(&mut self, j: usize, class: usize, now: f64) -> Result<(), BrokerError> {
+    pub(super) fn publish_copy(
+        &mut self,
+        j: usize,
+        class: usize,
+        now: f64,
+    ) -> Result<(), BrokerError> {
         self.publish(j, class, None, 0.0, now)
     }
 
