@@ -19,6 +19,7 @@ mod crashes;
 mod deadlines;
 mod event_loop;
 mod messages;
+mod paid;
 mod service;
 mod staffing;
 mod state;
@@ -71,6 +72,9 @@ pub struct ReplicationResult {
     /// With a producer's `timeout`: what the senders saw over the measurement (None
     /// without).
     pub clients: Option<ClientCounts>,
+    /// Each queue's consumer time over the measurement (or batch): the time integral of
+    /// its consumers paid for (on duty, or an autoscaler's starting up).
+    pub consumer_time: Vec<f64>,
 }
 
 /// Runs replication `replication` of `scenario` to completion.

@@ -20,7 +20,7 @@ mod schedule;
 mod validate;
 
 pub use autoscale::{Autoscale, AutoscaleSpec, ScaleMetric};
-pub use client::Client;
+pub use client::{Client, hours_per_unit};
 pub use file::{
     BackoffSpec, ClassSpec, ConsumersSpec, CrashSpec, ProducerSpec, QueueSpec, RouteSpec, RunSpec,
     ScenarioFile, ScheduleSpec,
@@ -135,6 +135,9 @@ pub struct Queue {
     /// The autoscaler that sets the count on duty (`autoscale`); `consumers` is then its
     /// `max`, of which `min` are on duty at time 0. None: no autoscaler.
     pub autoscale: Option<Autoscale>,
+    /// `cost_per_consumer_hour`: the price of an hour of one consumer paid for (on duty or
+    /// starting up); None: not priced.
+    pub cost_per_hour: Option<f64>,
 }
 
 /// Jitter on a backoff delay d (AWS Architecture Blog, "Exponential Backoff and Jitter",

@@ -136,6 +136,10 @@ pub struct WindowEstimate {
     pub completions: u64,
     /// The sums behind the by-arrival figures, for pooling across replications.
     pub totals: ArrivalTotals,
+    /// Consumer time paid for in the window, all queues (NaN where not reached).
+    pub consumer_time: f64,
+    /// Its price, where a queue has `cost_per_consumer_hour` (else NaN).
+    pub cost: f64,
 }
 
 /// The sums behind a window's by-arrival figures in one replication.
@@ -297,6 +301,8 @@ impl WindowRecorder {
                         sum_t: a.sum_t,
                         sum_wq: a.sum_wq,
                     },
+                    consumer_time: f64::NAN,
+                    cost: f64::NAN,
                 }
             })
             .collect()
@@ -321,6 +327,10 @@ pub struct WindowSummary {
     pub completed: f64,
     /// Messages processed in the window, mean per replication.
     pub completions: f64,
+    /// Consumer time paid for in the window, all queues.
+    pub consumer_time: Summary,
+    /// Its price, where a queue has `cost_per_consumer_hour`.
+    pub cost: Summary,
 }
 
 impl WindowSummary {
@@ -414,6 +424,8 @@ pub fn summarize(per_replication: &[&[WindowEstimate]]) -> Vec<WindowSummary> {
                 arrived: mean(&|e| e.arrived as f64),
                 completed: mean(&|e| e.completed as f64),
                 completions: mean(&|e| e.completions as f64),
+                consumer_time: summary_of_defined(&each(&|e| e.consumer_time)),
+                cost: summary_of_defined(&each(&|e| e.cost)),
             }
         })
         .collect()

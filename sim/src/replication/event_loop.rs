@@ -272,14 +272,15 @@ impl Replication<'_> {
             messages,
             stopped,
             tails,
-            windows: self.window_estimates(),
+            windows: self.window_estimates(now),
             autoscale,
             clients: self.clients.as_ref().map(|c| c.counts()),
+            consumer_time: self.paid.consumer_time(now),
         })
     }
 
     /// Every window's estimates (none without `[run] window`), the senders' figures in them.
-    fn window_estimates(&self) -> Vec<crate::windows::WindowEstimate> {
+    fn window_estimates(&self, now: f64) -> Vec<crate::windows::WindowEstimate> {
         let mut windows = self
             .windows
             .as_ref()
@@ -288,6 +289,8 @@ impl Replication<'_> {
         if let Some(c) = &self.clients {
             c.estimate_windows(&mut windows);
         }
+        self.paid
+            .estimate_windows(self.scenario, now, &mut windows);
         windows
     }
 
@@ -301,6 +304,7 @@ impl Replication<'_> {
         if let Some(c) = &mut self.clients {
             c.reset(now);
         }
+        self.paid.reset(now);
         if self.sharing {
             self.settle_shares(-1.0, now);
         }

@@ -80,6 +80,8 @@ pub(super) struct Replication<'s> {
     pub(super) marks: Marks,
     /// The senders, when some producer has a `timeout` ([`super::clients`]).
     pub(super) clients: Option<Box<super::clients::Clients>>,
+    /// Consumer time paid for, per queue ([`super::paid`]).
+    pub(super) paid: super::paid::Paid,
 }
 
 impl<'s> Replication<'s> {
@@ -201,6 +203,7 @@ impl<'s> Replication<'s> {
             horizon_reached: false,
             marks: Marks::new(&scenario.run, batches),
             clients: super::clients::Clients::new(scenario, replication),
+            paid: super::paid::Paid::new(scenario),
         })
     }
 }

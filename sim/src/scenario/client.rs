@@ -72,3 +72,29 @@ pub(super) fn validate(p: &ProducerSpec, path: &KeyPath) -> Result<Option<Client
         backoff,
     }))
 }
+
+/// Hours per time unit of the scenario's `time_unit`: "ms", "s", "min" or "h" (None for any
+/// other label, which has no length kendall knows).
+pub fn hours_per_unit(time_unit: &str) -> Option<f64> {
+    match time_unit {
+        "ms" => Some(1.0 / 3_600_000.0),
+        "s" => Some(1.0 / 3_600.0),
+        "min" => Some(1.0 / 60.0),
+        "h" => Some(1.0),
+        _ => None,
+    }
+}
+
+/// Validates a queue's `cost_per_consumer_hour` (at `path`): a price ≥ 0.
+pub(super) fn cost_per_hour(
+    price: Option<f64>,
+    path: &KeyPath,
+) -> Result<Option<f64>, InvalidKey> {
+    match price {
+        Some(p) if !(p.is_finite() && p >= 0.0) => Err(InvalidKey::new(
+            path.clone(),
+            format!("must be a price of at least 0, not {p}"),
+        )),
+        other => Ok(other),
+    }
+}

@@ -114,6 +114,8 @@ pub struct QueueSpec {
     pub retry_backoff: Option<BackoffSpec>,
     /// An autoscaler sets the consumer count.
     pub autoscale: Option<super::autoscale::AutoscaleSpec>,
+    /// Price of one consumer on duty for an hour (needs a `time_unit` with a length).
+    pub cost_per_consumer_hour: Option<f64>,
 }
 
 /// `retry_backoff = { base, factor, max, jitter }`.

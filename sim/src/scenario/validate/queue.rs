@@ -320,6 +320,10 @@ pub(super) fn validate_queue(
         schedule,
         backoff,
         autoscale,
+        cost_per_hour: crate::scenario::client::cost_per_hour(
+            q.cost_per_consumer_hour,
+            &path.key("cost_per_consumer_hour"),
+        )?,
     })
 }
 
