@@ -39,6 +39,12 @@ pub struct RunDocument<'a> {
     /// Only where a producer has a `timeout`: the senders' counts, mean per replication.
     #[serde(skip_serializing_if = "Option::is_none")]
     clients: Option<&'a ClientCounts>,
+    /// Only where a queue has `cost_per_consumer_hour`: all queues' consumer time.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    consumer_time: Option<MeanCi>,
+    /// Only where a queue has `cost_per_consumer_hour`: the priced queues' cost.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cost: Option<MeanCi>,
 }
 
 /// One class: its metrics.
@@ -55,6 +61,12 @@ struct QueueDocument<'a> {
     counts: CountsDocument<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
     autoscale: Option<AutoscaleDocument>,
+    /// Only where a queue has `cost_per_consumer_hour`: this queue's consumer time.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    consumer_time: Option<MeanCi>,
+    /// Only for a queue with `cost_per_consumer_hour`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cost: Option<MeanCi>,
 }
 
 /// An autoscaled queue's decisions in one replication (the first, replication 0).
@@ -205,6 +217,12 @@ impl RunReport {
                     autoscale: (self.autoscale.get(j))
                         .and_then(Option::as_ref)
                         .map(AutoscaleDocument::of),
+                    consumer_time: (self.cost.as_ref())
+                        .and_then(|c| c.consumer_time.get(j))
+                        .map(MeanCi::of),
+                    cost: (self.cost.as_ref())
+                        .and_then(|c| c.cost.get(j).copied().flatten())
+                        .map(|s| MeanCi::of(&s)),
                 };
                 (s.name.as_str(), doc)
             })
@@ -229,6 +247,10 @@ impl RunReport {
             horizon: self.horizon,
             windows: self.horizon.and(self.windows.as_ref()).map(|w| w.to_json()),
             clients: self.clients.as_ref(),
+            consumer_time: (self.cost.as_ref()).map(|c| MeanCi::of(&c.consumer_time_total)),
+            cost: (self.cost.as_ref())
+                .and_then(|c| c.cost_total)
+                .map(|s| MeanCi::of(&s)),
         }
     }
 }

@@ -50,6 +50,7 @@ impl LiveReport {
             // Live runs refuse `autoscale`, and `timeout`.
             autoscale: Vec::new(),
             clients: None,
+            cost: None,
         };
         LiveReport {
             live: RunReport::new(scenario, &as_experiment, theory, live.wall_seconds),

@@ -204,6 +204,9 @@ pub struct RunReport {
     /// With a producer's `timeout`: the senders' counts, mean per replication; the system's
     /// `goodput`, `amplification` and `wasted` are then shown.
     pub clients: Option<kendall_sim::replication::ClientCounts>,
+    /// Where a queue has `cost_per_consumer_hour`: consumer time and cost, per queue and in
+    /// all (left out of every other report, whose output it would change).
+    pub cost: Option<kendall_sim::cost::CostSummary>,
 }
 
 impl RunReport {
@@ -309,6 +312,10 @@ impl RunReport {
                 .map(|w| w.with_theory(theory.windows.as_ref())),
             autoscale: result.autoscale.clone(),
             clients: result.clients,
+            cost: result
+                .cost
+                .clone()
+                .filter(|_| scenario.queues.iter().any(|q| q.cost_per_hour.is_some())),
         };
         report.warnings = report.diagnose();
         report
@@ -507,6 +514,7 @@ mod tests {
             windows: Vec::new(),
             autoscale: Vec::new(),
             clients: None,
+            cost: None,
         };
         let mut theory = Theory {
             system: Verdict::Predicted(prediction(None)),

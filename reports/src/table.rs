@@ -77,6 +77,9 @@ impl RunReport {
         }
         out.push('\n');
         scope_table(&mut out, "end to end", &self.system);
+        if let Some(c) = &self.cost {
+            crate::cost::cost_table(&mut out, self, c);
+        }
         if self.queues.len() > 1 {
             for q in &self.queues {
                 scope_table(&mut out, &format!("queue {}", q.name), q);

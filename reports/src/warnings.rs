@@ -355,6 +355,7 @@ mod tests {
             windows: None,
             autoscale: vec![],
             clients: None,
+            cost: None,
         }
     }
 

@@ -35,6 +35,8 @@ pub struct WindowsReport {
     pub abandonment: bool,
     /// A producer has a `timeout`: `goodput`, `amplification` and `wasted` are shown.
     pub clients: bool,
+    /// A queue has `cost_per_consumer_hour`: `consumer_time` and `cost` are shown.
+    pub priced: bool,
     /// Theory per window, aligned with `windows` (empty where no model applies).
     pub theory: Vec<WindowTheory>,
     /// Which model gives the theory per window and how exact, or why none (None when no
@@ -64,6 +66,7 @@ impl WindowsReport {
             windows: result.windows.clone(),
             abandonment: scenario.queues.iter().any(|q| q.patience.is_some()),
             clients: scenario.producers.iter().any(|p| p.client.is_some()),
+            priced: scenario.queues.iter().any(|q| q.cost_per_hour.is_some()),
             theory: Vec::new(),
             theory_summary: None,
         })
@@ -191,7 +194,7 @@ impl WindowsReport {
 
     /// The JSON array: per window its start, end, counts and metrics.
     pub fn to_json(&self) -> Vec<WindowJson<'_>> {
-        let shown = (self.abandonment, self.clients);
+        let shown = (self.abandonment, self.clients, self.priced);
         self.windows
             .iter()
             .enumerate()
@@ -208,7 +211,8 @@ impl WindowsReport {
         ])?;
         for (k, win) in self.windows.iter().enumerate() {
             let head = [k.to_string(), number(win.start), number(win.end)];
-            for (name, m, s) in metric_summaries(win, (self.abandonment, self.clients)) {
+            for (name, m, s) in metric_summaries(win, (self.abandonment, self.clients, self.priced))
+            {
                 let (lo, hi) = s.ci();
                 let theory = m
                     .and_then(|m| self.theory_of(k, m))
@@ -325,17 +329,23 @@ impl WindowsReport {
 
 /// Every metric of a window by name (with the metric), in [`Metric::ALL`] order
 /// (`p_abandon` only where `abandonment`, the client metrics only where `clients`), then the
-/// consumers on duty.
+/// consumers on duty (and where `priced`, the consumer time and its cost).
 fn metric_summaries(
     w: &WindowSummary,
-    (abandonment, clients): (bool, bool),
+    (abandonment, clients, priced): (bool, bool, bool),
 ) -> impl Iterator<Item = (&'static str, Option<Metric>, Summary)> + '_ {
+    let cost = [("consumer_time", w.consumer_time), ("cost", w.cost)];
     Metric::ALL
         .iter()
         .filter(move |&&m| abandonment || m != Metric::PAbandon)
         .filter(move |&&m| clients || !m.of_clients())
         .map(|&m| (m.name(), Some(m), w.get(m)))
         .chain(std::iter::once(("on_duty", None, w.on_duty)))
+        .chain(
+            cost.into_iter()
+                .filter(move |_| priced)
+                .map(|(name, s)| (name, None, s)),
+        )
 }
 
 /// A window's counts by name, mean per replication.
@@ -367,7 +377,11 @@ pub struct WindowJson<'a> {
 }
 
 impl<'a> WindowJson<'a> {
-    fn of(w: &'a WindowSummary, theory: Option<&'a WindowTheory>, shown: (bool, bool)) -> Self {
+    fn of(
+        w: &'a WindowSummary,
+        theory: Option<&'a WindowTheory>,
+        shown: (bool, bool, bool),
+    ) -> Self {
         WindowJson {
             start: w.start,
             end: w.end,
@@ -395,7 +409,11 @@ struct WindowCounts {
 /// A window's metrics by name, in [`Metric::ALL`] order then `on_duty` (with `p_abandon`
 /// and the client metrics when their flags are set), each with the window's theory where
 /// there is one.
-struct WindowMetrics<'a>(&'a WindowSummary, Option<&'a WindowTheory>, (bool, bool));
+struct WindowMetrics<'a>(
+    &'a WindowSummary,
+    Option<&'a WindowTheory>,
+    (bool, bool, bool),
+);
 
 impl Serialize for WindowMetrics<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {

@@ -182,6 +182,8 @@ pub struct ExperimentResult {
     /// With a producer's `timeout`: the senders' counts, mean per replication (None
     /// without).
     pub clients: Option<crate::replication::ClientCounts>,
+    /// Consumer time and cost (None for a result not simulated here, as a live run's).
+    pub cost: Option<crate::cost::CostSummary>,
 }
 
 /// Runs every replication of `scenario` on the current rayon pool and summarises them.
@@ -348,6 +350,7 @@ pub fn summarize(
         .map(|r| r.autoscale.clone())
         .unwrap_or_default(),
         clients: mean_client_counts(results, replications),
+        cost: Some(crate::cost::summarize(scenario, results)),
     }
 }
 

@@ -289,8 +289,7 @@ impl Replication<'_> {
         if let Some(c) = &self.clients {
             c.estimate_windows(&mut windows);
         }
-        self.paid
-            .estimate_windows(self.scenario, now, &mut windows);
+        self.paid.estimate_windows(self.scenario, now, &mut windows);
         windows
     }
 

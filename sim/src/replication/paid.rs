@@ -97,7 +97,15 @@ impl Paid {
         let nq = self.count.len();
         let mut areas = self.windows.clone();
         for j in 0..nq {
-            Self::spread(&mut areas, self.width, nq, j, self.count[j], self.since[j], now);
+            Self::spread(
+                &mut areas,
+                self.width,
+                nq,
+                j,
+                self.count[j],
+                self.since[j],
+                now,
+            );
         }
         let hours = crate::scenario::hours_per_unit(&scenario.time_unit).unwrap_or(f64::NAN);
         let priced = scenario.queues.iter().any(|q| q.cost_per_hour.is_some());

@@ -86,10 +86,7 @@ pub fn hours_per_unit(time_unit: &str) -> Option<f64> {
 }
 
 /// Validates a queue's `cost_per_consumer_hour` (at `path`): a price ≥ 0.
-pub(super) fn cost_per_hour(
-    price: Option<f64>,
-    path: &KeyPath,
-) -> Result<Option<f64>, InvalidKey> {
+pub(super) fn cost_per_hour(price: Option<f64>, path: &KeyPath) -> Result<Option<f64>, InvalidKey> {
     match price {
         Some(p) if !(p.is_finite() && p >= 0.0) => Err(InvalidKey::new(
             path.clone(),
