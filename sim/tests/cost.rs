@@ -114,7 +114,11 @@ seed = 9
         }
         area += fleet * (600.0 - since);
         assert!((r.consumer_time[0] - area).abs() < 1e-9 * area, "{k}");
-        let on_duty: f64 = r.windows.iter().map(|w| w.on_duty * (w.end - w.start)).sum();
+        let on_duty: f64 = r
+            .windows
+            .iter()
+            .map(|w| w.on_duty * (w.end - w.start))
+            .sum();
         assert!(on_duty < area, "{on_duty} {area}");
         let windows: f64 = r.windows.iter().map(|w| w.consumer_time).sum();
         assert!((windows - area).abs() < 1e-9 * area);
