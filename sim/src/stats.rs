@@ -40,12 +40,13 @@ pub enum Metric {
     /// Fraction of messages that abandoned (their patience ran out while they waited).
     PAbandon,
     /// Originals per time unit whose sender was satisfied: some copy processed within its
-    /// attempt's timeout (system scope, with a producer's `timeout`; [`crate::clients`]).
+    /// attempt's timeout (measured for the system where a producer has a `timeout`; in
+    /// any other scope or run, the throughput: every message satisfies its sender once).
     Goodput,
-    /// Attempts published per original published (≥ 1; with a producer's `timeout`).
+    /// Attempts published per original published (≥ 1; measured as `goodput` is, else 1).
     Amplification,
     /// Fraction of the processing spent on copies whose sender had given up on them or was
-    /// already satisfied when it ended (with a producer's `timeout`).
+    /// already satisfied when it ended (measured as `goodput` is, else 0).
     Wasted,
 }
 
@@ -447,6 +448,11 @@ impl Tally {
             e[PERCENTILES].copy_from_slice(&percentiles(r, self.scale));
         }
         e[Metric::PAbandon as usize] = per(abandoned, offered);
+        // Without senders that time out every processed message satisfies its sender once
+        // ([`crate::replication::ClientCounts`] replaces the system's where one does).
+        e[Metric::Goodput as usize] = per(done, span);
+        e[Metric::Amplification as usize] = 1.0;
+        e[Metric::Wasted as usize] = 0.0;
         let left = measured + self.lost_inside as f64;
         Estimates {
             values: e,
