@@ -124,6 +124,17 @@ const CASES: &[(&str, usize, &str, &[&str])] = &[
     ("autoscale_metric_typo.toml", 8, "queues[0].autoscale.metric", &["unknown autoscale metric `backlg`", "did you mean `backlog`"]),
     ("autoscale_min_above_max.toml", 8, "queues[0].autoscale.min", &["at most `max` (4)", "not 5"]),
     ("autoscale_target_zero.toml", 8, "queues[0].autoscale.target", &["positive", "not 0"]),
+    // client timeouts and retries
+    ("retries_without_timeout.toml", 4, "producers[0].retries", &["retries need a `timeout`"]),
+    ("timeout_negative.toml", 4, "producers[0].timeout", &["positive time", "-2"]),
+    ("retries_negative.toml", 5, "producers[0].retries", &["invalid value", "-1"]),
+    ("client_backoff_jitter.toml", 6, "producers[0].retry_backoff.jitter", &["unknown jitter `ful`", "did you mean `full`"]),
+    ("client_backoff_without_retries.toml", 5, "producers[0].retry_backoff", &["needs `retries` > 0"]),
+    ("client_backoff_base_zero.toml", 6, "producers[0].retry_backoff.base", &["positive time", "not 0"]),
+    // cost
+    ("cost_time_unit.toml", 1, "time_unit", &["cost_per_consumer_hour", "not \"ticks\""]),
+    ("cost_no_time_unit.toml", 1, "time_unit", &["\"ms\", \"s\", \"min\" or \"h\""]),
+    ("cost_negative.toml", 8, "queues[0].cost_per_consumer_hour", &["at least 0", "-1"]),
     ("autoscale_utilization_percent.toml", 8, "queues[0].autoscale.target", &["fraction in (0, 1]", "not 80"]),
     ("autoscale_tolerance_one.toml", 8, "queues[0].autoscale.tolerance", &["[0, 1)", "not 1"]),
     ("autoscale_interval_zero.toml", 8, "queues[0].autoscale.interval", &["positive", "not 0"]),

@@ -106,11 +106,14 @@ pub enum Feature {
     /// A consumer count an autoscaler changes with the queue's backlog or utilisation
     /// (`autoscale`), unless its `min` equals its `max`.
     Autoscale,
+    /// Senders that time out and publish copies of their messages again (a producer's
+    /// `retries`): the arrival stream depends on the waits it causes.
+    ClientRetries,
 }
 
 impl Feature {
     /// Every feature, in declaration order.
-    pub const ALL: [Feature; 39] = [
+    pub const ALL: [Feature; 40] = [
         Feature::RenewalArrivals,
         Feature::GeneralArrivals,
         Feature::TraceArrivals,
@@ -150,6 +153,7 @@ impl Feature {
         Feature::GeneralPatience,
         Feature::RetryBackoff,
         Feature::Autoscale,
+        Feature::ClientRetries,
     ];
 
     /// The feature in plain words, for reasons printed to users.
@@ -194,6 +198,7 @@ impl Feature {
             Feature::GeneralPatience => "non-exponential patience: waiting messages abandon",
             Feature::RetryBackoff => "a backoff delay before a failed message is redelivered",
             Feature::Autoscale => "a consumer count an autoscaler changes",
+            Feature::ClientRetries => "senders that time out and retry",
         }
     }
 

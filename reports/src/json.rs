@@ -4,7 +4,7 @@
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
-use kendall_sim::replication::{QueueCounts, ScaleDecision, ScaleLog};
+use kendall_sim::replication::{ClientCounts, QueueCounts, ScaleDecision, ScaleLog};
 
 use crate::windows::WindowJson;
 use crate::{MetricRow, RunReport, ScopeReport, TheoryStatus};
@@ -36,6 +36,15 @@ pub struct RunDocument<'a> {
     /// Only for a run to a horizon with windows.
     #[serde(skip_serializing_if = "Option::is_none")]
     windows: Option<Vec<WindowJson<'a>>>,
+    /// Only where a producer has a `timeout`: the senders' counts, mean per replication.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    clients: Option<&'a ClientCounts>,
+    /// Only where a queue has `cost_per_consumer_hour`: all queues' consumer time.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    consumer_time: Option<MeanCi>,
+    /// Only where a queue has `cost_per_consumer_hour`: the priced queues' cost.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cost: Option<MeanCi>,
 }
 
 /// One class: its metrics.
@@ -52,6 +61,12 @@ struct QueueDocument<'a> {
     counts: CountsDocument<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
     autoscale: Option<AutoscaleDocument>,
+    /// Only where a queue has `cost_per_consumer_hour`: this queue's consumer time.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    consumer_time: Option<MeanCi>,
+    /// Only for a queue with `cost_per_consumer_hour`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cost: Option<MeanCi>,
 }
 
 /// An autoscaled queue's decisions in one replication (the first, replication 0).
@@ -202,6 +217,12 @@ impl RunReport {
                     autoscale: (self.autoscale.get(j))
                         .and_then(Option::as_ref)
                         .map(AutoscaleDocument::of),
+                    consumer_time: (self.cost.as_ref())
+                        .and_then(|c| c.consumer_time.get(j))
+                        .map(MeanCi::of),
+                    cost: (self.cost.as_ref())
+                        .and_then(|c| c.cost.get(j).copied().flatten())
+                        .map(|s| MeanCi::of(&s)),
                 };
                 (s.name.as_str(), doc)
             })
@@ -225,6 +246,11 @@ impl RunReport {
             queues: ByName(queues),
             horizon: self.horizon,
             windows: self.horizon.and(self.windows.as_ref()).map(|w| w.to_json()),
+            clients: self.clients.as_ref(),
+            consumer_time: (self.cost.as_ref()).map(|c| MeanCi::of(&c.consumer_time_total)),
+            cost: (self.cost.as_ref())
+                .and_then(|c| c.cost_total)
+                .map(|s| MeanCi::of(&s)),
         }
     }
 }

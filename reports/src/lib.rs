@@ -6,6 +6,7 @@
 mod atomic_write;
 mod autoscale;
 mod compare;
+mod cost;
 mod early_sojourns;
 pub mod fit;
 mod json;

@@ -47,8 +47,10 @@ impl LiveReport {
             messages: live.run.completed,
             stopped: 0,
             windows: Vec::new(),
-            // Live runs refuse `autoscale`.
+            // Live runs refuse `autoscale`, and `timeout`.
             autoscale: Vec::new(),
+            clients: None,
+            cost: None,
         };
         LiveReport {
             live: RunReport::new(scenario, &as_experiment, theory, live.wall_seconds),

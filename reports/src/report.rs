@@ -403,6 +403,28 @@ impl Doc<'_> {
                     r.verdict().into(),
                 ]
             })
+            .chain(self.cost_rows())
+            .collect()
+    }
+
+    /// Where a queue is priced: the consumer time and cost of all queues, beside the
+    /// end-to-end figures.
+    fn cost_rows(&self) -> Vec<[String; 5]> {
+        let Some(c) = &self.run.cost else {
+            return Vec::new();
+        };
+        let row = |name: &str, s: &kendall_sim::Summary| {
+            let (lo, hi) = s.ci();
+            [
+                name.to_string(),
+                num(s.mean),
+                format!("[{}, {}]", num(lo), num(hi)),
+                "-".into(),
+                "-".into(),
+            ]
+        };
+        std::iter::once(row("consumer_time", &c.consumer_time_total))
+            .chain(c.cost_total.as_ref().map(|k| row("cost", k)))
             .collect()
     }
 

@@ -201,6 +201,12 @@ pub struct RunReport {
     /// Each queue's scaling decisions in replication 0, in queue order (None for a queue
     /// without `autoscale`; empty for a report of no simulated replication).
     pub autoscale: Vec<Option<ScaleLog>>,
+    /// With a producer's `timeout`: the senders' counts, mean per replication; the system's
+    /// `goodput`, `amplification` and `wasted` are then shown.
+    pub clients: Option<kendall_sim::replication::ClientCounts>,
+    /// Where a queue has `cost_per_consumer_hour`: consumer time and cost, per queue and in
+    /// all (left out of every other report, whose output it would change).
+    pub cost: Option<kendall_sim::cost::CostSummary>,
 }
 
 impl RunReport {
@@ -227,13 +233,17 @@ impl RunReport {
             },
         };
         let abandonment = scenario.queues.iter().any(|q| q.patience.is_some());
+        // Client metrics only for the system, and only where a producer has a `timeout`.
+        let clients = result.clients.is_some();
         // `p_wait`: theory's P(wait) in the scope, for the rule of three ([`NoneSeen`]).
         let scope = |name: &str, s: &ScopeSummary, p: Option<&Prediction>, p_wait: Option<f64>| {
+            let system = std::ptr::eq(s, &result.system);
             ScopeReport {
                 name: name.to_string(),
                 rows: Metric::ALL
                     .iter()
                     .filter(|&&m| abandonment || m != Metric::PAbandon)
+                    .filter(|&&m| (clients && system) || !m.of_clients())
                     .map(|&m| {
                         let theory = p.and_then(|p| kendall_sim::theory::value(p, m));
                         MetricRow {
@@ -301,6 +311,11 @@ impl RunReport {
             windows: crate::windows::WindowsReport::new(scenario, result)
                 .map(|w| w.with_theory(theory.windows.as_ref())),
             autoscale: result.autoscale.clone(),
+            clients: result.clients,
+            cost: result
+                .cost
+                .clone()
+                .filter(|_| scenario.queues.iter().any(|q| q.cost_per_hour.is_some())),
         };
         report.warnings = report.diagnose();
         report
@@ -498,6 +513,8 @@ mod tests {
             stopped: 0,
             windows: Vec::new(),
             autoscale: Vec::new(),
+            clients: None,
+            cost: None,
         };
         let mut theory = Theory {
             system: Verdict::Predicted(prediction(None)),

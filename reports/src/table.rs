@@ -77,6 +77,9 @@ impl RunReport {
         }
         out.push('\n');
         scope_table(&mut out, "end to end", &self.system);
+        if let Some(c) = &self.cost {
+            crate::cost::cost_table(&mut out, self, c);
+        }
         if self.queues.len() > 1 {
             for q in &self.queues {
                 scope_table(&mut out, &format!("queue {}", q.name), q);
@@ -88,6 +91,14 @@ impl RunReport {
             }
         }
         fates(&mut out, self);
+        if let Some(c) = &self.clients {
+            let _ = writeln!(
+                out,
+                "senders per replication (measurement window): {:.1} originals, {:.1} attempts, \
+                 {:.1} satisfied, {:.1} gave up, {:.1} duplicates processed\n",
+                c.originals, c.attempts, c.satisfied, c.given_up, c.duplicates
+            );
+        }
         let rate = |n: u64| {
             if self.wall_seconds > 0.0 {
                 n as f64 / self.wall_seconds

@@ -354,6 +354,8 @@ mod tests {
             horizon: None,
             windows: None,
             autoscale: vec![],
+            clients: None,
+            cost: None,
         }
     }
 

@@ -33,6 +33,10 @@ pub struct WindowsReport {
     pub windows: Vec<WindowSummary>,
     /// Some queue has a `patience`: `p_abandon` is shown (as in the run's own metrics).
     pub abandonment: bool,
+    /// A producer has a `timeout`: `goodput`, `amplification` and `wasted` are shown.
+    pub clients: bool,
+    /// A queue has `cost_per_consumer_hour`: `consumer_time` and `cost` are shown.
+    pub priced: bool,
     /// Theory per window, aligned with `windows` (empty where no model applies).
     pub theory: Vec<WindowTheory>,
     /// Which model gives the theory per window and how exact, or why none (None when no
@@ -63,6 +67,8 @@ impl WindowsReport {
             width: h.window?,
             windows: result.windows.clone(),
             abandonment: scenario.queues.iter().any(|q| q.patience.is_some()),
+            clients: scenario.producers.iter().any(|p| p.client.is_some()),
+            priced: scenario.queues.iter().any(|q| q.cost_per_hour.is_some()),
             theory: Vec::new(),
             theory_summary: None,
             scaling: crate::autoscale::Scaling::of(scenario, result),
@@ -191,7 +197,7 @@ impl WindowsReport {
 
     /// The JSON array: per window its start, end, counts and metrics.
     pub fn to_json(&self) -> Vec<WindowJson<'_>> {
-        let shown = self.abandonment;
+        let shown = (self.abandonment, self.clients, self.priced);
         self.windows
             .iter()
             .enumerate()
@@ -208,7 +214,8 @@ impl WindowsReport {
         ])?;
         for (k, win) in self.windows.iter().enumerate() {
             let head = [k.to_string(), number(win.start), number(win.end)];
-            for (name, m, s) in metric_summaries(win, self.abandonment) {
+            for (name, m, s) in metric_summaries(win, (self.abandonment, self.clients, self.priced))
+            {
                 let (lo, hi) = s.ci();
                 let theory = m
                     .and_then(|m| self.theory_of(k, m))
@@ -350,16 +357,24 @@ impl WindowsReport {
 }
 
 /// Every metric of a window by name (with the metric), in [`Metric::ALL`] order
-/// (`p_abandon` only where `abandonment`), then the consumers on duty.
+/// (`p_abandon` only where `abandonment`, the client metrics only where `clients`), then the
+/// consumers on duty (and where `priced`, the consumer time and its cost).
 fn metric_summaries(
     w: &WindowSummary,
-    abandonment: bool,
+    (abandonment, clients, priced): (bool, bool, bool),
 ) -> impl Iterator<Item = (&'static str, Option<Metric>, Summary)> + '_ {
+    let cost = [("consumer_time", w.consumer_time), ("cost", w.cost)];
     Metric::ALL
         .iter()
         .filter(move |&&m| abandonment || m != Metric::PAbandon)
+        .filter(move |&&m| clients || !m.of_clients())
         .map(|&m| (m.name(), Some(m), w.get(m)))
         .chain(std::iter::once(("on_duty", None, w.on_duty)))
+        .chain(
+            cost.into_iter()
+                .filter(move |_| priced)
+                .map(|(name, s)| (name, None, s)),
+        )
 }
 
 /// A window's counts by name, mean per replication.
@@ -391,7 +406,11 @@ pub struct WindowJson<'a> {
 }
 
 impl<'a> WindowJson<'a> {
-    fn of(w: &'a WindowSummary, theory: Option<&'a WindowTheory>, abandonment: bool) -> Self {
+    fn of(
+        w: &'a WindowSummary,
+        theory: Option<&'a WindowTheory>,
+        shown: (bool, bool, bool),
+    ) -> Self {
         WindowJson {
             start: w.start,
             end: w.end,
@@ -400,7 +419,7 @@ impl<'a> WindowJson<'a> {
                 completed: w.completed,
                 completions: w.completions,
             },
-            metrics: WindowMetrics(w, theory, abandonment),
+            metrics: WindowMetrics(w, theory, shown),
         }
     }
 }
@@ -417,8 +436,13 @@ struct WindowCounts {
 }
 
 /// A window's metrics by name, in [`Metric::ALL`] order then `on_duty` (with `p_abandon`
-/// when the flag is set), each with the window's theory where there is one.
-struct WindowMetrics<'a>(&'a WindowSummary, Option<&'a WindowTheory>, bool);
+/// and the client metrics when their flags are set), each with the window's theory where
+/// there is one.
+struct WindowMetrics<'a>(
+    &'a WindowSummary,
+    Option<&'a WindowTheory>,
+    (bool, bool, bool),
+);
 
 impl Serialize for WindowMetrics<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {

@@ -179,6 +179,11 @@ pub struct ExperimentResult {
     /// Each queue's scaling decisions in replication 0, in scenario order (None for a queue
     /// without `autoscale`).
     pub autoscale: Vec<Option<crate::replication::ScaleLog>>,
+    /// With a producer's `timeout`: the senders' counts, mean per replication (None
+    /// without).
+    pub clients: Option<crate::replication::ClientCounts>,
+    /// Consumer time and cost (None for a result not simulated here, as a live run's).
+    pub cost: Option<crate::cost::CostSummary>,
 }
 
 /// Runs every replication of `scenario` on the current rayon pool and summarises them.
@@ -344,7 +349,22 @@ pub fn summarize(
         })
         .map(|r| r.autoscale.clone())
         .unwrap_or_default(),
+        clients: mean_client_counts(results, replications),
+        cost: Some(crate::cost::summarize(scenario, results)),
     }
+}
+
+/// The senders' counts summed over `results` and divided by `replications` (None without
+/// client timeouts).
+fn mean_client_counts(
+    results: &[ReplicationResult],
+    replications: usize,
+) -> Option<crate::replication::ClientCounts> {
+    let mut m: Option<crate::replication::ClientCounts> = None;
+    for c in results.iter().filter_map(|r| r.clients.as_ref()) {
+        m.get_or_insert_default().add_share(c, replications as f64);
+    }
+    m
 }
 
 /// The lag-1 autocorrelation of the series `xs`, Σ(xᵢ − x̄)(xᵢ₊₁ − x̄) / Σ(xᵢ − x̄)²: near

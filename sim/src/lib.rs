@@ -7,6 +7,7 @@
 
 pub mod arrivals;
 pub mod calendar;
+pub mod cost;
 pub mod dist;
 pub mod error;
 pub mod expected;

@@ -13,11 +13,13 @@
 mod autoscale;
 mod batches;
 mod books;
+mod clients;
 mod clock;
 mod crashes;
 mod deadlines;
 mod event_loop;
 mod messages;
+mod paid;
 mod service;
 mod staffing;
 mod state;
@@ -26,6 +28,7 @@ mod worker;
 
 pub use autoscale::{MAX_DECISIONS, ScaleDecision, ScaleLog};
 pub use books::{Books, BooksError, QueueBooks, QueueCounts};
+pub use clients::ClientCounts;
 pub use clock::SimClock;
 
 use crate::error::SimError;
@@ -66,6 +69,12 @@ pub struct ReplicationResult {
     /// `autoscale`); for a batch of [`run_batched`], empty but in the last batch, which
     /// holds the whole replication's.
     pub autoscale: Vec<Option<ScaleLog>>,
+    /// With a producer's `timeout`: what the senders saw over the measurement (None
+    /// without).
+    pub clients: Option<ClientCounts>,
+    /// Each queue's consumer time over the measurement (or batch): the time integral of
+    /// its consumers paid for (on duty, or an autoscaler's starting up).
+    pub consumer_time: Vec<f64>,
 }
 
 /// Runs replication `replication` of `scenario` to completion.

@@ -26,6 +26,8 @@ pub enum Source {
     Patience(usize),
     /// Retry backoff jitter at queue j.
     Backoff(usize),
+    /// Backoff jitter of producer i's sender before its retries.
+    ClientBackoff(usize),
 }
 
 impl Source {
@@ -39,6 +41,7 @@ impl Source {
             Source::Crashes(i) => (6, i),
             Source::Patience(i) => (7, i),
             Source::Backoff(i) => (8, i),
+            Source::ClientBackoff(i) => (9, i),
         };
         (tag << 56) ^ i as u64
     }

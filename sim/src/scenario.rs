@@ -13,12 +13,14 @@ use crate::arrivals::{Batch, Interarrival};
 use crate::dist::Distribution;
 
 mod autoscale;
+mod client;
 mod file;
 mod load;
 mod schedule;
 mod validate;
 
 pub use autoscale::{Autoscale, AutoscaleSpec, ScaleMetric};
+pub use client::{Client, hours_per_unit};
 pub use file::{
     BackoffSpec, ClassSpec, ConsumersSpec, CrashSpec, ProducerSpec, QueueSpec, RouteSpec, RunSpec,
     ScenarioFile, ScheduleSpec,
@@ -48,6 +50,9 @@ pub struct Producer {
     pub interarrival: Interarrival,
     /// Messages each arrival publishes at once; None: one (the file has no `batch`).
     pub batch: Option<Batch>,
+    /// The sender's timeout and retries (`timeout`, `retries`, `retry_backoff`); None: the
+    /// sender publishes and does not wait.
+    pub client: Option<Client>,
 }
 
 impl Producer {
@@ -130,6 +135,9 @@ pub struct Queue {
     /// The autoscaler that sets the count on duty (`autoscale`); `consumers` is then its
     /// `max`, of which `min` are on duty at time 0. None: no autoscaler.
     pub autoscale: Option<Autoscale>,
+    /// `cost_per_consumer_hour`: the price of an hour of one consumer paid for (on duty or
+    /// starting up); None: not priced.
+    pub cost_per_hour: Option<f64>,
 }
 
 /// Jitter on a backoff delay d (AWS Architecture Blog, "Exponential Backoff and Jitter",

@@ -39,10 +39,19 @@ pub enum Metric {
     WqP999,
     /// Fraction of messages that abandoned (their patience ran out while they waited).
     PAbandon,
+    /// Originals per time unit whose sender was satisfied: some copy processed within its
+    /// attempt's timeout (measured for the system where a producer has a `timeout`; in
+    /// any other scope or run, the throughput: every message satisfies its sender once).
+    Goodput,
+    /// Attempts published per original published (≥ 1; measured as `goodput` is, else 1).
+    Amplification,
+    /// Fraction of the processing spent on copies whose sender had given up on them or was
+    /// already satisfied when it ended (measured as `goodput` is, else 0).
+    Wasted,
 }
 
 /// Number of metrics.
-pub const METRICS: usize = 17;
+pub const METRICS: usize = 20;
 
 /// The percentile metrics' range in [`Metric::ALL`] (T's four, then Wq's).
 pub const PERCENTILES: std::ops::Range<usize> = 8..16;
@@ -70,7 +79,19 @@ impl Metric {
         Metric::WqP99,
         Metric::WqP999,
         Metric::PAbandon,
+        Metric::Goodput,
+        Metric::Amplification,
+        Metric::Wasted,
     ];
+
+    /// The metrics of client timeouts and retries, shown only where a producer has a
+    /// `timeout` and only for the system.
+    pub const CLIENTS: [Metric; 3] = [Metric::Goodput, Metric::Amplification, Metric::Wasted];
+
+    /// Whether this is one of [`Metric::CLIENTS`].
+    pub fn of_clients(self) -> bool {
+        Self::CLIENTS.contains(&self)
+    }
 
     /// The name used in JSON and tables.
     pub fn name(self) -> &'static str {
@@ -92,6 +113,9 @@ impl Metric {
             Metric::WqP99 => "Wq_p99",
             Metric::WqP999 => "Wq_p999",
             Metric::PAbandon => "p_abandon",
+            Metric::Goodput => "goodput",
+            Metric::Amplification => "amplification",
+            Metric::Wasted => "wasted",
         }
     }
 
@@ -424,6 +448,11 @@ impl Tally {
             e[PERCENTILES].copy_from_slice(&percentiles(r, self.scale));
         }
         e[Metric::PAbandon as usize] = per(abandoned, offered);
+        // Without senders that time out every processed message satisfies its sender once
+        // ([`crate::replication::ClientCounts`] replaces the system's where one does).
+        e[Metric::Goodput as usize] = per(done, span);
+        e[Metric::Amplification as usize] = 1.0;
+        e[Metric::Wasted as usize] = 0.0;
         let left = measured + self.lost_inside as f64;
         Estimates {
             values: e,

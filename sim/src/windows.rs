@@ -136,6 +136,10 @@ pub struct WindowEstimate {
     pub completions: u64,
     /// The sums behind the by-arrival figures, for pooling across replications.
     pub totals: ArrivalTotals,
+    /// Consumer time paid for in the window, all queues (NaN where not reached).
+    pub consumer_time: f64,
+    /// Its price, where a queue has `cost_per_consumer_hour` (else NaN).
+    pub cost: f64,
 }
 
 /// The sums behind a window's by-arrival figures in one replication.
@@ -280,6 +284,11 @@ impl WindowRecorder {
                     on_duty = duty;
                     arrived = m1.entered - m0.entered;
                     values[Metric::PAbandon as usize] = per(a.abandoned as f64, arrived as f64);
+                    // Without senders that time out (the replication sets its own where
+                    // one does): every processed message satisfies its sender once.
+                    values[Metric::Goodput as usize] = done / span;
+                    values[Metric::Amplification as usize] = 1.0;
+                    values[Metric::Wasted as usize] = 0.0;
                     completions = m1.done - m0.done;
                 }
                 WindowEstimate {
@@ -297,6 +306,8 @@ impl WindowRecorder {
                         sum_t: a.sum_t,
                         sum_wq: a.sum_wq,
                     },
+                    consumer_time: f64::NAN,
+                    cost: f64::NAN,
                 }
             })
             .collect()
@@ -321,6 +332,10 @@ pub struct WindowSummary {
     pub completed: f64,
     /// Messages processed in the window, mean per replication.
     pub completions: f64,
+    /// Consumer time paid for in the window, all queues.
+    pub consumer_time: Summary,
+    /// Its price, where a queue has `cost_per_consumer_hour`.
+    pub cost: Summary,
 }
 
 impl WindowSummary {
@@ -414,6 +429,8 @@ pub fn summarize(per_replication: &[&[WindowEstimate]]) -> Vec<WindowSummary> {
                 arrived: mean(&|e| e.arrived as f64),
                 completed: mean(&|e| e.completed as f64),
                 completions: mean(&|e| e.completions as f64),
+                consumer_time: summary_of_defined(&each(&|e| e.consumer_time)),
+                cost: summary_of_defined(&each(&|e| e.cost)),
             }
         })
         .collect()

@@ -216,6 +216,13 @@ fn unsupported_arrivals(scenario: &Scenario) -> Option<Unsupported> {
                 "batch",
                 "a producer thread publishes one message per arrival",
             ))
+        } else if let Some(c) = &p.client {
+            let key = if c.retries > 0 { "retries" } else { "timeout" };
+            Some(refuse(
+                key,
+                "client timeouts and retries are simulated only: a producer thread does not \
+                 wait for its messages",
+            ))
         } else {
             match &p.interarrival {
                 crate::arrivals::Interarrival::Rate(_) => Some(refuse(

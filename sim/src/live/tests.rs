@@ -304,3 +304,20 @@ fn mm4_on_threads_agrees_with_erlang_c() {
     check(Metric::T, nominal.1, achieved.1 + r.run.wake_latency);
     check(Metric::PWait, nominal.0, achieved.0);
 }
+
+/// A producer's `timeout` and `retries` are refused by key (retries first named when given).
+#[test]
+fn client_timeouts_and_retries_are_refused_by_key() {
+    for (keys, key) in [
+        ("timeout = 5.0", "producers.p.timeout"),
+        ("timeout = 5.0\nretries = 2", "producers.p.retries"),
+    ] {
+        let text = one_queue_text(1, "").replace("name = \"p\"", &format!("name = \"p\"\n{keys}"));
+        let refusal = unsupported(&scenario(&text)).expect(keys);
+        assert_eq!(refusal.key, key);
+        assert_eq!(
+            refusal.path.to_string(),
+            key.replace("producers.p", "producers[0]")
+        );
+    }
+}

@@ -200,6 +200,9 @@ impl Replication<'_> {
             }
         }
         self.calendar.schedule(next, Event::Scale(j as u32));
+        if desired != current {
+            self.paid.set(j, desired, now);
+        }
         if duty != on_duty {
             self.set_on_duty(j, duty, now)?;
         }

@@ -23,6 +23,8 @@ pub(super) enum Event {
     Staff(u32),
     /// Queue j's autoscaler evaluates, or consumers it added finish starting up.
     Scale(u32),
+    /// A sender's timer is due (a producer's `timeout`: [`super::clients`]).
+    Client,
 }
 
 /// The fleet size from which consumers' state does not stay in cache between their events,
@@ -106,6 +108,7 @@ impl Replication<'_> {
                 Some(Event::Deadline) => self.deadline(now)?,
                 Some(Event::Staff(j)) => self.staff(j as usize, now)?,
                 Some(Event::Scale(j)) => self.scale(j as usize, now)?,
+                Some(Event::Client) => self.client_timers(now)?,
                 Some(Event::Crash(c)) => self.crash(c as usize, now)?,
                 Some(Event::Recover(c)) => {
                     self.workers[c as usize].down = false;
@@ -223,6 +226,9 @@ impl Replication<'_> {
         if self.staffing.iter().any(Option::is_some) {
             self.utilization_on_duty(now, &mut system, &mut queues, &mut classes);
         }
+        if let Some(c) = &self.clients {
+            c.estimate(now, &mut system.values);
+        }
         let budget = scenario.run.max_events.unwrap_or(u64::MAX);
         let stopped = last
             && self.events >= budget
@@ -266,13 +272,25 @@ impl Replication<'_> {
             messages,
             stopped,
             tails,
-            windows: self
-                .windows
-                .as_ref()
-                .map(|w| w.finish())
-                .unwrap_or_default(),
+            windows: self.window_estimates(now),
             autoscale,
+            clients: self.clients.as_ref().map(|c| c.counts()),
+            consumer_time: self.paid.consumer_time(now),
         })
+    }
+
+    /// Every window's estimates (none without `[run] window`), the senders' figures in them.
+    fn window_estimates(&self, now: f64) -> Vec<crate::windows::WindowEstimate> {
+        let mut windows = self
+            .windows
+            .as_ref()
+            .map(|w| w.finish())
+            .unwrap_or_default();
+        if let Some(c) = &self.clients {
+            c.estimate_windows(&mut windows);
+        }
+        self.paid.estimate_windows(self.scenario, now, &mut windows);
+        windows
     }
 
     /// Opens the measurement window at `now` (the warm-up's end, or a batch's): out of the
@@ -282,6 +300,10 @@ impl Replication<'_> {
     pub(super) fn reset(&mut self, now: f64) -> Result<(), BrokerError> {
         self.scopes.reset(now);
         self.reset_staffing(now);
+        if let Some(c) = &mut self.clients {
+            c.reset(now);
+        }
+        self.paid.reset(now);
         if self.sharing {
             self.settle_shares(-1.0, now);
         }

@@ -21,7 +21,20 @@ impl Replication<'_> {
         if producer.batch.is_some() {
             self.publish_batch_rest(i, now)?;
         }
+        if producer.client.is_some() {
+            self.new_original(i, now);
+        }
         self.publish(queue, class, None, 0.0, now)
+    }
+
+    /// Publishes a sender's retry (tagged by the caller) of `class` to queue `j`.
+    pub(super) fn publish_copy(
+        &mut self,
+        j: usize,
+        class: usize,
+        now: f64,
+    ) -> Result<(), BrokerError> {
+        self.publish(j, class, None, 0.0, now)
     }
 
     /// Producer `i`'s arrival is a batch: its size drawn from the producer's stream after the
@@ -37,6 +50,9 @@ impl Replication<'_> {
             .as_ref()
             .map_or(1, |b| b.sample(&mut self.arrivals[i]));
         for _ in 1..k {
+            if producer.client.is_some() {
+                self.new_original(i, now);
+            }
             self.publish(queue, class, None, 0.0, now)?;
         }
         Ok(())
@@ -65,10 +81,16 @@ impl Replication<'_> {
             self.publish_patient(j, message)
         } {
             Ok(published) => {
+                if let Some(c) = self.clients.as_deref_mut() {
+                    c.accepted(published.id);
+                }
                 self.scopes.entered(j, class, born_at.is_some(), now);
                 self.after_publish(j, published, now)
             }
             Err(BrokerError::Full { .. }) => {
+                if let Some(c) = self.clients.as_deref_mut() {
+                    c.refused();
+                }
                 self.scopes.refused(j, class, born_at, now);
                 Ok(())
             }
@@ -117,6 +139,9 @@ impl Replication<'_> {
     pub(super) fn leave_system(&mut self, j: usize, m: &Message, now: f64) {
         self.scopes.lost(j, m, now);
         self.forget_served(m.id);
+        if let Some(c) = self.clients.as_deref_mut() {
+            c.gone(m.id);
+        }
     }
 
     /// Message `m`, acked by consumer `c`, leaves its queue: forwarded or out of the system.
@@ -151,7 +176,12 @@ impl Replication<'_> {
         let found_none = first_delivered_at > m.published_at;
         self.scopes.queues[j].leave_waited(now, here, wait_here, found_none);
         let waited = m.waited_before + wait_here;
-        match self.scenario.queues[j].next_queue(&mut self.routing[j]) {
+        let next = self.scenario.queues[j].next_queue(&mut self.routing[j]);
+        if let Some(clients) = self.clients.as_deref_mut() {
+            let work = m.size / self.workers[c].speed;
+            clients.processed(m.id, work, next.is_none(), now);
+        }
+        match next {
             Some(to) => self.publish(to, class, Some(m.born_at), waited, now),
             None => {
                 self.last_sojourn = now - m.born_at;
@@ -192,6 +222,9 @@ impl Replication<'_> {
             Outcome::Abandoned => {
                 // It waited its whole stay and was never delivered: nothing served to forget.
                 self.scopes.abandoned(j, m, now);
+                if let Some(c) = self.clients.as_deref_mut() {
+                    c.gone(m.id);
+                }
                 if let Some(w) = &mut self.windows {
                     w.abandon(
                         now,
@@ -208,6 +241,9 @@ impl Replication<'_> {
                 // message: its old id's unfinished service is forgotten (else kept for ever).
                 let d = self.queue_index[dlq.0 as usize];
                 self.forget_served(m.id);
+                if let Some(c) = self.clients.as_deref_mut() {
+                    c.renamed(m.id, p.id);
+                }
                 self.scopes.queues[j].lose(now, now - m.published_at);
                 self.scopes.queues[d].enter(now);
                 self.after_publish(d, &p, now)?;

@@ -114,6 +114,10 @@ impl Replication<'_> {
         s.area += f64::from(s.on_duty) * (now - s.since);
         s.since = now;
         let old = std::mem::replace(&mut s.on_duty, n);
+        // An autoscaler pays for its fleet, starting consumers included (it sets `paid`).
+        if self.autoscalers[j].is_none() {
+            self.paid.set(j, n, now);
+        }
         if let Some(w) = &mut self.windows {
             w.set_on_duty(j, n, now);
         }

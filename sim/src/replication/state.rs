@@ -78,6 +78,10 @@ pub(super) struct Replication<'s> {
     pub(super) horizon_reached: bool,
     /// Where the warm-up ends and batches end ([`super::batches`]).
     pub(super) marks: Marks,
+    /// The senders, when some producer has a `timeout` ([`super::clients`]).
+    pub(super) clients: Option<Box<super::clients::Clients>>,
+    /// Consumer time paid for, per queue ([`super::paid`]).
+    pub(super) paid: super::paid::Paid,
 }
 
 impl<'s> Replication<'s> {
@@ -198,6 +202,8 @@ impl<'s> Replication<'s> {
                 .map(Box::new),
             horizon_reached: false,
             marks: Marks::new(&scenario.run, batches),
+            clients: super::clients::Clients::new(scenario, replication),
+            paid: super::paid::Paid::new(scenario),
         })
     }
 }

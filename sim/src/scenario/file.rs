@@ -60,6 +60,12 @@ pub struct ProducerSpec {
     pub rate: Option<RateSpec>,
     /// Messages per arrival (default 1).
     pub batch: Option<BatchSpec>,
+    /// How long the sender waits for each attempt to be processed ([`super::Client`]).
+    pub timeout: Option<f64>,
+    /// Copies the sender publishes again after a timeout (default 0; needs `timeout`).
+    pub retries: Option<u32>,
+    /// The delay before each retry (default: at once).
+    pub retry_backoff: Option<BackoffSpec>,
 }
 
 /// `[[queues]]`.
@@ -108,6 +114,8 @@ pub struct QueueSpec {
     pub retry_backoff: Option<BackoffSpec>,
     /// An autoscaler sets the consumer count.
     pub autoscale: Option<super::autoscale::AutoscaleSpec>,
+    /// Price of one consumer on duty for an hour (needs a `time_unit` with a length).
+    pub cost_per_consumer_hour: Option<f64>,
 }
 
 /// `retry_backoff = { base, factor, max, jitter }`.

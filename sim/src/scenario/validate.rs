@@ -9,6 +9,7 @@ use crate::error::{InvalidKey, KeyPath};
 use crate::suggest::suggest;
 
 mod queue;
+pub(super) use queue::backoff_delays;
 
 impl ScenarioFile {
     /// Checks every reference and number, producing the scenario the simulator runs.
@@ -53,6 +54,18 @@ impl ScenarioFile {
             .collect::<Result<Vec<_>, _>>()?;
         let producer_names: Vec<&str> = self.producers.iter().map(|p| p.name.as_str()).collect();
         unique(&producer_names, &root.key("producers"), "producer")?;
+        let time_unit = self.time_unit.clone().unwrap_or_default();
+        if queues.iter().any(|q| q.cost_per_hour.is_some())
+            && crate::scenario::client::hours_per_unit(&time_unit).is_none()
+        {
+            return Err(InvalidKey::new(
+                root.key("time_unit"),
+                format!(
+                    "`cost_per_consumer_hour` converts consumer time to hours: time_unit must \
+                     be \"ms\", \"s\", \"min\" or \"h\", not {time_unit:?}"
+                ),
+            ));
+        }
         let scenario = Scenario {
             name: self
                 .name
@@ -320,12 +333,14 @@ fn validate_producer(
     let batch = (p.batch.as_ref())
         .map(|b| Batch::from_spec(b, &path.key("batch")))
         .transpose()?;
+    let client = crate::scenario::client::validate(p, path)?;
     Ok(Producer {
         name: p.name.clone(),
         queue,
         class,
         interarrival,
         batch,
+        client,
     })
 }
 

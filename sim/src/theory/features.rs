@@ -76,9 +76,10 @@ fn service_feature(d: &Distribution) -> Option<Feature> {
 
 /// The features of `producers`, all feeding one queue.
 pub fn arrivals<'a>(producers: impl IntoIterator<Item = &'a Producer>) -> Used {
+    let producers: Vec<&Producer> = producers.into_iter().collect();
     let mut used = Used::default();
     let mut count = 0;
-    for p in producers {
+    for &p in &producers {
         count += 1;
         if let Some(f) = arrival_feature(&p.interarrival) {
             used.add(f, format!("producers.{}.{}", p.name, p.interarrival.key()));
@@ -92,6 +93,14 @@ pub fn arrivals<'a>(producers: impl IntoIterator<Item = &'a Producer>) -> Used {
     }
     if count > 1 && !used.features.is_empty() {
         used.add(Feature::MergedArrivals, "producers".into());
+    }
+    for p in producers {
+        if p.client.is_some_and(|c| c.retries > 0) {
+            used.add(
+                Feature::ClientRetries,
+                format!("producers.{}.retries", p.name),
+            );
+        }
     }
     used
 }

@@ -320,6 +320,10 @@ pub(super) fn validate_queue(
         schedule,
         backoff,
         autoscale,
+        cost_per_hour: crate::scenario::client::cost_per_hour(
+            q.cost_per_consumer_hour,
+            &path.key("cost_per_consumer_hour"),
+        )?,
     })
 }
 
@@ -336,6 +340,14 @@ fn backoff(
             "a backoff delays the redelivery of failed attempts: it needs `fail` > 0",
         ));
     }
+    backoff_delays(spec, path)
+}
+
+/// Validates the delays of a `retry_backoff` (at `path`): a queue's, or a producer's.
+pub(in crate::scenario) fn backoff_delays(
+    spec: &crate::scenario::BackoffSpec,
+    path: &KeyPath,
+) -> Result<Backoff, InvalidKey> {
     if !(spec.base.is_finite() && spec.base > 0.0) {
         return Err(InvalidKey::new(
             path.key("base"),
