@@ -361,3 +361,32 @@ fn validate_describes_a_run_to_a_horizon() {
     );
     assert!(!text.contains("x 0 messages"), "{text}");
 }
+
+/// A run whose senders retry draws goodput (with the fluid model's line) and throughput
+/// against time, and prints the fluid model's verdict.
+#[test]
+fn retry_storm_charts_goodput_with_the_fluid_model() {
+    let dir = std::env::temp_dir().join(format!("kendall-storm-plot-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let args = ["run", "scenarios/retry-storm.toml", "--replications", "3"];
+    let out = kendall(&[&args[..], &["--plot", dir.to_str().unwrap()]].concat());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        table.contains("fluid model of retries (approximation)"),
+        "{table}"
+    );
+    assert!(table.contains("metastable"), "{table}");
+    let goodput = std::fs::read_to_string(dir.join("windows-goodput.svg")).unwrap();
+    assert!(goodput.contains("fluid model of retries (approximation)"));
+    assert_eq!(kendall_reports::charts::svg_fault(&goodput), None);
+    assert!(dir.join("windows-throughput.png").exists());
+    let doc = json(&[&args[..], &["--json"]].concat());
+    assert_eq!(doc["fluid"]["metastable"], true);
+    assert_eq!(doc["fluid"]["critical_backlog"], 40.0);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

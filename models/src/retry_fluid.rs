@@ -19,7 +19,10 @@
 //! originals whose some attempt was processed within its timeout.
 //!
 //! The fluid has no variance: it switches every sender at once when the wait crosses the
-//! timeout, where a stochastic queue sees some senders give up earlier. Its two outputs are
+//! timeout, where a stochastic queue sees some senders give up earlier. With exponential
+//! service ([`RetryFluid::with_exponential_service`]) the fraction of attempts late at wait
+//! W is P(W + S > timeout) = e^{−(timeout − W)/E[S]} instead, which brings the tipping
+//! point closer to the stochastic queue's (the wait itself stays deterministic). Its two outputs are
 //! what it is for: whether a load is *metastable* (λ < c/E[S] < λ·(1 + retries): stable
 //! without retries, overloaded once every sender retries), and the *tipping point* — the
 //! least burst that leaves the queue in the retrying state after the burst ends.
@@ -34,6 +37,9 @@ pub struct RetryFluid {
     timeout: f64,
     /// Mean delay before retry k (k = 1, …, retries), after the timeout.
     backoff: Vec<f64>,
+    /// Service times are exponential: an attempt that waits W is late with probability
+    /// e^{−(timeout − W)/E[S]} rather than when W + E[S] > timeout.
+    exponential: bool,
 }
 
 /// A fluid path: what the model predicts at each step of its grid.
@@ -93,7 +99,35 @@ impl RetryFluid {
             service,
             timeout,
             backoff,
+            exponential: false,
         })
+    }
+
+    /// The same model with exponential service times: the fraction of attempts published
+    /// at a wait W that time out is P(W + S > timeout) = e^{−(timeout − W)/E[S]} (1 once W
+    /// reaches the timeout) — some senders give up before the backlog reaches
+    /// [`RetryFluid::critical_backlog`], as in the stochastic queue.
+    pub fn with_exponential_service(self) -> Self {
+        RetryFluid {
+            exponential: true,
+            ..self
+        }
+    }
+
+    /// The fraction of attempts that time out when the backlog is `q`.
+    fn late(&self, q: f64) -> f64 {
+        let wait = q * self.service / self.consumers;
+        if self.exponential {
+            if wait >= self.timeout {
+                1.0
+            } else {
+                (-(self.timeout - wait) / self.service).exp()
+            }
+        } else if wait + self.service > self.timeout {
+            1.0
+        } else {
+            0.0
+        }
     }
 
     /// Messages the consumers process per unit time when busy, c/E[S].
@@ -129,7 +163,7 @@ impl RetryFluid {
             .map(|b| ((self.timeout + b) / dt).round().max(1.0) as usize)
             .collect();
         let mut a = vec![vec![0.0; steps]; k_max + 1];
-        let mut late = vec![false; steps];
+        let mut late = vec![0.0f64; steps];
         let mut out = FluidPath {
             times: Vec::with_capacity(steps),
             backlog: Vec::with_capacity(steps),
@@ -143,25 +177,22 @@ impl RetryFluid {
             let fresh = rate.rate(t + 0.5 * dt);
             a[0][i] = fresh;
             for k in 1..=k_max {
-                a[k][i] = match i.checked_sub(lag[k - 1]) {
-                    Some(j) if late[j] => a[k - 1][j],
-                    _ => 0.0,
-                };
+                a[k][i] = i
+                    .checked_sub(lag[k - 1])
+                    .map_or(0.0, |j| a[k - 1][j] * late[j]);
             }
-            late[i] = q * self.service / self.consumers + self.service > self.timeout;
+            late[i] = self.late(q);
             let inflow: f64 = a.iter().map(|ak| ak[i]).sum();
             out.times.push(t);
             out.backlog.push(q);
             out.attempts.push(inflow);
             out.fresh.push(fresh);
-            // Originals served in time: those whose attempt k (published now, on time) is
-            // the first not to time out; credited to the fresh rate that started them.
-            if !late[i] {
-                for k in 0..=k_max {
-                    let start = i.checked_sub(lag[..k].iter().sum::<usize>());
-                    if let Some(j) = start {
-                        out.goodput[j] += a[k][i];
-                    }
+            // Originals served in time: those whose attempt k (published now) is the first
+            // not to time out; credited to the fresh rate that started them.
+            for k in 0..=k_max {
+                let start = i.checked_sub(lag[..k].iter().sum::<usize>());
+                if let Some(j) = start {
+                    out.goodput[j] += a[k][i] * (1.0 - late[i]);
                 }
             }
             q = (q + (inflow - mu) * dt).max(0.0);

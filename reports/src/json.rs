@@ -45,6 +45,9 @@ pub struct RunDocument<'a> {
     /// Only where a queue has `cost_per_consumer_hour`: the priced queues' cost.
     #[serde(skip_serializing_if = "Option::is_none")]
     cost: Option<MeanCi>,
+    /// Only where a producer has a `timeout`: the fluid model of its retries.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fluid: Option<&'a crate::storm::FluidLine>,
 }
 
 /// One class: its metrics.
@@ -251,6 +254,7 @@ impl RunReport {
             cost: (self.cost.as_ref())
                 .and_then(|c| c.cost_total)
                 .map(|s| MeanCi::of(&s)),
+            fluid: self.fluid.as_ref(),
         }
     }
 }

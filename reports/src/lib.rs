@@ -36,5 +36,6 @@ pub mod plan;
 pub mod plan_autoscale;
 pub mod plan_windows;
 pub mod report;
+pub mod storm;
 pub mod validation;
 mod validation_output;

@@ -207,6 +207,8 @@ pub struct RunReport {
     /// Where a queue has `cost_per_consumer_hour`: consumer time and cost, per queue and in
     /// all (left out of every other report, whose output it would change).
     pub cost: Option<kendall_sim::cost::CostSummary>,
+    /// Where a producer times out: the fluid model of its retries.
+    pub fluid: Option<crate::storm::FluidLine>,
 }
 
 impl RunReport {
@@ -316,6 +318,7 @@ impl RunReport {
                 .cost
                 .clone()
                 .filter(|_| scenario.queues.iter().any(|q| q.cost_per_hour.is_some())),
+            fluid: crate::storm::FluidLine::of(scenario),
         };
         report.warnings = report.diagnose();
         report

@@ -61,6 +61,14 @@ impl RunReport {
             ),
             TheoryStatus::NoModel { reason } => writeln!(out, "theory: none ({reason})"),
         };
+        if let Some(f) = &self.fluid {
+            let unit = if self.time_unit.is_empty() {
+                "time unit"
+            } else {
+                &self.time_unit
+            };
+            let _ = writeln!(out, "{}", f.line(unit));
+        }
         for w in &self.warnings {
             let _ = writeln!(out, "warning: {w}");
         }

@@ -356,6 +356,7 @@ mod tests {
             autoscale: vec![],
             clients: None,
             cost: None,
+            fluid: None,
         }
     }
 

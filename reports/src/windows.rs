@@ -44,6 +44,9 @@ pub struct WindowsReport {
     pub theory_summary: Option<String>,
     /// The first autoscaled queue's decisions in replication 0, marked on the charts.
     pub scaling: Option<crate::autoscale::Scaling>,
+    /// Where senders time out and retry: the fluid model's goodput per window (None where
+    /// it has none), drawn beside the simulated goodput.
+    pub fluid_goodput: Option<Vec<Option<f64>>>,
 }
 
 /// The busiest stretch of a run, from its windows: the peak backlog and when it drained.
@@ -72,6 +75,7 @@ impl WindowsReport {
             theory: Vec::new(),
             theory_summary: None,
             scaling: crate::autoscale::Scaling::of(scenario, result),
+            fluid_goodput: fluid_goodput(scenario, &result.windows),
         })
     }
 
@@ -246,6 +250,32 @@ impl WindowsReport {
     }
 }
 
+/// The y axes of the goodput and throughput charts drawn where senders retry.
+const GOODPUT: &str = "goodput: originals answered within their timeout per {u}";
+const THROUGHPUT: &str = "throughput: copies processed per {u}";
+
+/// The fluid model's goodput averaged over each of `windows` (None where the scenario has
+/// no fluid model, or a window no grid point falls in).
+fn fluid_goodput(scenario: &Scenario, windows: &[WindowSummary]) -> Option<Vec<Option<f64>>> {
+    let fluid = kendall_sim::theory::retry_storm::storm_fluid(scenario).ok()?;
+    let p = &fluid.path;
+    Some(
+        windows
+            .iter()
+            .map(|w| {
+                let (mut sum, mut n) = (0.0, 0u32);
+                for (&t, &g) in p.times.iter().zip(&p.goodput) {
+                    if t >= w.start && t < w.end {
+                        sum += g;
+                        n += 1;
+                    }
+                }
+                (n > 0).then(|| sum / f64::from(n))
+            })
+            .collect(),
+    )
+}
+
 /// The y axis of the backlog chart drawn for an autoscaled queue.
 const BACKLOG: &str = "time-average number waiting Lq (messages)";
 
@@ -277,6 +307,17 @@ impl WindowsReport {
                 format!("windows-{}", m.name()),
                 self.metric_chart(scenario, time_unit, m, desc),
             ));
+        }
+        if self.clients {
+            // Goodput against throughput, with the fluid model's goodput where it has one.
+            for (m, desc) in [(Metric::Goodput, GOODPUT), (Metric::Throughput, THROUGHPUT)] {
+                let mut chart = self.metric_chart(scenario, time_unit, m, desc);
+                if let (Metric::Goodput, Some(fluid)) = (m, &self.fluid_goodput) {
+                    chart.theory = fluid.clone();
+                    chart.theory_label = Some("fluid model of retries (approximation)".into());
+                }
+                out.push((format!("windows-{}", m.name()), chart));
+            }
         }
         if let Some(s) = &self.scaling {
             // The backlog against time; what the autoscaler read is marked on it, or on the

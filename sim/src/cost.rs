@@ -27,8 +27,14 @@ pub fn price(scenario: &Scenario, t: f64, per_hour: f64) -> f64 {
 
 /// Consumer time and cost of `results`, the replications (or batches) of `scenario`.
 pub fn summarize(scenario: &Scenario, results: &[ReplicationResult]) -> CostSummary {
+    // With batch means the results are one replication's batches: its cost is B batches'.
+    let per = if scenario.run.replications == 1 {
+        results.len() as f64
+    } else {
+        1.0
+    };
     let each = |f: &dyn Fn(&ReplicationResult) -> f64| -> Summary {
-        Summary::of(&results.iter().map(f).collect::<Vec<_>>())
+        Summary::of(&results.iter().map(|r| per * f(r)).collect::<Vec<_>>())
     };
     let queues = &scenario.queues;
     let cost_of = |r: &ReplicationResult| -> f64 {

@@ -109,3 +109,27 @@ fn batches_too_short_for_independence_are_flagged_by_their_correlation() {
     let rho1 = run_experiment(&long).unwrap().batch_correlation.unwrap();
     assert!(rho1 < 2.326 / 20f64.sqrt(), "lag-1 r = {rho1}");
 }
+
+#[test]
+fn a_batched_runs_consumer_time_is_the_whole_replications() {
+    // Consumer time adds over batches: the batch-means run reports the one replication's
+    // total, which the uncut replication measures itself.
+    let s = scenario(&format!(
+        "time_unit = \"s\"\n{}",
+        mm1(0.7, 100_000, 5, "warmup = 1000\nbatches = 10").replace(
+            "consumers = 1",
+            "consumers = 1\n        cost_per_consumer_hour = 3.6"
+        )
+    ));
+    let whole = run_replication(&s, 0).unwrap();
+    let cost = run_experiment(&s).unwrap().cost.unwrap();
+    let t = cost.consumer_time_total.mean;
+    assert!(
+        (t / whole.consumer_time[0] - 1.0).abs() < 1e-9,
+        "{t} vs {:?}",
+        whole.consumer_time
+    );
+    // 3.6 per consumer-hour is 0.001 per consumer-second.
+    let money = cost.cost_total.unwrap().mean;
+    assert!((money / (t * 0.001) - 1.0).abs() < 1e-9, "{money}");
+}

@@ -11,6 +11,7 @@
 
 pub mod features;
 pub mod network;
+pub mod retry_storm;
 pub mod station;
 pub mod windows;
 

@@ -190,7 +190,7 @@ fn poisson_rate(p: &crate::scenario::Producer) -> Option<RateFn> {
 }
 
 /// The producers' merged rate, if all are Poisson.
-fn merged_rate(s: &Scenario) -> Option<RateFn> {
+pub(crate) fn merged_rate(s: &Scenario) -> Option<RateFn> {
     let parts: Option<Vec<RateFn>> = s.producers.iter().map(poisson_rate).collect();
     RateFn::sum(parts?).ok()
 }
