@@ -111,8 +111,10 @@ fn table_summary_and_windows_csv() {
         lines[0],
         "window,start,end,metric,mean,ci_low,ci_high,theory"
     );
-    // Per window: 16 metrics (no p_abandon without a patience), on_duty, and three counts.
-    assert_eq!(lines.len(), 1 + 10 * 20);
+    // Per window: 16 metrics (no p_abandon without a patience), on_duty, consumer_time, and
+    // three counts.
+    assert_eq!(lines.len(), 1 + 10 * 21);
+    assert!(lines.iter().any(|l| l.starts_with("0,0,20,consumer_time,")));
     // The CSV holds the JSON's figures.
     let doc = json(&["run", SCENARIO, "--json"]);
     let l0 = doc["windows"][0]["metrics"]["L"]["mean"].as_f64().unwrap();

@@ -39,7 +39,7 @@ pub struct RunDocument<'a> {
     /// Only where a producer has a `timeout`: the senders' counts, mean per replication.
     #[serde(skip_serializing_if = "Option::is_none")]
     clients: Option<&'a ClientCounts>,
-    /// Only where a queue has `cost_per_consumer_hour`: all queues' consumer time.
+    /// All queues' consumer time on duty (absent for a live run).
     #[serde(skip_serializing_if = "Option::is_none")]
     consumer_time: Option<MeanCi>,
     /// Only where a queue has `cost_per_consumer_hour`: the priced queues' cost.
@@ -64,7 +64,7 @@ struct QueueDocument<'a> {
     counts: CountsDocument<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
     autoscale: Option<AutoscaleDocument>,
-    /// Only where a queue has `cost_per_consumer_hour`: this queue's consumer time.
+    /// This queue's consumer time on duty (absent for a live run).
     #[serde(skip_serializing_if = "Option::is_none")]
     consumer_time: Option<MeanCi>,
     /// Only for a queue with `cost_per_consumer_hour`.

@@ -204,11 +204,14 @@ pub struct RunReport {
     /// With a producer's `timeout`: the senders' counts, mean per replication; the system's
     /// `goodput`, `amplification` and `wasted` are then shown.
     pub clients: Option<kendall_sim::replication::ClientCounts>,
-    /// Where a queue has `cost_per_consumer_hour`: consumer time and cost, per queue and in
-    /// all (left out of every other report, whose output it would change).
+    /// Consumer time on duty, and its cost where a queue has `cost_per_consumer_hour`, per
+    /// queue and in all (None for a live run).
     pub cost: Option<kendall_sim::cost::CostSummary>,
     /// Where a producer times out: the fluid model of its retries.
     pub fluid: Option<crate::storm::FluidLine>,
+    /// The table shows consumer time and cost: some queue is priced, or its fleet varies (a
+    /// schedule or an autoscaler); the JSON always has the consumer time.
+    pub cost_in_table: bool,
 }
 
 impl RunReport {
@@ -314,10 +317,10 @@ impl RunReport {
                 .map(|w| w.with_theory(theory.windows.as_ref())),
             autoscale: result.autoscale.clone(),
             clients: result.clients,
-            cost: result
-                .cost
-                .clone()
-                .filter(|_| scenario.queues.iter().any(|q| q.cost_per_hour.is_some())),
+            cost: result.cost.clone(),
+            cost_in_table: scenario.queues.iter().any(|q| {
+                q.cost_per_hour.is_some() || q.schedule.is_some() || q.autoscale.is_some()
+            }),
             fluid: crate::storm::FluidLine::of(scenario),
         };
         report.warnings = report.diagnose();

@@ -85,7 +85,7 @@ impl RunReport {
         }
         out.push('\n');
         scope_table(&mut out, "end to end", &self.system);
-        if let Some(c) = &self.cost {
+        if let (Some(c), true) = (&self.cost, self.cost_in_table) {
             crate::cost::cost_table(&mut out, self, c);
         }
         if self.queues.len() > 1 {

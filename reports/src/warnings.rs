@@ -357,6 +357,7 @@ mod tests {
             clients: None,
             cost: None,
             fluid: None,
+            cost_in_table: false,
         }
     }
 

@@ -399,7 +399,7 @@ impl WindowsReport {
 
 /// Every metric of a window by name (with the metric), in [`Metric::ALL`] order
 /// (`p_abandon` only where `abandonment`, the client metrics only where `clients`), then the
-/// consumers on duty (and where `priced`, the consumer time and its cost).
+/// consumers on duty and their consumer time (and where `priced`, its cost).
 fn metric_summaries(
     w: &WindowSummary,
     (abandonment, clients, priced): (bool, bool, bool),
@@ -413,7 +413,7 @@ fn metric_summaries(
         .chain(std::iter::once(("on_duty", None, w.on_duty)))
         .chain(
             cost.into_iter()
-                .filter(move |_| priced)
+                .filter(move |&(name, _)| priced || name == "consumer_time")
                 .map(|(name, s)| (name, None, s)),
         )
 }
