@@ -392,3 +392,23 @@ fn retry_storm_charts_goodput_with_the_fluid_model() {
     assert_eq!(doc["fluid"]["critical_backlog"], 40.0);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `validate` says a producer's senders retry, and what the queue's load would be if every
+/// sender retried: retry-storm.toml is metastable (0.7 without retries, 2.8 with).
+#[test]
+fn validate_describes_senders_that_retry() {
+    let out = kendall(&["validate", "scenarios/retry-storm.toml"]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("its senders wait 5 s per attempt and retry up to 3 times (backoff 1 x 2^(k-1), at most 10, full jitter)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("rho = 0.7000, stable; with every sender retrying, rho = 2.8000: metastable"),
+        "{text}"
+    );
+    // Without senders that retry, nothing is added.
+    let out = kendall(&["validate", "scenarios/mm1.toml"]);
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("retrying"));
+}

@@ -1,7 +1,7 @@
 //! The scenario in plain words (what `kendall validate` prints and the report states).
 
 use kendall_sim::Scenario;
-use kendall_sim::scenario::Warmup;
+use kendall_sim::scenario::{Jitter, Warmup};
 use kendall_sim::traffic;
 
 /// One line per producer, per queue (arrivals, service, ρ, stability) and the run settings.
@@ -13,8 +13,26 @@ pub fn describe_lines(s: &Scenario) -> Vec<String> {
     };
     let mut lines = Vec::new();
     for p in &s.producers {
+        let senders = p.client.map_or(String::new(), |c| {
+            format!(
+                "; its senders wait {} {unit} per attempt and retry up to {} times{}",
+                c.timeout,
+                c.retries,
+                c.backoff.map_or(String::new(), |b| format!(
+                    " (backoff {} x {}^(k-1), at most {}, {} jitter)",
+                    b.base,
+                    b.factor,
+                    b.max,
+                    match b.jitter {
+                        Jitter::None => "no",
+                        Jitter::Full => "full",
+                        Jitter::Equal => "equal",
+                    }
+                ))
+            )
+        });
         lines.push(format!(
-            "producer {} sends {} messages to queue {}: {:.4} per {unit} (mean gap {:.4}, scv {:.3})",
+            "producer {} sends {} messages to queue {}: {:.4} per {unit} (mean gap {:.4}, scv {:.3}){senders}",
             p.name,
             s.classes[p.class].name,
             s.queues[p.queue].name,
@@ -23,7 +41,7 @@ pub fn describe_lines(s: &Scenario) -> Vec<String> {
             p.interarrival.scv()
         ));
     }
-    for (q, load) in s.queues.iter().zip(traffic::queue_loads(s)) {
+    for (j, (q, load)) in s.queues.iter().zip(traffic::queue_loads(s)).enumerate() {
         // A bounded queue is stable at any load (`QueueLoad::stable`): it loses instead.
         let verdict = match q.capacity {
             Some(k) if load.rho >= 1.0 => format!(
@@ -50,8 +68,13 @@ pub fn describe_lines(s: &Scenario) -> Vec<String> {
             None => format!("{} consumers", q.consumers),
         };
         lines.push(format!(
-            "queue {} ({consumers}, {:?} dispatch): arrivals {:.4} per {unit}, mean service {:.4}, rho = {:.4}, {verdict}",
-            q.name, q.dispatch, load.arrival_rate, load.mean_service, load.rho
+            "queue {} ({consumers}, {:?} dispatch): arrivals {:.4} per {unit}, mean service {:.4}, rho = {:.4}, {verdict}{}",
+            q.name,
+            q.dispatch,
+            load.arrival_rate,
+            load.mean_service,
+            load.rho,
+            retried(s, j, load.rho)
         ));
     }
     let r = s.run;
@@ -79,4 +102,30 @@ pub fn describe_lines(s: &Scenario) -> Vec<String> {
         ),
     });
     lines
+}
+
+/// For queue `j` at load `rho`, fed directly by producers whose senders retry: the load if
+/// every sender retried to the end (each message arriving 1 + retries times), and whether
+/// that makes the queue metastable — carried without retries, overloaded with them.
+fn retried(s: &Scenario, j: usize, rho: f64) -> String {
+    let (fresh, amplified) = s
+        .producers
+        .iter()
+        .filter(|p| p.queue == j)
+        .map(|p| {
+            let r = p.message_rate();
+            (r, r * f64::from(1 + p.client.map_or(0, |c| c.retries)))
+        })
+        .fold((0.0, 0.0), |(a, b), (r, x)| (a + r, b + x));
+    if !(fresh > 0.0 && amplified > fresh) {
+        return String::new();
+    }
+    let worst = rho * amplified / fresh;
+    let verdict = if rho < 1.0 && worst > 1.0 {
+        ": metastable — a burst that times senders out can leave it overloaded after the \
+         burst (the fluid model in `run` gives the tipping point)"
+    } else {
+        ""
+    };
+    format!("; with every sender retrying, rho = {worst:.4}{verdict}")
 }
