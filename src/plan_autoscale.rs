@@ -15,8 +15,8 @@
 //! 3. The cheapest fixed schedule is planned as `plan --per-window` plans it, on the same
 //!    seed, and its consumer-time set beside the autoscaler's.
 //!
-//! Consumer-time is Σ over windows of the mean consumers on duty × the window's length
-//! (consumers starting up count: they are paid for).
+//! Consumer-time is the queue's consumer time paid for over the horizon, as the simulator
+//! keeps it (consumers starting up count: they are paid for).
 
 use anyhow::{Result, bail};
 use kendall_reports::plan::Target;
@@ -75,12 +75,13 @@ fn fixed(s: &Scenario, queue: usize, consumers: u32) -> Scenario {
     s
 }
 
-/// Σ mean on duty × window length over `r`'s windows.
-fn consumer_time(r: &ExperimentResult) -> f64 {
-    r.windows
-        .iter()
-        .map(|w| w.on_duty.mean * (w.end - w.start))
-        .sum()
+/// Queue `queue`'s consumer time paid for over the horizon (starting-up consumers count),
+/// mean per replication, as the simulator keeps it.
+fn consumer_time(r: &ExperimentResult, queue: usize) -> f64 {
+    r.cost
+        .as_ref()
+        .and_then(|c| c.consumer_time.get(queue))
+        .map_or(f64::NAN, |s| s.mean)
 }
 
 /// Whether every window of `r` meets every target.
@@ -163,7 +164,7 @@ pub fn plan(scenario: &Scenario, queue: usize, targets: &[Target]) -> Result<Aut
                 target,
                 min,
                 meets: ok,
-                consumer_time: consumer_time(&r),
+                consumer_time: consumer_time(&r, queue),
                 fleet_reached: fleet_reached(&r, queue, &rule),
                 confirmed: None,
             });
@@ -212,7 +213,7 @@ pub fn plan(scenario: &Scenario, queue: usize, targets: &[Target]) -> Result<Aut
                 target: rule.target,
                 min: rule.min,
                 meets: meets(targets, &r),
-                consumer_time: consumer_time(&r),
+                consumer_time: consumer_time(&r, queue),
                 fleet_reached: fleet_reached(&r, queue, &rule),
                 confirmed: None,
             });

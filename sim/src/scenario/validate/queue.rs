@@ -171,10 +171,18 @@ pub(super) fn validate_queue(
         },
     };
     if schedule.is_some() {
-        schedule_allows(q, path, &dispatch, discipline, sharing, &speeds)?;
+        schedule_allows(SCHEDULE, q, path, &dispatch, discipline, sharing, &speeds)?;
     }
     if autoscale.is_some() {
-        autoscale_allows(q, path, &dispatch, discipline, sharing, &speeds)?;
+        schedule_allows(
+            "`autoscale`",
+            q,
+            path,
+            &dispatch,
+            discipline,
+            sharing,
+            &speeds,
+        )?;
     }
     let positive = |key: &str, v: Option<f64>| -> Result<Option<f64>, InvalidKey> {
         match v {
@@ -390,11 +398,16 @@ pub(in crate::scenario) fn backoff_delays(
     })
 }
 
-/// `Ok` when queue `q` (at `path`) can follow a consumer schedule: consumers leave and join
-/// only where that is simple — the shared dispatch (waiting messages are the whole queue's),
-/// no processor sharing or preemption (a consumer leaving finishes its message), equal
-/// speeds, no crashes. Otherwise the key that stands in the way.
+/// What a consumer schedule is called in the errors of [`schedule_allows`].
+const SCHEDULE: &str = "a consumer schedule (`consumers = { at, values }`)";
+
+/// `Ok` when queue `q` (at `path`) can follow a consumer schedule or an autoscaler (`what`,
+/// as the error names it): consumers leave and join only where that is simple — the shared
+/// dispatch (waiting messages are the whole queue's), no processor sharing or preemption (a
+/// consumer leaving finishes its message), equal speeds, no crashes. Otherwise the key that
+/// stands in the way.
 fn schedule_allows(
+    what: &str,
     q: &QueueSpec,
     path: &KeyPath,
     dispatch: &DispatchKind,
@@ -402,12 +415,8 @@ fn schedule_allows(
     sharing: bool,
     speeds: &[f64],
 ) -> Result<(), InvalidKey> {
-    let refuse = |key: &str, why: &str| {
-        Err(InvalidKey::new(
-            path.key(key),
-            format!("a consumer schedule (`consumers = {{ at, values }}`) {why}"),
-        ))
-    };
+    let refuse =
+        |key: &str, why: &str| Err(InvalidKey::new(path.key(key), format!("{what} {why}")));
     if *dispatch != DispatchKind::Shared {
         return refuse(
             "dispatch",
@@ -432,24 +441,4 @@ fn schedule_allows(
         return refuse("crash", "cannot be used with consumer crashes");
     }
     Ok(())
-}
-
-/// `Ok` when queue `q` (at `path`) can have an autoscaler: as for a schedule
-/// ([`schedule_allows`]), consumers leave and join only where that is simple. Otherwise the
-/// key that stands in the way.
-fn autoscale_allows(
-    q: &QueueSpec,
-    path: &KeyPath,
-    dispatch: &DispatchKind,
-    discipline: Discipline,
-    sharing: bool,
-    speeds: &[f64],
-) -> Result<(), InvalidKey> {
-    schedule_allows(q, path, dispatch, discipline, sharing, speeds).map_err(|e| InvalidKey {
-        message: e.message.replace(
-            "a consumer schedule (`consumers = { at, values }`)",
-            "`autoscale`",
-        ),
-        ..e
-    })
 }
