@@ -154,6 +154,30 @@ pub struct LiveArgs {
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// Run against a real AMQP 0-9-1 broker (RabbitMQ) at this URL instead of kendall's own
+    /// broker, e.g. amqp://127.0.0.1:5672/%2f or amqps://host:5671/%2f.
+    #[arg(long, value_name = "URL")]
+    pub broker: Option<String>,
+    /// First measure the broker's own per-message overhead (consumers that do no work) and
+    /// add it to every service time's mean in the simulated and theory columns.
+    #[arg(long, requires = "broker")]
+    pub calibrate: bool,
+    /// PEM file of the CA the broker's TLS certificate must chain to (amqps://).
+    #[arg(long, value_name = "FILE", requires = "broker")]
+    pub tls_ca: Option<PathBuf>,
+    /// PEM file of a client certificate to present over TLS (with --tls-key).
+    #[arg(long, value_name = "FILE", requires_all = ["broker", "tls_key"])]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM file of the client certificate's private key.
+    #[arg(long, value_name = "FILE", requires_all = ["broker", "tls_cert"])]
+    pub tls_key: Option<PathBuf>,
+    /// Refuse a plain amqp:// connection.
+    #[arg(long, requires = "broker")]
+    pub require_tls: bool,
+    /// Seal every payload with AES-256-GCM under the key in FILE (32 raw bytes or 64 hex
+    /// digits); a payload that fails authentication is rejected, never processed.
+    #[arg(long, value_name = "FILE", requires = "broker")]
+    pub encrypt: Option<PathBuf>,
 }
 
 /// Flags of `kendall run`.

@@ -11,6 +11,7 @@ mod early_sojourns;
 pub mod fit;
 mod json;
 mod live;
+mod live_broker;
 mod predict;
 mod run;
 mod sojourn_tail;

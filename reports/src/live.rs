@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use kendall_sim::live::{LiveResult, LiveRun};
+use kendall_sim::live::{LiveResult, LiveRun, RealBroker};
 use kendall_sim::replication::QueueCounts;
 use kendall_sim::theory::Theory;
 use kendall_sim::{ExperimentResult, Scenario};
@@ -11,6 +11,7 @@ use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
 use crate::json::{ByName, MeanCi, TheoryColumns};
+use crate::live_broker::{self, BrokerDocument};
 use crate::table::num;
 use crate::{MetricRow, RunReport, ScopeReport, TheoryStatus};
 
@@ -23,6 +24,8 @@ pub struct LiveReport {
     pub simulated: RunReport,
     /// How long the live run lasted, what it counted and how faithfully it kept time.
     pub run: LiveRun,
+    /// The real broker it ran against (`kendall live --broker`), if any.
+    pub broker: Option<RealBroker>,
 }
 
 impl LiveReport {
@@ -56,6 +59,7 @@ impl LiveReport {
             live: RunReport::new(scenario, &as_experiment, theory, live.wall_seconds),
             simulated: RunReport::new(scenario, simulated, theory, sim_wall),
             run: live.run,
+            broker: live.real_broker.clone(),
         }
     }
 
@@ -67,13 +71,38 @@ impl LiveReport {
         }
     }
 
+    /// The closing lines of a run on kendall's broker: what real threads cost.
+    fn thread_lines(&self, out: &mut String, unit: &str) {
+        let real_us = |x: f64| x / self.run.speedup * 1e6;
+        let _ = writeln!(
+            out,
+            "real-thread overheads: services overran their size by {} {unit} on average ({:.0} us real; counted in T), of which an idle consumer's thread took {} {unit} ({:.0} us real) to pick up a delivery",
+            num(self.run.service_overshoot),
+            real_us(self.run.service_overshoot),
+            num(self.run.wake_latency),
+            real_us(self.run.wake_latency),
+        );
+        if self.run.expiry_lateness.is_finite() {
+            let _ = writeln!(
+                out,
+                "messages whose time to live ran out expired {} {unit} after it on average ({:.0} us real), counted in L",
+                num(self.run.expiry_lateness),
+                real_us(self.run.expiry_lateness),
+            );
+        }
+    }
+
     /// A plain-text table per scope: live mean and CI, simulated mean, theory, live vs theory.
     pub fn to_table(&self) -> String {
         let mut out = String::new();
         let unit = self.unit();
+        let place = match &self.broker {
+            Some(b) => live_broker::heading(b),
+            None => "live on real threads".to_string(),
+        };
         let _ = writeln!(
             out,
-            "{}: live on real threads at {}x ({} {unit} per real second): {} s real = {} {unit}, warm-up {} {unit}, {} messages measured of {} offered",
+            "{}: {place} at {}x ({} {unit} per real second): {} s real = {} {unit}, warm-up {} {unit}, {} messages measured of {} offered",
             self.live.scenario,
             self.run.speedup,
             self.run.speedup,
@@ -136,22 +165,13 @@ impl LiveReport {
                 scope(&format!("class {}", l.name), l, s);
             }
         }
-        let real_us = |x: f64| x / self.run.speedup * 1e6;
-        let _ = writeln!(
-            out,
-            "real-thread overheads: services overran their size by {} {unit} on average ({:.0} us real; counted in T), of which an idle consumer's thread took {} {unit} ({:.0} us real) to pick up a delivery",
-            num(self.run.service_overshoot),
-            real_us(self.run.service_overshoot),
-            num(self.run.wake_latency),
-            real_us(self.run.wake_latency),
-        );
-        if self.run.expiry_lateness.is_finite() {
-            let _ = writeln!(
-                out,
-                "messages whose time to live ran out expired {} {unit} after it on average ({:.0} us real), counted in L",
-                num(self.run.expiry_lateness),
-                real_us(self.run.expiry_lateness),
-            );
+        if let Some(b) = &self.broker {
+            let t = (self.live.system.rows.iter())
+                .find(|r| r.metric == kendall_sim::Metric::T)
+                .map_or(f64::NAN, |r| r.summary.mean);
+            out.push_str(&live_broker::lines(b, &self.run, t, unit));
+        } else {
+            self.thread_lines(&mut out, unit);
         }
         let _ = writeln!(
             out,
@@ -188,6 +208,7 @@ impl LiveReport {
             service_overshoot: self.run.service_overshoot,
             wake_latency: self.run.wake_latency,
             expiry_lateness: self.run.expiry_lateness,
+            broker: self.broker.as_ref().map(BrokerDocument::of),
             simulated: SimulatedRun {
                 replications: simulated.replications,
                 customers_per_replication: simulated.customers_per_replication,
@@ -222,6 +243,8 @@ pub struct LiveDocument<'a> {
     service_overshoot: f64,
     wake_latency: f64,
     expiry_lateness: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    broker: Option<BrokerDocument<'a>>,
     simulated: SimulatedRun,
     theory: LiveTheory<'a>,
     metrics: LiveMetrics<'a>,

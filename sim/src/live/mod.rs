@@ -48,13 +48,19 @@ use crate::scenario::Scenario;
 use crate::scopes::{ScopeEstimates, Scopes};
 use crate::stats::{Departures, Estimates, Metric, Tally};
 
-use self::recorder::Recorder;
+pub use self::recorder::Recorder;
 pub use self::state::Fates;
 use self::state::{LiveClock, State};
 use self::threads::Live;
 
 /// Batches the measured period is cut into for the batch-means confidence intervals.
 pub const BATCHES: usize = 20;
+
+/// Per-thread streams (service sizes drawn by a publishing thread, routing and failure
+/// draws) use replication numbers from here up, one per thread, so that threads never share
+/// a stream. Arrivals and dispatch use replication 0's streams, as the simulator's first
+/// replication.
+pub const THREAD_STREAMS: u64 = 1 << 32;
 
 /// Fraction of the run discarded as warm-up.
 pub const WARMUP_FRACTION: f64 = 0.1;
@@ -291,6 +297,53 @@ pub struct LiveResult {
     pub fates: Vec<Fates>,
     /// Real seconds from the first thread's start to the last one's end.
     pub wall_seconds: f64,
+    /// The run was against a real broker (`kendall live --broker`): what it was and what it
+    /// cost. None for a run on kendall's own broker.
+    pub real_broker: Option<RealBroker>,
+}
+
+/// A live run against a real broker: which one, how it was reached, and its measured costs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RealBroker {
+    /// The broker's address with any password masked.
+    pub address: String,
+    /// The connection was TLS (`amqps://`).
+    pub tls: bool,
+    /// Unacknowledged messages a consumer may hold (the channel's prefetch count).
+    pub prefetch: u16,
+    /// The calibration run's finding, when one ran (`--calibrate`).
+    pub calibration: Option<Calibration>,
+    /// What sealing payloads cost, when they were sealed (`--encrypt`).
+    pub sealing: Option<Sealing>,
+}
+
+/// The broker's own per-message overhead, measured with consumers that do no work.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Calibration {
+    /// Mean time from publication to acknowledgement with zero-work consumers, in scenario
+    /// time units: what the broker and the client add to every message.
+    pub overhead: f64,
+    /// Mean time from publication to delivery in the same run, in scenario time units.
+    pub delivery: f64,
+    /// Messages the calibration run measured.
+    pub messages: u64,
+    /// Real seconds it lasted.
+    pub seconds: f64,
+    /// The simulated and theory columns add `overhead` to every service time's mean.
+    pub added_to_service: bool,
+}
+
+/// The measured cost of sealing every payload with AES-256-GCM.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Sealing {
+    /// Mean real microseconds to seal a payload before publishing it.
+    pub seal_us: f64,
+    /// Mean real microseconds to open one on delivery.
+    pub open_us: f64,
+    /// Payloads sealed.
+    pub sealed: u64,
+    /// Deliveries whose payload failed authentication: rejected and counted, never processed.
+    pub tampered: u64,
 }
 
 /// Runs `scenario` live for `duration` real seconds with the clock running `speedup` scenario
@@ -307,7 +360,6 @@ pub fn run_live(scenario: &Scenario, speedup: f64, duration: f64) -> Result<Live
     }
     let horizon = duration * speedup;
     let warmup = WARMUP_FRACTION * horizon;
-    let (nq, nc) = (scenario.queues.len(), scenario.classes.len());
     let rec = recorder(scenario, warmup, horizon);
     let clock = WallClock::scaled(speedup);
     let state = State::new(scenario, LiveClock::wall(clock), rec)?;
@@ -355,10 +407,39 @@ pub fn run_live(scenario: &Scenario, speedup: f64, duration: f64) -> Result<Live
         }
     }
     let r = &state.rec;
+    let run = LiveRun {
+        speedup,
+        duration,
+        horizon,
+        warmup,
+        batches: BATCHES,
+        measured: r.measured,
+        offered: r.offered,
+        completed: r.completed,
+        service_overshoot: r.overshoot / r.served as f64,
+        wake_latency: r.wake_latency / r.woken as f64,
+        expiry_lateness: r.expiry_lateness / r.expiries as f64,
+    };
+    Ok(result(r, run, broker, state.fates.clone(), wall_seconds))
+}
+
+/// The result of a live run whose statistics `r` were closed at its horizon: each metric
+/// over the whole measured period with its batch-means interval, beside `run`'s facts, the
+/// broker's counters and the fates the run heard of.
+///
+/// # Panics
+/// If `r` was not closed ([`Recorder::close`]).
+pub fn result(
+    r: &Recorder,
+    run: LiveRun,
+    broker: Vec<QueueStats>,
+    fates: Vec<Fates>,
+    wall_seconds: f64,
+) -> LiveResult {
     let (system, queues, classes) = r
         .final_estimates
         .as_ref()
-        .expect("the main thread closes the run at the horizon");
+        .expect("a live run's statistics are closed at its horizon");
     let summary = |whole: &Estimates, pick: &dyn Fn(&ScopeEstimates) -> Estimates| {
         let per_batch: Vec<Estimates> = r.batches.iter().map(pick).collect();
         ScopeSummary {
@@ -379,31 +460,24 @@ pub fn run_live(scenario: &Scenario, speedup: f64, duration: f64) -> Result<Live
             },
         }
     };
-    Ok(LiveResult {
+    LiveResult {
         system: summary(system, &|b| b.0),
-        queues: (0..nq).map(|j| summary(&queues[j], &|b| b.1[j])).collect(),
-        classes: (0..nc).map(|k| summary(&classes[k], &|b| b.2[k])).collect(),
-        run: LiveRun {
-            speedup,
-            duration,
-            horizon,
-            warmup,
-            batches: BATCHES,
-            measured: r.measured,
-            offered: r.offered,
-            completed: r.completed,
-            service_overshoot: r.overshoot / r.served as f64,
-            wake_latency: r.wake_latency / r.woken as f64,
-            expiry_lateness: r.expiry_lateness / r.expiries as f64,
-        },
+        queues: (0..queues.len())
+            .map(|j| summary(&queues[j], &|b| b.1[j]))
+            .collect(),
+        classes: (0..classes.len())
+            .map(|k| summary(&classes[k], &|b| b.2[k]))
+            .collect(),
+        run,
         broker,
-        fates: state.fates.clone(),
+        fates,
         wall_seconds,
-    })
+        real_broker: None,
+    }
 }
 
 /// The statistics of a live run of `scenario` over `horizon`, the first `warmup` discarded.
-fn recorder(scenario: &Scenario, warmup: f64, horizon: f64) -> Recorder {
+pub fn recorder(scenario: &Scenario, warmup: f64, horizon: f64) -> Recorder {
     let resolution = scenario.time_resolution();
     let (nq, nc) = (scenario.queues.len(), scenario.classes.len());
     let mirrors = (nq == 1 && scenario.queues[0].routes.is_empty(), nc == 1);

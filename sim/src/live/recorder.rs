@@ -1,5 +1,6 @@
 //! A live run's statistics: the whole measured period and the current batch, moved on in
-//! time order, plus the real-thread overheads the report derives from them.
+//! time order, plus the real-thread overheads the report derives from them. Shared by the
+//! runs on kendall's broker and on a real one (the `kendall-amqp` crate).
 
 use crate::scopes::{ScopeEstimates, Scopes};
 use crate::stats::Tally;
@@ -7,13 +8,13 @@ use crate::stats::Tally;
 use super::BATCHES;
 
 /// The statistics of a live run, advanced under the run's lock in the order changes happen.
-pub(super) struct Recorder {
+pub struct Recorder {
     whole: Scopes,
     batch: Scopes,
     /// Each closed batch's estimates.
-    pub(super) batches: Vec<ScopeEstimates>,
+    pub batches: Vec<ScopeEstimates>,
     /// The whole measured period's estimates, once the run is closed.
-    pub(super) final_estimates: Option<ScopeEstimates>,
+    pub final_estimates: Option<ScopeEstimates>,
     consumers: Vec<u32>,
     mirrors: (bool, bool),
     warmup: f64,
@@ -21,31 +22,32 @@ pub(super) struct Recorder {
     /// The next warm-up end or batch boundary; infinite once closed.
     next: f64,
     /// The warm-up is over.
-    pub(super) warmed: bool,
+    pub warmed: bool,
     /// Messages that left the system after processing in the measured period.
-    pub(super) measured: u64,
+    pub measured: u64,
     /// Messages producers offered while the run was open.
-    pub(super) offered: u64,
+    pub offered: u64,
     /// Messages that left the system after processing while the run was open.
-    pub(super) completed: u64,
-    /// Measured period: services completed and their total overshoot (acknowledged minus
-    /// delivered minus size over speed: wake-up latency included).
-    pub(super) served: u64,
-    pub(super) overshoot: f64,
-    /// Measured period: deliveries made to an idle consumer's mailbox, and the total time
-    /// until its thread picked them up.
-    pub(super) woken: u64,
-    pub(super) wake_latency: f64,
-    /// Measured period: time-to-live expiries, and how long after their deadline the run's
-    /// threads got to them in total.
-    pub(super) expiries: u64,
-    pub(super) expiry_lateness: f64,
+    pub completed: u64,
+    /// Measured period: services completed.
+    pub served: u64,
+    /// Measured period: the services' total overshoot (acknowledged minus delivered minus
+    /// size over speed: wake-up latency included).
+    pub overshoot: f64,
+    /// Measured period: deliveries made to an idle consumer's mailbox.
+    pub woken: u64,
+    /// Measured period: the total time until the consumers' threads picked those up.
+    pub wake_latency: f64,
+    /// Measured period: time-to-live expiries.
+    pub expiries: u64,
+    /// Measured period: how long after their deadline the run's threads got to them, in total.
+    pub expiry_lateness: f64,
 }
 
 impl Recorder {
     /// Statistics for a run of `horizon` scenario time units whose first `warmup` are
     /// discarded; queue j has `consumers[j]` consumers; `mirrors` as in [`Scopes::estimates`].
-    pub(super) fn new(
+    pub fn new(
         scopes: Scopes,
         consumers: Vec<u32>,
         mirrors: (bool, bool),
@@ -77,7 +79,7 @@ impl Recorder {
 
     /// Moves the window on to `now`: ends the warm-up, closes batches, closes the run. True
     /// while changes at `now` are to be recorded.
-    pub(super) fn at(&mut self, now: f64) -> bool {
+    pub fn at(&mut self, now: f64) -> bool {
         while now >= self.next {
             let boundary = self.next;
             if !self.warmed {
@@ -106,19 +108,19 @@ impl Recorder {
 
     /// Closes the run at `now`, the horizon or later: the last batch ends at the horizon as
     /// computed from the batch length, whatever rounding makes of it.
-    pub(super) fn close(&mut self, now: f64) {
+    pub fn close(&mut self, now: f64) {
         let end = self.warmup + BATCHES as f64 * self.batch_len;
         self.at(now.max(end));
     }
 
     /// Applies `f` to the whole period's scopes and the current batch's.
-    pub(super) fn each(&mut self, mut f: impl FnMut(&mut Scopes)) {
+    pub fn each(&mut self, mut f: impl FnMut(&mut Scopes)) {
         f(&mut self.whole);
         f(&mut self.batch);
     }
 
     /// Applies `f` to the tallies of queue `j` in both windows.
-    pub(super) fn queue(&mut self, j: usize, mut f: impl FnMut(&mut Tally)) {
+    pub fn queue(&mut self, j: usize, mut f: impl FnMut(&mut Tally)) {
         f(&mut self.whole.queues[j]);
         f(&mut self.batch.queues[j]);
     }

@@ -11,6 +11,7 @@ use rand::RngExt;
 use crate::rng::{Source, stream};
 use crate::scenario::Scenario;
 
+use super::THREAD_STREAMS;
 use super::state::State;
 
 /// Longest a thread blocks without looking at the stop flag (real time).
@@ -20,12 +21,6 @@ const TICK: Duration = Duration::from_millis(20);
 /// time): `std::thread::sleep` overshoots by tens of microseconds, which at a high speed-up
 /// is a visible fraction of a service time.
 const SPIN: Duration = Duration::from_micros(150);
-
-/// Per-thread streams (service sizes drawn by a publishing thread, routing and failure
-/// draws) use replication numbers from here up, one per thread, so that threads never share
-/// a stream. Arrivals and dispatch use replication 0's streams, as the simulator's first
-/// replication.
-const THREAD_STREAMS: u64 = 1 << 32;
 
 /// What a live run's threads share.
 pub(super) struct Live<'s> {
