@@ -37,6 +37,9 @@ pub use self::seal::{SealKey, Sealer};
 /// hold one message at a time.
 pub const PREFETCH: u16 = 1;
 
+/// Longest a connection or channel may take to close before the run goes on without it.
+const CLOSE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// Longest calibration run, in real seconds.
 const CALIBRATION_SECONDS: f64 = 10.0;
 
@@ -185,7 +188,10 @@ pub fn run(scenario: &Scenario, options: &Options) -> Result<LiveResult, AmqpErr
         options.duration,
         false,
     )?;
-    let _ = runtime.block_on(connection.close(200, "done".into()));
+    // Closing may wait on a broker that has stopped answering; the results are in hand.
+    let _ = runtime.block_on(async {
+        tokio::time::timeout(CLOSE_TIMEOUT, connection.close(200, "done".into())).await
+    });
     result.real_broker = Some(RealBroker {
         address: target.address(),
         tls: target.tls,

@@ -95,6 +95,13 @@ impl Run<'_> {
         self.handle.block_on(f)
     }
 
+    /// Closes `ch`, giving up after [`crate::CLOSE_TIMEOUT`].
+    fn close(&self, ch: &Channel) {
+        let _ = self.block(async {
+            tokio::time::timeout(crate::CLOSE_TIMEOUT, ch.close(200, "done".into())).await
+        });
+    }
+
     async fn channel(&self) -> Result<Channel, AmqpError> {
         let ch = self.connection.create_channel().await.map_err(amqp)?;
         ch.confirm_select(ConfirmSelectOptions::default())
@@ -208,7 +215,7 @@ impl Run<'_> {
             // Every publish is confirmed: closing the channels puts back in the queues what
             // the consumers held.
             for ch in channels {
-                let _ = self.block(ch.close(200, "done".into()));
+                self.close(&ch);
             }
             let held = self.delete_queues();
             *last_return.lock().unwrap_or_else(|p| p.into_inner()) = Instant::now();
@@ -242,7 +249,7 @@ impl Run<'_> {
                     .map_err(amqp)?;
                 held.push(u64::from(n));
             }
-            let _ = ch.close(200, "done".into()).await;
+            let _ = tokio::time::timeout(crate::CLOSE_TIMEOUT, ch.close(200, "done".into())).await;
             Ok(held)
         })
     }
