@@ -320,19 +320,19 @@ fn what_rabbitmq_cannot_express_is_refused_by_key() {
             "dispatch",
             "dispatch = \"jsq\"",
             "queues.work.dispatch",
-            ":16:",
+            ":17:",
         ),
         (
             "discipline",
             "discipline = \"lifo\"",
             "queues.work.discipline",
-            ":17:",
+            ":18:",
         ),
         (
             "visibility",
             "visibility_timeout = 1.0",
             "queues.work.visibility_timeout",
-            ":17:",
+            ":18:",
         ),
     ] {
         let shared = "dispatch = \"shared\"";
