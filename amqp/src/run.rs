@@ -41,30 +41,42 @@ const QUIET: Duration = Duration::from_millis(500);
 
 /// What one run's threads share.
 pub struct Run<'a> {
+    /// The scenario run.
     pub scenario: &'a Scenario,
+    /// What the run knows of each message, and its statistics.
     pub books: Books,
+    /// The RabbitMQ names and arguments.
     pub topology: Topology,
+    /// The client's runtime, which the threads block on.
     pub handle: Handle,
+    /// The connection every channel opens on.
     pub connection: &'a Connection,
+    /// Seals payloads, when asked.
     pub sealer: Option<&'a Sealer>,
+    /// The run's one clock, in scenario time.
     pub clock: WallClock,
+    /// Scenario time units per real second.
     pub speedup: f64,
+    /// The run's end, in scenario time.
     pub horizon: f64,
     /// Consumers ack at once (the calibration run).
     pub zero_work: bool,
     /// Corrupt every n-th sealed payload after sealing (a test of the rejection path).
     pub tamper_every: Option<u64>,
+    /// Set at the horizon: every thread stops.
     pub stop: AtomicBool,
 }
 
 /// What the threads measured besides the books.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Costs {
-    /// Payloads sealed and the real seconds it took.
+    /// Payloads sealed.
     pub sealed: u64,
+    /// Real seconds spent sealing them.
     pub seal_seconds: f64,
-    /// Payloads opened (or refused) and the real seconds it took.
+    /// Payloads opened (or refused).
     pub opened: u64,
+    /// Real seconds spent opening them.
     pub open_seconds: f64,
     /// Deliveries whose payload failed authentication.
     pub tampered: u64,
