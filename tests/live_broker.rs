@@ -353,3 +353,48 @@ fn what_rabbitmq_cannot_express_is_refused_by_key() {
         std::fs::remove_file(&file).unwrap();
     }
 }
+
+/// Failed attempts are nacked for redelivery and the last one without requeue: on RabbitMQ
+/// the share dead-lettered is fail^max_attempts, within its binomial 99.9% bounds, and the
+/// broker's books balance.
+#[test]
+fn failed_attempts_are_redelivered_then_dead_lettered_on_rabbitmq() {
+    broker();
+    let text = std::fs::read_to_string(root().join("scenarios/rabbitmq.toml"))
+        .unwrap()
+        .replace(
+            "dispatch = \"shared\"",
+            "dispatch = \"shared\"\nfail = 0.3\nmax_attempts = 2",
+        )
+        .replace("rate = 36.0", "rate = 30.0");
+    let file = std::env::temp_dir().join(format!("kendall-fail-{}.toml", std::process::id()));
+    std::fs::write(&file, text).unwrap();
+    let scenario = Scenario::load(&file).unwrap();
+    std::fs::remove_file(&file).unwrap();
+    let options = kendall_amqp::Options {
+        url: AMQP.into(),
+        tls: kendall_amqp::TlsFiles::default(),
+        require_tls: false,
+        seal: None,
+        speedup: 1.0,
+        duration: 15.0,
+        calibrate: false,
+        tamper_every: None,
+    };
+    let result = kendall_amqp::run(&scenario, &options).unwrap();
+    let fates = result.fates[0];
+    let waiting = result.broker[0].waiting as u64;
+    assert_eq!(fates.acked + fates.dead_lettered + waiting, fates.published);
+    let n = (fates.acked + fates.dead_lettered) as f64;
+    let p = 0.3f64.powi(2);
+    let bound = 3.29 * (n * p * (1.0 - p)).sqrt();
+    eprintln!(
+        "fail 0.3, 2 attempts: {fates:?}, expected {:.1} +- {bound:.1} dead-lettered",
+        n * p
+    );
+    assert!(
+        (fates.dead_lettered as f64 - n * p).abs() <= bound,
+        "{} dead-lettered of {n}",
+        fates.dead_lettered
+    );
+}

@@ -422,13 +422,15 @@ impl Run<'_> {
             }
             let failed = !self.zero_work && q.fail > 0.0 && failures.random::<f64>() < q.fail;
             if failed {
+                // Booked before the nack: once nacked, the message may be redelivered to
+                // another consumer, or come back dead-lettered, at once.
+                self.books.finished(id, true, None, nominal);
                 let last = q.delivery.max_attempts.is_some_and(|m| attempt >= m);
                 self.block(d.acker.nack(BasicNackOptions {
                     requeue: !last,
                     ..BasicNackOptions::default()
                 }))
                 .map_err(amqp)?;
-                self.books.finished(id, true, None, nominal);
                 continue;
             }
             let next = q.next_queue(&mut routing);
