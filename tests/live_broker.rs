@@ -398,3 +398,37 @@ fn failed_attempts_are_redelivered_then_dead_lettered_on_rabbitmq() {
         fates.dead_lettered
     );
 }
+
+/// A queue's time to live is RabbitMQ's x-message-ttl: the share of messages expired before
+/// their delivery is the simulator's, inside the live run's 99.9% interval.
+#[test]
+fn a_time_to_live_expires_on_rabbitmq_what_the_simulator_expires() {
+    broker();
+    let text = std::fs::read_to_string(root().join("scenarios/rabbitmq.toml"))
+        .unwrap()
+        .replace("dispatch = \"shared\"", "dispatch = \"shared\"\nttl = 0.02");
+    let file = std::env::temp_dir().join(format!("kendall-ttl-{}.toml", std::process::id()));
+    std::fs::write(&file, text).unwrap();
+    let doc = json_of(&kendall(&[
+        "live",
+        file.to_str().unwrap(),
+        "--broker",
+        AMQP,
+        "--duration",
+        "25",
+        "--json",
+    ]));
+    std::fs::remove_file(&file).unwrap();
+    let p = &doc["metrics"]["p_loss"];
+    let (live, half) = at_999(p);
+    let simulated = f(&p["simulated"]);
+    eprintln!("ttl 20 ms on RabbitMQ: p_loss = {live:.4} +- {half:.4}, simulated {simulated:.4}");
+    assert!(
+        live > 0.02,
+        "a 20 ms TTL at rho = 0.6 expires messages: {live}"
+    );
+    assert!(
+        (live - simulated).abs() <= half,
+        "p_loss {live} +- {half} vs simulated {simulated}"
+    );
+}
