@@ -150,8 +150,8 @@ impl Comparison {
         );
         for (k, r) in self.ranked.iter().enumerate() {
             let ci = |s: &Summary| {
-                let (lo, hi) = s.ci();
-                format!("{:.4} [{:.4}, {:.4}]", s.mean, lo, hi)
+                let bracket = crate::interval::bracket(s, |x| format!("{x:.4}"));
+                format!("{:.4} {bracket}", s.mean)
             };
             let diff = match &r.vs_best {
                 None => "best".to_string(),
@@ -172,6 +172,12 @@ impl Comparison {
                 ci(&r.metrics[1])
             );
         }
+        let clipped = self
+            .ranked
+            .iter()
+            .flat_map(|r| &r.metrics)
+            .any(Summary::clipped);
+        crate::interval::note(&mut out, "", clipped);
         out
     }
 

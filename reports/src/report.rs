@@ -394,11 +394,10 @@ impl Doc<'_> {
             .rows
             .iter()
             .map(|r| {
-                let (lo, hi) = r.summary.ci();
                 [
                     r.metric.name().to_string(),
                     num(r.summary.mean),
-                    format!("[{}, {}]", num(lo), num(hi)),
+                    crate::interval::bracket(&r.summary, num),
                     r.theory.map_or("-".into(), num),
                     r.verdict().into(),
                 ]
@@ -414,11 +413,10 @@ impl Doc<'_> {
             return Vec::new();
         };
         let row = |name: &str, s: &kendall_sim::Summary| {
-            let (lo, hi) = s.ci();
             [
                 name.to_string(),
                 num(s.mean),
-                format!("[{}, {}]", num(lo), num(hi)),
+                crate::interval::bracket(s, num),
                 "-".into(),
                 "-".into(),
             ]
@@ -486,8 +484,16 @@ impl Doc<'_> {
             self.run_line()
         );
         md += "| metric | mean | 95% CI | theory | theory in CI |\n|---|---:|---|---:|---|\n";
-        for r in self.results_rows() {
-            let _ = writeln!(md, "| {} |", r.join(" | "));
+        let rows = self.results_rows();
+        for r in &rows {
+            // A clipped interval's mark, escaped: two would read as emphasis.
+            let _ = writeln!(md, "| {} |", r.join(" | ").replace("]*", "]\\*"));
+        }
+        if rows
+            .iter()
+            .any(|r| r[2].ends_with(crate::interval::CLIPPED_MARK))
+        {
+            let _ = writeln!(md, "\n\\{}", crate::interval::CLIPPED_NOTE);
         }
         md += "\n## Warnings\n\n";
         if self.run.warnings.is_empty() {
@@ -542,7 +548,8 @@ impl Doc<'_> {
             esc(&self.run_line())
         );
         h += "<h2>Simulated vs theory (end to end)</h2>\n<table>\n<tr><th>metric</th><th>mean</th><th>95% CI</th><th>theory</th><th>theory in CI</th></tr>\n";
-        for r in self.results_rows() {
+        let rows = self.results_rows();
+        for r in &rows {
             let cls = if r[4] == "NO" { " class=\"miss\"" } else { "" };
             let _ = writeln!(
                 h,
@@ -554,7 +561,18 @@ impl Doc<'_> {
                 r[4]
             );
         }
-        h += "</table>\n<h2>Warnings</h2>\n";
+        h += "</table>\n";
+        if rows
+            .iter()
+            .any(|r| r[2].ends_with(crate::interval::CLIPPED_MARK))
+        {
+            let _ = writeln!(
+                h,
+                "<p class=\"note\">{}</p>",
+                esc(crate::interval::CLIPPED_NOTE)
+            );
+        }
+        h += "<h2>Warnings</h2>\n";
         if self.run.warnings.is_empty() {
             h += "<p>None.</p>\n";
         } else {

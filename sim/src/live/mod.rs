@@ -364,7 +364,10 @@ pub fn run_live(scenario: &Scenario, speedup: f64, duration: f64) -> Result<Live
         ScopeSummary {
             metrics: Metric::ALL
                 .iter()
-                .map(|&m| batch_summary(whole.get(m), per_batch.iter().map(|e| e.get(m))))
+                .map(|&m| {
+                    batch_summary(whole.get(m), per_batch.iter().map(|e| e.get(m)))
+                        .within(m.bounds())
+                })
                 .collect(),
             measured: whole.measured,
             departures: Departures {
