@@ -247,8 +247,8 @@ fn plan_level(
                     Judgement::Pass => n -= 1,
                     Judgement::Undecided => {
                         notes.push(format!(
-                            "simulation cannot tell whether {} consumers suffice (an interval straddles a threshold)",
-                            n - 1
+                            "simulation cannot tell whether {} suffice (an interval straddles a threshold)",
+                            kendall_reports::describe::plural(u64::from(n - 1), "consumer")
                         ));
                         consumers = Some(n);
                         confirmed = Confirmation::Inconclusive;
@@ -260,7 +260,8 @@ fn plan_level(
             Judgement::Fail => n += 1,
             Judgement::Undecided => {
                 notes.push(format!(
-                    "simulation cannot tell whether {n} consumers suffice (an interval straddles a threshold)"
+                    "simulation cannot tell whether {} suffice (an interval straddles a threshold)",
+                    kendall_reports::describe::plural(u64::from(n), "consumer")
                 ));
                 // The next count up is the safe answer if it passes.
                 let (up, r_up) = eval(n + 1)?;

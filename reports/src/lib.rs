@@ -37,6 +37,7 @@ pub mod plan;
 pub mod plan_autoscale;
 pub mod plan_windows;
 pub mod report;
+pub mod report_scopes;
 pub mod storm;
 pub mod validation;
 mod validation_output;

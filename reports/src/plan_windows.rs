@@ -227,8 +227,9 @@ impl WindowPlanReport {
                 let (ct, label) = in_consumer_units(ct, &self.time_unit);
                 let _ = writeln!(
                     out,
-                    "constant: {c} consumers{}, {ct:.2} {label}; the schedule saves {:.2} \
+                    "constant: {}{}, {ct:.2} {label}; the schedule saves {:.2} \
                      {label} ({:.1}%)",
+                    crate::describe::plural(u64::from(c), "consumer"),
                     if self.constant.confirmed {
                         ""
                     } else {

@@ -19,6 +19,7 @@ use crate::charts::{
     LoadPoint, OccupancyTrace, SojournCdf, StrategyPoint, TheoryLoadPoint,
 };
 use crate::plan::{PlanReport, Target};
+use crate::report_scopes;
 use crate::table::num;
 use crate::{RunReport, TheoryStatus};
 
@@ -91,12 +92,24 @@ pub struct ReportRuns {
 }
 
 /// One simulated load level of the load chart.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct LoadRun {
     /// Simulated T and L at the level.
     pub point: LoadPoint,
     /// Theory's (T, L) there, if a model predicts them.
     pub theory: Option<(f64, f64)>,
+    /// With several classes, each class's simulated T and p99(T) there, in scenario order
+    /// (empty with one class).
+    pub classes: Vec<ClassPoint>,
+}
+
+/// One class's simulated T and p99(T) at a load level.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ClassPoint {
+    /// Mean sojourn time.
+    pub t: Ci,
+    /// 99th percentile of the sojourn time.
+    pub p99: Ci,
 }
 
 /// The load levels (ρ of the busiest queue) the report simulates for its load chart.
@@ -128,6 +141,7 @@ pub fn write_report(runs: &ReportRuns, dir: &Path) -> Result<PathBuf, ReportErro
         for LoadRun {
             point: p,
             theory: t,
+            ..
         } in &runs.loads
         {
             let _ = writeln!(
@@ -167,6 +181,24 @@ pub fn write_report(runs: &ReportRuns, dir: &Path) -> Result<PathBuf, ReportErro
                 theory,
                 sim,
             },
+        )?);
+    }
+
+    // (a') Each class's T and p99(T) against load, and each queue's utilisation.
+    if let Some(c) = report_scopes::class_load_chart(runs) {
+        figures.push(figure(
+            dir,
+            "classes",
+            "Each class's mean sojourn time T and p99(T) against the offered load per consumer ρ (of the busiest queue): theory as lines where a model gives the figure (Cobham's priority model gives means, not percentiles), simulation as points with 95% confidence intervals.",
+            &c,
+        )?);
+    }
+    if let Some(q) = report_scopes::queue_chart(&run, &s.name) {
+        figures.push(figure(
+            dir,
+            "queues",
+            "Each queue's utilisation (busy fraction of its consumers) with its 95% confidence interval, theory's value marked; the bottleneck, the queue with the highest offered load per consumer, in its own colour.",
+            &q,
         )?);
     }
 
@@ -306,12 +338,27 @@ pub fn write_report(runs: &ReportRuns, dir: &Path) -> Result<PathBuf, ReportErro
         }
     }
     write_atomic(&dir.join("results.csv"), csv.as_bytes())?;
+    let consumers: Vec<u32> = s.queues.iter().map(|q| q.consumers).collect();
+    let scopes = Scopes {
+        classes: report_scopes::class_table(&run),
+        queues: report_scopes::queue_table(&run, &consumers),
+        bottleneck: report_scopes::bottleneck_line(&run),
+    };
+    let to_csv = |t: &report_scopes::Table| {
+        t.to_csv()
+            .map_err(|e| ChartError::Draw(format!("CSV: {e}")))
+    };
+    if let Some(t) = &scopes.classes {
+        write_atomic(&dir.join("classes.csv"), to_csv(t)?.as_bytes())?;
+    }
+    write_atomic(&dir.join("queues.csv"), to_csv(&scopes.queues)?.as_bytes())?;
 
     let doc = Doc {
         s,
         run: &run,
         plan,
         figures: &figures,
+        scopes: &scopes,
     };
     write_atomic(&dir.join("report.md"), doc.markdown().as_bytes())?;
     let html = dir.join("report.html");
@@ -363,7 +410,21 @@ struct Doc<'a> {
     run: &'a RunReport,
     plan: Option<&'a PlanReport>,
     figures: &'a [Figure],
+    scopes: &'a Scopes,
 }
+
+/// The per-class and per-queue sections.
+struct Scopes {
+    classes: Option<report_scopes::Table>,
+    queues: report_scopes::Table,
+    bottleneck: Option<String>,
+}
+
+/// The intro of the per-class section.
+const CLASS_INTRO: &str = "Each class's mean sojourn time T, mean wait Wq, 99th percentile of T and loss probability, with 95% confidence intervals, beside theory's values (for priority classes, Cobham's M/G/1 priority formulas; they give means, not percentiles).";
+
+/// The intro of the per-queue section.
+const QUEUE_INTRO: &str = "Each queue's offered load per consumer ρ, utilisation, L, T and loss probability with 95% confidence intervals beside theory's values, then what became of its messages (mean per replication over the measurement window).";
 
 fn esc(x: &str) -> String {
     x.replace('&', "&amp;")
@@ -395,7 +456,7 @@ impl Doc<'_> {
             .iter()
             .map(|r| {
                 [
-                    r.metric.name().to_string(),
+                    report_scopes::header(r.metric, &self.run.time_unit, ""),
                     num(r.summary.mean),
                     crate::interval::bracket(&r.summary, num),
                     r.theory.map_or("-".into(), num),
@@ -448,8 +509,11 @@ impl Doc<'_> {
     fn run_line(&self) -> String {
         let r = self.run;
         format!(
-            "Simulation: {} replications × {} messages (warm-up {}{}), seed {}; times in {}.",
-            r.replications,
+            "Simulation: {} × {} messages (warm-up {}{}), seed {}; times in {}.",
+            match r.batches {
+                0 => crate::describe::plural(u64::from(r.replications), "replication"),
+                b => format!("1 replication in {b} batches (batch means)"),
+            },
             r.customers_per_replication,
             r.warmup,
             if r.warmup_auto { ", MSER-5" } else { "" },
@@ -483,7 +547,8 @@ impl Doc<'_> {
             self.model_line(),
             self.run_line()
         );
-        md += "| metric | mean | 95% CI | theory | theory in CI |\n|---|---:|---|---:|---|\n";
+        md +=
+            "| metric (unit) | mean | 95% CI | theory | theory in CI |\n|---|---:|---|---:|---|\n";
         let rows = self.results_rows();
         for r in &rows {
             // A clipped interval's mark, escaped: two would read as emphasis.
@@ -495,6 +560,14 @@ impl Doc<'_> {
         {
             let _ = writeln!(md, "\n\\{}", crate::interval::CLIPPED_NOTE);
         }
+        if let Some(t) = &self.scopes.classes {
+            let _ = write!(md, "\n## Per class\n\n{CLASS_INTRO}\n\n{}", t.markdown());
+        }
+        let _ = write!(md, "\n## Per queue\n\n{QUEUE_INTRO}\n\n");
+        if let Some(b) = &self.scopes.bottleneck {
+            let _ = write!(md, "{b}\n\n");
+        }
+        md += &self.scopes.queues.markdown();
         md += "\n## Warnings\n\n";
         if self.run.warnings.is_empty() {
             md += "None.\n";
@@ -504,7 +577,11 @@ impl Doc<'_> {
         }
         if self.plan.is_some() {
             let _ = write!(md, "\n## Capacity\n\n{}\n\n", self.plan_intro());
-            md += "| load | consumers | theory | confirmed | notes |\n|---:|---:|---:|---|---|\n";
+            let _ = writeln!(
+                md,
+                "| load (messages per {}) | consumers | theory (consumers) | confirmed | notes |\n|---:|---:|---:|---|---|",
+                charts_unit(&self.run.time_unit)
+            );
             for r in self.plan_rows() {
                 let _ = writeln!(md, "| {} |", r.join(" | "));
             }
@@ -517,7 +594,7 @@ impl Doc<'_> {
                 f.name, f.name, f.caption, f.name
             );
         }
-        md += "Files: `results.csv` (every metric), `load.csv`, `dispatch.csv`, `plan.csv` where drawn.\n";
+        md += "Files: `results.csv` (every metric), `queues.csv`, `classes.csv` (several classes), `load.csv`, `dispatch.csv`, `plan.csv` where drawn.\n";
         md
     }
 
@@ -547,7 +624,7 @@ impl Doc<'_> {
             bold(&self.model_line()),
             esc(&self.run_line())
         );
-        h += "<h2>Simulated vs theory (end to end)</h2>\n<table>\n<tr><th>metric</th><th>mean</th><th>95% CI</th><th>theory</th><th>theory in CI</th></tr>\n";
+        h += "<h2>Simulated vs theory (end to end)</h2>\n<table>\n<tr><th>metric (unit)</th><th>mean</th><th>95% CI</th><th>theory</th><th>theory in CI</th></tr>\n";
         let rows = self.results_rows();
         for r in &rows {
             let cls = if r[4] == "NO" { " class=\"miss\"" } else { "" };
@@ -572,6 +649,15 @@ impl Doc<'_> {
                 esc(crate::interval::CLIPPED_NOTE)
             );
         }
+        if let Some(t) = &self.scopes.classes {
+            let _ = writeln!(h, "<h2>Per class</h2>\n<p>{}</p>", esc(CLASS_INTRO));
+            h += &t.html(esc);
+        }
+        let _ = writeln!(h, "<h2>Per queue</h2>\n<p>{}</p>", esc(QUEUE_INTRO));
+        if let Some(b) = &self.scopes.bottleneck {
+            let _ = writeln!(h, "<p class=\"bottleneck\"><b>{}</b></p>", esc(b));
+        }
+        h += &self.scopes.queues.html(esc);
         h += "<h2>Warnings</h2>\n";
         if self.run.warnings.is_empty() {
             h += "<p>None.</p>\n";
@@ -584,7 +670,11 @@ impl Doc<'_> {
         }
         if self.plan.is_some() {
             let _ = writeln!(h, "<h2>Capacity</h2>\n<p>{}</p>", esc(&self.plan_intro()));
-            h += "<table>\n<tr><th>load</th><th>consumers</th><th>theory</th><th>confirmed</th><th>notes</th></tr>\n";
+            let _ = writeln!(
+                h,
+                "<table>\n<tr><th>load (messages per {})</th><th>consumers</th><th>theory (consumers)</th><th>confirmed</th><th>notes</th></tr>",
+                esc(charts_unit(&self.run.time_unit))
+            );
             for r in self.plan_rows() {
                 let _ = writeln!(
                     h,
@@ -610,7 +700,7 @@ impl Doc<'_> {
                 f.name
             );
         }
-        h += "<p class=\"foot\">Written by kendall. Files beside this page: results.csv, load.csv, dispatch.csv, plan.csv (where drawn), every chart as PNG and SVG, and report.md.</p>\n</body>\n</html>\n";
+        h += "<p class=\"foot\">Written by kendall. Files beside this page: results.csv, queues.csv, classes.csv (several classes), load.csv, dispatch.csv, plan.csv (where drawn), every chart as PNG and SVG, and report.md.</p>\n</body>\n</html>\n";
         h
     }
 }

@@ -7,7 +7,9 @@ use kendall_broker::DispatchKind;
 use kendall_models::Verdict;
 use kendall_reports::charts::{Ci, LoadPoint, StrategyPoint};
 use kendall_reports::plan::{LoadRange, PlanReport, PlanSpec};
-use kendall_reports::report::{LoadRun, REPORT_LOADS, ReportRuns, default_targets, write_report};
+use kendall_reports::report::{
+    ClassPoint, LoadRun, REPORT_LOADS, ReportRuns, default_targets, write_report,
+};
 use kendall_sim::stats::Metric;
 use kendall_sim::traffic::{all_stable, queue_loads};
 use kendall_sim::{Scenario, run_experiment, theory};
@@ -114,9 +116,20 @@ fn load_runs(s: &Scenario) -> Result<Vec<LoadRun>> {
             Verdict::Predicted(p) => Some((p.measures.t, p.measures.l)),
             _ => None,
         };
+        let classes = if sc.classes.len() > 1 {
+            (r.classes.iter())
+                .map(|c| ClassPoint {
+                    t: Ci::from(c.get(Metric::T)),
+                    p99: Ci::from(c.get(Metric::TP99)),
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
         out.push(LoadRun {
             point,
             theory: theory_tl,
+            classes,
         });
     }
     Ok(out)

@@ -19,12 +19,16 @@ use plotters::style::FontStyle;
 use kendall_sim::Summary;
 
 mod kinds;
+pub mod layout;
+mod scopes;
 mod window_chart;
 pub use kinds::{
     CapacityCurve, CapacitySeries, DispatchComparison, FitCdf, FitCurve, FitQq, LoadByStrategy,
     LoadCurve, LoadPoint, OccupancyTrace, SojournCdf, StrategyPoint, StrategySeries,
     TheoryLoadPoint,
 };
+pub use layout::{LegendLayout, PixelRect, legend_layouts, place_legend};
+pub use scopes::{ClassLoadCurve, ClassSeries, QueueBar, QueueUtilization};
 pub use window_chart::{Marks, WindowChart};
 
 /// Pixel size of every chart.
