@@ -256,12 +256,12 @@ impl DifferenceDocument {
 }
 
 impl Comparison {
-    /// T and p99(T) per alternative with CIs — the chart `compare --plot` writes; `theory_t`
-    /// gives theory's mean T by alternative name, where a model applies.
+    /// T and p99(T) per alternative with CIs — the chart `compare --plot` writes; `theory`
+    /// gives theory's (mean T, p99(T)) by alternative name, each where a model gives it.
     pub fn chart(
         &self,
         time_unit: &str,
-        theory_t: &dyn Fn(&str) -> Option<f64>,
+        theory: &dyn Fn(&str) -> (Option<f64>, Option<f64>),
     ) -> crate::charts::DispatchComparison {
         use crate::charts::{Ci, StrategyPoint};
         crate::charts::DispatchComparison {
@@ -274,7 +274,8 @@ impl Comparison {
                     name: r.name.clone(),
                     t: Ci::from(r.metrics[0]),
                     p99: Ci::from(r.metrics[1]),
-                    theory_t: theory_t(&r.name),
+                    theory_t: theory(&r.name).0,
+                    theory_p99: theory(&r.name).1,
                 })
                 .collect(),
         }

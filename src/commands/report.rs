@@ -150,15 +150,16 @@ fn dispatch_runs(s: &Scenario) -> Result<Vec<StrategyPoint>> {
         let mut sc = sh.clone();
         sc.queues[0].dispatch = d;
         let r = crate::settings::simulate(&sc)?;
-        let theory_t = match theory::predict(&sc).system {
-            Verdict::Predicted(p) => Some(p.measures.t),
-            _ => None,
+        let (theory_t, theory_p99) = match theory::predict(&sc).system {
+            Verdict::Predicted(p) => (Some(p.measures.t), theory::value(&p, Metric::TP99)),
+            _ => (None, None),
         };
         points.push(StrategyPoint {
             name: name.to_string(),
             t: Ci::from(r.system.get(Metric::T)),
             p99: Ci::from(r.system.get(Metric::TP99)),
             theory_t,
+            theory_p99,
         });
     }
     Ok(points)

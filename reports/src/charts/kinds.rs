@@ -3,6 +3,7 @@
 use plotters::coord::{CoordTranslate, Shift};
 use plotters::prelude::*;
 
+use super::layout::{Drawn, legend_clear_of, titled};
 use super::{
     Chart, ChartError, Ci, Panel, colour, err, legend, padded, sim_points, styled, theory_line,
     unit, xy,
@@ -269,6 +270,8 @@ pub struct StrategyPoint {
     pub p99: Ci,
     /// Theory's mean T, where a model applies.
     pub theory_t: Option<f64>,
+    /// Theory's p99(T), where the model gives percentiles (M/M/c, c×M/M/1).
+    pub theory_p99: Option<f64>,
 }
 
 /// (d) T and p99(T) per dispatch strategy, with CIs.
@@ -284,23 +287,19 @@ pub struct DispatchComparison {
 
 impl Chart for DispatchComparison {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), ChartError> {
-        let root = root.titled(&self.title, ("sans-serif", 24)).map_err(err)?;
+        let root = titled(root, &self.title)?;
         let (left, right) = root.split_horizontally(SIZE_HALF);
         let u = unit(&self.time_unit);
         let n = self.strategies.len();
         let names: Vec<String> = self.strategies.iter().map(|s| s.name.clone()).collect();
         for (area, is_p99) in [(&left, false), (&right, true)] {
             let pick = |s: &StrategyPoint| if is_p99 { s.p99 } else { s.t };
+            let pick_th = |s: &StrategyPoint| if is_p99 { s.theory_p99 } else { s.theory_t };
             let ys = self
                 .strategies
                 .iter()
                 .flat_map(|s| [pick(s).lo, pick(s).hi])
-                .chain(
-                    self.strategies
-                        .iter()
-                        .filter(|_| !is_p99)
-                        .filter_map(|s| s.theory_t),
-                );
+                .chain(self.strategies.iter().filter_map(pick_th));
             let y_desc = if is_p99 {
                 format!("99th percentile of T ({u})")
             } else {
@@ -339,22 +338,27 @@ impl Chart for DispatchComparison {
                 .bold_line_style(BLACK.mix(0.08))
                 .draw()
                 .map_err(err)?;
-            if !is_p99 {
+            let mut drawn = Drawn::default();
+            let mut labels = Vec::new();
+            // Theory's mark on every panel where a model gives the figure.
+            let marks: Vec<Vec<(f64, f64)>> = (self.strategies.iter().enumerate())
+                .filter_map(|(i, s)| {
+                    pick_th(s).map(|t| vec![(i as f64 - 0.3, t), (i as f64 + 0.3, t)])
+                })
+                .collect();
+            if !marks.is_empty() {
                 let c = colour(0);
                 chart
-                    .draw_series(self.strategies.iter().enumerate().filter_map(|(i, s)| {
-                        s.theory_t.map(|t| {
-                            PathElement::new(
-                                vec![(i as f64 - 0.3, t), (i as f64 + 0.3, t)],
-                                c.stroke_width(2),
-                            )
-                        })
-                    }))
+                    .draw_series(
+                        (marks.iter()).map(|m| PathElement::new(m.clone(), c.stroke_width(2))),
+                    )
                     .map_err(err)?
                     .label("theory")
                     .legend(move |(x, y)| {
                         PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2))
                     });
+                labels.push("theory".to_string());
+                drawn.lines.extend(marks);
             }
             let pts: Vec<(f64, Ci)> = self
                 .strategies
@@ -363,7 +367,11 @@ impl Chart for DispatchComparison {
                 .map(|(i, s)| (i as f64, pick(s)))
                 .collect();
             sim_points(&mut chart, &pts, "simulation (95% CI)", colour(1))?;
-            legend(&mut chart, SeriesLabelPosition::UpperRight)?;
+            labels.push("simulation (95% CI)".to_string());
+            for &(x, ci) in &pts {
+                drawn.interval(x, ci);
+            }
+            legend_clear_of(&mut chart, &drawn, &labels)?;
         }
         Ok(())
     }

@@ -127,15 +127,56 @@ pub fn legend_layouts<C: Chart>(chart: &C) -> Result<Vec<LegendLayout>, ChartErr
     drawn.map(|_| layouts)
 }
 
+/// What a legend must keep clear of, in data coordinates: marks (every point and both ends
+/// of every interval drawn) and lines (polylines, sampled every few pixels along).
+#[derive(Debug, Clone, Default)]
+pub struct Drawn {
+    /// Marks.
+    pub points: Vec<(f64, f64)>,
+    /// Lines.
+    pub lines: Vec<Vec<(f64, f64)>>,
+}
+
+impl Drawn {
+    /// Adds a simulated point with its interval (vertical).
+    pub fn interval(&mut self, x: f64, ci: super::Ci) {
+        self.points.extend([(x, ci.lo), (x, ci.mean), (x, ci.hi)]);
+        self.lines.push(vec![(x, ci.lo), (x, ci.hi)]);
+    }
+}
+
+/// The pixels of `lines` on `chart`, every 3 pixels along each segment.
+fn sampled<'a, DB: DrawingBackend + 'a>(
+    chart: &ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    lines: &[Vec<(f64, f64)>],
+) -> Vec<(i32, i32)> {
+    let mut out = Vec::new();
+    for line in lines {
+        let px: Vec<(i32, i32)> = (line.iter())
+            .filter(|(x, y)| x.is_finite() && y.is_finite())
+            .map(|p| chart.backend_coord(p))
+            .collect();
+        out.extend(px.first().copied());
+        for w in px.windows(2) {
+            let (a, b) = (w[0], w[1]);
+            let steps = ((b.0 - a.0).abs().max((b.1 - a.1).abs()) / 3).clamp(1, 2000);
+            out.extend(
+                (1..=steps).map(|k| (a.0 + (b.0 - a.0) * k / steps, a.1 + (b.1 - a.1) * k / steps)),
+            );
+        }
+    }
+    out
+}
+
 /// The legend of the series `labels` on `chart`, in the place [`place_legend`] finds clear
-/// of `points` (data coordinates: every mark and both ends of every interval drawn); where
-/// none is free, below the plot's lower-right corner over the x axis's description, with an
-/// opaque background.
+/// of what was `drawn`; where none is free, below the plot's lower-right corner over the x
+/// axis's description, with an opaque background.
 pub fn legend_clear_of<'a, DB: DrawingBackend + 'a>(
     chart: &mut ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
-    points: &[(f64, f64)],
+    drawn: &Drawn,
     labels: &[String],
 ) -> Result<(), ChartError> {
+    let points = &drawn.points;
     let (xs, ys) = chart.plotting_area().get_pixel_range();
     let plot = PixelRect {
         left: xs.start,
@@ -144,11 +185,14 @@ pub fn legend_clear_of<'a, DB: DrawingBackend + 'a>(
         bottom: ys.end,
     };
     let (ox, oy) = chart.plotting_area().get_base_pixel();
-    let px: Vec<(i32, i32)> = points
+    let mut px: Vec<(i32, i32)> = points
         .iter()
         .filter(|(x, y)| x.is_finite() && y.is_finite())
         .map(|p| chart.backend_coord(p))
         .collect();
+    px.extend(sampled(chart, &drawn.lines));
+    // Only what lies in the plot can be hidden.
+    px.retain(|&p| plot.holds(p, 0));
     let size = legend_size(labels);
     let (rect, inside) = match place_legend(&px, plot, size) {
         Some(rect) => (rect, true),

@@ -4,7 +4,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::layout::{legend_clear_of, titled};
+use super::layout::{Drawn, legend_clear_of, titled};
 use super::{Chart, ChartError, Ci, Panel, colour, err, padded, sim_points, unit, xy};
 
 /// One class across the report's load levels.
@@ -67,7 +67,7 @@ impl Chart for ClassLoadCurve {
                     y: padded(ys.iter().copied(), true),
                 },
             )?;
-            let mut points = Vec::new();
+            let mut drawn = Drawn::default();
             let mut labels = Vec::new();
             let mut any_theory = false;
             for (i, c) in self.classes.iter().enumerate() {
@@ -75,17 +75,16 @@ impl Chart for ClassLoadCurve {
                     .map(|p| (p.0, pick_th(p)))
                     .filter(|p| p.1.is_finite() && p.1 <= top)
                     .collect();
-                points.extend(line.iter().copied());
+                drawn.lines.push(line.clone());
                 any_theory |= !line.is_empty();
                 // One legend entry per class (its points); the lines are explained once.
                 chart
                     .draw_series(LineSeries::new(line, colour(i).stroke_width(2)))
                     .map_err(err)?;
                 let sim: Vec<(f64, Ci)> = c.sim.iter().map(|p| (p.0, pick(p))).collect();
-                points.extend(
-                    sim.iter()
-                        .flat_map(|(x, ci)| [(*x, ci.lo), (*x, ci.mean), (*x, ci.hi)]),
-                );
+                for &(x, ci) in &sim {
+                    drawn.interval(x, ci);
+                }
                 sim_points(&mut chart, &sim, &c.name, colour(i))?;
                 labels.push(c.name.clone());
             }
@@ -100,7 +99,7 @@ impl Chart for ClassLoadCurve {
                     });
                 labels.push("lines: theory".to_string());
             }
-            legend_clear_of(&mut chart, &points, &labels)?;
+            legend_clear_of(&mut chart, &drawn, &labels)?;
         }
         Ok(())
     }
@@ -168,7 +167,7 @@ impl Chart for QueueUtilization {
                 colour(0)
             }
         };
-        let mut points = Vec::new();
+        let mut drawn = Drawn::default();
         for (i, q) in self.queues.iter().enumerate() {
             let x = i as f64;
             let u = q.utilization;
@@ -191,8 +190,8 @@ impl Chart for QueueUtilization {
             // The bar's whole area and its interval: the legend keeps clear of both.
             for i in 0..=6 {
                 let bx = x - 0.3 + 0.1 * f64::from(i);
-                points.extend((0..=10).map(|k| (bx, u.mean * f64::from(k) / 10.0)));
-                points.push((bx, u.hi));
+                drawn.lines.push(vec![(bx, 0.0), (bx, u.mean)]);
+                drawn.points.push((bx, u.hi));
             }
         }
         let c = colour(2);
@@ -206,9 +205,12 @@ impl Chart for QueueUtilization {
             .map_err(err)?
             .label("theory")
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(3)));
-        points.extend(
-            (self.queues.iter().enumerate()).filter_map(|(i, q)| q.theory.map(|t| (i as f64, t))),
-        );
+        drawn
+            .lines
+            .extend((self.queues.iter().enumerate()).filter_map(|(i, q)| {
+                q.theory
+                    .map(|t| vec![(i as f64 - 0.38, t), (i as f64 + 0.38, t)])
+            }));
         let labels = ["theory", "simulated (95% CI)", "bottleneck"].map(String::from);
         for (label, i) in [(&labels[1], usize::MAX), (&labels[2], self.bottleneck)] {
             let c = bar(i);
@@ -220,6 +222,6 @@ impl Chart for QueueUtilization {
                     Rectangle::new([(x, y - 5), (x + 20, y + 5)], c.mix(0.6).filled())
                 });
         }
-        legend_clear_of(&mut chart, &points, &labels)
+        legend_clear_of(&mut chart, &drawn, &labels)
     }
 }
