@@ -255,13 +255,16 @@ impl DifferenceDocument {
     }
 }
 
+/// Theory's (mean T, p99(T)) of an alternative by name, each where a model gives it.
+pub type TheoryByName<'a> = dyn Fn(&str) -> (Option<f64>, Option<f64>) + 'a;
+
 impl Comparison {
     /// T and p99(T) per alternative with CIs — the chart `compare --plot` writes; `theory`
     /// gives theory's (mean T, p99(T)) by alternative name, each where a model gives it.
     pub fn chart(
         &self,
         time_unit: &str,
-        theory: &dyn Fn(&str) -> (Option<f64>, Option<f64>),
+        theory: &TheoryByName<'_>,
     ) -> crate::charts::DispatchComparison {
         use crate::charts::{Ci, StrategyPoint};
         crate::charts::DispatchComparison {

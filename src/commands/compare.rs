@@ -138,13 +138,16 @@ fn name(settings: &[(String, toml::Value)]) -> String {
     parts.join(", ")
 }
 
+/// Theory's (mean T, p99(T)), each where an exact model gives it.
+type TheoryFigures = (Option<f64>, Option<f64>);
+
 /// Each alternative's mean T and p99(T) by exact theory (M/M/c's and c×M/M/1's
 /// percentiles are exact), None where theory is not exact or has no percentile: a
 /// mean-field limit drawn as "theory" would mislead here.
 fn exact_theory_t(
     alternatives: &[Alternative],
     scenarios: &[Scenario],
-) -> Vec<(String, (Option<f64>, Option<f64>))> {
+) -> Vec<(String, TheoryFigures)> {
     alternatives
         .iter()
         .zip(scenarios)
