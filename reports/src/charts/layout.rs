@@ -53,14 +53,14 @@ pub const CLEARANCE: i32 = 6;
 /// Font size of legend labels, in pixels.
 const LEGEND_FONT: i32 = 14;
 
-/// The size (width, height) of the legend of `labels`, generous: DejaVu Sans averages about
-/// 0.6 of its size per character; each row is the font's height and a margin, beside a
-/// 20-pixel sample.
+/// The size (width, height) of the legend of `labels`, a little generous: DejaVu Sans
+/// averages about half its size per character of these labels (0.55 is taken); each row is
+/// the font's height and a margin, beside a 20-pixel sample.
 pub fn legend_size(labels: &[String]) -> (i32, i32) {
     let chars = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0) as i32;
     let rows = labels.len() as i32;
     (
-        chars * LEGEND_FONT * 6 / 10 + 50,
+        chars * LEGEND_FONT * 55 / 100 + 50,
         rows * (LEGEND_FONT + 8) + 12,
     )
 }
@@ -68,8 +68,7 @@ pub fn legend_size(labels: &[String]) -> (i32, i32) {
 /// The box of `size` inside `plot` that no point of `points` falls in (with
 /// [`CLEARANCE`]): the first free one of the upper-right, upper-left, lower-right and
 /// lower-left corners, the top and bottom middles, then any position on a grid of 8 pixels
-/// scanned from the top; None when every position hides a point (the caller then puts the
-/// legend outside the plot).
+/// scanned from the top; None when every position hides a point (see [`least_hidden`]).
 pub fn place_legend(points: &[(i32, i32)], plot: PixelRect, size: (i32, i32)) -> Option<PixelRect> {
     let (w, h) = size;
     let inset = 8;
@@ -102,8 +101,40 @@ pub fn place_legend(points: &[(i32, i32)], plot: PixelRect, size: (i32, i32)) ->
         .find(|x| free(x))
 }
 
-/// Where a chart drew its legend: the plotting area, the legend's box (outside the plot when
-/// no place inside was free) and every point it was kept clear of, in pixels.
+/// Where a legend of `size` hides the fewest of `points` in `plot` (corners first, then a
+/// grid), for a chart with no free place: it hides as little as it can.
+pub fn least_hidden(points: &[(i32, i32)], plot: PixelRect, size: (i32, i32)) -> PixelRect {
+    let (w, h) = size;
+    let inset = 8;
+    let at = |left: i32, top: i32| PixelRect {
+        left,
+        top,
+        right: left + w,
+        bottom: top + h,
+    };
+    let (l, r) = (
+        plot.left + inset,
+        (plot.right - inset - w).max(plot.left + inset),
+    );
+    let (t, b) = (
+        plot.top + inset,
+        (plot.bottom - inset - h).max(plot.top + inset),
+    );
+    let hidden = |rect: &PixelRect| points.iter().filter(|&&p| rect.holds(p, CLEARANCE)).count();
+    [at(r, t), at(l, t), at(r, b), at(l, b)]
+        .into_iter()
+        .chain(
+            (t..=b)
+                .step_by(8)
+                .flat_map(|y| (l..=r).step_by(8).map(move |x| (x, y)))
+                .map(|(x, y)| at(x, y)),
+        )
+        .min_by_key(|x| hidden(x))
+        .unwrap_or(at(r, t))
+}
+
+/// Where a chart drew its legend: the plotting area, the legend's box (where it hides least
+/// when no place was free) and every point it was kept clear of, in pixels.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LegendLayout {
     /// The plotting area.
@@ -169,8 +200,8 @@ fn sampled<'a, DB: DrawingBackend + 'a>(
 }
 
 /// The legend of the series `labels` on `chart`, in the place [`place_legend`] finds clear
-/// of what was `drawn`; where none is free, below the plot's lower-right corner over the x
-/// axis's description, with an opaque background.
+/// of what was `drawn`; where none is free, where it hides least ([`least_hidden`]), with
+/// an opaque background.
 pub fn legend_clear_of<'a, DB: DrawingBackend + 'a>(
     chart: &mut ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
     drawn: &Drawn,
@@ -194,17 +225,9 @@ pub fn legend_clear_of<'a, DB: DrawingBackend + 'a>(
     // Only what lies in the plot can be hidden.
     px.retain(|&p| plot.holds(p, 0));
     let size = legend_size(labels);
-    let (rect, inside) = match place_legend(&px, plot, size) {
+    let (rect, free) = match place_legend(&px, plot, size) {
         Some(rect) => (rect, true),
-        None => (
-            PixelRect {
-                left: plot.right - size.0,
-                top: plot.bottom + 4,
-                right: plot.right,
-                bottom: plot.bottom + 4 + size.1,
-            },
-            false,
-        ),
+        None => (least_hidden(&px, plot, size), false),
     };
     RECORDED.with(|r| {
         if let Some(v) = r.borrow_mut().as_mut() {
@@ -222,7 +245,7 @@ pub fn legend_clear_of<'a, DB: DrawingBackend + 'a>(
             rect.top - oy,
         ))
         .label_font(("sans-serif", LEGEND_FONT))
-        .background_style(WHITE.mix(if inside { 0.85 } else { 1.0 }))
+        .background_style(WHITE.mix(if free { 0.85 } else { 1.0 }))
         .border_style(BLACK.mix(0.4))
         .draw()
         .map_err(err)
