@@ -52,6 +52,10 @@ fn report_writes_a_self_contained_page_and_its_files() {
     assert!(html.contains("M/M/c") && html.contains("rho = 0.9000"));
     let md = std::fs::read_to_string(dir.join("report.md")).unwrap();
     assert!(md.contains("## Capacity") && md.contains("![load](load.png)"));
+    // Several consumers: the dispatch strategies on common random numbers, paired.
+    assert!(md.contains("## What if the dispatch changes"));
+    assert!(md.contains("| 1 | shared |") && md.contains("paired 95% CI"));
+    assert!(dir.join("dispatch-paired.csv").is_file());
     // Deterministic for the same seed.
     let again = dir.join("again");
     let out = Command::cargo_bin("kendall")
@@ -218,6 +222,20 @@ fn report_shows_each_class_beside_cobham() {
     let csv = std::fs::read_to_string(dir.join("classes.csv")).unwrap();
     assert!(csv.starts_with("class,T,T_ci_lo,T_ci_hi,T_theory,"));
     assert_eq!(csv.lines().count(), 5);
+    // What if email (the class with the most work, 0.15 × 1.5 = 0.225) grows: each class's
+    // T at 0.5, 1, 1.5 and 2 times its rate, theory beside; at ×2 (email 0.3 per ms) Cobham
+    // gives sms W = W0' / (1 − 0.06) with W0' = W0 + 0.15 · 3.375 / 2.
+    assert!(md.contains("## What if email grows"), "{md}");
+    let doubled = md_row(&md, "0.300000 (×2)");
+    assert_eq!(doubled.len(), 13, "{doubled:?}");
+    let w0_doubled = w0 + 0.15 * 3.375 / 2.0;
+    let sms_t = w0_doubled / (1.0 - 0.06) + 0.2;
+    let got: f64 = doubled[2].parse().unwrap();
+    assert!(
+        (got - sms_t).abs() <= 1e-5 * sms_t,
+        "sms T at ×2: {got} vs {sms_t}"
+    );
+    assert!(dir.join("what-if.csv").is_file());
     // Plain words: one consumer, dispatch as the file writes it.
     assert!(
         md.contains("queue notify (1 consumer, shared dispatch)"),

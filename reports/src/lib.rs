@@ -38,6 +38,7 @@ pub mod plan_autoscale;
 pub mod plan_windows;
 pub mod report;
 pub mod report_scopes;
+pub mod report_whatif;
 pub mod storm;
 pub mod validation;
 mod validation_output;

@@ -19,9 +19,9 @@ use crate::charts::{
     LoadPoint, OccupancyTrace, SojournCdf, StrategyPoint, TheoryLoadPoint,
 };
 use crate::plan::{PlanReport, Target};
-use crate::report_scopes;
 use crate::table::num;
 use crate::{RunReport, TheoryStatus};
+use crate::{report_scopes, report_whatif};
 
 /// A report that could not be written.
 #[derive(Debug, thiserror::Error)]
@@ -87,6 +87,11 @@ pub struct ReportRuns {
     /// Every dispatch strategy on the same arrivals; empty unless the scenario has one
     /// stable queue with several consumers.
     pub dispatch: Vec<StrategyPoint>,
+    /// The same strategies compared on common random numbers, with paired differences from
+    /// the best (None without a dispatch comparison).
+    pub comparison: Option<crate::Comparison>,
+    /// With several classes: one class's rate grown and each class's T (None with one).
+    pub what_if: Option<ClassWhatIf>,
     /// The capacity plan to show, if any.
     pub plan: Option<PlanReport>,
 }
@@ -101,6 +106,35 @@ pub struct LoadRun {
     /// With several classes, each class's simulated T and p99(T) there, in scenario order
     /// (empty with one class).
     pub classes: Vec<ClassPoint>,
+}
+
+/// What happens to every class when one class's rate grows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClassWhatIf {
+    /// The class whose rate is multiplied (index in scenario order).
+    pub class: usize,
+    /// One level per factor, in increasing order.
+    pub levels: Vec<WhatIfLevel>,
+}
+
+/// One level of the what-if: the factor and each class's T there.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WhatIfLevel {
+    /// The grown class's rate multiplied by it.
+    pub factor: f64,
+    /// Each class, in scenario order.
+    pub classes: Vec<WhatIfClass>,
+}
+
+/// One class at one what-if level.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct WhatIfClass {
+    /// Simulated mean sojourn time.
+    pub t: Ci,
+    /// Simulated p99(T).
+    pub p99: Ci,
+    /// Theory's mean T, where a model gives it.
+    pub theory_t: Option<f64>,
 }
 
 /// One class's simulated T and p99(T) at a load level.
@@ -339,10 +373,27 @@ pub fn write_report(runs: &ReportRuns, dir: &Path) -> Result<PathBuf, ReportErro
     }
     write_atomic(&dir.join("results.csv"), csv.as_bytes())?;
     let consumers: Vec<u32> = s.queues.iter().map(|q| q.consumers).collect();
+    let class_names: Vec<String> = s.classes.iter().map(|c| c.name.clone()).collect();
     let scopes = Scopes {
         classes: report_scopes::class_table(&run),
         queues: report_scopes::queue_table(&run, &consumers),
         bottleneck: report_scopes::bottleneck_line(&run),
+        what_if: runs
+            .what_if
+            .as_ref()
+            .filter(|w| !w.levels.is_empty())
+            .map(|w| {
+                let rate: f64 = (s.producers.iter())
+                    .filter(|p| p.class == w.class)
+                    .map(|p| p.message_rate())
+                    .sum();
+                (
+                    class_names[w.class].clone(),
+                    report_whatif::class_table(w, &class_names, rate, &s.time_unit),
+                )
+            }),
+        dispatch: (runs.comparison.as_ref())
+            .map(|c| report_whatif::dispatch_table(c, &s.time_unit)),
     };
     let to_csv = |t: &report_scopes::Table| {
         t.to_csv()
@@ -352,6 +403,12 @@ pub fn write_report(runs: &ReportRuns, dir: &Path) -> Result<PathBuf, ReportErro
         write_atomic(&dir.join("classes.csv"), to_csv(t)?.as_bytes())?;
     }
     write_atomic(&dir.join("queues.csv"), to_csv(&scopes.queues)?.as_bytes())?;
+    if let Some((_, t)) = &scopes.what_if {
+        write_atomic(&dir.join("what-if.csv"), to_csv(t)?.as_bytes())?;
+    }
+    if let Some(t) = &scopes.dispatch {
+        write_atomic(&dir.join("dispatch-paired.csv"), to_csv(t)?.as_bytes())?;
+    }
 
     let doc = Doc {
         s,
@@ -418,6 +475,31 @@ struct Scopes {
     classes: Option<report_scopes::Table>,
     queues: report_scopes::Table,
     bottleneck: Option<String>,
+    /// The grown class's name and the what-if table.
+    what_if: Option<(String, report_scopes::Table)>,
+    dispatch: Option<report_scopes::Table>,
+}
+
+impl Scopes {
+    /// The what-if section's parts: (heading, intro, table).
+    fn what_if(&self) -> Vec<(String, String, &report_scopes::Table)> {
+        let mut out = Vec::new();
+        if let Some((name, t)) = &self.what_if {
+            out.push((
+                format!("What if {name} grows"),
+                format!("Each class's mean sojourn time T and p99(T) when the rate of {name} (the class carrying the most work) is multiplied by 0.5 to 2, the other classes unchanged (levels that would leave a queue unstable are left out): simulation (short runs, 95% confidence intervals) beside theory."),
+                t,
+            ));
+        }
+        if let Some(t) = &self.dispatch {
+            out.push((
+                "What if the dispatch changes".to_string(),
+                "Every dispatch strategy on the same arrivals and service times (common random numbers), ranked by mean T: each one's difference in T from the best as a paired 95% confidence interval (the replications' own differences), beside the half-width two independent runs would give.".to_string(),
+                t,
+            ));
+        }
+        out
+    }
 }
 
 /// The intro of the per-class section.
@@ -568,6 +650,9 @@ impl Doc<'_> {
             let _ = write!(md, "{b}\n\n");
         }
         md += &self.scopes.queues.markdown();
+        for (head, intro, t) in self.scopes.what_if() {
+            let _ = write!(md, "\n## {head}\n\n{intro}\n\n{}", t.markdown());
+        }
         md += "\n## Warnings\n\n";
         if self.run.warnings.is_empty() {
             md += "None.\n";
@@ -658,6 +743,10 @@ impl Doc<'_> {
             let _ = writeln!(h, "<p class=\"bottleneck\"><b>{}</b></p>", esc(b));
         }
         h += &self.scopes.queues.html(esc);
+        for (head, intro, t) in self.scopes.what_if() {
+            let _ = writeln!(h, "<h2>{}</h2>\n<p>{}</p>", esc(&head), esc(&intro));
+            h += &t.html(esc);
+        }
         h += "<h2>Warnings</h2>\n";
         if self.run.warnings.is_empty() {
             h += "<p>None.</p>\n";
