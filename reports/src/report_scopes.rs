@@ -337,3 +337,42 @@ pub fn queue_chart(run: &RunReport, title: &str) -> Option<crate::charts::QueueU
         bottleneck: bottleneck(run)?,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headers_carry_units() {
+        assert_eq!(header(Metric::T, "ms", "95% CI"), "T (ms, 95% CI)");
+        assert_eq!(header(Metric::T, "ms", "theory"), "T theory (ms)");
+        assert_eq!(header(Metric::L, "ms", ""), "L (messages)");
+        assert_eq!(
+            header(Metric::Throughput, "", ""),
+            "throughput (per time units)"
+        );
+        assert_eq!(header(Metric::PLoss, "ms", "95% CI"), "p_loss (95% CI)");
+        assert_eq!(header(Metric::TP99, "s", "theory"), "T_p99 theory (s)");
+    }
+
+    #[test]
+    fn a_table_notes_its_clipped_intervals() {
+        let t = Table {
+            headers: vec!["a".into(), "b (ms, 95% CI)".into()],
+            rows: vec![vec!["x".into(), "0.1 [0, 0.3]*".into()]],
+            csv: vec![],
+        };
+        assert!(t.clipped());
+        let md = t.markdown();
+        assert!(
+            md.contains("[0, 0.3]\\*") && md.contains(CLIPPED_NOTE),
+            "{md}"
+        );
+        assert!(t.html(|s| s.to_string()).contains(CLIPPED_NOTE));
+        let plain = Table {
+            rows: vec![vec!["x".into(), "0.1 [0.05, 0.3]".into()]],
+            ..t
+        };
+        assert!(!plain.clipped() && !plain.markdown().contains(CLIPPED_NOTE));
+    }
+}
