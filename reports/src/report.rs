@@ -808,6 +808,7 @@ th { background: #eef3f8; text-align: left; }
 td.n { text-align: right; font-variant-numeric: tabular-nums; }
 tr.miss td { background: #fdecea; }
 ul.warn li { color: #8a4b00; }
+p.note { font-size: .85em; color: #555; }
 figure { margin: 1.5em 0; }
 figure svg { width: 100%; height: auto; border: 1px solid #ddd; }
 figcaption { font-size: .9em; color: #555; }
