@@ -247,8 +247,8 @@ fn plan_level(
                     Judgement::Pass => n -= 1,
                     Judgement::Undecided => {
                         notes.push(format!(
-                            "simulation cannot tell whether {} consumers suffice (an interval straddles a threshold)",
-                            n - 1
+                            "simulation cannot tell whether {} (an interval straddles a threshold)",
+                            suffice(n - 1)
                         ));
                         consumers = Some(n);
                         confirmed = Confirmation::Inconclusive;
@@ -260,7 +260,8 @@ fn plan_level(
             Judgement::Fail => n += 1,
             Judgement::Undecided => {
                 notes.push(format!(
-                    "simulation cannot tell whether {n} consumers suffice (an interval straddles a threshold)"
+                    "simulation cannot tell whether {} (an interval straddles a threshold)",
+                    suffice(n)
                 ));
                 // The next count up is the safe answer if it passes.
                 let (up, r_up) = eval(n + 1)?;
@@ -401,4 +402,13 @@ pub fn plan(scenario: &Scenario, spec: &PlanSpec) -> Result<PlanReport> {
         customers: scenario.run.customers,
         rows,
     })
+}
+
+/// "1 consumer suffices", "3 consumers suffice".
+fn suffice(n: u32) -> String {
+    let verb = if n == 1 { "suffices" } else { "suffice" };
+    format!(
+        "{} {verb}",
+        kendall_reports::describe::plural(u64::from(n), "consumer")
+    )
 }

@@ -138,10 +138,13 @@ fn summary(row: &Value, replications: usize) -> Summary {
         row["ci95"][0].as_f64().unwrap(),
         row["ci95"][1].as_f64().unwrap(),
     );
+    let mean = row["mean"].as_f64().unwrap();
+    // An interval clipped to the metric's range keeps its other end at mean ± half-width.
     Summary {
-        mean: row["mean"].as_f64().unwrap(),
-        half_width: (hi - lo) / 2.0,
+        mean,
+        half_width: (hi - mean).max(mean - lo),
         replications,
+        bounds: kendall_sim::Bounds::ANY,
     }
 }
 

@@ -1,13 +1,15 @@
 //! Generated scenarios as a test oracle: random valid scenarios over every feature and their
 //! combinations (tests/generator), each run briefly and checked for what must hold whatever
 //! the scenario — output identical on 1, 2 and 3 threads, utilisation in [0, 1],
-//! probabilities in [0, 1], throughput no more than the offered load, finite figures — and,
+//! probabilities in [0, 1], every interval within its metric's range, throughput no more
+//! than the offered load, finite figures — and,
 //! for every figure the oracle calls exact, a longer run whose 99.9% interval contains it.
 //!
 //! CI runs [`CI_SCENARIOS`]; `generated_scenarios_long_run` (ignored) runs
 //! `KENDALL_GENERATED` of them (default 20,000; see docs/testing.md for the latest counts):
 //! `cargo test --release --test generated -- --ignored --nocapture`.
 
+mod common;
 mod generator;
 
 use std::fmt::Write;
@@ -294,6 +296,8 @@ fn check(seed: u64, tally: &mut Tally) {
         }
     }
     invariants(&scenario, &r, &mut out);
+    let doc: serde_json::Value = serde_json::from_str(&one).expect("the run document parses");
+    out.extend(common::intervals_outside_range(&doc));
     if r.stopped > 0 {
         // A collapse: the run says so itself, and its figures cover a system still filling
         // up, where Little's law over the departures need not hold. A system theory calls

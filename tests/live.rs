@@ -57,7 +57,9 @@ fn live(path: &std::path::Path, speedup: f64, duration: f64) -> Value {
 /// quantiles (0.975, 0.9995) of its degrees of freedom.
 fn at_999(mean: &Value, ci95: &Value, t: (f64, f64)) -> (f64, f64) {
     let (lo, hi) = (ci95[0].as_f64().unwrap(), ci95[1].as_f64().unwrap());
-    (mean.as_f64().unwrap(), (hi - lo) / 2.0 / t.0 * t.1)
+    // An interval clipped to the metric's range keeps its other end at mean ± half-width.
+    let mean = mean.as_f64().unwrap();
+    (mean, (hi - mean).max(mean - lo) / t.0 * t.1)
 }
 
 /// A live run of a feature family beside two simulations of the same scenario: at the

@@ -150,8 +150,8 @@ impl Comparison {
         );
         for (k, r) in self.ranked.iter().enumerate() {
             let ci = |s: &Summary| {
-                let (lo, hi) = s.ci();
-                format!("{:.4} [{:.4}, {:.4}]", s.mean, lo, hi)
+                let bracket = crate::interval::bracket(s, |x| format!("{x:.4}"));
+                format!("{:.4} {bracket}", s.mean)
             };
             let diff = match &r.vs_best {
                 None => "best".to_string(),
@@ -172,6 +172,12 @@ impl Comparison {
                 ci(&r.metrics[1])
             );
         }
+        let clipped = self
+            .ranked
+            .iter()
+            .flat_map(|r| &r.metrics)
+            .any(Summary::clipped);
+        crate::interval::note(&mut out, "", clipped);
         out
     }
 
@@ -249,13 +255,16 @@ impl DifferenceDocument {
     }
 }
 
+/// Theory's (mean T, p99(T)) of an alternative by name, each where a model gives it.
+pub type TheoryByName<'a> = dyn Fn(&str) -> (Option<f64>, Option<f64>) + 'a;
+
 impl Comparison {
-    /// T and p99(T) per alternative with CIs — the chart `compare --plot` writes; `theory_t`
-    /// gives theory's mean T by alternative name, where a model applies.
+    /// T and p99(T) per alternative with CIs — the chart `compare --plot` writes; `theory`
+    /// gives theory's (mean T, p99(T)) by alternative name, each where a model gives it.
     pub fn chart(
         &self,
         time_unit: &str,
-        theory_t: &dyn Fn(&str) -> Option<f64>,
+        theory: &TheoryByName<'_>,
     ) -> crate::charts::DispatchComparison {
         use crate::charts::{Ci, StrategyPoint};
         crate::charts::DispatchComparison {
@@ -268,7 +277,8 @@ impl Comparison {
                     name: r.name.clone(),
                     t: Ci::from(r.metrics[0]),
                     p99: Ci::from(r.metrics[1]),
-                    theory_t: theory_t(&r.name),
+                    theory_t: theory(&r.name).0,
+                    theory_p99: theory(&r.name).1,
                 })
                 .collect(),
         }

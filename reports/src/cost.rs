@@ -27,10 +27,7 @@ pub fn cost_table(out: &mut String, report: &RunReport, c: &CostSummary) {
         "95% CI"
     );
     let cell = |s: Option<&Summary>| match s {
-        Some(s) => {
-            let (lo, hi) = s.ci();
-            (num(s.mean), format!("[{}, {}]", num(lo), num(hi)))
-        }
+        Some(s) => (num(s.mean), crate::interval::bracket(s, num)),
         None => ("-".to_string(), "-".to_string()),
     };
     let names = report.queues.iter().map(|q| q.name.as_str());
@@ -42,10 +39,13 @@ pub fn cost_table(out: &mut String, report: &RunReport, c: &CostSummary) {
             Some(&c.consumer_time_total),
             c.cost_total.as_ref(),
         )));
+    let mut clipped = false;
     for (name, t, k) in rows {
         let (tm, tci) = cell(t);
         let (km, kci) = cell(k);
         let _ = writeln!(out, "  {name:<16} {tm:>20}  {tci:>27}  {km:>12}  {kci:>27}");
+        clipped |= t.is_some_and(Summary::clipped) || k.is_some_and(Summary::clipped);
     }
+    crate::interval::note(out, "  ", clipped);
     out.push('\n');
 }

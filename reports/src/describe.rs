@@ -45,10 +45,10 @@ pub fn describe_lines(s: &Scenario) -> Vec<String> {
         // A bounded queue is stable at any load (`QueueLoad::stable`): it loses instead.
         let verdict = match q.capacity {
             Some(k) if load.rho >= 1.0 => format!(
-                "stable, bounded at {k} ({:?} when full), but overloaded: it will lose many messages",
-                q.overflow
+                "stable, bounded at {k} ({} when full), but overloaded: it will lose many messages",
+                q.overflow.name()
             ),
-            Some(k) => format!("stable, bounded at {k} ({:?} when full)", q.overflow),
+            Some(k) => format!("stable, bounded at {k} ({} when full)", q.overflow.name()),
             None if load.rho < 1.0 => "stable".to_string(),
             None if load.stable() => format!(
                 "stable, as waiting messages expire after {}, but overloaded: many will expire",
@@ -65,12 +65,15 @@ pub fn describe_lines(s: &Scenario) -> Vec<String> {
                 a.metric.name(),
                 a.max
             ),
-            None => format!("{} consumers", q.consumers),
+            None => plural(q.consumers as u64, "consumer"),
+        };
+        let dispatch = match q.dispatch {
+            kendall_broker::DispatchKind::PowerOfD { d } => format!("power-of-d dispatch, d = {d}"),
+            ref k => format!("{} dispatch", k.name()),
         };
         lines.push(format!(
-            "queue {} ({consumers}, {:?} dispatch): arrivals {:.4} per {unit}, mean service {:.4}, rho = {:.4}, {verdict}{}",
+            "queue {} ({consumers}, {dispatch}): arrivals {:.4} per {unit}, mean service {:.4}, rho = {:.4}, {verdict}{}",
             q.name,
-            q.dispatch,
             load.arrival_rate,
             load.mean_service,
             load.rho,
@@ -102,6 +105,15 @@ pub fn describe_lines(s: &Scenario) -> Vec<String> {
         ),
     });
     lines
+}
+
+/// `n` of `what`, plural unless one: "1 consumer", "4 consumers".
+pub fn plural(n: u64, what: &str) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
+    }
 }
 
 /// For queue `j` at load `rho`, fed directly by producers whose senders retry: the load if

@@ -264,6 +264,9 @@ impl RunReport {
 pub struct MeanCi {
     mean: f64,
     ci95: [f64; 2],
+    /// Only when true: `ci95` was clipped to the metric's range.
+    #[serde(skip_serializing_if = "crate::interval::is_false")]
+    clipped: bool,
 }
 
 impl MeanCi {
@@ -273,6 +276,7 @@ impl MeanCi {
         MeanCi {
             mean: s.mean,
             ci95: [lo, hi],
+            clipped: s.clipped(),
         }
     }
 }

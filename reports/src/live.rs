@@ -139,19 +139,20 @@ impl LiveReport {
                 "metric", "live", "live 95% CI", "simulated", "theory", "live err"
             );
             for (l, s) in live.rows.iter().zip(&sim.rows) {
-                let (lo, hi) = l.summary.ci();
                 let _ = writeln!(
                     out,
                     "  {:<12} {:>12}  {:>27}  {:>12}  {:>12}  {:>9}",
                     l.metric.name(),
                     num(l.summary.mean),
-                    format!("[{}, {}]", num(lo), num(hi)),
+                    crate::interval::bracket(&l.summary, num),
                     num(s.summary.mean),
                     l.theory.map_or("-".to_string(), num),
                     relative_error(l.summary.mean, l.theory)
                         .map_or("-".to_string(), |e| format!("{:+.2}%", 100.0 * e)),
                 );
             }
+            let clipped = live.rows.iter().any(|r| r.summary.clipped());
+            crate::interval::note(&mut out, "  ", clipped);
             out.push('\n');
         };
         scope("end to end", &self.live.system, &self.simulated.system);
@@ -316,6 +317,9 @@ struct LiveMetric<'a> {
     live: MeanCi,
     simulated: f64,
     simulated_ci95: [f64; 2],
+    /// Only when true: `simulated_ci95` was clipped to the metric's range.
+    #[serde(skip_serializing_if = "crate::interval::is_false")]
+    simulated_clipped: bool,
     #[serde(flatten)]
     theory: TheoryColumns<'a>,
     relative_error: Option<f64>,
@@ -328,6 +332,7 @@ impl<'a> LiveMetric<'a> {
             live: MeanCi::of(&l.summary),
             simulated: s.summary.mean,
             simulated_ci95: [lo, hi],
+            simulated_clipped: s.summary.clipped(),
             theory: TheoryColumns::of(l),
             relative_error: relative_error(l.summary.mean, l.theory),
         }

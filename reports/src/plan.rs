@@ -375,6 +375,7 @@ impl PlanReport {
             let _ = write!(out, " {:>24}", format!("{m} (95% CI)"));
         }
         out.push_str("  model\n");
+        let mut clipped = false;
         for r in &self.rows {
             let _ = write!(
                 out,
@@ -386,13 +387,20 @@ impl PlanReport {
                 r.confirmed.label()
             );
             for m in &metric_names {
-                let cell = r
-                    .metrics
-                    .iter()
-                    .find(|x| x.metric.name() == *m)
-                    .map_or("-".to_string(), |x| {
-                        format!("{:.4} ±{:.2}", x.summary.mean, x.summary.half_width)
-                    });
+                let cell =
+                    r.metrics
+                        .iter()
+                        .find(|x| x.metric.name() == *m)
+                        .map_or("-".to_string(), |x| {
+                            let s = &x.summary;
+                            if s.clipped() {
+                                clipped = true;
+                                let bracket = crate::interval::bracket(s, |v| format!("{v:.2}"));
+                                format!("{:.4} {bracket}", s.mean)
+                            } else {
+                                format!("{:.4} ±{:.2}", s.mean, s.half_width)
+                            }
+                        });
                 let _ = write!(out, " {cell:>24}");
             }
             let model = r
@@ -401,6 +409,7 @@ impl PlanReport {
                 .map_or("-".to_string(), |(m, k)| format!("{m} ({k})"));
             let _ = writeln!(out, "  {model}");
         }
+        crate::interval::note(&mut out, "", clipped);
         for r in &self.rows {
             for n in &r.notes {
                 let _ = writeln!(out, "note: load {:.4}: {n}", r.load);

@@ -136,8 +136,9 @@ impl AutoscalePlan {
                 );
                 let _ = writeln!(
                     out,
-                    "autoscaler: {t:.2} {u}; it reached {} consumers (max {})",
-                    c.fleet_reached, self.rule.max
+                    "autoscaler: {t:.2} {u}; it reached {} (max {})",
+                    crate::describe::plural(u64::from(c.fleet_reached), "consumer"),
+                    self.rule.max
                 );
                 let _ = writeln!(
                     out,

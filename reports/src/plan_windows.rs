@@ -194,6 +194,7 @@ impl WindowPlanReport {
             let _ = write!(out, " {:>32}", format!("{} (95% CI)", t.metric.name()));
         }
         out.push('\n');
+        let mut clipped = false;
         for (w, sim) in self.windows.iter().zip(&self.simulated.windows) {
             let _ = write!(
                 out,
@@ -206,15 +207,13 @@ impl WindowPlanReport {
             );
             for t in &self.targets {
                 let s = sim.get(t.metric);
-                let (lo, hi) = s.ci();
-                let _ = write!(
-                    out,
-                    " {:>32}",
-                    format!("{:.3} [{:.3}, {:.3}]", s.mean, lo, hi)
-                );
+                clipped |= s.clipped();
+                let bracket = crate::interval::bracket(&s, |x| format!("{x:.3}"));
+                let _ = write!(out, " {:>32}", format!("{:.3} {bracket}", s.mean));
             }
             out.push('\n');
         }
+        crate::interval::note(&mut out, "", clipped);
         let (at, values) = self.schedule();
         let _ = writeln!(
             out,
@@ -228,8 +227,9 @@ impl WindowPlanReport {
                 let (ct, label) = in_consumer_units(ct, &self.time_unit);
                 let _ = writeln!(
                     out,
-                    "constant: {c} consumers{}, {ct:.2} {label}; the schedule saves {:.2} \
+                    "constant: {}{}, {ct:.2} {label}; the schedule saves {:.2} \
                      {label} ({:.1}%)",
+                    crate::describe::plural(u64::from(c), "consumer"),
                     if self.constant.confirmed {
                         ""
                     } else {

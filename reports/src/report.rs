@@ -21,6 +21,7 @@ use crate::charts::{
 use crate::plan::{PlanReport, Target};
 use crate::table::num;
 use crate::{RunReport, TheoryStatus};
+use crate::{report_scopes, report_whatif};
 
 /// A report that could not be written.
 #[derive(Debug, thiserror::Error)]
@@ -86,17 +87,63 @@ pub struct ReportRuns {
     /// Every dispatch strategy on the same arrivals; empty unless the scenario has one
     /// stable queue with several consumers.
     pub dispatch: Vec<StrategyPoint>,
+    /// The same strategies compared on common random numbers, with paired differences from
+    /// the best (None without a dispatch comparison).
+    pub comparison: Option<crate::Comparison>,
+    /// With several classes: one class's rate grown and each class's T (None with one).
+    pub what_if: Option<ClassWhatIf>,
     /// The capacity plan to show, if any.
     pub plan: Option<PlanReport>,
 }
 
 /// One simulated load level of the load chart.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct LoadRun {
     /// Simulated T and L at the level.
     pub point: LoadPoint,
     /// Theory's (T, L) there, if a model predicts them.
     pub theory: Option<(f64, f64)>,
+    /// With several classes, each class's simulated T and p99(T) there, in scenario order
+    /// (empty with one class).
+    pub classes: Vec<ClassPoint>,
+}
+
+/// What happens to every class when one class's rate grows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClassWhatIf {
+    /// The class whose rate is multiplied (index in scenario order).
+    pub class: usize,
+    /// One level per factor, in increasing order.
+    pub levels: Vec<WhatIfLevel>,
+}
+
+/// One level of the what-if: the factor and each class's T there.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WhatIfLevel {
+    /// The grown class's rate multiplied by it.
+    pub factor: f64,
+    /// Each class, in scenario order.
+    pub classes: Vec<WhatIfClass>,
+}
+
+/// One class at one what-if level.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct WhatIfClass {
+    /// Simulated mean sojourn time.
+    pub t: Ci,
+    /// Simulated p99(T).
+    pub p99: Ci,
+    /// Theory's mean T, where a model gives it.
+    pub theory_t: Option<f64>,
+}
+
+/// One class's simulated T and p99(T) at a load level.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ClassPoint {
+    /// Mean sojourn time.
+    pub t: Ci,
+    /// 99th percentile of the sojourn time.
+    pub p99: Ci,
 }
 
 /// The load levels (ρ of the busiest queue) the report simulates for its load chart.
@@ -128,6 +175,7 @@ pub fn write_report(runs: &ReportRuns, dir: &Path) -> Result<PathBuf, ReportErro
         for LoadRun {
             point: p,
             theory: t,
+            ..
         } in &runs.loads
         {
             let _ = writeln!(
@@ -167,6 +215,24 @@ pub fn write_report(runs: &ReportRuns, dir: &Path) -> Result<PathBuf, ReportErro
                 theory,
                 sim,
             },
+        )?);
+    }
+
+    // (a') Each class's T and p99(T) against load, and each queue's utilisation.
+    if let Some(c) = report_scopes::class_load_chart(runs) {
+        figures.push(figure(
+            dir,
+            "classes",
+            "Each class's mean sojourn time T and p99(T) against the offered load per consumer ρ (of the busiest queue): theory as lines where a model gives the figure (Cobham's priority model gives means, not percentiles), simulation as points with 95% confidence intervals.",
+            &c,
+        )?);
+    }
+    if let Some(q) = report_scopes::queue_chart(&run, &s.name) {
+        figures.push(figure(
+            dir,
+            "queues",
+            "Each queue's utilisation (busy fraction of its consumers) with its 95% confidence interval, theory's value marked; the bottleneck, the queue with the highest offered load per consumer, in its own colour.",
+            &q,
         )?);
     }
 
@@ -306,12 +372,50 @@ pub fn write_report(runs: &ReportRuns, dir: &Path) -> Result<PathBuf, ReportErro
         }
     }
     write_atomic(&dir.join("results.csv"), csv.as_bytes())?;
+    let consumers: Vec<u32> = s.queues.iter().map(|q| q.consumers).collect();
+    let class_names: Vec<String> = s.classes.iter().map(|c| c.name.clone()).collect();
+    let scopes = Scopes {
+        classes: report_scopes::class_table(&run),
+        queues: report_scopes::queue_table(&run, &consumers),
+        bottleneck: report_scopes::bottleneck_line(&run),
+        what_if: runs
+            .what_if
+            .as_ref()
+            .filter(|w| !w.levels.is_empty())
+            .map(|w| {
+                let rate: f64 = (s.producers.iter())
+                    .filter(|p| p.class == w.class)
+                    .map(|p| p.message_rate())
+                    .sum();
+                (
+                    class_names[w.class].clone(),
+                    report_whatif::class_table(w, &class_names, rate, &s.time_unit),
+                )
+            }),
+        dispatch: (runs.comparison.as_ref())
+            .map(|c| report_whatif::dispatch_table(c, &s.time_unit)),
+    };
+    let to_csv = |t: &report_scopes::Table| {
+        t.to_csv()
+            .map_err(|e| ChartError::Draw(format!("CSV: {e}")))
+    };
+    if let Some(t) = &scopes.classes {
+        write_atomic(&dir.join("classes.csv"), to_csv(t)?.as_bytes())?;
+    }
+    write_atomic(&dir.join("queues.csv"), to_csv(&scopes.queues)?.as_bytes())?;
+    if let Some((_, t)) = &scopes.what_if {
+        write_atomic(&dir.join("what-if.csv"), to_csv(t)?.as_bytes())?;
+    }
+    if let Some(t) = &scopes.dispatch {
+        write_atomic(&dir.join("dispatch-paired.csv"), to_csv(t)?.as_bytes())?;
+    }
 
     let doc = Doc {
         s,
         run: &run,
         plan,
         figures: &figures,
+        scopes: &scopes,
     };
     write_atomic(&dir.join("report.md"), doc.markdown().as_bytes())?;
     let html = dir.join("report.html");
@@ -363,7 +467,46 @@ struct Doc<'a> {
     run: &'a RunReport,
     plan: Option<&'a PlanReport>,
     figures: &'a [Figure],
+    scopes: &'a Scopes,
 }
+
+/// The per-class and per-queue sections.
+struct Scopes {
+    classes: Option<report_scopes::Table>,
+    queues: report_scopes::Table,
+    bottleneck: Option<String>,
+    /// The grown class's name and the what-if table.
+    what_if: Option<(String, report_scopes::Table)>,
+    dispatch: Option<report_scopes::Table>,
+}
+
+impl Scopes {
+    /// The what-if section's parts: (heading, intro, table).
+    fn what_if(&self) -> Vec<(String, String, &report_scopes::Table)> {
+        let mut out = Vec::new();
+        if let Some((name, t)) = &self.what_if {
+            out.push((
+                format!("What if {name} grows"),
+                format!("Each class's mean sojourn time T and p99(T) when the rate of {name} (the class carrying the most work) is multiplied by 0.5 to 2, the other classes unchanged (levels that would leave a queue unstable are left out): simulation (short runs, 95% confidence intervals) beside theory."),
+                t,
+            ));
+        }
+        if let Some(t) = &self.dispatch {
+            out.push((
+                "What if the dispatch changes".to_string(),
+                "Every dispatch strategy on the same arrivals and service times (common random numbers), ranked by mean T: each one's difference in T from the best as a paired 95% confidence interval (the replications' own differences), beside the half-width two independent runs would give.".to_string(),
+                t,
+            ));
+        }
+        out
+    }
+}
+
+/// The intro of the per-class section.
+const CLASS_INTRO: &str = "Each class's mean sojourn time T, mean wait Wq, 99th percentile of T and loss probability, with 95% confidence intervals, beside theory's values (for priority classes, Cobham's M/G/1 priority formulas; they give means, not percentiles).";
+
+/// The intro of the per-queue section.
+const QUEUE_INTRO: &str = "Each queue's offered load per consumer ρ, utilisation, L, T and loss probability with 95% confidence intervals beside theory's values, then what became of its messages (mean per replication over the measurement window).";
 
 fn esc(x: &str) -> String {
     x.replace('&', "&amp;")
@@ -394,11 +537,10 @@ impl Doc<'_> {
             .rows
             .iter()
             .map(|r| {
-                let (lo, hi) = r.summary.ci();
                 [
-                    r.metric.name().to_string(),
+                    report_scopes::header(r.metric, &self.run.time_unit, ""),
                     num(r.summary.mean),
-                    format!("[{}, {}]", num(lo), num(hi)),
+                    crate::interval::bracket(&r.summary, num),
                     r.theory.map_or("-".into(), num),
                     r.verdict().into(),
                 ]
@@ -414,11 +556,10 @@ impl Doc<'_> {
             return Vec::new();
         };
         let row = |name: &str, s: &kendall_sim::Summary| {
-            let (lo, hi) = s.ci();
             [
                 name.to_string(),
                 num(s.mean),
-                format!("[{}, {}]", num(lo), num(hi)),
+                crate::interval::bracket(s, num),
                 "-".into(),
                 "-".into(),
             ]
@@ -450,8 +591,11 @@ impl Doc<'_> {
     fn run_line(&self) -> String {
         let r = self.run;
         format!(
-            "Simulation: {} replications × {} messages (warm-up {}{}), seed {}; times in {}.",
-            r.replications,
+            "Simulation: {} × {} messages (warm-up {}{}), seed {}; times in {}.",
+            match r.batches {
+                0 => crate::describe::plural(u64::from(r.replications), "replication"),
+                b => format!("1 replication in {b} batches (batch means)"),
+            },
             r.customers_per_replication,
             r.warmup,
             if r.warmup_auto { ", MSER-5" } else { "" },
@@ -485,9 +629,29 @@ impl Doc<'_> {
             self.model_line(),
             self.run_line()
         );
-        md += "| metric | mean | 95% CI | theory | theory in CI |\n|---|---:|---|---:|---|\n";
-        for r in self.results_rows() {
-            let _ = writeln!(md, "| {} |", r.join(" | "));
+        md +=
+            "| metric (unit) | mean | 95% CI | theory | theory in CI |\n|---|---:|---|---:|---|\n";
+        let rows = self.results_rows();
+        for r in &rows {
+            // A clipped interval's mark, escaped: two would read as emphasis.
+            let _ = writeln!(md, "| {} |", r.join(" | ").replace("]*", "]\\*"));
+        }
+        if rows
+            .iter()
+            .any(|r| r[2].ends_with(crate::interval::CLIPPED_MARK))
+        {
+            let _ = writeln!(md, "\n\\{}", crate::interval::CLIPPED_NOTE);
+        }
+        if let Some(t) = &self.scopes.classes {
+            let _ = write!(md, "\n## Per class\n\n{CLASS_INTRO}\n\n{}", t.markdown());
+        }
+        let _ = write!(md, "\n## Per queue\n\n{QUEUE_INTRO}\n\n");
+        if let Some(b) = &self.scopes.bottleneck {
+            let _ = write!(md, "{b}\n\n");
+        }
+        md += &self.scopes.queues.markdown();
+        for (head, intro, t) in self.scopes.what_if() {
+            let _ = write!(md, "\n## {head}\n\n{intro}\n\n{}", t.markdown());
         }
         md += "\n## Warnings\n\n";
         if self.run.warnings.is_empty() {
@@ -498,7 +662,11 @@ impl Doc<'_> {
         }
         if self.plan.is_some() {
             let _ = write!(md, "\n## Capacity\n\n{}\n\n", self.plan_intro());
-            md += "| load | consumers | theory | confirmed | notes |\n|---:|---:|---:|---|---|\n";
+            let _ = writeln!(
+                md,
+                "| load (messages per {}) | consumers | theory (consumers) | confirmed | notes |\n|---:|---:|---:|---|---|",
+                charts_unit(&self.run.time_unit)
+            );
             for r in self.plan_rows() {
                 let _ = writeln!(md, "| {} |", r.join(" | "));
             }
@@ -511,7 +679,7 @@ impl Doc<'_> {
                 f.name, f.name, f.caption, f.name
             );
         }
-        md += "Files: `results.csv` (every metric), `load.csv`, `dispatch.csv`, `plan.csv` where drawn.\n";
+        md += "Files: `results.csv` (every metric), `queues.csv`, `classes.csv` (several classes), `load.csv`, `dispatch.csv`, `plan.csv` where drawn.\n";
         md
     }
 
@@ -541,8 +709,9 @@ impl Doc<'_> {
             bold(&self.model_line()),
             esc(&self.run_line())
         );
-        h += "<h2>Simulated vs theory (end to end)</h2>\n<table>\n<tr><th>metric</th><th>mean</th><th>95% CI</th><th>theory</th><th>theory in CI</th></tr>\n";
-        for r in self.results_rows() {
+        h += "<h2>Simulated vs theory (end to end)</h2>\n<table>\n<tr><th>metric (unit)</th><th>mean</th><th>95% CI</th><th>theory</th><th>theory in CI</th></tr>\n";
+        let rows = self.results_rows();
+        for r in &rows {
             let cls = if r[4] == "NO" { " class=\"miss\"" } else { "" };
             let _ = writeln!(
                 h,
@@ -554,7 +723,31 @@ impl Doc<'_> {
                 r[4]
             );
         }
-        h += "</table>\n<h2>Warnings</h2>\n";
+        h += "</table>\n";
+        if rows
+            .iter()
+            .any(|r| r[2].ends_with(crate::interval::CLIPPED_MARK))
+        {
+            let _ = writeln!(
+                h,
+                "<p class=\"note\">{}</p>",
+                esc(crate::interval::CLIPPED_NOTE)
+            );
+        }
+        if let Some(t) = &self.scopes.classes {
+            let _ = writeln!(h, "<h2>Per class</h2>\n<p>{}</p>", esc(CLASS_INTRO));
+            h += &t.html(esc);
+        }
+        let _ = writeln!(h, "<h2>Per queue</h2>\n<p>{}</p>", esc(QUEUE_INTRO));
+        if let Some(b) = &self.scopes.bottleneck {
+            let _ = writeln!(h, "<p class=\"bottleneck\"><b>{}</b></p>", esc(b));
+        }
+        h += &self.scopes.queues.html(esc);
+        for (head, intro, t) in self.scopes.what_if() {
+            let _ = writeln!(h, "<h2>{}</h2>\n<p>{}</p>", esc(&head), esc(&intro));
+            h += &t.html(esc);
+        }
+        h += "<h2>Warnings</h2>\n";
         if self.run.warnings.is_empty() {
             h += "<p>None.</p>\n";
         } else {
@@ -566,7 +759,11 @@ impl Doc<'_> {
         }
         if self.plan.is_some() {
             let _ = writeln!(h, "<h2>Capacity</h2>\n<p>{}</p>", esc(&self.plan_intro()));
-            h += "<table>\n<tr><th>load</th><th>consumers</th><th>theory</th><th>confirmed</th><th>notes</th></tr>\n";
+            let _ = writeln!(
+                h,
+                "<table>\n<tr><th>load (messages per {})</th><th>consumers</th><th>theory (consumers)</th><th>confirmed</th><th>notes</th></tr>",
+                esc(charts_unit(&self.run.time_unit))
+            );
             for r in self.plan_rows() {
                 let _ = writeln!(
                     h,
@@ -592,7 +789,7 @@ impl Doc<'_> {
                 f.name
             );
         }
-        h += "<p class=\"foot\">Written by kendall. Files beside this page: results.csv, load.csv, dispatch.csv, plan.csv (where drawn), every chart as PNG and SVG, and report.md.</p>\n</body>\n</html>\n";
+        h += "<p class=\"foot\">Written by kendall. Files beside this page: results.csv, queues.csv, classes.csv (several classes), load.csv, dispatch.csv, plan.csv (where drawn), every chart as PNG and SVG, and report.md.</p>\n</body>\n</html>\n";
         h
     }
 }
@@ -611,6 +808,7 @@ th { background: #eef3f8; text-align: left; }
 td.n { text-align: right; font-variant-numeric: tabular-nums; }
 tr.miss td { background: #fdecea; }
 ul.warn li { color: #8a4b00; }
+p.note { font-size: .85em; color: #555; }
 figure { margin: 1.5em 0; }
 figure svg { width: 100%; height: auto; border: 1px solid #ddd; }
 figcaption { font-size: .9em; color: #555; }

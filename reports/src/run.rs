@@ -387,6 +387,7 @@ mod tests {
             mean,
             half_width,
             replications: 10,
+            bounds: kendall_sim::Bounds::ANY,
         }
     }
 

@@ -88,6 +88,7 @@ pub fn sweep_table(keys: &[String], points: &[SweepPoint]) -> String {
         "T_p99 (95% CI)",
         "theory"
     );
+    let mut clipped = false;
     for p in points {
         let vals: Vec<String> = p.values.iter().map(|v| format!("{v:>18}")).collect();
         let mut line = format!("{:>5} {}", p.index, vals.join(" "));
@@ -99,14 +100,16 @@ pub fn sweep_table(keys: &[String], points: &[SweepPoint]) -> String {
                 .iter()
                 .find(|r| r.metric.name() == name)
                 .expect("every metric has a row");
-            let (lo, hi) = row.summary.ci();
-            let ci = format!("{:.4} [{:.4}, {:.4}]", row.summary.mean, lo, hi);
+            clipped |= row.summary.clipped();
+            let bracket = crate::interval::bracket(&row.summary, |x| format!("{x:.4}"));
+            let ci = format!("{:.4} {bracket}", row.summary.mean);
             let theory = row.theory.map_or("-".to_string(), |t| format!("{t:.4}"));
             let _ = write!(line, " {ci:>26} {theory:>10}");
         }
         out += &line;
         out.push('\n');
     }
+    crate::interval::note(&mut out, "", clipped);
     out
 }
 

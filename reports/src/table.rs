@@ -135,19 +135,20 @@ fn scope_table(out: &mut String, title: &str, scope: &ScopeReport) {
         "metric", "mean", "95% CI", "theory", "model"
     );
     for row in &scope.rows {
-        let (lo, hi) = row.summary.ci();
         let theory = row.theory.map_or("-".to_string(), num);
         let _ = writeln!(
             out,
             "  {:<12} {:>12}  {:>27}  {:>12}  {:<24} {}",
             row.metric.name(),
             num(row.summary.mean),
-            format!("[{}, {}]", num(lo), num(hi)),
+            crate::interval::bracket(&row.summary, num),
             theory,
             row.model.as_deref().unwrap_or("-"),
             row.verdict(),
         );
     }
+    let clipped = scope.rows.iter().any(|r| r.summary.clipped());
+    crate::interval::note(out, "  ", clipped);
     out.push('\n');
 }
 

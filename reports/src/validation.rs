@@ -327,6 +327,7 @@ mod tests {
             mean,
             half_width,
             replications: 20,
+            bounds: kendall_sim::Bounds::ANY,
         }
     }
 

@@ -140,7 +140,17 @@ impl WindowsReport {
             let _ = writeln!(out, "  theory per window: {t}");
         }
         let span = |k: usize| format!("[{}, {})", self.windows[k].start, self.windows[k].end);
-        let est = |s: Summary| format!("{:.4} +/- {:.4}", s.mean, s.half_width);
+        // Mean ± half-width, or where that would pass the metric's range, the clipped ends.
+        let clipped = std::cell::Cell::new(false);
+        let est = |s: Summary| {
+            if s.clipped() {
+                clipped.set(true);
+                let bracket = crate::interval::bracket(&s, |x| format!("{x:.4}"));
+                format!("{:.4} {bracket}", s.mean)
+            } else {
+                format!("{:.4} +/- {:.4}", s.mean, s.half_width)
+            }
+        };
         match self.highest(Metric::T) {
             Some(k) => {
                 let _ = writeln!(
@@ -189,6 +199,7 @@ impl WindowsReport {
                 ),
             };
         }
+        crate::interval::note(&mut out, "  ", clipped.get());
         out
     }
 
@@ -501,8 +512,11 @@ impl Serialize for WindowMetrics<'_> {
 pub struct WindowMetric {
     /// Mean over the replications that could estimate it.
     pub mean: f64,
-    /// 95% Student-t interval.
+    /// 95% Student-t interval, clipped to the metric's range.
     pub ci95: [f64; 2],
+    /// Only when true: `ci95` was clipped to the metric's range.
+    #[serde(skip_serializing_if = "crate::interval::is_false")]
+    pub clipped: bool,
     /// A time-varying model's value for the window (null where none applies).
     pub theory: Option<f64>,
     /// "exact" or "approximation", with `theory`.
@@ -521,6 +535,7 @@ impl WindowMetric {
         WindowMetric {
             mean: s.mean,
             ci95: [lo, hi],
+            clipped: s.clipped(),
             theory: theory.map(|t| t.value),
             theory_kind: theory.map(|t| t.exactness.label()),
             model: theory.map(|t| t.model.to_string()),

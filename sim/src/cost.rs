@@ -35,6 +35,7 @@ pub fn summarize(scenario: &Scenario, results: &[ReplicationResult]) -> CostSumm
     };
     let each = |f: &dyn Fn(&ReplicationResult) -> f64| -> Summary {
         Summary::of(&results.iter().map(|r| per * f(r)).collect::<Vec<_>>())
+            .within(crate::experiment::Bounds::NONNEGATIVE)
     };
     let queues = &scenario.queues;
     let cost_of = |r: &ReplicationResult| -> f64 {

@@ -12,15 +12,87 @@ use crate::scenario::Scenario;
 use crate::stats::{Departures, Estimates, Metric, Tails};
 use crate::windows::WindowSummary;
 
+/// The values a metric can take: [`Summary::ci`] clips an interval to them (a mean waiting
+/// time is never negative, a probability never above 1), and says so ([`Summary::clipped`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Bounds {
+    /// The least value (−∞ for none).
+    pub lo: f64,
+    /// The greatest value (+∞ for none).
+    pub hi: f64,
+}
+
+impl Bounds {
+    /// Any real value: intervals are not clipped (differences, ratios of differences).
+    pub const ANY: Bounds = Bounds {
+        lo: f64::NEG_INFINITY,
+        hi: f64::INFINITY,
+    };
+    /// Nonnegative quantities: times, counts, rates.
+    pub const NONNEGATIVE: Bounds = Bounds {
+        lo: 0.0,
+        hi: f64::INFINITY,
+    };
+    /// Fractions and probabilities, in [0, 1].
+    pub const FRACTION: Bounds = Bounds { lo: 0.0, hi: 1.0 };
+    /// Ratios of at least 1 (attempts per original).
+    pub const AT_LEAST_ONE: Bounds = Bounds {
+        lo: 1.0,
+        hi: f64::INFINITY,
+    };
+
+    /// Rounding allowed about a bound, relative to its size (at least 1): an Lq of
+    /// L − busy can come out −1e−14, a utilisation 1 + 1e−15.
+    const ROUNDING: f64 = 1e-9;
+
+    /// Whether `x` lies in the bounds, give or take rounding.
+    pub fn holds(self, x: f64) -> bool {
+        let slack = |b: f64| Self::ROUNDING * b.abs().max(1.0);
+        self.lo - slack(self.lo) <= x && x <= self.hi + slack(self.hi)
+    }
+
+    /// These bounds less any end some estimate in `xs` lies beyond (rounding apart): an
+    /// estimate outside a metric's nominal range (a utilisation over consumers on duty can
+    /// pass 1 while a retired consumer finishes its message) shows that the range does not
+    /// hold there, and that end of the interval is then left as Student's t gives it.
+    pub fn admitting(self, xs: &[f64]) -> Bounds {
+        let below = Bounds {
+            hi: f64::INFINITY,
+            ..self
+        };
+        let above = Bounds {
+            lo: f64::NEG_INFINITY,
+            ..self
+        };
+        let broken = |b: Bounds| xs.iter().any(|&x| !x.is_nan() && !b.holds(x));
+        Bounds {
+            lo: if broken(below) {
+                f64::NEG_INFINITY
+            } else {
+                self.lo
+            },
+            hi: if broken(above) {
+                f64::INFINITY
+            } else {
+                self.hi
+            },
+        }
+    }
+}
+
 /// Mean of the replication estimates and its 95% confidence interval.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Summary {
     /// Mean over replications.
     pub mean: f64,
-    /// Half-width of the 95% confidence interval (Student's t, n−1 degrees of freedom).
+    /// Half-width of the 95% confidence interval (Student's t, n−1 degrees of freedom),
+    /// before clipping to `bounds`.
     pub half_width: f64,
     /// Number of estimates n.
     pub replications: usize,
+    /// The metric's range, which [`Summary::ci`] clips the interval to ([`Bounds::ANY`]
+    /// unless set by [`Summary::within`]).
+    pub bounds: Bounds,
 }
 
 impl Summary {
@@ -35,6 +107,7 @@ impl Summary {
             mean,
             half_width: t * (var / n).sqrt(),
             replications: xs.len(),
+            bounds: Bounds::ANY,
         }
     }
 
@@ -52,12 +125,48 @@ impl Summary {
             mean: whole,
             half_width: t * (var / n).sqrt(),
             replications: sections.len(),
+            bounds: Bounds::ANY,
         }
     }
 
-    /// The interval's ends.
+    /// A summary with no estimate: NaN mean and interval from `replications` estimates.
+    pub fn undefined(replications: usize) -> Summary {
+        Summary {
+            mean: f64::NAN,
+            half_width: f64::NAN,
+            replications,
+            bounds: Bounds::ANY,
+        }
+    }
+
+    /// The same summary, its interval clipped to `bounds` (the metric's range).
+    pub fn within(self, bounds: Bounds) -> Summary {
+        Summary { bounds, ..self }
+    }
+
+    /// The interval's ends, mean ± half-width, clipped to the metric's range where the mean
+    /// lies in it ([`Summary::clipped`] says whether an end was moved).
     pub fn ci(&self) -> (f64, f64) {
+        let (lo, hi) = self.unclipped_ci();
+        let b = self.bounds;
+        let inside = b.holds(self.mean);
+        // Comparisons with NaN are false: an undefined interval stays NaN.
+        (
+            if inside && lo < b.lo { b.lo } else { lo },
+            if inside && hi > b.hi { b.hi } else { hi },
+        )
+    }
+
+    /// The interval's ends as Student's t gives them, mean ± half-width, before clipping.
+    pub fn unclipped_ci(&self) -> (f64, f64) {
         (self.mean - self.half_width, self.mean + self.half_width)
+    }
+
+    /// True when [`Summary::ci`] moved an end of the interval to the metric's range.
+    pub fn clipped(&self) -> bool {
+        let (lo, hi) = self.unclipped_ci();
+        let b = self.bounds;
+        b.holds(self.mean) && (lo < b.lo || hi > b.hi)
     }
 
     /// True when `x` lies inside the interval.
@@ -135,8 +244,8 @@ impl ScopeSummary {
                 .collect(),
             measured: estimates.iter().map(|e| e.measured).sum(),
             departures: Departures {
-                rate: Summary::of(&each(&|d| d.rate)),
-                mean_stay: Summary::of(&each(&|d| d.mean_stay)),
+                rate: Summary::of(&each(&|d| d.rate)).within(Bounds::NONNEGATIVE),
+                mean_stay: Summary::of(&each(&|d| d.mean_stay)).within(Bounds::NONNEGATIVE),
             },
         }
     }
@@ -217,7 +326,8 @@ impl Control<'_> {
 
 /// Metric `m` summarised from its estimates `per_replication`: their mean and interval, or
 /// for a percentile, with `pooled` (T's then Wq's, from every replication's messages), the
-/// pooled one with the sectioning interval ([`Summary::sectioned`]).
+/// pooled one with the sectioning interval ([`Summary::sectioned`]); the interval clipped to
+/// the metric's range ([`Metric::bounds`]).
 pub fn metric_summary(m: Metric, per_replication: &[f64], pooled: Option<[f64; 8]>) -> Summary {
     match (m.percentile(), pooled) {
         (Some((is_t, i)), Some(p)) => {
@@ -225,6 +335,7 @@ pub fn metric_summary(m: Metric, per_replication: &[f64], pooled: Option<[f64; 8
         }
         _ => Summary::of(per_replication),
     }
+    .within(m.bounds().admitting(per_replication))
 }
 
 /// The replications of one scenario, in order, and their T and Wq pooled.
@@ -406,6 +517,43 @@ mod tests {
     use super::*;
 
     #[test]
+    fn intervals_are_clipped_to_the_metric_range() {
+        // xs = 0, 0, 0.3: mean 0.1, s = 0.173205, t_{0.975,2} = 4.302653: half-width 0.430265.
+        let xs = [0.0, 0.0, 0.3];
+        let s = metric_summary(Metric::Wq, &xs, None);
+        assert!((s.half_width - 0.430_265_3).abs() < 1e-6, "{s:?}");
+        assert_eq!(s.ci().0, 0.0);
+        assert!((s.ci().1 - 0.530_265_3).abs() < 1e-6);
+        assert!(s.clipped());
+        // A probability: both ends.
+        let p = metric_summary(Metric::PWait, &[0.2, 0.9, 0.6], None);
+        assert_eq!(p.ci(), (0.0, 1.0));
+        // at_level keeps the bounds.
+        assert_eq!(s.at_level(0.999).ci().0, 0.0);
+        // A difference is not clipped.
+        assert!(Summary::of(&xs).ci().0 < 0.0 && !Summary::of(&xs).clipped());
+        // An estimate beyond a bound drops that end (a utilisation over consumers on duty).
+        let u = metric_summary(Metric::Utilization, &[1.02, 0.6, 0.9], None);
+        assert_eq!(
+            u.bounds,
+            Bounds {
+                lo: 0.0,
+                hi: f64::INFINITY
+            }
+        );
+        assert!(u.ci().1 > 1.0);
+        // Rounding does not: an Lq of −1e−14 is 0.
+        let lq = metric_summary(Metric::Lq, &[-1e-14, 0.0, 0.2], None);
+        assert_eq!(lq.ci().0, 0.0);
+        // Amplification never below 1.
+        let a = metric_summary(Metric::Amplification, &[1.0, 1.0, 1.6], None);
+        assert_eq!(a.ci().0, 1.0);
+        // NaN stays NaN.
+        let n = metric_summary(Metric::T, &[f64::NAN, 1.0], None);
+        assert!(n.ci().0.is_nan() && n.ci().1.is_nan() && !n.clipped());
+    }
+
+    #[test]
     fn t_interval_matches_hand_computation() {
         // xs = 1..=5: mean 3, s² = 2.5, t_{0.975,4} = 2.7764451051977987 (statistical tables).
         let s = Summary::of(&[1.0, 2.0, 3.0, 4.0, 5.0]);
@@ -465,7 +613,10 @@ mod tests {
             );
         }
         let p999 = r.system.get(Metric::TP999);
-        assert_eq!(p999, Summary::sectioned(p999.mean, &each));
+        assert_eq!(
+            p999,
+            Summary::sectioned(p999.mean, &each).within(Bounds::NONNEGATIVE)
+        );
         // Not the average of the replications' own.
         assert_ne!(p999.mean, each.iter().sum::<f64>() / 4.0);
     }

@@ -32,7 +32,8 @@ pub mod windows;
 
 pub use error::ScenarioError;
 pub use experiment::{
-    Control, ExperimentResult, Point, ScopeSummary, Summary, run_experiment, run_points, summarize,
+    Bounds, Control, ExperimentResult, Point, ScopeSummary, Summary, run_experiment, run_points,
+    summarize,
 };
 pub use scenario::Scenario;
 pub use stats::Metric;

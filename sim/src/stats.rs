@@ -119,6 +119,22 @@ impl Metric {
         }
     }
 
+    /// The values the metric can take, which its intervals are clipped to: probabilities
+    /// and fractions in [0, 1], the amplification at least 1, every other metric (times,
+    /// counts, rates) nonnegative.
+    pub fn bounds(self) -> crate::experiment::Bounds {
+        use crate::experiment::Bounds;
+        match self {
+            Metric::Utilization
+            | Metric::PWait
+            | Metric::PLoss
+            | Metric::PAbandon
+            | Metric::Wasted => Bounds::FRACTION,
+            Metric::Amplification => Bounds::AT_LEAST_ONE,
+            _ => Bounds::NONNEGATIVE,
+        }
+    }
+
     /// For a percentile metric: (the underlying time is T rather than Wq, index into
     /// [`QUANTILES`]).
     pub fn percentile(self) -> Option<(bool, usize)> {

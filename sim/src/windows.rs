@@ -33,7 +33,7 @@
 
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
-use crate::experiment::Summary;
+use crate::experiment::{Bounds, Summary};
 use crate::recorder::Recorder;
 use crate::scenario::Horizon;
 use crate::stats::{Cumulative, METRICS, Metric, PERCENTILES, Tally, percentiles};
@@ -351,11 +351,7 @@ impl WindowSummary {
 pub fn summary_of_defined(xs: &[f64]) -> Summary {
     let defined: Vec<f64> = xs.iter().copied().filter(|x| x.is_finite()).collect();
     if defined.len() < 2 {
-        return Summary {
-            mean: f64::NAN,
-            half_width: f64::NAN,
-            replications: defined.len(),
-        };
+        return Summary::undefined(defined.len());
     }
     Summary::of(&defined)
 }
@@ -367,11 +363,7 @@ pub fn ratio_summary(ys: &[f64], xs: &[f64]) -> Summary {
     let n = ys.len();
     let (sy, sx): (f64, f64) = (ys.iter().sum(), xs.iter().sum());
     if n < 2 || sx <= 0.0 {
-        return Summary {
-            mean: f64::NAN,
-            half_width: f64::NAN,
-            replications: n,
-        };
+        return Summary::undefined(n);
     }
     let r = sy / sx;
     let xbar = sx / n as f64;
@@ -382,6 +374,7 @@ pub fn ratio_summary(ys: &[f64], xs: &[f64]) -> Summary {
         mean: r,
         half_width: t * var.sqrt(),
         replications: n,
+        bounds: Bounds::ANY,
     }
 }
 
@@ -400,7 +393,10 @@ pub fn summarize(per_replication: &[&[WindowEstimate]]) -> Vec<WindowSummary> {
             let mean = |f: &dyn Fn(&WindowEstimate) -> f64| each(f).iter().sum::<f64>() / n;
             let mut metrics: Vec<Summary> = Metric::ALL
                 .iter()
-                .map(|&m| summary_of_defined(&each(&|e| e.get(m))))
+                .map(|&m| {
+                    let xs = each(&|e| e.get(m));
+                    summary_of_defined(&xs).within(m.bounds().admitting(&xs))
+                })
                 .collect();
             // The by-arrival figures, pooled (a replication not at the window's end has
             // NaN values and counts nothing).
@@ -416,21 +412,25 @@ pub fn summarize(per_replication: &[&[WindowEstimate]]) -> Vec<WindowSummary> {
                 ratio_summary(&ys, &xs)
             };
             let done = |e: &WindowEstimate| e.totals.done as f64;
-            metrics[Metric::T as usize] = pooled(&|e| e.totals.sum_t, &done);
-            metrics[Metric::Wq as usize] = pooled(&|e| e.totals.sum_wq, &done);
-            metrics[Metric::PWait as usize] = pooled(&|e| e.totals.waited as f64, &done);
-            metrics[Metric::PAbandon as usize] =
-                pooled(&|e| e.totals.abandoned as f64, &|e| e.arrived as f64);
+            let mut put = |m: Metric, s: Summary| metrics[m as usize] = s.within(m.bounds());
+            put(Metric::T, pooled(&|e| e.totals.sum_t, &done));
+            put(Metric::Wq, pooled(&|e| e.totals.sum_wq, &done));
+            put(Metric::PWait, pooled(&|e| e.totals.waited as f64, &done));
+            put(
+                Metric::PAbandon,
+                pooled(&|e| e.totals.abandoned as f64, &|e| e.arrived as f64),
+            );
             WindowSummary {
                 start: first[k].start,
                 end: first[k].end,
                 metrics,
-                on_duty: summary_of_defined(&each(&|e| e.on_duty)),
+                on_duty: summary_of_defined(&each(&|e| e.on_duty)).within(Bounds::NONNEGATIVE),
                 arrived: mean(&|e| e.arrived as f64),
                 completed: mean(&|e| e.completed as f64),
                 completions: mean(&|e| e.completions as f64),
-                consumer_time: summary_of_defined(&each(&|e| e.consumer_time)),
-                cost: summary_of_defined(&each(&|e| e.cost)),
+                consumer_time: summary_of_defined(&each(&|e| e.consumer_time))
+                    .within(Bounds::NONNEGATIVE),
+                cost: summary_of_defined(&each(&|e| e.cost)).within(Bounds::NONNEGATIVE),
             }
         })
         .collect()

@@ -69,7 +69,8 @@ pub fn run(args: &CompareArgs) -> Result<Output> {
     let comparison = Comparison::new(&base.name, &alternatives, batch_means);
     if let Some(dir) = &args.plot {
         let theory = exact_theory_t(&alternatives, &scenarios);
-        let lookup = |n: &str| theory.iter().find(|(m, _)| m == n).and_then(|(_, t)| *t);
+        let lookup =
+            |n: &str| (theory.iter().find(|(m, _)| m == n)).map_or((None, None), |(_, t)| *t);
         let chart = comparison.chart(&base.time_unit, &lookup);
         for line in output::plot(dir, "compare", &chart)? {
             out.err(line);
@@ -137,12 +138,16 @@ fn name(settings: &[(String, toml::Value)]) -> String {
     parts.join(", ")
 }
 
-/// Each alternative's mean T by exact theory, None where theory is not exact: a mean-field
-/// limit drawn as "theory" would mislead here.
+/// Theory's (mean T, p99(T)), each where an exact model gives it.
+type TheoryFigures = (Option<f64>, Option<f64>);
+
+/// Each alternative's mean T and p99(T) by exact theory (M/M/c's and c×M/M/1's
+/// percentiles are exact), None where theory is not exact or has no percentile: a
+/// mean-field limit drawn as "theory" would mislead here.
 fn exact_theory_t(
     alternatives: &[Alternative],
     scenarios: &[Scenario],
-) -> Vec<(String, Option<f64>)> {
+) -> Vec<(String, TheoryFigures)> {
     alternatives
         .iter()
         .zip(scenarios)
@@ -150,9 +155,10 @@ fn exact_theory_t(
             kendall_models::Verdict::Predicted(p)
                 if p.exactness == kendall_models::Exactness::Exact =>
             {
-                (a.name.clone(), Some(p.measures.t))
+                let p99 = theory::value(&p, kendall_sim::Metric::TP99);
+                (a.name.clone(), (Some(p.measures.t), p99))
             }
-            _ => (a.name.clone(), None),
+            _ => (a.name.clone(), (None, None)),
         })
         .collect()
 }

@@ -7,9 +7,14 @@ use kendall_broker::DispatchKind;
 use kendall_models::Verdict;
 use kendall_reports::charts::{Ci, LoadPoint, StrategyPoint};
 use kendall_reports::plan::{LoadRange, PlanReport, PlanSpec};
-use kendall_reports::report::{LoadRun, REPORT_LOADS, ReportRuns, default_targets, write_report};
+use kendall_reports::report::{
+    ClassPoint, ClassWhatIf, LoadRun, REPORT_LOADS, ReportRuns, WhatIfClass, WhatIfLevel,
+    default_targets, write_report,
+};
+use kendall_reports::{Alternative, Comparison};
 use kendall_sim::stats::Metric;
 use kendall_sim::traffic::{all_stable, queue_loads};
+use kendall_sim::{Control, run_points, summarize};
 use kendall_sim::{Scenario, run_experiment, theory};
 
 use super::Output;
@@ -48,11 +53,13 @@ pub fn simulate(scenario: &Scenario, plan: Option<PlanReport>) -> Result<ReportR
     let result = run_experiment(s).context("simulation failed")?;
     let loads = load_runs(s)?;
     let trace = kendall_sim::occupancy::occupancy_trace(s, 0, 2000).context("simulation failed")?;
-    let dispatch = if s.queues.len() == 1 && s.queues[0].consumers > 1 && all_stable(s) {
-        dispatch_runs(s)?
-    } else {
-        Vec::new()
-    };
+    let (dispatch, comparison) =
+        if s.queues.len() == 1 && s.queues[0].consumers > 1 && all_stable(s) {
+            dispatch_runs(s)?
+        } else {
+            (Vec::new(), None)
+        };
+    let what_if = class_what_if(s)?;
     let plan = match plan {
         Some(p) => Some(p),
         None if s.queues.len() == 1 && all_stable(s) => {
@@ -74,6 +81,8 @@ pub fn simulate(scenario: &Scenario, plan: Option<PlanReport>) -> Result<ReportR
         loads,
         trace,
         dispatch,
+        comparison,
+        what_if,
         plan,
     })
 }
@@ -114,18 +123,31 @@ fn load_runs(s: &Scenario) -> Result<Vec<LoadRun>> {
             Verdict::Predicted(p) => Some((p.measures.t, p.measures.l)),
             _ => None,
         };
+        let classes = if sc.classes.len() > 1 {
+            (r.classes.iter())
+                .map(|c| ClassPoint {
+                    t: Ci::from(c.get(Metric::T)),
+                    p99: Ci::from(c.get(Metric::TP99)),
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
         out.push(LoadRun {
             point,
             theory: theory_tl,
+            classes,
         });
     }
     Ok(out)
 }
 
-/// Every dispatch strategy on the short run's arrivals (common random numbers).
-fn dispatch_runs(s: &Scenario) -> Result<Vec<StrategyPoint>> {
+/// Every dispatch strategy on the short run's arrivals (common random numbers), and their
+/// comparison: ranked by mean T with paired differences from the best (as `compare`).
+fn dispatch_runs(s: &Scenario) -> Result<(Vec<StrategyPoint>, Option<Comparison>)> {
     let sh = short(s);
     let mut points = Vec::new();
+    let mut alternatives = Vec::new();
     for (name, d) in [
         ("shared", DispatchKind::Shared),
         ("round-robin", DispatchKind::RoundRobin),
@@ -136,17 +158,81 @@ fn dispatch_runs(s: &Scenario) -> Result<Vec<StrategyPoint>> {
     ] {
         let mut sc = sh.clone();
         sc.queues[0].dispatch = d;
-        let r = crate::settings::simulate(&sc)?;
-        let theory_t = match theory::predict(&sc).system {
-            Verdict::Predicted(p) => Some(p.measures.t),
-            _ => None,
+        crate::settings::resolve_warmup(&mut sc)?;
+        let point = run_points(std::slice::from_ref(&sc), &Control::default())
+            .context("simulation failed")?
+            .pop()
+            .flatten()
+            .context("simulation stopped")?;
+        let r = summarize(&sc, &point.replications, &point.tails);
+        alternatives.push(Alternative {
+            name: name.to_string(),
+            replications: point.replications,
+            tails: point.tails,
+        });
+        let (theory_t, theory_p99) = match theory::predict(&sc).system {
+            Verdict::Predicted(p) => (Some(p.measures.t), theory::value(&p, Metric::TP99)),
+            _ => (None, None),
         };
         points.push(StrategyPoint {
             name: name.to_string(),
             t: Ci::from(r.system.get(Metric::T)),
             p99: Ci::from(r.system.get(Metric::TP99)),
             theory_t,
+            theory_p99,
         });
     }
-    Ok(points)
+    let comparison = Comparison::new(&s.name, &alternatives, sh.run.replications == 1);
+    Ok((points, Some(comparison)))
+}
+
+/// The factors the what-if multiplies one class's rate by.
+const WHAT_IF: [f64; 4] = [0.5, 1.0, 1.5, 2.0];
+
+/// With several classes: the class carrying the most work (rate × mean service) at 0.5, 1,
+/// 1.5 and 2 times its rate, the others unchanged (levels that leave a queue unstable
+/// skipped), each class's T simulated on the short run beside theory's.
+fn class_what_if(s: &Scenario) -> Result<Option<ClassWhatIf>> {
+    if s.classes.len() < 2 {
+        return Ok(None);
+    }
+    let work = |k: usize| -> f64 {
+        (s.producers.iter())
+            .filter(|p| p.class == k)
+            .map(|p| {
+                p.message_rate()
+                    * s.queues[p.queue].service[k.min(s.queues[p.queue].service.len() - 1)].mean()
+            })
+            .sum()
+    };
+    let Some(grown) = (0..s.classes.len()).max_by(|&a, &b| work(a).total_cmp(&work(b))) else {
+        return Ok(None);
+    };
+    let sh = short(s);
+    let mut levels = Vec::new();
+    for factor in WHAT_IF {
+        let mut sc = sh.clone();
+        for p in sc.producers.iter_mut().filter(|p| p.class == grown) {
+            p.interarrival = p.interarrival.scaled(1.0 / factor);
+        }
+        if !all_stable(&sc) {
+            continue;
+        }
+        let r = crate::settings::simulate(&sc)?;
+        let th = theory::predict(&sc);
+        levels.push(WhatIfLevel {
+            factor,
+            classes: (0..s.classes.len())
+                .map(|k| WhatIfClass {
+                    t: Ci::from(r.classes[k].get(Metric::T)),
+                    p99: Ci::from(r.classes[k].get(Metric::TP99)),
+                    theory_t: th.classes.get(k).cloned().flatten().map(|p| p.measures.t),
+                })
+                .collect(),
+        });
+    }
+    Ok(Some(ClassWhatIf {
+        class: grown,
+        levels,
+    }))
 }

@@ -43,6 +43,7 @@ fn fake(template: &ExperimentResult, counts: &[u32]) -> ExperimentResult {
             mean: if ok { 1.0 } else { 3.0 },
             half_width: 0.1,
             replications: 2,
+            bounds: kendall_sim::Bounds::ANY,
         };
     }
     r

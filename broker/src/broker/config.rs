@@ -18,6 +18,16 @@ pub enum Overflow {
     DropOldest,
 }
 
+impl Overflow {
+    /// The name scenario files give the policy: `reject` or `drop-oldest`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Overflow::Reject => "reject",
+            Overflow::DropOldest => "drop-oldest",
+        }
+    }
+}
+
 /// How to set up one queue.
 #[derive(Debug, Clone, PartialEq)]
 pub struct QueueConfig {

@@ -44,6 +44,21 @@ pub enum DispatchKind {
 }
 
 impl DispatchKind {
+    /// The name scenario files give the strategy (`shared`, `round-robin`, `power-of-d`, …).
+    pub fn name(&self) -> &'static str {
+        match self {
+            DispatchKind::Shared => "shared",
+            DispatchKind::RoundRobin => "round-robin",
+            DispatchKind::Random => "random",
+            DispatchKind::WeightedRoundRobin { .. } => "weighted-round-robin",
+            DispatchKind::Jsq => "jsq",
+            DispatchKind::PowerOfD { .. } => "power-of-d",
+            DispatchKind::LeastWork => "least-work",
+            DispatchKind::Jiq => "jiq",
+            DispatchKind::KeyHash => "key-hash",
+        }
+    }
+
     /// Checks the parameters against the number of consumers; the error says what is wrong.
     pub fn check(&self, consumers: usize) -> Result<(), InvalidDispatch> {
         match self {

@@ -3,6 +3,7 @@
 use plotters::coord::{CoordTranslate, Shift};
 use plotters::prelude::*;
 
+use super::layout::{Drawn, legend_clear_of, titled};
 use super::{
     Chart, ChartError, Ci, Panel, colour, err, legend, padded, sim_points, styled, theory_line,
     unit, xy,
@@ -47,7 +48,7 @@ pub struct LoadCurve {
 
 impl Chart for LoadCurve {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), ChartError> {
-        let root = root.titled(&self.title, ("sans-serif", 24)).map_err(err)?;
+        let root = titled(root, &self.title)?;
         let (left, right) = root.split_horizontally(SIZE_HALF);
         let rhos = self
             .theory
@@ -84,23 +85,23 @@ impl Chart for LoadCurve {
                     y: padded(ys, true),
                 },
             )?;
-            theory_line(
-                &mut chart,
-                self.theory.iter().map(|p| (p.rho, pick_th(p))).collect(),
-                &format!("theory: {}", self.model),
-                colour(0),
-            )?;
-            sim_points(
-                &mut chart,
-                &self
-                    .sim
-                    .iter()
-                    .map(|p| (p.rho, pick(p)))
-                    .collect::<Vec<_>>(),
-                "simulation (95% CI)",
-                colour(1),
-            )?;
-            legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
+            let line: Vec<(f64, f64)> = self.theory.iter().map(|p| (p.rho, pick_th(p))).collect();
+            let theory_label = format!("theory: {}", self.model);
+            theory_line(&mut chart, line.clone(), &theory_label, colour(0))?;
+            let sim: Vec<(f64, Ci)> = self.sim.iter().map(|p| (p.rho, pick(p))).collect();
+            sim_points(&mut chart, &sim, "simulation (95% CI)", colour(1))?;
+            let mut drawn = Drawn::default();
+            drawn.lines.push(line);
+            for &(x, ci) in &sim {
+                drawn.interval(x, ci);
+            }
+            let labels = [theory_label, "simulation (95% CI)".to_string()];
+            let shown = if self.theory.is_empty() {
+                &labels[1..]
+            } else {
+                &labels[..]
+            };
+            legend_clear_of(&mut chart, &drawn, shown)?;
         }
         Ok(())
     }
@@ -145,6 +146,8 @@ impl Chart for SojournCdf {
             },
         )?;
         theory_line(&mut chart, self.theory.clone(), "theory CDF", colour(0))?;
+        let mut drawn = Drawn::default();
+        drawn.lines.push(self.theory.clone());
         // Marks: theory's percentiles where known, else the simulated ones.
         let marks: Vec<(f64, f64)> = if self.theory_marks.is_empty() {
             self.sim.iter().map(|(p, c)| (*p, c.mean)).collect()
@@ -188,9 +191,22 @@ impl Chart for SojournCdf {
                     .map(|(p, ci)| Circle::new((ci.mean, *p), 4, c.filled())),
             )
             .map_err(err)?
-            .label("simulated p50/p90/p99/p99.9 (95% CI)")
+            .label("simulated percentiles (95% CI)")
             .legend(move |(x, y)| Circle::new((x + 10, y), 4, c.filled()));
-        legend(&mut chart, SeriesLabelPosition::LowerRight)
+        for (p, ci) in &pts {
+            drawn
+                .points
+                .extend([(ci.lo, *p), (ci.mean, *p), (ci.hi, *p)]);
+            drawn.lines.push(vec![(ci.lo, *p), (ci.hi, *p)]);
+        }
+        for (p, t) in marks.iter().filter(|(p, t)| *p <= 0.99 && t.is_finite()) {
+            drawn.lines.push(vec![(*t, 0.0), (*t, *p)]);
+        }
+        let mut labels = vec!["simulated percentiles (95% CI)".to_string()];
+        if !self.theory.is_empty() {
+            labels.insert(0, "theory CDF".to_string());
+        }
+        legend_clear_of(&mut chart, &drawn, &labels)
     }
 }
 
@@ -214,6 +230,8 @@ impl Chart for OccupancyTrace {
         let u = unit(&self.time_unit);
         let x = padded(self.points.iter().map(|p| p.0), true);
         let y = padded(self.points.iter().map(|p| p.1).chain(self.theory_l), true);
+        // A trace fills the plot's width: room at the top for the legend.
+        let y = y.start..(y.end + 0.3 * (y.end - y.start));
         let x_desc = format!("simulated time ({u})");
         let mut chart = xy(
             root,
@@ -226,6 +244,9 @@ impl Chart for OccupancyTrace {
             },
         )?;
         let c = colour(1);
+        let mut drawn = Drawn::default();
+        let mut labels = vec!["simulated L(t), one replication".to_string()];
+        drawn.lines.push(self.points.clone());
         chart
             .draw_series(LineSeries::new(self.points.clone(), c.stroke_width(1)))
             .map_err(err)?
@@ -238,6 +259,8 @@ impl Chart for OccupancyTrace {
                 "theory: mean L",
                 colour(0),
             )?;
+            drawn.lines.push(vec![(x.start, l), (x.end, l)]);
+            labels.push("theory: mean L".to_string());
         }
         if let Some(w) = self.warmup_end.filter(|w| w.is_finite()) {
             let g = RGBColor(60, 60, 60);
@@ -253,8 +276,10 @@ impl Chart for OccupancyTrace {
                 .legend(move |(x, y)| {
                     PathElement::new(vec![(x, y), (x + 20, y)], g.stroke_width(2))
                 });
+            drawn.lines.push(vec![(w, y.start), (w, y.end)]);
+            labels.push("end of warm-up (discarded before)".to_string());
         }
-        legend(&mut chart, SeriesLabelPosition::UpperRight)
+        legend_clear_of(&mut chart, &drawn, &labels)
     }
 }
 
@@ -269,6 +294,8 @@ pub struct StrategyPoint {
     pub p99: Ci,
     /// Theory's mean T, where a model applies.
     pub theory_t: Option<f64>,
+    /// Theory's p99(T), where the model gives percentiles (M/M/c, c×M/M/1).
+    pub theory_p99: Option<f64>,
 }
 
 /// (d) T and p99(T) per dispatch strategy, with CIs.
@@ -284,23 +311,19 @@ pub struct DispatchComparison {
 
 impl Chart for DispatchComparison {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), ChartError> {
-        let root = root.titled(&self.title, ("sans-serif", 24)).map_err(err)?;
+        let root = titled(root, &self.title)?;
         let (left, right) = root.split_horizontally(SIZE_HALF);
         let u = unit(&self.time_unit);
         let n = self.strategies.len();
         let names: Vec<String> = self.strategies.iter().map(|s| s.name.clone()).collect();
         for (area, is_p99) in [(&left, false), (&right, true)] {
             let pick = |s: &StrategyPoint| if is_p99 { s.p99 } else { s.t };
+            let pick_th = |s: &StrategyPoint| if is_p99 { s.theory_p99 } else { s.theory_t };
             let ys = self
                 .strategies
                 .iter()
                 .flat_map(|s| [pick(s).lo, pick(s).hi])
-                .chain(
-                    self.strategies
-                        .iter()
-                        .filter(|_| !is_p99)
-                        .filter_map(|s| s.theory_t),
-                );
+                .chain(self.strategies.iter().filter_map(pick_th));
             let y_desc = if is_p99 {
                 format!("99th percentile of T ({u})")
             } else {
@@ -339,22 +362,27 @@ impl Chart for DispatchComparison {
                 .bold_line_style(BLACK.mix(0.08))
                 .draw()
                 .map_err(err)?;
-            if !is_p99 {
+            let mut drawn = Drawn::default();
+            let mut labels = Vec::new();
+            // Theory's mark on every panel where a model gives the figure.
+            let marks: Vec<Vec<(f64, f64)>> = (self.strategies.iter().enumerate())
+                .filter_map(|(i, s)| {
+                    pick_th(s).map(|t| vec![(i as f64 - 0.3, t), (i as f64 + 0.3, t)])
+                })
+                .collect();
+            if !marks.is_empty() {
                 let c = colour(0);
                 chart
-                    .draw_series(self.strategies.iter().enumerate().filter_map(|(i, s)| {
-                        s.theory_t.map(|t| {
-                            PathElement::new(
-                                vec![(i as f64 - 0.3, t), (i as f64 + 0.3, t)],
-                                c.stroke_width(2),
-                            )
-                        })
-                    }))
+                    .draw_series(
+                        (marks.iter()).map(|m| PathElement::new(m.clone(), c.stroke_width(2))),
+                    )
                     .map_err(err)?
                     .label("theory")
                     .legend(move |(x, y)| {
                         PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2))
                     });
+                labels.push("theory".to_string());
+                drawn.lines.extend(marks);
             }
             let pts: Vec<(f64, Ci)> = self
                 .strategies
@@ -363,7 +391,11 @@ impl Chart for DispatchComparison {
                 .map(|(i, s)| (i as f64, pick(s)))
                 .collect();
             sim_points(&mut chart, &pts, "simulation (95% CI)", colour(1))?;
-            legend(&mut chart, SeriesLabelPosition::UpperRight)?;
+            labels.push("simulation (95% CI)".to_string());
+            for &(x, ci) in &pts {
+                drawn.interval(x, ci);
+            }
+            legend_clear_of(&mut chart, &drawn, &labels)?;
         }
         Ok(())
     }
@@ -417,21 +449,28 @@ impl Chart for LoadByStrategy {
                 y: padded(ys, true),
             },
         )?;
+        let mut drawn = Drawn::default();
+        let mut labels = Vec::new();
         for (i, s) in self.series.iter().enumerate() {
             let c = colour(i);
-            theory_line(
-                &mut chart,
-                s.theory.clone(),
-                &format!("{} theory", s.name),
-                c,
-            )?;
+            let theory_label = format!("{} theory", s.name);
+            theory_line(&mut chart, s.theory.clone(), &theory_label, c)?;
+            if s.theory.iter().any(|(x, y)| x.is_finite() && y.is_finite()) {
+                labels.push(theory_label);
+            }
             sim_points(&mut chart, &s.sim, &s.name, c)?;
+            labels.push(s.name.clone());
             let line: Vec<(f64, f64)> = s.sim.iter().map(|(x, ci)| (*x, ci.mean)).collect();
+            drawn.lines.push(s.theory.clone());
+            drawn.lines.push(line.clone());
+            for &(x, ci) in &s.sim {
+                drawn.interval(x, ci);
+            }
             chart
                 .draw_series(LineSeries::new(line, c.mix(0.5).stroke_width(1)))
                 .map_err(err)?;
         }
-        legend(&mut chart, SeriesLabelPosition::UpperLeft)
+        legend_clear_of(&mut chart, &drawn, &labels)
     }
 }
 
@@ -479,9 +518,12 @@ impl Chart for CapacityCurve {
                 y: padded(ys, true),
             },
         )?;
+        let mut drawn = Drawn::default();
+        let labels: Vec<String> = self.series.iter().map(|s| s.label.clone()).collect();
         for (i, s) in self.series.iter().enumerate() {
             let c = colour(i);
             let pts: Vec<(f64, f64)> = s.points.iter().map(|&(x, n)| (x, f64::from(n))).collect();
+            drawn.points.extend(pts.iter().copied());
             if s.theory {
                 // A staircase: the count holds until the next level.
                 let mut stair = Vec::new();
@@ -491,6 +533,7 @@ impl Chart for CapacityCurve {
                     }
                     stair.push((x, y));
                 }
+                drawn.lines.push(stair.clone());
                 theory_line(&mut chart, stair, &s.label, c)?;
             } else {
                 chart
@@ -500,7 +543,7 @@ impl Chart for CapacityCurve {
                     .legend(move |(x, y)| Circle::new((x + 10, y), 5, c.filled()));
             }
         }
-        legend(&mut chart, SeriesLabelPosition::UpperLeft)
+        legend_clear_of(&mut chart, &drawn, &labels)
     }
 }
 

@@ -19,12 +19,16 @@ use plotters::style::FontStyle;
 use kendall_sim::Summary;
 
 mod kinds;
+pub mod layout;
+mod scopes;
 mod window_chart;
 pub use kinds::{
     CapacityCurve, CapacitySeries, DispatchComparison, FitCdf, FitCurve, FitQq, LoadByStrategy,
     LoadCurve, LoadPoint, OccupancyTrace, SojournCdf, StrategyPoint, StrategySeries,
     TheoryLoadPoint,
 };
+pub use layout::{LegendLayout, PixelRect, legend_layouts, place_legend};
+pub use scopes::{ClassLoadCurve, ClassSeries, QueueBar, QueueUtilization};
 pub use window_chart::{Marks, WindowChart};
 
 /// Pixel size of every chart.
@@ -219,13 +223,34 @@ where
     X::CoordDescType: ValueFormatter<f64>,
     Y::CoordDescType: ValueFormatter<f64>,
 {
-    let mut chart = ChartBuilder::on(area)
-        .caption(title, ("sans-serif", 22).into_font())
+    // A title too long for the width shrinks, then wraps (drawn above the chart's margin).
+    let (size, lines) = layout::title_lines(title, area.dim_in_pixel().0 as usize);
+    let mut builder = ChartBuilder::on(area);
+    builder
         .margin(12)
         .x_label_area_size(48)
-        .y_label_area_size(72)
-        .build_cartesian_2d(x, y)
-        .map_err(err)?;
+        .y_label_area_size(72);
+    if lines.len() == 1 {
+        builder.caption(title, ("sans-serif", size.min(22)).into_font());
+    } else {
+        let width = area.dim_in_pixel().0 as i32;
+        let line_height = size as i32 + 6;
+        for (i, line) in lines.iter().enumerate() {
+            area.draw(&Text::new(
+                line.clone(),
+                (width / 2, 8 + i as i32 * line_height),
+                TextStyle::from(("sans-serif", size).into_font()).pos(
+                    plotters::style::text_anchor::Pos::new(
+                        plotters::style::text_anchor::HPos::Center,
+                        plotters::style::text_anchor::VPos::Top,
+                    ),
+                ),
+            ))
+            .map_err(err)?;
+        }
+        builder.margin_top(16 + lines.len() as i32 * line_height);
+    }
+    let mut chart = builder.build_cartesian_2d(x, y).map_err(err)?;
     let mut mesh = chart.configure_mesh();
     mesh.x_desc(x_desc)
         .y_desc(y_desc)

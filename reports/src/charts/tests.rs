@@ -123,6 +123,7 @@ fn dispatch_charts_are_written() {
                 t: ci(1.0 + i as f64),
                 p99: ci(5.0 + i as f64),
                 theory_t: (i == 0).then_some(1.0),
+                theory_p99: (i == 0).then_some(4.6),
             })
             .collect(),
     };
@@ -468,5 +469,69 @@ fn svg_fault_finds_broken_documents() {
     ] {
         let got = svg_fault(bad).unwrap_or_default();
         assert!(got.starts_with(fault), "{bad}: {got}");
+    }
+}
+
+/// The compare chart of issue 25: alternatives whose T and p99 rise to the right, so that
+/// their points and theory marks fill the plot's upper-right corner, where the legend used
+/// to be drawn (a fixed upper-right box on both panels, over `random`'s point and mark).
+fn crowded_compare() -> DispatchComparison {
+    DispatchComparison {
+        title: "a scenario whose name is long enough to run off the image's edge: alternatives on common random numbers".into(),
+        time_unit: "ms".into(),
+        strategies: ["shared", "jsq", "power-of-2", "least-work", "round-robin", "random"]
+            .iter()
+            .enumerate()
+            .map(|(i, n)| {
+                let t = 1.0 + (i * i) as f64;
+                StrategyPoint {
+                    name: n.to_string(),
+                    t: Ci {
+                        mean: t,
+                        lo: t * 0.8,
+                        hi: t * 1.2,
+                    },
+                    p99: Ci {
+                        mean: 5.0 * t,
+                        lo: 4.0 * t,
+                        hi: 6.0 * t,
+                    },
+                    theory_t: Some(t * 1.05),
+                    theory_p99: Some(5.2 * t),
+                }
+            })
+            .collect(),
+    }
+}
+
+#[test]
+fn the_compare_legend_hides_no_point() {
+    let chart = crowded_compare();
+    let layouts = legend_layouts(&chart).unwrap();
+    assert_eq!(layouts.len(), 2, "one legend per panel");
+    let labels = ["theory", "simulation (95% CI)"].map(String::from);
+    let (w, h) = layout::legend_size(&labels);
+    for l in &layouts {
+        // Where today's chart put its legend (upper right, plotters' 10-pixel inset): the
+        // data are there, so a fixed upper-right legend would hide them.
+        let upper_right = PixelRect {
+            left: l.plot.right - 10 - w,
+            top: l.plot.top + 10,
+            right: l.plot.right - 10,
+            bottom: l.plot.top + 10 + h,
+        };
+        assert!(
+            l.points.iter().any(|&p| upper_right.holds(p, 0)),
+            "the test's data must fill the upper-right corner"
+        );
+        // The legend now placed: no point, interval end or theory mark under it.
+        assert!(l.legend.within(&l.plot), "{l:?}");
+        let hidden: Vec<_> = l.points.iter().filter(|&&p| l.legend.holds(p, 0)).collect();
+        assert!(hidden.is_empty(), "legend {:?} hides {hidden:?}", l.legend);
+    }
+    // And the chart is written whole, its long title wrapped.
+    check_written(&chart, "crowded-compare");
+    if std::env::var_os("KENDALL_KEEP_CHART").is_some() {
+        write_chart(&chart, std::path::Path::new("/tmp"), "crowded-compare").unwrap();
     }
 }

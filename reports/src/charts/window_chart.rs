@@ -4,7 +4,8 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{Chart, ChartError, Ci, Panel, colour, err, legend, padded, theory_line, unit, xy};
+use super::layout::{Drawn, legend_clear_of};
+use super::{Chart, ChartError, Ci, Panel, colour, err, padded, theory_line, unit, xy};
 
 /// One metric's windows.
 #[derive(Debug, Clone, PartialEq)]
@@ -63,6 +64,8 @@ impl Chart for WindowChart {
                 .chain(self.marks.points.iter().map(|p| p.1)),
             true,
         );
+        // Windows fill the plot's width: room at the top for the legend.
+        let y = y.start..(y.end + 0.3 * (y.end - y.start));
         let x_desc = format!("window midpoint ({u})");
         let mut chart = xy(
             root,
@@ -75,7 +78,20 @@ impl Chart for WindowChart {
             },
         )?;
         let c = colour(1);
+        let mut drawn = Drawn::default();
+        let mut labels = Vec::new();
+        for &(t, ci) in &shown {
+            drawn.interval(t, ci);
+        }
+        drawn
+            .lines
+            .push(shown.iter().map(|&(t, ci)| (t, ci.hi)).collect());
+        drawn
+            .lines
+            .push(shown.iter().map(|&(t, ci)| (t, ci.lo)).collect());
         if !shown.is_empty() {
+            labels.push("simulation: 95% interval".to_string());
+            labels.push("simulation: mean over replications".to_string());
             // The band: the upper ends left to right, then the lower ends back.
             let band: Vec<(f64, f64)> = shown
                 .iter()
@@ -103,6 +119,8 @@ impl Chart for WindowChart {
         if let Some(label) = &self.theory_label
             && !theory.is_empty()
         {
+            drawn.lines.push(theory.clone());
+            labels.push(format!("theory: {label}"));
             theory_line(&mut chart, theory, &format!("theory: {label}"), colour(0))?;
         }
         if !self.marks.points.is_empty() {
@@ -111,10 +129,13 @@ impl Chart for WindowChart {
             let points = &self.marks.points;
             if self.marks.steps {
                 // Each value holds until the next point, the last until the chart's end.
-                let stairs = points.iter().enumerate().flat_map(|(i, &(t, v))| {
-                    let until = points.get(i + 1).map_or(end, |p| p.0);
-                    [(t, v), (until, v)]
-                });
+                let stairs: Vec<(f64, f64)> = (points.iter().enumerate())
+                    .flat_map(|(i, &(t, v))| {
+                        let until = points.get(i + 1).map_or(end, |p| p.0);
+                        [(t, v), (until, v)]
+                    })
+                    .collect();
+                drawn.lines.push(stairs.clone());
                 chart
                     .draw_series(LineSeries::new(stairs, m.stroke_width(1)))
                     .map_err(err)?;
@@ -124,7 +145,9 @@ impl Chart for WindowChart {
                 .map_err(err)?
                 .label(self.marks.label.as_str())
                 .legend(move |(x, y)| Circle::new((x + 10, y), 3, m.filled()));
+            drawn.points.extend(points.iter().copied());
+            labels.push(self.marks.label.clone());
         }
-        legend(&mut chart, SeriesLabelPosition::UpperRight)
+        legend_clear_of(&mut chart, &drawn, &labels)
     }
 }

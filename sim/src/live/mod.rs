@@ -445,7 +445,10 @@ pub fn result(
         ScopeSummary {
             metrics: Metric::ALL
                 .iter()
-                .map(|&m| batch_summary(whole.get(m), per_batch.iter().map(|e| e.get(m))))
+                .map(|&m| {
+                    batch_summary(whole.get(m), per_batch.iter().map(|e| e.get(m)))
+                        .within(m.bounds())
+                })
                 .collect(),
             measured: whole.measured,
             departures: Departures {
