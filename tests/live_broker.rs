@@ -72,13 +72,12 @@ fn f(v: &Value) -> f64 {
     v.as_f64().unwrap_or_else(|| panic!("not a number: {v}"))
 }
 
-/// A metric's mean and 99.9% half-width from its 95% batch-means interval.
+/// A metric's mean and 99.9% half-width from its 95% batch-means interval (the wider side:
+/// an end may be clipped to the metric's range).
 fn at_999(metric: &Value) -> (f64, f64) {
-    let ci = &metric["ci95"];
-    (
-        f(&metric["mean"]),
-        (f(&ci[1]) - f(&ci[0])) / 2.0 / T19.0 * T19.1,
-    )
+    let (ci, mean) = (&metric["ci95"], f(&metric["mean"]));
+    let half = (f(&ci[1]) - mean).max(mean - f(&ci[0]));
+    (mean, half / T19.0 * T19.1)
 }
 
 /// Erlang C mean sojourn of M/M/c, by the Erlang B recursion (Kleinrock 1975, §3.5).
