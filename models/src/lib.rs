@@ -10,6 +10,7 @@ pub mod approx;
 pub mod assumptions;
 pub mod bulk;
 pub mod classes;
+pub mod ctmc;
 pub mod erlang;
 pub mod erlang_a;
 pub mod exp_tail;
