@@ -517,6 +517,8 @@ mod tests {
             events: 0,
             messages: 0,
             stopped: 0,
+            stop: None,
+            growth: Vec::new(),
             windows: Vec::new(),
             autoscale: Vec::new(),
             clients: None,

@@ -39,8 +39,8 @@ impl<C: Clock> Broker<C> {
                     return Ok(acked);
                 }
             }
-            held @ Held::Many(..) => {
-                if let Some(acked) = held.take_with(|f| f.message.id == id, read) {
+            held => {
+                if let Some(acked) = held.take_id_with(id, read) {
                     settle_ack(queue, k, acked.message.size);
                     return Ok(acked);
                 }
@@ -138,7 +138,7 @@ impl<C: Clock> Broker<C> {
         let f =
             consumer
                 .in_flight
-                .take(|f| f.message.id == id)
+                .take_id(id)
                 .ok_or(BrokerError::NotInFlight {
                     consumer: c,
                     message: id,
