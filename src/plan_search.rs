@@ -134,6 +134,10 @@ fn plan_level(
     }
     // Simulation around the boundary.
     let judge = |r: &ExperimentResult| {
+        // A count whose run was seen to grow without bound meets no target in the long run.
+        if !r.growth.is_empty() {
+            return Judgement::Fail;
+        }
         let mut verdict = Judgement::Pass;
         for tg in &spec.targets {
             match tg.judge(&sim_metric(r, spec.queue, tg.metric)) {
@@ -273,6 +277,11 @@ fn plan_level(
     }
     if searching && consumers.is_none() {
         notes.push("simulation did not settle within its step limit".into());
+    }
+    // Instability seen at the chosen count, or a run stopped by its budget (issue 24).
+    if let (Some(c), Some(r)) = (consumers, &chosen) {
+        let sc = with_consumers(s, spec.queue, c);
+        notes.extend(kendall_reports::growth::growth_warnings(&sc, r));
     }
     // Runs too short for the fleet to settle from empty flatter every count alike: n's pass
     // is not evidence, and theory's answer (if any) stands.

@@ -8,6 +8,7 @@ mod autoscale;
 mod compare;
 mod cost;
 mod early_sojourns;
+pub mod growth;
 pub mod fit;
 mod json;
 mod live;

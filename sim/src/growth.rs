@@ -18,6 +18,11 @@
 //! on k − 2 degrees of freedom (k segments): segment means closer in time than the system's
 //! relaxation time are correlated, which makes that test less reliable; its level is nominal.
 //!
+//! Replications stopped by a budget (`max_events`, the backlog) are judged on their own
+//! slopes as well, where the test over all replications does not fire: a metastable system
+//! may collapse in some replications and not in others, and no stable run reaches the
+//! default budgets.
+//!
 //! The test assumes a system whose load does not change in time: it is not made where a
 //! producer's rate varies in time or replays a trace, or a queue's consumers follow a
 //! schedule or an autoscaler ([`tested`]), where occupancy may rise by design.
@@ -185,19 +190,27 @@ fn weighted_slope(x: &[f64], y: &[f64], w: &[f64]) -> (f64, f64) {
 }
 
 /// The scopes whose number in system grows significantly (level [`ALPHA`], see the module
-/// documentation), over the replications' (or batch-means run's) `results`: the system first
-/// if it grows, then queues in scenario order. Empty where the scenario is not
-/// [`tested`] or too few segments were measured.
+/// documentation), over the replications' (or batch-means run's) `results` that have a
+/// slope: the system first if it grows, then queues in scenario order. Empty where the
+/// scenario is not [`tested`] or too few segments were measured.
 pub fn observed_growth(scenario: &Scenario, results: &[ReplicationResult]) -> Vec<Growth> {
     if !tested(scenario) {
         return Vec::new();
     }
-    let trends: Vec<&Trend> = results.iter().filter_map(|r| r.trend.as_ref()).collect();
     let scopes = 1 + scenario.queues.len();
     let mut out = Vec::new();
     for s in 0..scopes {
+        // A replication whose measurement opened too late (or never) has no slope.
+        let with_slope = |stopped_only: bool| -> Vec<&Trend> {
+            (results.iter())
+                .filter(|r| r.stopped || !stopped_only)
+                .filter_map(|r| r.trend.as_ref())
+                .filter(|t| t.slopes[s].is_finite() && t.errors[s].is_finite())
+                .collect()
+        };
+        let trends = with_slope(false);
         let slopes: Vec<f64> = trends.iter().map(|t| t.slopes[s]).collect();
-        if slopes.is_empty() || slopes.iter().any(|v| !v.is_finite()) {
+        if slopes.is_empty() {
             continue;
         }
         let growth = if slopes.len() >= 3 {
@@ -205,6 +218,14 @@ pub fn observed_growth(scenario: &Scenario, results: &[ReplicationResult]) -> Ve
         } else {
             within(&trends, s)
         };
+        // Replications stopped by a budget are evidence of their own (no stable run comes
+        // near the default budgets): where replications differ — a metastable system that
+        // collapses in some and not others — those that stopped are judged on their own
+        // slopes.
+        let growth = growth.or_else(|| {
+            let stopped = with_slope(true);
+            (!stopped.is_empty()).then(|| within(&stopped, s)).flatten()
+        });
         if let Some(mut g) = growth {
             g.queue = s.checked_sub(1);
             out.push(g);
