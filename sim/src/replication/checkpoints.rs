@@ -10,7 +10,7 @@ use crate::growth::{Segments, Trend};
 use crate::scenario::Scenario;
 
 /// Default event budget per message the run asks for ([`event_budget`]).
-pub const EVENTS_PER_MESSAGE: u64 = 100;
+pub const EVENTS_PER_MESSAGE: u64 = 50;
 /// The least default event budget.
 pub const MIN_EVENT_BUDGET: u64 = 1_000_000;
 /// Default backlog budget per message the run asks for ([`backlog_budget`]).
