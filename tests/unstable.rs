@@ -55,8 +55,8 @@ fn jiq_over_unequal_speeds_is_reported_unstable() {
     // The table says it too.
     let out = kendall(&["run", "tests/scenarios/unstable_jiq.toml"]);
     assert!(out.status.success());
-    let text = String::from_utf8_lossy(&out.stdout).to_string()
-        + &String::from_utf8_lossy(&out.stderr);
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
     assert!(
         text.contains("warning: unstable (observed): queue work grows by about"),
         "{text}"

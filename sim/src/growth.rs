@@ -71,14 +71,15 @@ pub struct Growth {
 /// Whether `scenario`'s load is steady enough in time for the growth test (see the module
 /// documentation).
 pub fn tested(scenario: &Scenario) -> bool {
-    scenario
-        .producers
+    scenario.producers.iter().all(|p| {
+        matches!(
+            p.interarrival,
+            Interarrival::Renewal(_) | Interarrival::Mmpp(_)
+        )
+    }) && scenario
+        .queues
         .iter()
-        .all(|p| matches!(p.interarrival, Interarrival::Renewal(_) | Interarrival::Mmpp(_)))
-        && scenario
-            .queues
-            .iter()
-            .all(|q| q.schedule.is_none() && q.autoscale.is_none())
+        .all(|q| q.schedule.is_none() && q.autoscale.is_none())
 }
 
 /// Segments of one replication's measurement: each one's start and end times and the area

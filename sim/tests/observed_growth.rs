@@ -219,7 +219,10 @@ fn twenty_unstable_scenarios_are_all_caught() {
         let found = r.growth.iter().find(|g| g.queue == Some(j));
         match found {
             Some(g) => assert!(g.rate > 0.0 && g.half_width < g.rate, "case {i}: {g:?}"),
-            None => missed.push(format!("case {i} ({queue}): {:?}, stopped {}", r.growth, r.stopped)),
+            None => missed.push(format!(
+                "case {i} ({queue}): {:?}, stopped {}",
+                r.growth, r.stopped
+            )),
         }
     }
     assert!(missed.is_empty(), "not caught: {missed:#?}");

@@ -135,14 +135,13 @@ impl<C: Clock> Broker<C> {
             .consumers
             .get_mut(c.0 as usize)
             .ok_or(BrokerError::UnknownConsumer(c))?;
-        let f =
-            consumer
-                .in_flight
-                .take_id(id)
-                .ok_or(BrokerError::NotInFlight {
-                    consumer: c,
-                    message: id,
-                })?;
+        let f = consumer
+            .in_flight
+            .take_id(id)
+            .ok_or(BrokerError::NotInFlight {
+                consumer: c,
+                message: id,
+            })?;
         self.queues[consumer.queue as usize].stats.in_flight -= 1;
         Ok(f)
     }

@@ -96,8 +96,8 @@ impl Checkpoints {
         let scopes = 1 + scenario.queues.len();
         // About two events per message (arrival and departure), spread over twice the
         // segments kept: the first merge comes about halfway through.
-        let period = (2 * messages_asked(scenario) / (2 * crate::growth::MAX_SEGMENTS as u64))
-            .max(64);
+        let period =
+            (2 * messages_asked(scenario) / (2 * crate::growth::MAX_SEGMENTS as u64)).max(64);
         let budget = event_budget(scenario);
         Checkpoints {
             next: budget.min(period),
