@@ -275,6 +275,11 @@ fn plan_level(
     if searching && consumers.is_none() {
         notes.push("simulation did not settle within its step limit".into());
     }
+    // Instability seen at the chosen count, or a run stopped by its budget (issue 24).
+    if let (Some(c), Some(r)) = (consumers, &chosen) {
+        let sc = with_consumers(s, spec.queue, c);
+        notes.extend(kendall_reports::growth::growth_warnings(&sc, r));
+    }
     // Runs too short for the fleet to settle from empty flatter every count alike: n's pass
     // is not evidence, and theory's answer (if any) stands.
     let mut distrusted = false;

@@ -27,6 +27,9 @@ pub struct RunDocument<'a> {
     messages: u64,
     theory: &'a TheoryStatus,
     warnings: &'a [String],
+    /// Only where some scope's number in system was seen to grow ([`crate::growth`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    unstable_observed: Option<&'a [crate::growth::GrowthJson]>,
     metrics: Metrics<'a>,
     classes: ByName<&'a str, ClassDocument<'a>>,
     queues: ByName<&'a str, QueueDocument<'a>>,
@@ -244,6 +247,8 @@ impl RunReport {
             messages: self.messages,
             theory: &self.theory,
             warnings: &self.warnings,
+            unstable_observed: (!self.unstable_observed.is_empty())
+                .then_some(self.unstable_observed.as_slice()),
             metrics: Metrics(&self.system),
             classes: ByName(classes),
             queues: ByName(queues),

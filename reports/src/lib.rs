@@ -9,6 +9,7 @@ mod compare;
 mod cost;
 mod early_sojourns;
 pub mod fit;
+pub mod growth;
 pub mod interval;
 mod json;
 mod live;

@@ -49,6 +49,8 @@ impl LiveReport {
             events: 0,
             messages: live.run.completed,
             stopped: 0,
+            stop: None,
+            growth: Vec::new(),
             windows: Vec::new(),
             // Live runs refuse `autoscale`, and `timeout`.
             autoscale: Vec::new(),

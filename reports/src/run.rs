@@ -186,6 +186,9 @@ pub struct RunReport {
     pub warmup_auto: bool,
     /// Replications stopped by `[run] max_events` before their customers, and that budget.
     pub stopped: (u32, Option<u64>),
+    /// The scopes whose number in system was seen to grow (JSON `unstable_observed`, only
+    /// when some did).
+    pub unstable_observed: Vec<crate::growth::GrowthJson>,
     /// Some queue has a `patience`: the metric `p_abandon` and the count `abandoned` are
     /// shown (they are left out of every other report, whose figures they would not change).
     pub abandonment: bool,
@@ -309,6 +312,7 @@ impl RunReport {
             counts: result.counts.clone(),
             warmup_auto: scenario.run.warmup_mode == Warmup::Auto,
             stopped: (result.stopped, scenario.run.max_events),
+            unstable_observed: crate::growth::growth_json(scenario, result),
             abandonment,
             loads: queue_loads(scenario),
             warnings: Vec::new(),
@@ -323,7 +327,8 @@ impl RunReport {
             }),
             fluid: crate::storm::FluidLine::of(scenario),
         };
-        report.warnings = report.diagnose();
+        report.warnings = crate::growth::growth_warnings(scenario, result);
+        report.warnings.extend(report.diagnose());
         report
             .warnings
             .extend(crate::warnings::bias_warnings(scenario, result, theory));
@@ -518,6 +523,8 @@ mod tests {
             events: 0,
             messages: 0,
             stopped: 0,
+            stop: None,
+            growth: Vec::new(),
             windows: Vec::new(),
             autoscale: Vec::new(),
             clients: None,

@@ -57,16 +57,13 @@ impl RunReport {
     /// replications, then Little's law per scope (system, queues, classes).
     pub fn diagnose(&self) -> Vec<String> {
         let mut out = Vec::new();
-        if let (n @ 1.., Some(budget)) = self.stopped {
-            out.push(format!(
-                "stopped: {n} of {} replications reached max_events = {budget} before their {} \
-                 customers and stopped there; their figures cover only what happened until then",
-                self.replications, self.customers_per_replication
-            ));
-        }
+        // Replications stopped by a budget, and growth seen whatever theory says, are
+        // reported by [`crate::growth::growth_warnings`], first.
         // A bounded queue is stable at any load: it loses messages rather than grows.
         let unstable_queue = self.loads.iter().any(|l| !l.stable());
-        let unstable = matches!(self.theory, TheoryStatus::Unstable { .. }) || unstable_queue;
+        let unstable = matches!(self.theory, TheoryStatus::Unstable { .. })
+            || unstable_queue
+            || !self.unstable_observed.is_empty();
         if let TheoryStatus::Unstable { rho } = self.theory
             && !unstable_queue
         {
@@ -349,6 +346,7 @@ mod tests {
             counts: vec![Default::default()],
             warmup_auto: false,
             stopped: (0, None),
+            unstable_observed: Vec::new(),
             abandonment: false,
             loads: vec![unbounded(rho)],
             warnings: vec![],

@@ -280,8 +280,15 @@ pub struct ExperimentResult {
     pub events: u64,
     /// Messages that left the system over all replications (warm-up included).
     pub messages: u64,
-    /// Replications that reached `[run] max_events` before their customers and stopped.
+    /// Replications that reached a budget (`[run] max_events`, or the backlog budget)
+    /// before their customers and stopped.
     pub stopped: u32,
+    /// Where some replication stopped early: why the first did, and each queue's messages in
+    /// the system when they stopped, mean over those that stopped.
+    pub stop: Option<(crate::replication::Stop, Vec<f64>)>,
+    /// The scopes whose number in system was seen to grow ([`crate::growth`]): empty for a
+    /// system that looks stable, or that is not tested.
+    pub growth: Vec<crate::growth::Growth>,
     /// `[run] window`: the system's metrics window by window, in time order (empty without
     /// windows).
     pub windows: Vec<WindowSummary>,
@@ -446,6 +453,8 @@ pub fn summarize(
         events: results.iter().map(|r| r.events).sum(),
         messages: results.iter().map(|r| r.messages).sum(),
         stopped: results.iter().filter(|r| r.stopped).count() as u32,
+        stop: stop_summary(results),
+        growth: crate::growth::observed_growth(scenario, results),
         windows: crate::windows::summarize(
             &results
                 .iter()
@@ -463,6 +472,21 @@ pub fn summarize(
         clients: mean_client_counts(results, replications),
         cost: Some(crate::cost::summarize(scenario, results)),
     }
+}
+
+/// Why the first of `results` that stopped early stopped, and each queue's backlog then,
+/// mean over those that stopped (None when none did).
+fn stop_summary(results: &[ReplicationResult]) -> Option<(crate::replication::Stop, Vec<f64>)> {
+    let stopped: Vec<(crate::replication::Stop, &Vec<u64>)> = results
+        .iter()
+        .filter_map(|r| Some((r.stop?, r.backlog.as_ref()?)))
+        .collect();
+    let (why, first) = stopped.first()?;
+    let n = stopped.len() as f64;
+    let mean = (0..first.len())
+        .map(|j| stopped.iter().map(|(_, b)| b[j] as f64).sum::<f64>() / n)
+        .collect();
+    Some((*why, mean))
 }
 
 /// The senders' counts summed over `results` and divided by `replications` (None without

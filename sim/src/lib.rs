@@ -13,6 +13,7 @@ pub mod error;
 pub mod expected;
 pub mod experiment;
 pub mod fit;
+pub mod growth;
 pub mod live;
 pub mod number_column;
 pub mod occupancy;

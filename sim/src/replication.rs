@@ -13,6 +13,7 @@
 mod autoscale;
 mod batches;
 mod books;
+mod checkpoints;
 mod clients;
 mod clock;
 mod crashes;
@@ -28,6 +29,10 @@ mod worker;
 
 pub use autoscale::{MAX_DECISIONS, ScaleDecision, ScaleLog};
 pub use books::{Books, BooksError, QueueBooks, QueueCounts};
+pub use checkpoints::{
+    BACKLOG_PER_MESSAGE, EVENTS_PER_MESSAGE, MIN_BACKLOG, MIN_EVENT_BUDGET, Stop, backlog_budget,
+    event_budget,
+};
 pub use clients::ClientCounts;
 pub use clock::SimClock;
 
@@ -56,9 +61,18 @@ pub struct ReplicationResult {
     pub events: u64,
     /// Messages that left the system (counted as `events` are).
     pub messages: u64,
-    /// The replication reached `[run] max_events` before its customers and stopped there:
-    /// its figures cover only what happened until then.
+    /// The replication reached a budget (`[run] max_events`, or the backlog budget) before
+    /// its customers and stopped there: its figures cover only what happened until then.
     pub stopped: bool,
+    /// Why it stopped early (None: it did not): `max_events`, or the backlog budget.
+    pub stop: Option<Stop>,
+    /// When it stopped early: each queue's messages in the system then (one figure, the
+    /// system's, for a lone queue).
+    pub backlog: Option<Vec<u64>>,
+    /// The occupancy trend over its measurement ([`crate::growth`]); for a batch of
+    /// [`run_batched`], None but in the last batch, which holds the whole replication's.
+    /// None also where the scenario is not tested or the measurement never opened.
+    pub trend: Option<crate::growth::Trend>,
     /// The recorded T and Wq of the measurement window, for percentiles pooled over
     /// replications ([`crate::experiment::run_points`] takes them to its pool).
     pub tails: Tails,

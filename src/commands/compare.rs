@@ -61,7 +61,12 @@ pub fn run(args: &CompareArgs) -> Result<Output> {
     // alternative, and not alike: say so for each.
     for (a, s) in alternatives.iter().zip(&scenarios) {
         let result = summarize(s, &a.replications, &a.tails);
-        for w in kendall_reports::bias_warnings(s, &result, &theory::predict(s)) {
+        let growth = kendall_reports::growth::growth_warnings(s, &result);
+        for w in growth.into_iter().chain(kendall_reports::bias_warnings(
+            s,
+            &result,
+            &theory::predict(s),
+        )) {
             out.err(format!("warning: {}: {w}", a.name));
         }
     }

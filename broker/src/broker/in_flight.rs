@@ -1,6 +1,8 @@
 //! The messages a consumer holds in flight.
 
-use crate::Message;
+use std::collections::HashMap;
+
+use crate::{Message, MessageId};
 
 /// A message in flight at a consumer.
 #[derive(Debug, Clone, Copy)]
@@ -37,16 +39,49 @@ impl InFlight {
 }
 
 /// The messages one consumer holds in flight: an inline slot for a consumer of prefetch 1
-/// (no heap access on its hot path), a vector of at most `prefetch` otherwise.
+/// (no heap access on its hot path), a vector of at most `prefetch` otherwise, and for a
+/// prefetch above [`INDEX_FROM`] (a processor-sharing consumer may hold thousands) the vector
+/// with an index from message id to position, so that settling one costs O(1), not a scan.
 pub(super) enum Held {
     One(Option<InFlight>),
     Many(Vec<InFlight>, usize),
+    Indexed(Box<Indexed>),
+}
+
+/// Prefetch from which a consumer's deliveries are indexed by message id.
+pub(super) const INDEX_FROM: usize = 32;
+
+/// A large prefetch's deliveries: the vector (in the order `swap_remove` keeps, as
+/// [`Held::Many`]'s) and each message's position in it.
+pub(super) struct Indexed {
+    held: Vec<InFlight>,
+    prefetch: usize,
+    at: HashMap<MessageId, usize>,
+}
+
+impl Indexed {
+    /// Removes the delivery at `i` (the last takes its place), returning `read` of it.
+    fn remove_at<R>(&mut self, i: usize, read: impl FnOnce(&InFlight) -> R) -> R {
+        let r = read(&self.held[i]);
+        self.at.remove(&self.held[i].message.id);
+        self.held.swap_remove(i);
+        if let Some(moved) = self.held.get(i) {
+            self.at.insert(moved.message.id, i);
+        }
+        r
+    }
 }
 
 impl Held {
     pub(super) fn new(prefetch: usize) -> Self {
         if prefetch == 1 {
             Held::One(None)
+        } else if prefetch > INDEX_FROM {
+            Held::Indexed(Box::new(Indexed {
+                held: Vec::with_capacity(16),
+                prefetch,
+                at: HashMap::new(),
+            }))
         } else {
             // Grown as needed up to the prefetch, so a large prefetch costs nothing upfront.
             Held::Many(Vec::with_capacity(prefetch.min(16)), prefetch)
@@ -59,6 +94,7 @@ impl Held {
         match self {
             Held::One(slot) => slot.is_some(),
             Held::Many(v, prefetch) => v.len() >= *prefetch,
+            Held::Indexed(x) => x.held.len() >= x.prefetch,
         }
     }
 
@@ -68,6 +104,10 @@ impl Held {
         match self {
             Held::One(slot) => *slot = Some(f),
             Held::Many(v, _) => v.push(f),
+            Held::Indexed(x) => {
+                x.at.insert(f.message.id, x.held.len());
+                x.held.push(f);
+            }
         }
     }
 
@@ -76,6 +116,7 @@ impl Held {
         match self {
             Held::One(slot) => slot.as_slice(),
             Held::Many(v, _) => v,
+            Held::Indexed(x) => &x.held,
         }
     }
 
@@ -88,6 +129,29 @@ impl Held {
     #[inline]
     pub(super) fn take(&mut self, pred: impl Fn(&InFlight) -> bool) -> Option<InFlight> {
         self.take_with(pred, |f| *f)
+    }
+
+    /// Removes and returns the delivery of message `id` ([`Held::take`] by id: no scan of
+    /// an indexed consumer's deliveries).
+    #[inline]
+    pub(super) fn take_id(&mut self, id: MessageId) -> Option<InFlight> {
+        self.take_id_with(id, |f| *f)
+    }
+
+    /// [`Held::take_id`], returning `read` of the delivery instead of a copy of it.
+    #[inline(always)]
+    pub(super) fn take_id_with<R>(
+        &mut self,
+        id: MessageId,
+        read: impl FnOnce(&InFlight) -> R,
+    ) -> Option<R> {
+        match self {
+            Held::Indexed(x) => {
+                let i = *x.at.get(&id)?;
+                Some(x.remove_at(i, read))
+            }
+            _ => self.take_with(|f| f.message.id == id, read),
+        }
     }
 
     /// [`Held::take`], returning `read` of the delivery instead of a copy of it.
@@ -111,6 +175,10 @@ impl Held {
                 let r = read(&v[i]);
                 v.swap_remove(i);
                 Some(r)
+            }
+            Held::Indexed(x) => {
+                let i = x.held.iter().position(pred)?;
+                Some(x.remove_at(i, read))
             }
         }
     }

@@ -39,8 +39,8 @@ impl<C: Clock> Broker<C> {
                     return Ok(acked);
                 }
             }
-            held @ Held::Many(..) => {
-                if let Some(acked) = held.take_with(|f| f.message.id == id, read) {
+            held => {
+                if let Some(acked) = held.take_id_with(id, read) {
                     settle_ack(queue, k, acked.message.size);
                     return Ok(acked);
                 }
@@ -135,14 +135,13 @@ impl<C: Clock> Broker<C> {
             .consumers
             .get_mut(c.0 as usize)
             .ok_or(BrokerError::UnknownConsumer(c))?;
-        let f =
-            consumer
-                .in_flight
-                .take(|f| f.message.id == id)
-                .ok_or(BrokerError::NotInFlight {
-                    consumer: c,
-                    message: id,
-                })?;
+        let f = consumer
+            .in_flight
+            .take_id(id)
+            .ok_or(BrokerError::NotInFlight {
+                consumer: c,
+                message: id,
+            })?;
         self.queues[consumer.queue as usize].stats.in_flight -= 1;
         Ok(f)
     }

@@ -23,7 +23,9 @@ impl Replication<'_> {
         self.workers[c].down = true;
         let consumer = ConsumerId(c as u32);
         self.broker.pause(consumer)?;
+        let mut handed = 0;
         while let Some(job) = self.take_job(c, now) {
+            handed += 1;
             if self.scenario.queues[j]
                 .delivery
                 .visibility_timeout
@@ -40,6 +42,8 @@ impl Replication<'_> {
                 self.repeat_whole(job.id);
             }
         }
+        // Each message handed back is nacked now and delivered again later: two events' work.
+        self.charge(2 * handed);
         self.reschedule(c);
         if let Some((_, mttr)) = &self.scenario.queues[j].crash {
             let down = mttr.sample(&mut self.crashes[j]);

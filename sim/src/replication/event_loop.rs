@@ -62,7 +62,6 @@ impl Replication<'_> {
         } else {
             run.warmup + run.customers
         };
-        let budget = run.max_events.unwrap_or(u64::MAX);
         if run.warmup == 0 {
             self.reset(0.0)?;
         }
@@ -73,7 +72,12 @@ impl Replication<'_> {
         // stopped (traces with at_end = "stop") — as soon as the system is empty: no message
         // waits, is in service or in flight anywhere, so no departure can follow. Crash and
         // recovery events go on for ever, so an empty calendar alone would never come.
-        while self.exits < target && !self.drained() && self.events < budget {
+        // Every so many events a checkpoint checks the budgets (`max_events`, the backlog)
+        // and closes a segment of the occupancy trend ([`super::checkpoints`]).
+        while self.exits < target && !self.drained() {
+            if self.events >= self.checks.next && self.checkpoint() {
+                break;
+            }
             let Some((now, due)) = self.calendar.take_next() else {
                 break;
             };
@@ -191,10 +195,9 @@ impl Replication<'_> {
     /// batches), and the batches before it.
     fn finish(mut self) -> Result<(ReplicationResult, Vec<ReplicationResult>), BrokerError> {
         // A run to a horizon that got there (or ran dry before it: nothing changes until the
-        // horizon) ends at the horizon; one stopped by `max_events` where it stopped.
-        let budget = self.scenario.run.max_events.unwrap_or(u64::MAX);
+        // horizon) ends at the horizon; one stopped by a budget where it stopped.
         let now = match self.scenario.run.horizon {
-            Some(h) if self.horizon_reached || self.events < budget => {
+            Some(h) if self.horizon_reached || self.checks.stop.is_none() => {
                 self.horizon_reached = true;
                 h.end
             }
@@ -229,19 +232,14 @@ impl Replication<'_> {
         if let Some(c) = &self.clients {
             c.estimate(now, &mut system.values);
         }
-        let budget = scenario.run.max_events.unwrap_or(u64::MAX);
-        let stopped = last
-            && self.events >= budget
-            && match scenario.run.horizon {
-                Some(_) => !self.horizon_reached,
-                None => self.exits < scenario.run.warmup + scenario.run.customers,
-            };
-        // The whole replication's decisions go with its last batch.
-        let autoscale = if last {
-            self.take_scale_logs()
+        let stop = if last { self.checks.stop } else { None };
+        // The whole replication's decisions and trend go with its last batch.
+        let (autoscale, trend) = if last {
+            (self.take_scale_logs(), self.take_trend(now))
         } else {
-            Vec::new()
+            (Vec::new(), None)
         };
+        let backlog = stop.map(|_| self.backlog());
         let books = self.books()?;
         debug_assert_eq!(books.check(), Ok(()), "the simulator's books disagree");
         let counts = (self.window_start.iter().zip(&books.queues))
@@ -270,7 +268,10 @@ impl Replication<'_> {
             books,
             events,
             messages,
-            stopped,
+            stopped: stop.is_some(),
+            stop,
+            backlog,
+            trend,
             tails,
             windows: self.window_estimates(now),
             autoscale,
@@ -298,6 +299,7 @@ impl Replication<'_> {
     #[cold]
     #[inline(never)]
     pub(super) fn reset(&mut self, now: f64) -> Result<(), BrokerError> {
+        self.checkpoint_reset(now);
         self.scopes.reset(now);
         self.reset_staffing(now);
         if let Some(c) = &mut self.clients {

@@ -82,6 +82,8 @@ pub(super) struct Replication<'s> {
     pub(super) clients: Option<Box<super::clients::Clients>>,
     /// Consumer time paid for, per queue ([`super::paid`]).
     pub(super) paid: super::paid::Paid,
+    /// The budgets and the occupancy trend's segments ([`super::checkpoints`]).
+    pub(super) checks: super::checkpoints::Checkpoints,
 }
 
 impl<'s> Replication<'s> {
@@ -204,6 +206,7 @@ impl<'s> Replication<'s> {
             marks: Marks::new(&scenario.run, batches),
             clients: super::clients::Clients::new(scenario, replication),
             paid: super::paid::Paid::new(scenario),
+            checks: super::checkpoints::Checkpoints::new(scenario),
         })
     }
 }
