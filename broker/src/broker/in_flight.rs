@@ -60,7 +60,16 @@ pub(super) struct Indexed {
 }
 
 impl Indexed {
+    /// Adds a delivery. Out of line, so that the prefetch-1 path of [`Held::push`] stays
+    /// small where it is inlined.
+    #[inline(never)]
+    fn push(&mut self, f: InFlight) {
+        self.at.insert(f.message.id, self.held.len());
+        self.held.push(f);
+    }
+
     /// Removes the delivery at `i` (the last takes its place), returning `read` of it.
+    #[inline(never)]
     fn remove_at<R>(&mut self, i: usize, read: impl FnOnce(&InFlight) -> R) -> R {
         let r = read(&self.held[i]);
         self.at.remove(&self.held[i].message.id);
@@ -104,10 +113,7 @@ impl Held {
         match self {
             Held::One(slot) => *slot = Some(f),
             Held::Many(v, _) => v.push(f),
-            Held::Indexed(x) => {
-                x.at.insert(f.message.id, x.held.len());
-                x.held.push(f);
-            }
+            Held::Indexed(x) => x.push(f),
         }
     }
 
