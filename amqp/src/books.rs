@@ -19,7 +19,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use kendall_broker::{Clock, WallClock};
 use kendall_sim::Scenario;
-use kendall_sim::live::{Fates, Recorder};
+use kendall_sim::live::{Fates, Processed, Recorder};
 
 /// What the run knows of a message in the system, by its id.
 #[derive(Debug, Clone, Copy)]
@@ -180,11 +180,7 @@ impl Books {
         let (j, class) = (m.queue, m.class);
         g.busy[j] += 1;
         if g.open {
-            g.rec.each(|s| {
-                s.queues[j].start_service(now);
-                s.system.start_service(now);
-                s.classes[class].start_service(now);
-            });
+            g.rec.start_service(j, class, now);
         }
         Some(m.attempts)
     }
@@ -215,11 +211,7 @@ impl Books {
         let (j, class) = (m.queue, m.class);
         g.busy[j] -= 1;
         if g.open {
-            g.rec.each(|s| {
-                s.queues[j].end_service(now);
-                s.system.end_service(now);
-                s.classes[class].end_service(now);
-            });
+            g.rec.end_service(j, class, now);
         }
         if failed {
             m.served += now - m.delivered_at;
@@ -232,21 +224,19 @@ impl Books {
         let waited = m.waited_before + wait_here;
         let waited_anywhere = m.found_busy || m.waited_upstream;
         if g.open {
-            let rec = &mut g.rec;
-            if rec.warmed {
-                rec.overshoot += now - m.delivered_at - nominal;
-                rec.served += 1;
-            }
-            rec.queue(j, |q| q.leave_waited(now, here, wait_here, m.found_busy));
-            if next.is_none() {
-                rec.completed += 1;
-                rec.measured += u64::from(rec.warmed);
-                let sojourn = now - m.born_at;
-                rec.each(|s| {
-                    s.system.leave_waited(now, sojourn, waited, waited_anywhere);
-                    s.classes[class].leave_waited(now, sojourn, waited, waited_anywhere);
-                });
-            }
+            g.rec.processed(&Processed {
+                queue: j,
+                class,
+                now,
+                here,
+                wait_here,
+                waited_here: m.found_busy,
+                overshoot: now - m.delivered_at - nominal,
+                leaves_system: next.is_none(),
+                sojourn: now - m.born_at,
+                waited,
+                waited_anywhere,
+            });
         }
         next.map(|_| Upstream {
             born_at: m.born_at,
@@ -270,11 +260,7 @@ impl Books {
             g.busy[m.queue] -= 1;
             if g.open {
                 let (j, class) = (m.queue, m.class);
-                g.rec.each(|s| {
-                    s.queues[j].end_service(now);
-                    s.system.end_service(now);
-                    s.classes[class].end_service(now);
-                });
+                g.rec.end_service(j, class, now);
             }
         }
         let f = &mut g.fates[m.queue];

@@ -33,9 +33,6 @@ use crate::topology::Topology;
 /// Longest a thread blocks without looking at the stop flag (real time).
 const TICK: Duration = Duration::from_millis(20);
 
-/// How long before a deadline a sleeping thread spins instead (real time).
-const SPIN: Duration = Duration::from_micros(150);
-
 /// After the queues are deleted, the run listens for returns until none came for this long.
 const QUIET: Duration = Duration::from_millis(500);
 
@@ -266,24 +263,15 @@ impl Run<'_> {
         })
     }
 
-    /// Sleeps until scenario time `t`: in slices of at most [`TICK`], the last [`SPIN`]
-    /// spinning. False if the run was stopped first (when `stoppable`).
+    /// Sleeps until scenario time `t`. False if the run was stopped first (when
+    /// `stoppable`).
     fn sleep_until(&self, t: f64, stoppable: bool) -> bool {
-        loop {
-            if stoppable && self.stop.load(Ordering::Relaxed) {
-                return false;
-            }
-            let left = (t - self.clock.now()) / self.speedup;
-            if left <= 0.0 {
-                return true;
-            }
-            let left = Duration::from_secs_f64(left);
-            if left > SPIN {
-                std::thread::sleep((left - SPIN).min(TICK));
-            } else {
-                std::hint::spin_loop();
-            }
-        }
+        kendall_sim::live::sleep_until(
+            &self.clock,
+            self.speedup,
+            t,
+            stoppable.then_some(&self.stop),
+        )
     }
 
     /// Publishes a message of `class` to queue `j` on `ch`, its size drawn from `service`.

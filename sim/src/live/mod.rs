@@ -48,10 +48,11 @@ use crate::scenario::Scenario;
 use crate::scopes::{ScopeEstimates, Scopes};
 use crate::stats::{Departures, Estimates, Metric, Tally};
 
-pub use self::recorder::Recorder;
+pub use self::recorder::{Processed, Recorder};
 pub use self::state::Fates;
 use self::state::{LiveClock, State};
 use self::threads::Live;
+pub use self::threads::sleep_until;
 
 /// Batches the measured period is cut into for the batch-means confidence intervals.
 pub const BATCHES: usize = 20;

@@ -119,9 +119,77 @@ impl Recorder {
         f(&mut self.batch);
     }
 
+    /// A message of `class` at queue `j` starts service at `now`: in its queue, the system
+    /// and its class.
+    pub fn start_service(&mut self, j: usize, class: usize, now: f64) {
+        self.each(|s| {
+            s.queues[j].start_service(now);
+            s.system.start_service(now);
+            s.classes[class].start_service(now);
+        });
+    }
+
+    /// A message of `class` at queue `j` ends service at `now` (processed, failed or taken
+    /// back).
+    pub fn end_service(&mut self, j: usize, class: usize, now: f64) {
+        self.each(|s| {
+            s.queues[j].end_service(now);
+            s.system.end_service(now);
+            s.classes[class].end_service(now);
+        });
+    }
+
+    /// A message was processed and acknowledged: it leaves its queue, and the system too
+    /// unless it moves on to another queue.
+    pub fn processed(&mut self, p: &Processed) {
+        if self.warmed {
+            self.overshoot += p.overshoot;
+            self.served += 1;
+        }
+        self.queue(p.queue, |q| {
+            q.leave_waited(p.now, p.here, p.wait_here, p.waited_here)
+        });
+        if p.leaves_system {
+            self.completed += 1;
+            self.measured += u64::from(self.warmed);
+            self.each(|s| {
+                s.system
+                    .leave_waited(p.now, p.sojourn, p.waited, p.waited_anywhere);
+                s.classes[p.class].leave_waited(p.now, p.sojourn, p.waited, p.waited_anywhere);
+            });
+        }
+    }
+
     /// Applies `f` to the tallies of queue `j` in both windows.
     pub fn queue(&mut self, j: usize, mut f: impl FnMut(&mut Tally)) {
         f(&mut self.whole.queues[j]);
         f(&mut self.batch.queues[j]);
     }
+}
+
+/// A processed message, as [`Recorder::processed`] records it.
+#[derive(Debug, Clone, Copy)]
+pub struct Processed {
+    /// Its queue.
+    pub queue: usize,
+    /// Its class.
+    pub class: usize,
+    /// When its acknowledgement was made.
+    pub now: f64,
+    /// Its stay at this queue.
+    pub here: f64,
+    /// Its wait at this queue.
+    pub wait_here: f64,
+    /// It counts as having waited at this queue (p_wait).
+    pub waited_here: bool,
+    /// How much longer its service lasted than its size over the consumer's speed.
+    pub overshoot: f64,
+    /// It leaves the system (no route takes it on).
+    pub leaves_system: bool,
+    /// Its time in the system.
+    pub sojourn: f64,
+    /// Its waiting in the system.
+    pub waited: f64,
+    /// It waited somewhere (end-to-end p_wait).
+    pub waited_anywhere: bool,
 }

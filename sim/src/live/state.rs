@@ -26,7 +26,7 @@ use kendall_broker::{
 use crate::rng::Stream;
 use crate::scenario::Scenario;
 
-use super::recorder::Recorder;
+use super::recorder::{Processed, Recorder};
 
 /// The broker's clock in a live run: the wall clock (scaled), read once per operation by
 /// [`LiveClock::latch`] and constant until the next latch. Without a wall clock (unit tests)
@@ -345,11 +345,7 @@ impl<'s> State<'s> {
         }
         if self.open {
             let (j, class) = (self.consumer_queue[c.0 as usize], d.message.class as usize);
-            self.rec.each(|s| {
-                s.queues[j].start_service(now);
-                s.system.start_service(now);
-                s.classes[class].start_service(now);
-            });
+            self.rec.start_service(j, class, now);
         }
     }
 
@@ -378,11 +374,7 @@ impl<'s> State<'s> {
         }
         if self.open {
             let class = m.class as usize;
-            self.rec.each(|s| {
-                s.queues[j].end_service(now);
-                s.system.end_service(now);
-                s.classes[class].end_service(now);
-            });
+            self.rec.end_service(j, class, now);
         }
         if failed {
             if let Some(t) = self.tracked.get_mut(&m.id) {
@@ -502,21 +494,19 @@ impl<'s> State<'s> {
         let waited = m.waited_before + wait_here;
         let waited_anywhere = found_none || t.waited_upstream;
         if self.open {
-            let rec = &mut self.rec;
-            if rec.warmed {
-                rec.overshoot += now - a.delivered_at - m.size / self.speeds[c.0 as usize];
-                rec.served += 1;
-            }
-            rec.queue(j, |q| q.leave_waited(now, here, wait_here, found_none));
-            if next.is_none() {
-                rec.completed += 1;
-                rec.measured += u64::from(rec.warmed);
-                let sojourn = now - m.born_at;
-                rec.each(|s| {
-                    s.system.leave_waited(now, sojourn, waited, waited_anywhere);
-                    s.classes[class].leave_waited(now, sojourn, waited, waited_anywhere);
-                });
-            }
+            self.rec.processed(&Processed {
+                queue: j,
+                class,
+                now,
+                here,
+                wait_here,
+                waited_here: found_none,
+                overshoot: now - a.delivered_at - m.size / self.speeds[c.0 as usize],
+                leaves_system: next.is_none(),
+                sojourn: now - m.born_at,
+                waited,
+                waited_anywhere,
+            });
         }
         match next {
             Some(to) => self.publish_at(

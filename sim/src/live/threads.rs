@@ -88,24 +88,15 @@ impl<'s> Live<'s> {
         self.stop.load(Ordering::Relaxed)
     }
 
-    /// Sleeps until scenario time `t`: in slices of at most [`TICK`], the last [`SPIN`]
-    /// spinning. False if the run was stopped first (when `stoppable`).
+    /// Sleeps until scenario time `t` ([`sleep_until`]). False if the run was stopped first
+    /// (when `stoppable`).
     pub(super) fn sleep_until(&self, t: f64, stoppable: bool) -> bool {
-        loop {
-            if stoppable && self.stopped() {
-                return false;
-            }
-            let left = (t - self.clock.now()) / self.speedup;
-            if left <= 0.0 {
-                return true;
-            }
-            let left = Duration::from_secs_f64(left);
-            if left > SPIN {
-                std::thread::sleep((left - SPIN).min(TICK));
-            } else {
-                std::hint::spin_loop();
-            }
-        }
+        sleep_until(
+            &self.clock,
+            self.speedup,
+            t,
+            stoppable.then_some(&self.stop),
+        )
     }
 
     /// Producer `i`: publishes at its scheduled instants until the horizon.
@@ -201,5 +192,26 @@ impl<'s> Live<'s> {
                 .0;
         }
         Ok(())
+    }
+}
+
+/// Sleeps until scenario time `t` on `clock`, which runs `speedup` scenario time units per
+/// real second: in slices of at most [`TICK`], the last [`SPIN`] spinning. False if `stop`
+/// was set first.
+pub fn sleep_until(clock: &WallClock, speedup: f64, t: f64, stop: Option<&AtomicBool>) -> bool {
+    loop {
+        if stop.is_some_and(|s| s.load(Ordering::Relaxed)) {
+            return false;
+        }
+        let left = (t - clock.now()) / speedup;
+        if left <= 0.0 {
+            return true;
+        }
+        let left = Duration::from_secs_f64(left);
+        if left > SPIN {
+            std::thread::sleep((left - SPIN).min(TICK));
+        } else {
+            std::hint::spin_loop();
+        }
     }
 }
