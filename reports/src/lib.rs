@@ -39,6 +39,7 @@ pub mod plan;
 pub mod plan_autoscale;
 pub mod plan_windows;
 pub mod report;
+pub mod report_runs;
 pub mod report_scopes;
 pub mod report_whatif;
 pub mod storm;
