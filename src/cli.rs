@@ -36,7 +36,7 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Run the scenario on real threads against the real clock, beside simulation and theory.
+    /// Run the scenario live (real threads, or a real RabbitMQ with --broker), beside simulation and theory.
     Live(LiveArgs),
     /// Run a grid of scenario variants (--set KEY=V1,V2,...) and write a tidy CSV.
     Sweep(SweepArgs),
