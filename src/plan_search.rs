@@ -113,7 +113,7 @@ fn plan_level(
         let (ok, t) = theory_ok(s, spec, c);
         if ok {
             if let Verdict::Predicted(p) = &t.system {
-                model = Some((p.model.clone(), p.exactness.label()));
+                model = Some((p.model.clone(), p.kind()));
             }
             theory_lacks = spec
                 .targets

@@ -8,7 +8,8 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
+use std::thread::JoinHandle;
 
 use assert_cmd::Command;
 use kendall_sim::Scenario;
@@ -48,6 +49,77 @@ fn broker() {
     if let Err(why) = up {
         panic!("the RabbitMQ these tests need could not be started: {why}");
     }
+}
+
+/// The long runs (30 to 70 s each, in real time), by name, with their arguments after
+/// `live SCENARIO --broker AMQP`.
+const LONG_RUNS: [(&str, &str, &[&str]); 4] = [
+    (
+        "mm3",
+        "scenarios/rabbitmq.toml",
+        &["--duration", "60", "--calibrate"],
+    ),
+    (
+        "capacity",
+        "scenarios/rabbitmq-capacity.toml",
+        &["--duration", "40", "--calibrate"],
+    ),
+    (
+        "priority",
+        "scenarios/rabbitmq-priority.toml",
+        &["--duration", "30"],
+    ),
+    ("ttl", "", &["--duration", "25"]),
+];
+
+/// The JSON of long run `name`. The first call starts all of them side by side (they sleep
+/// through their service times, so together they take as long as the longest, not the sum).
+fn long_run(name: &str) -> Value {
+    type Runs = Vec<(&'static str, Mutex<Option<JoinHandle<Output>>>)>;
+    static RUNS: OnceLock<Runs> = OnceLock::new();
+    let runs = RUNS.get_or_init(|| {
+        broker();
+        LONG_RUNS
+            .iter()
+            .map(|&(run, scenario, extra)| {
+                let scenario = if run == "ttl" {
+                    ttl_scenario()
+                } else {
+                    scenario.to_string()
+                };
+                let handle = std::thread::spawn(move || {
+                    let mut args = vec!["live", scenario.as_str(), "--broker", AMQP, "--json"];
+                    args.extend_from_slice(extra);
+                    let out = kendall(&args);
+                    if run == "ttl" {
+                        std::fs::remove_file(&scenario).unwrap();
+                    }
+                    out
+                });
+                (run, Mutex::new(Some(handle)))
+            })
+            .collect()
+    });
+    let (_, handle) = runs
+        .iter()
+        .find(|(run, _)| *run == name)
+        .expect("a long run of that name");
+    let handle = handle
+        .lock()
+        .unwrap()
+        .take()
+        .expect("each long run is read once");
+    json_of(&handle.join().expect("the run's thread"))
+}
+
+/// The M/M/3 scenario with a 20 ms time to live, written to a temporary file.
+fn ttl_scenario() -> String {
+    let text = std::fs::read_to_string(root().join("scenarios/rabbitmq.toml"))
+        .unwrap()
+        .replace("dispatch = \"shared\"", "dispatch = \"shared\"\nttl = 0.02");
+    let file = std::env::temp_dir().join(format!("kendall-ttl-{}.toml", std::process::id()));
+    std::fs::write(&file, text).unwrap();
+    file.to_str().unwrap().to_string()
 }
 
 fn kendall(args: &[&str]) -> Output {
@@ -102,17 +174,7 @@ fn erlang_c_by_the_recursion_matches_a_textbook_value() {
 /// of Erlang C once the broker's own overhead (calibrated) is added to the service time.
 #[test]
 fn mm3_on_rabbitmq_is_erlang_c_after_calibration() {
-    broker();
-    let doc = json_of(&kendall(&[
-        "live",
-        "scenarios/rabbitmq.toml",
-        "--broker",
-        AMQP,
-        "--duration",
-        "60",
-        "--calibrate",
-        "--json",
-    ]));
+    let doc = long_run("mm3");
     let overhead = f(&doc["broker"]["calibration"]["overhead"]);
     assert!(
         overhead > 0.0 && overhead < 0.01,
@@ -134,17 +196,7 @@ fn mm3_on_rabbitmq_is_erlang_c_after_calibration() {
 /// live run's 99.9% batch-means interval.
 #[test]
 fn a_full_queue_loses_on_rabbitmq_what_the_simulator_loses() {
-    broker();
-    let doc = json_of(&kendall(&[
-        "live",
-        "scenarios/rabbitmq-capacity.toml",
-        "--broker",
-        AMQP,
-        "--duration",
-        "40",
-        "--calibrate",
-        "--json",
-    ]));
+    let doc = long_run("capacity");
     let p = &doc["metrics"]["p_loss"];
     let (live, half) = at_999(p);
     let simulated = f(&p["simulated"]);
@@ -163,16 +215,7 @@ fn a_full_queue_loses_on_rabbitmq_what_the_simulator_loses() {
 /// (disjoint 99.9% intervals) and near Cobham's.
 #[test]
 fn rabbitmq_priority_delivers_the_urgent_class_first() {
-    broker();
-    let doc = json_of(&kendall(&[
-        "live",
-        "scenarios/rabbitmq-priority.toml",
-        "--broker",
-        AMQP,
-        "--duration",
-        "30",
-        "--json",
-    ]));
+    let doc = long_run("priority");
     let (urgent, u_half) = at_999(&doc["classes"]["urgent"]["metrics"]["Wq"]);
     let (bulk, b_half) = at_999(&doc["classes"]["bulk"]["metrics"]["Wq"]);
     eprintln!(
@@ -402,22 +445,7 @@ fn failed_attempts_are_redelivered_then_dead_lettered_on_rabbitmq() {
 /// their delivery is the simulator's, inside the live run's 99.9% interval.
 #[test]
 fn a_time_to_live_expires_on_rabbitmq_what_the_simulator_expires() {
-    broker();
-    let text = std::fs::read_to_string(root().join("scenarios/rabbitmq.toml"))
-        .unwrap()
-        .replace("dispatch = \"shared\"", "dispatch = \"shared\"\nttl = 0.02");
-    let file = std::env::temp_dir().join(format!("kendall-ttl-{}.toml", std::process::id()));
-    std::fs::write(&file, text).unwrap();
-    let doc = json_of(&kendall(&[
-        "live",
-        file.to_str().unwrap(),
-        "--broker",
-        AMQP,
-        "--duration",
-        "25",
-        "--json",
-    ]));
-    std::fs::remove_file(&file).unwrap();
+    let doc = long_run("ttl");
     let p = &doc["metrics"]["p_loss"];
     let (live, half) = at_999(p);
     let simulated = f(&p["simulated"]);

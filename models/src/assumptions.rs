@@ -16,6 +16,7 @@
 
 use std::fmt;
 
+mod markov;
 mod set;
 mod traffic;
 
@@ -281,6 +282,8 @@ pub enum Model {
     ModifiedOfferedLoad,
     /// M_t/M/c+M from an empty start, by its forward equations (window figures).
     MtMcForward,
+    /// A Markovian station solved numerically as a continuous-time Markov chain.
+    MarkovChain,
 }
 
 impl Model {
@@ -318,6 +321,7 @@ impl Model {
             Model::PointwiseStationary => "M_t/M/c_t pointwise-stationary (PSA, SIPP)",
             Model::ModifiedOfferedLoad => "M_t/M/c_t modified offered load (MOL)",
             Model::MtMcForward => "M_t/M/c+M from empty (forward equations)",
+            Model::MarkovChain => "Markov chain (numerical, truncation < 1e-9)",
         }
     }
 }
@@ -650,6 +654,7 @@ pub const ASSUMPTIONS: &[Assumptions] = &[
     traffic::POINTWISE_STATIONARY,
     traffic::MODIFIED_OFFERED_LOAD,
     traffic::MT_MC_FORWARD,
+    markov::MARKOV_CHAIN,
 ];
 
 /// The row of `model`.
@@ -778,11 +783,13 @@ mod tests {
             judge(Model::MmcG, general_patience),
             Fit::Approximation { .. }
         ));
-        // Patience with non-exponential service: no row.
+        // Patience with non-exponential service: only the Markov chain, which follows the
+        // phases of Erlang and hyperexponential service (and refuses any other).
         let with_service = Features::of(&[F::ExponentialPatience, F::GeneralService]);
         for a in ASSUMPTIONS {
-            assert!(
+            assert_eq!(
                 matches!(judge(a.model, with_service), Fit::NoModel { .. }),
+                a.model != Model::MarkovChain,
                 "{:?}",
                 a.model
             );

@@ -7,7 +7,7 @@
 //! a single class whose service time is the rate-weighted mixture of its members'.
 
 use crate::assumptions::Model;
-use crate::oracle::{Exactness, Prediction, Verdict, predict_station};
+use crate::oracle::{Prediction, Verdict, predict_station};
 use crate::{
     DispatchKind, MG1, Measures, ModelError, NonPreemptivePriority, PreemptiveResumePriority,
     PriorityClass, Shape, StationSpec, VariateSpec,
@@ -191,16 +191,7 @@ pub fn predict_classes(spec: &MultiClassSpec) -> ClassVerdicts {
         model.push_str(" (LIFO: FIFO means)");
     }
     let rho = per * es;
-    let prediction = |measures| Prediction {
-        model: model.clone(),
-        family: Model::ClassMixture,
-        exactness: Exactness::Exact,
-        reason: String::new(),
-        measures,
-        t_quantiles: None,
-        wq_quantiles: None,
-        p_abandon: None,
-    };
+    let prediction = |measures| Prediction::exact(model.clone(), Model::ClassMixture, measures);
     let classes = (0..n)
         .map(|k| {
             let cl = &spec.classes[k];
@@ -276,16 +267,7 @@ fn priority_verdicts(
     system: Measures,
     per_class: Vec<(usize, Measures)>,
 ) -> ClassVerdicts {
-    let prediction = |measures| Prediction {
-        model: model.to_string(),
-        family,
-        exactness: Exactness::Exact,
-        reason: String::new(),
-        measures,
-        t_quantiles: None,
-        wq_quantiles: None,
-        p_abandon: None,
-    };
+    let prediction = |measures| Prediction::exact(model, family, measures);
     let mut classes = vec![None; n];
     for (k, m) in per_class {
         classes[k] = Some(prediction(m));

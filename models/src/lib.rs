@@ -54,8 +54,8 @@ pub use mmck::MMcK;
 pub use mminf::MMInf;
 pub use mmpp_mc::{MmppMc, superpose};
 pub use oracle::{
-    DispatchKind, Exactness, PERCENTILES, Prediction, Shape, StationSpec, VariateSpec, Verdict,
-    judged, predict_impatient, predict_station,
+    DispatchKind, Exactness, Numerical, PERCENTILES, Prediction, Shape, StationSpec, VariateSpec,
+    Verdict, judged, predict_impatient, predict_station,
 };
 pub use priority::{NonPreemptivePriority, PreemptiveResumePriority, PriorityClass};
 pub use ps::MG1Ps;

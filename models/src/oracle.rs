@@ -171,7 +171,7 @@ pub enum Exactness {
 }
 
 impl Exactness {
-    /// The label used in output ("exact" or "approximation").
+    /// The label used in output ("exact" or "approximation"); see [`Prediction::kind`].
     pub fn label(self) -> &'static str {
         match self {
             Exactness::Exact => "exact",
@@ -201,6 +201,26 @@ pub struct Prediction {
     /// Probability that an arriving message abandons (its patience runs out while it
     /// waits); None where the model has no impatience.
     pub p_abandon: Option<f64>,
+    /// The size and solve time of the Markov chain behind a numerical figure (None for a
+    /// closed form).
+    pub numerical: Option<Numerical>,
+}
+
+/// What solving a Markov chain took.
+#[derive(Debug, Clone, Copy)]
+pub struct Numerical {
+    /// States of the truncated chain.
+    pub states: usize,
+    /// Wall-clock seconds to explore and solve it (never part of a result file, which must
+    /// not depend on the machine).
+    pub seconds: f64,
+}
+
+/// Chains are equal when they have as many states: the solve time is the machine's.
+impl PartialEq for Numerical {
+    fn eq(&self, other: &Self) -> bool {
+        self.states == other.states
+    }
 }
 
 /// The oracle's answer for one station.
@@ -501,6 +521,7 @@ fn approximate(model: &str, family: Model, measures: Measures) -> Prediction {
         t_quantiles: None,
         wq_quantiles: None,
         p_abandon: None,
+        numerical: None,
     }
 }
 
@@ -525,6 +546,15 @@ fn exact(
 }
 
 impl Prediction {
+    /// What kind of figure this is, as output prints it: "approximation", "exact", or for a
+    /// Markov chain solved numerically "exact (numerical, truncation < 1e-9)".
+    pub fn kind(&self) -> &'static str {
+        match (self.exactness, self.numerical) {
+            (Exactness::Exact, Some(_)) => "exact (numerical, truncation < 1e-9)",
+            (e, _) => e.label(),
+        }
+    }
+
     /// An exact prediction of `model` (of `family`) by its means: no quantiles, no
     /// abandonment, no reason until [`judged`].
     pub fn exact(model: impl Into<String>, family: Model, measures: Measures) -> Self {
@@ -537,6 +567,7 @@ impl Prediction {
             t_quantiles: None,
             wq_quantiles: None,
             p_abandon: None,
+            numerical: None,
         }
     }
 }

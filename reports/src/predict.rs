@@ -65,14 +65,15 @@ impl PredictReport {
         let mut t = String::new();
         match &self.system {
             Verdict::Predicted(p) => {
-                let _ = writeln!(
-                    t,
-                    "{}: {} ({})",
-                    self.scenario,
-                    p.model,
-                    p.exactness.label()
-                );
+                let _ = writeln!(t, "{}: {} ({})", self.scenario, p.model, p.kind());
                 let _ = writeln!(t, "  why: {}", p.reason);
+                if let Some(n) = p.numerical {
+                    let _ = writeln!(
+                        t,
+                        "  chain: {} states, solved in {:.3} s",
+                        n.states, n.seconds
+                    );
+                }
                 for (name, v) in measures(p) {
                     if let Some(v) = v {
                         let _ = writeln!(t, "  {name:<12} {v:.10}");
@@ -100,7 +101,7 @@ impl PredictReport {
                         t,
                         "  {what} {name}: {} ({}): T = {:.6}, Wq = {:.6}, L = {:.6}",
                         p.model,
-                        p.exactness.label(),
+                        p.kind(),
                         p.measures.t,
                         p.measures.wq,
                         p.measures.l
@@ -173,15 +174,29 @@ struct ScopePrediction<'a> {
     model: &'a str,
     theory_kind: &'static str,
     reason: &'a str,
+    /// The Markov chain behind a numerical figure: its states and solve time in seconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    chain: Option<ChainSize>,
     metrics: ByName<&'static str, Option<f64>>,
+}
+
+/// A Markov chain's size and solve time.
+#[derive(Serialize)]
+struct ChainSize {
+    states: usize,
+    seconds: f64,
 }
 
 impl<'a> ScopePrediction<'a> {
     fn of(p: &'a Prediction) -> Self {
         ScopePrediction {
             model: &p.model,
-            theory_kind: p.exactness.label(),
+            theory_kind: p.kind(),
             reason: &p.reason,
+            chain: p.numerical.map(|n| ChainSize {
+                states: n.states,
+                seconds: n.seconds,
+            }),
             metrics: ByName(measures(p)),
         }
     }

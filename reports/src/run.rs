@@ -232,7 +232,7 @@ impl RunReport {
         let status = match &theory.system {
             Verdict::Predicted(p) => TheoryStatus::Predicted {
                 model: p.model.clone(),
-                kind: p.exactness.label(),
+                kind: p.kind(),
                 reason: p.reason.clone(),
             },
             Verdict::Unstable { rho } => TheoryStatus::Unstable { rho: *rho },
@@ -258,7 +258,7 @@ impl RunReport {
                             metric: m,
                             summary: s.get(m),
                             theory,
-                            theory_kind: theory.and(p.map(|p| p.exactness.label())),
+                            theory_kind: theory.and(p.map(|p| p.kind())),
                             model: theory.and(p.map(|p| p.model.clone())),
                             none_seen: theory.and(NoneSeen::of(s, m, p_wait)),
                         }
@@ -510,6 +510,7 @@ mod tests {
             t_quantiles: None,
             wq_quantiles: None,
             p_abandon: None,
+            numerical: None,
         };
         let zero = summary(0.0, 0.0);
         let result = ExperimentResult {

@@ -124,7 +124,7 @@ impl ValidationRow {
         wall_seconds: f64,
     ) -> Self {
         let (model, oracle_kind, prediction) = match verdict {
-            Verdict::Predicted(p) => (p.model.clone(), Some(p.exactness.label()), Some(p)),
+            Verdict::Predicted(p) => (p.model.clone(), Some(p.kind()), Some(p)),
             Verdict::Unstable { rho } => (format!("unstable (rho = {rho:.4})"), None, None),
             Verdict::NoModel { reason } => (format!("none: {reason}"), None, None),
         };

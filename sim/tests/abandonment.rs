@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{no_model, scenario};
+use common::{no_model, scenario, system};
 use kendall_sim::experiment::run_experiment;
 use kendall_sim::replication::run_replication;
 use kendall_sim::scenario::Scenario;
@@ -197,8 +197,15 @@ priority = 1
         "[[queues]]",
         "[[producers]]\nname = \"p2\"\nclass = \"bronze\"\ninterarrival = { kind = \"exponential\", rate = 0.3 }\n[[queues]]",
     );
-    let s = scenario(&classes);
-    let t = predict(&s);
+    // Exponential patience with priorities is beyond Erlang-A but memoryless: the Markov
+    // chain takes it. A constant patience is not: no model, naming the key.
+    let t = predict(&scenario(&classes));
+    assert_eq!(system(&t).family, kendall_models::Model::MarkovChain);
+    let constant = classes.replace(
+        "patience = { kind = \"exponential\", rate = 0.5 }",
+        "patience = { kind = \"deterministic\", value = 2.0 }",
+    );
+    let t = predict(&scenario(&constant));
     let reason = no_model(&t);
     assert!(reason.contains("queues.q.patience"), "{reason}");
     // Without the patience the same scenario has an exact model: the key alone stops it.

@@ -4,23 +4,29 @@
 //! Solution of Markov Chains*, Princeton 1994, §3.2).
 //!
 //! A model ([`Markov`]) says which states follow a state and at what rates, within a bound it
-//! is given. [`stationary`] explores the chain within a bound, solves it, and doubles the bound
+//! is given. [`stationary`] explores the chain within a bound, solves it, and raises the bound by half
 //! until the stationary mass on the boundary (the states whose outgoing transitions the bound
 //! cut) is below [`TRUNCATION`]: the figures are then exact to that truncation.
 
-pub mod jsq;
+mod aggregation;
+mod figures;
+pub mod station;
+
+pub use figures::{ChainFigures, LevelFigures, solve_station};
 
 use std::collections::HashMap;
 use std::hash::Hash;
 
+use aggregation::Levels;
 use sprs::{CsMat, TriMat};
 use thiserror::Error;
 
 /// Largest stationary mass allowed on the truncation boundary.
 pub const TRUNCATION: f64 = 1e-9;
 
-/// Gauss–Seidel stops when no probability changes by more than this in a sweep.
-const TOLERANCE: f64 = 1e-16;
+/// Gauss–Seidel stops when no probability changes by more than this share of the largest in
+/// a sweep.
+const TOLERANCE: f64 = 1e-13;
 
 /// A continuous-time Markov chain, described by its transitions.
 pub trait Markov {
@@ -32,6 +38,12 @@ pub trait Markov {
     fn transitions(&self, s: &Self::State, bound: u32, out: &mut Vec<(Self::State, f64)>);
     /// Whether `bound` cut some transition out of `s`.
     fn at_boundary(&self, s: &Self::State, bound: u32) -> bool;
+    /// The level of `s` (the number in system, say), for aggregation between sweeps; None
+    /// (the default) to solve by Gauss–Seidel alone.
+    fn level(&self, s: &Self::State) -> Option<u32> {
+        let _ = s;
+        None
+    }
 }
 
 /// Why a chain could not be solved.
@@ -43,6 +55,12 @@ pub enum CtmcError {
     TooLarge {
         /// The state limit.
         limit: usize,
+    },
+    /// The station has a feature the chain does not model.
+    #[error("no chain for this station: {reason}")]
+    Unsupported {
+        /// What is missing.
+        reason: String,
     },
     /// Gauss–Seidel did not settle.
     #[error("Gauss-Seidel did not converge in {sweeps} sweeps (last change {change:e})")]
@@ -80,16 +98,30 @@ impl<S> Stationary<S> {
     }
 }
 
-/// The stationary distribution of `m`, truncated at a bound from `bound` up (doubled until
+/// The stationary distribution of `m`, truncated at a bound from `bound` up (raised by half until
 /// the boundary mass is below [`TRUNCATION`]), with at most `limit` states.
 pub fn stationary<M: Markov>(
     m: &M,
     mut bound: u32,
     limit: usize,
 ) -> Result<Stationary<M::State>, CtmcError> {
+    let mut previous: Option<(Index<M::State>, Vec<f64>)> = None;
+    let mut last: Option<Attempt> = None;
     loop {
-        let (states, incoming, out_rate) = explore(m, bound, limit)?;
-        let (pi, sweeps) = solve(&incoming, &out_rate)?;
+        let (states, index, incoming, out_rate) = explore(m, bound, limit)?;
+        // Start from the last bound's solution: the new states start empty.
+        let start = previous.as_ref().map(|(old, pi)| {
+            states
+                .iter()
+                .map(|s| old.get(s).map_or(0.0, |&i| pi[i]))
+                .collect::<Vec<f64>>()
+        });
+        let levels = states
+            .iter()
+            .map(|s| m.level(s))
+            .collect::<Option<Vec<u32>>>()
+            .and_then(|of| Levels::new(of, &incoming));
+        let (pi, sweeps) = solve(&incoming, &out_rate, start, levels.as_ref())?;
         let boundary_mass = states
             .iter()
             .zip(&pi)
@@ -105,9 +137,53 @@ pub fn stationary<M: Markov>(
                 sweeps,
             });
         }
-        bound = bound.saturating_mul(2);
+        let attempt = Attempt {
+            bound,
+            states: states.len(),
+            mass: boundary_mass,
+        };
+        if last.is_some_and(|l| attempt.needs_more_than(&l, limit)) {
+            return Err(CtmcError::TooLarge { limit });
+        }
+        last = Some(attempt);
+        // Half as far again: doubling overshoots the state limit of chains whose size grows
+        // as a high power of the bound.
+        bound = bound.saturating_add(bound.div_ceil(2));
+        previous = Some((index, pi));
     }
 }
+
+/// One truncation tried: its bound, its size and the mass on its boundary.
+#[derive(Debug, Clone, Copy)]
+struct Attempt {
+    bound: u32,
+    states: usize,
+    mass: f64,
+}
+
+impl Attempt {
+    /// Whether, from this attempt and the `last` one, the chain will need more than `limit`
+    /// states: the boundary mass falling geometrically in the bound and the states growing
+    /// as a power of it, the bound that takes the mass below [`TRUNCATION`] has more states
+    /// than allowed (or the mass does not fall at all). Saves exploring up to the limit only
+    /// to fail there.
+    fn needs_more_than(&self, last: &Attempt, limit: usize) -> bool {
+        if self.mass >= last.mass {
+            return true;
+        }
+        let widen = f64::from(self.bound) / f64::from(last.bound);
+        let fall = (self.mass / last.mass).ln() / f64::from(self.bound - last.bound);
+        let needed = f64::from(self.bound) + (TRUNCATION / self.mass).ln() / fall;
+        let power = (self.states as f64 / last.states as f64).ln() / widen.ln();
+        let states = self.states as f64 * (needed / f64::from(self.bound)).powf(power);
+        // Twice the limit: a mass that falls faster than geometrically (power-of-d) needs a
+        // smaller bound than the extrapolation says.
+        states > 2.0 * limit as f64
+    }
+}
+
+/// The index of each explored state.
+type Index<S> = HashMap<S, usize, foldhash::fast::RandomState>;
 
 /// The states reachable from `m`'s initial state within `bound`, the generator's off-diagonal
 /// transposed (row j holds the rates into j) and each state's total outgoing rate.
@@ -116,8 +192,8 @@ fn explore<M: Markov>(
     m: &M,
     bound: u32,
     limit: usize,
-) -> Result<(Vec<M::State>, CsMat<f64>, Vec<f64>), CtmcError> {
-    let mut index: HashMap<M::State, usize> = HashMap::new();
+) -> Result<(Vec<M::State>, Index<M::State>, CsMat<f64>, Vec<f64>), CtmcError> {
+    let mut index: Index<M::State> = HashMap::default();
     let mut states = vec![m.initial()];
     index.insert(m.initial(), 0);
     let mut triplets: Vec<(usize, usize, f64)> = Vec::new();
@@ -156,28 +232,46 @@ fn explore<M: Markov>(
     for (j, i, r) in triplets {
         tri.add_triplet(j, i, r);
     }
-    Ok((states, tri.to_csr(), out_rate))
+    Ok((states, index, tri.to_csr(), out_rate))
 }
 
-/// π with πQ = 0 and Σπ = 1, by Gauss–Seidel sweeps: π_j = Σ_i π_i q_ij / q_j.
-fn solve(incoming: &CsMat<f64>, out_rate: &[f64]) -> Result<(Vec<f64>, usize), CtmcError> {
+/// π with πQ = 0 and Σπ = 1, by Gauss–Seidel sweeps: π_j = Σ_i π_i q_ij / q_j, from
+/// `start` (uniform without).
+fn solve(
+    incoming: &CsMat<f64>,
+    out_rate: &[f64],
+    start: Option<Vec<f64>>,
+    levels: Option<&Levels>,
+) -> Result<(Vec<f64>, usize), CtmcError> {
     let n = out_rate.len();
-    let mut pi = vec![1.0 / n as f64; n];
+    let mut pi = start.unwrap_or_else(|| vec![1.0 / n as f64; n]);
     let max_sweeps = 1_000_000;
     let mut change = f64::INFINITY;
-    for sweep in 1..=max_sweeps {
-        change = 0.0;
-        for (j, row) in incoming.outer_iterator().enumerate() {
-            if out_rate[j] == 0.0 {
-                continue;
-            }
-            let new = row.iter().map(|(i, &r)| pi[i] * r).sum::<f64>() / out_rate[j];
-            change = change.max((new - pi[j]).abs());
-            pi[j] = new;
+    let update = |j: usize, pi: &mut [f64]| -> f64 {
+        if out_rate[j] == 0.0 {
+            return 0.0;
         }
+        let row = incoming.outer_view(j).expect("a row per state");
+        let new = row.iter().map(|(i, &r)| pi[i] * r).sum::<f64>() / out_rate[j];
+        let change = (new - pi[j]).abs();
+        pi[j] = new;
+        change
+    };
+    for sweep in 1..=max_sweeps {
+        if let Some(levels) = levels {
+            levels.rescale(incoming, &mut pi);
+        }
+        // Forward and backward in turn (symmetric Gauss–Seidel): exploration order runs from
+        // the empty station up, so arrivals propagate on the way up and services on the way
+        // down.
+        change = if sweep % 2 == 1 {
+            (0..n).fold(0.0, |c, j| c.max(update(j, &mut pi)))
+        } else {
+            (0..n).rev().fold(0.0, |c, j| c.max(update(j, &mut pi)))
+        };
         let total: f64 = pi.iter().sum();
         pi.iter_mut().for_each(|p| *p /= total);
-        if change < TOLERANCE {
+        if change < TOLERANCE * pi.iter().fold(0.0, |m: f64, &p| m.max(p)) {
             return Ok((pi, sweep));
         }
     }
@@ -186,3 +280,6 @@ fn solve(incoming: &CsMat<f64>, out_rate: &[f64]) -> Result<(Vec<f64>, usize), C
         change,
     })
 }
+
+#[cfg(test)]
+mod tests;

@@ -10,6 +10,7 @@
 //! ignores, or none, naming the keys no model admits.
 
 pub mod features;
+pub mod markov;
 pub mod network;
 pub mod retry_storm;
 pub mod station;

@@ -80,6 +80,7 @@ fn jackson(s: &Scenario, used: &Used) -> Option<Theory> {
         t_quantiles: None,
         wq_quantiles: None,
         p_abandon: None,
+        numerical: None,
     };
     let system = gate(Verdict::Predicted(exact("Jackson network", total)), used);
     if !matches!(system, Verdict::Predicted(_)) {
@@ -208,6 +209,7 @@ fn decomposition(s: &Scenario, class_rates: &[Vec<f64>], used: &Used) -> Theory 
         t_quantiles: None,
         wq_quantiles: None,
         p_abandon: None,
+        numerical: None,
     };
     // The stations were judged one by one; the network row judges the network itself.
     let only_network = Used::default()

@@ -12,6 +12,7 @@ use kendall_models::{
 };
 
 use super::features::{self, Used, common_speed};
+use super::markov::{self, Chained};
 use super::{gate, gate_each, predicted};
 use crate::arrivals::{Batch, Interarrival};
 use crate::scenario::{Producer, Queue, Scenario};
@@ -72,10 +73,38 @@ pub fn predict(s: &Scenario, j: usize, feed: Feed<'_>) -> StationTheory {
         };
     }
     let (system, classes) = structural(s, q, feed, &rates);
+    let (system, classes) = (gate(system, &used), gate_each(classes, &used));
+    let (system, classes) = match &system {
+        Verdict::Predicted(p) if p.exactness == Exactness::Exact => (system, classes),
+        Verdict::Unstable { .. } => (system, classes),
+        _ => match markov::predict(s, q, feed, &rates, &used) {
+            Chained::Solved(system, classes) => (system, classes),
+            Chained::TooLarge => (too_large(system), classes),
+            Chained::NotMarkovian => (system, classes),
+        },
+    };
     StationTheory {
-        system: gate(system, &used),
-        classes: gate_each(classes, &used),
+        system,
+        classes,
         used,
+    }
+}
+
+/// `verdict`, saying that an exact chain was possible but too large.
+fn too_large(verdict: Verdict) -> Verdict {
+    let note = format!(
+        "the exact Markov chain needs more than {} states",
+        markov::CHAIN_STATES
+    );
+    match verdict {
+        Verdict::Predicted(mut p) => {
+            p.reason = format!("{}; {note}", p.reason);
+            Verdict::Predicted(p)
+        }
+        Verdict::NoModel { reason } => Verdict::NoModel {
+            reason: format!("{reason}; {note}"),
+        },
+        other => other,
     }
 }
 
@@ -465,6 +494,7 @@ fn finite_station(spec: &StationSpec, k: usize) -> Verdict {
             t_quantiles: Some(PERCENTILES.map(|p| q.sojourn_quantile(p))),
             wq_quantiles: Some(PERCENTILES.map(|p| q.wait_quantile(p))),
             p_abandon: None,
+            numerical: None,
         }),
         Err(e) => Verdict::NoModel {
             reason: e.to_string(),
