@@ -108,39 +108,14 @@ pub fn stationary<M: Markov>(
     let mut previous: Option<(Index<M::State>, Vec<f64>)> = None;
     let mut last: Option<Attempt> = None;
     loop {
-        let (states, index, incoming, out_rate) = explore(m, bound, limit)?;
-        // Start from the last bound's solution: the new states start empty.
-        let start = previous.as_ref().map(|(old, pi)| {
-            states
-                .iter()
-                .map(|s| old.get(s).map_or(0.0, |&i| pi[i]))
-                .collect::<Vec<f64>>()
-        });
-        let levels = states
-            .iter()
-            .map(|s| m.level(s))
-            .collect::<Option<Vec<u32>>>()
-            .and_then(|of| Levels::new(of, &incoming));
-        let (pi, sweeps) = solve(&incoming, &out_rate, start, levels.as_ref())?;
-        let boundary_mass = states
-            .iter()
-            .zip(&pi)
-            .filter(|(s, _)| m.at_boundary(s, bound))
-            .map(|(_, p)| p)
-            .sum::<f64>();
-        if boundary_mass < TRUNCATION {
-            return Ok(Stationary {
-                states,
-                pi,
-                bound,
-                boundary_mass,
-                sweeps,
-            });
+        let (solution, index) = solve_at(m, bound, limit, previous.as_ref())?;
+        if solution.boundary_mass < TRUNCATION {
+            return Ok(solution);
         }
         let attempt = Attempt {
             bound,
-            states: states.len(),
-            mass: boundary_mass,
+            states: solution.states.len(),
+            mass: solution.boundary_mass,
         };
         if last.is_some_and(|l| attempt.needs_more_than(&l, limit)) {
             return Err(CtmcError::TooLarge { limit });
@@ -149,8 +124,57 @@ pub fn stationary<M: Markov>(
         // Half as far again: doubling overshoots the state limit of chains whose size grows
         // as a high power of the bound.
         bound = bound.saturating_add(bound.div_ceil(2));
-        previous = Some((index, pi));
+        previous = Some((index, solution.pi));
     }
+}
+
+/// The stationary distribution of `m` truncated at `bound` exactly, whatever the mass on its
+/// boundary (which it reports): one exploration and one solve, as [`stationary`] makes for
+/// each bound it tries. For benchmarks and fixed truncations.
+pub fn stationary_at<M: Markov>(
+    m: &M,
+    bound: u32,
+    limit: usize,
+) -> Result<Stationary<M::State>, CtmcError> {
+    solve_at(m, bound, limit, None).map(|(solution, _)| solution)
+}
+
+/// Explores and solves `m` within `bound`, starting from `previous` (a solution at a smaller
+/// bound, by state) if given.
+fn solve_at<M: Markov>(
+    m: &M,
+    bound: u32,
+    limit: usize,
+    previous: Option<&(Index<M::State>, Vec<f64>)>,
+) -> Result<(Stationary<M::State>, Index<M::State>), CtmcError> {
+    let (states, index, incoming, out_rate) = explore(m, bound, limit)?;
+    // Start from the last bound's solution: the new states start empty.
+    let start = previous.map(|(old, pi)| {
+        states
+            .iter()
+            .map(|s| old.get(s).map_or(0.0, |&i| pi[i]))
+            .collect::<Vec<f64>>()
+    });
+    let levels = states
+        .iter()
+        .map(|s| m.level(s))
+        .collect::<Option<Vec<u32>>>()
+        .and_then(|of| Levels::new(of, &incoming));
+    let (pi, sweeps) = solve(&incoming, &out_rate, start, levels.as_ref())?;
+    let boundary_mass = states
+        .iter()
+        .zip(&pi)
+        .filter(|(s, _)| m.at_boundary(s, bound))
+        .map(|(_, p)| p)
+        .sum::<f64>();
+    let solution = Stationary {
+        states,
+        pi,
+        bound,
+        boundary_mass,
+        sweeps,
+    };
+    Ok((solution, index))
 }
 
 /// One truncation tried: its bound, its size and the mass on its boundary.
@@ -258,7 +282,8 @@ fn solve(
         change
     };
     for sweep in 1..=max_sweeps {
-        if let Some(levels) = levels {
+        // Lumping costs as much as a sweep: before every second forward sweep.
+        if let Some(levels) = levels.filter(|_| sweep % 4 == 1) {
             levels.rescale(incoming, &mut pi);
         }
         // Forward and backward in turn (symmetric Gauss–Seidel): exploration order runs from
