@@ -146,7 +146,7 @@ fn solve_at<M: Markov>(
     bound: u32,
     limit: usize,
     previous: Option<&(Index<M::State>, Vec<f64>)>,
-) -> Result<(Stationary<M::State>, Index<M::State>), CtmcError> {
+) -> Result<Solved<M::State>, CtmcError> {
     let (states, index, incoming, out_rate) = explore(m, bound, limit)?;
     // Start from the last bound's solution: the new states start empty.
     let start = previous.map(|(old, pi)| {
@@ -176,6 +176,9 @@ fn solve_at<M: Markov>(
     };
     Ok((solution, index))
 }
+
+/// A solution and the index of its states (to start the next bound from).
+type Solved<S> = (Stationary<S>, Index<S>);
 
 /// One truncation tried: its bound, its size and the mass on its boundary.
 #[derive(Debug, Clone, Copy)]

@@ -21,6 +21,8 @@ use crate::scenario::{Queue, Scenario};
 pub const CHAIN_STATES: usize = 250_000;
 
 /// What the chain makes of a station.
+// Made once per station prediction: boxing the verdict would gain nothing.
+#[allow(clippy::large_enum_variant)]
 pub(super) enum Chained {
     /// Solved: the system's verdict and each class's prediction, judged.
     Solved(Verdict, Vec<Option<Prediction>>),
