@@ -16,6 +16,7 @@
 
 use std::fmt;
 
+mod closed;
 mod traffic;
 
 /// A scenario feature that a model may or may not assume.
@@ -109,11 +110,16 @@ pub enum Feature {
     /// Senders that time out and publish copies of their messages again (a producer's
     /// `retries`): the arrival stream depends on the waits it causes.
     ClientRetries,
+    /// A closed workload (a producer's `clients`): N clients that each send a message, wait
+    /// for it to leave the system and think before sending again.
+    ClosedClients,
+    /// The clients of a closed workload think for times that are not exponential (`think`).
+    GeneralThink,
 }
 
 impl Feature {
     /// Every feature, in declaration order.
-    pub const ALL: [Feature; 40] = [
+    pub const ALL: [Feature; 42] = [
         Feature::RenewalArrivals,
         Feature::GeneralArrivals,
         Feature::TraceArrivals,
@@ -154,6 +160,8 @@ impl Feature {
         Feature::RetryBackoff,
         Feature::Autoscale,
         Feature::ClientRetries,
+        Feature::ClosedClients,
+        Feature::GeneralThink,
     ];
 
     /// The feature in plain words, for reasons printed to users.
@@ -199,6 +207,8 @@ impl Feature {
             Feature::RetryBackoff => "a backoff delay before a failed message is redelivered",
             Feature::Autoscale => "a consumer count an autoscaler changes",
             Feature::ClientRetries => "senders that time out and retry",
+            Feature::ClosedClients => "a closed workload: clients that wait for each message",
+            Feature::GeneralThink => "non-exponential think times of a closed workload",
         }
     }
 
@@ -341,6 +351,14 @@ pub enum Model {
     ModifiedOfferedLoad,
     /// M_t/M/c+M from an empty start, by its forward equations (window figures).
     MtMcForward,
+    /// M/M/c//N: the finite-source (machine-repairman) queue of a closed workload.
+    MachineRepair,
+    /// Exact mean value analysis of a closed product-form network (Reiser & Lavenberg).
+    Mva,
+    /// Bard–Schweitzer approximate mean value analysis of a closed network.
+    BardSchweitzer,
+    /// Linearizer approximate mean value analysis of a closed network (Chandy & Neuse).
+    Linearizer,
 }
 
 impl Model {
@@ -378,6 +396,10 @@ impl Model {
             Model::PointwiseStationary => "M_t/M/c_t pointwise-stationary (PSA, SIPP)",
             Model::ModifiedOfferedLoad => "M_t/M/c_t modified offered load (MOL)",
             Model::MtMcForward => "M_t/M/c+M from empty (forward equations)",
+            Model::MachineRepair => "M/M/c//N (finite source, machine repairman)",
+            Model::Mva => "closed network, exact MVA",
+            Model::BardSchweitzer => "closed network, Bard–Schweitzer approximate MVA",
+            Model::Linearizer => "closed network, Linearizer approximate MVA",
         }
     }
 }
@@ -710,6 +732,10 @@ pub const ASSUMPTIONS: &[Assumptions] = &[
     traffic::POINTWISE_STATIONARY,
     traffic::MODIFIED_OFFERED_LOAD,
     traffic::MT_MC_FORWARD,
+    closed::MACHINE_REPAIR,
+    closed::MVA,
+    closed::BARD_SCHWEITZER,
+    closed::LINEARIZER,
 ];
 
 /// The row of `model`.

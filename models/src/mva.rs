@@ -25,6 +25,10 @@ pub struct Station {
     pub visits: f64,
     /// Mean service time per visit, S_k.
     pub service: f64,
+    /// Squared coefficient of variation of the service time (1 for exponential): only the
+    /// approximations use it ([`bard_schweitzer`]); [`exact_mva`] assumes exponential service
+    /// at queue stations.
+    pub scv: f64,
     /// The consumers.
     pub servers: Servers,
 }
@@ -190,18 +194,26 @@ pub fn exact_mva(net: &ClosedNetwork) -> Result<ClosedMeasures, ModelError> {
 }
 
 /// The residence times per cycle at population n, given the estimates `q_prev` of each
-/// station's queue length at population n − 1, for the approximations: a c-server station
-/// is taken as a single server of demand D/c plus a delay of D·(c − 1)/c (Seidmann, Schweitzer
-/// & Shalev-Oren, "Computerized closed queueing network models of flexible manufacturing
-/// systems", *Large Scale Systems* 12, 1987).
-fn residences(net: &ClosedNetwork, q_prev: &[f64], r: &mut [f64]) {
+/// station's queue length at population n − 1 and the throughput `x` at n, for the
+/// approximations: a c-server station is taken as a single server of demand D/c plus a
+/// delay of D·(c − 1)/c (Seidmann, Schweitzer & Shalev-Oren, "Computerized closed queueing
+/// network models of flexible manufacturing systems", *Large Scale Systems* 12, 1987); with
+/// non-exponential service the message in service, found with probability U(n − 1), has a
+/// mean residual service of E[S²]/(2E[S]) = S·(1 + c²)/2 instead of S (Reiser's heuristic:
+/// Lazowska et al., *Quantitative System Performance*, 1984, §8.4). With c² = 1 it is the
+/// plain Bard–Schweitzer step.
+fn residences(net: &ClosedNetwork, q_prev: &[f64], x: f64, n: f64, r: &mut [f64]) {
     for (i, s) in net.stations.iter().enumerate() {
         let d = s.demand();
         r[i] = match s.servers {
             Servers::Delay => d,
             Servers::Queue(c) => {
                 let c = f64::from(c);
-                d / c * (1.0 + q_prev[i]) + d * (c - 1.0) / c
+                let single = d / c;
+                let busy = (x * single * (n - 1.0) / n).min(q_prev[i]).min(1.0);
+                single * (1.0 + q_prev[i] - busy)
+                    + busy * single * (1.0 + s.scv) / 2.0
+                    + d * (c - 1.0) / c
             }
         };
     }
@@ -223,7 +235,7 @@ fn core(net: &ClosedNetwork, n: f64, f: &[f64], q: &mut [f64]) -> f64 {
                 0.0
             };
         }
-        residences(net, &prev, &mut r);
+        residences(net, &prev, x, n, &mut r);
         x = n / (net.think + r.iter().sum::<f64>());
         let mut change: f64 = 0.0;
         for i in 0..k {

@@ -22,6 +22,7 @@ fn queue(visits: f64, service: f64, c: u32) -> Station {
     Station {
         visits,
         service,
+        scv: 1.0,
         servers: Servers::Queue(c),
     }
 }
@@ -78,6 +79,7 @@ fn exact_mva_matches_bolch_example_8_4() {
             Station {
                 visits: 1.0,
                 service: 1.0,
+                scv: 1.0,
                 servers: Servers::Delay,
             },
         ],
