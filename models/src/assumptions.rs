@@ -110,8 +110,7 @@ pub enum Feature {
     /// Senders that time out and publish copies of their messages again (a producer's
     /// `retries`): the arrival stream depends on the waits it causes.
     ClientRetries,
-    /// A closed workload (a producer's `clients`): N clients that each send a message, wait
-    /// for it to leave the system and think before sending again.
+    /// A closed workload (`clients`): clients that each wait for their message, then think.
     ClosedClients,
     /// The clients of a closed workload think for times that are not exponential (`think`).
     GeneralThink,
