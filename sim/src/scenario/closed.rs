@@ -17,6 +17,9 @@ pub struct Closed {
     pub think: Distribution,
 }
 
+/// The most clients one closed producer may have (each has its state in memory).
+pub const MAX_CLIENTS: u32 = 1_000_000;
+
 /// The keys a closed producer cannot take with `clients`: the open arrivals and the
 /// senders' timeouts and retries, and batches.
 const EXCLUDED: [&str; 6] = [
@@ -39,6 +42,12 @@ pub(super) fn validate(p: &ProducerSpec, path: &KeyPath) -> Result<Option<Closed
         }
         return Ok(None);
     };
+    if clients > MAX_CLIENTS {
+        return Err(InvalidKey::new(
+            path.key("clients"),
+            format!("{clients} clients is more than kendall simulates (at most {MAX_CLIENTS})"),
+        ));
+    }
     if clients == 0 {
         return Err(InvalidKey::new(
             path.key("clients"),
