@@ -394,6 +394,26 @@ fn what_rabbitmq_cannot_express_is_refused_by_key() {
         assert!(err.contains(needle) && err.contains(at), "{key}: {err}");
         std::fs::remove_file(&file).unwrap();
     }
+    // A closed workload: refused by `clients` before any connection is tried.
+    let text = std::fs::read_to_string(root().join("scenarios/rabbitmq.toml"))
+        .unwrap()
+        .replace(
+            "interarrival = { kind = \"exponential\", rate = 36.0 }",
+            "clients = 20\nthink = { kind = \"exponential\", mean = 1.0 }",
+        );
+    let file = dir.join(format!(
+        "kendall-refuse-{}-clients.toml",
+        std::process::id()
+    ));
+    std::fs::write(&file, text).unwrap();
+    let out = kendall(&["live", file.to_str().unwrap(), "--broker", AMQP]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("producers.api.clients") && err.contains(":12:"),
+        "{err}"
+    );
+    std::fs::remove_file(&file).unwrap();
 }
 
 /// Failed attempts are nacked for redelivery and the last one without requeue: on RabbitMQ

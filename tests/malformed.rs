@@ -158,6 +158,13 @@ const CASES: &[(&str, usize, &str, &[&str])] = &[
     ("horizon_zero.toml", 11, "run.horizon", &["positive, finite time", "not 0"]),
     ("window_negative.toml", 12, "run.window", &["positive, finite time", "not -5"]),
     ("horizon_warmup.toml", 12, "run.warmup", &["warmup must be 0 or absent", "not 50"]),
+    // closed workloads
+    ("closed_clients_zero.toml", 5, "producers[0].clients", &["at least 1 client", "not 0"]),
+    ("closed_clients_with_rate.toml", 7, "producers[0].rate", &["closed workload", "no `rate`"]),
+    ("closed_clients_with_interarrival.toml", 6, "producers[0].interarrival", &["closed workload", "no `interarrival`"]),
+    ("closed_clients_with_timeout.toml", 7, "producers[0].timeout", &["closed workload", "no `timeout`"]),
+    ("closed_clients_without_think.toml", 5, "producers[0].clients", &["needs `think`"]),
+    ("closed_think_without_clients.toml", 6, "producers[0].think", &["needs `clients`"]),
 ];
 
 fn stderr_of(args: &[&str]) -> (Option<i32>, String) {

@@ -16,6 +16,7 @@
 
 use std::fmt;
 
+mod closed;
 mod markov;
 mod set;
 mod traffic;
@@ -113,11 +114,15 @@ pub enum Feature {
     /// Senders that time out and publish copies of their messages again (a producer's
     /// `retries`): the arrival stream depends on the waits it causes.
     ClientRetries,
+    /// A closed workload (`clients`): clients that each wait for their message, then think.
+    ClosedClients,
+    /// The clients of a closed workload think for times that are not exponential (`think`).
+    GeneralThink,
 }
 
 impl Feature {
     /// Every feature, in declaration order.
-    pub const ALL: [Feature; 40] = [
+    pub const ALL: [Feature; 42] = [
         Feature::RenewalArrivals,
         Feature::GeneralArrivals,
         Feature::TraceArrivals,
@@ -158,6 +163,8 @@ impl Feature {
         Feature::RetryBackoff,
         Feature::Autoscale,
         Feature::ClientRetries,
+        Feature::ClosedClients,
+        Feature::GeneralThink,
     ];
 
     /// The feature in plain words, for reasons printed to users.
@@ -203,6 +210,8 @@ impl Feature {
             Feature::RetryBackoff => "a backoff delay before a failed message is redelivered",
             Feature::Autoscale => "a consumer count an autoscaler changes",
             Feature::ClientRetries => "senders that time out and retry",
+            Feature::ClosedClients => "a closed workload: clients that wait for each message",
+            Feature::GeneralThink => "non-exponential think times of a closed workload",
         }
     }
 
@@ -284,6 +293,14 @@ pub enum Model {
     MtMcForward,
     /// A Markovian station solved numerically as a continuous-time Markov chain.
     MarkovChain,
+    /// M/M/c//N: the finite-source (machine-repairman) queue of a closed workload.
+    MachineRepair,
+    /// Exact mean value analysis of a closed product-form network (Reiser & Lavenberg).
+    Mva,
+    /// Bard–Schweitzer approximate mean value analysis of a closed network.
+    BardSchweitzer,
+    /// Linearizer approximate mean value analysis of a closed network (Chandy & Neuse).
+    Linearizer,
 }
 
 impl Model {
@@ -322,6 +339,10 @@ impl Model {
             Model::ModifiedOfferedLoad => "M_t/M/c_t modified offered load (MOL)",
             Model::MtMcForward => "M_t/M/c+M from empty (forward equations)",
             Model::MarkovChain => "Markov chain (numerical, truncation < 1e-9)",
+            Model::MachineRepair => "M/M/c//N (finite source, machine repairman)",
+            Model::Mva => "closed network, exact MVA",
+            Model::BardSchweitzer => "closed network, Bard–Schweitzer approximate MVA",
+            Model::Linearizer => "closed network, Linearizer approximate MVA",
         }
     }
 }
@@ -655,6 +676,10 @@ pub const ASSUMPTIONS: &[Assumptions] = &[
     traffic::MODIFIED_OFFERED_LOAD,
     traffic::MT_MC_FORWARD,
     markov::MARKOV_CHAIN,
+    closed::MACHINE_REPAIR,
+    closed::MVA,
+    closed::BARD_SCHWEITZER,
+    closed::LINEARIZER,
 ];
 
 /// The row of `model`.

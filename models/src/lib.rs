@@ -17,6 +17,7 @@ pub mod exp_tail;
 pub mod gim1;
 pub mod jackson;
 pub mod linalg;
+pub mod machine_repair;
 pub mod md1;
 pub mod mdc;
 pub mod mg1;
@@ -25,6 +26,7 @@ pub mod mmc;
 pub mod mmck;
 pub mod mminf;
 pub mod mmpp_mc;
+pub mod mva;
 pub mod oracle;
 pub mod priority;
 pub mod ps;
@@ -45,6 +47,7 @@ pub use erlang_a::{ErlangA, ErlangAMeasures, PatienceFit, mmc_g};
 pub use exp_tail::{ExpTailQueue, ExpTailWait};
 pub use gim1::{GiM1, GiMc, Interarrival};
 pub use jackson::{JacksonNetwork, JacksonStation};
+pub use machine_repair::MachineRepair;
 pub use md1::MD1;
 pub use mdc::MDc;
 pub use mg1::MG1;
@@ -53,6 +56,10 @@ pub use mmc::MMc;
 pub use mmck::MMcK;
 pub use mminf::MMInf;
 pub use mmpp_mc::{MmppMc, superpose};
+pub use mva::{
+    ClosedMeasures, ClosedNetwork, Servers, Station, StationMeasures, bard_schweitzer, exact_mva,
+    linearizer,
+};
 pub use oracle::{
     DispatchKind, Exactness, Numerical, PERCENTILES, Prediction, Shape, StationSpec, VariateSpec,
     Verdict, judged, predict_impatient, predict_station,

@@ -31,6 +31,19 @@ pub fn describe_lines(s: &Scenario) -> Vec<String> {
                 ))
             )
         });
+        if let Some(c) = &p.closed {
+            lines.push(format!(
+                "producer {} is a closed workload of {} clients sending {} messages to queue {}: each thinks a mean {:.4} {unit} (scv {:.3}) between its message's leaving and its next send (at most {:.4} per {unit}, if no message waited)",
+                p.name,
+                c.clients,
+                s.classes[p.class].name,
+                s.queues[p.queue].name,
+                c.think.mean(),
+                c.think.scv(),
+                1.0 / p.interarrival.mean()
+            ));
+            continue;
+        }
         lines.push(format!(
             "producer {} sends {} messages to queue {}: {:.4} per {unit} (mean gap {:.4}, scv {:.3}){senders}",
             p.name,
@@ -41,9 +54,16 @@ pub fn describe_lines(s: &Scenario) -> Vec<String> {
             p.interarrival.scv()
         ));
     }
+    let clients: u32 = (s.producers.iter())
+        .filter_map(|p| p.closed.as_ref().map(|c| c.clients))
+        .sum();
     for (j, (q, load)) in s.queues.iter().zip(traffic::queue_loads(s)).enumerate() {
         // A bounded queue is stable at any load (`QueueLoad::stable`): it loses instead.
         let verdict = match q.capacity {
+            _ if clients > 0 => format!(
+                "stable: closed workloads hold at most {clients} messages (arrivals and rho \
+                 are bounds, reached if no message waited)"
+            ),
             Some(k) if load.rho >= 1.0 => format!(
                 "stable, bounded at {k} ({} when full), but overloaded: it will lose many messages",
                 q.overflow.name()

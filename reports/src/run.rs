@@ -314,7 +314,13 @@ impl RunReport {
             stopped: (result.stopped, scenario.run.max_events),
             unstable_observed: crate::growth::growth_json(scenario, result),
             abandonment,
-            loads: queue_loads(scenario),
+            // A closed workload holds at most its N clients' messages: no load to warn of
+            // (its producers' `interarrival` is only a bound).
+            loads: if scenario.producers.iter().any(|p| p.closed.is_some()) {
+                Vec::new()
+            } else {
+                queue_loads(scenario)
+            },
             warnings: Vec::new(),
             horizon: scenario.run.horizon.map(|h| h.end),
             windows: crate::windows::WindowsReport::new(scenario, result)

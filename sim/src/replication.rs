@@ -16,6 +16,7 @@ mod books;
 mod checkpoints;
 mod clients;
 mod clock;
+mod closed;
 mod crashes;
 mod deadlines;
 mod event_loop;

@@ -14,6 +14,7 @@ use crate::dist::Distribution;
 
 mod autoscale;
 mod client;
+mod closed;
 mod file;
 mod load;
 mod schedule;
@@ -21,6 +22,7 @@ mod validate;
 
 pub use autoscale::{Autoscale, AutoscaleSpec, ScaleMetric};
 pub use client::{Client, hours_per_unit};
+pub use closed::Closed;
 pub use file::{
     BackoffSpec, ClassSpec, ConsumersSpec, CrashSpec, ProducerSpec, QueueSpec, RouteSpec, RunSpec,
     ScenarioFile, ScheduleSpec,
@@ -53,6 +55,12 @@ pub struct Producer {
     /// The sender's timeout and retries (`timeout`, `retries`, `retry_backoff`); None: the
     /// sender publishes and does not wait.
     pub client: Option<Client>,
+    /// A closed workload (`clients`, `think`): N clients that each send, wait for their
+    /// message to leave the system, think, and send again; None: an open producer. A closed
+    /// producer's `interarrival` is its think time divided by N — the rate its clients would
+    /// send at if no message ever waited, an upper bound of its throughput — which is what
+    /// rate-based bounds and budgets take; the simulator draws think times from `think`.
+    pub closed: Option<Closed>,
 }
 
 impl Producer {
@@ -307,6 +315,9 @@ impl Scenario {
         let mut out = self.clone();
         for p in &mut out.producers {
             p.interarrival = p.interarrival.scaled(1.0 / factor);
+            if let Some(c) = &mut p.closed {
+                c.think = c.think.scaled(1.0 / factor);
+            }
         }
         out
     }

@@ -210,7 +210,8 @@ pub fn unsupported(scenario: &Scenario) -> Option<Unsupported> {
 }
 
 /// The first producer key live runs refuse: `batch` (a producer thread publishes
-/// one message per arrival), `rate` and an mmpp `interarrival` (not yet checked on threads).
+/// one message per arrival), `clients` (a closed workload), `rate` and an mmpp
+/// `interarrival` (not yet checked on threads).
 fn unsupported_arrivals(scenario: &Scenario) -> Option<Unsupported> {
     scenario.producers.iter().enumerate().find_map(|(i, p)| {
         let refuse = |key: &str, reason| Unsupported {
@@ -222,6 +223,12 @@ fn unsupported_arrivals(scenario: &Scenario) -> Option<Unsupported> {
             Some(refuse(
                 "batch",
                 "a producer thread publishes one message per arrival",
+            ))
+        } else if p.closed.is_some() {
+            Some(refuse(
+                "clients",
+                "a closed workload is simulated only: a producer thread does not wait for its \
+                 messages",
             ))
         } else if let Some(c) = &p.client {
             let key = if c.retries > 0 { "retries" } else { "timeout" };

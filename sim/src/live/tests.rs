@@ -321,3 +321,16 @@ fn client_timeouts_and_retries_are_refused_by_key() {
         );
     }
 }
+
+/// A closed workload (`clients`) is refused by key: a producer thread does not wait for its
+/// messages.
+#[test]
+fn a_closed_workload_is_refused_by_key() {
+    let text = one_queue_text(1, "").replace(
+        "interarrival = { kind = \"exponential\", rate = 1.0 }",
+        "clients = 4\nthink = { kind = \"exponential\", mean = 1.0 }",
+    );
+    let refusal = unsupported(&scenario(&text)).expect("clients refused");
+    assert_eq!(refusal.key, "producers.p.clients");
+    assert_eq!(refusal.path.to_string(), "producers[0].clients");
+}

@@ -25,6 +25,8 @@ pub(super) enum Event {
     Scale(u32),
     /// A sender's timer is due (a producer's `timeout`: [`super::clients`]).
     Client,
+    /// Client k of a closed workload ends its think time and sends ([`super::closed`]).
+    Think(u32),
 }
 
 /// The fleet size from which consumers' state does not stay in cache between their events,
@@ -41,10 +43,14 @@ impl Replication<'_> {
     ) -> Result<(ReplicationResult, Vec<ReplicationResult>), BrokerError> {
         // [fit/trace] a producer whose trace is empty publishes nothing.
         for i in 0..self.scenario.producers.len() {
+            if self.scenario.producers[i].closed.is_some() {
+                continue;
+            }
             if let Some(first) = self.arrival_processes[i].next_gap(&mut self.arrivals[i]) {
                 self.calendar.schedule_arrival(first, i as u32);
             }
         }
+        self.start_closed();
         for c in 0..self.workers.len() {
             self.schedule_crash(c, 0.0);
         }
@@ -113,6 +119,7 @@ impl Replication<'_> {
                 Some(Event::Staff(j)) => self.staff(j as usize, now)?,
                 Some(Event::Scale(j)) => self.scale(j as usize, now)?,
                 Some(Event::Client) => self.client_timers(now)?,
+                Some(Event::Think(k)) => self.send(k, now)?,
                 Some(Event::Crash(c)) => self.crash(c as usize, now)?,
                 Some(Event::Recover(c)) => {
                     self.workers[c as usize].down = false;
@@ -163,7 +170,10 @@ impl Replication<'_> {
     /// True when no producer will publish again and no message is in the system.
     #[inline]
     fn drained(&self) -> bool {
-        let empty = self.calendar.arrivals() == 0 && self.scopes.system.in_system() == 0;
+        // Closed workloads' clients always send again.
+        let empty = self.calendar.arrivals() == 0
+            && self.closed.is_none()
+            && self.scopes.system.in_system() == 0;
         debug_assert!(
             !empty
                 || self.queue_ids.iter().all(|&q| self

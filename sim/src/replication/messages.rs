@@ -27,7 +27,8 @@ impl Replication<'_> {
         self.publish(queue, class, None, 0.0, now)
     }
 
-    /// Publishes a sender's retry (tagged by the caller) of `class` to queue `j`.
+    /// Publishes a sender's retry or a closed workload's message (tagged by the caller) of
+    /// `class` to queue `j`.
     pub(super) fn publish_copy(
         &mut self,
         j: usize,
@@ -84,12 +85,18 @@ impl Replication<'_> {
                 if let Some(c) = self.clients.as_deref_mut() {
                     c.accepted(published.id);
                 }
+                if let Some(c) = self.closed.as_deref_mut() {
+                    c.accepted(published.id);
+                }
                 self.scopes.entered(j, class, born_at.is_some(), now);
                 self.after_publish(j, published, now)
             }
             Err(BrokerError::Full { .. }) => {
                 if let Some(c) = self.clients.as_deref_mut() {
                     c.refused();
+                }
+                if self.closed.is_some() {
+                    self.closed_refused(now);
                 }
                 self.scopes.refused(j, class, born_at, now);
                 Ok(())
@@ -142,6 +149,9 @@ impl Replication<'_> {
         if let Some(c) = self.clients.as_deref_mut() {
             c.gone(m.id);
         }
+        if self.closed.is_some() {
+            self.closed_gone(m.id, now);
+        }
     }
 
     /// Message `m`, acked by consumer `c`, leaves its queue: forwarded or out of the system.
@@ -180,6 +190,11 @@ impl Replication<'_> {
         if let Some(clients) = self.clients.as_deref_mut() {
             let work = m.size / self.workers[c].speed;
             clients.processed(m.id, work, next.is_none(), now);
+        }
+        if let Some(closed) = self.closed.as_deref_mut()
+            && let Some(k) = closed.processed(m.id, next.is_none())
+        {
+            self.think(k, now);
         }
         match next {
             Some(to) => self.publish(to, class, Some(m.born_at), waited, now),
@@ -225,6 +240,9 @@ impl Replication<'_> {
                 if let Some(c) = self.clients.as_deref_mut() {
                     c.gone(m.id);
                 }
+                if self.closed.is_some() {
+                    self.closed_gone(m.id, now);
+                }
                 if let Some(w) = &mut self.windows {
                     w.abandon(
                         now,
@@ -242,6 +260,9 @@ impl Replication<'_> {
                 let d = self.queue_index[dlq.0 as usize];
                 self.forget_served(m.id);
                 if let Some(c) = self.clients.as_deref_mut() {
+                    c.renamed(m.id, p.id);
+                }
+                if let Some(c) = self.closed.as_deref_mut() {
                     c.renamed(m.id, p.id);
                 }
                 self.scopes.queues[j].lose(now, now - m.published_at);

@@ -84,6 +84,9 @@ pub(super) struct Replication<'s> {
     pub(super) paid: super::paid::Paid,
     /// The budgets and the occupancy trend's segments ([`super::checkpoints`]).
     pub(super) checks: super::checkpoints::Checkpoints,
+    /// The clients of closed workloads, when some producer has `clients`
+    /// ([`super::closed`]).
+    pub(super) closed: Option<Box<super::closed::ClosedClients>>,
 }
 
 impl<'s> Replication<'s> {
@@ -207,6 +210,7 @@ impl<'s> Replication<'s> {
             clients: super::clients::Clients::new(scenario, replication),
             paid: super::paid::Paid::new(scenario),
             checks: super::checkpoints::Checkpoints::new(scenario),
+            closed: super::closed::ClosedClients::new(scenario),
         })
     }
 }

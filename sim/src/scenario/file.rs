@@ -66,6 +66,11 @@ pub struct ProducerSpec {
     pub retries: Option<u32>,
     /// The delay before each retry (default: at once).
     pub retry_backoff: Option<BackoffSpec>,
+    /// A closed workload: this many clients, each sending again only when its last message
+    /// has left the system and it has thought ([`super::Closed`]); excludes `interarrival`.
+    pub clients: Option<u32>,
+    /// The think time of each client of a closed workload (needs `clients`).
+    pub think: Option<DistSpec>,
 }
 
 /// `[[queues]]`.
@@ -244,7 +249,7 @@ impl ScenarioFile {
         for spec in self
             .producers
             .iter_mut()
-            .filter_map(|p| p.interarrival.as_mut())
+            .flat_map(|p| p.interarrival.as_mut().into_iter().chain(p.think.as_mut()))
             .chain(queues)
         {
             spec.resolve_file(dir);

@@ -313,20 +313,28 @@ fn validate_producer(
             ));
         }
     };
-    let interarrival = match (&p.interarrival, &p.rate) {
-        (Some(spec), None) => Interarrival::from_spec(spec, &path.key("interarrival"))?,
-        (None, Some(rate)) => Interarrival::Rate(RateFunction::from_spec(rate, &path.key("rate"))?),
-        (Some(_), Some(_)) => {
+    let closed = super::closed::validate(p, path)?;
+    let interarrival = match (&p.interarrival, &p.rate, &closed) {
+        // A closed producer's arrivals are its clients' sends; its `interarrival` is the
+        // think time divided by N, the rate at which they would send if no message waited
+        // ([`Producer::closed`]).
+        (_, _, Some(c)) => Interarrival::Renewal(c.think.scaled(1.0 / f64::from(c.clients))),
+        (Some(spec), None, None) => Interarrival::from_spec(spec, &path.key("interarrival"))?,
+        (None, Some(rate), None) => {
+            Interarrival::Rate(RateFunction::from_spec(rate, &path.key("rate"))?)
+        }
+        (Some(_), Some(_), None) => {
             return Err(InvalidKey::new(
                 path.key("rate"),
                 "a producer takes `rate` (a time-varying Poisson rate) or `interarrival`, \
                  not both",
             ));
         }
-        (None, None) => {
+        (None, None, None) => {
             return Err(InvalidKey::new(
                 path.clone(),
-                "a producer needs `interarrival` (or `rate`, for a time-varying Poisson rate)",
+                "a producer needs `interarrival` (or `rate`, for a time-varying Poisson rate, \
+                 or `clients` and `think`, for a closed workload)",
             ));
         }
     };
@@ -341,6 +349,7 @@ fn validate_producer(
         interarrival,
         batch,
         client,
+        closed,
     })
 }
 

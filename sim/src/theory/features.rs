@@ -80,6 +80,17 @@ pub fn arrivals<'a>(producers: impl IntoIterator<Item = &'a Producer>) -> Used {
     let mut used = Used::default();
     let mut count = 0;
     for &p in &producers {
+        if let Some(closed) = &p.closed {
+            // A closed producer's arrivals are its clients' sends, not its `interarrival`.
+            used.add(
+                Feature::ClosedClients,
+                format!("producers.{}.clients", p.name),
+            );
+            if closed.think.to_variate_spec().shape != Shape::Exponential {
+                used.add(Feature::GeneralThink, format!("producers.{}.think", p.name));
+            }
+            continue;
+        }
         count += 1;
         if let Some(f) = arrival_feature(&p.interarrival) {
             used.add(f, format!("producers.{}.{}", p.name, p.interarrival.key()));

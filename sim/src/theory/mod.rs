@@ -9,6 +9,7 @@
 //! the model's assumptions or its stated extensions, an approximation that says what it
 //! ignores, or none, naming the keys no model admits.
 
+pub mod closed;
 pub mod features;
 pub mod markov;
 pub mod network;
@@ -68,6 +69,9 @@ pub fn predict(scenario: &Scenario) -> Theory {
 
 /// The verdicts for the run as a whole.
 fn predict_steady(scenario: &Scenario) -> Theory {
+    if let Some(theory) = closed::predict(scenario) {
+        return theory;
+    }
     // A queue that can shed what it cannot serve — bounded, or whose messages expire or
     // abandon — has a steady state at any load.
     let unbounded_overload = queue_loads(scenario)
