@@ -133,6 +133,10 @@ fn finish(net: &ClosedNetwork, x: f64, residence: &[f64]) -> ClosedMeasures {
     }
 }
 
+/// Most clients exact MVA takes when a station has several servers: its marginal
+/// probabilities make each population step O(N), the whole O(N²).
+pub const MAX_MULTI_SERVER_CLIENTS: usize = 10_000;
+
 /// Exact mean value analysis of a closed product-form network.
 ///
 /// Source: M. Reiser & S. S. Lavenberg, "Mean-value analysis of closed multichain queuing
@@ -152,6 +156,17 @@ pub fn exact_mva(net: &ClosedNetwork) -> Result<ClosedMeasures, ModelError> {
     check(net)?;
     let k = net.stations.len();
     let n_max = net.clients as usize;
+    let multi = net
+        .stations
+        .iter()
+        .any(|s| matches!(s.servers, Servers::Queue(c) if c > 1));
+    if multi && n_max > MAX_MULTI_SERVER_CLIENTS {
+        return Err(ModelError::InvalidParameter {
+            name: "N",
+            value: f64::from(net.clients),
+            reason: "exact MVA with a multi-server station takes O(N²) steps: at most 10^4 clients",
+        });
+    }
     let mut q = vec![0.0; k];
     let mut r = vec![0.0; k];
     // Marginal probabilities p_k(j | n − 1), j = 0..n − 1, of multi-server stations.

@@ -246,3 +246,25 @@ fn one_client_is_exact_everywhere() {
         assert!((m.throughput - want).abs() < 1e-9);
     }
 }
+
+/// A multi-server station makes exact MVA O(N²): beyond 10⁴ clients it refuses, naming N,
+/// rather than run for hours; single-server networks take any N.
+#[test]
+fn exact_mva_refuses_too_many_clients_at_a_multi_server_station() {
+    let net = |servers, clients| ClosedNetwork {
+        clients,
+        think: 1.0,
+        stations: vec![Station {
+            visits: 1.0,
+            service: 0.1,
+            scv: 1.0,
+            servers,
+        }],
+    };
+    assert!(matches!(
+        exact_mva(&net(Servers::Queue(2), 20_000)),
+        Err(ModelError::InvalidParameter { name: "N", .. })
+    ));
+    assert!(exact_mva(&net(Servers::Queue(2), 10_000)).is_ok());
+    assert!(exact_mva(&net(Servers::Queue(1), 1_000_000)).is_ok());
+}
