@@ -20,6 +20,9 @@ use crate::scenario::{Queue, Scenario};
 /// Most states a chain may have: about a second to explore and solve.
 pub const CHAIN_STATES: usize = 250_000;
 
+/// Most phases an Erlang service may have in the chain.
+const MAX_ERLANG_PHASES: u32 = 32;
+
 /// What the chain makes of a station.
 // Made once per station prediction: boxing the verdict would gain nothing.
 #[allow(clippy::large_enum_variant)]
@@ -156,7 +159,10 @@ fn phases(q: &Queue, k: usize) -> Option<Phases> {
     let spec = q.service[k].to_variate_spec();
     match spec.shape {
         Shape::Exponential => Some(Phases::exponential(spec.mean)),
-        Shape::Erlang { k } => Some(Phases::erlang(k as usize, spec.mean)),
+        // Every phase is a coordinate of the state: a long Erlang makes the chain too large.
+        Shape::Erlang { k } if k <= MAX_ERLANG_PHASES => {
+            Some(Phases::erlang(k as usize, spec.mean))
+        }
         Shape::Hyperexponential {
             phases,
             probs,
