@@ -341,6 +341,9 @@ pub enum Model {
     ModifiedOfferedLoad,
     /// M_t/M/c+M from an empty start, by its forward equations (window figures).
     MtMcForward,
+    /// MMPP/PH/1: Markov-modulated Poisson arrivals, phase-type service, one consumer
+    /// (matrix-geometric).
+    MmppPh1,
 }
 
 impl Model {
@@ -378,6 +381,7 @@ impl Model {
             Model::PointwiseStationary => "M_t/M/c_t pointwise-stationary (PSA, SIPP)",
             Model::ModifiedOfferedLoad => "M_t/M/c_t modified offered load (MOL)",
             Model::MtMcForward => "M_t/M/c+M from empty (forward equations)",
+            Model::MmppPh1 => "MMPP/PH/1 (Markov-modulated arrivals, phase-type service)",
         }
     }
 }
@@ -710,6 +714,7 @@ pub const ASSUMPTIONS: &[Assumptions] = &[
     traffic::POINTWISE_STATIONARY,
     traffic::MODIFIED_OFFERED_LOAD,
     traffic::MT_MC_FORWARD,
+    traffic::MMPP_PH1,
 ];
 
 /// The row of `model`.
@@ -858,11 +863,29 @@ mod tests {
             let exact = matches!(judge(a.model, mmpp), Fit::Exact { .. });
             assert_eq!(exact, a.model == Model::MmppMc, "{:?}", a.model);
         }
+        // MMPP arrivals into one consumer with non-exponential (phase-type) service:
+        // MMPP/PH/1 alone; merged with Poisson producers it still is.
+        for used in [
+            Features::of(&[F::MmppArrivals, F::GeneralService]),
+            Features::of(&[F::MmppArrivals, F::GeneralService, F::MergedArrivals]),
+        ] {
+            for a in ASSUMPTIONS {
+                let exact = matches!(judge(a.model, used), Fit::Exact { .. });
+                assert_eq!(exact, a.model == Model::MmppPh1, "{:?}", a.model);
+            }
+        }
+        assert!(matches!(
+            judge(
+                Model::MmppPh1,
+                Features::of(&[F::MmppArrivals, F::DeterministicService])
+            ),
+            Fit::NoModel { .. }
+        ));
         // Batches with patience, or a time-varying rate with batches: nothing.
         for used in [
             Features::of(&[F::BatchArrivals, F::ExponentialPatience]),
             Features::of(&[F::BatchArrivals, F::TimeVaryingRate]),
-            Features::of(&[F::MmppArrivals, F::GeneralService]),
+            Features::of(&[F::MmppArrivals, F::GeneralService, F::SeveralConsumers]),
             Features::of(&[F::MmppArrivals, F::BatchArrivals]),
             Features::of(&[F::RetryBackoff, F::Fail]),
         ] {
