@@ -52,7 +52,7 @@ fn pareto_service_under_allen_cunneen_warns_everywhere_and_exponential_does_not(
     assert!(out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains(&format!("warning: queue q: ")) && err.contains(PHRASE),
+        err.contains("warning: queue q: ") && err.contains(PHRASE),
         "{err}"
     );
     let out = kendall(&[

@@ -507,6 +507,8 @@ mod tests {
 
     /// The truncated CTMC of (number in system, arrival phase, service phase), solved by
     /// Gauss–Seidel: L and P(wait) by an independent route.
+    // The phases index several arrays at once: plain index loops read as the chain does.
+    #[allow(clippy::needless_range_loop)]
     fn truncated(rates: &[f64], q: &Matrix, ph: &PhaseType, levels: usize) -> (f64, f64) {
         let (m, k) = (rates.len(), ph.phases());
         let exit = ph.exit();
