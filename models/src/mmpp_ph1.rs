@@ -38,7 +38,7 @@ pub const LEVEL_TAIL: f64 = 1e-12;
 pub const STEP_TAIL: f64 = 1e-12;
 /// The most found levels × steps × phases² the waiting-time distribution may cost; beyond
 /// it (an extreme load) the model gives the means only.
-pub const MAX_WORK: f64 = 4e9;
+pub const MAX_WORK: f64 = 1e9;
 
 /// An MMPP/PH/1 queue, solved.
 #[derive(Debug, Clone)]
@@ -141,6 +141,14 @@ impl MmppPh1 {
         let pi1 = row_times(&pi0, &to_one);
         let tail = inverse(&add_scaled(&scaled_identity(m * k, 1.0), -1.0, &r)).ok_or(singular)?;
         let total: f64 = pi0.iter().sum::<f64>() + row_times(&pi1, &tail).iter().sum::<f64>();
+        let finite = |v: &[f64]| v.iter().all(|x| x.is_finite() && *x >= 0.0);
+        if !(total.is_finite() && total > 0.0 && finite(&pi0) && finite(&pi1)) {
+            return invalid(
+                "rho",
+                rho,
+                "too close to 1 for the matrix-geometric solution's precision",
+            );
+        }
         Ok(MmppPh1 {
             rates: rates.to_vec(),
             service: service.clone(),
@@ -250,8 +258,8 @@ impl MmppPh1 {
         with_own.extend(found.iter().cloned());
         Some(WaitingTimes {
             theta,
-            wait: countdown(&self.service, theta, found),
-            sojourn: countdown(&self.service, theta, with_own),
+            wait: countdown(&self.service, theta, found)?,
+            sojourn: countdown(&self.service, theta, with_own)?,
         })
     }
 }
@@ -299,8 +307,9 @@ impl WaitingTimes {
 }
 
 /// The mass left unabsorbed after r = 0, 1, … steps of the countdown chain uniformised at
-/// `theta`, started with mass `start[ℓ − 1][j]` on (ℓ services left, phase j).
-fn countdown(service: &PhaseType, theta: f64, start: Vec<Vec<f64>>) -> Vec<f64> {
+/// `theta`, started with mass `start[ℓ − 1][j]` on (ℓ services left, phase j), until it falls
+/// below [`STEP_TAIL`]; None if that would cost more than [`MAX_WORK`].
+fn countdown(service: &PhaseType, theta: f64, start: Vec<Vec<f64>>) -> Option<Vec<f64>> {
     let k = service.phases();
     let step: Matrix = add_scaled(&scaled_identity(k, 1.0), 1.0 / theta, &service.s);
     let exit: Vec<f64> = service.exit().iter().map(|e| e / theta).collect();
@@ -325,10 +334,10 @@ fn countdown(service: &PhaseType, theta: f64, start: Vec<Vec<f64>>) -> Vec<f64> 
         left_now = levels.iter().flatten().sum();
         out.push(left_now);
         if out.len() as f64 * ((levels.len() * k * k) as f64) > MAX_WORK {
-            break;
+            return None;
         }
     }
-    out
+    Some(out)
 }
 
 /// Σ_r Poisson(r; θx)·left[r], the steps beyond the last counted at its (tiny) mass. Only
@@ -618,6 +627,26 @@ mod tests {
                 .to_vec();
             assert!(wq.windows(2).all(|p| p[0] <= p[1]) && t.windows(2).all(|p| p[0] < p[1]));
             assert!(wq.iter().zip(&t).all(|(a, b)| a < b), "{wq:?} {t:?}");
+        }
+    }
+
+    #[test]
+    fn near_saturation_gives_the_means_without_the_distributions_or_refuses() {
+        // Near ρ = 1 the found levels reach tens of thousands, beyond MAX_WORK; at ρ = 0.9999
+        // the blocks are numerically singular and the model says so rather than give NaN.
+        let (rates, q) = two_state(0.3, 1.6, 20.0, 5.0);
+        for rho in [0.99, 0.995, 0.998, 0.9999] {
+            match MmppPh1::new(&rates, &q, &PhaseType::erlang(2, rho / 0.56)) {
+                Ok(model) => {
+                    let m = model.measures();
+                    assert!(m.wq.is_finite() && m.wq > 100.0, "{rho}: {m:?}");
+                    assert!(model.waiting_times().is_none(), "{rho}");
+                }
+                Err(e) => assert!(
+                    rho > 0.999 && matches!(e, ModelError::InvalidParameter { .. }),
+                    "{rho}: {e}"
+                ),
+            }
         }
     }
 

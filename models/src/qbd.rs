@@ -15,6 +15,9 @@ use crate::linalg::{Matrix, add_scaled, inverse, mul, scaled_identity};
 
 /// Convergence of the logarithmic reduction: 1 − G·1 below this in every row.
 const G_TOLERANCE: f64 = 1e-14;
+/// Near saturation rounding keeps 1 − G·1 above [`G_TOLERANCE`]: the reduction also stops
+/// when the defect no longer falls and is below this.
+const G_FLOOR: f64 = 1e-11;
 
 /// R, the rate matrix of a positive-recurrent QBD's repeating levels, from its blocks `up`
 /// (A₀), `local` (A₁) and `down` (A₂); None when a block is singular or the reduction does
@@ -72,7 +75,8 @@ pub(crate) fn left_null_vector(a: &[Vec<f64>]) -> Option<Vec<f64>> {
 }
 
 /// G, the minimal solution of A₂ + A₁G + A₀G² = 0 (`up` = A₀, `local` = A₁, `down` = A₂), by
-/// logarithmic reduction; None if a block is singular or it does not converge.
+/// logarithmic reduction, to 1e-14 in 1 − G·1 (or to its rounding floor, when that is below
+/// 1e-11); None if a block is singular or it does not converge.
 fn log_reduction(up: &[Vec<f64>], local: &[Vec<f64>], down: &[Vec<f64>]) -> Option<Matrix> {
     let m = up.len();
     let minus_local_inv = inverse(&negate(local))?;
@@ -81,6 +85,7 @@ fn log_reduction(up: &[Vec<f64>], local: &[Vec<f64>], down: &[Vec<f64>]) -> Opti
     let mut g = l.clone();
     let mut t = h.clone();
     let id = scaled_identity(m, 1.0);
+    let mut last = f64::INFINITY;
     for _ in 0..100 {
         let u = add_scaled(&mul(&h, &l), 1.0, &mul(&l, &h));
         let k = inverse(&add_scaled(&id, -1.0, &u))?;
@@ -92,9 +97,10 @@ fn log_reduction(up: &[Vec<f64>], local: &[Vec<f64>], down: &[Vec<f64>]) -> Opti
             .iter()
             .map(|row| (1.0 - row.iter().sum::<f64>()).abs())
             .fold(0.0, f64::max);
-        if defect < G_TOLERANCE {
+        if defect < G_TOLERANCE || (defect >= last && defect < G_FLOOR) {
             return Some(g);
         }
+        last = defect;
     }
     None
 }
