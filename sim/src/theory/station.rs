@@ -358,6 +358,18 @@ fn modulated(
 /// MMPP/PH/1 for the superposed `stream` (rates, generator) into one consumer of
 /// phase-type `service`: means, and the quantiles of Wq and T where they are affordable.
 fn mmpp_ph1(stream: &(Vec<f64>, Vec<Vec<f64>>), service: &VariateSpec) -> Verdict {
+    let phases = match service.shape {
+        Shape::Erlang { k } => k as usize,
+        _ => Shape::MAX_PHASES,
+    };
+    // Dense blocks of (arrival × service) phases: as many as MMPP/M/c allows arrival phases.
+    if stream.0.len().saturating_mul(phases) > MAX_PHASES {
+        return Verdict::NoModel {
+            reason: format!(
+                "MMPP/PH/1 is solved for at most {MAX_PHASES} arrival × service phases"
+            ),
+        };
+    }
     let Some(ph) = PhaseType::of(service) else {
         return Verdict::NoModel {
             reason: "service is not phase-type".into(),
