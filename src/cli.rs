@@ -88,6 +88,10 @@ pub struct FitArgs {
     /// empirical CDF against every fit) and fit-qq (Q-Q plot of the best fit), SVG and PNG.
     #[arg(long)]
     pub plot: Option<PathBuf>,
+    /// Write an MMPP(2) fitted to the inter-arrival times as a scenario line
+    /// (`interarrival = { kind = "mmpp", … }`) to this file, bursty or not.
+    #[arg(long, value_name = "FILE")]
+    pub write_mmpp: Option<PathBuf>,
 }
 
 /// Flags of `kendall plan`.

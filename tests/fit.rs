@@ -387,6 +387,49 @@ fn fit_proposes_an_mmpp_for_bursty_arrivals_only() {
     assert!(doc["burstiness"].is_null());
 }
 
+/// `--write-mmpp FILE` writes the fitted MMPP(2) as a scenario line (the one the table
+/// proposes), the JSON and the table give the fitted process's lag-1 autocorrelation beside
+/// the sample's, and service times are refused by name.
+#[test]
+fn fit_writes_the_mmpp_and_its_lag1_autocorrelation() {
+    let s = Scratch::new("write-mmpp");
+    let out_path = s.0.join("mmpp.toml");
+    let out_str = out_path.to_str().unwrap();
+    let args = ["fit", "scenarios/data/arrivals_bursty.txt", "--timestamps"];
+    let doc = json(&[&args[..], &["--json", "--write-mmpp", out_str]].concat());
+    let written = std::fs::read_to_string(&out_path).unwrap();
+    assert!(
+        written.starts_with("interarrival = { kind = \"mmpp\""),
+        "{written}"
+    );
+    let b = &doc["burstiness"];
+    let (sample, fitted) = (
+        b["lag1"].as_f64().unwrap(),
+        b["mmpp"]["lag1"].as_f64().unwrap(),
+    );
+    assert!(sample > 0.0 && fitted > 0.0, "{b}");
+    let out = kendall(&args);
+    let table = String::from_utf8_lossy(&out.stdout).into_owned();
+    let proposed = table
+        .lines()
+        .find(|l| l.starts_with("proposed instead"))
+        .unwrap_or_else(|| panic!("{table}"));
+    assert!(
+        proposed.ends_with(written.trim_end()),
+        "{proposed} vs {written}"
+    );
+    assert!(
+        table.contains(&format!(
+            "lag-1 autocorrelation of the gaps: sample {sample:.4}, fitted MMPP(2) {fitted:.4}"
+        )),
+        "{table}"
+    );
+    fails_with(
+        &[&FIT_SERVICE_TIMES[..], &["--write-mmpp", out_str]].concat(),
+        &["--write-mmpp", "inter-arrival times"],
+    );
+}
+
 /// A service-time log written with six decimals holds zeros: its resolution, read from the
 /// decimals, censors them, every family is fitted, and the rows say "service times" (the
 /// default role without --timestamps). The log is the 5,000 quantiles (i + ½)/5000 of a

@@ -301,6 +301,9 @@ pub enum Model {
     BardSchweitzer,
     /// Linearizer approximate mean value analysis of a closed network (Chandy & Neuse).
     Linearizer,
+    /// MMPP/PH/1: Markov-modulated Poisson arrivals, phase-type service, one consumer
+    /// (matrix-geometric).
+    MmppPh1,
 }
 
 impl Model {
@@ -343,6 +346,7 @@ impl Model {
             Model::Mva => "closed network, exact MVA",
             Model::BardSchweitzer => "closed network, Bard–Schweitzer approximate MVA",
             Model::Linearizer => "closed network, Linearizer approximate MVA",
+            Model::MmppPh1 => "MMPP/PH/1 (Markov-modulated arrivals, phase-type service)",
         }
     }
 }
@@ -680,6 +684,7 @@ pub const ASSUMPTIONS: &[Assumptions] = &[
     closed::MVA,
     closed::BARD_SCHWEITZER,
     closed::LINEARIZER,
+    traffic::MMPP_PH1,
 ];
 
 /// The row of `model`.
@@ -830,11 +835,29 @@ mod tests {
             let exact = matches!(judge(a.model, mmpp), Fit::Exact { .. });
             assert_eq!(exact, a.model == Model::MmppMc, "{:?}", a.model);
         }
+        // MMPP arrivals into one consumer with non-exponential (phase-type) service:
+        // MMPP/PH/1 alone; merged with Poisson producers it still is.
+        for used in [
+            Features::of(&[F::MmppArrivals, F::GeneralService]),
+            Features::of(&[F::MmppArrivals, F::GeneralService, F::MergedArrivals]),
+        ] {
+            for a in ASSUMPTIONS {
+                let exact = matches!(judge(a.model, used), Fit::Exact { .. });
+                assert_eq!(exact, a.model == Model::MmppPh1, "{:?}", a.model);
+            }
+        }
+        assert!(matches!(
+            judge(
+                Model::MmppPh1,
+                Features::of(&[F::MmppArrivals, F::DeterministicService])
+            ),
+            Fit::NoModel { .. }
+        ));
         // Batches with patience, or a time-varying rate with batches: nothing.
         for used in [
             Features::of(&[F::BatchArrivals, F::ExponentialPatience]),
             Features::of(&[F::BatchArrivals, F::TimeVaryingRate]),
-            Features::of(&[F::MmppArrivals, F::GeneralService]),
+            Features::of(&[F::MmppArrivals, F::GeneralService, F::SeveralConsumers]),
             Features::of(&[F::MmppArrivals, F::BatchArrivals]),
             Features::of(&[F::RetryBackoff, F::Fail]),
         ] {

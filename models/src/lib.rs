@@ -26,10 +26,13 @@ pub mod mmc;
 pub mod mmck;
 pub mod mminf;
 pub mod mmpp_mc;
+pub mod mmpp_ph1;
 pub mod mva;
 pub mod oracle;
+pub mod phase_type;
 pub mod priority;
 pub mod ps;
+pub(crate) mod qbd;
 pub mod relaxation;
 pub mod retry_fluid;
 #[cfg(test)]
@@ -56,6 +59,7 @@ pub use mmc::MMc;
 pub use mmck::MMcK;
 pub use mminf::MMInf;
 pub use mmpp_mc::{MmppMc, superpose};
+pub use mmpp_ph1::{MmppPh1, WaitingTimes};
 pub use mva::{
     ClosedMeasures, ClosedNetwork, Servers, Station, StationMeasures, bard_schweitzer, exact_mva,
     linearizer,
@@ -64,6 +68,7 @@ pub use oracle::{
     DispatchKind, Exactness, Numerical, PERCENTILES, Prediction, Shape, StationSpec, VariateSpec,
     Verdict, judged, predict_impatient, predict_station,
 };
+pub use phase_type::PhaseType;
 pub use priority::{NonPreemptivePriority, PreemptiveResumePriority, PriorityClass};
 pub use ps::MG1Ps;
 pub use relaxation::{relaxation_time, startup_bias};

@@ -7,17 +7,16 @@
 //! solution of A₀ + R A₁ + R² A₂ = 0 (M. F. Neuts, *Matrix-Geometric Solutions in Stochastic
 //! Models*, Johns Hopkins, 1981, ch. 3). R comes from the matrix G of the logarithmic
 //! reduction algorithm (G. Latouche & V. Ramaswami, "A logarithmic reduction algorithm for
-//! quasi-birth-death processes", *J. Applied Probability* 30(3), 1993), R = A₀(−A₁ − A₀G)⁻¹;
-//! the levels below c by linear level reduction (Latouche & Ramaswami, *Introduction to
-//! Matrix Analytic Methods in Stochastic Modeling*, SIAM, 1999, §10.2). Waiting time of an
+//! quasi-birth-death processes", *J. Applied Probability* 30(3), 1993), R = A₀(−A₁ − A₀G)⁻¹
+//! (the QBD solver shared with MMPP/PH/1, `qbd.rs`); the levels below c by linear level
+//! reduction (Latouche & Ramaswami, *Introduction to Matrix Analytic Methods in Stochastic
+//! Modeling*, SIAM, 1999, §10.2). Waiting time of an
 //! arrival that finds n ≥ c messages: Erlang(n − c + 1, cμ), the arrival-stationary
 //! distribution being π_n Λ 1 / λ̄ (arrivals in phase i at rate λᵢ).
 
 use crate::linalg::{Matrix, add_scaled, diagonal, inverse, mul, row_times, scaled_identity};
+use crate::qbd::{dot, left_null_vector, negate, phase_stationary, rate_matrix};
 use crate::{Measures, ModelError};
-
-/// Convergence of the logarithmic reduction: 1 − G·1 below this in every row.
-const G_TOLERANCE: f64 = 1e-14;
 
 /// An MMPP/M/c queue, solved.
 #[derive(Debug, Clone)]
@@ -95,9 +94,7 @@ impl MmppMc {
             value: m as f64,
             reason: "the chain's blocks are singular",
         };
-        let g = log_reduction(&up, &local(c), &down(c)).ok_or(singular.clone())?;
-        let u = add_scaled(&local(c), 1.0, &mul(&up, &g));
-        let r = mul(&up, &inverse(&negate(&u)).ok_or(singular.clone())?);
+        let r = rate_matrix(&up, &local(c), &down(c)).ok_or(singular.clone())?;
         // Linear level reduction from c down: R_n = Λ(−L_n − R_{n+1}D_{n+1})⁻¹, so that
         // π_n = π_{n−1} R_n; π_0 solves π_0 (L_0 + R_1 D_1) = 0.
         let mut rs = vec![Matrix::new(); c as usize + 1];
@@ -253,61 +250,6 @@ pub fn superpose(a: (&[f64], &[Vec<f64>]), b: (&[f64], &[Vec<f64>])) -> (Vec<f64
         })
         .collect();
     (rates, generator)
-}
-
-fn dot(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
-}
-
-fn negate(a: &[Vec<f64>]) -> Matrix {
-    a.iter().map(|r| r.iter().map(|x| -x).collect()).collect()
-}
-
-/// The stationary distribution θ of generator `q` (θQ = 0, θ1 = 1); None if not unique.
-fn phase_stationary(q: &[Vec<f64>]) -> Option<Vec<f64>> {
-    let theta = left_null_vector(q)?;
-    theta.iter().all(|&t| t > 0.0).then_some(theta)
-}
-
-/// The row vector x with x·A = 0 and x·1 = 1 (A singular of rank n − 1): the transposed
-/// system with its last equation replaced by the normalisation.
-fn left_null_vector(a: &[Vec<f64>]) -> Option<Vec<f64>> {
-    let n = a.len();
-    let mut t: Matrix = (0..n).map(|i| (0..n).map(|j| a[j][i]).collect()).collect();
-    t[n - 1] = vec![1.0; n];
-    let mut b = vec![0.0; n];
-    b[n - 1] = 1.0;
-    let x = crate::linalg::solve(&t, &b)?;
-    let total: f64 = x.iter().sum();
-    Some(x.iter().map(|v| v / total).collect())
-}
-
-/// G, the minimal solution of A₂ + A₁G + A₀G² = 0 (`up` = A₀, `local` = A₁, `down` = A₂), by
-/// logarithmic reduction; None if a block is singular or it does not converge.
-fn log_reduction(up: &[Vec<f64>], local: &[Vec<f64>], down: &[Vec<f64>]) -> Option<Matrix> {
-    let m = up.len();
-    let minus_local_inv = inverse(&negate(local))?;
-    let mut h = mul(&minus_local_inv, up);
-    let mut l = mul(&minus_local_inv, down);
-    let mut g = l.clone();
-    let mut t = h.clone();
-    let id = scaled_identity(m, 1.0);
-    for _ in 0..100 {
-        let u = add_scaled(&mul(&h, &l), 1.0, &mul(&l, &h));
-        let k = inverse(&add_scaled(&id, -1.0, &u))?;
-        h = mul(&k, &mul(&h, &h));
-        l = mul(&k, &mul(&l, &l));
-        g = add_scaled(&g, 1.0, &mul(&t, &l));
-        t = mul(&t, &h);
-        let defect = g
-            .iter()
-            .map(|row| (1.0 - row.iter().sum::<f64>()).abs())
-            .fold(0.0, f64::max);
-        if defect < G_TOLERANCE {
-            return Some(g);
-        }
-    }
-    None
 }
 
 #[cfg(test)]

@@ -108,6 +108,9 @@ struct BurstinessDocument {
 struct MmppDocument {
     rates: [f64; 2],
     mean_durations: [f64; 2],
+    /// Lag-1 autocorrelation of the fitted process's gaps (the sample's is the burstiness
+    /// check's `lag1`).
+    lag1: f64,
 }
 
 /// `kendall fit --json`.
@@ -161,6 +164,7 @@ impl FitView<'_> {
                 mmpp: b.mmpp.as_ref().map(|m| MmppDocument {
                     rates: m.rates,
                     mean_durations: m.mean_durations,
+                    lag1: m.lag1.1,
                 }),
             }),
             warnings: self.warnings(),
@@ -252,6 +256,11 @@ impl FitView<'_> {
                 m.idc_curve.len(),
                 m.scv.0,
                 m.snippet()
+            );
+            let _ = writeln!(
+                out,
+                "lag-1 autocorrelation of the gaps: sample {:.4}, fitted MMPP(2) {:.4}",
+                m.lag1.0, m.lag1.1
             );
         }
         out

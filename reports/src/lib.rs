@@ -25,7 +25,9 @@ pub mod windows;
 
 pub use early_sojourns::{CutMetric, ShortWarmup, short_warmup};
 pub use startup::{STARTUP_BIAS, Unsettled, unsettled};
-pub use warnings::{LITTLE_SLACK, MIN_REPLICATIONS, NEAR_SATURATION, bias_warnings};
+pub use warnings::{
+    HEAVY_SCV, LITTLE_SLACK, MIN_REPLICATIONS, NEAR_SATURATION, bias_warnings, heavy_tail_warnings,
+};
 
 pub use atomic_write::{WriteError, write_atomic};
 pub use compare::{Alternative, COMPARED, Comparison, Difference, Ranked};

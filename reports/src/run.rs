@@ -338,6 +338,9 @@ impl RunReport {
         report
             .warnings
             .extend(crate::warnings::bias_warnings(scenario, result, theory));
+        report
+            .warnings
+            .extend(crate::warnings::heavy_tail_warnings(scenario, theory));
         // [fit] trace producers: burstiness, and replications cut short by a stopping trace.
         for p in &scenario.producers {
             report

@@ -258,6 +258,53 @@ fn little(what: &str, scope: &ScopeReport) -> Option<String> {
     ))
 }
 
+/// The service SCV above which a two-moment approximation is warned about.
+pub const HEAVY_SCV: f64 = 2.0;
+
+/// Heavy-tail honesty: for each queue whose prediction is a two-moment approximation
+/// (Kingman's G/G/1 or Allen–Cunneen's G/G/c) while its service has an SCV above
+/// [`HEAVY_SCV`] or a heavy tail (Pareto, lognormal, Weibull of shape below 1), the warning
+/// that its error can be unbounded: no approximation from the first two moments of service
+/// bounds the mean wait of G/G/c, whose exact value ranges over an interval that grows without
+/// bound with the SCV (V. Gupta, M. Harchol-Balter, J. G. Dai & B. Zwart, "On the inapproximability
+/// of M/G/K: why two moments of job size distribution are not enough", *Queueing Systems*
+/// 64(1), 2010). `run`, `sweep` and `report` show it among a run's warnings, `predict` on
+/// stderr.
+pub fn heavy_tail_warnings(scenario: &Scenario, theory: &Theory) -> Vec<String> {
+    use kendall_models::Model;
+    use kendall_sim::dist::Distribution;
+    let mut out = Vec::new();
+    for (q, p) in scenario.queues.iter().zip(&theory.queues) {
+        let Some(p) = p else { continue };
+        if !matches!(p.family, Model::Kingman | Model::AllenCunneen) {
+            continue;
+        }
+        let heavy = q.service.iter().find_map(|d| match d {
+            Distribution::Pareto { .. } => Some("Pareto"),
+            Distribution::LogNormal { .. } => Some("lognormal"),
+            Distribution::Weibull { shape, .. } if *shape < 1.0 => Some("Weibull of shape below 1"),
+            _ => None,
+        });
+        let scv = q.service.iter().map(Distribution::scv).fold(0.0, f64::max);
+        if heavy.is_none() && scv <= HEAVY_SCV {
+            continue;
+        }
+        let scv = if scv.is_finite() {
+            format!("{scv:.2}")
+        } else {
+            "infinite".into()
+        };
+        let tail = heavy.map_or(String::new(), |k| {
+            format!("; its {k} service is heavy-tailed")
+        });
+        out.push(format!(
+            "queue {}: {} is a two-moment approximation with service SCV {scv}: its error can be unbounded (Gupta, Harchol-Balter, Dai & Zwart 2010){tail}",
+            q.name, p.model
+        ));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use kendall_sim::Summary;
@@ -620,5 +667,49 @@ mod tests {
             w[0].starts_with("Little's law: L = 2.740000 but λ·T = 2.520000 for the system"),
             "{w:?}"
         );
+    }
+
+    /// The heavy-tail warnings of M/G/2 (Poisson at 1.2, service of mean 1) with `service`.
+    fn heavy_tail(service: &str) -> (String, Vec<String>) {
+        let text = format!(
+            "name = \"mg2\"\n[[producers]]\nname = \"p\"\ninterarrival = {{ kind = \"exponential\", rate = 1.2 }}\n[[queues]]\nname = \"q\"\nconsumers = 2\nservice = {service}\n"
+        );
+        let s = Scenario::parse(std::path::Path::new("mg2.toml"), &text).unwrap();
+        let theory = kendall_sim::theory::predict(&s);
+        let model = match &theory.system {
+            kendall_models::Verdict::Predicted(p) => p.model.clone(),
+            other => panic!("{other:?}"),
+        };
+        (model, heavy_tail_warnings(&s, &theory))
+    }
+
+    #[test]
+    fn two_moment_approximations_of_heavy_tailed_service_warn() {
+        // Pareto service of shape 2.5, mean 1 (SCV 1/(α(α − 2)) = 0.8, but a power tail): warned.
+        let (model, w) = heavy_tail(r#"{ kind = "pareto", shape = 2.5, scale = 0.6 }"#);
+        assert!(model.contains("Allen"), "{model}");
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(
+            w[0].contains("two-moment approximation with service SCV 0.80: its error can be unbounded (Gupta, Harchol-Balter, Dai & Zwart 2010)"),
+            "{w:?}"
+        );
+        assert!(w[0].contains("Pareto"), "{w:?}");
+        // Gamma of SCV 4 (shape 1/4): an exponential tail, but the SCV is above 2.
+        let (model, w) = heavy_tail(r#"{ kind = "gamma", mean = 1.0, scv = 4.0 }"#);
+        assert!(model.contains("Allen"), "{model}");
+        assert!(w.len() == 1 && w[0].contains("SCV 4.00"), "{w:?}");
+        // Exponential service (M/M/2, exact), a gamma of SCV 1.5 (an Allen–Cunneen figure,
+        // but a light tail and a moderate SCV) and a hyperexponential of SCV 1.5 (whatever
+        // model covers it): nothing.
+        for service in [
+            r#"{ kind = "exponential", mean = 1.0 }"#,
+            r#"{ kind = "gamma", mean = 1.0, scv = 1.5 }"#,
+            r#"{ kind = "hyperexponential", mean = 1.0, scv = 1.5 }"#,
+        ] {
+            let (model, w) = heavy_tail(service);
+            assert!(w.is_empty(), "{service} ({model}): {w:?}");
+        }
+        let (model, _) = heavy_tail(r#"{ kind = "gamma", mean = 1.0, scv = 1.5 }"#);
+        assert!(model.contains("Allen"), "{model}");
     }
 }

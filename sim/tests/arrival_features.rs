@@ -99,6 +99,56 @@ fn an_mmpp_is_exact_alone_and_named_with_general_service_or_batches() {
     }
 }
 
+/// An MMPP into one Erlang or hyperexponential consumer is MMPP/PH/1, exact (checked by
+/// simulation in mmpp_theory.rs), beside a Poisson producer too; with two consumers, retried
+/// failures (service no longer phase-type), a time to live or a batch it is not, and the key
+/// that made it so is named.
+#[test]
+fn an_mmpp_into_one_phase_type_consumer_is_exact_only_with_its_own_features() {
+    let erlang = r#"service = { kind = "erlang", k = 3, mean = 1.0 }"#;
+    let h2 = r#"service = { kind = "hyperexponential", mean = 1.0, scv = 3.0 }"#;
+    let with = |text: String, service: &str| {
+        text.replace(r#"service = { kind = "exponential", mean = 1.0 }"#, service)
+    };
+    for (service, model) in [(erlang, "MMPP/E3/1"), (h2, "MMPP/H2/1")] {
+        for arrivals in [MMPP.to_string(), format!("{MMPP}\n{POISSON}")] {
+            let arrivals = arrivals.replace(
+                POISSON,
+                &format!("[[producers]]\nname = \"steady\"\n{POISSON}"),
+            );
+            match &predict(&scenario(&with(base(&arrivals, 1, ""), service))).system {
+                Verdict::Predicted(p) => {
+                    assert_eq!(p.exactness, Exactness::Exact, "{p:?}");
+                    assert_eq!(p.model, model);
+                    assert!(p.t_quantiles.is_some() && p.wq_quantiles.is_some());
+                }
+                other => panic!("{service}: {other:?}"),
+            }
+        }
+        for (text, key) in [
+            (
+                with(base(MMPP, 2, ""), service),
+                "producers.push.interarrival",
+            ),
+            (
+                with(base(MMPP, 1, "fail = 0.1"), service),
+                "producers.push.interarrival",
+            ),
+            (with(base(MMPP, 1, "ttl = 5.0"), service), "queues.q.ttl"),
+            (
+                // (Batches of mean 2 double the load: half the service keeps it below 1.)
+                with(
+                    base(&format!("{MMPP}\n{BATCH}"), 1, ""),
+                    &service.replace("mean = 1.0", "mean = 0.5"),
+                ),
+                "producers.push.batch",
+            ),
+        ] {
+            names_key(&predict(&scenario(&text)).system, key, &text);
+        }
+    }
+}
+
 /// Poisson batches into a shared FIFO queue are M^X/M/1 or M^X/M/c, exact (their figures
 /// are checked by simulation in batch_theory.rs); with a patience, no model admits them and
 /// the batch key is named.

@@ -2,7 +2,8 @@
 //! Poisson one superposed) into a shared FIFO queue of exponential consumers gets the exact
 //! MMPP/M/c prediction (matrix-geometric), and every figure it offers — T, Wq, L, Lq, p_wait,
 //! utilisation, throughput and the Wq percentiles — lies inside the simulation's 99.9%
-//! interval.
+//! interval. With one consumer and Erlang or hyperexponential service it is MMPP/PH/1
+//! (matrix-geometric, with the wait and sojourn distributions), checked the same way.
 
 mod common;
 
@@ -82,4 +83,70 @@ seed = 23
 "#
         ));
     }
+}
+
+/// scenarios/bursty-erlang.toml: MMPP(2) bursts into one Erlang-2 consumer is MMPP/E2/1,
+/// exact. T, Wq and the 99th percentile of Wq lie inside the simulation's 95% interval
+/// (theory T = 4.9536, Wq = 3.9536, Wq p99 = 25.021), every other figure inside its 99.9%
+/// interval.
+#[test]
+fn bursty_erlang_scenario_is_mmpp_e2_1() {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/bursty-erlang.toml");
+    let s = scenario(&std::fs::read_to_string(path).unwrap());
+    let p = system(&predict(&s)).clone();
+    assert_eq!(
+        (p.model.as_str(), p.exactness),
+        ("MMPP/E2/1", Exactness::Exact),
+        "{p:?}"
+    );
+    assert!((p.measures.t - 4.9536).abs() < 1e-4, "{p:?}");
+    let (theory, r) = exact_figures_agree(&s, 0.999);
+    let figures = exact_figures(&s, &theory, &r);
+    for m in [Metric::T, Metric::Wq, Metric::WqP99, Metric::TP99] {
+        let f = figures
+            .iter()
+            .find(|f| f.scope == "system" && f.metric == m)
+            .unwrap_or_else(|| panic!("no system figure for {}", m.name()));
+        assert!(
+            f.agrees(0.95),
+            "{}: {} vs {:?}",
+            m.name(),
+            f.theory,
+            f.simulated
+        );
+    }
+}
+
+/// Hyperexponential service (SCV 2) on one consumer, fed by an MMPP and a Poisson producer:
+/// MMPP/H2/1 on the superposed two-phase stream, every figure in the 99.9% interval.
+#[test]
+fn mmpp_and_poisson_into_a_hyperexponential_consumer() {
+    let s = scenario(
+        r#"
+name = "mmpp-h2"
+[[producers]]
+name = "bursts"
+interarrival = { kind = "mmpp", rates = [0.1, 1.0], mean_durations = [40.0, 10.0] }
+[[producers]]
+name = "steady"
+interarrival = { kind = "exponential", rate = 0.2 }
+[[queues]]
+name = "q"
+consumers = 1
+service = { kind = "hyperexponential", mean = 1.0, scv = 2.0 }
+[run]
+replications = 20
+customers = 100000
+seed = 29
+"#,
+    );
+    let p = system(&predict(&s)).clone();
+    assert_eq!(
+        (p.model.as_str(), p.exactness),
+        ("MMPP/H2/1", Exactness::Exact),
+        "{p:?}"
+    );
+    let (theory, r) = exact_figures_agree(&s, 0.999);
+    assert!(exact_figures(&s, &theory, &r).len() >= 15);
 }

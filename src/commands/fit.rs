@@ -1,6 +1,6 @@
 //! `kendall fit`: read a column, fit every family, print them ranked; optionally write the
-//! best as a scenario line and draw the CDF and Q-Q charts (`--plot`, each written path
-//! reported on stderr).
+//! best as a scenario line (and, for inter-arrival times, an MMPP(2): `--write-mmpp`) and
+//! draw the CDF and Q-Q charts (`--plot`, each written path reported on stderr).
 
 use anyhow::{Context, Result};
 use kendall_reports::write_atomic;
@@ -35,11 +35,33 @@ pub fn run(args: &FitArgs) -> Result<Output> {
         .resolution
         .or_else(|| fit::resolution(&text, args.column.as_deref()));
     let report = fit::fit_all_at(&data, resolution).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
-    let burstiness = if role == "interarrival" {
+    if args.write_mmpp.is_some() && role != "interarrival" {
+        anyhow::bail!(
+            "--write-mmpp fits inter-arrival times: give them with --timestamps or --role interarrival"
+        );
+    }
+    let mut burstiness = if role == "interarrival" {
         fit::burstiness(&data)
     } else {
         None
     };
+    if let Some(path) = &args.write_mmpp {
+        let Some(b) = burstiness.as_mut() else {
+            anyhow::bail!("{name}: too few gaps for an MMPP(2) (at least 20)");
+        };
+        if b.mmpp.is_none() {
+            b.with_mmpp(&data);
+        }
+        let Some(m) = &b.mmpp else {
+            anyhow::bail!(
+                "{name}: no MMPP(2) fits these gaps: their counts are not more dispersed than \
+                 Poisson's (an MMPP is never smoother), or the data are too short for two \
+                 window widths of {} windows each",
+                fit::MIN_FIT_WINDOWS
+            );
+        };
+        write_atomic(path, (m.snippet() + "\n").as_bytes())?;
+    }
     let view = kendall_reports::fit::FitView {
         source: match &args.column {
             Some(c) => format!("{name} column {c}"),

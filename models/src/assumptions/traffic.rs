@@ -133,3 +133,21 @@ pub(super) const MT_MC_FORWARD: Assumptions = Assumptions {
          services stop there, while a leaving consumer finishes its message first",
     )],
 };
+
+/// MMPP/PH/1: Markov-modulated Poisson arrivals, phase-type service (the oracle chooses it
+/// for exponential, Erlang and hyperexponential service only), one consumer (exact numerics).
+pub(super) const MMPP_PH1: Assumptions = Assumptions {
+    model: Model::MmppPh1,
+    exact: true,
+    admits: &[
+        Assumed(F::MmppArrivals),
+        GENERAL,
+        SPEED,
+        Extended(
+            F::MergedArrivals,
+            "independent MMPP and Poisson producers superpose into one MMPP on the product \
+             of their phases (the Kronecker sum of their generators)",
+        ),
+    ],
+    ignores: &[],
+};

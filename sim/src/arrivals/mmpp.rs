@@ -154,6 +154,40 @@ impl Mmpp {
         m2 / (m1 * m1) - 1.0
     }
 
+    /// The lag-`k` autocorrelation of the gaps in the stationary interval process (k ≥ 1).
+    ///
+    /// As a Markovian arrival process (D₀, D₁) = (Q − Λ, Λ), successive gaps are
+    /// correlated through the phase at each arrival: with P = (−D₀)⁻¹D₁ and φ = θΛ/λ̄ the
+    /// phase just after an arrival, E[X₀X_k] = φ(−D₀)⁻¹P^k(−D₀)⁻¹1, so
+    /// ρ_k = (φ(−D₀)⁻¹P^k(−D₀)⁻¹1 − m₁²)/(m₂ − m₁²), m₁ and m₂ as in [`Mmpp::gap_moments`]
+    /// (Fischer & Meier-Hellstern 1993, §2; M. F. Neuts, "A versatile Markovian point
+    /// process", *J. Applied Probability* 16(4), 1979). NaN when the gaps do not vary.
+    pub fn gap_autocorrelation(&self, k: u32) -> f64 {
+        let n = self.rates.len();
+        let q = self.generator();
+        let minus_d0: Vec<Vec<f64>> = (0..n)
+            .map(|i| {
+                (0..n)
+                    .map(|j| if i == j { self.rates[i] } else { 0.0 } - q[i][j])
+                    .collect()
+            })
+            .collect();
+        let nan = || vec![f64::NAN; n];
+        // u = (−D₀)⁻¹1, then P^k u, then (−D₀)⁻¹ of it.
+        let mut u = solve(&minus_d0, &vec![1.0; n]).unwrap_or_else(nan);
+        for _ in 0..k {
+            let lu: Vec<f64> = u.iter().zip(&self.rates).map(|(x, r)| x * r).collect();
+            u = solve(&minus_d0, &lu).unwrap_or_else(nan);
+        }
+        let w = solve(&minus_d0, &u).unwrap_or_else(nan);
+        let lambda = self.mean_rate();
+        let joint: f64 = (0..n)
+            .map(|i| self.stationary[i] * self.rates[i] / lambda * w[i])
+            .sum();
+        let (m1, m2) = self.gap_moments();
+        (joint - m1 * m1) / (m2 - m1 * m1)
+    }
+
     /// The index of dispersion of counts over an infinitely long window, lim Var N(t)/E N(t):
     /// for two states, 1 + 2·r₁r₂(λ₁ − λ₂)² / ((r₁ + r₂)²·(λ₁r₂ + λ₂r₁)), rᵢ = 1/mean
     /// durationᵢ (Heffes & Lucantoni 1986, eq. for the MMPP(2) IDC); None for more states.

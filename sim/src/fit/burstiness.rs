@@ -40,15 +40,40 @@ pub const WINDOW_GAPS: f64 = 10.0;
 pub const MIN_WINDOWS: usize = 20;
 /// The dispersion differs "far" from the renewal model's beyond this ratio (either way).
 pub const IDC_RATIO: f64 = 2.0;
+/// The share of a significant positive sample lag-1 autocorrelation the fitted MMPP(2) must
+/// reach not to be warned about.
+pub const LAG1_REACH: f64 = 0.5;
 
 /// The burstiness check of inter-arrival times `gaps` (None below 20 gaps) and, when it
 /// warns, the MMPP(2) fitted to them.
 pub fn burstiness(gaps: &[f64]) -> Option<Burstiness> {
     let mut b = check(gaps)?;
     if !b.warnings.is_empty() {
-        b.mmpp = fit_mmpp(gaps);
+        b.with_mmpp(gaps);
     }
     Some(b)
+}
+
+impl Burstiness {
+    /// Fits the MMPP(2) to `gaps` (those the check examined), and warns when the sample's
+    /// significant lag-1 autocorrelation is one the fitted process does not reach (see
+    /// [`LAG1_REACH`]). `kendall fit --write-mmpp` calls it also where the check does not
+    /// warn.
+    pub fn with_mmpp(&mut self, gaps: &[f64]) {
+        self.mmpp = fit_mmpp(gaps);
+        if let Some(m) = &self.mmpp {
+            let (sample, fitted) = m.lag1;
+            if sample > self.lag1_limit && fitted < LAG1_REACH * sample {
+                self.warnings.push(format!(
+                    "the fitted MMPP(2) does not reach the gaps' lag-1 autocorrelation: \
+                     {fitted:.3} against the sample's {sample:.3}; an MMPP(2) matched to the \
+                     mean rate, the counts' dispersion and the gap scv cannot correlate \
+                     successive gaps this much, so theory on it understates how gaps cluster \
+                     (replay the trace instead)"
+                ));
+            }
+        }
+    }
 }
 
 /// The burstiness check alone (no MMPP fitted).
@@ -59,15 +84,7 @@ fn check(gaps: &[f64]) -> Option<Burstiness> {
     }
     let nf = n as f64;
     let mean = gaps.iter().sum::<f64>() / nf;
-    let ss: f64 = gaps.iter().map(|g| (g - mean).powi(2)).sum();
-    let lag1 = if ss > 0.0 {
-        gaps.windows(2)
-            .map(|w| (w[0] - mean) * (w[1] - mean))
-            .sum::<f64>()
-            / ss
-    } else {
-        0.0
-    };
+    let lag1 = lag1(gaps);
     let lag1_limit = 3.0 / nf.sqrt();
     let window = WINDOW_GAPS * mean;
     let (idc, windows) = dispersion(gaps, window);
@@ -114,6 +131,20 @@ fn check(gaps: &[f64]) -> Option<Burstiness> {
         warnings,
         mmpp: None,
     })
+}
+
+/// The sample lag-1 autocorrelation of `gaps` (0 when they do not vary).
+pub(super) fn lag1(gaps: &[f64]) -> f64 {
+    let mean = gaps.iter().sum::<f64>() / gaps.len() as f64;
+    let ss: f64 = gaps.iter().map(|g| (g - mean).powi(2)).sum();
+    if ss > 0.0 {
+        gaps.windows(2)
+            .map(|w| (w[0] - mean) * (w[1] - mean))
+            .sum::<f64>()
+            / ss
+    } else {
+        0.0
+    }
 }
 
 /// Warnings about one producer's arrivals: for a trace, the burstiness check of its gaps

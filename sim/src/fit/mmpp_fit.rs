@@ -43,6 +43,9 @@ pub struct MmppFit {
     pub scv: (f64, f64),
     /// Window widths, sample IDC over them, and the fitted IDC(t).
     pub idc_curve: Vec<(f64, f64, f64)>,
+    /// Lag-1 autocorrelation of the gaps: the sample's, and the fitted process's
+    /// ([`Mmpp::gap_autocorrelation`]) — not matched by the fit, a check on it.
+    pub lag1: (f64, f64),
 }
 
 impl MmppFit {
@@ -109,6 +112,7 @@ pub fn fit_mmpp(gaps: &[f64]) -> Option<MmppFit> {
             .iter()
             .map(|&(t, idc, _)| (t, idc, 1.0 + a * shape(s * t)))
             .collect(),
+        lag1: (super::burstiness::lag1(gaps), fitted.gap_autocorrelation(1)),
     })
 }
 
@@ -278,12 +282,38 @@ mod tests {
             "{f:?}"
         );
         assert!((f.scv.1 / f.scv.0 - 1.0).abs() < 1e-3, "{f:?}");
+        // The fit does not match the lag-1 autocorrelation, yet reaches the sample's (0.303
+        // here; the process's 0.305) within 3/√n, and nothing is said about it.
+        assert!((f.lag1.1 - f.lag1.0).abs() < b.lag1_limit, "{:?}", f.lag1);
+        assert!((f.lag1.0 - b.lag1).abs() < 1e-15);
+        assert!(
+            !b.warnings.iter().any(|w| w.contains("does not reach")),
+            "{b:?}"
+        );
         // The line parses as a scenario's interarrival table.
         let line = f.snippet();
         let t: toml::Table = toml::from_str(&line).unwrap();
         let spec: crate::dist::DistSpec = t["interarrival"].clone().try_into().unwrap();
         let back = Mmpp::from_spec(&spec, &crate::error::KeyPath::default()).unwrap();
         assert!((back.rates()[1] / f.rates[1] - 1.0).abs() < 1e-5, "{line}");
+    }
+
+    /// Each of 25,000 exponential gaps repeated: the lag-1 autocorrelation is about 1/2 and
+    /// the gaps' SCV 1, which an MMPP(2) matched to the SCV reaches only by being nearly
+    /// Poisson, so the fitted process's lag-1 falls far short and the output says so.
+    #[test]
+    fn a_lag1_correlation_the_fit_cannot_reach_is_said() {
+        let p = draw(Exp::new(1.0).unwrap(), 11);
+        let gaps: Vec<f64> = p[..25_000].iter().flat_map(|g| [*g, *g]).collect();
+        let b = burstiness(&gaps).unwrap();
+        let f = b.mmpp.as_ref().expect("an MMPP is proposed");
+        assert!((f.lag1.0 - 0.5).abs() < 0.05, "{:?}", f.lag1);
+        assert!(f.lag1.1 < crate::fit::LAG1_REACH * f.lag1.0, "{:?}", f.lag1);
+        assert!(
+            b.warnings.iter().any(|w| w.contains("does not reach")),
+            "{:?}",
+            b.warnings
+        );
     }
 
     #[test]

@@ -47,7 +47,7 @@ mod tests;
 use crate::dist::DistSpec;
 
 pub use burstiness::{
-    Burstiness, IDC_RATIO, MIN_WINDOWS, WINDOW_GAPS, burstiness, producer_warnings,
+    Burstiness, IDC_RATIO, LAG1_REACH, MIN_WINDOWS, WINDOW_GAPS, burstiness, producer_warnings,
 };
 pub use error::{FitError, LogError};
 pub use families::trigamma;

@@ -7,8 +7,9 @@
 use kendall_broker::{Discipline, DispatchKind};
 use kendall_models::{
     BatchSize, ClassStream, DispatchKind as ModelDispatch, Exactness, Feature, MG1Ps, MMcK, MmppMc,
-    Model, MultiClassSpec, MxM1, MxMc, Order, PERCENTILES, Prediction, Shape, StationSpec,
-    VariateSpec, Verdict, predict_classes, predict_impatient, predict_station, superpose,
+    MmppPh1, Model, MultiClassSpec, MxM1, MxMc, Order, PERCENTILES, PhaseType, Prediction, Shape,
+    StationSpec, VariateSpec, Verdict, predict_classes, predict_impatient, predict_station,
+    superpose,
 };
 
 use super::features::{self, Used, common_speed};
@@ -342,8 +343,14 @@ fn modulated(
     }
     let first = service(first_active(rates));
     let alike = (0..rates.len()).all(|k| rates[k] == 0.0 || service(k) == first);
+    // One consumer with Erlang or hyperexponential service: MMPP/PH/1.
+    let phase_type = q.consumers == 1
+        && matches!(
+            first.shape,
+            Shape::Erlang { .. } | Shape::Hyperexponential { .. }
+        );
     let fits = alike
-        && first.shape == Shape::Exponential
+        && (first.shape == Shape::Exponential || phase_type)
         && dispatch == ModelDispatch::Shared
         && q.discipline == Discipline::Fifo
         && producers.iter().all(|p| p.batch.is_none());
@@ -367,11 +374,51 @@ fn modulated(
         }
         stream = superpose((&stream.0, &stream.1), (&r, &g));
     }
+    if phase_type {
+        return Some(mmpp_ph1(&stream, &first));
+    }
     let solved = MmppMc::new(&stream.0, &stream.1, 1.0 / first.mean, q.consumers);
     Some(Verdict::from_model(solved.map(|m| Prediction {
         wq_quantiles: Some(PERCENTILES.map(|p| m.wait_quantile(p))),
         ..Prediction::exact("MMPP/M/c", Model::MmppMc, m.measures())
     })))
+}
+
+/// MMPP/PH/1 for the superposed `stream` (rates, generator) into one consumer of
+/// phase-type `service`: means, and the quantiles of Wq and T where they are affordable.
+fn mmpp_ph1(stream: &(Vec<f64>, Vec<Vec<f64>>), service: &VariateSpec) -> Verdict {
+    let phases = match service.shape {
+        Shape::Erlang { k } => k as usize,
+        _ => Shape::MAX_PHASES,
+    };
+    // Dense blocks of (arrival × service) phases: as many as MMPP/M/c allows arrival phases.
+    if stream.0.len().saturating_mul(phases) > MAX_PHASES {
+        return Verdict::NoModel {
+            reason: format!(
+                "MMPP/PH/1 is solved for at most {MAX_PHASES} arrival × service phases"
+            ),
+        };
+    }
+    let Some(ph) = PhaseType::of(service) else {
+        return Verdict::NoModel {
+            reason: "service is not phase-type".into(),
+        };
+    };
+    let solved = MmppPh1::new(&stream.0, &stream.1, &ph);
+    Verdict::from_model(solved.map(|m| {
+        let waits = m.waiting_times();
+        Prediction {
+            wq_quantiles: waits
+                .as_ref()
+                .map(|w| PERCENTILES.map(|p| w.wait_quantile(p))),
+            t_quantiles: waits.map(|w| PERCENTILES.map(|p| w.sojourn_quantile(p))),
+            ..Prediction::exact(
+                format!("MMPP/{}/1", service.shape.kendall()),
+                Model::MmppPh1,
+                m.measures(),
+            )
+        }
+    }))
 }
 
 /// The first class that arrives (0 if none does).
