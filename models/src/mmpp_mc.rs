@@ -15,7 +15,7 @@
 //! distribution being π_n Λ 1 / λ̄ (arrivals in phase i at rate λᵢ).
 
 use crate::linalg::{Matrix, add_scaled, diagonal, inverse, mul, row_times, scaled_identity};
-use crate::qbd::{dot, left_null_vector, negate, phase_stationary, rate_matrix};
+use crate::qbd::{dot, left_null_vector, modulated_rate, negate, rate_matrix};
 use crate::{Measures, ModelError};
 
 /// An MMPP/M/c queue, solved.
@@ -43,6 +43,7 @@ impl MmppMc {
     /// cμ.
     pub fn new(rates: &[f64], generator: &[Vec<f64>], mu: f64, c: u32) -> Result<Self, ModelError> {
         let m = rates.len();
+        let lambda = modulated_rate(rates, generator)?;
         let invalid = |name, value, reason| {
             Err(ModelError::InvalidParameter {
                 name,
@@ -50,30 +51,11 @@ impl MmppMc {
                 reason,
             })
         };
-        if m == 0 || generator.len() != m || generator.iter().any(|r| r.len() != m) {
-            return invalid(
-                "Q",
-                m as f64,
-                "one generator row and column per arrival rate",
-            );
-        }
-        if let Some(&r) = rates.iter().find(|r| !(r.is_finite() && **r >= 0.0)) {
-            return invalid("lambda_i", r, "must be finite and >= 0");
-        }
         if !(mu.is_finite() && mu > 0.0) {
             return invalid("mu", mu, "must be finite and > 0");
         }
         if c == 0 {
             return invalid("c", 0.0, "needs at least one consumer");
-        }
-        let theta = phase_stationary(generator).ok_or(ModelError::InvalidParameter {
-            name: "Q",
-            value: m as f64,
-            reason: "the switching chain must be irreducible",
-        })?;
-        let lambda: f64 = theta.iter().zip(rates).map(|(t, r)| t * r).sum();
-        if lambda <= 0.0 {
-            return invalid("lambda", lambda, "the long-run arrival rate must be > 0");
         }
         let rho = lambda / (f64::from(c) * mu);
         if rho >= 1.0 {

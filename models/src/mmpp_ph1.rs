@@ -28,7 +28,7 @@
 
 use crate::linalg::{Matrix, add_scaled, diagonal, inverse, mul, row_times, scaled_identity};
 use crate::phase_type::PhaseType;
-use crate::qbd::{dot, kron, left_null_vector, negate, phase_stationary, rate_matrix};
+use crate::qbd::{dot, kron, left_null_vector, modulated_rate, negate, rate_matrix};
 use crate::{Measures, ModelError, invert_survival};
 use statrs::function::gamma::ln_gamma;
 
@@ -68,6 +68,7 @@ impl MmppPh1 {
         service: &PhaseType,
     ) -> Result<Self, ModelError> {
         let m = rates.len();
+        let lambda = modulated_rate(rates, generator)?;
         let invalid = |name, value, reason| {
             Err(ModelError::InvalidParameter {
                 name,
@@ -75,16 +76,6 @@ impl MmppPh1 {
                 reason,
             })
         };
-        if m == 0 || generator.len() != m || generator.iter().any(|r| r.len() != m) {
-            return invalid(
-                "Q",
-                m as f64,
-                "one generator row and column per arrival rate",
-            );
-        }
-        if let Some(&r) = rates.iter().find(|r| !(r.is_finite() && **r >= 0.0)) {
-            return invalid("lambda_i", r, "must be finite and >= 0");
-        }
         let k = service.phases();
         let alpha_sum: f64 = service.alpha.iter().sum();
         if k == 0
@@ -101,15 +92,6 @@ impl MmppPh1 {
         let mean_service = service.mean();
         if !(mean_service.is_finite() && mean_service > 0.0) {
             return invalid("E[S]", mean_service, "must be finite and > 0");
-        }
-        let theta = phase_stationary(generator).ok_or(ModelError::InvalidParameter {
-            name: "Q",
-            value: m as f64,
-            reason: "the switching chain must be irreducible",
-        })?;
-        let lambda = dot(&theta, rates);
-        if lambda <= 0.0 {
-            return invalid("lambda", lambda, "the long-run arrival rate must be > 0");
         }
         let rho = lambda * mean_service;
         if rho >= 1.0 {

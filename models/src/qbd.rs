@@ -11,6 +11,7 @@
 //! *J. Applied Probability* 30(3), 1993), as R = A₀(−A₁ − A₀G)⁻¹ (Latouche & Ramaswami,
 //! *Introduction to Matrix Analytic Methods in Stochastic Modeling*, SIAM, 1999, Thm 6.2.9).
 
+use crate::ModelError;
 use crate::linalg::{Matrix, add_scaled, inverse, mul, scaled_identity};
 
 /// Convergence of the logarithmic reduction: 1 − G·1 below this in every row.
@@ -53,6 +54,42 @@ pub(crate) fn kron(a: &[Vec<f64>], b: &[Vec<f64>]) -> Matrix {
                 .collect()
         })
         .collect()
+}
+
+/// Checks a Markov-modulated Poisson process — arrival rate `rates[i]` in phase i of the
+/// switching chain of generator `generator` — and gives its long-run arrival rate θ·λ, θ the
+/// chain's stationary vector. Errors name the parameter at fault, as every model's do.
+pub(crate) fn modulated_rate(rates: &[f64], generator: &[Vec<f64>]) -> Result<f64, ModelError> {
+    let m = rates.len();
+    let invalid = |name, value, reason| ModelError::InvalidParameter {
+        name,
+        value,
+        reason,
+    };
+    if m == 0 || generator.len() != m || generator.iter().any(|r| r.len() != m) {
+        return Err(invalid(
+            "Q",
+            m as f64,
+            "one generator row and column per arrival rate",
+        ));
+    }
+    if let Some(&r) = rates.iter().find(|r| !(r.is_finite() && **r >= 0.0)) {
+        return Err(invalid("lambda_i", r, "must be finite and >= 0"));
+    }
+    let theta = phase_stationary(generator).ok_or(invalid(
+        "Q",
+        m as f64,
+        "the switching chain must be irreducible",
+    ))?;
+    let lambda = dot(&theta, rates);
+    if lambda <= 0.0 {
+        return Err(invalid(
+            "lambda",
+            lambda,
+            "the long-run arrival rate must be > 0",
+        ));
+    }
+    Ok(lambda)
 }
 
 /// The stationary distribution θ of generator `q` (θQ = 0, θ1 = 1); None if not unique.

@@ -43,36 +43,33 @@ pub(super) const MVA: Assumptions = Assumptions {
     ignores: &[],
 };
 
+/// What both approximate MVAs admit: MVA's own features.
+const APPROXIMATE_ADMITS: &[Admitted] = &[
+    Assumed(F::ClosedClients),
+    THINK,
+    Assumed(F::Network),
+    SEVERAL,
+    SPEED,
+];
+
+/// What both approximate MVAs ignore: that FCFS service is not exponential.
+const APPROXIMATE_IGNORES: &[(F, &str)] = &[
+    (F::GeneralService, RESIDUAL),
+    (F::DeterministicService, RESIDUAL),
+];
+
 /// Bard–Schweitzer: by nature an approximation of MVA.
 pub(super) const BARD_SCHWEITZER: Assumptions = Assumptions {
     model: Model::BardSchweitzer,
     exact: false,
-    admits: &[
-        Assumed(F::ClosedClients),
-        THINK,
-        Assumed(F::Network),
-        SEVERAL,
-        SPEED,
-    ],
-    ignores: &[
-        (F::GeneralService, RESIDUAL),
-        (F::DeterministicService, RESIDUAL),
-    ],
+    admits: APPROXIMATE_ADMITS,
+    ignores: APPROXIMATE_IGNORES,
 };
 
 /// Linearizer: by nature an approximation of MVA, usually closer than Bard–Schweitzer.
 pub(super) const LINEARIZER: Assumptions = Assumptions {
     model: Model::Linearizer,
     exact: false,
-    admits: &[
-        Assumed(F::ClosedClients),
-        THINK,
-        Assumed(F::Network),
-        SEVERAL,
-        SPEED,
-    ],
-    ignores: &[
-        (F::GeneralService, RESIDUAL),
-        (F::DeterministicService, RESIDUAL),
-    ],
+    admits: APPROXIMATE_ADMITS,
+    ignores: APPROXIMATE_IGNORES,
 };
