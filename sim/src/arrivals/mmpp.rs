@@ -123,19 +123,25 @@ impl Mmpp {
             .collect()
     }
 
-    /// First and second moments of a gap in the stationary interval process (Fischer &
-    /// Meier-Hellstern 1993); the first equals 1/mean rate.
-    pub fn gap_moments(&self) -> (f64, f64) {
+    /// −D₀ = Λ − Q: the matrix whose inverse gives the gaps' moments, as a Markovian arrival
+    /// process (D₀, D₁) = (Q − Λ, Λ).
+    fn minus_d0(&self) -> Vec<Vec<f64>> {
         let n = self.rates.len();
-        // −D₀ = Λ − Q.
         let q = self.generator();
-        let minus_d0: Vec<Vec<f64>> = (0..n)
+        (0..n)
             .map(|i| {
                 (0..n)
                     .map(|j| if i == j { self.rates[i] } else { 0.0 } - q[i][j])
                     .collect()
             })
-            .collect();
+            .collect()
+    }
+
+    /// First and second moments of a gap in the stationary interval process (Fischer &
+    /// Meier-Hellstern 1993); the first equals 1/mean rate.
+    pub fn gap_moments(&self) -> (f64, f64) {
+        let n = self.rates.len();
+        let minus_d0 = self.minus_d0();
         // −D₀ is non-singular when some rate is positive (validated); NaN moments otherwise.
         let nan = || vec![f64::NAN; n];
         let x = solve(&minus_d0, &vec![1.0; n]).unwrap_or_else(nan);
@@ -164,14 +170,7 @@ impl Mmpp {
     /// process", *J. Applied Probability* 16(4), 1979). NaN when the gaps do not vary.
     pub fn gap_autocorrelation(&self, k: u32) -> f64 {
         let n = self.rates.len();
-        let q = self.generator();
-        let minus_d0: Vec<Vec<f64>> = (0..n)
-            .map(|i| {
-                (0..n)
-                    .map(|j| if i == j { self.rates[i] } else { 0.0 } - q[i][j])
-                    .collect()
-            })
-            .collect();
+        let minus_d0 = self.minus_d0();
         let nan = || vec![f64::NAN; n];
         // u = (−D₀)⁻¹1, then P^k u, then (−D₀)⁻¹ of it.
         let mut u = solve(&minus_d0, &vec![1.0; n]).unwrap_or_else(nan);
